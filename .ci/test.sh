@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `make test`: installs what is missing, then runs every check and test. Exits non-zero on
+# the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source .ci/lib.sh
+source .ci/postgres.sh
+
+ensure_build_tools
+ensure_postgres
+
+say "cargo fmt --check"
+cargo fmt --all --check
+
+say "clippy (server side and browser side), warnings are errors"
+cargo clippy -p app -p server --all-targets --features app/ssr -- -D warnings
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+say "the browser bundle's dependency tree has no server crates"
+.ci/check-wasm-deps.sh
+
+say "unit tests and the conformance suite on SQLite and PostgreSQL"
+cargo test -p app --features ssr
+cargo test -p server

@@ -1,0 +1,172 @@
+//! The badge catalog (PRODUCT §12): label, tone, icon and test id for every status, outcome,
+//! freshness and problem class. Surfaces render badges only from here, so the same truth
+//! looks the same everywhere, and `data-testid="badge-<kind>-<value>"` is stable for tests.
+
+use super::freshness::Freshness;
+use super::problem::ProblemClass;
+use super::status::{RunOutcome, RunStatus};
+use serde::{Deserialize, Serialize};
+
+/// Which dimension of a run a badge shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BadgeKind {
+    /// queued / running / completed.
+    Status,
+    /// How a completed run ended.
+    Outcome,
+    /// How an active run stands against its windows.
+    Freshness,
+    /// What a person should do about it.
+    Problem,
+}
+
+impl BadgeKind {
+    /// The spelling used in test ids.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Status => "status",
+            Self::Outcome => "outcome",
+            Self::Freshness => "freshness",
+            Self::Problem => "problem",
+        }
+    }
+}
+
+/// The visual weight of a badge. Calm tones for healthy work, escalation only for problems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tone {
+    /// No emphasis.
+    Neutral,
+    /// Work in progress.
+    Info,
+    /// Done well.
+    Success,
+    /// Worth a glance, not a problem.
+    Notice,
+    /// Needs a person.
+    Warning,
+    /// Broken or stuck.
+    Danger,
+}
+
+impl Tone {
+    /// The CSS modifier.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Neutral => "neutral",
+            Self::Info => "info",
+            Self::Success => "success",
+            Self::Notice => "notice",
+            Self::Warning => "warning",
+            Self::Danger => "danger",
+        }
+    }
+}
+
+/// One badge from the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Badge {
+    /// Which dimension.
+    pub kind: BadgeKind,
+    /// The stable value spelling (as in the `data-*` hooks).
+    pub value: &'static str,
+    /// What operators read.
+    pub label: &'static str,
+    /// Visual weight.
+    pub tone: Tone,
+    /// A one-character glyph that carries meaning without colour.
+    pub icon: &'static str,
+}
+
+impl Badge {
+    /// `badge-<kind>-<value>`, the public test hook.
+    pub fn test_id(&self) -> String {
+        format!("badge-{}-{}", self.kind.as_str(), self.value)
+    }
+
+    /// The badge for a status.
+    pub const fn status(s: RunStatus) -> Badge {
+        let (label, tone, icon) = match s {
+            RunStatus::Queued => ("Queued", Tone::Neutral, "◷"),
+            RunStatus::Running => ("Running", Tone::Info, "↻"),
+            RunStatus::Completed => ("Completed", Tone::Neutral, "■"),
+        };
+        Badge { kind: BadgeKind::Status, value: s.as_str(), label, tone, icon }
+    }
+
+    /// The badge for an outcome.
+    pub const fn outcome(o: RunOutcome) -> Badge {
+        let (label, tone, icon) = match o {
+            RunOutcome::Succeeded => ("Succeeded", Tone::Success, "✓"),
+            RunOutcome::PartiallySucceeded => ("Partially succeeded", Tone::Warning, "◐"),
+            RunOutcome::Failed => ("Failed", Tone::Danger, "✕"),
+            RunOutcome::Blocked => ("Blocked", Tone::Warning, "⊘"),
+            RunOutcome::Cancelled => ("Cancelled", Tone::Neutral, "–"),
+        };
+        Badge { kind: BadgeKind::Outcome, value: o.as_str(), label, tone, icon }
+    }
+
+    /// The badge for a freshness.
+    pub const fn freshness(f: Freshness) -> Badge {
+        let (label, tone, icon) = match f {
+            Freshness::Fresh => ("On track", Tone::Info, "●"),
+            Freshness::PastExpected => ("Taking longer than usual", Tone::Notice, "◔"),
+            Freshness::LikelyStale => ("Likely stale", Tone::Danger, "!"),
+        };
+        Badge { kind: BadgeKind::Freshness, value: f.as_str(), label, tone, icon }
+    }
+
+    /// The badge for a problem class.
+    pub const fn problem(p: ProblemClass) -> Badge {
+        let (label, tone, icon) = match p {
+            ProblemClass::ActiveStale => ("Stuck right now", Tone::Danger, "!"),
+            ProblemClass::TerminalFollowUp => ("Needs follow-up", Tone::Warning, "→"),
+            ProblemClass::ReconciledStale => ("Stopped by the system", Tone::Warning, "⟲"),
+            ProblemClass::None => ("No action needed", Tone::Neutral, "·"),
+        };
+        Badge { kind: BadgeKind::Problem, value: p.as_str(), label, tone, icon }
+    }
+
+    /// Every badge in the catalog.
+    pub fn catalog() -> Vec<Badge> {
+        let mut all: Vec<Badge> = RunStatus::ALL.into_iter().map(Badge::status).collect();
+        all.extend(RunOutcome::ALL.into_iter().map(Badge::outcome));
+        all.extend(Freshness::ALL.into_iter().map(Badge::freshness));
+        all.extend(ProblemClass::ALL.into_iter().map(Badge::problem));
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_badge_has_a_unique_test_id_and_a_label_without_internal_spellings() {
+        let all = Badge::catalog();
+        assert_eq!(all.len(), 3 + 5 + 3 + 4);
+        for (i, b) in all.iter().enumerate() {
+            assert!(all[i + 1..].iter().all(|o| o.test_id() != b.test_id()));
+            assert!(!b.label.is_empty() && !b.label.contains('_'), "{}", b.label);
+            assert!(!b.icon.is_empty());
+        }
+    }
+
+    #[test]
+    fn test_ids_follow_the_public_pattern() {
+        assert_eq!(Badge::status(RunStatus::Running).test_id(), "badge-status-running");
+        assert_eq!(Badge::outcome(RunOutcome::PartiallySucceeded).test_id(), "badge-outcome-partially_succeeded");
+        assert_eq!(Badge::freshness(Freshness::LikelyStale).test_id(), "badge-freshness-likely_stale");
+        assert_eq!(Badge::problem(ProblemClass::ActiveStale).test_id(), "badge-problem-active_stale");
+    }
+
+    #[test]
+    fn healthy_work_is_never_shown_in_an_alarming_tone() {
+        assert!(!matches!(Badge::freshness(Freshness::Fresh).tone, Tone::Warning | Tone::Danger));
+        assert!(!matches!(Badge::freshness(Freshness::PastExpected).tone, Tone::Warning | Tone::Danger));
+        assert_eq!(Badge::problem(ProblemClass::None).tone, Tone::Neutral);
+        assert_eq!(Badge::freshness(Freshness::LikelyStale).tone, Tone::Danger);
+    }
+}

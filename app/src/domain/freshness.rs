@@ -1,0 +1,184 @@
+//! Freshness (PRODUCT §4): derived, never stored. An active run is fresh inside its expected
+//! window, past expected until stale-after, and likely stale beyond it — or at once when it
+//! is running and its heartbeat is older than the heartbeat timeout. Terminal runs have none.
+//! Every surface calls [`freshness`]; no page has its own threshold.
+
+use super::run_type::LifecyclePolicy;
+use super::status::RunState;
+use super::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// How an active run stands against its lifecycle windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Freshness {
+    /// Inside its expected window.
+    Fresh,
+    /// Beyond expected, not yet stale: taking longer than usual.
+    PastExpected,
+    /// Beyond stale-after, or its worker stopped heartbeating.
+    LikelyStale,
+}
+
+impl Freshness {
+    /// Every value.
+    pub const ALL: [Freshness; 3] = [Self::Fresh, Self::PastExpected, Self::LikelyStale];
+
+    /// The stable spelling for the `data-run-freshness` hook and URLs.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Fresh => "fresh",
+            Self::PastExpected => "past_expected",
+            Self::LikelyStale => "likely_stale",
+        }
+    }
+
+    /// Parses the stable spelling.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == text)
+    }
+}
+
+/// The timestamps freshness is judged on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LifecycleTimes {
+    /// When the run was created (queued).
+    pub created_at: Timestamp,
+    /// When a worker claimed it.
+    pub started_at: Option<Timestamp>,
+    /// The worker's last sign of life.
+    pub heartbeat_at: Option<Timestamp>,
+}
+
+/// The freshness of a run in `state` at `now`, or `None` when it is terminal.
+///
+/// A queued run is judged on time since creation against the expected queue wait; a running
+/// run on time since it started against the expected duration, and on time since its last
+/// heartbeat (or its start, before the first heartbeat) against the heartbeat timeout.
+/// Windows are inclusive: a run exactly at its expected limit is still fresh.
+pub fn freshness(
+    state: RunState,
+    times: LifecycleTimes,
+    policy: &LifecyclePolicy,
+    now: Timestamp,
+) -> Option<Freshness> {
+    let (age, expected) = match state {
+        RunState::Completed(_) => return None,
+        RunState::Queued => (now.since(times.created_at), policy.expected_queue_wait),
+        RunState::Running => {
+            let started = times.started_at.unwrap_or(times.created_at);
+            let last_sign = times.heartbeat_at.map_or(started, |h| h.max(started));
+            if now.since(last_sign) > policy.heartbeat_timeout {
+                return Some(Freshness::LikelyStale);
+            }
+            (now.since(started), policy.expected_duration)
+        }
+    };
+    Some(if age > policy.stale_after {
+        Freshness::LikelyStale
+    } else if age > expected {
+        Freshness::PastExpected
+    } else {
+        Freshness::Fresh
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::status::RunOutcome;
+    use std::time::Duration;
+
+    const POLICY: LifecyclePolicy = LifecyclePolicy {
+        expected_queue_wait: Duration::from_secs(30),
+        expected_duration: Duration::from_secs(120),
+        stale_after: Duration::from_secs(600),
+        heartbeat_timeout: Duration::from_secs(60),
+    };
+    const T0: Timestamp = Timestamp(1_000_000_000);
+
+    fn at(ms: i64) -> Timestamp {
+        Timestamp(T0.0 + ms)
+    }
+
+    fn queued() -> LifecycleTimes {
+        LifecycleTimes { created_at: T0, started_at: None, heartbeat_at: None }
+    }
+
+    fn running(heartbeat_ms: Option<i64>) -> LifecycleTimes {
+        LifecycleTimes {
+            created_at: T0.minus(Duration::from_secs(5)),
+            started_at: Some(T0),
+            heartbeat_at: heartbeat_ms.map(at),
+        }
+    }
+
+    #[test]
+    fn terminal_runs_have_no_freshness_at_any_time() {
+        for o in RunOutcome::ALL {
+            for now in [T0, at(10_000_000)] {
+                assert_eq!(freshness(RunState::Completed(o), running(None), &POLICY, now), None);
+            }
+        }
+    }
+
+    #[test]
+    fn a_queued_run_crosses_each_boundary_one_millisecond_after_it() {
+        let cases = [
+            (0, Freshness::Fresh),
+            (30_000, Freshness::Fresh),
+            (30_001, Freshness::PastExpected),
+            (600_000, Freshness::PastExpected),
+            (600_001, Freshness::LikelyStale),
+        ];
+        for (ms, want) in cases {
+            assert_eq!(freshness(RunState::Queued, queued(), &POLICY, at(ms)), Some(want), "at +{ms} ms");
+        }
+    }
+
+    #[test]
+    fn a_running_run_with_a_live_heartbeat_is_judged_on_its_duration() {
+        let cases = [
+            (120_000, Freshness::Fresh),
+            (120_001, Freshness::PastExpected),
+            (600_000, Freshness::PastExpected),
+            (600_001, Freshness::LikelyStale),
+        ];
+        for (ms, want) in cases {
+            let times = running(Some(ms - 1_000));
+            assert_eq!(freshness(RunState::Running, times, &POLICY, at(ms)), Some(want), "at +{ms} ms");
+        }
+    }
+
+    #[test]
+    fn a_running_run_whose_heartbeat_stopped_is_likely_stale_even_when_young() {
+        let times = running(Some(10_000));
+        assert_eq!(freshness(RunState::Running, times, &POLICY, at(70_000)), Some(Freshness::Fresh));
+        assert_eq!(freshness(RunState::Running, times, &POLICY, at(70_001)), Some(Freshness::LikelyStale));
+    }
+
+    #[test]
+    fn before_its_first_heartbeat_a_running_run_counts_from_its_start() {
+        assert_eq!(freshness(RunState::Running, running(None), &POLICY, at(60_000)), Some(Freshness::Fresh));
+        assert_eq!(freshness(RunState::Running, running(None), &POLICY, at(60_001)), Some(Freshness::LikelyStale));
+    }
+
+    #[test]
+    fn a_heartbeat_from_before_the_start_does_not_age_the_run() {
+        let times = LifecycleTimes { created_at: T0, started_at: Some(T0), heartbeat_at: Some(at(-500_000)) };
+        assert_eq!(freshness(RunState::Running, times, &POLICY, at(1_000)), Some(Freshness::Fresh));
+    }
+
+    #[test]
+    fn timestamps_in_the_future_read_as_fresh_not_negative() {
+        assert_eq!(freshness(RunState::Queued, queued(), &POLICY, at(-50_000)), Some(Freshness::Fresh));
+    }
+
+    #[test]
+    fn freshness_spellings_round_trip() {
+        for f in Freshness::ALL {
+            assert_eq!(Freshness::parse(f.as_str()), Some(f));
+        }
+        assert_eq!(Freshness::parse("stale"), None);
+    }
+}

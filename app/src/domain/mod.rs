@@ -1,0 +1,60 @@
+//! The pure run domain: everything PRODUCT.md says about a run that can be decided without
+//! I/O. It compiles for the server and the browser alike, takes the current time as an
+//! argument and never panics on bad data, so every surface can derive the same truth from the
+//! same record.
+//!
+//! Each rule lives in exactly one module here: state machine ([`status`]), lifecycle windows
+//! ([`run_type`]), freshness ([`freshness`]), problem class ([`problem`]), progress
+//! ([`progress`]), badges ([`badge`]) and polling ([`polling`]).
+
+pub mod badge;
+pub mod context;
+pub mod freshness;
+pub mod ids;
+pub mod notification;
+pub mod polling;
+pub mod problem;
+pub mod progress;
+pub mod run;
+pub mod run_type;
+pub mod status;
+pub mod summary;
+pub mod time;
+pub mod view;
+
+pub use badge::{Badge, BadgeKind, Tone};
+pub use context::RunContext;
+pub use freshness::{Freshness, freshness};
+pub use ids::{RunId, TenantId, UserId, WorkspaceId};
+pub use polling::PollingPolicy;
+pub use problem::{ProblemClass, problem_class};
+pub use progress::{Progress, ProgressMode, progress};
+pub use run::{Failure, Run};
+pub use run_type::{LifecyclePolicy, RunType};
+pub use status::{RunOutcome, RunState, RunStatus};
+pub use summary::{SummaryCounts, SummaryKey};
+pub use time::Timestamp;
+pub use view::RunView;
+
+/// A value read from storage or input that does not name a known domain value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// The text is not one of the known spellings for `what`.
+    #[error("unknown {what}: {value:?}")]
+    Unknown {
+        /// What was being parsed, e.g. "run status".
+        what: &'static str,
+        /// The text that was offered, truncated for safety.
+        value: String,
+    },
+    /// The parts are known but do not fit together (e.g. an outcome on an active run).
+    #[error("{0}")]
+    Inconsistent(&'static str),
+}
+
+impl ParseError {
+    pub(crate) fn unknown(what: &'static str, value: &str) -> Self {
+        let value: String = value.chars().take(64).collect();
+        Self::Unknown { what, value }
+    }
+}

@@ -1,0 +1,84 @@
+//! The polling policy (PRODUCT §7): only active runs are polled, and the run-detail interval
+//! grows with the run's age. Terminal and unknown state get no interval at all, so such a
+//! page renders without a timer.
+
+use super::status::RunState;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Poll intervals by run age. The defaults are PRODUCT §7's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PollingPolicy {
+    /// `(younger than, interval)` tiers in ascending age order.
+    pub tiers: Vec<(Duration, Duration)>,
+    /// The interval for runs older than every tier.
+    pub oldest: Duration,
+    /// How often the review-pack card polls while its pack is queued or generating.
+    pub review_pack: Duration,
+}
+
+impl Default for PollingPolicy {
+    fn default() -> Self {
+        Self {
+            tiers: vec![
+                (Duration::from_secs(60), Duration::from_secs(2)),
+                (Duration::from_secs(600), Duration::from_secs(5)),
+                (Duration::from_secs(3600), Duration::from_secs(15)),
+            ],
+            oldest: Duration::from_secs(30),
+            review_pack: Duration::from_secs(10),
+        }
+    }
+}
+
+impl PollingPolicy {
+    /// The run-detail poll interval for a run in `state` (if known) that is `age` old, or
+    /// `None` when the run must not be polled (terminal or unknown).
+    pub fn run_interval(&self, state: Option<RunState>, age: Duration) -> Option<Duration> {
+        if !state?.is_active() {
+            return None;
+        }
+        let tier = self.tiers.iter().find(|(younger_than, _)| age < *younger_than);
+        Some(tier.map_or(self.oldest, |(_, every)| *every))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::status::RunOutcome;
+
+    fn secs(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
+
+    #[test]
+    fn the_interval_grows_with_age_and_switches_exactly_at_each_tier() {
+        let p = PollingPolicy::default();
+        let ms = Duration::from_millis;
+        let cases = [
+            (ms(0), 2),
+            (ms(59_999), 2),
+            (ms(60_000), 5),
+            (ms(599_999), 5),
+            (ms(600_000), 15),
+            (ms(3_599_999), 15),
+            (ms(3_600_000), 30),
+            (secs(86_400 * 30), 30),
+        ];
+        for state in [RunState::Queued, RunState::Running] {
+            for (age, want) in cases {
+                assert_eq!(p.run_interval(Some(state), age), Some(secs(want)), "{state:?} at {age:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn terminal_and_unknown_runs_are_never_polled() {
+        let p = PollingPolicy::default();
+        for o in RunOutcome::ALL {
+            assert_eq!(p.run_interval(Some(RunState::Completed(o)), secs(1)), None);
+        }
+        assert_eq!(p.run_interval(None, secs(1)), None);
+    }
+}

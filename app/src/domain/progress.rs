@@ -1,0 +1,316 @@
+//! Progress (PRODUCT §6): one contract derives what a run can honestly say about how far it
+//! has got. Modes by precedence: phased > composite > counted > activity > none. Malformed
+//! metadata degrades to the next mode down; nothing here panics or invents a number, and only
+//! counted progress has a percentage.
+
+use super::context::RunContext;
+use super::run_type::RunType;
+use super::status::RunState;
+use super::summary::{SummaryCounts, SummaryKey};
+use serde::{Deserialize, Serialize};
+
+/// The kind of progress a run shows (the `data-progress-mode` hook).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProgressMode {
+    /// Nothing to show (terminal runs).
+    None,
+    /// Active with nothing measurable: an indeterminate indicator.
+    Activity,
+    /// `processed` of `total`, the only mode with a percentage.
+    Counted,
+    /// The current step of a known step list.
+    Phased,
+    /// A summary over the sources a run aggregates.
+    Composite,
+}
+
+impl ProgressMode {
+    /// The stable spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Activity => "activity",
+            Self::Counted => "counted",
+            Self::Phased => "phased",
+            Self::Composite => "composite",
+        }
+    }
+}
+
+/// What a run can honestly say about its progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Progress {
+    /// Nothing to show.
+    None,
+    /// Working, nothing measurable.
+    Activity {
+        /// Whether it is still waiting for a worker.
+        waiting: bool,
+    },
+    /// `processed` of `total` (`0 < total`, `processed ≤ total`).
+    Counted {
+        /// Units processed.
+        processed: u64,
+        /// Units in scope.
+        total: u64,
+    },
+    /// Step `step` (1-based) of `of`.
+    Phased {
+        /// 1-based index of the current step.
+        step: usize,
+        /// Number of steps.
+        of: usize,
+        /// Operator-safe label of the current step.
+        label: String,
+    },
+    /// Sources ready and failed out of the total.
+    Composite {
+        /// Sources ready.
+        ready: u64,
+        /// Sources failed.
+        failed: u64,
+        /// Sources aggregated.
+        total: u64,
+        /// What the sources are ("evidence sources").
+        noun: String,
+    },
+}
+
+impl Progress {
+    /// The mode of this progress.
+    pub const fn mode(&self) -> ProgressMode {
+        match self {
+            Self::None => ProgressMode::None,
+            Self::Activity { .. } => ProgressMode::Activity,
+            Self::Counted { .. } => ProgressMode::Counted,
+            Self::Phased { .. } => ProgressMode::Phased,
+            Self::Composite { .. } => ProgressMode::Composite,
+        }
+    }
+
+    /// The whole percentage, only for counted progress (rounded down, so 100 % means done).
+    pub fn percent(&self) -> Option<u8> {
+        match *self {
+            Self::Counted { processed, total } if total > 0 => {
+                let pct = u128::from(processed.min(total)) * 100 / u128::from(total);
+                u8::try_from(pct).ok()
+            }
+            _ => None,
+        }
+    }
+
+    /// The operator-facing sentence.
+    pub fn label(&self) -> String {
+        match self {
+            Self::None => String::new(),
+            Self::Activity { waiting: true } => "Waiting for a worker".to_owned(),
+            Self::Activity { waiting: false } => "Working".to_owned(),
+            Self::Counted { processed, total } => format!("{processed} of {total} processed"),
+            Self::Phased { step, of, label } => format!("{label} — step {step} of {of}"),
+            Self::Composite { ready, failed, total, noun } => {
+                if *failed > 0 {
+                    format!("{ready} of {total} {noun} ready, {failed} failed")
+                } else {
+                    format!("{ready} of {total} {noun} ready")
+                }
+            }
+        }
+    }
+}
+
+/// The progress of a run. Terminal runs show none (their results are their summary counts).
+pub fn progress(state: RunState, run_type: RunType, summary: &SummaryCounts, context: &RunContext) -> Progress {
+    if !state.is_active() {
+        return Progress::None;
+    }
+    phased(run_type, context)
+        .or_else(|| composite(run_type, context))
+        .or_else(|| counted(summary))
+        .unwrap_or(Progress::Activity { waiting: state == RunState::Queued })
+}
+
+fn phased(run_type: RunType, context: &RunContext) -> Option<Progress> {
+    let key = context.phase_key()?;
+    let phases = run_type.phases();
+    let index = phases.iter().position(|p| p.key == key)?;
+    Some(Progress::Phased { step: index + 1, of: phases.len(), label: phases[index].label.to_owned() })
+}
+
+fn composite(run_type: RunType, context: &RunContext) -> Option<Progress> {
+    let noun = run_type.composite_noun()?;
+    let c = context.composite()?;
+    Some(Progress::Composite { ready: c.ready, failed: c.failed, total: c.total, noun: noun.to_owned() })
+}
+
+fn counted(summary: &SummaryCounts) -> Option<Progress> {
+    let total = summary.get(SummaryKey::Total)?;
+    let processed = summary.get(SummaryKey::Processed)?;
+    (total > 0 && processed <= total).then_some(Progress::Counted { processed, total })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::status::RunOutcome;
+    use serde_json::json;
+
+    fn ctx(v: serde_json::Value) -> RunContext {
+        RunContext::from_value(v)
+    }
+
+    fn counts(text: &str) -> SummaryCounts {
+        SummaryCounts::from_json_lenient(text)
+    }
+
+    const COUNTED: &str = r#"{"total": 200, "processed": 50}"#;
+
+    #[test]
+    fn phased_wins_over_every_other_mode() {
+        let c = ctx(json!({"phase": {"current": "capturing_evidence"}, "composite": {"total": 2, "ready": 1}}));
+        let p = progress(RunState::Running, RunType::BaselineCapture, &counts(COUNTED), &c);
+        assert_eq!(p, Progress::Phased { step: 2, of: 3, label: "Capturing evidence".into() });
+        assert_eq!(p.label(), "Capturing evidence — step 2 of 3");
+        assert_eq!(p.percent(), None);
+    }
+
+    #[test]
+    fn composite_wins_over_counted() {
+        let c = ctx(json!({"composite": {"total": 4, "ready": 3, "failed": 1}}));
+        let p = progress(RunState::Running, RunType::EnvironmentReviewCompose, &counts(COUNTED), &c);
+        assert_eq!(p.mode(), ProgressMode::Composite);
+        assert_eq!(p.label(), "3 of 4 evidence sources ready, 1 failed");
+        assert_eq!(p.percent(), None);
+    }
+
+    #[test]
+    fn counted_is_the_only_mode_with_a_percentage() {
+        let p = progress(RunState::Running, RunType::InventorySync, &counts(COUNTED), &RunContext::empty());
+        assert_eq!(p, Progress::Counted { processed: 50, total: 200 });
+        assert_eq!(p.percent(), Some(25));
+        assert_eq!(p.label(), "50 of 200 processed");
+    }
+
+    #[test]
+    fn an_active_run_with_nothing_measurable_shows_activity() {
+        let p = progress(RunState::Queued, RunType::RestoreExecute, &SummaryCounts::new(), &RunContext::empty());
+        assert_eq!(p, Progress::Activity { waiting: true });
+        let p = progress(RunState::Running, RunType::RestoreExecute, &SummaryCounts::new(), &RunContext::empty());
+        assert_eq!(p.label(), "Working");
+        assert_eq!(p.percent(), None);
+    }
+
+    #[test]
+    fn terminal_runs_show_no_progress_whatever_their_metadata() {
+        let c = ctx(json!({"phase": {"current": "comparing"}}));
+        for o in RunOutcome::ALL {
+            let p = progress(RunState::Completed(o), RunType::BaselineCompare, &counts(COUNTED), &c);
+            assert_eq!(p, Progress::None);
+            assert_eq!(p.label(), "");
+        }
+    }
+
+    #[test]
+    fn percentages_round_down_and_never_overflow() {
+        assert_eq!(Progress::Counted { processed: 199, total: 200 }.percent(), Some(99));
+        assert_eq!(Progress::Counted { processed: u64::MAX, total: u64::MAX }.percent(), Some(100));
+        assert_eq!(Progress::Counted { processed: 1, total: u64::MAX }.percent(), Some(0));
+    }
+
+    /// Malformed metadata of every shape we could think of: each must degrade to the mode
+    /// named, never panic and never invent a number.
+    #[test]
+    fn malformed_metadata_degrades_to_the_next_mode_down() {
+        use ProgressMode::{Activity, Counted};
+        let cases: Vec<(&str, RunType, &str, serde_json::Value, ProgressMode)> = vec![
+            (
+                "unknown phase key",
+                RunType::BaselineCapture,
+                COUNTED,
+                json!({"phase": {"current": "reticulating"}}),
+                Counted,
+            ),
+            (
+                "raw exception as phase",
+                RunType::BaselineCompare,
+                "{}",
+                json!({"phase": {"current": "RuntimeException"}}),
+                Activity,
+            ),
+            ("phase is a number", RunType::BaselineCapture, "{}", json!({"phase": {"current": 2}}), Activity),
+            (
+                "phase section is a string",
+                RunType::BaselineCapture,
+                COUNTED,
+                json!({"phase": "capturing_evidence"}),
+                Counted,
+            ),
+            (
+                "phase on a type without phases",
+                RunType::InventorySync,
+                COUNTED,
+                json!({"phase": {"current": "capturing_evidence"}}),
+                Counted,
+            ),
+            (
+                "composite ready > total",
+                RunType::EnvironmentReviewCompose,
+                "{}",
+                json!({"composite": {"total": 2, "ready": 3}}),
+                Activity,
+            ),
+            (
+                "composite negative",
+                RunType::EnvironmentReviewCompose,
+                COUNTED,
+                json!({"composite": {"total": 4, "ready": -1}}),
+                Counted,
+            ),
+            (
+                "composite strings",
+                RunType::EnvironmentReviewCompose,
+                "{}",
+                json!({"composite": {"total": "4", "ready": "1"}}),
+                Activity,
+            ),
+            ("composite is a list", RunType::EnvironmentReviewCompose, "{}", json!({"composite": [4, 1]}), Activity),
+            (
+                "composite on a type without one",
+                RunType::InventorySync,
+                "{}",
+                json!({"composite": {"total": 4, "ready": 1}}),
+                Activity,
+            ),
+            ("processed > total", RunType::InventorySync, r#"{"total": 10, "processed": 11}"#, json!({}), Activity),
+            ("negative processed", RunType::InventorySync, r#"{"total": 10, "processed": -4}"#, json!({}), Activity),
+            ("negative total", RunType::InventorySync, r#"{"total": -10, "processed": 4}"#, json!({}), Activity),
+            ("overflowing count", RunType::InventorySync, r#"{"total": 1e400, "processed": 4}"#, json!({}), Activity),
+            (
+                "count past u64",
+                RunType::InventorySync,
+                r#"{"total": 18446744073709551616, "processed": 4}"#,
+                json!({}),
+                Activity,
+            ),
+            ("counts as strings", RunType::InventorySync, r#"{"total": "10", "processed": "4"}"#, json!({}), Activity),
+            ("fractional counts", RunType::InventorySync, r#"{"total": 10.5, "processed": 4}"#, json!({}), Activity),
+            ("zero total", RunType::InventorySync, r#"{"total": 0, "processed": 0}"#, json!({}), Activity),
+            ("missing total", RunType::InventorySync, r#"{"processed": 4}"#, json!({}), Activity),
+            ("summary is a list", RunType::InventorySync, "[10, 4]", json!({}), Activity),
+            ("summary is not JSON", RunType::InventorySync, "{total: 10", json!({}), Activity),
+            ("context is a list", RunType::BaselineCapture, COUNTED, json!(["phase"]), Counted),
+            ("context is null", RunType::EnvironmentReviewCompose, "{}", json!(null), Activity),
+            ("sections missing entirely", RunType::BaselineCompare, "{}", json!({}), Activity),
+        ];
+        assert!(cases.len() >= 10);
+        for (name, run_type, summary, context, want) in cases {
+            let p = progress(RunState::Running, run_type, &counts(summary), &ctx(context));
+            assert_eq!(p.mode(), want, "{name}");
+            if want != Counted {
+                assert_eq!(p.percent(), None, "{name}");
+            }
+            assert!(!p.label().contains('_'), "{name}: {}", p.label());
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! The catalog of run types: for each, its operator-facing label, its lifecycle policy (the
+//! windows freshness is judged against, PRODUCT §4), its phase list when it reports phases,
+//! what its composite progress counts, and which extra summary-count keys it may write.
+
+use super::ParseError;
+use super::summary::SummaryKey;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// A kind of long-running work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum RunType {
+    /// Reads the tenant's provider items and upserts our inventory.
+    #[serde(rename = "inventory.sync")]
+    InventorySync,
+    /// Captures a baseline snapshot of the tenant's items.
+    #[serde(rename = "baseline.capture")]
+    BaselineCapture,
+    /// Compares the tenant against a baseline and records drift findings.
+    #[serde(rename = "baseline.compare")]
+    BaselineCompare,
+    /// Composes an environment review from its evidence sources.
+    #[serde(rename = "environment.review.compose")]
+    EnvironmentReviewCompose,
+    /// Builds a downloadable review pack.
+    #[serde(rename = "review_pack.generate")]
+    ReviewPackGenerate,
+    /// Applies a baseline snapshot back onto the provider.
+    #[serde(rename = "restore.execute")]
+    RestoreExecute,
+}
+
+/// One step of a phased run type: a stable key written by the worker and the label shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Phase {
+    /// Stored in `context.phase.current`; never shown.
+    pub key: &'static str,
+    /// Operator-safe label.
+    pub label: &'static str,
+}
+
+/// The windows a run type's active runs are judged against (PRODUCT §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LifecyclePolicy {
+    /// A queued run waiting longer than this is past expected.
+    pub expected_queue_wait: Duration,
+    /// A running run working longer than this is past expected.
+    pub expected_duration: Duration,
+    /// An active run older than this in its current status is likely stale.
+    pub stale_after: Duration,
+    /// A running run whose last heartbeat is older than this is likely stale (its worker is
+    /// gone).
+    pub heartbeat_timeout: Duration,
+}
+
+const fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+impl RunType {
+    /// Every run type.
+    pub const ALL: [RunType; 6] = [
+        Self::InventorySync,
+        Self::BaselineCapture,
+        Self::BaselineCompare,
+        Self::EnvironmentReviewCompose,
+        Self::ReviewPackGenerate,
+        Self::RestoreExecute,
+    ];
+
+    /// The stable key used in storage, URLs and the `data-run-type` hook.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InventorySync => "inventory.sync",
+            Self::BaselineCapture => "baseline.capture",
+            Self::BaselineCompare => "baseline.compare",
+            Self::EnvironmentReviewCompose => "environment.review.compose",
+            Self::ReviewPackGenerate => "review_pack.generate",
+            Self::RestoreExecute => "restore.execute",
+        }
+    }
+
+    /// Parses the stable key.
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        Self::ALL.into_iter().find(|t| t.as_str() == text).ok_or_else(|| ParseError::unknown("run type", text))
+    }
+
+    /// What operators read.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::InventorySync => "Inventory sync",
+            Self::BaselineCapture => "Baseline capture",
+            Self::BaselineCompare => "Baseline compare",
+            Self::EnvironmentReviewCompose => "Environment review",
+            Self::ReviewPackGenerate => "Review pack export",
+            Self::RestoreExecute => "Restore",
+        }
+    }
+
+    /// The built-in lifecycle windows of this type.
+    pub const fn default_policy(self) -> LifecyclePolicy {
+        let (queue, duration, stale, heartbeat) = match self {
+            Self::InventorySync => (30, 120, 600, 60),
+            Self::BaselineCapture => (30, 300, 1200, 90),
+            Self::BaselineCompare => (30, 300, 1200, 90),
+            Self::EnvironmentReviewCompose => (60, 300, 1800, 120),
+            Self::ReviewPackGenerate => (60, 180, 900, 90),
+            Self::RestoreExecute => (30, 600, 2400, 120),
+        };
+        LifecyclePolicy {
+            expected_queue_wait: secs(queue),
+            expected_duration: secs(duration),
+            stale_after: secs(stale),
+            heartbeat_timeout: secs(heartbeat),
+        }
+    }
+
+    /// The ordered steps of a phased type; empty for types that do not report phases.
+    pub const fn phases(self) -> &'static [Phase] {
+        match self {
+            Self::BaselineCapture => &[
+                Phase { key: "checking_eligibility", label: "Checking eligibility" },
+                Phase { key: "capturing_evidence", label: "Capturing evidence" },
+                Phase { key: "saving_snapshot", label: "Saving snapshot" },
+            ],
+            Self::BaselineCompare => &[
+                Phase { key: "loading_baseline", label: "Loading the baseline" },
+                Phase { key: "comparing", label: "Comparing" },
+                Phase { key: "recording_findings", label: "Recording findings" },
+            ],
+            _ => &[],
+        }
+    }
+
+    /// What a composite summary of this type counts ("evidence sources"), if it has one.
+    pub const fn composite_noun(self) -> Option<&'static str> {
+        match self {
+            Self::EnvironmentReviewCompose => Some("evidence sources"),
+            _ => None,
+        }
+    }
+
+    /// The summary-count keys this type may write beyond the common five.
+    pub const fn extra_count_keys(self) -> &'static [SummaryKey] {
+        match self {
+            Self::InventorySync => &[SummaryKey::Created, SummaryKey::Updated, SummaryKey::Unchanged],
+            Self::BaselineCapture => &[SummaryKey::ItemsCaptured],
+            Self::BaselineCompare => {
+                &[SummaryKey::FindingsAdded, SummaryKey::FindingsRemoved, SummaryKey::FindingsChanged]
+            }
+            Self::EnvironmentReviewCompose | Self::ReviewPackGenerate => &[SummaryKey::Sections],
+            Self::RestoreExecute => &[],
+        }
+    }
+
+    /// Whether this type may write `key` into its summary counts.
+    pub fn allows_count(self, key: SummaryKey) -> bool {
+        key.is_common() || self.extra_count_keys().contains(&key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_type_round_trips_through_its_key_and_serde() {
+        for t in RunType::ALL {
+            assert_eq!(RunType::parse(t.as_str()), Ok(t));
+            let json = serde_json::to_string(&t).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", t.as_str()));
+        }
+        assert!(RunType::parse("inventory_sync").is_err());
+    }
+
+    #[test]
+    fn every_policy_orders_its_windows_sensibly() {
+        for t in RunType::ALL {
+            let p = t.default_policy();
+            assert!(p.expected_queue_wait < p.stale_after, "{t:?}");
+            assert!(p.expected_duration < p.stale_after, "{t:?}");
+            assert!(!p.heartbeat_timeout.is_zero(), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn phase_labels_are_operator_safe_and_keys_unique() {
+        for t in RunType::ALL {
+            let phases = t.phases();
+            for (i, p) in phases.iter().enumerate() {
+                assert!(!p.label.contains('_'), "{}", p.label);
+                assert!(phases[i + 1..].iter().all(|q| q.key != p.key));
+            }
+        }
+        assert_eq!(RunType::BaselineCapture.phases().len(), 3);
+    }
+
+    #[test]
+    fn types_may_write_only_common_keys_and_their_own_extras() {
+        assert!(RunType::RestoreExecute.allows_count(SummaryKey::Processed));
+        assert!(RunType::InventorySync.allows_count(SummaryKey::Created));
+        assert!(!RunType::RestoreExecute.allows_count(SummaryKey::Created));
+        assert!(!RunType::InventorySync.allows_count(SummaryKey::FindingsAdded));
+    }
+}

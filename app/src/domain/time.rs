@@ -1,0 +1,120 @@
+//! Time as the domain sees it: milliseconds since the Unix epoch, passed in by the caller.
+//! Nothing in the domain reads a clock, so every time rule is testable at exact instants.
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// An instant, in whole milliseconds since 1970-01-01T00:00:00Z.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// The instant `ms` milliseconds after the epoch.
+    pub const fn from_millis(ms: i64) -> Self {
+        Self(ms)
+    }
+
+    /// Milliseconds since the epoch.
+    pub const fn millis(self) -> i64 {
+        self.0
+    }
+
+    /// How long ago `earlier` was, seen from `self`; zero when `earlier` lies in the future
+    /// (clock skew between instances must never make a run look older than it is).
+    pub fn since(self, earlier: Timestamp) -> Duration {
+        let ms = self.0.saturating_sub(earlier.0).max(0);
+        Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+    }
+
+    /// This instant moved forward by `d` (saturating).
+    pub fn plus(self, d: Duration) -> Self {
+        let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        Self(self.0.saturating_add(ms))
+    }
+
+    /// This instant moved back by `d` (saturating).
+    pub fn minus(self, d: Duration) -> Self {
+        let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        Self(self.0.saturating_sub(ms))
+    }
+
+    /// A short human duration between `self` and an earlier instant: "45 s", "3 min", "2 h".
+    pub fn human_since(self, earlier: Timestamp) -> String {
+        human_duration(self.since(earlier))
+    }
+
+    /// RFC 3339 in UTC with second precision, e.g. `2026-11-23T12:34:56Z`.
+    pub fn to_rfc3339(self) -> String {
+        let secs = self.0.div_euclid(1000);
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, (rem % 3600) / 60, rem % 60)
+    }
+}
+
+/// "45 s", "3 min", "2 h 5 min", "3 d".
+pub fn human_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min", s / 60),
+        3600..=86_399 => {
+            let (h, m) = (s / 3600, (s % 3600) / 60);
+            if m == 0 { format!("{h} h") } else { format!("{h} h {m} min") }
+        }
+        _ => format!("{} d", s / 86_400),
+    }
+}
+
+/// Days since the epoch to a proleptic Gregorian (year, month, day) — Howard Hinnant's
+/// `civil_from_days`, so the browser bundle needs no date library.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    (y, u32::try_from(m).unwrap_or(1), u32::try_from(d).unwrap_or(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_is_never_negative_under_clock_skew() {
+        let now = Timestamp(1_000);
+        assert_eq!(now.since(Timestamp(5_000)), Duration::ZERO);
+        assert_eq!(now.since(Timestamp(400)), Duration::from_millis(600));
+    }
+
+    #[test]
+    fn arithmetic_saturates_instead_of_overflowing() {
+        assert_eq!(Timestamp(i64::MAX).plus(Duration::from_secs(1)), Timestamp(i64::MAX));
+        assert_eq!(Timestamp(i64::MIN).minus(Duration::from_secs(1)), Timestamp(i64::MIN));
+        assert_eq!(Timestamp(i64::MAX).since(Timestamp(i64::MIN)), Duration::from_millis(i64::MAX as u64));
+    }
+
+    #[test]
+    fn rfc3339_formats_known_instants() {
+        assert_eq!(Timestamp(0).to_rfc3339(), "1970-01-01T00:00:00Z");
+        assert_eq!(Timestamp(1_795_437_296_000).to_rfc3339(), "2026-11-23T12:34:56Z");
+        assert_eq!(Timestamp(951_782_400_000).to_rfc3339(), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn human_durations_read_naturally() {
+        assert_eq!(human_duration(Duration::from_secs(45)), "45 s");
+        assert_eq!(human_duration(Duration::from_secs(180)), "3 min");
+        assert_eq!(human_duration(Duration::from_secs(7200)), "2 h");
+        assert_eq!(human_duration(Duration::from_secs(7500)), "2 h 5 min");
+        assert_eq!(human_duration(Duration::from_secs(3 * 86_400)), "3 d");
+    }
+}

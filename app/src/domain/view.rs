@@ -1,0 +1,280 @@
+//! [`RunView`]: everything a surface needs to present one run, derived once on the server
+//! from the record and the current time. Pages render it; they never recompute a rule.
+
+use super::badge::Badge;
+use super::freshness::Freshness;
+use super::ids::{RunId, TenantId};
+use super::polling::PollingPolicy;
+use super::problem::ProblemClass;
+use super::progress::{Progress, ProgressMode};
+use super::run::Run;
+use super::run_type::{LifecyclePolicy, RunType};
+use super::status::{RunOutcome, RunState, RunStatus};
+use super::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// A run as every surface presents it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunView {
+    /// Identity.
+    pub id: RunId,
+    /// The run type.
+    pub run_type: RunType,
+    /// The tenant, if any.
+    pub tenant_id: Option<TenantId>,
+    /// The tenant's display name, if any.
+    pub tenant_name: Option<String>,
+    /// Status and outcome.
+    pub state: RunState,
+    /// Derived freshness (active runs only).
+    pub freshness: Option<Freshness>,
+    /// Derived problem class.
+    pub problem: ProblemClass,
+    /// Derived progress.
+    pub progress: Progress,
+    /// The poll interval for this run's detail, `None` when it must not be polled.
+    pub poll_interval_ms: Option<u64>,
+    /// When it was queued.
+    pub created_at: Timestamp,
+    /// When it started.
+    pub started_at: Option<Timestamp>,
+    /// When it completed.
+    pub completed_at: Option<Timestamp>,
+    /// Last sign of life.
+    pub heartbeat_at: Option<Timestamp>,
+    /// Recorded counts as `(label, value)` in display order.
+    pub counts: Vec<(String, u64)>,
+    /// Operator-safe failure sentence, if it failed.
+    pub failure_message: Option<String>,
+    /// Whether the reconciler decided this run.
+    pub reconciled: bool,
+    /// The decision-zone sentence: what is going on and what to do next.
+    pub guidance: String,
+    /// The server's clock when this view was derived (for relative times).
+    pub observed_at: Timestamp,
+}
+
+impl RunView {
+    /// Derives the view of `run` at `now`.
+    pub fn derive(
+        run: &Run,
+        tenant_name: Option<String>,
+        policy: &LifecyclePolicy,
+        polling: &PollingPolicy,
+        now: Timestamp,
+    ) -> Self {
+        let freshness = run.freshness(policy, now);
+        let problem = run.problem_class(policy, now);
+        let reconciled = run.was_reconciled();
+        let poll = polling.run_interval(Some(run.state), now.since(run.created_at));
+        let failure_message = run.failure.as_ref().map(|f| f.message.clone());
+        let guidance = guidance(run.state, freshness, problem, reconciled, failure_message.as_deref());
+        Self {
+            id: run.id,
+            run_type: run.run_type,
+            tenant_id: run.tenant_id,
+            tenant_name,
+            state: run.state,
+            freshness,
+            problem,
+            progress: run.progress(),
+            poll_interval_ms: poll.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            created_at: run.created_at,
+            started_at: run.started_at,
+            completed_at: run.completed_at,
+            heartbeat_at: run.heartbeat_at,
+            counts: run.summary.iter().map(|(k, v)| (k.label().to_owned(), v)).collect(),
+            failure_message,
+            reconciled,
+            guidance,
+            observed_at: now,
+        }
+    }
+
+    /// queued / running / completed.
+    pub fn status(&self) -> RunStatus {
+        self.state.status()
+    }
+
+    /// The outcome, when completed.
+    pub fn outcome(&self) -> Option<RunOutcome> {
+        self.state.outcome()
+    }
+
+    /// The progress mode.
+    pub fn progress_mode(&self) -> ProgressMode {
+        self.progress.mode()
+    }
+
+    /// The badges to show, in order: status, outcome or freshness, problem (unless none).
+    pub fn badges(&self) -> Vec<Badge> {
+        let mut out = vec![Badge::status(self.status())];
+        if let Some(o) = self.outcome() {
+            out.push(Badge::outcome(o));
+        }
+        if let Some(f) = self.freshness {
+            out.push(Badge::freshness(f));
+        }
+        if self.problem != ProblemClass::None {
+            out.push(Badge::problem(self.problem));
+        }
+        out
+    }
+
+    /// The `data-*` hooks of PRODUCT §13 as `(name, value)` pairs.
+    pub fn hooks(&self) -> [(&'static str, String); 8] {
+        [
+            ("data-run-id", self.id.to_string()),
+            ("data-run-type", self.run_type.as_str().to_owned()),
+            ("data-run-tenant", self.tenant_id.map(|t| t.to_string()).unwrap_or_default()),
+            ("data-run-status", self.status().as_str().to_owned()),
+            ("data-run-outcome", self.outcome().map(|o| o.as_str().to_owned()).unwrap_or_default()),
+            ("data-run-freshness", self.freshness.map(|f| f.as_str().to_owned()).unwrap_or_default()),
+            ("data-problem-class", self.problem.as_str().to_owned()),
+            ("data-progress-mode", self.progress_mode().as_str().to_owned()),
+        ]
+    }
+}
+
+/// The decision-zone sentence for a run: calm for healthy work, specific when a person is
+/// needed. Wording lives here only.
+pub fn guidance(
+    state: RunState,
+    freshness: Option<Freshness>,
+    problem: ProblemClass,
+    reconciled: bool,
+    failure: Option<&str>,
+) -> String {
+    let reason = failure.map(|f| format!(" {f}")).unwrap_or_default();
+    match (state, freshness, problem) {
+        (_, _, ProblemClass::ActiveStale) => {
+            "No sign of progress for longer than this kind of work ever needs. The system will reconcile it \
+             automatically; nothing is lost by waiting."
+                .to_owned()
+        }
+        (RunState::Queued, Some(Freshness::PastExpected), _) => {
+            "Waiting longer than usual for a worker. No action needed yet.".to_owned()
+        }
+        (RunState::Running, Some(Freshness::PastExpected), _) => {
+            "Taking longer than usual, but still reporting progress. No action needed yet.".to_owned()
+        }
+        (RunState::Queued, _, _) => "Waiting for a worker. This page updates by itself.".to_owned(),
+        (RunState::Running, _, _) => "Working. This page updates by itself.".to_owned(),
+        (RunState::Completed(_), _, ProblemClass::ReconciledStale) => {
+            format!(
+                "The system stopped this run after it went stale.{reason} Start it again if the work is still needed."
+            )
+        }
+        (RunState::Completed(RunOutcome::Succeeded), _, _) if reconciled => {
+            "Finished. The system confirmed the result from the records it produced.".to_owned()
+        }
+        (RunState::Completed(RunOutcome::Succeeded), _, _) => "Finished successfully. Nothing to do.".to_owned(),
+        (RunState::Completed(RunOutcome::PartiallySucceeded), _, _) => {
+            format!("Finished, but some items failed.{reason} Review the failures, then run it again.")
+        }
+        (RunState::Completed(RunOutcome::Failed), _, _) => {
+            format!("Did not finish.{reason} Fix the cause, then start it again.")
+        }
+        (RunState::Completed(RunOutcome::Blocked), _, _) => format!("Could not proceed.{reason}"),
+        (RunState::Completed(RunOutcome::Cancelled), _, _) => format!("Stopped before finishing.{reason}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::context::RunContext;
+    use crate::domain::ids::WorkspaceId;
+    use crate::domain::summary::SummaryCounts;
+    use serde_json::json;
+    use std::time::Duration;
+
+    fn run(state: RunState) -> Run {
+        let t0 = Timestamp(1_000_000);
+        Run {
+            id: RunId(9),
+            workspace_id: WorkspaceId(1),
+            tenant_id: Some(TenantId(3)),
+            run_type: RunType::InventorySync,
+            initiator: None,
+            state,
+            summary: SummaryCounts::from_json_lenient(r#"{"total": 20, "processed": 5}"#),
+            context: RunContext::empty(),
+            failure: None,
+            created_at: t0,
+            started_at: (state != RunState::Queued).then_some(t0),
+            completed_at: None,
+            updated_at: t0,
+            heartbeat_at: Some(t0),
+            lease_owner: None,
+            lease_expires_at: None,
+            attempt: 1,
+            dedupe_key: None,
+        }
+    }
+
+    fn view(r: &Run, after: Duration) -> RunView {
+        let now = r.created_at.plus(after);
+        RunView::derive(r, None, &r.run_type.default_policy(), &PollingPolicy::default(), now)
+    }
+
+    #[test]
+    fn an_active_view_carries_every_hook_and_a_poll_interval() {
+        let v = view(&run(RunState::Running), Duration::from_secs(10));
+        let hooks = v.hooks();
+        assert_eq!(hooks[0], ("data-run-id", "9".into()));
+        assert_eq!(hooks[2], ("data-run-tenant", "3".into()));
+        assert_eq!(hooks[3], ("data-run-status", "running".into()));
+        assert_eq!(hooks[4], ("data-run-outcome", String::new()));
+        assert_eq!(hooks[5], ("data-run-freshness", "fresh".into()));
+        assert_eq!(hooks[6], ("data-problem-class", "none".into()));
+        assert_eq!(hooks[7], ("data-progress-mode", "counted".into()));
+        assert_eq!(v.poll_interval_ms, Some(2_000));
+    }
+
+    #[test]
+    fn a_terminal_view_has_no_freshness_no_progress_and_no_poll() {
+        let v = view(&run(RunState::Completed(RunOutcome::Failed)), Duration::from_secs(10));
+        assert_eq!(v.freshness, None);
+        assert_eq!(v.progress_mode(), ProgressMode::None);
+        assert_eq!(v.poll_interval_ms, None);
+        assert_eq!(v.problem, ProblemClass::TerminalFollowUp);
+        let ids: Vec<_> = v.badges().iter().map(Badge::test_id).collect();
+        assert_eq!(ids, ["badge-status-completed", "badge-outcome-failed", "badge-problem-terminal_follow_up"]);
+    }
+
+    #[test]
+    fn a_run_whose_worker_vanished_is_shown_stuck_everywhere() {
+        let v = view(&run(RunState::Running), Duration::from_secs(61));
+        assert_eq!(v.freshness, Some(Freshness::LikelyStale));
+        assert_eq!(v.problem, ProblemClass::ActiveStale);
+        assert!(v.guidance.contains("reconcile"));
+    }
+
+    #[test]
+    fn a_reconciled_failure_is_reconciled_stale_and_says_so() {
+        let mut r = run(RunState::Completed(RunOutcome::Failed));
+        r.context =
+            RunContext::from_value(json!({"reconciliation": {"at": 5, "by": "reconciler", "reason": "worker lost"}}));
+        let v = view(&r, Duration::from_secs(900));
+        assert_eq!(v.problem, ProblemClass::ReconciledStale);
+        assert!(v.guidance.starts_with("The system stopped this run"));
+    }
+
+    #[test]
+    fn guidance_never_leaks_internal_spellings() {
+        for state in [RunState::Queued, RunState::Running]
+            .into_iter()
+            .chain(RunOutcome::ALL.into_iter().map(RunState::Completed))
+        {
+            for f in [None, Some(Freshness::Fresh), Some(Freshness::PastExpected), Some(Freshness::LikelyStale)] {
+                for p in ProblemClass::ALL {
+                    for rec in [false, true] {
+                        let g = guidance(state, f, p, rec, None);
+                        assert!(!g.is_empty() && !g.contains('_'), "{g}");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! One connection pool for either database. SQLite (the zero-set-up default) and PostgreSQL
+//! (for several instances sharing one database) are reached through sqlx's `Any` driver with
+//! portable SQL: `$n` placeholders, integer-millisecond timestamps and JSON as text. Where
+//! the dialects must differ (claiming, write locks) callers branch on [`Backend`].
+
+use anyhow::{Context as _, bail};
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Executor as _};
+use std::path::Path;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// Which database a URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL selects, or an error naming the accepted schemes.
+    pub fn from_url(url: &str) -> anyhow::Result<Self> {
+        let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
+        match scheme.as_str() {
+            "sqlite" => Ok(Self::Sqlite),
+            "postgres" | "postgresql" => Ok(Self::Postgres),
+            _ => bail!("the database URL must start with sqlite: or postgres:// (got scheme {scheme:?})"),
+        }
+    }
+}
+
+/// How to open the pool.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// `sqlite://path/to/file.db` or `postgres://user@host:port/db`.
+    pub url: String,
+    /// Upper bound on pooled connections.
+    pub max_connections: u32,
+    /// PostgreSQL only: a schema to put first on the search path (isolated test schemas).
+    pub pg_schema: Option<String>,
+}
+
+impl DbOptions {
+    /// Options for `url` with the default pool size.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into(), max_connections: 16, pg_schema: None }
+    }
+}
+
+/// The shared database handle: a pool and the backend it talks to. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Db {
+    /// Opens the pool. For SQLite, creates the file (and its folder) if missing and switches
+    /// to WAL so readers never wait for the writer.
+    pub async fn connect(options: &DbOptions) -> anyhow::Result<Self> {
+        install_default_drivers();
+        let backend = Backend::from_url(&options.url)?;
+        let url = match backend {
+            Backend::Sqlite => sqlite_url(&options.url)?,
+            Backend::Postgres => options.url.clone(),
+        };
+        let schema = options.pg_schema.clone();
+        if let Some(s) = &schema
+            && !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            bail!("the schema name {s:?} may only contain letters, digits and underscores");
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                let schema = schema.clone();
+                Box::pin(async move {
+                    match backend {
+                        Backend::Sqlite => {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                            )
+                            .await?;
+                        }
+                        Backend::Postgres => {
+                            if let Some(s) = schema {
+                                conn.execute(format!("SET search_path TO {s}").as_str()).await?;
+                            }
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await
+            .with_context(|| format!("could not open the {backend:?} database at {}", redact(&options.url)))?;
+        Ok(Self { pool, backend })
+    }
+
+    /// Applies pending migrations. A failure here must stop start-up.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&self.pool)
+            .await
+            .context("database migrations failed; the database is unchanged past the last good migration")
+    }
+
+    /// The pool.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`), so concurrent writers queue on the busy timeout instead of
+    /// failing when a read lock cannot be upgraded.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Normalises a SQLite URL: creates the parent folder and asks for create-if-missing.
+fn sqlite_url(url: &str) -> anyhow::Result<String> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() {
+        bail!("the SQLite URL names no file (expected sqlite://path/to/opshub.db)");
+    }
+    if path != ":memory:"
+        && let Some(parent) = Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("could not create the database folder {}", parent.display()))?;
+    }
+    let mode = if query.contains("mode=") { String::new() } else { "mode=rwc".to_owned() };
+    let joined = [query, mode.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("&");
+    Ok(format!("sqlite://{path}?{joined}"))
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_url_scheme_selects_the_backend() {
+        assert_eq!(Backend::from_url("sqlite://data/x.db").ok(), Some(Backend::Sqlite));
+        assert_eq!(Backend::from_url("postgres://u@h/db").ok(), Some(Backend::Postgres));
+        assert_eq!(Backend::from_url("postgresql://u@h/db").ok(), Some(Backend::Postgres));
+        assert!(Backend::from_url("mysql://u@h/db").is_err());
+        assert!(Backend::from_url("data/opshub.db").is_err());
+    }
+
+    #[test]
+    fn passwords_never_appear_in_messages() {
+        assert_eq!(redact("postgres://bob:hunter2@db:5432/x"), "postgres://bob:***@db:5432/x");
+        assert_eq!(redact("postgres://bob@db/x"), "postgres://bob@db/x");
+        assert_eq!(redact("sqlite://data/opshub.db"), "sqlite://data/opshub.db");
+    }
+
+    #[test]
+    fn sqlite_urls_gain_create_if_missing() {
+        let dir = std::env::temp_dir().join("opshub-url-test");
+        let url = format!("sqlite://{}/a.db", dir.display());
+        assert_eq!(sqlite_url(&url).ok(), Some(format!("{url}?mode=rwc")));
+        assert!(sqlite_url("sqlite://").is_err());
+        assert_eq!(sqlite_url("sqlite::memory:").ok(), Some("sqlite://:memory:?mode=rwc".into()));
+    }
+}

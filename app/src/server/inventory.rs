@@ -1,0 +1,170 @@
+//! `inventory.sync`: reads the tenant's items from the demo provider (which stands in for the
+//! customer's cloud) and upserts our inventory, reporting counted progress. An item whose
+//! settings are not a JSON object is counted as failed and left out, so a sync over damaged
+//! provider data ends `partially_succeeded` rather than inventing records.
+
+use super::lifecycle::ProgressUpdate;
+use super::worker::{BoxFuture, Handler, HandlerResult, Job};
+use crate::domain::{RunOutcome, TenantId};
+use anyhow::Context as _;
+
+/// Items written per transaction and per progress report.
+const BATCH: i64 = 10;
+
+/// The inventory.sync handler.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InventorySync;
+
+#[derive(Debug, sqlx::FromRow)]
+struct ProviderItem {
+    id: i64,
+    external_id: String,
+    kind: String,
+    display_name: String,
+    settings: String,
+    version: i64,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    processed: i64,
+    succeeded: i64,
+    failed: i64,
+    created: i64,
+    updated: i64,
+    unchanged: i64,
+}
+
+impl Handler for InventorySync {
+    fn run(&self, job: Job) -> BoxFuture<anyhow::Result<HandlerResult>> {
+        Box::pin(sync(job))
+    }
+}
+
+async fn sync(job: Job) -> anyhow::Result<HandlerResult> {
+    let Some(tenant) = job.run.tenant_id else {
+        return Ok(HandlerResult::ended(
+            RunOutcome::Failed,
+            "missing_tenant",
+            "An inventory sync needs a tenant.",
+            None,
+        ));
+    };
+    let db = job.state.db.clone();
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM provider_items WHERE tenant_id = $1")
+        .bind(tenant.get())
+        .fetch_one(db.pool())
+        .await
+        .context("counting provider items")?;
+    job.counts(&[("total", total), ("processed", 0)]).await?;
+    let mut tally = Tally::default();
+    let mut after = 0_i64;
+    loop {
+        let items: Vec<ProviderItem> = sqlx::query_as(
+            "SELECT id, external_id, kind, display_name, settings, version FROM provider_items \
+             WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(tenant.get())
+        .bind(after)
+        .bind(BATCH)
+        .fetch_all(db.pool())
+        .await
+        .context("reading provider items")?;
+        let Some(last) = items.last() else { break };
+        after = last.id;
+        for _ in &items {
+            // Demo pacing so a person can watch progress; zero in tests.
+            if !job.state.config.inventory_item_delay.is_zero() {
+                tokio::time::sleep(job.state.config.inventory_item_delay).await;
+            }
+        }
+        upsert_batch(&job, tenant, &items, &mut tally).await?;
+        job.progress(ProgressUpdate {
+            counts: vec![
+                ("processed".into(), tally.processed),
+                ("succeeded".into(), tally.succeeded),
+                ("failed".into(), tally.failed),
+                ("created".into(), tally.created),
+                ("updated".into(), tally.updated),
+                ("unchanged".into(), tally.unchanged),
+            ],
+            ..ProgressUpdate::default()
+        })
+        .await?;
+    }
+    Ok(match (tally.failed, tally.succeeded) {
+        (0, _) => HandlerResult::succeeded(),
+        (f, 0) => HandlerResult::ended(
+            RunOutcome::Failed,
+            "items_unreadable",
+            &format!("None of the {f} items could be read from the provider."),
+            None,
+        ),
+        (f, _) => HandlerResult::ended(
+            RunOutcome::PartiallySucceeded,
+            "items_unreadable",
+            &format!("{f} of {} items could not be read from the provider.", tally.processed),
+            None,
+        ),
+    })
+}
+
+async fn upsert_batch(job: &Job, tenant: TenantId, items: &[ProviderItem], tally: &mut Tally) -> anyhow::Result<()> {
+    let now = job.state.clock.now().millis();
+    let mut tx = job.state.db.begin_write().await?;
+    for item in items {
+        tally.processed += 1;
+        let settings_ok =
+            matches!(serde_json::from_str::<serde_json::Value>(&item.settings), Ok(serde_json::Value::Object(_)));
+        if !settings_ok {
+            tally.failed += 1;
+            continue;
+        }
+        let existing: Option<(i64, String)> =
+            sqlx::query_as("SELECT version, settings FROM inventory_items WHERE tenant_id = $1 AND external_id = $2")
+                .bind(tenant.get())
+                .bind(&item.external_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        match existing {
+            None => {
+                sqlx::query(
+                    "INSERT INTO inventory_items (tenant_id, external_id, kind, display_name, settings, version, \
+                     first_seen_at, last_synced_at, last_sync_run_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
+                )
+                .bind(tenant.get())
+                .bind(&item.external_id)
+                .bind(&item.kind)
+                .bind(&item.display_name)
+                .bind(&item.settings)
+                .bind(item.version)
+                .bind(now)
+                .bind(job.run.id.get())
+                .execute(&mut *tx)
+                .await?;
+                tally.created += 1;
+            }
+            Some((version, settings)) => {
+                let changed = version != item.version || settings != item.settings;
+                sqlx::query(
+                    "UPDATE inventory_items SET kind = $1, display_name = $2, settings = $3, version = $4, \
+                     last_synced_at = $5, last_sync_run_id = $6 WHERE tenant_id = $7 AND external_id = $8",
+                )
+                .bind(&item.kind)
+                .bind(&item.display_name)
+                .bind(&item.settings)
+                .bind(item.version)
+                .bind(now)
+                .bind(job.run.id.get())
+                .bind(tenant.get())
+                .bind(&item.external_id)
+                .execute(&mut *tx)
+                .await?;
+                if changed { tally.updated += 1 } else { tally.unchanged += 1 }
+            }
+        }
+        tally.succeeded += 1;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,448 @@
+//! The lifecycle service: the one owner of every status and outcome write (PRODUCT §3).
+//!
+//! Every transition is a guarded write — the `UPDATE` names the status (and, for workers, the
+//! lease owner) it expects — so two writers racing (a worker finishing and the reconciler
+//! sweeping) end with exactly one winner. The terminal transition writes the initiator's
+//! notification in the same transaction, keyed `run-terminal:<id>`, so it exists exactly once.
+
+use super::clock::Clock;
+use super::db::Db;
+use super::runs::{self, DamagedRun, RUN_COLUMNS, RunQueryError, RunRow};
+use crate::domain::context::CompositeCounts;
+use crate::domain::notification::terminal_notification;
+use crate::domain::problem::problem_class;
+use crate::domain::run::Failure;
+use crate::domain::summary::SummaryError;
+use crate::domain::{
+    Run, RunContext, RunId, RunOutcome, RunState, RunStatus, RunType, SummaryCounts, TenantId, UserId, WorkspaceId,
+};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why a lifecycle write was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LifecycleError {
+    /// No such run.
+    #[error("run {0} does not exist")]
+    NotFound(RunId),
+    /// Someone else completed it first.
+    #[error("run {id} is already completed ({})", outcome.as_str())]
+    AlreadyCompleted {
+        /// The run.
+        id: RunId,
+        /// How it ended.
+        outcome: RunOutcome,
+    },
+    /// The expected status did not hold and the run is not completed either.
+    #[error("run {id} is {} and cannot make that move", from.as_str())]
+    IllegalTransition {
+        /// The run.
+        id: RunId,
+        /// Its actual status.
+        from: RunStatus,
+    },
+    /// This worker no longer holds the run's lease.
+    #[error("the lease on run {0} is no longer held by this worker")]
+    LeaseLost(RunId),
+    /// Summary counts failed validation.
+    #[error(transparent)]
+    InvalidCounts(#[from] SummaryError),
+    /// The request itself is invalid (unknown tenant, unknown phase, …).
+    #[error("{0}")]
+    Invalid(String),
+    /// A stored run could not be read.
+    #[error(transparent)]
+    Damaged(#[from] DamagedRun),
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl From<RunQueryError> for LifecycleError {
+    fn from(e: RunQueryError) -> Self {
+        match e {
+            RunQueryError::Database(e) => Self::Database(e),
+            RunQueryError::Damaged(e) => Self::Damaged(e),
+        }
+    }
+}
+
+/// A request to start a run.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    /// Owning workspace.
+    pub workspace_id: WorkspaceId,
+    /// Owning tenant, or `None` for workspace-level work.
+    pub tenant_id: Option<TenantId>,
+    /// What to run.
+    pub run_type: RunType,
+    /// Who asked; `None` for the system.
+    pub initiator: Option<UserId>,
+    /// Distinguishes parallel runs of one type and scope; `None` allows one active run.
+    pub dedupe_key: Option<String>,
+    /// The `inputs` context section.
+    pub inputs: Value,
+}
+
+/// The result of a start.
+#[derive(Debug, Clone)]
+pub enum Started {
+    /// A new run was queued.
+    Created(Run),
+    /// An identical run is already active; here it is.
+    AlreadyActive(Run),
+}
+
+impl Started {
+    /// The run, new or existing.
+    pub fn run(&self) -> &Run {
+        match self {
+            Self::Created(r) | Self::AlreadyActive(r) => r,
+        }
+    }
+}
+
+/// What a completing writer expects the run to be.
+#[derive(Debug, Clone)]
+pub enum Expect {
+    /// Running under this worker's lease.
+    RunningUnder(String),
+    /// In exactly this status (the reconciler passes what it observed).
+    Status(RunStatus),
+}
+
+/// A terminal transition.
+#[derive(Debug, Clone)]
+pub struct Completion {
+    /// The guard.
+    pub expect: Expect,
+    /// How it ended.
+    pub outcome: RunOutcome,
+    /// Why it failed, if it did.
+    pub failure: Option<Failure>,
+    /// Final summary counts to merge, validated like progress counts.
+    pub counts: Vec<(String, i64)>,
+    /// The reconciler's decision record, written into `context.reconciliation`.
+    pub reconciliation: Option<Value>,
+}
+
+impl Completion {
+    /// A worker finishing its own run.
+    pub fn by_worker(owner: &str, outcome: RunOutcome) -> Self {
+        Self {
+            expect: Expect::RunningUnder(owner.to_owned()),
+            outcome,
+            failure: None,
+            counts: Vec::new(),
+            reconciliation: None,
+        }
+    }
+
+    /// Adds a failure.
+    pub fn with_failure(mut self, code: &str, message: &str, detail: Option<String>) -> Self {
+        self.failure = Some(Failure { code: code.to_owned(), message: message.to_owned(), detail });
+        self
+    }
+}
+
+/// A progress report from the worker holding the lease.
+#[derive(Debug, Clone, Default)]
+pub struct ProgressUpdate {
+    /// Counts to merge (validated against the closed set and the run type).
+    pub counts: Vec<(String, i64)>,
+    /// The current phase key (must be one of the run type's phases).
+    pub phase: Option<String>,
+    /// The composite summary.
+    pub composite: Option<CompositeCounts>,
+}
+
+/// The lifecycle service. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Lifecycle {
+    db: Db,
+    clock: Arc<dyn Clock>,
+}
+
+fn active_key(ws: WorkspaceId, tenant: Option<TenantId>, t: RunType, dedupe: Option<&str>) -> String {
+    let tenant = tenant.map_or_else(|| "-".to_owned(), |t| t.to_string());
+    format!("{ws}/{tenant}/{}/{}", t.as_str(), dedupe.unwrap_or(""))
+}
+
+impl Lifecycle {
+    /// A service over `db`, reading time from `clock`.
+    pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
+        Self { db, clock }
+    }
+
+    /// Queues a run, or returns the identical active run (same workspace, tenant, type and
+    /// dedupe key). Safe under concurrent identical starts: the unique partial index on the
+    /// active key lets exactly one insert through.
+    #[tracing::instrument(skip(self, req), fields(run_type = req.run_type.as_str(), tenant = ?req.tenant_id))]
+    pub async fn start(&self, req: NewRun) -> Result<Started, LifecycleError> {
+        if let Some(t) = req.tenant_id {
+            let found: Option<i64> = sqlx::query_scalar("SELECT id FROM tenants WHERE id = $1 AND workspace_id = $2")
+                .bind(t.get())
+                .bind(req.workspace_id.get())
+                .fetch_optional(self.db.pool())
+                .await?;
+            if found.is_none() {
+                return Err(LifecycleError::Invalid("That tenant does not exist in this workspace.".to_owned()));
+            }
+        }
+        if let Some(k) = &req.dedupe_key
+            && (k.is_empty() || k.len() > 200)
+        {
+            return Err(LifecycleError::Invalid("A dedupe key must be 1 to 200 characters.".to_owned()));
+        }
+        let key = active_key(req.workspace_id, req.tenant_id, req.run_type, req.dedupe_key.as_deref());
+        let mut context = RunContext::empty();
+        context.set_section("inputs", if req.inputs.is_null() { json!({}) } else { req.inputs.clone() });
+        let insert = format!(
+            "INSERT INTO operation_runs (workspace_id, tenant_id, run_type, initiator_id, status, summary_counts, \
+             context, created_at, updated_at, attempt, dedupe_key, active_key) \
+             VALUES ($1, $2, $3, $4, 'queued', '{{}}', $5, $6, $6, 0, $7, $8) \
+             ON CONFLICT (active_key) WHERE status <> 'completed' DO NOTHING RETURNING {RUN_COLUMNS}"
+        );
+        let existing =
+            format!("SELECT {RUN_COLUMNS} FROM operation_runs WHERE active_key = $1 AND status <> 'completed'");
+        // The blocking run can complete between our insert and our read; then try again.
+        for _ in 0..8 {
+            let now = self.clock.now();
+            let row: Option<RunRow> = sqlx::query_as(&insert)
+                .bind(req.workspace_id.get())
+                .bind(req.tenant_id.map(TenantId::get))
+                .bind(req.run_type.as_str())
+                .bind(req.initiator.map(UserId::get))
+                .bind(context.to_json())
+                .bind(now.millis())
+                .bind(req.dedupe_key.clone())
+                .bind(&key)
+                .fetch_optional(self.db.pool())
+                .await?;
+            if let Some(row) = row {
+                let run = row.into_run()?;
+                tracing::info!(run_id = run.id.get(), "run queued");
+                return Ok(Started::Created(run));
+            }
+            let row: Option<RunRow> = sqlx::query_as(&existing).bind(&key).fetch_optional(self.db.pool()).await?;
+            if let Some(row) = row {
+                return Ok(Started::AlreadyActive(row.into_run()?));
+            }
+        }
+        Err(LifecycleError::Invalid("The operation could not be started right now; please try again.".to_owned()))
+    }
+
+    /// Claims the oldest queued run for `owner` with a lease of `lease`, or `None` when
+    /// nothing is queued. On PostgreSQL concurrent claimers skip each other's rows.
+    #[tracing::instrument(skip(self))]
+    pub async fn claim_next(&self, owner: &str, lease: Duration) -> Result<Option<Run>, LifecycleError> {
+        let pick = match self.db.backend() {
+            super::Backend::Postgres => {
+                "SELECT id FROM operation_runs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+            }
+            super::Backend::Sqlite => {
+                "SELECT id FROM operation_runs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1"
+            }
+        };
+        let sql = format!(
+            "UPDATE operation_runs SET status = 'running', started_at = $1, updated_at = $1, heartbeat_at = $1, \
+             lease_owner = $2, lease_expires_at = $3, attempt = attempt + 1 \
+             WHERE id = ({pick}) AND status = 'queued' RETURNING {RUN_COLUMNS}"
+        );
+        // Without SKIP LOCKED a concurrent claimer can take our pick first; look again.
+        for _ in 0..4 {
+            let now = self.clock.now();
+            let row: Option<RunRow> = sqlx::query_as(&sql)
+                .bind(now.millis())
+                .bind(owner)
+                .bind(now.plus(lease).millis())
+                .fetch_optional(self.db.pool())
+                .await?;
+            if let Some(row) = row {
+                let run = row.into_run()?;
+                tracing::info!(run_id = run.id.get(), run_type = run.run_type.as_str(), "run claimed");
+                return Ok(Some(run));
+            }
+            let queued: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM operation_runs WHERE status = 'queued' LIMIT 1")
+                    .fetch_optional(self.db.pool())
+                    .await?;
+            if queued.is_none() {
+                return Ok(None);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Renews the lease of a run this worker holds and records a sign of life.
+    pub async fn heartbeat(&self, id: RunId, owner: &str, lease: Duration) -> Result<(), LifecycleError> {
+        let now = self.clock.now();
+        let done = sqlx::query(
+            "UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1, lease_expires_at = $2 \
+             WHERE id = $3 AND status = 'running' AND lease_owner = $4",
+        )
+        .bind(now.millis())
+        .bind(now.plus(lease).millis())
+        .bind(id.get())
+        .bind(owner)
+        .execute(self.db.pool())
+        .await?;
+        if done.rows_affected() == 1 { Ok(()) } else { Err(LifecycleError::LeaseLost(id)) }
+    }
+
+    /// Records progress (counts, phase, composite) for a run this worker holds. Counts as a
+    /// heartbeat. Unknown count keys, keys of another type and unknown phases are refused and
+    /// nothing is written.
+    pub async fn record_progress(
+        &self,
+        id: RunId,
+        owner: &str,
+        lease: Duration,
+        update: &ProgressUpdate,
+    ) -> Result<(), LifecycleError> {
+        let now = self.clock.now();
+        let mut tx = self.db.begin_write().await?;
+        let row: Option<(String, String, String)> = sqlx::query_as(
+            "UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1, lease_expires_at = $2 \
+             WHERE id = $3 AND status = 'running' AND lease_owner = $4 RETURNING run_type, summary_counts, context",
+        )
+        .bind(now.millis())
+        .bind(now.plus(lease).millis())
+        .bind(id.get())
+        .bind(owner)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((run_type, summary, context)) = row else {
+            return Err(LifecycleError::LeaseLost(id));
+        };
+        let run_type = RunType::parse(&run_type).map_err(|source| DamagedRun { id: id.get(), source })?;
+        let mut counts = SummaryCounts::from_json_lenient(&summary);
+        counts.merge(&SummaryCounts::validated(run_type, update.counts.iter().map(|(k, v)| (k.as_str(), *v)))?);
+        let mut ctx = RunContext::from_json_lenient(&context);
+        if let Some(phase) = &update.phase {
+            if !run_type.phases().iter().any(|p| p.key == phase) {
+                return Err(LifecycleError::Invalid(format!("{} has no phase {phase:?}", run_type.as_str())));
+            }
+            ctx.set_section("phase", json!({ "current": phase }));
+        }
+        if let Some(c) = update.composite {
+            ctx.set_section("composite", json!({ "total": c.total, "ready": c.ready, "failed": c.failed }));
+        }
+        sqlx::query("UPDATE operation_runs SET summary_counts = $1, context = $2 WHERE id = $3")
+            .bind(counts.to_json())
+            .bind(ctx.to_json())
+            .bind(id.get())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Completes a run with a guarded write and, in the same transaction, writes its
+    /// initiator's terminal notification. The loser of a race gets
+    /// [`LifecycleError::AlreadyCompleted`] and changes nothing.
+    #[tracing::instrument(skip(self, c), fields(outcome = c.outcome.as_str()))]
+    pub async fn complete(&self, id: RunId, c: Completion) -> Result<Run, LifecycleError> {
+        let now = self.clock.now();
+        let (guard, owner) = match &c.expect {
+            Expect::RunningUnder(owner) => ("status = 'running' AND lease_owner = $7", Some(owner.clone())),
+            Expect::Status(RunStatus::Completed) => {
+                return Err(LifecycleError::Invalid("a completion cannot expect a completed run".to_owned()));
+            }
+            Expect::Status(RunStatus::Queued) => ("status = 'queued'", None),
+            Expect::Status(RunStatus::Running) => ("status = 'running'", None),
+        };
+        let (code, message, detail) = match &c.failure {
+            Some(f) => (Some(f.code.clone()), Some(f.message.clone()), f.detail.clone()),
+            None => (None, None, None),
+        };
+        let sql = format!(
+            "UPDATE operation_runs SET status = 'completed', outcome = $1, completed_at = $2, updated_at = $2, \
+             failure_code = $3, failure_message = $4, failure_detail = $5, lease_owner = NULL, lease_expires_at = NULL \
+             WHERE id = $6 AND {guard} RETURNING {RUN_COLUMNS}"
+        );
+        let mut tx = self.db.begin_write().await?;
+        let mut q = sqlx::query_as::<_, RunRow>(&sql)
+            .bind(c.outcome.as_str())
+            .bind(now.millis())
+            .bind(code)
+            .bind(message)
+            .bind(detail)
+            .bind(id.get());
+        if let Some(owner) = owner {
+            q = q.bind(owner);
+        }
+        let Some(row) = q.fetch_optional(&mut *tx).await? else {
+            tx.rollback().await?;
+            return Err(self.explain_refusal(id, &c.expect).await);
+        };
+        let mut run = row.into_run()?;
+        if !c.counts.is_empty() || c.reconciliation.is_some() {
+            let add = SummaryCounts::validated(run.run_type, c.counts.iter().map(|(k, v)| (k.as_str(), *v)))?;
+            run.summary.merge(&add);
+            if let Some(rec) = &c.reconciliation {
+                run.context.set_section("reconciliation", rec.clone());
+            }
+            sqlx::query("UPDATE operation_runs SET summary_counts = $1, context = $2 WHERE id = $3")
+                .bind(run.summary.to_json())
+                .bind(run.context.to_json())
+                .bind(id.get())
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(user) = run.initiator {
+            let problem = problem_class(run.state, None, run.was_reconciled());
+            let text = terminal_notification(
+                run.id,
+                run.run_type,
+                c.outcome,
+                problem,
+                run.failure.as_ref().map(|f| f.message.as_str()),
+            );
+            sqlx::query(
+                "INSERT INTO notifications (user_id, workspace_id, run_id, kind, title, body, link, created_at, dedupe_key) \
+                 VALUES ($1, $2, $3, 'run_terminal', $4, $5, $6, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING",
+            )
+            .bind(user.get())
+            .bind(run.workspace_id.get())
+            .bind(run.id.get())
+            .bind(text.title)
+            .bind(text.body)
+            .bind(text.link)
+            .bind(now.millis())
+            .bind(format!("run-terminal:{}", run.id))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        tracing::info!(run_id = id.get(), outcome = c.outcome.as_str(), "run completed");
+        Ok(run)
+    }
+
+    async fn explain_refusal(&self, id: RunId, expect: &Expect) -> LifecycleError {
+        match runs::get(&self.db, id).await {
+            Err(e) => e.into(),
+            Ok(None) => LifecycleError::NotFound(id),
+            Ok(Some(run)) => match run.state {
+                RunState::Completed(outcome) => LifecycleError::AlreadyCompleted { id, outcome },
+                RunState::Running if matches!(expect, Expect::RunningUnder(_)) => LifecycleError::LeaseLost(id),
+                s => LifecycleError::IllegalTransition { id, from: s.status() },
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_active_key_separates_scope_type_and_dedupe_key() {
+        let a = active_key(WorkspaceId(1), Some(TenantId(2)), RunType::InventorySync, None);
+        assert_eq!(a, "1/2/inventory.sync/");
+        assert_ne!(a, active_key(WorkspaceId(1), None, RunType::InventorySync, None));
+        assert_ne!(a, active_key(WorkspaceId(1), Some(TenantId(2)), RunType::InventorySync, Some("x")));
+        assert_ne!(a, active_key(WorkspaceId(1), Some(TenantId(2)), RunType::RestoreExecute, None));
+    }
+}

@@ -1,0 +1,15 @@
+//! Server-only code: storage, the lifecycle service, workers and request context. Compiled
+//! only with the `ssr` feature, so none of it (nor sqlx, tokio or axum) reaches the browser.
+
+pub mod clock;
+pub mod db;
+pub mod inventory;
+pub mod lifecycle;
+pub mod principal;
+pub mod runs;
+pub mod state;
+pub mod worker;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use db::{Backend, Db, DbOptions};
+pub use state::{AppState, RuntimeConfig};

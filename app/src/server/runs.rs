@@ -1,0 +1,270 @@
+//! Reading runs: the row shape shared by every query, its conversion into the domain
+//! [`Run`], and the list/detail/poll queries. Writes live in [`super::lifecycle`].
+
+use super::db::Db;
+use crate::domain::run::Failure;
+use crate::domain::{
+    ParseError, Run, RunContext, RunId, RunState, RunStatus, RunType, SummaryCounts, TenantId, Timestamp, UserId,
+    WorkspaceId,
+};
+use sqlx::FromRow;
+
+/// The columns of `operation_runs` every run query selects, in [`RunRow`] order.
+pub const RUN_COLUMNS: &str = "id, workspace_id, tenant_id, run_type, initiator_id, status, outcome, \
+    summary_counts, context, failure_code, failure_message, failure_detail, created_at, started_at, \
+    completed_at, updated_at, heartbeat_at, lease_owner, lease_expires_at, attempt, dedupe_key";
+
+/// [`RUN_COLUMNS`] qualified with the alias `r`, for joins.
+pub fn run_columns_r() -> String {
+    RUN_COLUMNS.split(", ").map(|c| format!("r.{}", c.trim())).collect::<Vec<_>>().join(", ")
+}
+
+/// One `operation_runs` row as stored (plus the tenant's name when joined).
+#[derive(Debug, Clone, FromRow)]
+pub struct RunRow {
+    id: i64,
+    workspace_id: i64,
+    tenant_id: Option<i64>,
+    run_type: String,
+    initiator_id: Option<i64>,
+    status: String,
+    outcome: Option<String>,
+    summary_counts: String,
+    context: String,
+    failure_code: Option<String>,
+    failure_message: Option<String>,
+    failure_detail: Option<String>,
+    created_at: i64,
+    started_at: Option<i64>,
+    completed_at: Option<i64>,
+    updated_at: i64,
+    heartbeat_at: Option<i64>,
+    lease_owner: Option<String>,
+    lease_expires_at: Option<i64>,
+    attempt: i64,
+    dedupe_key: Option<String>,
+    #[sqlx(default)]
+    tenant_name: Option<String>,
+}
+
+/// A stored run that cannot be read as a run (unknown type or contradictory state).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("stored run {id} is damaged: {source}")]
+pub struct DamagedRun {
+    /// The row's id.
+    pub id: i64,
+    /// What is wrong.
+    pub source: ParseError,
+}
+
+impl RunRow {
+    /// The joined tenant name, if selected.
+    pub fn tenant_name(&self) -> Option<String> {
+        self.tenant_name.clone()
+    }
+
+    /// Converts to the domain run. Summary counts and context are read leniently (a damaged
+    /// document degrades the display); type and state must parse.
+    pub fn into_run(self) -> Result<Run, DamagedRun> {
+        let damaged = |source| DamagedRun { id: self.id, source };
+        let run_type = RunType::parse(&self.run_type).map_err(damaged)?;
+        let state = RunState::from_parts(&self.status, self.outcome.as_deref()).map_err(damaged)?;
+        let failure = self.failure_code.map(|code| Failure {
+            code,
+            message: self.failure_message.unwrap_or_else(|| "It did not finish.".to_owned()),
+            detail: self.failure_detail,
+        });
+        Ok(Run {
+            id: RunId(self.id),
+            workspace_id: WorkspaceId(self.workspace_id),
+            tenant_id: self.tenant_id.map(TenantId),
+            run_type,
+            initiator: self.initiator_id.map(UserId),
+            state,
+            summary: SummaryCounts::from_json_lenient(&self.summary_counts),
+            context: RunContext::from_json_lenient(&self.context),
+            failure,
+            created_at: Timestamp(self.created_at),
+            started_at: self.started_at.map(Timestamp),
+            completed_at: self.completed_at.map(Timestamp),
+            updated_at: Timestamp(self.updated_at),
+            heartbeat_at: self.heartbeat_at.map(Timestamp),
+            lease_owner: self.lease_owner,
+            lease_expires_at: self.lease_expires_at.map(Timestamp),
+            attempt: i32::try_from(self.attempt).unwrap_or(i32::MAX),
+            dedupe_key: self.dedupe_key,
+        })
+    }
+}
+
+/// A run with its tenant's display name.
+#[derive(Debug, Clone)]
+pub struct RunWithTenant {
+    /// The run.
+    pub run: Run,
+    /// The tenant's name, if the run has a tenant.
+    pub tenant_name: Option<String>,
+}
+
+fn convert(rows: Vec<RunRow>) -> Vec<RunWithTenant> {
+    rows.into_iter()
+        .filter_map(|row| {
+            let tenant_name = row.tenant_name();
+            match row.into_run() {
+                Ok(run) => Some(RunWithTenant { run, tenant_name }),
+                Err(e) => {
+                    tracing::warn!(run_id = e.id, error = %e.source, "skipping a damaged run row");
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+/// Filters of the operations list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunFilter {
+    /// Only this tenant's runs.
+    pub tenant: Option<TenantId>,
+    /// Only runs of this type.
+    pub run_type: Option<RunType>,
+    /// Only runs in this status.
+    pub status: Option<RunStatus>,
+}
+
+/// Where a keyset page starts: strictly after this `(created_at, id)` in descending order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    /// `created_at` of the last run on the previous page.
+    pub created_at: Timestamp,
+    /// `id` of the last run on the previous page.
+    pub id: RunId,
+}
+
+/// One run of `workspace` by id, with its tenant name. Runs of other workspaces are `None`,
+/// exactly like runs that do not exist.
+pub async fn get_in_workspace(
+    db: &Db,
+    workspace: WorkspaceId,
+    id: RunId,
+) -> Result<Option<RunWithTenant>, RunQueryError> {
+    let sql = format!(
+        "SELECT {}, t.name AS tenant_name FROM operation_runs r LEFT JOIN tenants t ON t.id = r.tenant_id \
+         WHERE r.id = $1 AND r.workspace_id = $2",
+        run_columns_r()
+    );
+    let row: Option<RunRow> =
+        sqlx::query_as(&sql).bind(id.get()).bind(workspace.get()).fetch_optional(db.pool()).await?;
+    match row {
+        None => Ok(None),
+        Some(row) => {
+            let tenant_name = row.tenant_name();
+            let run = row.into_run()?;
+            Ok(Some(RunWithTenant { run, tenant_name }))
+        }
+    }
+}
+
+/// One run by id regardless of scope (workers and the lifecycle service only).
+pub async fn get(db: &Db, id: RunId) -> Result<Option<Run>, RunQueryError> {
+    let sql = format!("SELECT {RUN_COLUMNS} FROM operation_runs WHERE id = $1");
+    let row: Option<RunRow> = sqlx::query_as(&sql).bind(id.get()).fetch_optional(db.pool()).await?;
+    Ok(row.map(RunRow::into_run).transpose()?)
+}
+
+fn filter_sql(filter: &RunFilter, first_param: usize) -> (String, Vec<FilterArg>) {
+    let mut sql = String::new();
+    let mut args = Vec::new();
+    let mut n = first_param;
+    if let Some(t) = filter.tenant {
+        sql.push_str(&format!(" AND r.tenant_id = ${n}"));
+        args.push(FilterArg::Int(t.get()));
+        n += 1;
+    }
+    if let Some(t) = filter.run_type {
+        sql.push_str(&format!(" AND r.run_type = ${n}"));
+        args.push(FilterArg::Text(t.as_str()));
+        n += 1;
+    }
+    if let Some(s) = filter.status {
+        sql.push_str(&format!(" AND r.status = ${n}"));
+        args.push(FilterArg::Text(s.as_str()));
+    }
+    (sql, args)
+}
+
+enum FilterArg {
+    Int(i64),
+    Text(&'static str),
+}
+
+/// One keyset page of `workspace`'s runs, newest first.
+pub async fn list_page(
+    db: &Db,
+    workspace: WorkspaceId,
+    filter: &RunFilter,
+    after: Option<Cursor>,
+    limit: u32,
+) -> Result<Vec<RunWithTenant>, RunQueryError> {
+    let (mut where_sql, args) = filter_sql(filter, 2);
+    let mut next = 2 + args.len();
+    if after.is_some() {
+        where_sql
+            .push_str(&format!(" AND (r.created_at < ${next} OR (r.created_at = ${next} AND r.id < ${}))", next + 1));
+        next += 2;
+    }
+    let sql = format!(
+        "SELECT {}, t.name AS tenant_name FROM operation_runs r LEFT JOIN tenants t ON t.id = r.tenant_id \
+         WHERE r.workspace_id = $1{where_sql} ORDER BY r.created_at DESC, r.id DESC LIMIT ${next}",
+        run_columns_r()
+    );
+    let mut q = sqlx::query_as::<_, RunRow>(&sql).bind(workspace.get());
+    for a in args {
+        q = match a {
+            FilterArg::Int(v) => q.bind(v),
+            FilterArg::Text(v) => q.bind(v),
+        };
+    }
+    if let Some(c) = after {
+        q = q.bind(c.created_at.millis()).bind(c.id.get());
+    }
+    let rows = q.bind(i64::from(limit)).fetch_all(db.pool()).await?;
+    Ok(convert(rows))
+}
+
+/// How many of `workspace`'s runs match `filter`.
+pub async fn count(db: &Db, workspace: WorkspaceId, filter: &RunFilter) -> Result<u64, RunQueryError> {
+    let (where_sql, args) = filter_sql(filter, 2);
+    let sql = format!("SELECT COUNT(*) FROM operation_runs r WHERE r.workspace_id = $1{where_sql}");
+    let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(workspace.get());
+    for a in args {
+        q = match a {
+            FilterArg::Int(v) => q.bind(v),
+            FilterArg::Text(v) => q.bind(v),
+        };
+    }
+    let n = q.fetch_one(db.pool()).await?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// A tenant's active runs, oldest first (the poll path).
+pub async fn active_for_tenant(db: &Db, tenant: TenantId) -> Result<Vec<RunWithTenant>, RunQueryError> {
+    let sql = format!(
+        "SELECT {}, t.name AS tenant_name FROM operation_runs r JOIN tenants t ON t.id = r.tenant_id \
+         WHERE r.tenant_id = $1 AND r.status <> 'completed' ORDER BY r.created_at, r.id",
+        run_columns_r()
+    );
+    let rows: Vec<RunRow> = sqlx::query_as(&sql).bind(tenant.get()).fetch_all(db.pool()).await?;
+    Ok(convert(rows))
+}
+
+/// Why a run query failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunQueryError {
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A stored row could not be read.
+    #[error(transparent)]
+    Damaged(#[from] DamagedRun),
+}

@@ -1,0 +1,74 @@
+//! [`AppState`]: the dependencies every service takes explicitly — the pool, the clock and the
+//! runtime configuration — handed to server functions through Leptos context and to workers
+//! directly. There are no globals.
+
+use super::clock::Clock;
+use super::db::Db;
+use super::lifecycle::Lifecycle;
+use crate::domain::{LifecyclePolicy, PollingPolicy, RunType};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// Configuration the services read at run time.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// Poll intervals.
+    pub polling: PollingPolicy,
+    /// Per-type lifecycle windows overriding the catalog defaults.
+    pub policy_overrides: BTreeMap<RunType, LifecyclePolicy>,
+    /// How long a claim's lease lasts before it must be renewed.
+    pub lease: Duration,
+    /// How often a worker heartbeats while a handler runs.
+    pub heartbeat_every: Duration,
+    /// Demo pacing: how long inventory.sync spends per provider item.
+    pub inventory_item_delay: Duration,
+    /// A name for this instance, used as the lease owner prefix.
+    pub instance_id: String,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        Self {
+            polling: PollingPolicy::default(),
+            policy_overrides: BTreeMap::new(),
+            lease: Duration::from_secs(60),
+            heartbeat_every: Duration::from_secs(10),
+            inventory_item_delay: Duration::ZERO,
+            instance_id: "opshub".to_owned(),
+        }
+    }
+}
+
+impl RuntimeConfig {
+    /// The lifecycle windows of `t`.
+    pub fn policy(&self, t: RunType) -> LifecyclePolicy {
+        self.policy_overrides.get(&t).copied().unwrap_or_else(|| t.default_policy())
+    }
+}
+
+/// Everything a request or worker needs. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The one pool.
+    pub db: Db,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// Runtime configuration.
+    pub config: Arc<RuntimeConfig>,
+    /// Wakes idle workers when a run is queued.
+    pub work_queued: Arc<Notify>,
+}
+
+impl AppState {
+    /// A state over `db` with `clock` and `config`.
+    pub fn new(db: Db, clock: Arc<dyn Clock>, config: RuntimeConfig) -> Self {
+        Self { db, clock, config: Arc::new(config), work_queued: Arc::new(Notify::new()) }
+    }
+
+    /// The lifecycle service.
+    pub fn lifecycle(&self) -> Lifecycle {
+        Lifecycle::new(self.db.clone(), self.clock.clone())
+    }
+}

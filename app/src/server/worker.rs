@@ -1,0 +1,196 @@
+//! The worker runtime: an in-process pool that claims queued runs and calls the handler of
+//! each run's type, heartbeating while it works. Tests drive it one run at a time with
+//! [`Worker::run_one`]; the server runs [`Worker::run_pool`].
+
+use super::lifecycle::{Completion, LifecycleError, ProgressUpdate};
+use super::state::AppState;
+use crate::domain::{Run, RunId, RunOutcome, RunType};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// A boxed future, so handlers can be stored as trait objects.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// How a handler's work ended.
+#[derive(Debug, Clone)]
+pub struct HandlerResult {
+    /// The outcome to record.
+    pub outcome: RunOutcome,
+    /// `(code, operator-safe message, detail)` when it did not fully succeed.
+    pub failure: Option<(String, String, Option<String>)>,
+}
+
+impl HandlerResult {
+    /// Everything worked.
+    pub fn succeeded() -> Self {
+        Self { outcome: RunOutcome::Succeeded, failure: None }
+    }
+
+    /// It ended with `outcome` for the reason given.
+    pub fn ended(outcome: RunOutcome, code: &str, message: &str, detail: Option<String>) -> Self {
+        Self { outcome, failure: Some((code.to_owned(), message.to_owned(), detail)) }
+    }
+}
+
+/// What a handler gets: the claimed run, the state, and a way to report progress.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The run as claimed.
+    pub run: Run,
+    /// Shared dependencies.
+    pub state: AppState,
+    owner: String,
+}
+
+impl Job {
+    /// Reports progress (also a heartbeat). Fails with `LeaseLost` if the run was taken away
+    /// (e.g. completed by the reconciler); the handler should then stop.
+    pub async fn progress(&self, update: ProgressUpdate) -> Result<(), LifecycleError> {
+        self.state.lifecycle().record_progress(self.run.id, &self.owner, self.state.config.lease, &update).await
+    }
+
+    /// Reports counts only.
+    pub async fn counts(&self, counts: &[(&str, i64)]) -> Result<(), LifecycleError> {
+        let counts = counts.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
+        self.progress(ProgressUpdate { counts, ..ProgressUpdate::default() }).await
+    }
+}
+
+/// The work of one run type.
+pub trait Handler: Send + Sync + 'static {
+    /// Does the work of `job.run` and says how it ended. Errors that escape are recorded as a
+    /// failure with a calm message; the detail goes to diagnostics.
+    fn run(&self, job: Job) -> BoxFuture<anyhow::Result<HandlerResult>>;
+}
+
+/// A worker instance: claims runs and dispatches them to handlers.
+#[derive(Clone)]
+pub struct Worker {
+    state: AppState,
+    owner: String,
+    handlers: HashMap<RunType, Arc<dyn Handler>>,
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker").field("owner", &self.owner).field("types", &self.handlers.keys()).finish()
+    }
+}
+
+impl Worker {
+    /// A worker named `owner` with no handlers yet.
+    pub fn new(state: AppState, owner: impl Into<String>) -> Self {
+        Self { state, owner: owner.into(), handlers: HashMap::new() }
+    }
+
+    /// Registers the handler of `run_type`.
+    pub fn with_handler(mut self, run_type: RunType, handler: impl Handler) -> Self {
+        self.handlers.insert(run_type, Arc::new(handler));
+        self
+    }
+
+    /// The lease owner name.
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    /// Claims one queued run and works it to completion. `Ok(None)` when nothing is queued.
+    #[tracing::instrument(skip(self), fields(owner = %self.owner))]
+    pub async fn run_one(&self) -> anyhow::Result<Option<RunId>> {
+        let lifecycle = self.state.lifecycle();
+        let Some(run) = lifecycle.claim_next(&self.owner, self.state.config.lease).await? else {
+            return Ok(None);
+        };
+        let id = run.id;
+        let result = match self.handlers.get(&run.run_type) {
+            None => Ok(HandlerResult::ended(
+                RunOutcome::Failed,
+                "no_handler",
+                "This server cannot run this kind of operation.",
+                Some(format!("no handler registered for {}", run.run_type.as_str())),
+            )),
+            Some(handler) => self.work(handler.clone(), run).await,
+        };
+        let result = result.unwrap_or_else(|e| {
+            HandlerResult::ended(
+                RunOutcome::Failed,
+                "internal_error",
+                "Something went wrong inside Opshub.",
+                Some(format!("{e:#}")),
+            )
+        });
+        let mut completion = Completion::by_worker(&self.owner, result.outcome);
+        if let Some((code, message, detail)) = result.failure {
+            completion = completion.with_failure(&code, &message, detail);
+        }
+        match lifecycle.complete(id, completion).await {
+            Ok(_) => {}
+            Err(LifecycleError::AlreadyCompleted { .. } | LifecycleError::LeaseLost(_)) => {
+                tracing::info!(run_id = id.get(), "run was completed elsewhere first; leaving it as decided");
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(Some(id))
+    }
+
+    /// Runs the handler in its own task (so a panic is contained) while heartbeating.
+    async fn work(&self, handler: Arc<dyn Handler>, run: Run) -> anyhow::Result<HandlerResult> {
+        let id = run.id;
+        let job = Job { run, state: self.state.clone(), owner: self.owner.clone() };
+        let mut task = tokio::spawn(handler.run(job));
+        let mut beat = tokio::time::interval(self.state.config.heartbeat_every);
+        beat.tick().await;
+        loop {
+            tokio::select! {
+                joined = &mut task => {
+                    return match joined {
+                        Ok(r) => r,
+                        Err(e) if e.is_panic() => Ok(HandlerResult::ended(
+                            RunOutcome::Failed,
+                            "internal_error",
+                            "Something went wrong inside Opshub.",
+                            Some("the handler panicked".to_owned()),
+                        )),
+                        Err(e) => Err(e.into()),
+                    };
+                }
+                _ = beat.tick() => {
+                    let hb = self.state.lifecycle().heartbeat(id, &self.owner, self.state.config.lease).await;
+                    if let Err(e) = hb {
+                        tracing::warn!(run_id = id.get(), error = %e, "heartbeat failed");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs `concurrency` claim loops until `shutdown` turns true, sleeping between empty
+    /// polls unless woken by a newly queued run.
+    pub async fn run_pool(self, concurrency: usize, mut shutdown: watch::Receiver<bool>) {
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..concurrency.max(1) {
+            let worker = self.clone();
+            let mut stop = shutdown.clone();
+            set.spawn(async move {
+                while !*stop.borrow() {
+                    match worker.run_one().await {
+                        Ok(Some(_)) => continue,
+                        Ok(None) => {}
+                        Err(e) => tracing::error!(error = %format!("{e:#}"), "worker loop failed; retrying shortly"),
+                    }
+                    tokio::select! {
+                        _ = worker.state.work_queued.notified() => {}
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                        _ = stop.changed() => {}
+                    }
+                }
+            });
+        }
+        let _ = shutdown.changed().await;
+        while set.join_next().await.is_some() {}
+    }
+}

@@ -1,0 +1,498 @@
+//! The database conformance suite: every behaviour of storage and the lifecycle service,
+//! written once and run identically against SQLite and PostgreSQL.
+#![expect(clippy::expect_used, clippy::unwrap_used, reason = "tests fail loudly on setup errors")]
+
+mod harness;
+
+use app::domain::{
+    PollingPolicy, ProgressMode, RunOutcome, RunState, RunStatus, RunType, RunView, SummaryKey, TenantId,
+};
+use app::server::Clock as _;
+use app::server::inventory::InventorySync;
+use app::server::lifecycle::{Completion, Expect, LifecycleError, NewRun, ProgressUpdate, Started};
+use app::server::runs::{self, Cursor, RunFilter};
+use app::server::worker::Worker;
+use harness::{T0, TestDb};
+use serde_json::json;
+use std::time::Duration;
+
+const LEASE: Duration = Duration::from_secs(60);
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let t = super::TestDb::sqlite().await;
+                    super::$name(&t).await;
+                    t.finish().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let t = super::TestDb::postgres().await;
+                    super::$name(&t).await;
+                    t.finish().await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    a_run_moves_forward_through_its_legal_transitions,
+    illegal_transitions_are_refused_with_typed_errors,
+    fifty_concurrent_identical_starts_create_exactly_one_run,
+    a_new_run_can_start_once_the_previous_one_completed,
+    two_concurrent_completions_have_one_winner_and_one_notification,
+    system_runs_complete_without_a_notification,
+    unknown_summary_count_keys_are_rejected_and_nothing_is_written,
+    unknown_phases_are_rejected,
+    a_start_for_an_unknown_or_foreign_tenant_creates_nothing,
+    malformed_json_in_the_database_reads_back_without_panic,
+    damaged_rows_are_skipped_by_lists_and_reported_by_detail,
+    progress_after_the_reconciler_won_reports_a_lost_lease,
+    concurrent_claimers_never_take_the_same_run,
+    keyset_pages_walk_the_list_without_gaps_or_repeats,
+    inventory_sync_upserts_items_with_counted_progress,
+    inventory_sync_with_unreadable_items_partially_succeeds,
+    the_demo_seed_is_idempotent_and_covers_every_problem_class,
+);
+
+fn new_run(t: &TestDb, tenant: Option<TenantId>) -> NewRun {
+    NewRun {
+        workspace_id: t.ws,
+        tenant_id: tenant,
+        run_type: RunType::InventorySync,
+        initiator: Some(t.user),
+        dedupe_key: None,
+        inputs: json!({"reason": "test"}),
+    }
+}
+
+async fn notifications_for(t: &TestDb, run: i64) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE run_id = $1")
+        .bind(run)
+        .fetch_one(t.state.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn run_count(t: &TestDb) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM operation_runs").fetch_one(t.state.db.pool()).await.unwrap()
+}
+
+async fn a_run_moves_forward_through_its_legal_transitions(t: &TestDb) {
+    let life = t.state.lifecycle();
+    let Started::Created(run) = life.start(new_run(t, Some(t.tenant))).await.unwrap() else {
+        panic!("expected a new run")
+    };
+    assert_eq!(run.state, RunState::Queued);
+    assert_eq!(run.created_at, T0);
+    assert_eq!(run.context.inputs().and_then(|i| i.get("reason")).and_then(|v| v.as_str()), Some("test"));
+
+    t.clock.advance(Duration::from_secs(3));
+    let claimed = life.claim_next("w1", LEASE).await.unwrap().expect("claimable");
+    assert_eq!(claimed.id, run.id);
+    assert_eq!(claimed.state, RunState::Running);
+    assert_eq!(claimed.started_at, Some(T0.plus(Duration::from_secs(3))));
+    assert_eq!(claimed.attempt, 1);
+    assert_eq!(claimed.lease_owner.as_deref(), Some("w1"));
+
+    t.clock.advance(Duration::from_secs(2));
+    let update = ProgressUpdate { counts: vec![("total".into(), 10), ("processed".into(), 4)], ..Default::default() };
+    life.record_progress(run.id, "w1", LEASE, &update).await.unwrap();
+    let mid = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
+    assert_eq!(mid.heartbeat_at, Some(T0.plus(Duration::from_secs(5))));
+    assert_eq!(mid.progress().mode(), ProgressMode::Counted);
+    assert_eq!(mid.summary.get(SummaryKey::Processed), Some(4));
+
+    t.clock.advance(Duration::from_secs(1));
+    life.heartbeat(run.id, "w1", LEASE).await.unwrap();
+    let done = life.complete(run.id, Completion::by_worker("w1", RunOutcome::Succeeded)).await.unwrap();
+    assert_eq!(done.state, RunState::Completed(RunOutcome::Succeeded));
+    assert_eq!(done.completed_at, Some(T0.plus(Duration::from_secs(6))));
+    assert_eq!(done.lease_owner, None);
+    assert_eq!(done.summary.get(SummaryKey::Total), Some(10), "completion keeps recorded counts");
+    assert_eq!(notifications_for(t, run.id.get()).await, 1);
+}
+
+async fn illegal_transitions_are_refused_with_typed_errors(t: &TestDb) {
+    let life = t.state.lifecycle();
+    let run = life.start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();
+    // A queued run has no lease: heartbeats and progress are refused.
+    assert!(matches!(life.heartbeat(run.id, "w1", LEASE).await, Err(LifecycleError::LeaseLost(_))));
+    // Expecting `running` of a queued run is an illegal transition.
+    let c = Completion { expect: Expect::Status(RunStatus::Running), ..Completion::by_worker("x", RunOutcome::Failed) };
+    assert!(matches!(
+        life.complete(run.id, c).await,
+        Err(LifecycleError::IllegalTransition { from: RunStatus::Queued, .. })
+    ));
+    // Another worker cannot complete a run it does not hold.
+    life.claim_next("w1", LEASE).await.unwrap().unwrap();
+    let stolen = life.complete(run.id, Completion::by_worker("w2", RunOutcome::Succeeded)).await;
+    assert!(matches!(stolen, Err(LifecycleError::LeaseLost(_))));
+    life.complete(run.id, Completion::by_worker("w1", RunOutcome::Failed)).await.unwrap();
+    // Completed is final: nothing moves it again, and nothing changes.
+    let again =
+        Completion { expect: Expect::Status(RunStatus::Running), ..Completion::by_worker("w1", RunOutcome::Succeeded) };
+    assert!(matches!(
+        life.complete(run.id, again).await,
+        Err(LifecycleError::AlreadyCompleted { outcome: RunOutcome::Failed, .. })
+    ));
+    assert!(life.claim_next("w1", LEASE).await.unwrap().is_none(), "a completed run is never claimed");
+    let stored = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
+    assert_eq!(stored.state, RunState::Completed(RunOutcome::Failed));
+    assert!(matches!(
+        life.complete(app::domain::RunId(999_999), Completion::by_worker("w1", RunOutcome::Failed)).await,
+        Err(LifecycleError::NotFound(_))
+    ));
+    // The schema refuses contradictions even from a careless raw write.
+    let bad = sqlx::query("UPDATE operation_runs SET outcome = NULL WHERE id = $1")
+        .bind(run.id.get())
+        .execute(t.state.db.pool())
+        .await;
+    assert!(bad.is_err(), "a completed run without an outcome must be refused by the schema");
+}
+
+async fn fifty_concurrent_identical_starts_create_exactly_one_run(t: &TestDb) {
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let life = t.state.lifecycle();
+        let req = new_run(t, Some(t.tenant));
+        tasks.push(tokio::spawn(async move { life.start(req).await }));
+    }
+    let mut created = 0;
+    let mut ids = std::collections::BTreeSet::new();
+    for task in tasks {
+        let started = task.await.unwrap().unwrap();
+        if matches!(started, Started::Created(_)) {
+            created += 1;
+        }
+        ids.insert(started.run().id);
+    }
+    assert_eq!(created, 1);
+    assert_eq!(ids.len(), 1, "every caller got the same run");
+    assert_eq!(run_count(t).await, 1);
+    // A different dedupe key is a different run.
+    let mut other = new_run(t, Some(t.tenant));
+    other.dedupe_key = Some("second".into());
+    assert!(matches!(t.state.lifecycle().start(other).await.unwrap(), Started::Created(_)));
+}
+
+async fn a_new_run_can_start_once_the_previous_one_completed(t: &TestDb) {
+    let life = t.state.lifecycle();
+    let first = life.start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();
+    let c =
+        Completion { expect: Expect::Status(RunStatus::Queued), ..Completion::by_worker("", RunOutcome::Cancelled) };
+    life.complete(first.id, c).await.unwrap();
+    let second = life.start(new_run(t, Some(t.tenant))).await.unwrap();
+    assert!(matches!(second, Started::Created(_)));
+    assert_ne!(second.run().id, first.id);
+}
+
+async fn two_concurrent_completions_have_one_winner_and_one_notification(t: &TestDb) {
+    for round in 0..5 {
+        let life = t.state.lifecycle();
+        let mut req = new_run(t, Some(t.tenant));
+        req.dedupe_key = Some(format!("round-{round}"));
+        let run = life.start(req).await.unwrap().run().clone();
+        life.claim_next("w1", LEASE).await.unwrap().unwrap();
+        let worker = {
+            let life = life.clone();
+            tokio::spawn(async move { life.complete(run.id, Completion::by_worker("w1", RunOutcome::Succeeded)).await })
+        };
+        let reconciler = {
+            let life = life.clone();
+            tokio::spawn(async move {
+                let mut c = Completion {
+                    expect: Expect::Status(RunStatus::Running),
+                    ..Completion::by_worker("", RunOutcome::Failed)
+                };
+                c.reconciliation = Some(json!({"by": "reconciler", "reason": "worker lost"}));
+                life.complete(run.id, c.with_failure("worker_lost", "The worker stopped responding.", None)).await
+            })
+        };
+        let results = [worker.await.unwrap(), reconciler.await.unwrap()];
+        let winners = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(winners, 1, "round {round}: exactly one completion wins");
+        let loser = results.iter().find(|r| r.is_err()).unwrap();
+        assert!(matches!(loser, Err(LifecycleError::AlreadyCompleted { .. })), "round {round}: {loser:?}");
+        assert_eq!(notifications_for(t, run.id.get()).await, 1, "round {round}");
+        let stored = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
+        let winner = results.iter().find_map(|r| r.as_ref().ok()).unwrap();
+        assert_eq!(stored.state, winner.state, "the stored state is the winner's");
+        assert_eq!(stored.was_reconciled(), winner.was_reconciled());
+    }
+}
+
+async fn system_runs_complete_without_a_notification(t: &TestDb) {
+    let life = t.state.lifecycle();
+    let mut req = new_run(t, Some(t.tenant));
+    req.initiator = None;
+    let run = life.start(req).await.unwrap().run().clone();
+    life.claim_next("w1", LEASE).await.unwrap().unwrap();
+    life.complete(run.id, Completion::by_worker("w1", RunOutcome::Succeeded)).await.unwrap();
+    assert_eq!(notifications_for(t, run.id.get()).await, 0);
+    let all: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications").fetch_one(t.state.db.pool()).await.unwrap();
+    assert_eq!(all, 0, "no notification for queued or running runs either");
+}
+
+async fn unknown_summary_count_keys_are_rejected_and_nothing_is_written(t: &TestDb) {
+    let life = t.state.lifecycle();
+    let run = life.start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();
+    life.claim_next("w1", LEASE).await.unwrap().unwrap();
+    life.record_progress(
+        run.id,
+        "w1",
+        LEASE,
+        &ProgressUpdate { counts: vec![("total".into(), 5)], ..Default::default() },
+    )
+    .await
+    .unwrap();
+    for bad in [("bananas", 1), ("findings_added", 1), ("processed", -2)] {
+        let update =
+            ProgressUpdate { counts: vec![("processed".into(), 3), (bad.0.into(), bad.1)], ..Default::default() };
+        let err = life.record_progress(run.id, "w1", LEASE, &update).await;
+        assert!(matches!(err, Err(LifecycleError::InvalidCounts(_))), "{bad:?}: {err:?}");
+    }
+    let stored = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
+    assert_eq!(stored.summary.get(SummaryKey::Processed), None, "a refused write changes nothing");
+    assert_eq!(stored.summary.get(SummaryKey::Total), Some(5));
+    let bad_final =
+        Completion { counts: vec![("bananas".into(), 1)], ..Completion::by_worker("w1", RunOutcome::Succeeded) };
+    assert!(matches!(life.complete(run.id, bad_final).await, Err(LifecycleError::InvalidCounts(_))));
+    let stored = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
+    assert_eq!(stored.state, RunState::Running, "a refused completion rolls back entirely");
+    assert_eq!(notifications_for(t, run.id.get()).await, 0);
+}
+
+async fn unknown_phases_are_rejected(t: &TestDb) {
+    let life = t.state.lifecycle();
+    let mut req = new_run(t, Some(t.tenant));
+    req.run_type = RunType::BaselineCapture;
+    let run = life.start(req).await.unwrap().run().clone();
+    life.claim_next("w1", LEASE).await.unwrap().unwrap();
+    let bad = ProgressUpdate { phase: Some("RuntimeException".into()), ..Default::default() };
+    assert!(matches!(life.record_progress(run.id, "w1", LEASE, &bad).await, Err(LifecycleError::Invalid(_))));
+    let good = ProgressUpdate { phase: Some("saving_snapshot".into()), ..Default::default() };
+    life.record_progress(run.id, "w1", LEASE, &good).await.unwrap();
+    let stored = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
+    assert_eq!(stored.progress().label(), "Saving snapshot — step 3 of 3");
+}
+
+async fn a_start_for_an_unknown_or_foreign_tenant_creates_nothing(t: &TestDb) {
+    let life = t.state.lifecycle();
+    for tenant in [TenantId(424_242), t.other_tenant] {
+        let err = life.start(new_run(t, Some(tenant))).await;
+        assert!(matches!(err, Err(LifecycleError::Invalid(_))), "{err:?}");
+    }
+    let mut long = new_run(t, Some(t.tenant));
+    long.dedupe_key = Some("x".repeat(500));
+    assert!(matches!(life.start(long).await, Err(LifecycleError::Invalid(_))));
+    assert_eq!(run_count(t).await, 0);
+}
+
+async fn malformed_json_in_the_database_reads_back_without_panic(t: &TestDb) {
+    let life = t.state.lifecycle();
+    let run = life.start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();
+    life.claim_next("w1", LEASE).await.unwrap().unwrap();
+    let cases = [
+        ("{not json", "[1, 2"),
+        ("null", "\"text\""),
+        ("[]", "{\"phase\": 7, \"composite\": \"x\", \"reconciliation\": []}"),
+        ("{\"total\": \"many\", \"processed\": -1}", "{\"inputs\": null}"),
+        ("", ""),
+    ];
+    for (summary, context) in cases {
+        sqlx::query("UPDATE operation_runs SET summary_counts = $1, context = $2 WHERE id = $3")
+            .bind(summary)
+            .bind(context)
+            .bind(run.id.get())
+            .execute(t.state.db.pool())
+            .await
+            .unwrap();
+        let found = runs::get_in_workspace(&t.state.db, t.ws, run.id).await.unwrap().expect("still readable");
+        let view = RunView::derive(
+            &found.run,
+            found.tenant_name,
+            &RunType::InventorySync.default_policy(),
+            &PollingPolicy::default(),
+            t.clock.now(),
+        );
+        assert_eq!(view.progress_mode(), ProgressMode::Activity, "{summary} / {context}");
+        assert!(view.counts.is_empty() || summary.starts_with('{'));
+        // Progress writes repair the document rather than failing on it.
+        let update = ProgressUpdate { counts: vec![("processed".into(), 1)], ..Default::default() };
+        life.record_progress(run.id, "w1", LEASE, &update).await.unwrap();
+    }
+}
+
+async fn damaged_rows_are_skipped_by_lists_and_reported_by_detail(t: &TestDb) {
+    let life = t.state.lifecycle();
+    let good = life.start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();
+    let mut req = new_run(t, Some(t.tenant));
+    req.dedupe_key = Some("bad".into());
+    let bad = life.start(req).await.unwrap().run().clone();
+    sqlx::query("UPDATE operation_runs SET run_type = 'legacy.thing' WHERE id = $1")
+        .bind(bad.id.get())
+        .execute(t.state.db.pool())
+        .await
+        .unwrap();
+    let page = runs::list_page(&t.state.db, t.ws, &RunFilter::default(), None, 50).await.unwrap();
+    assert_eq!(page.iter().map(|r| r.run.id).collect::<Vec<_>>(), [good.id]);
+    assert!(matches!(runs::get_in_workspace(&t.state.db, t.ws, bad.id).await, Err(runs::RunQueryError::Damaged(_))));
+}
+
+async fn progress_after_the_reconciler_won_reports_a_lost_lease(t: &TestDb) {
+    let life = t.state.lifecycle();
+    let run = life.start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();
+    life.claim_next("w1", LEASE).await.unwrap().unwrap();
+    let c = Completion { expect: Expect::Status(RunStatus::Running), ..Completion::by_worker("", RunOutcome::Failed) };
+    life.complete(run.id, c).await.unwrap();
+    let update = ProgressUpdate { counts: vec![("processed".into(), 1)], ..Default::default() };
+    assert!(matches!(life.record_progress(run.id, "w1", LEASE, &update).await, Err(LifecycleError::LeaseLost(_))));
+    assert!(matches!(life.heartbeat(run.id, "w1", LEASE).await, Err(LifecycleError::LeaseLost(_))));
+    let late = life.complete(run.id, Completion::by_worker("w1", RunOutcome::Succeeded)).await;
+    assert!(matches!(late, Err(LifecycleError::AlreadyCompleted { outcome: RunOutcome::Failed, .. })));
+}
+
+async fn concurrent_claimers_never_take_the_same_run(t: &TestDb) {
+    let life = t.state.lifecycle();
+    for i in 0..30 {
+        let mut req = new_run(t, Some(t.tenant));
+        req.dedupe_key = Some(format!("k{i}"));
+        life.start(req).await.unwrap();
+    }
+    let mut tasks = Vec::new();
+    for w in 0..6 {
+        let life = life.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            while let Some(run) = life.claim_next(&format!("w{w}"), LEASE).await.unwrap() {
+                mine.push(run.id);
+            }
+            mine
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    let unique: std::collections::BTreeSet<_> = all.iter().copied().collect();
+    assert_eq!(all.len(), 30);
+    assert_eq!(unique.len(), 30, "no run was claimed twice");
+    let attempts: i64 =
+        sqlx::query_scalar("SELECT MAX(attempt) FROM operation_runs").fetch_one(t.state.db.pool()).await.unwrap();
+    assert_eq!(attempts, 1);
+}
+
+async fn keyset_pages_walk_the_list_without_gaps_or_repeats(t: &TestDb) {
+    let life = t.state.lifecycle();
+    for i in 0..23 {
+        // Several runs share a timestamp so the id tie-break matters.
+        if i % 3 == 0 {
+            t.clock.advance(Duration::from_secs(1));
+        }
+        let mut req = new_run(t, Some(t.tenant));
+        req.dedupe_key = Some(format!("k{i}"));
+        if i % 4 == 0 {
+            req.run_type = RunType::RestoreExecute;
+        }
+        life.start(req).await.unwrap();
+    }
+    let filter = RunFilter::default();
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = runs::list_page(&t.state.db, t.ws, &filter, after, 5).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some(Cursor { created_at: last.run.created_at, id: last.run.id });
+        seen.extend(page.iter().map(|r| (r.run.created_at, r.run.id)));
+        assert!(page.iter().all(|r| r.tenant_name.as_deref() == Some("Tenant One")));
+    }
+    assert_eq!(seen.len(), 23);
+    let mut sorted = seen.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(seen, sorted, "newest first, ties by id");
+    assert_eq!(runs::count(&t.state.db, t.ws, &filter).await.unwrap(), 23);
+    let restores = RunFilter { run_type: Some(RunType::RestoreExecute), ..RunFilter::default() };
+    assert_eq!(runs::count(&t.state.db, t.ws, &restores).await.unwrap(), 6);
+    let page = runs::list_page(&t.state.db, t.ws, &restores, None, 50).await.unwrap();
+    assert!(page.iter().all(|r| r.run.run_type == RunType::RestoreExecute) && page.len() == 6);
+    let completed = RunFilter { status: Some(RunStatus::Completed), ..RunFilter::default() };
+    assert_eq!(runs::count(&t.state.db, t.ws, &completed).await.unwrap(), 0);
+    let foreign = RunFilter { tenant: Some(t.other_tenant), ..RunFilter::default() };
+    assert_eq!(runs::count(&t.state.db, t.ws, &foreign).await.unwrap(), 0);
+    assert_eq!(runs::active_for_tenant(&t.state.db, t.tenant).await.unwrap().len(), 23);
+}
+
+async fn inventory_sync_upserts_items_with_counted_progress(t: &TestDb) {
+    server::seed::ensure_provider_items(&t.state.db, t.tenant, 23, &[], T0).await.unwrap();
+    let worker = Worker::new(t.state.clone(), "w1").with_handler(RunType::InventorySync, InventorySync);
+    let life = t.state.lifecycle();
+    let run = life.start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();
+    assert_eq!(worker.run_one().await.unwrap(), Some(run.id));
+    assert_eq!(worker.run_one().await.unwrap(), None, "nothing else is queued");
+    let done = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
+    assert_eq!(done.state, RunState::Completed(RunOutcome::Succeeded));
+    let got = |k| done.summary.get(k);
+    assert_eq!(
+        (got(SummaryKey::Total), got(SummaryKey::Processed), got(SummaryKey::Created)),
+        (Some(23), Some(23), Some(23))
+    );
+    let items: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM inventory_items WHERE tenant_id = $1 AND last_sync_run_id = $2")
+            .bind(t.tenant.get())
+            .bind(run.id.get())
+            .fetch_one(t.state.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(items, 23);
+    // The provider changes one item; the next sync sees exactly that.
+    sqlx::query("UPDATE provider_items SET version = 2, settings = '{\"enabled\": false}' WHERE tenant_id = $1 AND external_id = 'item-00004'")
+        .bind(t.tenant.get())
+        .execute(t.state.db.pool())
+        .await
+        .unwrap();
+    let second = life.start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();
+    worker.run_one().await.unwrap();
+    let done = runs::get(&t.state.db, second.id).await.unwrap().unwrap();
+    assert_eq!(done.summary.get(SummaryKey::Updated), Some(1));
+    assert_eq!(done.summary.get(SummaryKey::Unchanged), Some(22));
+    assert_eq!(done.summary.get(SummaryKey::Created), Some(0));
+}
+
+async fn inventory_sync_with_unreadable_items_partially_succeeds(t: &TestDb) {
+    server::seed::ensure_provider_items(&t.state.db, t.tenant, 12, &[3, 7], T0).await.unwrap();
+    let worker = Worker::new(t.state.clone(), "w1").with_handler(RunType::InventorySync, InventorySync);
+    let run = t.state.lifecycle().start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();
+    worker.run_one().await.unwrap();
+    let done = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
+    assert_eq!(done.state, RunState::Completed(RunOutcome::PartiallySucceeded));
+    assert_eq!(done.summary.get(SummaryKey::Failed), Some(2));
+    assert_eq!(done.summary.get(SummaryKey::Succeeded), Some(10));
+    let failure = done.failure.expect("a partial failure says why");
+    assert_eq!(failure.message, "2 of 12 items could not be read from the provider.");
+    assert_eq!(notifications_for(t, run.id.get()).await, 1);
+}
+
+async fn the_demo_seed_is_idempotent_and_covers_every_problem_class(t: &TestDb) {
+    let first = server::seed::seed_demo(&t.state).await.unwrap();
+    assert!(first.created);
+    let count = run_count(t).await;
+    let second = server::seed::seed_demo(&t.state).await.unwrap();
+    assert!(!second.created);
+    assert_eq!(run_count(t).await, count, "a second seed adds nothing");
+    let page = runs::list_page(&t.state.db, first.workspace, &RunFilter::default(), None, 100).await.unwrap();
+    let now = t.clock.now();
+    let classes: std::collections::BTreeSet<_> =
+        page.iter().map(|r| r.run.problem_class(&r.run.run_type.default_policy(), now).as_str()).collect();
+    for c in ["active_stale", "terminal_follow_up", "reconciled_stale", "none"] {
+        assert!(classes.contains(c), "the demo shows {c}");
+    }
+}
