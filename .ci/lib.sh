@@ -43,3 +43,44 @@ ensure_build_tools() {
     npm install --silent --no-audit --no-fund --prefix "$OPSHUB_TOOLS" binaryen@132 >/dev/null
   fi
 }
+
+# Chromium from Debian and the Playwright test runner from npm; never a downloaded browser.
+ensure_browser_tools() {
+  if ! command -v chromium >/dev/null; then
+    say "installing Chromium from Debian"
+    apt_install chromium
+  fi
+  if [ ! -d end2end/node_modules/@playwright/test ]; then
+    say "installing Playwright (test runner only) with npm ci"
+    (cd end2end && npm ci --no-audit --no-fund --silent)
+  fi
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Starts the release server on a free port with a fresh SQLite database, runs Playwright
+# against it, and stops it again.
+run_e2e() {
+  local target_dir="${CARGO_TARGET_DIR:-target}" port work pid status=0
+  port="$(free_port)"
+  work="$(mktemp -d /tmp/opshub-e2e.XXXXXX)"
+  OPSHUB_DATABASE_URL="sqlite://$work/e2e.db" OPSHUB_ADDR="127.0.0.1:$port" OPSHUB_SITE_ROOT="target/site" \
+    OPSHUB_DEMO_PACING_MS="${OPSHUB_E2E_PACING_MS:-250}" RUST_LOG="${RUST_LOG:-info,sqlx=warn}" \
+    "$target_dir/release/opshub" serve >"$work/server.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+    kill -0 "$pid" 2>/dev/null || { cat "$work/server.log"; die "the server exited during start-up"; }
+    sleep 0.2
+  done
+  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$work/server.log"; die "the server did not answer"; }
+  (cd end2end && OPSHUB_BASE_URL="http://127.0.0.1:$port" npx playwright test) || status=$?
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  if [ "$status" -ne 0 ]; then
+    echo "--- server log ($work/server.log) ---"; tail -n 80 "$work/server.log"
+    die "Playwright failed"
+  fi
+}

@@ -22,3 +22,10 @@ say "the browser bundle's dependency tree has no server crates"
 say "unit tests and the conformance suite on SQLite and PostgreSQL"
 cargo test -p app --features ssr
 cargo test -p server
+
+say "release build of the server and the browser bundle"
+cargo leptos build --release
+
+say "Playwright smoke in Debian's Chromium against a freshly started server"
+ensure_browser_tools
+run_e2e

@@ -1,3 +1,4 @@
+#![recursion_limit = "512"]
 //! The browser entry point: hydrates the server-rendered pages with the same `App` the
 //! server rendered, so every page becomes live without a second render.
 

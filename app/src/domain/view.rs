@@ -148,8 +148,8 @@ pub fn guidance(
     let reason = failure.map(|f| format!(" {f}")).unwrap_or_default();
     match (state, freshness, problem) {
         (_, _, ProblemClass::ActiveStale) => {
-            "No sign of progress for longer than this kind of work ever needs. The system will reconcile it \
-             automatically; nothing is lost by waiting."
+            "No sign of progress for longer than this kind of work ever needs: its worker has most likely \
+             stopped, and the run will not finish by itself."
                 .to_owned()
         }
         (RunState::Queued, Some(Freshness::PastExpected), _) => {
@@ -248,7 +248,7 @@ mod tests {
         let v = view(&run(RunState::Running), Duration::from_secs(61));
         assert_eq!(v.freshness, Some(Freshness::LikelyStale));
         assert_eq!(v.problem, ProblemClass::ActiveStale);
-        assert!(v.guidance.contains("reconcile"));
+        assert!(v.guidance.contains("worker has most likely stopped"));
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod clock;
 pub mod db;
 pub mod inventory;
 pub mod lifecycle;
+pub mod operations;
 pub mod principal;
 pub mod runs;
 pub mod state;

@@ -1,0 +1,10 @@
+//! The API between the pages and the server: shared serde types and the server functions.
+//! Each server function is thin — it takes typed arguments, finds the caller and the state in
+//! context, calls a plain service in `server::operations`, and maps the result to
+//! [`ApiError`], which carries only operator-safe text.
+
+mod error;
+mod operations;
+
+pub use error::ApiError;
+pub use operations::*;

@@ -1,0 +1,100 @@
+//! Server functions and types of the operations surfaces: the canonical list, the run detail,
+//! its poll, and starting an inventory sync.
+
+use super::ApiError;
+use crate::domain::RunView;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The list's filters and page position, as they appear in the URL query.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListQuery {
+    /// Tenant id.
+    pub tenant: Option<String>,
+    /// Run type key.
+    pub run_type: Option<String>,
+    /// Status spelling.
+    pub status: Option<String>,
+    /// Opaque cursor of the page to show.
+    pub after: Option<String>,
+}
+
+/// A tenant the caller may pick.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantOption {
+    /// Id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+}
+
+/// One page of the operations list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunListPage {
+    /// The runs on this page, newest first.
+    pub runs: Vec<RunView>,
+    /// How many runs match the filters (all pages).
+    pub total_count: u64,
+    /// The cursor of the next page, if there is one.
+    pub next: Option<String>,
+    /// Tenants of the caller's workspace, for filters and the start form.
+    pub tenants: Vec<TenantOption>,
+}
+
+/// What starting an operation did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartResult {
+    /// The run, new or already active.
+    pub run_id: i64,
+    /// Whether an identical run was already active (nothing new was queued).
+    pub already_running: bool,
+    /// What to tell the operator.
+    pub message: String,
+}
+
+#[cfg(feature = "ssr")]
+fn context() -> Result<(crate::server::AppState, crate::server::principal::Principal), ApiError> {
+    let state = use_context::<crate::server::AppState>().ok_or_else(ApiError::internal)?;
+    let principal = use_context::<crate::server::principal::Principal>()
+        .ok_or_else(|| ApiError::Unauthorized("Please sign in.".to_owned()))?;
+    Ok((state, principal))
+}
+
+/// Sets the HTTP status of the server-function response to match the error.
+#[cfg(feature = "ssr")]
+fn respond(err: ApiError) -> ApiError {
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(code) = axum::http::StatusCode::from_u16(err.status())
+    {
+        res.set_status(code);
+    }
+    err
+}
+
+/// One page of the canonical operations list.
+#[server(endpoint = "list_runs", input = leptos::server_fn::codec::Json)]
+pub async fn list_runs(query: ListQuery) -> Result<RunListPage, ApiError> {
+    let (state, principal) = context().map_err(respond)?;
+    crate::server::operations::list_runs(&state, &principal, &query).await.map_err(respond)
+}
+
+/// One run's detail.
+#[server(endpoint = "get_run")]
+pub async fn get_run(id: String) -> Result<RunView, ApiError> {
+    let (state, principal) = context().map_err(respond)?;
+    crate::server::operations::run_view(&state, &principal, &id).await.map_err(respond)
+}
+
+/// The live poll of an active run's detail: the same view, asked for again.
+#[server(endpoint = "poll_run")]
+pub async fn poll_run(id: String) -> Result<RunView, ApiError> {
+    let (state, principal) = context().map_err(respond)?;
+    crate::server::operations::run_view(&state, &principal, &id).await.map_err(respond)
+}
+
+/// Starts an inventory sync for a tenant (or returns the one already running).
+#[server(endpoint = "start_inventory_sync")]
+pub async fn start_inventory_sync(tenant: String) -> Result<StartResult, ApiError> {
+    let (state, principal) = context().map_err(respond)?;
+    crate::server::operations::start_inventory_sync(&state, &principal, &tenant).await.map_err(respond)
+}

@@ -1,0 +1,93 @@
+//! Pieces every page shares: badges from the catalog, progress by mode, relative times and
+//! calm error panels.
+
+use crate::api::ApiError;
+use crate::domain::{Badge, Progress, RunView, Timestamp};
+use leptos::prelude::*;
+
+/// One badge from the catalog.
+#[component]
+pub fn BadgeView(badge: Badge) -> impl IntoView {
+    view! {
+        <span class=format!("badge tone-{}", badge.tone.as_str()) data-testid=badge.test_id() title=badge.label>
+            <span class="badge-icon" aria-hidden="true">{badge.icon}</span>
+            {badge.label}
+        </span>
+    }
+}
+
+/// Every badge of a run.
+#[component]
+pub fn RunBadges(view: RunView) -> impl IntoView {
+    view! { <span class="badges">{view.badges().into_iter().map(|b| view! { <BadgeView badge=b/> }).collect_view()}</span> }
+}
+
+/// Progress rendered by its mode: a determinate bar only for counted progress.
+#[component]
+pub fn ProgressView(progress: Progress, #[prop(optional)] compact: bool) -> impl IntoView {
+    let mode = progress.mode().as_str();
+    let label = progress.label();
+    let body = match &progress {
+        Progress::None => ().into_any(),
+        Progress::Counted { .. } => {
+            let pct = progress.percent().unwrap_or(0);
+            view! {
+                <div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=pct>
+                    <div class="fill" style=format!("width: {pct}%")></div>
+                </div>
+                <span class="progress-label" data-testid="progress-label">{format!("{label} · {pct}%")}</span>
+            }
+            .into_any()
+        }
+        Progress::Phased { step, of, .. } => {
+            let (step, of) = (*step, *of);
+            view! {
+                <div class="steps" aria-hidden="true">
+                    {(1..=of)
+                        .map(|i| {
+                            let class = if i < step { "step done" } else if i == step { "step current" } else { "step" };
+                            view! { <span class=class></span> }
+                        })
+                        .collect_view()}
+                </div>
+                <span class="progress-label" data-testid="progress-label">{label}</span>
+            }
+            .into_any()
+        }
+        Progress::Composite { .. } => {
+            view! { <span class="progress-label" data-testid="progress-label">{label}</span> }.into_any()
+        }
+        Progress::Activity { .. } => view! {
+            <div class="bar indeterminate" role="progressbar" aria-busy="true"><div class="fill"></div></div>
+            <span class="progress-label" data-testid="progress-label">{label}</span>
+        }
+        .into_any(),
+    };
+    view! { <div class=if compact { "progress compact" } else { "progress" } data-progress=mode>{body}</div> }
+}
+
+/// "3 min ago", measured on the server's clock so server and browser render the same text.
+pub fn ago(at: Timestamp, now: Timestamp) -> String {
+    format!("{} ago", now.human_since(at))
+}
+
+/// A calm error panel.
+#[component]
+pub fn ErrorPanel(error: ApiError) -> impl IntoView {
+    view! {
+        <div class="notice notice-error" role="alert" data-testid="error" data-status=error.status()>
+            {error.message().to_owned()}
+        </div>
+    }
+}
+
+/// The page for unknown routes.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    view! {
+        <section class="empty">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address. " <a href="/admin/operations">"Go to operations"</a></p>
+        </section>
+    }
+}

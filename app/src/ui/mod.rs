@@ -1,0 +1,63 @@
+//! The Leptos UI: the HTML shell, the router and the pages. Components render
+//! [`crate::domain::RunView`]s and never recompute a rule; the one browser-only piece, the
+//! live poll loop, lives in `live` behind the `hydrate` feature.
+
+mod common;
+#[cfg(feature = "hydrate")]
+mod live;
+mod operations;
+mod run_detail;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{A, Redirect, Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+/// The full HTML document the server renders around [`App`].
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The application: navigation and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser, so this turns true once the page has hydrated; tests
+    // (ours and our users') wait for it before interacting.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    view! {
+        <Stylesheet id="opshub" href="/pkg/opshub.css"/>
+        <Title text="Opshub"/>
+        <Router>
+            <header class="topbar">
+                <A href="/admin/operations" attr:class="brand">"Opshub"</A>
+                <nav>
+                    <A href="/admin/operations">"Operations"</A>
+                </nav>
+            </header>
+            <main class="page" data-hydrated=move || hydrated.get().to_string()>
+                <Routes fallback=common::NotFound>
+                    <Route path=path!("/") view=|| view! { <Redirect path="/admin/operations"/> }/>
+                    <Route path=path!("/admin") view=|| view! { <Redirect path="/admin/operations"/> }/>
+                    <Route path=path!("/admin/operations") view=operations::OperationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/operations/:id") view=run_detail::RunDetailPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,42 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** The PRODUCT §13 hooks every element presenting one run carries. */
+export const RUN_HOOKS = {
+  'data-run-id': /^\d+$/,
+  'data-run-type': /^[a-z_]+\.[a-z_.]+$/,
+  'data-run-tenant': /^\d*$/,
+  'data-run-status': /^(queued|running|completed)$/,
+  'data-run-outcome': /^(|succeeded|partially_succeeded|failed|blocked|cancelled)$/,
+  'data-run-freshness': /^(|fresh|past_expected|likely_stale)$/,
+  'data-problem-class': /^(active_stale|terminal_follow_up|reconciled_stale|none)$/,
+  'data-progress-mode': /^(none|activity|counted|phased|composite)$/,
+} as const;
+
+/** Asserts that `el` carries every run hook with a well-formed value, and that active and
+ *  terminal runs are consistent (outcome only when completed, freshness only when active). */
+export async function expectRunHooks(el: Locator): Promise<void> {
+  const values: Record<string, string> = {};
+  for (const [name, pattern] of Object.entries(RUN_HOOKS)) {
+    const value = await el.getAttribute(name);
+    expect(value, `${name} is present`).not.toBeNull();
+    expect(value ?? '', name).toMatch(pattern);
+    values[name] = value ?? '';
+  }
+  const terminal = values['data-run-status'] === 'completed';
+  expect(values['data-run-outcome'] !== '', 'an outcome exactly when completed').toBe(terminal);
+  expect(values['data-run-freshness'] === '', 'freshness only while active').toBe(terminal);
+}
+
+/** Waits until the page has hydrated (the app marks <main> once its effects run). */
+export async function hydrated(page: Page): Promise<void> {
+  await expect(page.locator('main[data-hydrated="true"]')).toBeAttached();
+}
+
+/** Collects server-function poll requests made by the page. */
+export function countPolls(page: Page): { count: () => number } {
+  let n = 0;
+  page.on('request', (r) => {
+    if (r.url().includes('/api/poll_run')) n += 1;
+  });
+  return { count: () => n };
+}

@@ -1,0 +1,97 @@
+import { test, expect } from '@playwright/test';
+import { countPolls, expectRunHooks, hydrated } from './hooks';
+
+test('the operations list is server-rendered with every run hook and a total count', async ({ page }) => {
+  await page.goto('/admin/operations');
+  const list = page.getByTestId('operations-list');
+  const total = Number(await list.getAttribute('data-total-count'));
+  expect(total).toBeGreaterThan(0);
+  expect(await list.getAttribute('data-polling')).toBe('off');
+  const rows = page.getByTestId('run-row');
+  expect(await rows.count()).toBe(Math.min(total, 50));
+  for (const row of await rows.all()) {
+    await expectRunHooks(row);
+  }
+  // The seeded history shows a stuck run, escalated, and a reconciled one.
+  await expect(page.locator('[data-problem-class="active_stale"] [data-testid="badge-freshness-likely_stale"]').first()).toBeVisible();
+  await expect(page.locator('[data-problem-class="reconciled_stale"]').first()).toBeVisible();
+});
+
+test('a sync started from the list runs live to completion, then polling stops for good', async ({ page }) => {
+  await page.goto('/admin/operations');
+  await hydrated(page);
+  await page.getByTestId('start-sync-tenant').selectOption({ label: 'Northwind Traders' });
+  await page.getByTestId('start-sync').click();
+  const result = page.getByTestId('start-result');
+  await expect(result).toBeVisible();
+  const runId = await result.getAttribute('data-run-id');
+  expect(runId).toMatch(/^\d+$/);
+
+  await result.getByRole('link', { name: 'Open the run' }).click();
+  await expect(page).toHaveURL(new RegExp(`/admin/operations/${runId}$`));
+  // A marker that a full reload would wipe: the run must complete in this same document.
+  await page.evaluate(() => ((window as unknown as { __opshubMarker: number }).__opshubMarker = 42));
+
+  const header = page.getByTestId('run-header');
+  const detail = page.getByTestId('run-detail');
+  await expect(header).toHaveAttribute('data-run-id', runId ?? '');
+  await expectRunHooks(header);
+
+  // Watch progress advance: several distinct counted labels while it runs.
+  const labels = new Set<string>();
+  let lastInterval = 0;
+  await expect
+    .poll(
+      async () => {
+        const status = await header.getAttribute('data-run-status');
+        if (status !== 'completed') {
+          const ms = Number(await detail.getAttribute('data-poll-interval-ms'));
+          if (ms > 0) lastInterval = ms;
+          expect(await detail.getAttribute('data-polling')).toBe('on');
+          const mode = await header.getAttribute('data-progress-mode');
+          if (mode === 'counted') {
+            const text = await page.getByTestId('progress-label').textContent();
+            if (text) labels.add(text);
+          }
+        }
+        return status;
+      },
+      { timeout: 60_000, intervals: [250] },
+    )
+    .toBe('completed');
+  expect(labels.size, `distinct progress labels seen: ${[...labels].join(' | ')}`).toBeGreaterThanOrEqual(2);
+  expect(lastInterval).toBeGreaterThan(0);
+
+  await expect(header).toHaveAttribute('data-run-outcome', 'succeeded');
+  await expect(header).toHaveAttribute('data-run-freshness', '');
+  await expect(header).toHaveAttribute('data-progress-mode', 'none');
+  await expect(detail).toHaveAttribute('data-polling', 'off');
+  await expect(page.getByTestId('badge-outcome-succeeded')).toBeVisible();
+  expect(await page.evaluate(() => (window as unknown as { __opshubMarker?: number }).__opshubMarker)).toBe(42);
+
+  // Silent once terminal: no poll for twice the last interval.
+  const polls = countPolls(page);
+  await page.waitForTimeout(2 * lastInterval);
+  expect(polls.count()).toBe(0);
+});
+
+test('a run loaded already completed starts no timer at all', async ({ page }) => {
+  await page.goto('/admin/operations?status=completed');
+  const first = page.getByTestId('run-row').first();
+  const runId = await first.getAttribute('data-run-id');
+  const polls = countPolls(page);
+  await page.goto(`/admin/operations/${runId}`);
+  await hydrated(page);
+  const detail = page.getByTestId('run-detail');
+  await expect(detail).toHaveAttribute('data-polling', 'off');
+  expect(await detail.getAttribute('data-poll-interval-ms')).toBeNull();
+  await expectRunHooks(page.getByTestId('run-header'));
+  await page.waitForTimeout(5_000);
+  expect(polls.count()).toBe(0);
+});
+
+test('an unknown run answers 404 with a calm sentence', async ({ page }) => {
+  const response = await page.goto('/admin/operations/987654321');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByTestId('error')).toHaveText('There is no operation with that id.');
+});

@@ -1,0 +1,145 @@
+//! Configuration from the environment, validated at start-up with messages that say which
+//! variable is wrong and what it should look like. Every setting has a default, so a bare
+//! `opshub` serves the demo on SQLite.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Everything `opshub` reads from its environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `OPSHUB_DATABASE_URL` (or `DATABASE_URL`): `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// `OPSHUB_ADDR`: where to listen.
+    pub addr: SocketAddr,
+    /// `OPSHUB_SITE_ROOT`: the built browser bundle (cargo-leptos's `target/site`).
+    pub site_root: String,
+    /// `OPSHUB_WORKERS`: concurrent runs this instance works on (0 disables workers).
+    pub workers: usize,
+    /// `OPSHUB_SEED_DEMO`: seed the demo data set on start.
+    pub seed_demo: bool,
+    /// `OPSHUB_DEMO_EMAIL`: the demo principal until sign-in lands.
+    pub demo_email: String,
+    /// `OPSHUB_DEMO_PACING_MS`: time inventory.sync spends per item, so progress is watchable.
+    pub demo_pacing: Duration,
+    /// `OPSHUB_HEARTBEAT_SECS`: worker heartbeat interval.
+    pub heartbeat: Duration,
+    /// `OPSHUB_INSTANCE_ID`: this instance's name in leases and logs.
+    pub instance_id: String,
+}
+
+/// A configuration value that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{var} {problem} (got {value:?})")]
+pub struct ConfigError {
+    /// The variable.
+    pub var: &'static str,
+    /// What it should be.
+    pub problem: &'static str,
+    /// What it was.
+    pub value: String,
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads the configuration through `get` (tests pass a map).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |k: &str| get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let database_url = get("OPSHUB_DATABASE_URL")
+            .or_else(|| get("DATABASE_URL"))
+            .unwrap_or_else(|| "sqlite://data/opshub.db".into());
+        if app::server::Backend::from_url(&database_url).is_err() {
+            return Err(ConfigError {
+                var: "OPSHUB_DATABASE_URL",
+                problem: "must start with sqlite:// or postgres://",
+                value: app::server::db::redact(&database_url),
+            });
+        }
+        let addr_text = get("OPSHUB_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
+        let addr = addr_text.parse().map_err(|_| ConfigError {
+            var: "OPSHUB_ADDR",
+            problem: "must be an IP address and port such as 127.0.0.1:3000",
+            value: addr_text.clone(),
+        })?;
+        let number = |var: &'static str, default: u64, max: u64| -> Result<u64, ConfigError> {
+            match get(var) {
+                None => Ok(default),
+                Some(v) => v.parse::<u64>().ok().filter(|n| *n <= max).ok_or(ConfigError {
+                    var,
+                    problem: "must be a whole number in range",
+                    value: v,
+                }),
+            }
+        };
+        let seed_demo = match get("OPSHUB_SEED_DEMO").as_deref() {
+            None | Some("1" | "true" | "yes" | "on") => true,
+            Some("0" | "false" | "no" | "off") => false,
+            Some(v) => {
+                return Err(ConfigError {
+                    var: "OPSHUB_SEED_DEMO",
+                    problem: "must be true or false",
+                    value: v.to_owned(),
+                });
+            }
+        };
+        let heartbeat = number("OPSHUB_HEARTBEAT_SECS", 10, 3600)?;
+        if heartbeat == 0 {
+            return Err(ConfigError { var: "OPSHUB_HEARTBEAT_SECS", problem: "must be at least 1", value: "0".into() });
+        }
+        Ok(Self {
+            database_url,
+            addr,
+            site_root: get("OPSHUB_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            workers: usize::try_from(number("OPSHUB_WORKERS", 4, 256)?).unwrap_or(4),
+            seed_demo,
+            demo_email: get("OPSHUB_DEMO_EMAIL").unwrap_or_else(|| crate::seed::DEMO_EMAIL.into()),
+            demo_pacing: Duration::from_millis(number("OPSHUB_DEMO_PACING_MS", 150, 60_000)?),
+            heartbeat: Duration::from_secs(heartbeat),
+            instance_id: get("OPSHUB_INSTANCE_ID").unwrap_or_else(|| format!("opshub-{}", std::process::id())),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn an_empty_environment_serves_the_demo_on_sqlite() {
+        let c = with(&[]).expect("defaults");
+        assert_eq!(c.database_url, "sqlite://data/opshub.db");
+        assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
+        assert!(c.seed_demo);
+        assert_eq!(c.workers, 4);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable_and_hide_passwords() {
+        let e = with(&[("OPSHUB_ADDR", "localhost")]).expect_err("bad addr");
+        assert_eq!(e.var, "OPSHUB_ADDR");
+        let e = with(&[("DATABASE_URL", "mysql://root:secret@db/x")]).expect_err("bad url");
+        assert!(!e.to_string().contains("secret"), "{e}");
+        assert_eq!(with(&[("OPSHUB_WORKERS", "lots")]).expect_err("bad workers").var, "OPSHUB_WORKERS");
+        assert_eq!(with(&[("OPSHUB_WORKERS", "100000")]).expect_err("too many").var, "OPSHUB_WORKERS");
+        assert_eq!(with(&[("OPSHUB_SEED_DEMO", "maybe")]).expect_err("bad bool").var, "OPSHUB_SEED_DEMO");
+        assert_eq!(with(&[("OPSHUB_HEARTBEAT_SECS", "0")]).expect_err("zero").var, "OPSHUB_HEARTBEAT_SECS");
+    }
+
+    #[test]
+    fn postgres_urls_are_accepted_from_either_variable() {
+        let c = with(&[("DATABASE_URL", "postgres://u@h/db")]).expect("pg");
+        assert_eq!(c.database_url, "postgres://u@h/db");
+        let c = with(&[("DATABASE_URL", "postgres://u@h/a"), ("OPSHUB_DATABASE_URL", "sqlite://x.db")]).expect("both");
+        assert_eq!(c.database_url, "sqlite://x.db");
+    }
+}

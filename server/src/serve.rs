@@ -1,0 +1,91 @@
+//! Start-up and shutdown: open and migrate the database (a failure is fatal), seed the demo,
+//! start the workers, serve HTTP, and on SIGINT/SIGTERM stop accepting, stop claiming and let
+//! in-flight work finish.
+
+use crate::config::Config;
+use crate::{seed, web};
+use anyhow::Context as _;
+use app::domain::RunType;
+use app::server::inventory::InventorySync;
+use app::server::principal::demo_principal;
+use app::server::worker::Worker;
+use app::server::{AppState, Db, DbOptions, RuntimeConfig, SystemClock};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Opens the database and applies migrations.
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(&DbOptions::new(&config.database_url)).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// The app state for `db` under `config`.
+pub fn app_state(db: Db, config: &Config) -> AppState {
+    let runtime = RuntimeConfig {
+        heartbeat_every: config.heartbeat,
+        lease: config.heartbeat * 6,
+        inventory_item_delay: config.demo_pacing,
+        instance_id: config.instance_id.clone(),
+        ..RuntimeConfig::default()
+    };
+    AppState::new(db, Arc::new(SystemClock), runtime)
+}
+
+/// The worker of this instance with every handler registered.
+pub fn worker(state: &AppState) -> Worker {
+    Worker::new(state.clone(), state.config.instance_id.clone()).with_handler(RunType::InventorySync, InventorySync)
+}
+
+/// Runs the server until a shutdown signal.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let db = open_database(&config).await?;
+    let state = app_state(db.clone(), &config);
+    if config.seed_demo {
+        let demo = seed::seed_demo(&state).await.context("seeding the demo data set")?;
+        if demo.created {
+            tracing::info!(workspace = demo.workspace.get(), "demo data seeded");
+        }
+    }
+    let principal = demo_principal(&db, &config.demo_email).await?;
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("could not listen on {}; is another server using that port?", config.addr))?;
+    let addr = listener.local_addr()?;
+    let router = web::router(state.clone(), principal, web::leptos_options(&config.site_root, addr));
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let workers = tokio::spawn(worker(&state).run_pool(config.workers, stop_rx));
+    if config.workers == 0 {
+        tracing::info!("workers disabled (OPSHUB_WORKERS=0)");
+    }
+    tracing::info!(%addr, "listening");
+    println!("Opshub is running at http://{addr}/admin/operations");
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.context("the HTTP server failed")?;
+    tracing::info!("shutting down: no new work is claimed; waiting for running work");
+    let _ = stop_tx.send(true);
+    if tokio::time::timeout(Duration::from_secs(30), workers).await.is_err() {
+        tracing::warn!("running work did not finish within 30 s; it will be reconciled");
+    }
+    db.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
