@@ -14,7 +14,7 @@ cargo fmt --all --check
 
 say "clippy (server side and browser side), warnings are errors"
 cargo clippy -p app -p server --all-targets --features app/ssr -- -D warnings
-cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
 
 say "the browser bundle's dependency tree has no server crates"
 .ci/check-wasm-deps.sh

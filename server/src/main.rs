@@ -14,6 +14,7 @@ const USAGE: &str =
     "usage: opshub [serve | migrate | seed | help]\n\nConfiguration comes from the environment; see README.md.";
 
 #[tokio::main]
+#[expect(clippy::print_stderr, reason = "a command line reports usage and fatal errors on stderr")]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -4,6 +4,7 @@
 use super::ApiError;
 use crate::domain::RunView;
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 /// The list's filters and page position, as they appear in the URL query.
@@ -72,7 +73,7 @@ fn respond(err: ApiError) -> ApiError {
 }
 
 /// One page of the canonical operations list.
-#[server(endpoint = "list_runs", input = leptos::server_fn::codec::Json)]
+#[server(endpoint = "list_runs", input = Json)]
 pub async fn list_runs(query: ListQuery) -> Result<RunListPage, ApiError> {
     let (state, principal) = context().map_err(respond)?;
     crate::server::operations::list_runs(&state, &principal, &query).await.map_err(respond)
