@@ -95,3 +95,19 @@ test('an unknown run answers 404 with a calm sentence', async ({ page }) => {
   expect(response?.status()).toBe(404);
   await expect(page.getByTestId('error')).toHaveText('There is no operation with that id.');
 });
+
+test('the poll path answers JSON for a tenant in scope and 404 otherwise', async ({ request }) => {
+  const ok = await request.get('/api/tenants/2/active-runs');
+  expect(ok.status()).toBe(200);
+  expect(ok.headers()['content-type']).toContain('application/json');
+  const body = await ok.json();
+  expect(body.tenant_name).toBe('Fabrikam Health');
+  // The seeded stuck capture is active, so it is in the poll answer — escalated, not hidden.
+  expect(body.runs.some((r: { problem: string }) => r.problem === 'active_stale')).toBe(true);
+  expect(body.poll_interval_ms).toBeGreaterThan(0);
+  for (const path of ['/api/tenants/999999/active-runs', '/api/tenants/abc/active-runs']) {
+    const missing = await request.get(path);
+    expect(missing.status()).toBe(404);
+    expect(await missing.json()).toEqual({ error: 'There is no tenant with that id.' });
+  }
+});

@@ -49,6 +49,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
     }
     let principal = demo_principal(&db, &config.demo_email).await?;
+    let active = state.live.reload().await.context("loading the active runs")?;
+    tracing::info!(active, "live view loaded");
+    tokio::spawn(app::server::live::listen(state.live.clone(), config.database_url.clone()));
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("could not listen on {}; is another server using that port?", config.addr))?;

@@ -53,6 +53,19 @@ pub struct StartResult {
     pub message: String,
 }
 
+/// A tenant's active runs, for live progress surfaces (the poll path).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TenantActivity {
+    /// The tenant.
+    pub tenant_id: i64,
+    /// Its name.
+    pub tenant_name: String,
+    /// Its active runs (stale ones included), oldest first.
+    pub runs: Vec<RunView>,
+    /// When to ask again; `None` when nothing is active.
+    pub poll_interval_ms: Option<u64>,
+}
+
 #[cfg(feature = "ssr")]
 fn context() -> Result<(crate::server::AppState, crate::server::principal::Principal), ApiError> {
     let state = use_context::<crate::server::AppState>().ok_or_else(ApiError::internal)?;

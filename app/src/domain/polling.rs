@@ -43,6 +43,15 @@ impl PollingPolicy {
     }
 }
 
+impl PollingPolicy {
+    /// The tenant overlay's interval (PRODUCT §7): it polls while the tenant has at least one
+    /// active run the viewer may see — stale ones included — as often as its most recently
+    /// started run needs; with no active run it does not poll.
+    pub fn overlay_interval(&self, active: impl IntoIterator<Item = (RunState, Duration)>) -> Option<Duration> {
+        active.into_iter().filter_map(|(state, age)| self.run_interval(Some(state), age)).min()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +80,18 @@ mod tests {
                 assert_eq!(p.run_interval(Some(state), age), Some(secs(want)), "{state:?} at {age:?}");
             }
         }
+    }
+
+    #[test]
+    fn the_overlay_polls_as_often_as_its_youngest_active_run_and_stops_when_none_remain() {
+        let p = PollingPolicy::default();
+        let runs = [(RunState::Running, secs(4000)), (RunState::Queued, secs(30))];
+        assert_eq!(p.overlay_interval(runs), Some(secs(2)));
+        let stale_only = [(RunState::Running, secs(86_400))];
+        assert_eq!(p.overlay_interval(stale_only), Some(secs(30)), "stale runs keep the overlay polling");
+        let done = [(RunState::Completed(RunOutcome::Succeeded), secs(1))];
+        assert_eq!(p.overlay_interval(done), None);
+        assert_eq!(p.overlay_interval([]), None);
     }
 
     #[test]

@@ -57,6 +57,7 @@ impl DbOptions {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    pg_schema: Option<String>,
 }
 
 impl Db {
@@ -101,7 +102,7 @@ impl Db {
             .connect(&url)
             .await
             .with_context(|| format!("could not open the {backend:?} database at {}", redact(&options.url)))?;
-        Ok(Self { pool, backend })
+        Ok(Self { pool, backend, pg_schema: options.pg_schema.clone() })
     }
 
     /// Applies pending migrations. A failure here must stop start-up.
@@ -134,6 +135,28 @@ impl Db {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.pool.begin().await,
         }
+    }
+
+    /// The PostgreSQL channel on which run changes are announced (one per schema, so isolated
+    /// test schemas do not hear each other).
+    pub fn notify_channel(&self) -> String {
+        match &self.pg_schema {
+            Some(s) => format!("opshub_runs_{s}"),
+            None => "opshub_runs".to_owned(),
+        }
+    }
+
+    /// Announces a changed run to every instance (PostgreSQL); nothing to do on SQLite, which
+    /// serves one instance.
+    pub async fn notify_run_changed(&self, id: i64) -> Result<(), sqlx::Error> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(self.notify_channel())
+                .bind(id.to_string())
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Closes the pool, waiting for connections to be returned.

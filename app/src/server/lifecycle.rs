@@ -7,6 +7,7 @@
 
 use super::clock::Clock;
 use super::db::Db;
+use super::live::LiveRuns;
 use super::runs::{self, DamagedRun, RUN_COLUMNS, RunQueryError, RunRow};
 use crate::domain::context::CompositeCounts;
 use crate::domain::notification::terminal_notification;
@@ -162,6 +163,7 @@ pub struct ProgressUpdate {
 pub struct Lifecycle {
     db: Db,
     clock: Arc<dyn Clock>,
+    live: Option<Arc<LiveRuns>>,
 }
 
 fn active_key(ws: WorkspaceId, tenant: Option<TenantId>, t: RunType, dedupe: Option<&str>) -> String {
@@ -172,7 +174,25 @@ fn active_key(ws: WorkspaceId, tenant: Option<TenantId>, t: RunType, dedupe: Opt
 impl Lifecycle {
     /// A service over `db`, reading time from `clock`.
     pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
-        Self { db, clock }
+        Self { db, clock, live: None }
+    }
+
+    /// Keeps `live` current with every write this service makes.
+    pub fn with_live(mut self, live: Arc<LiveRuns>) -> Self {
+        self.live = Some(live);
+        self
+    }
+
+    /// After a committed write: update this instance's live view and tell the others. A
+    /// failed announcement is logged, not returned — the write itself succeeded, and other
+    /// instances reload fully when their notification connection recovers.
+    async fn written(&self, run: &Run) {
+        if let Some(live) = &self.live {
+            live.apply(run);
+        }
+        if let Err(e) = self.db.notify_run_changed(run.id.get()).await {
+            tracing::warn!(run_id = run.id.get(), error = %e, "could not announce a run change");
+        }
     }
 
     /// Queues a run, or returns the identical active run (same workspace, tenant, type and
@@ -223,6 +243,7 @@ impl Lifecycle {
             if let Some(row) = row {
                 let run = row.into_run()?;
                 tracing::info!(run_id = run.id.get(), "run queued");
+                self.written(&run).await;
                 return Ok(Started::Created(run));
             }
             let row: Option<RunRow> = sqlx::query_as(&existing).bind(&key).fetch_optional(self.db.pool()).await?;
@@ -262,6 +283,7 @@ impl Lifecycle {
             if let Some(row) = row {
                 let run = row.into_run()?;
                 tracing::info!(run_id = run.id.get(), run_type = run.run_type.as_str(), "run claimed");
+                self.written(&run).await;
                 return Ok(Some(run));
             }
             let queued: Option<i64> =
@@ -278,17 +300,19 @@ impl Lifecycle {
     /// Renews the lease of a run this worker holds and records a sign of life.
     pub async fn heartbeat(&self, id: RunId, owner: &str, lease: Duration) -> Result<(), LifecycleError> {
         let now = self.clock.now();
-        let done = sqlx::query(
+        let row: Option<RunRow> = sqlx::query_as(&format!(
             "UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1, lease_expires_at = $2 \
-             WHERE id = $3 AND status = 'running' AND lease_owner = $4",
-        )
+             WHERE id = $3 AND status = 'running' AND lease_owner = $4 RETURNING {RUN_COLUMNS}"
+        ))
         .bind(now.millis())
         .bind(now.plus(lease).millis())
         .bind(id.get())
         .bind(owner)
-        .execute(self.db.pool())
+        .fetch_optional(self.db.pool())
         .await?;
-        if done.rows_affected() == 1 { Ok(()) } else { Err(LifecycleError::LeaseLost(id)) }
+        let run = row.ok_or(LifecycleError::LeaseLost(id))?.into_run()?;
+        self.written(&run).await;
+        Ok(())
     }
 
     /// Records progress (counts, phase, composite) for a run this worker holds. Counts as a
@@ -329,13 +353,16 @@ impl Lifecycle {
         if let Some(c) = update.composite {
             ctx.set_section("composite", json!({ "total": c.total, "ready": c.ready, "failed": c.failed }));
         }
-        sqlx::query("UPDATE operation_runs SET summary_counts = $1, context = $2 WHERE id = $3")
-            .bind(counts.to_json())
-            .bind(ctx.to_json())
-            .bind(id.get())
-            .execute(&mut *tx)
-            .await?;
+        let row: RunRow = sqlx::query_as(&format!(
+            "UPDATE operation_runs SET summary_counts = $1, context = $2 WHERE id = $3 RETURNING {RUN_COLUMNS}"
+        ))
+        .bind(counts.to_json())
+        .bind(ctx.to_json())
+        .bind(id.get())
+        .fetch_one(&mut *tx)
+        .await?;
         tx.commit().await?;
+        self.written(&row.into_run()?).await;
         Ok(())
     }
 
@@ -417,6 +444,7 @@ impl Lifecycle {
         }
         tx.commit().await?;
         tracing::info!(run_id = id.get(), outcome = c.outcome.as_str(), "run completed");
+        self.written(&run).await;
         Ok(run)
     }
 

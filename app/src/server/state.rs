@@ -5,6 +5,8 @@
 use super::clock::Clock;
 use super::db::Db;
 use super::lifecycle::Lifecycle;
+use super::live::LiveRuns;
+use super::poll::PollCache;
 use crate::domain::{LifecyclePolicy, PollingPolicy, RunType};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -59,16 +61,28 @@ pub struct AppState {
     pub config: Arc<RuntimeConfig>,
     /// Wakes idle workers when a run is queued.
     pub work_queued: Arc<Notify>,
+    /// Active runs in memory (the poll path).
+    pub live: Arc<LiveRuns>,
+    /// Encoded poll answers, valid until the truth or the second changes.
+    pub poll_cache: Arc<PollCache>,
 }
 
 impl AppState {
     /// A state over `db` with `clock` and `config`.
     pub fn new(db: Db, clock: Arc<dyn Clock>, config: RuntimeConfig) -> Self {
-        Self { db, clock, config: Arc::new(config), work_queued: Arc::new(Notify::new()) }
+        let live = Arc::new(LiveRuns::new(db.clone()));
+        Self {
+            db,
+            clock,
+            config: Arc::new(config),
+            work_queued: Arc::new(Notify::new()),
+            live,
+            poll_cache: Arc::new(PollCache::new()),
+        }
     }
 
     /// The lifecycle service.
     pub fn lifecycle(&self) -> Lifecycle {
-        Lifecycle::new(self.db.clone(), self.clock.clone())
+        Lifecycle::new(self.db.clone(), self.clock.clone()).with_live(self.live.clone())
     }
 }

@@ -71,6 +71,11 @@ impl TestDb {
         Self { state, clock, ws, tenant, other_tenant, user, _dir: dir, pg }
     }
 
+    /// The PostgreSQL schema of this test, if it runs on PostgreSQL.
+    pub fn pg_schema(&self) -> Option<&str> {
+        self.pg.as_ref().map(|(_, s)| s.as_str())
+    }
+
     pub async fn finish(self) {
         self.state.db.close().await;
         if let Some((url, schema)) = self.pg {

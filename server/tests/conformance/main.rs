@@ -61,9 +61,14 @@ conformance!(
     inventory_sync_upserts_items_with_counted_progress,
     inventory_sync_with_unreadable_items_partially_succeeds,
     the_demo_seed_is_idempotent_and_covers_every_problem_class,
+    exact_counts_agree_with_the_runs_under_every_filter,
+    the_live_view_follows_every_write_on_this_instance,
+    the_poll_answer_is_cached_until_the_truth_or_the_second_changes,
 );
 
-fn new_run(t: &TestDb, tenant: Option<TenantId>) -> NewRun {
+mod cross_instance;
+
+pub(crate) fn new_run(t: &TestDb, tenant: Option<TenantId>) -> NewRun {
     NewRun {
         workspace_id: t.ws,
         tenant_id: tenant,
@@ -494,5 +499,135 @@ async fn the_demo_seed_is_idempotent_and_covers_every_problem_class(t: &TestDb) 
         page.iter().map(|r| r.run.problem_class(&r.run.run_type.default_policy(), now).as_str()).collect();
     for c in ["active_stale", "terminal_follow_up", "reconciled_stale", "none"] {
         assert!(classes.contains(c), "the demo shows {c}");
+    }
+}
+
+async fn exact_counts_agree_with_the_runs_under_every_filter(t: &TestDb) {
+    let life = t.state.lifecycle();
+    let second = server::seed::ensure_tenant(&t.state.db, t.ws, "t2", "Tenant Two", T0).await.unwrap();
+    for i in 0..24 {
+        let mut req = new_run(t, [Some(t.tenant), Some(second), None][i % 3]);
+        req.run_type = [RunType::InventorySync, RunType::RestoreExecute][i % 2];
+        req.dedupe_key = Some(format!("k{i}"));
+        life.start(req).await.unwrap();
+    }
+    for i in 0..16 {
+        let run = life.claim_next("w1", LEASE).await.unwrap().unwrap();
+        if i % 2 == 0 {
+            let outcome = [RunOutcome::Succeeded, RunOutcome::Failed, RunOutcome::PartiallySucceeded][i % 3];
+            life.complete(run.id, Completion::by_worker("w1", outcome)).await.unwrap();
+        }
+    }
+    // A raw write bypassing the service is counted too: the triggers own the counts.
+    sqlx::query("DELETE FROM operation_runs WHERE id = (SELECT MIN(id) FROM operation_runs WHERE status = 'queued')")
+        .execute(t.state.db.pool())
+        .await
+        .unwrap();
+    let tenants = [None, Some(t.tenant), Some(second), Some(t.other_tenant)];
+    let types = [None, Some(RunType::InventorySync), Some(RunType::RestoreExecute), Some(RunType::BaselineCapture)];
+    let statuses = [None, Some(RunStatus::Queued), Some(RunStatus::Running), Some(RunStatus::Completed)];
+    for tenant in tenants {
+        for run_type in types {
+            for status in statuses {
+                let filter = RunFilter { tenant, run_type, status };
+                let mut sql = String::from("SELECT COUNT(*) FROM operation_runs WHERE workspace_id = $1");
+                let mut n = 2;
+                for (col, present) in
+                    [("tenant_id", tenant.is_some()), ("run_type", run_type.is_some()), ("status", status.is_some())]
+                {
+                    if present {
+                        sql.push_str(&format!(" AND {col} = ${n}"));
+                        n += 1;
+                    }
+                }
+                let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(t.ws.get());
+                if let Some(x) = tenant {
+                    q = q.bind(x.get());
+                }
+                if let Some(x) = run_type {
+                    q = q.bind(x.as_str());
+                }
+                if let Some(x) = status {
+                    q = q.bind(x.as_str());
+                }
+                let expected = q.fetch_one(t.state.db.pool()).await.unwrap();
+                let counted = runs::count(&t.state.db, t.ws, &filter).await.unwrap();
+                assert_eq!(counted, u64::try_from(expected).unwrap(), "{filter:?}");
+            }
+        }
+    }
+}
+
+async fn the_live_view_follows_every_write_on_this_instance(t: &TestDb) {
+    let live = &t.state.live;
+    live.reload().await.unwrap();
+    let life = t.state.lifecycle();
+    let run = life.start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();
+    let seen = live.tenant_runs(t.tenant);
+    assert_eq!(seen.iter().map(|r| (r.id, r.state)).collect::<Vec<_>>(), [(run.id, RunState::Queued)]);
+    life.claim_next("w1", LEASE).await.unwrap().unwrap();
+    assert_eq!(live.tenant_runs(t.tenant)[0].state, RunState::Running);
+    let update = ProgressUpdate { counts: vec![("total".into(), 8), ("processed".into(), 3)], ..Default::default() };
+    t.clock.advance(Duration::from_secs(7));
+    life.record_progress(run.id, "w1", LEASE, &update).await.unwrap();
+    let cached = live.tenant_runs(t.tenant)[0].clone();
+    assert_eq!(cached.summary.get(SummaryKey::Processed), Some(3));
+    assert_eq!(cached.heartbeat_at, Some(t.clock.now()));
+    t.clock.advance(Duration::from_secs(5));
+    life.heartbeat(run.id, "w1", LEASE).await.unwrap();
+    assert_eq!(live.tenant_runs(t.tenant)[0].heartbeat_at, Some(t.clock.now()));
+    life.complete(run.id, Completion::by_worker("w1", RunOutcome::Succeeded)).await.unwrap();
+    assert!(live.tenant_runs(t.tenant).is_empty(), "a completed run leaves the live view at once");
+    // A write that bypasses the service is picked up by a reload.
+    let raw = life.start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();
+    sqlx::query("UPDATE operation_runs SET status = 'completed', outcome = 'cancelled' WHERE id = $1")
+        .bind(raw.id.get())
+        .execute(t.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(live.len(), 1);
+    live.reload().await.unwrap();
+    assert!(live.is_empty());
+    assert!(live.tenant(t.tenant).await.unwrap().is_some());
+    assert!(live.tenant(TenantId(777_777)).await.unwrap().is_none());
+}
+
+async fn the_poll_answer_is_cached_until_the_truth_or_the_second_changes(t: &TestDb) {
+    use app::api::TenantActivity;
+    use app::server::poll::tenant_active_runs_json;
+    let me = app::server::principal::Principal { user_id: t.user, workspace_id: t.ws, display_name: "Op".into() };
+    t.state.live.reload().await.unwrap();
+    let tenant = t.tenant.to_string();
+    let read = |b: &[u8]| serde_json::from_slice::<TenantActivity>(b).unwrap();
+
+    let empty = tenant_active_runs_json(&t.state, &me, &tenant).await.unwrap();
+    assert!(read(&empty).runs.is_empty());
+    assert_eq!(read(&empty).poll_interval_ms, None, "nothing active: nothing to poll");
+
+    let life = t.state.lifecycle();
+    let run = life.start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();
+    let queued = tenant_active_runs_json(&t.state, &me, &tenant).await.unwrap();
+    assert_eq!(read(&queued).runs.iter().map(|v| (v.id, v.state)).collect::<Vec<_>>(), [(run.id, RunState::Queued)]);
+    assert_eq!(read(&queued).poll_interval_ms, Some(2_000));
+    let again = tenant_active_runs_json(&t.state, &me, &tenant).await.unwrap();
+    assert_eq!(again.as_ptr(), queued.as_ptr(), "nothing changed: the cached bytes are served");
+
+    life.claim_next("w1", LEASE).await.unwrap().unwrap();
+    let running = tenant_active_runs_json(&t.state, &me, &tenant).await.unwrap();
+    assert_eq!(read(&running).runs[0].state, RunState::Running, "a write on this instance shows at the next poll");
+
+    t.clock.advance(Duration::from_secs(61));
+    let later = tenant_active_runs_json(&t.state, &me, &tenant).await.unwrap();
+    assert_ne!(later.as_ptr(), running.as_ptr());
+    assert_eq!(read(&later).runs[0].freshness, Some(app::domain::Freshness::LikelyStale), "time alone moves freshness");
+
+    life.complete(run.id, Completion::by_worker("w1", RunOutcome::Succeeded)).await.unwrap();
+    let done = tenant_active_runs_json(&t.state, &me, &tenant).await.unwrap();
+    assert!(read(&done).runs.is_empty());
+
+    for outside in [t.other_tenant.to_string(), "424242".to_owned(), "x".to_owned(), String::new()] {
+        let err = tenant_active_runs_json(&t.state, &me, &outside).await.unwrap_err();
+        assert_eq!(err.status(), 404, "{outside:?}");
+        assert_eq!(err.message(), "There is no tenant with that id.");
     }
 }

@@ -1,0 +1,228 @@
+//! The live view of active runs: every queued or running run of this database, held in
+//! memory so the poll path (one tenant's active runs, asked for every few seconds by every
+//! open page) costs no query.
+//!
+//! It is part of the truth, so it is kept current, never merely expired:
+//! - every lifecycle write on this instance applies its result here before returning, so the
+//!   next poll on the same instance sees it;
+//! - on PostgreSQL every write also sends `NOTIFY` with the run id; each instance's
+//!   [`listen`] task reloads that run, so a write on another instance is visible within one
+//!   poll interval; if the notification connection drops, notifications may have been missed
+//!   and the whole view is reloaded.
+//!
+//! Freshness is derived at read time from the cached heartbeat, so time passing needs no
+//! update here.
+
+use super::db::{Backend, Db};
+use super::runs::{RUN_COLUMNS, RunRow};
+use crate::domain::{Run, RunId, TenantId, WorkspaceId};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+/// A tenant's place and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantInfo {
+    /// The workspace it belongs to.
+    pub workspace_id: WorkspaceId,
+    /// Its display name.
+    pub name: String,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    /// Active runs by tenant (workspace-level runs are not on the tenant poll path).
+    by_tenant: HashMap<TenantId, BTreeMap<RunId, Arc<Run>>>,
+    /// Which tenant each cached run is filed under.
+    tenant_of: HashMap<RunId, TenantId>,
+    /// Every tenant, for scope checks and names.
+    tenants: HashMap<TenantId, TenantInfo>,
+    /// Bumped on every change to a tenant's active runs (and on reload, for all), so derived
+    /// answers can be cached until the truth changes.
+    versions: HashMap<TenantId, u64>,
+    /// Added to every version: a reload moves every tenant on at once.
+    epoch: u64,
+}
+
+/// The in-memory view of active runs. Cheap to share behind an `Arc`.
+#[derive(Debug)]
+pub struct LiveRuns {
+    db: Db,
+    channel: String,
+    inner: RwLock<Inner>,
+}
+
+impl LiveRuns {
+    /// An empty view over `db`; call [`LiveRuns::reload`] before serving from it.
+    pub fn new(db: Db) -> Self {
+        let channel = db.notify_channel();
+        Self { db, channel, inner: RwLock::new(Inner::default()) }
+    }
+
+    /// The PostgreSQL notification channel of this database.
+    pub fn channel(&self) -> &str {
+        &self.channel
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Replaces the whole view with what the database holds now.
+    #[tracing::instrument(skip(self))]
+    pub async fn reload(&self) -> Result<usize, sqlx::Error> {
+        let tenants: Vec<(i64, i64, String)> =
+            sqlx::query_as("SELECT id, workspace_id, name FROM tenants").fetch_all(self.db.pool()).await?;
+        let rows: Vec<RunRow> =
+            sqlx::query_as(&format!("SELECT {RUN_COLUMNS} FROM operation_runs WHERE status <> 'completed'"))
+                .fetch_all(self.db.pool())
+                .await?;
+        let mut next = Inner::default();
+        for (id, ws, name) in tenants {
+            next.tenants.insert(TenantId(id), TenantInfo { workspace_id: WorkspaceId(ws), name });
+        }
+        for row in rows {
+            match row.into_run() {
+                Ok(run) => file(&mut next, run),
+                Err(e) => tracing::warn!(run_id = e.id, error = %e.source, "skipping a damaged active run"),
+            }
+        }
+        let n = next.tenant_of.len();
+        let mut inner = self.write();
+        next.epoch = inner.epoch + 1 + inner.versions.values().copied().max().unwrap_or(0);
+        *inner = next;
+        drop(inner);
+        tracing::debug!(active = n, "live view reloaded");
+        Ok(n)
+    }
+
+    /// Records the state of a run just written: filed if active, dropped if completed.
+    pub fn apply(&self, run: &Run) {
+        let mut inner = self.write();
+        unfile(&mut inner, run.id);
+        if run.state.is_active() {
+            file(&mut inner, run.clone());
+        }
+    }
+
+    /// Re-reads one run from the database and applies it (a notification from elsewhere).
+    pub async fn refresh(&self, id: RunId) -> Result<(), sqlx::Error> {
+        let row: Option<RunRow> = sqlx::query_as(&format!("SELECT {RUN_COLUMNS} FROM operation_runs WHERE id = $1"))
+            .bind(id.get())
+            .fetch_optional(self.db.pool())
+            .await?;
+        match row.map(RunRow::into_run) {
+            Some(Ok(run)) => {
+                if let Some(t) = run.tenant_id
+                    && !self.read().tenants.contains_key(&t)
+                {
+                    self.load_tenant(t).await?;
+                }
+                self.apply(&run);
+            }
+            Some(Err(_)) | None => unfile(&mut self.write(), id),
+        }
+        Ok(())
+    }
+
+    async fn load_tenant(&self, t: TenantId) -> Result<Option<TenantInfo>, sqlx::Error> {
+        let row: Option<(i64, String)> = sqlx::query_as("SELECT workspace_id, name FROM tenants WHERE id = $1")
+            .bind(t.get())
+            .fetch_optional(self.db.pool())
+            .await?;
+        let info = row.map(|(ws, name)| TenantInfo { workspace_id: WorkspaceId(ws), name });
+        if let Some(info) = &info {
+            self.write().tenants.insert(t, info.clone());
+        }
+        Ok(info)
+    }
+
+    /// The tenant's place and name; tenants created after the last reload are looked up once.
+    pub async fn tenant(&self, t: TenantId) -> Result<Option<TenantInfo>, sqlx::Error> {
+        if let Some(info) = self.read().tenants.get(&t) {
+            return Ok(Some(info.clone()));
+        }
+        self.load_tenant(t).await
+    }
+
+    /// The version of a tenant's active runs: it changes whenever they do.
+    pub fn version(&self, t: TenantId) -> u64 {
+        let inner = self.read();
+        inner.epoch + inner.versions.get(&t).copied().unwrap_or(0)
+    }
+
+    /// A tenant's active runs, oldest first.
+    pub fn tenant_runs(&self, t: TenantId) -> Vec<Arc<Run>> {
+        let inner = self.read();
+        let mut runs: Vec<Arc<Run>> =
+            inner.by_tenant.get(&t).map(|m| m.values().cloned().collect()).unwrap_or_default();
+        runs.sort_by_key(|r| (r.created_at, r.id));
+        runs
+    }
+
+    /// How many active runs the view holds.
+    pub fn len(&self) -> usize {
+        self.read().tenant_of.len()
+    }
+
+    /// Whether the view holds no active run.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn file(inner: &mut Inner, run: Run) {
+    if let Some(t) = run.tenant_id {
+        *inner.versions.entry(t).or_default() += 1;
+        inner.tenant_of.insert(run.id, t);
+        inner.by_tenant.entry(t).or_default().insert(run.id, Arc::new(run));
+    }
+}
+
+fn unfile(inner: &mut Inner, id: RunId) {
+    if let Some(t) = inner.tenant_of.remove(&id)
+        && let Some(m) = inner.by_tenant.get_mut(&t)
+    {
+        *inner.versions.entry(t).or_default() += 1;
+        m.remove(&id);
+        if m.is_empty() {
+            inner.by_tenant.remove(&t);
+        }
+    }
+}
+
+/// Keeps `live` current with writes made by other instances (PostgreSQL only; SQLite has one
+/// instance by design). Runs until the process ends.
+pub async fn listen(live: Arc<LiveRuns>, url: String) {
+    if Backend::from_url(&url).ok() != Some(Backend::Postgres) {
+        return;
+    }
+    loop {
+        match listen_once(&live, &url).await {
+            Ok(()) => tracing::warn!("run notifications stopped; reconnecting"),
+            Err(e) => tracing::warn!(error = %e, "run notifications unavailable; retrying"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+async fn listen_once(live: &LiveRuns, url: &str) -> Result<(), sqlx::Error> {
+    let mut listener = sqlx::postgres::PgListener::connect(url).await?;
+    listener.listen(live.channel()).await?;
+    // Anything written before we were listening is picked up by a full reload.
+    live.reload().await?;
+    loop {
+        match listener.try_recv().await? {
+            Some(n) => match n.payload().parse::<i64>() {
+                Ok(id) => live.refresh(RunId(id)).await?,
+                Err(_) => tracing::warn!(payload = n.payload(), "ignoring a malformed run notification"),
+            },
+            // The connection dropped: notifications may be lost, so start over with a reload.
+            None => return Ok(()),
+        }
+    }
+}

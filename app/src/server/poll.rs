@@ -1,0 +1,68 @@
+//! The poll path: one tenant's active runs as JSON, asked for every few seconds by every open
+//! live surface. Answers come from the live view and are cached as bytes per tenant until
+//! either the tenant's active runs change (a new live-view version) or the clock moves to the
+//! next second — so a poll that finds nothing new is a map lookup, and derived freshness is
+//! never more than one second old.
+
+use super::principal::Principal;
+use super::state::AppState;
+use crate::api::ApiError;
+use crate::domain::{TenantId, Timestamp};
+use axum::body::Bytes;
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+#[derive(Debug, Clone)]
+struct Entry {
+    version: u64,
+    second: i64,
+    body: Bytes,
+}
+
+/// Cached poll answers by tenant.
+#[derive(Debug, Default)]
+pub struct PollCache {
+    entries: RwLock<HashMap<TenantId, Entry>>,
+}
+
+impl PollCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// The JSON body of `GET /api/tenants/{tenant}/active-runs` for the caller. A tenant outside
+/// the caller's workspace is "not found", exactly like one that does not exist.
+pub async fn tenant_active_runs_json(state: &AppState, p: &Principal, tenant: &str) -> Result<Bytes, ApiError> {
+    let not_found = || ApiError::NotFound("There is no tenant with that id.".to_owned());
+    let t = TenantId::parse(tenant).ok_or_else(not_found)?;
+    let info = state.live.tenant(t).await.map_err(|e| {
+        tracing::error!(error = %e, "tenant lookup failed");
+        ApiError::internal()
+    })?;
+    if info.is_none_or(|i| i.workspace_id != p.workspace_id) {
+        return Err(not_found());
+    }
+    let now = state.clock.now();
+    let second = now.millis().div_euclid(1000);
+    let version = state.live.version(t);
+    let cache = &state.poll_cache;
+    if let Some(e) = cache.entries.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(&t)
+        && e.version == version
+        && e.second == second
+    {
+        return Ok(e.body.clone());
+    }
+    let activity = super::operations::tenant_activity_at(state, p, t, Timestamp(second * 1000)).await?;
+    let body = Bytes::from(serde_json::to_vec(&activity).map_err(|e| {
+        tracing::error!(error = %e, "could not encode the poll answer");
+        ApiError::internal()
+    })?);
+    cache
+        .entries
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(t, Entry { version, second, body: body.clone() });
+    Ok(body)
+}

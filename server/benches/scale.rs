@@ -1,0 +1,256 @@
+//! `make bench`: Opshub at scale, on SQLite and PostgreSQL in one run.
+//!
+//! For each database it seeds 1,000,000 runs (1 % active, spread over 1,000 tenants of one
+//! workspace), serves the real router in-process, and drives it with `wrk` (a separate
+//! process) at 64 connections: a trivial endpoint (`/healthz`) and the poll path (one
+//! tenant's active runs). It also times the first keyset page of the operations list (the
+//! service call behind the page: page query, exact total count, tenant names).
+//!
+//! Environment: `OPSHUB_TEST_POSTGRES_URL` (default the local server), `OPSHUB_BENCH_RUNS`
+//! (default 1000000), `OPSHUB_BENCH_SECONDS` (per wrk run, default 10).
+#![expect(clippy::print_stdout, clippy::print_stderr, reason = "a benchmark reports on the terminal")]
+
+use anyhow::{Context as _, bail};
+use app::api::ListQuery;
+use app::domain::{TenantId, Timestamp, UserId, WorkspaceId};
+use app::server::principal::Principal;
+use app::server::{AppState, Db, DbOptions, RuntimeConfig, SystemClock};
+use server::seed;
+use std::fmt::Write as _;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const TENANTS: i64 = 1_000;
+const BATCH: usize = 500;
+
+struct WrkResult {
+    rps: f64,
+    p99_ms: f64,
+    errors: u64,
+}
+
+struct Figures {
+    backend: &'static str,
+    seed_secs: f64,
+    trivial: WrkResult,
+    poll: WrkResult,
+    poll_runs: usize,
+    list_median_ms: f64,
+    list_p99_ms: f64,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let runs: i64 = std::env::var("OPSHUB_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let secs: u64 = std::env::var("OPSHUB_BENCH_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+    if Command::new("wrk").arg("--version").output().is_err() {
+        bail!("wrk is not installed (make bench installs it from Debian)");
+    }
+    let mut all = Vec::new();
+    let dir = tempfile::tempdir()?;
+    let sqlite = DbOptions::new(format!("sqlite://{}/bench.db", dir.path().display()));
+    all.push(bench("SQLite", sqlite, runs, secs).await?);
+
+    let pg_url = std::env::var("OPSHUB_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let schema = format!("bench_{}", std::process::id());
+    let admin = Db::connect(&DbOptions { max_connections: 1, ..DbOptions::new(pg_url.clone()) }).await?;
+    sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(admin.pool()).await?;
+    let pg = DbOptions { pg_schema: Some(schema.clone()), ..DbOptions::new(pg_url) };
+    let result = bench("PostgreSQL", pg, runs, secs).await;
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(admin.pool()).await?;
+    all.push(result?);
+
+    println!("\n## Results ({runs} runs, 1 % active, {TENANTS} tenants; wrk -t2 -c64 -d{secs}s)\n");
+    println!(
+        "| database | seed | trivial req/s | trivial p99 | poll req/s | poll p99 | poll / trivial | list page median | list page p99 |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for f in &all {
+        println!(
+            "| {} | {:.0} s | {:.0} | {:.2} ms | {:.0} | {:.2} ms | {:.2}× | {:.2} ms | {:.2} ms |",
+            f.backend,
+            f.seed_secs,
+            f.trivial.rps,
+            f.trivial.p99_ms,
+            f.poll.rps,
+            f.poll.p99_ms,
+            f.poll.rps / f.trivial.rps,
+            f.list_median_ms,
+            f.list_p99_ms
+        );
+        if f.trivial.errors + f.poll.errors > 0 {
+            eprintln!("warning: {} had {} failed requests", f.backend, f.trivial.errors + f.poll.errors);
+        }
+        println!("<!-- {}: the polled tenant had {} active runs -->", f.backend, f.poll_runs);
+    }
+    Ok(())
+}
+
+async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) -> anyhow::Result<Figures> {
+    eprintln!("== {backend}: seeding {runs} runs");
+    let db = Db::connect(&DbOptions { max_connections: 16, ..options }).await?;
+    db.migrate().await?;
+    let state = AppState::new(db.clone(), Arc::new(SystemClock), RuntimeConfig::default());
+    let now = state.clock.now();
+    let started = Instant::now();
+    let (ws, user, tenants) = seed_runs(&db, runs, now).await?;
+    let seed_secs = started.elapsed().as_secs_f64();
+    eprintln!("   seeded in {seed_secs:.0} s");
+    state.live.reload().await?;
+    let principal = Principal { user_id: user, workspace_id: ws, display_name: "Bench".into() };
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let router =
+        server::web::router(state.clone(), principal.clone(), server::web::leptos_options("target/site", addr));
+    let serving = tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let tenant = tenants
+        [std::env::var("OPSHUB_BENCH_POLL_TENANT").ok().and_then(|v| v.parse().ok()).unwrap_or(tenants.len() / 2)];
+    let poll_url = format!("http://{addr}/api/tenants/{tenant}/active-runs");
+    let body = reqwest_like_get(&poll_url)?;
+    let poll_runs = body.matches("\"run_type\"").count();
+    if !body.contains("\"runs\"") {
+        bail!("the poll path answered unexpectedly: {}", body.chars().take(300).collect::<String>());
+    }
+    eprintln!("   wrk: trivial endpoint");
+    let trivial = wrk(&format!("http://{addr}/healthz"), secs)?;
+    eprintln!("   wrk: poll path ({poll_runs} active runs)");
+    let poll = wrk(&poll_url, secs)?;
+
+    eprintln!("   timing the first list page");
+    let mut times = Vec::new();
+    for i in 0..220 {
+        let t0 = Instant::now();
+        let page = app::server::operations::list_runs(&state, &principal, &ListQuery::default())
+            .await
+            .map_err(|e| anyhow::anyhow!("list failed: {e}"))?;
+        if i >= 20 {
+            times.push(t0.elapsed());
+        }
+        if page.runs.len() != 50 || page.total_count != u64::try_from(runs)? {
+            bail!("unexpected first page: {} rows, total {}", page.runs.len(), page.total_count);
+        }
+    }
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    serving.abort();
+    db.close().await;
+    Ok(Figures {
+        backend,
+        seed_secs,
+        trivial,
+        poll,
+        poll_runs,
+        list_median_ms: ms(times[times.len() / 2]),
+        list_p99_ms: ms(times[times.len() * 99 / 100]),
+    })
+}
+
+/// One GET with curl (a separate process, like wrk).
+fn reqwest_like_get(url: &str) -> anyhow::Result<String> {
+    let out = Command::new("curl").args(["-fsS", url]).output().context("running curl")?;
+    if !out.status.success() {
+        bail!("GET {url} failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn wrk(url: &str, secs: u64) -> anyhow::Result<WrkResult> {
+    // Warm up, then measure.
+    Command::new("wrk").args(["-t2", "-c64", "-d2s", url]).output()?;
+    let out = Command::new("wrk").args(["-t2", "-c64", &format!("-d{secs}s"), "--latency", url]).output()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let rps = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .with_context(|| format!("no Requests/sec in wrk output:\n{text}"))?;
+    let p99 = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("99%"))
+        .map(|v| parse_wrk_duration(v.trim()))
+        .with_context(|| format!("no 99% latency in wrk output:\n{text}"))??;
+    let errors = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Non-2xx or 3xx responses:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    Ok(WrkResult { rps, p99_ms: p99, errors })
+}
+
+fn parse_wrk_duration(v: &str) -> anyhow::Result<f64> {
+    let (num, unit) = v.split_at(v.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(v.len()));
+    let n: f64 = num.parse().with_context(|| format!("bad wrk duration {v:?}"))?;
+    Ok(match unit {
+        "us" => n / 1000.0,
+        "ms" => n,
+        "s" => n * 1000.0,
+        "m" => n * 60_000.0,
+        _ => bail!("bad wrk duration unit {v:?}"),
+    })
+}
+
+/// One workspace, `TENANTS` tenants, and `runs` runs over the last 90 days; every 100th run
+/// is active (running, heartbeating now), the rest completed with a mix of outcomes.
+async fn seed_runs(db: &Db, runs: i64, now: Timestamp) -> anyhow::Result<(WorkspaceId, UserId, Vec<TenantId>)> {
+    let ws = seed::ensure_workspace(db, "bench", "Bench", now).await?;
+    let user = seed::ensure_user(db, "bench@bench.example", "Bench", now).await?;
+    seed::ensure_membership(db, user, ws, "owner").await?;
+    let mut tenants = Vec::new();
+    for i in 0..TENANTS {
+        tenants.push(seed::ensure_tenant(db, ws, &format!("t{i}"), &format!("Tenant {i}"), now).await?);
+    }
+    let span_ms = 90 * 86_400_000_i64;
+    let step = (span_ms / runs).max(1);
+    let types = ["inventory.sync", "baseline.capture", "baseline.compare", "restore.execute"];
+    let outcomes = ["succeeded", "succeeded", "succeeded", "partially_succeeded", "failed", "cancelled"];
+    let mut i = 0_i64;
+    while i < runs {
+        let mut tx = db.begin_write().await?;
+        for _ in 0..20 {
+            if i >= runs {
+                break;
+            }
+            let mut sql = String::from(
+                "INSERT INTO operation_runs (workspace_id, tenant_id, run_type, status, outcome, summary_counts, context, \
+                 created_at, started_at, completed_at, updated_at, heartbeat_at, attempt, active_key) VALUES ",
+            );
+            let end = (i + BATCH as i64).min(runs);
+            for k in i..end {
+                let active = k % 100 == 0;
+                // Active runs are spread evenly too: ten per tenant at a million runs.
+                let slot = if active { (k / 100) % TENANTS } else { k % TENANTS };
+                let tenant = tenants[usize::try_from(slot)?].get();
+                let run_type = types[usize::try_from(k % 4)?];
+                let created =
+                    if active { now.millis() - 30_000 - (k % 50) * 1000 } else { now.millis() - span_ms + k * step };
+                let sep = if k == i { "" } else { "," };
+                if active {
+                    let _ = write!(
+                        sql,
+                        "{sep}({}, {tenant}, '{run_type}', 'running', NULL, '{{\"total\": 200, \"processed\": 50}}', '{{}}', {created}, {created}, NULL, {now}, {now}, 1, 'bench-active/{k}')",
+                        ws.get(),
+                        now = now.millis()
+                    );
+                } else {
+                    let outcome = outcomes[usize::try_from(k % 6)?];
+                    let _ = write!(
+                        sql,
+                        "{sep}({}, {tenant}, '{run_type}', 'completed', '{outcome}', '{{\"total\": 20, \"processed\": 20}}', '{{}}', {created}, {created}, {}, {}, {created}, 1, 'bench/{k}')",
+                        ws.get(),
+                        created + 60_000,
+                        created + 60_000
+                    );
+                }
+            }
+            sqlx::query(&sql).execute(&mut *tx).await?;
+            i = end;
+        }
+        tx.commit().await?;
+    }
+    sqlx::query("ANALYZE").execute(db.pool()).await?;
+    Ok((ws, user, tenants))
+}
