@@ -26,6 +26,12 @@ pub struct Config {
     pub heartbeat: Duration,
     /// `OPSHUB_INSTANCE_ID`: this instance's name in leases and logs.
     pub instance_id: String,
+    /// `OPSHUB_SHUTDOWN_GRACE_SECS`: how long running work may finish after SIGTERM/SIGINT
+    /// before it is completed as cancelled.
+    pub shutdown_grace: Duration,
+    /// `OPSHUB_FAULTS`: demo-provider faults to inject at start, e.g.
+    /// `inventory.sync=slow,restore.execute=fail` (see `opshub fault`).
+    pub faults: Vec<(app::domain::RunType, app::server::provider::Fault)>,
 }
 
 /// A configuration value that cannot be used.
@@ -100,6 +106,15 @@ impl Config {
             demo_pacing: Duration::from_millis(number("OPSHUB_DEMO_PACING_MS", 150, 60_000)?),
             heartbeat: Duration::from_secs(heartbeat),
             instance_id: get("OPSHUB_INSTANCE_ID").unwrap_or_else(|| format!("opshub-{}", std::process::id())),
+            shutdown_grace: Duration::from_secs(number("OPSHUB_SHUTDOWN_GRACE_SECS", 30, 3600)?),
+            faults: match get("OPSHUB_FAULTS") {
+                None => Vec::new(),
+                Some(v) => app::server::provider::parse_fault_list(&v).map_err(|_| ConfigError {
+                    var: "OPSHUB_FAULTS",
+                    problem: "must be run-type=fault pairs separated by commas (faults: fail, partial, slow, hang, crash)",
+                    value: v.clone(),
+                })?,
+            },
         })
     }
 }
@@ -121,6 +136,7 @@ mod tests {
         assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
         assert!(c.seed_demo);
         assert_eq!(c.workers, 4);
+        assert_eq!(c.shutdown_grace, Duration::from_secs(30));
     }
 
     #[test]
@@ -133,6 +149,8 @@ mod tests {
         assert_eq!(with(&[("OPSHUB_WORKERS", "100000")]).expect_err("too many").var, "OPSHUB_WORKERS");
         assert_eq!(with(&[("OPSHUB_SEED_DEMO", "maybe")]).expect_err("bad bool").var, "OPSHUB_SEED_DEMO");
         assert_eq!(with(&[("OPSHUB_HEARTBEAT_SECS", "0")]).expect_err("zero").var, "OPSHUB_HEARTBEAT_SECS");
+        assert_eq!(with(&[("OPSHUB_FAULTS", "inventory.sync=explode")]).expect_err("bad fault").var, "OPSHUB_FAULTS");
+        assert_eq!(with(&[("OPSHUB_FAULTS", "inventory.sync=hang")]).expect("a fault").faults.len(), 1);
     }
 
     #[test]

@@ -4,9 +4,15 @@
 //! opshub [serve]   migrate, seed the demo (unless OPSHUB_SEED_DEMO=false), serve
 //! opshub migrate   apply database migrations and exit
 //! opshub seed      migrate and seed the demo data set, then exit
+//! opshub fault <run-type> <fail|partial|slow|hang|crash|off>
+//!                  make the demo provider misbehave for one run type (demos and tests)
+//! opshub fault list
 //! ```
 
 use anyhow::Context as _;
+use app::domain::RunType;
+use app::server::provider::{self, Fault};
+use app::server::{Clock as _, SystemClock};
 use server::config::Config;
 use std::process::ExitCode;
 
@@ -22,15 +28,28 @@ async fn main() -> ExitCode {
         )
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = args.first().map_or("serve", String::as_str);
-    if args.len() > 1 || !matches!(command, "serve" | "migrate" | "seed" | "help" | "--help" | "-h") {
-        eprintln!("opshub: unknown arguments {args:?}\n{USAGE}");
-        return ExitCode::from(2);
-    }
-    if matches!(command, "help" | "--help" | "-h") {
-        println!("{USAGE}");
-        return ExitCode::SUCCESS;
-    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let command = match args.as_slice() {
+        [] | ["serve"] => Command::Serve,
+        ["migrate"] => Command::Migrate,
+        ["seed"] => Command::Seed,
+        ["fault", "list"] => Command::Faults,
+        ["fault", run_type, fault] => match parse_fault(run_type, fault) {
+            Ok((t, f)) => Command::Fault(t, f),
+            Err(message) => {
+                eprintln!("opshub: {message}\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
+        ["help" | "--help" | "-h"] => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!("opshub: unknown arguments {args:?}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
     match run(command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -40,19 +59,58 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(command: &str) -> anyhow::Result<()> {
+enum Command {
+    Serve,
+    Migrate,
+    Seed,
+    Faults,
+    Fault(RunType, Option<Fault>),
+}
+
+fn parse_fault(run_type: &str, fault: &str) -> Result<(RunType, Option<Fault>), String> {
+    let t = RunType::parse(run_type).map_err(|_| {
+        let known: Vec<&str> = RunType::ALL.iter().map(|t| t.as_str()).collect();
+        format!("{run_type:?} is not a run type (one of: {})", known.join(", "))
+    })?;
+    if fault == "off" {
+        return Ok((t, None));
+    }
+    let f = Fault::parse(fault)
+        .map_err(|_| format!("{fault:?} is not a fault (fail, partial, slow, hang, crash or off)"))?;
+    Ok((t, Some(f)))
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
     let config = Config::from_env().context("the configuration is not valid")?;
     match command {
-        "migrate" => {
+        Command::Migrate => {
             server::serve::open_database(&config).await?;
             println!("migrations applied");
         }
-        "seed" => {
+        Command::Seed => {
             let db = server::serve::open_database(&config).await?;
             let demo = server::seed::seed_demo(&server::serve::app_state(db, &config)).await?;
             println!("{}", if demo.created { "demo data seeded" } else { "demo data already present" });
         }
-        _ => server::serve::serve(config).await?,
+        Command::Faults => {
+            let db = server::serve::open_database(&config).await?;
+            let faults = provider::faults(&db).await?;
+            if faults.is_empty() {
+                println!("no faults injected");
+            }
+            for (t, f) in faults {
+                println!("{t}\t{f}");
+            }
+        }
+        Command::Fault(t, f) => {
+            let db = server::serve::open_database(&config).await?;
+            provider::set_fault(&db, t, f, SystemClock.now()).await?;
+            match f {
+                Some(f) => println!("{}: the demo provider will {} from the next run on", t.as_str(), f.as_str()),
+                None => println!("{}: no fault injected", t.as_str()),
+            }
+        }
+        Command::Serve => server::serve::serve(config).await?,
     }
     Ok(())
 }

@@ -10,8 +10,8 @@ use app::server::inventory::InventorySync;
 use app::server::principal::demo_principal;
 use app::server::worker::Worker;
 use app::server::{AppState, Db, DbOptions, RuntimeConfig, SystemClock};
+use std::future::IntoFuture as _;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::watch;
 
 /// Opens the database and applies migrations.
@@ -48,6 +48,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             tracing::info!(workspace = demo.workspace.get(), "demo data seeded");
         }
     }
+    for (run_type, fault) in &config.faults {
+        app::server::provider::set_fault(&db, *run_type, Some(*fault), state.clock.now()).await?;
+        tracing::warn!(
+            run_type = run_type.as_str(),
+            fault = fault.as_str(),
+            "demo provider fault injected (OPSHUB_FAULTS)"
+        );
+    }
     let principal = demo_principal(&db, &config.demo_email).await?;
     let active = state.live.reload().await.context("loading the active runs")?;
     tracing::info!(active, "live view loaded");
@@ -59,17 +67,33 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let router = web::router(state.clone(), principal, web::leptos_options(&config.site_root, addr));
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let workers = tokio::spawn(worker(&state).run_pool(config.workers, stop_rx));
+    let workers = tokio::spawn(worker(&state).run_pool(config.workers, stop_rx.clone(), config.shutdown_grace));
     if config.workers == 0 {
         tracing::info!("workers disabled (OPSHUB_WORKERS=0)");
     }
+    let mut http_stop = stop_rx;
+    let http = tokio::spawn(
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = http_stop.wait_for(|stop| *stop).await;
+            })
+            .into_future(),
+    );
     tracing::info!(%addr, "listening");
     println!("Opshub is running at http://{addr}/admin/operations");
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.context("the HTTP server failed")?;
-    tracing::info!("shutting down: no new work is claimed; waiting for running work");
+    shutdown_signal().await;
+    tracing::info!(
+        grace_secs = config.shutdown_grace.as_secs(),
+        "shutting down: no new work is claimed; running work may finish"
+    );
     let _ = stop_tx.send(true);
-    if tokio::time::timeout(Duration::from_secs(30), workers).await.is_err() {
-        tracing::warn!("running work did not finish within 30 s; it will be reconciled");
+    if let Err(e) = workers.await {
+        tracing::error!(error = %e, "the worker pool ended abnormally");
+    }
+    match http.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, "the HTTP server failed"),
+        Err(e) => tracing::error!(error = %e, "the HTTP server task ended abnormally"),
     }
     db.close().await;
     Ok(())

@@ -9,6 +9,7 @@ pub mod live;
 pub mod operations;
 pub mod poll;
 pub mod principal;
+pub mod provider;
 pub mod runs;
 pub mod state;
 pub mod worker;

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -44,6 +45,7 @@ pub struct Job {
     /// Shared dependencies.
     pub state: AppState,
     owner: String,
+    hung: Arc<AtomicBool>,
 }
 
 impl Job {
@@ -51,6 +53,15 @@ impl Job {
     /// (e.g. completed by the reconciler); the handler should then stop.
     pub async fn progress(&self, update: ProgressUpdate) -> Result<(), LifecycleError> {
         self.state.lifecycle().record_progress(self.run.id, &self.owner, self.state.config.lease, &update).await
+    }
+
+    /// Simulates a worker that stopped answering (the demo provider's `hang` fault): from now
+    /// on no heartbeat is sent, but the lease is kept, and this never returns. The run turns
+    /// likely stale; shutdown or the reconciler decides it. It never returns.
+    pub async fn hang(&self) {
+        self.hung.store(true, Ordering::SeqCst);
+        tracing::warn!(run_id = self.run.id.get(), "injected fault: the provider stopped answering");
+        std::future::pending::<()>().await;
     }
 
     /// Reports counts only.
@@ -140,13 +151,14 @@ impl Worker {
     /// Runs the handler in its own task (so a panic is contained) while heartbeating.
     async fn work(&self, handler: Arc<dyn Handler>, run: Run) -> anyhow::Result<HandlerResult> {
         let id = run.id;
-        let job = Job { run, state: self.state.clone(), owner: self.owner.clone() };
-        let mut task = tokio::spawn(handler.run(job));
+        let hung = Arc::new(AtomicBool::new(false));
+        let job = Job { run, state: self.state.clone(), owner: self.owner.clone(), hung: hung.clone() };
+        let mut task = AbortOnDrop(tokio::spawn(handler.run(job)));
         let mut beat = tokio::time::interval(self.state.config.heartbeat_every);
         beat.tick().await;
         loop {
             tokio::select! {
-                joined = &mut task => {
+                joined = &mut task.0 => {
                     return match joined {
                         Ok(r) => r,
                         Err(e) if e.is_panic() => Ok(HandlerResult::ended(
@@ -158,7 +170,7 @@ impl Worker {
                         Err(e) => Err(e.into()),
                     };
                 }
-                _ = beat.tick() => {
+                _ = beat.tick(), if !hung.load(Ordering::SeqCst) => {
                     let hb = self.state.lifecycle().heartbeat(id, &self.owner, self.state.config.lease).await;
                     if let Err(e) = hb {
                         tracing::warn!(run_id = id.get(), error = %e, "heartbeat failed");
@@ -168,11 +180,12 @@ impl Worker {
         }
     }
 
-    /// Runs `concurrency` claim loops until `shutdown` turns true, sleeping between empty
-    /// polls unless woken by a newly queued run.
-    pub async fn run_pool(self, concurrency: usize, mut shutdown: watch::Receiver<bool>) {
+    /// Runs `concurrency` claim loops until `shutdown` turns true. Then it stops claiming,
+    /// lets in-flight work finish for up to `grace`, and completes whatever is still running
+    /// under this worker as `cancelled` ("Stopped because the server was shutting down.").
+    pub async fn run_pool(self, concurrency: usize, shutdown: watch::Receiver<bool>, grace: Duration) {
         let mut set = tokio::task::JoinSet::new();
-        for _ in 0..concurrency.max(1) {
+        for _ in 0..concurrency {
             let worker = self.clone();
             let mut stop = shutdown.clone();
             set.spawn(async move {
@@ -190,7 +203,56 @@ impl Worker {
                 }
             });
         }
-        let _ = shutdown.changed().await;
-        while set.join_next().await.is_some() {}
+        let mut stop = shutdown;
+        while !*stop.borrow() {
+            if stop.changed().await.is_err() {
+                break;
+            }
+        }
+        let drained = tokio::time::timeout(grace, async { while set.join_next().await.is_some() {} }).await;
+        if drained.is_err() {
+            tracing::warn!(grace_secs = grace.as_secs(), "work still running after the grace period; cancelling it");
+            self.cancel_in_flight().await;
+            set.abort_all();
+            while set.join_next().await.is_some() {}
+        }
+    }
+
+    /// Completes every run still running under this worker's lease as `cancelled`.
+    async fn cancel_in_flight(&self) {
+        let ids: Result<Vec<i64>, _> =
+            sqlx::query_scalar("SELECT id FROM operation_runs WHERE status = 'running' AND lease_owner = $1")
+                .bind(&self.owner)
+                .fetch_all(self.state.db.pool())
+                .await;
+        let ids = match ids {
+            Ok(ids) => ids,
+            Err(e) => {
+                tracing::error!(error = %e, "could not list the runs to cancel; they will be reconciled");
+                return;
+            }
+        };
+        for id in ids {
+            let c = Completion::by_worker(&self.owner, RunOutcome::Cancelled).with_failure(
+                "shutdown",
+                "Stopped because the server was shutting down.",
+                None,
+            );
+            match self.state.lifecycle().complete(RunId(id), c).await {
+                Ok(_) => tracing::info!(run_id = id, "run cancelled at shutdown"),
+                // Finished (or taken) in the meantime: its own ending stands.
+                Err(LifecycleError::AlreadyCompleted { .. } | LifecycleError::LeaseLost(_)) => {}
+                Err(e) => tracing::error!(run_id = id, error = %e, "could not cancel a run at shutdown"),
+            }
+        }
+    }
+}
+
+/// Aborts a spawned task when dropped, so a handler never outlives the worker loop that ran it.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

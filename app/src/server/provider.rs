@@ -1,0 +1,127 @@
+//! The demo provider's fault switchboard. The demo provider stands in for the customer's
+//! cloud; for demos and tests it can misbehave on purpose, per run type:
+//!
+//! | fault | what the provider does |
+//! |---|---|
+//! | `fail` | rejects the whole request: the run fails |
+//! | `partial` | every fourth item cannot be read: the run partially succeeds |
+//! | `slow` | answers ten times slower (at least 50 ms per item) |
+//! | `hang` | stops answering: the worker stops heartbeating but keeps the lease |
+//! | `crash` | takes the whole server process down (abort) |
+//!
+//! Faults live in `provider_faults`, so `opshub fault …` changes a running server at its next
+//! run. Off by default.
+
+use super::db::Db;
+use crate::domain::{ParseError, RunType, Timestamp};
+
+/// A way the demo provider can misbehave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Reject the whole request.
+    Fail,
+    /// Fail every fourth item.
+    Partial,
+    /// Answer ten times slower.
+    Slow,
+    /// Stop answering (the worker stops heartbeating, keeps the lease).
+    Hang,
+    /// Abort the server process.
+    Crash,
+}
+
+impl Fault {
+    /// Every fault.
+    pub const ALL: [Fault; 5] = [Self::Fail, Self::Partial, Self::Slow, Self::Hang, Self::Crash];
+
+    /// The stored spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Fail => "fail",
+            Self::Partial => "partial",
+            Self::Slow => "slow",
+            Self::Hang => "hang",
+            Self::Crash => "crash",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        Self::ALL.into_iter().find(|f| f.as_str() == text).ok_or_else(|| ParseError::unknown("fault", text))
+    }
+}
+
+/// Parses `OPSHUB_FAULTS`: `type=fault` pairs separated by commas, e.g.
+/// `inventory.sync=slow,restore.execute=fail`.
+pub fn parse_fault_list(text: &str) -> Result<Vec<(RunType, Fault)>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (t, f) = pair.split_once('=').ok_or_else(|| format!("{pair:?} is not type=fault"))?;
+            let t = RunType::parse(t.trim()).map_err(|_| format!("{:?} is not a run type", t.trim()))?;
+            let f = Fault::parse(f.trim())
+                .map_err(|_| format!("{:?} is not a fault (fail, partial, slow, hang, crash)", f.trim()))?;
+            Ok((t, f))
+        })
+        .collect()
+}
+
+/// The fault injected for `run_type`, if any.
+pub async fn fault_for(db: &Db, run_type: RunType) -> Result<Option<Fault>, sqlx::Error> {
+    let stored: Option<String> = sqlx::query_scalar("SELECT fault FROM provider_faults WHERE run_type = $1")
+        .bind(run_type.as_str())
+        .fetch_optional(db.pool())
+        .await?;
+    // The table's CHECK keeps the spelling valid; anything else reads as no fault.
+    Ok(stored.and_then(|f| Fault::parse(&f).ok()))
+}
+
+/// Injects `fault` for `run_type`, or clears it with `None`.
+pub async fn set_fault(db: &Db, run_type: RunType, fault: Option<Fault>, now: Timestamp) -> Result<(), sqlx::Error> {
+    match fault {
+        Some(f) => {
+            sqlx::query(
+                "INSERT INTO provider_faults (run_type, fault, updated_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (run_type) DO UPDATE SET fault = $2, updated_at = $3",
+            )
+            .bind(run_type.as_str())
+            .bind(f.as_str())
+            .bind(now.millis())
+            .execute(db.pool())
+            .await?;
+        }
+        None => {
+            sqlx::query("DELETE FROM provider_faults WHERE run_type = $1")
+                .bind(run_type.as_str())
+                .execute(db.pool())
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Every injected fault.
+pub async fn faults(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT run_type, fault FROM provider_faults ORDER BY run_type").fetch_all(db.pool()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_lists_parse_and_name_what_is_wrong() {
+        assert_eq!(
+            parse_fault_list(" inventory.sync=slow, restore.execute = fail ,"),
+            Ok(vec![(RunType::InventorySync, Fault::Slow), (RunType::RestoreExecute, Fault::Fail)])
+        );
+        assert_eq!(parse_fault_list(""), Ok(vec![]));
+        assert!(parse_fault_list("inventory.sync").is_err_and(|e| e.contains("type=fault")));
+        assert!(parse_fault_list("nope=fail").is_err_and(|e| e.contains("not a run type")));
+        assert!(parse_fault_list("inventory.sync=explode").is_err_and(|e| e.contains("not a fault")));
+        for f in Fault::ALL {
+            assert_eq!(Fault::parse(f.as_str()), Ok(f));
+        }
+    }
+}

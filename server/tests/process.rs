@@ -1,0 +1,307 @@
+//! The real `opshub` binary under signals: SIGTERM within and past the grace period, SIGKILL
+//! and restart, and two processes sharing one PostgreSQL.
+#![expect(clippy::expect_used, clippy::unwrap_used, reason = "tests fail loudly on setup errors")]
+
+use app::domain::{RunOutcome, RunState, RunType, TenantId, Timestamp};
+use app::server::lifecycle::NewRun;
+use app::server::runs;
+use app::server::{AppState, Db, DbOptions, RuntimeConfig, SystemClock};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const NORTHWIND: TenantId = TenantId(1); // 20 demo items
+const ADATUM: TenantId = TenantId(3); // 600 demo items
+
+struct Server {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Server {
+    fn start(url: &str, dir: &Path, name: &str, env: &[(&str, &str)]) -> Self {
+        let log = dir.join(format!("{name}.log"));
+        let file = std::fs::File::create(&log).unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_opshub"));
+        cmd.arg("serve")
+            .env("OPSHUB_DATABASE_URL", url)
+            .env("OPSHUB_ADDR", "127.0.0.1:0")
+            .env("OPSHUB_INSTANCE_ID", name)
+            .env("OPSHUB_HEARTBEAT_SECS", "1")
+            .env("NO_COLOR", "1")
+            .env("RUST_LOG", "info,sqlx=warn")
+            .stdout(Stdio::from(file.try_clone().unwrap()))
+            .stderr(Stdio::from(file));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let server = Self { child: cmd.spawn().expect("start opshub"), log };
+        server.wait_for_log("Opshub is running at", Duration::from_secs(30));
+        server
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn wait_for_log(&self, text: &str, limit: Duration) {
+        let began = Instant::now();
+        while !self.log().contains(text) {
+            assert!(began.elapsed() < limit, "no {text:?} in the log:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn signal(&self, sig: &str) {
+        let ok = Command::new("kill").args([sig, &self.child.id().to_string()]).status().unwrap().success();
+        assert!(ok, "kill {sig} failed");
+    }
+
+    /// Waits for the process to exit; returns its exit code.
+    fn wait_exit(&mut self, limit: Duration) -> Option<i32> {
+        let began = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(began.elapsed() < limit, "opshub did not exit within {limit:?}:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn state_for(url: &str) -> AppState {
+    let db = Db::connect(&DbOptions::new(url)).await.unwrap();
+    AppState::new(db, Arc::new(SystemClock), RuntimeConfig::default())
+}
+
+async fn start_sync(state: &AppState, tenant: TenantId) -> app::domain::Run {
+    let workspace = app::domain::WorkspaceId(1);
+    let req = NewRun {
+        workspace_id: workspace,
+        tenant_id: Some(tenant),
+        run_type: RunType::InventorySync,
+        initiator: None,
+        dedupe_key: None,
+        inputs: json!({}),
+    };
+    state.lifecycle().start(req).await.unwrap().run().clone()
+}
+
+async fn wait_for_state(
+    state: &AppState,
+    run: &app::domain::Run,
+    want: impl Fn(RunState) -> bool,
+    limit: Duration,
+) -> app::domain::Run {
+    let began = Instant::now();
+    loop {
+        let now = runs::get(&state.db, run.id).await.unwrap().unwrap();
+        if want(now.state) {
+            return now;
+        }
+        assert!(began.elapsed() < limit, "run {} stayed {:?}", run.id, now.state);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_within_the_grace_period_lets_the_run_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/o.db", dir.path().display());
+    let mut server =
+        Server::start(&url, dir.path(), "a", &[("OPSHUB_DEMO_PACING_MS", "100"), ("OPSHUB_SHUTDOWN_GRACE_SECS", "30")]);
+    let state = state_for(&url).await;
+    let run = start_sync(&state, NORTHWIND).await;
+    wait_for_state(&state, &run, |s| s == RunState::Running, Duration::from_secs(10)).await;
+    server.signal("-TERM");
+    assert_eq!(server.wait_exit(Duration::from_secs(30)), Some(0));
+    let done = runs::get(&state.db, run.id).await.unwrap().unwrap();
+    assert_eq!(done.state, RunState::Completed(RunOutcome::Succeeded), "{}", server.log());
+    assert_eq!(done.summary.get(app::domain::SummaryKey::Processed), Some(20));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_past_the_grace_period_cancels_the_run_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/o.db", dir.path().display());
+    let mut server =
+        Server::start(&url, dir.path(), "a", &[("OPSHUB_DEMO_PACING_MS", "100"), ("OPSHUB_SHUTDOWN_GRACE_SECS", "1")]);
+    let state = state_for(&url).await;
+    let run = start_sync(&state, ADATUM).await;
+    wait_for_state(&state, &run, |s| s == RunState::Running, Duration::from_secs(10)).await;
+    let signalled = Instant::now();
+    server.signal("-TERM");
+    assert_eq!(server.wait_exit(Duration::from_secs(15)), Some(0));
+    assert!(signalled.elapsed() < Duration::from_secs(10), "shutdown took {:?}", signalled.elapsed());
+    let done = runs::get(&state.db, run.id).await.unwrap().unwrap();
+    assert_eq!(done.state, RunState::Completed(RunOutcome::Cancelled), "{}", server.log());
+    assert_eq!(done.failure.map(|f| f.message).as_deref(), Some("Stopped because the server was shutting down."));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_leaves_a_run_whose_heartbeat_stops_and_nothing_else_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/o.db", dir.path().display());
+    let mut first = Server::start(&url, dir.path(), "first", &[("OPSHUB_DEMO_PACING_MS", "100")]);
+    let state = state_for(&url).await;
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM operation_runs WHERE status = 'completed'")
+        .fetch_one(state.db.pool())
+        .await
+        .unwrap();
+    let run = start_sync(&state, ADATUM).await;
+    wait_for_state(&state, &run, |s| s == RunState::Running, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    first.signal("-KILL");
+    first.wait_exit(Duration::from_secs(10));
+    let at_kill = runs::get(&state.db, run.id).await.unwrap().unwrap();
+    assert_eq!(at_kill.state, RunState::Running);
+    let last_sign = at_kill.heartbeat_at.expect("it had heartbeated");
+
+    let _second = Server::start(&url, dir.path(), "second", &[("OPSHUB_DEMO_PACING_MS", "0")]);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let later = runs::get(&state.db, run.id).await.unwrap().unwrap();
+    assert_eq!(later.state, RunState::Running, "nobody else claims a running run");
+    assert_eq!(later.heartbeat_at, Some(last_sign), "its heartbeat stopped, so its age grows");
+    let policy = RunType::InventorySync.default_policy();
+    let stale_at = Timestamp(last_sign.millis()).plus(policy.heartbeat_timeout + Duration::from_millis(1));
+    assert_eq!(later.freshness(&policy, stale_at), Some(app::domain::Freshness::LikelyStale));
+    assert!(state.clock.now() > last_sign);
+
+    // Nothing else is damaged: the file is sound, history is intact, new work runs.
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(state.db.pool()).await.unwrap();
+    assert_eq!(check, "ok");
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM operation_runs WHERE status = 'completed'")
+        .fetch_one(state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(after, before);
+    let fresh = start_sync(&state, NORTHWIND).await;
+    let done = wait_for_state(&state, &fresh, |s| !s.is_active(), Duration::from_secs(20)).await;
+    assert_eq!(done.state, RunState::Completed(RunOutcome::Succeeded));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_one_postgres_run_every_run_exactly_once() {
+    const RUNS: usize = 300;
+    let base = std::env::var("OPSHUB_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = format!("opshub_twoproc_{}", std::process::id());
+    let admin = Db::connect(&DbOptions { max_connections: 1, ..DbOptions::new(base.clone()) })
+        .await
+        .expect("PostgreSQL is required");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(admin.pool()).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(admin.pool()).await.unwrap();
+    let url = format!("{}/{name}", base.rsplit_once('/').map_or(base.as_str(), |(head, _)| head));
+
+    let state = state_for(&url).await;
+    state.db.migrate().await.unwrap();
+    let now = state.clock.now();
+    let ws = server::seed::ensure_workspace(&state.db, "two", "Two", now).await.unwrap();
+    let user = server::seed::ensure_user(&state.db, "two@two.example", "Two", now).await.unwrap();
+    server::seed::ensure_membership(&state.db, user, ws, "owner").await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..RUNS {
+        let t = server::seed::ensure_tenant(&state.db, ws, &format!("t{i}"), &format!("T{i}"), now).await.unwrap();
+        server::seed::ensure_provider_items(&state.db, t, 3, &[], now).await.unwrap();
+        let req = NewRun {
+            workspace_id: ws,
+            tenant_id: Some(t),
+            run_type: RunType::InventorySync,
+            initiator: Some(user),
+            dedupe_key: None,
+            inputs: json!({}),
+        };
+        ids.push(state.lifecycle().start(req).await.unwrap().run().id);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("OPSHUB_SEED_DEMO", "false"),
+        ("OPSHUB_DEMO_EMAIL", "two@two.example"),
+        ("OPSHUB_DEMO_PACING_MS", "0"),
+        ("OPSHUB_WORKERS", "4"),
+    ];
+    let mut a = Server::start(&url, dir.path(), "a", &env);
+    let mut b = Server::start(&url, dir.path(), "b", &env);
+    let began = Instant::now();
+    loop {
+        let done: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM operation_runs WHERE status = 'completed'")
+            .fetch_one(state.db.pool())
+            .await
+            .unwrap();
+        if done == i64::try_from(RUNS).unwrap() {
+            break;
+        }
+        assert!(began.elapsed() < Duration::from_secs(120), "only {done} of {RUNS} completed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as("SELECT id, outcome, attempt FROM operation_runs ORDER BY id")
+        .fetch_all(state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), RUNS);
+    for (id, outcome, attempt) in &rows {
+        assert_eq!(outcome, "succeeded", "run {id}");
+        assert_eq!(*attempt, 1, "run {id} was claimed {attempt} times");
+    }
+    let notes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications").fetch_one(state.db.pool()).await.unwrap();
+    assert_eq!(notes, i64::try_from(RUNS).unwrap(), "one terminal notification per run");
+    let claimed = |s: &Server| s.log().matches("run claimed").count();
+    let (by_a, by_b) = (claimed(&a), claimed(&b));
+    assert_eq!(by_a + by_b, RUNS, "every claim is logged once");
+    assert!(by_a > 0 && by_b > 0, "both processes worked: {by_a} and {by_b}");
+
+    a.signal("-TERM");
+    b.signal("-TERM");
+    a.wait_exit(Duration::from_secs(30));
+    b.wait_exit(Duration::from_secs(30));
+    state.db.close().await;
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(admin.pool()).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fault_cli_injects_a_crash_that_takes_the_process_down_mid_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/o.db", dir.path().display());
+    let cli = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_opshub"))
+            .args(args)
+            .env("OPSHUB_DATABASE_URL", &url)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    // Bad input is refused calmly and changes nothing.
+    let bad = cli(&["fault", "inventory.sync", "explode"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("\"explode\" is not a fault"));
+    let bad = cli(&["fault", "inventory.sink", "fail"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a run type"));
+    let set = cli(&["fault", "inventory.sync", "crash"]);
+    assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stderr));
+    let list = cli(&["fault", "list"]);
+    assert_eq!(String::from_utf8_lossy(&list.stdout), "inventory.sync\tcrash\n");
+
+    let mut server = Server::start(&url, dir.path(), "a", &[("OPSHUB_DEMO_PACING_MS", "100")]);
+    let state = state_for(&url).await;
+    let run = start_sync(&state, NORTHWIND).await;
+    let code = server.wait_exit(Duration::from_secs(20));
+    assert_ne!(code, Some(0), "the process crashed");
+    let left = runs::get(&state.db, run.id).await.unwrap().unwrap();
+    assert_eq!(left.state, RunState::Running, "a crash leaves the run to go stale, not decided");
+    assert!(server.log().contains("injected fault: crashing the process"));
+
+    let off = cli(&["fault", "inventory.sync", "off"]);
+    assert!(off.status.success());
+    assert_eq!(String::from_utf8_lossy(&cli(&["fault", "list"]).stdout), "no faults injected\n");
+}
