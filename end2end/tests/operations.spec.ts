@@ -111,3 +111,33 @@ test('the poll path answers JSON for a tenant in scope and 404 otherwise', async
     expect(await missing.json()).toEqual({ error: 'There is no tenant with that id.' });
   }
 });
+
+test('a baseline capture started from the list shows phased progress, then its outcome', async ({ page }) => {
+  await page.goto('/admin/operations');
+  await hydrated(page);
+  await page.getByTestId('start-sync-tenant').selectOption({ label: 'Northwind Traders' });
+  await page.getByTestId('start-type').selectOption('baseline.capture');
+  await page.getByTestId('start-sync').click();
+  const result = page.getByTestId('start-result');
+  await expect(result).toBeVisible();
+  await result.getByRole('link', { name: 'Open the run' }).click();
+  const header = page.getByTestId('run-header');
+  await expect(header).toHaveAttribute('data-run-type', 'baseline.capture');
+  const phases = new Set<string>();
+  await expect
+    .poll(
+      async () => {
+        if ((await header.getAttribute('data-progress-mode')) === 'phased') {
+          const label = await page.getByTestId('progress-label').textContent();
+          if (label) phases.add(label);
+        }
+        return header.getAttribute('data-run-status');
+      },
+      { timeout: 60_000, intervals: [200] },
+    )
+    .toBe('completed');
+  expect([...phases].some((l) => /^Capturing evidence — step 2 of 3$/.test(l)), `phases seen: ${[...phases].join(' | ')}`).toBe(true);
+  expect([...phases].every((l) => !l.includes('_'))).toBe(true);
+  await expect(header).toHaveAttribute('data-run-outcome', 'succeeded');
+  await expect(page.getByTestId('counts')).toContainText('Items captured');
+});

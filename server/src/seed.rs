@@ -145,7 +145,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Demo> {
     let specs = [
         ("northwind", "Northwind Traders", 20, vec![]),
         ("fabrikam", "Fabrikam Health", 200, vec![17, 93]),
-        ("adatum", "Adatum Logistics", 600, vec![]),
+        ("adatum", "Adatum Logistics", 2000, vec![]),
     ];
     let mut tenants = Vec::new();
     for (slug, name, items, damaged) in &specs {
@@ -284,7 +284,7 @@ async fn seed_history(
             ago: hours(3),
             runtime: min(4),
             end: Some((Cancelled, Some(("shutdown", "Stopped because the server was shutting down.")))),
-            counts: &[("total", 600), ("processed", 310)],
+            counts: &[("total", 2000), ("processed", 1030)],
             phase: None,
             reconciled: None,
             system: true,

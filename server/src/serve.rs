@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::{seed, web};
 use anyhow::Context as _;
 use app::domain::RunType;
+use app::server::baselines::{BaselineCapture, BaselineCompare};
 use app::server::inventory::InventorySync;
 use app::server::principal::demo_principal;
 use app::server::worker::Worker;
@@ -35,7 +36,10 @@ pub fn app_state(db: Db, config: &Config) -> AppState {
 
 /// The worker of this instance with every handler registered.
 pub fn worker(state: &AppState) -> Worker {
-    Worker::new(state.clone(), state.config.instance_id.clone()).with_handler(RunType::InventorySync, InventorySync)
+    Worker::new(state.clone(), state.config.instance_id.clone())
+        .with_handler(RunType::InventorySync, InventorySync)
+        .with_handler(RunType::BaselineCapture, BaselineCapture)
+        .with_handler(RunType::BaselineCompare, BaselineCompare)
 }
 
 /// Runs the server until a shutdown signal.

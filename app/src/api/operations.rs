@@ -106,9 +106,16 @@ pub async fn poll_run(id: String) -> Result<RunView, ApiError> {
     crate::server::operations::run_view(&state, &principal, &id).await.map_err(respond)
 }
 
-/// Starts an inventory sync for a tenant (or returns the one already running).
-#[server(endpoint = "start_inventory_sync")]
-pub async fn start_inventory_sync(tenant: String) -> Result<StartResult, ApiError> {
+/// Starts an operation for a tenant (or returns the identical one already running).
+/// `snapshot` is the baseline a compare should use (default: the latest).
+#[server(endpoint = "start_operation")]
+pub async fn start_operation(
+    tenant: String,
+    run_type: String,
+    snapshot: Option<String>,
+) -> Result<StartResult, ApiError> {
     let (state, principal) = context().map_err(respond)?;
-    crate::server::operations::start_inventory_sync(&state, &principal, &tenant).await.map_err(respond)
+    crate::server::operations::start_operation(&state, &principal, &tenant, &run_type, snapshot.as_deref())
+        .await
+        .map_err(respond)
 }

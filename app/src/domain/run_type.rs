@@ -68,6 +68,10 @@ impl RunType {
         Self::RestoreExecute,
     ];
 
+    /// The types an operator can start from the operations surfaces today; the others are
+    /// started by their own pages once those exist.
+    pub const STARTABLE: [RunType; 3] = [Self::InventorySync, Self::BaselineCapture, Self::BaselineCompare];
+
     /// The stable key used in storage, URLs and the `data-run-type` hook.
     pub const fn as_str(self) -> &'static str {
         match self {

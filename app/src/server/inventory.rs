@@ -4,7 +4,7 @@
 //! provider data ends `partially_succeeded` rather than inventing records.
 
 use super::lifecycle::ProgressUpdate;
-use super::provider::{Fault, fault_for};
+use super::provider::Injected;
 use super::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::domain::{RunOutcome, TenantId};
 use anyhow::Context as _;
@@ -52,26 +52,10 @@ async fn sync(job: Job) -> anyhow::Result<HandlerResult> {
         ));
     };
     let db = job.state.db.clone();
-    let fault = fault_for(&db, job.run.run_type).await.context("reading injected faults")?;
-    match fault {
-        Some(Fault::Fail) => {
-            return Ok(HandlerResult::ended(
-                RunOutcome::Failed,
-                "provider_rejected",
-                "The provider rejected the request.",
-                Some("injected fault: fail".to_owned()),
-            ));
-        }
-        Some(Fault::Crash) => {
-            tracing::error!(run_id = job.run.id.get(), "injected fault: crashing the process");
-            std::process::abort();
-        }
-        _ => {}
+    let injected = Injected::read(&job).await.context("reading injected faults")?;
+    if let Some(refused) = injected.refusal(&job) {
+        return Ok(refused);
     }
-    let delay = match fault {
-        Some(Fault::Slow) => (job.state.config.inventory_item_delay * 10).max(std::time::Duration::from_millis(50)),
-        _ => job.state.config.inventory_item_delay,
-    };
     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM provider_items WHERE tenant_id = $1")
         .bind(tenant.get())
         .fetch_one(db.pool())
@@ -93,16 +77,10 @@ async fn sync(job: Job) -> anyhow::Result<HandlerResult> {
         .context("reading provider items")?;
         let Some(last) = items.last() else { break };
         after = last.id;
-        if fault == Some(Fault::Hang) {
-            job.hang().await;
-        }
-        for _ in &items {
-            // Demo pacing so a person can watch progress; zero in tests.
-            if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
-        }
-        upsert_batch(&job, tenant, &items, fault == Some(Fault::Partial), &mut tally).await?;
+        injected.checkpoint(&job).await;
+        // Demo pacing so a person can watch progress; zero in tests.
+        injected.pace(items.len()).await;
+        upsert_batch(&job, tenant, &items, &injected, &mut tally).await?;
         job.progress(ProgressUpdate {
             counts: vec![
                 ("processed".into(), tally.processed),
@@ -137,7 +115,7 @@ async fn upsert_batch(
     job: &Job,
     tenant: TenantId,
     items: &[ProviderItem],
-    every_fourth_fails: bool,
+    injected: &Injected,
     tally: &mut Tally,
 ) -> anyhow::Result<()> {
     let now = job.state.clock.now().millis();
@@ -146,8 +124,7 @@ async fn upsert_batch(
         tally.processed += 1;
         let settings_ok =
             matches!(serde_json::from_str::<serde_json::Value>(&item.settings), Ok(serde_json::Value::Object(_)));
-        let injected = every_fourth_fails && tally.processed % 4 == 0;
-        if !settings_ok || injected {
+        if !settings_ok || injected.item_fails(tally.processed) {
             tally.failed += 1;
             continue;
         }

@@ -121,35 +121,67 @@ pub async fn run_view(state: &AppState, p: &Principal, id: &str) -> Result<RunVi
     Ok(RunView::derive(&found.run, found.tenant_name, &policy, &state.config.polling, state.clock.now()))
 }
 
-/// Starts an inventory sync of `tenant`, or returns the one already active.
+/// Starts an operation of `run_type` for `tenant` (or returns the identical one already
+/// active). `snapshot` names the baseline a compare should use (default: the latest).
 #[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
-pub async fn start_inventory_sync(state: &AppState, p: &Principal, tenant: &str) -> Result<StartResult, ApiError> {
-    let tenant = TenantId::parse(tenant).ok_or_else(|| ApiError::Invalid("Choose a tenant to sync.".to_owned()))?;
+pub async fn start_operation(
+    state: &AppState,
+    p: &Principal,
+    tenant: &str,
+    run_type: &str,
+    snapshot: Option<&str>,
+) -> Result<StartResult, ApiError> {
+    let run_type =
+        RunType::parse(run_type.trim()).ok().filter(|t| RunType::STARTABLE.contains(t)).ok_or_else(|| {
+            ApiError::Invalid(
+                "Choose an operation to start: inventory sync, baseline capture or baseline compare.".to_owned(),
+            )
+        })?;
+    let tenant = TenantId::parse(tenant).ok_or_else(|| ApiError::Invalid("Choose a tenant.".to_owned()))?;
+    let no_tenant = || ApiError::NotFound("There is no tenant with that id.".to_owned());
+    let info = state.live.tenant(tenant).await.map_err(internal)?;
+    if info.is_none_or(|i| i.workspace_id != p.workspace_id) {
+        return Err(no_tenant());
+    }
+    let mut inputs = json!({ "requested_by": p.display_name });
+    match (run_type, snapshot.map(str::trim).filter(|s| !s.is_empty())) {
+        (RunType::BaselineCompare, Some(text)) => {
+            let no_snapshot =
+                || ApiError::NotFound("There is no baseline snapshot with that id for this tenant.".to_owned());
+            let id = RunId::parse(text).ok_or_else(no_snapshot)?.get();
+            let found: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM baseline_snapshots WHERE id = $1 AND tenant_id = $2")
+                    .bind(id)
+                    .bind(tenant.get())
+                    .fetch_optional(state.db.pool())
+                    .await
+                    .map_err(internal)?;
+            found.ok_or_else(no_snapshot)?;
+            inputs["snapshot_id"] = json!(id);
+        }
+        (_, Some(_)) => return Err(ApiError::Invalid("Only a baseline compare takes a snapshot.".to_owned())),
+        (_, None) => {}
+    }
     let req = NewRun {
         workspace_id: p.workspace_id,
         tenant_id: Some(tenant),
-        run_type: RunType::InventorySync,
+        run_type,
         initiator: Some(p.user_id),
         dedupe_key: None,
-        inputs: json!({ "requested_by": p.display_name }),
+        inputs,
     };
+    let label = run_type.label();
     match state.lifecycle().start(req).await {
         Ok(Started::Created(run)) => {
             state.work_queued.notify_one();
-            Ok(StartResult {
-                run_id: run.id.get(),
-                already_running: false,
-                message: "Inventory sync queued.".to_owned(),
-            })
+            Ok(StartResult { run_id: run.id.get(), already_running: false, message: format!("{label} queued.") })
         }
         Ok(Started::AlreadyActive(run)) => Ok(StartResult {
             run_id: run.id.get(),
             already_running: true,
-            message: "An inventory sync of this tenant is already running; here it is.".to_owned(),
+            message: format!("A {} of this tenant is already running; here it is.", label.to_lowercase()),
         }),
-        // The lifecycle service refuses tenants outside the workspace; to the caller that is
-        // indistinguishable from a tenant that does not exist.
-        Err(LifecycleError::Invalid(_)) => Err(ApiError::NotFound("There is no tenant with that id.".to_owned())),
+        Err(LifecycleError::Invalid(_)) => Err(no_tenant()),
         Err(e) => Err(internal(e)),
     }
 }

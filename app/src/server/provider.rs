@@ -125,3 +125,64 @@ mod tests {
         }
     }
 }
+
+/// The fault a handler run is subject to, read once when it starts, and the behaviours every
+/// handler shares: refuse or crash at the start, pace per item, hang at a checkpoint, fail
+/// every fourth item.
+#[derive(Debug, Clone, Copy)]
+pub struct Injected {
+    /// The fault, if any.
+    pub fault: Option<Fault>,
+    delay: std::time::Duration,
+}
+
+impl Injected {
+    /// Reads the fault for the job's run type.
+    pub async fn read(job: &super::worker::Job) -> Result<Self, sqlx::Error> {
+        let fault = fault_for(&job.state.db, job.run.run_type).await?;
+        let base = job.state.config.inventory_item_delay;
+        let delay = match fault {
+            Some(Fault::Slow) => (base * 10).max(std::time::Duration::from_millis(50)),
+            _ => base,
+        };
+        Ok(Self { fault, delay })
+    }
+
+    /// At the start of the work: the result to end with if the provider rejects the request
+    /// (`fail`); aborts the process for `crash`.
+    pub fn refusal(&self, job: &super::worker::Job) -> Option<super::worker::HandlerResult> {
+        match self.fault {
+            Some(Fault::Fail) => Some(super::worker::HandlerResult::ended(
+                crate::domain::RunOutcome::Failed,
+                "provider_rejected",
+                "The provider rejected the request.",
+                Some("injected fault: fail".to_owned()),
+            )),
+            Some(Fault::Crash) => {
+                tracing::error!(run_id = job.run.id.get(), "injected fault: crashing the process");
+                std::process::abort();
+            }
+            _ => None,
+        }
+    }
+
+    /// Spends the provider's time for `items` items (demo pacing, or slow).
+    pub async fn pace(&self, items: usize) {
+        if !self.delay.is_zero() {
+            let n = u32::try_from(items).unwrap_or(u32::MAX);
+            tokio::time::sleep(self.delay.saturating_mul(n)).await;
+        }
+    }
+
+    /// Where a hanging provider stops answering.
+    pub async fn checkpoint(&self, job: &super::worker::Job) {
+        if self.fault == Some(Fault::Hang) {
+            job.hang().await;
+        }
+    }
+
+    /// Whether the item at 1-based position `n` cannot be read (`partial`: every fourth).
+    pub fn item_fails(&self, n: i64) -> bool {
+        self.fault == Some(Fault::Partial) && n % 4 == 0
+    }
+}

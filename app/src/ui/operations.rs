@@ -2,7 +2,7 @@
 //! carrying the PRODUCT §13 hooks — and the form that starts an inventory sync.
 
 use super::common::{ErrorPanel, ProgressView, RunBadges, ago};
-use crate::api::{ListQuery, RunListPage, StartInventorySync, list_runs};
+use crate::api::{ListQuery, RunListPage, StartOperation, list_runs};
 use crate::domain::{RunStatus, RunType, RunView};
 use leptos::prelude::*;
 use leptos_router::components::{A, Form};
@@ -12,7 +12,7 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn OperationsPage() -> impl IntoView {
     let query = use_query_map();
-    let start = ServerAction::<StartInventorySync>::new();
+    let start = ServerAction::<StartOperation>::new();
     let list_query = move || {
         let q = query.read();
         ListQuery { tenant: q.get("tenant"), run_type: q.get("type"), status: q.get("status"), after: q.get("after") }
@@ -37,7 +37,7 @@ pub fn OperationsPage() -> impl IntoView {
 }
 
 #[component]
-fn StartSync(page: RunListPage, start: ServerAction<StartInventorySync>) -> impl IntoView {
+fn StartSync(page: RunListPage, start: ServerAction<StartOperation>) -> impl IntoView {
     let result = start.value();
     view! {
         <ActionForm action=start attr:class="start-form" attr:data-testid="start-sync-form">
@@ -47,8 +47,14 @@ fn StartSync(page: RunListPage, start: ServerAction<StartInventorySync>) -> impl
                     {page.tenants.iter().map(|t| view! { <option value=t.id.to_string()>{t.name.clone()}</option> }).collect_view()}
                 </select>
             </label>
+            <label>
+                "Operation "
+                <select name="run_type" data-testid="start-type">
+                    {RunType::STARTABLE.iter().map(|t| view! { <option value=t.as_str()>{t.label()}</option> }).collect_view()}
+                </select>
+            </label>
             <button type="submit" class="primary" data-testid="start-sync" disabled=move || start.pending().get()>
-                "Start inventory sync"
+                "Start"
             </button>
         </ActionForm>
         {move || {

@@ -68,6 +68,10 @@ conformance!(
     work_still_running_after_the_grace_period_ends_cancelled_with_the_reason,
     injected_provider_faults_shape_the_outcome,
     a_hanging_provider_stops_the_heartbeat_but_keeps_the_lease,
+    baseline_capture_moves_through_its_phases_and_saves_a_snapshot,
+    baseline_capture_is_blocked_without_items_and_partial_with_unreadable_ones,
+    baseline_compare_records_added_removed_and_changed_items,
+    starting_operations_refuses_bad_input_calmly_and_creates_nothing,
 );
 
 /// A handler that takes `0` of real time and then succeeds.
@@ -756,4 +760,190 @@ async fn a_hanging_provider_stops_the_heartbeat_but_keeps_the_lease(t: &TestDb) 
     pool.await.unwrap();
     let ended = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
     assert_eq!(ended.state, RunState::Completed(RunOutcome::Cancelled), "shutdown still decides a hung run");
+}
+
+fn baseline_worker(state: &app::server::AppState) -> Worker {
+    use app::server::baselines::{BaselineCapture, BaselineCompare};
+    Worker::new(state.clone(), "w-base")
+        .with_handler(RunType::BaselineCapture, BaselineCapture)
+        .with_handler(RunType::BaselineCompare, BaselineCompare)
+}
+
+async fn start_type(t: &TestDb, run_type: RunType, inputs: serde_json::Value) -> app::domain::Run {
+    let mut req = new_run(t, Some(t.tenant));
+    req.run_type = run_type;
+    req.inputs = inputs;
+    t.state.lifecycle().start(req).await.unwrap().run().clone()
+}
+
+/// Runs one queued run to completion while sampling its stored progress, returning the
+/// distinct progress labels seen, in order. The provider is made slow so each phase lasts.
+async fn run_watching_progress(
+    t: &TestDb,
+    worker: &Worker,
+    run: &app::domain::Run,
+) -> (app::domain::Run, Vec<(ProgressMode, String)>) {
+    let work = {
+        let w = worker.clone();
+        tokio::spawn(async move { w.run_one().await })
+    };
+    let mut seen: Vec<(ProgressMode, String)> = Vec::new();
+    while !work.is_finished() {
+        let now = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
+        let p = now.progress();
+        let entry = (p.mode(), p.label());
+        if seen.last() != Some(&entry) {
+            seen.push(entry);
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    work.await.unwrap().unwrap();
+    (runs::get(&t.state.db, run.id).await.unwrap().unwrap(), seen)
+}
+
+async fn baseline_capture_moves_through_its_phases_and_saves_a_snapshot(t: &TestDb) {
+    use app::server::provider::{Fault, set_fault};
+    server::seed::ensure_provider_items(&t.state.db, t.tenant, 10, &[], T0).await.unwrap();
+    set_fault(&t.state.db, RunType::BaselineCapture, Some(Fault::Slow), T0).await.unwrap();
+    let worker = baseline_worker(&t.state);
+    let run = start_type(t, RunType::BaselineCapture, json!({})).await;
+    let (done, seen) = run_watching_progress(t, &worker, &run).await;
+    assert_eq!(done.state, RunState::Completed(RunOutcome::Succeeded));
+    let phased: Vec<&str> = seen.iter().filter(|(m, _)| *m == ProgressMode::Phased).map(|(_, l)| l.as_str()).collect();
+    assert_eq!(
+        phased,
+        ["Checking eligibility — step 1 of 3", "Capturing evidence — step 2 of 3", "Saving snapshot — step 3 of 3"],
+        "all seen: {seen:?}"
+    );
+    assert!(seen.iter().all(|(m, _)| matches!(m, ProgressMode::Activity | ProgressMode::Phased | ProgressMode::None)));
+    assert_eq!(done.summary.get(SummaryKey::ItemsCaptured), Some(10));
+    let (snapshot, count): (i64, i64) =
+        sqlx::query_as("SELECT id, item_count FROM baseline_snapshots WHERE run_id = $1")
+            .bind(run.id.get())
+            .fetch_one(t.state.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(count, 10);
+    let items: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM baseline_snapshot_items WHERE snapshot_id = $1")
+        .bind(snapshot)
+        .fetch_one(t.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(items, 10);
+}
+
+async fn baseline_capture_is_blocked_without_items_and_partial_with_unreadable_ones(t: &TestDb) {
+    let worker = baseline_worker(&t.state);
+    let run = start_type(t, RunType::BaselineCapture, json!({})).await;
+    worker.run_one().await.unwrap();
+    let blocked = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
+    assert_eq!(blocked.state, RunState::Completed(RunOutcome::Blocked));
+    assert_eq!(
+        blocked.problem_class(&RunType::BaselineCapture.default_policy(), t.clock.now()),
+        app::domain::ProblemClass::TerminalFollowUp
+    );
+    server::seed::ensure_provider_items(&t.state.db, t.tenant, 8, &[2, 5], T0).await.unwrap();
+    let run = start_type(t, RunType::BaselineCapture, json!({})).await;
+    worker.run_one().await.unwrap();
+    let partial = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
+    assert_eq!(partial.state, RunState::Completed(RunOutcome::PartiallySucceeded));
+    assert_eq!(
+        (partial.summary.get(SummaryKey::ItemsCaptured), partial.summary.get(SummaryKey::Skipped)),
+        (Some(6), Some(2))
+    );
+    assert_eq!(
+        partial.failure.map(|f| f.message).as_deref(),
+        Some("2 of 8 items could not be read and were left out of the baseline.")
+    );
+}
+
+async fn baseline_compare_records_added_removed_and_changed_items(t: &TestDb) {
+    let worker = baseline_worker(&t.state);
+    let none = start_type(t, RunType::BaselineCompare, json!({})).await;
+    worker.run_one().await.unwrap();
+    let none = runs::get(&t.state.db, none.id).await.unwrap().unwrap();
+    assert_eq!(none.state, RunState::Completed(RunOutcome::Blocked));
+    assert_eq!(
+        none.failure.map(|f| f.message).as_deref(),
+        Some("No baseline has been captured for this tenant yet. Capture one first.")
+    );
+
+    server::seed::ensure_provider_items(&t.state.db, t.tenant, 6, &[], T0).await.unwrap();
+    let capture = start_type(t, RunType::BaselineCapture, json!({})).await;
+    worker.run_one().await.unwrap();
+    let snapshot: i64 = sqlx::query_scalar("SELECT id FROM baseline_snapshots WHERE run_id = $1")
+        .bind(capture.id.get())
+        .fetch_one(t.state.db.pool())
+        .await
+        .unwrap();
+    // Drift: one item changes a setting, one disappears, one appears.
+    let db = t.state.db.pool();
+    sqlx::query("UPDATE provider_items SET settings = '{\"enabled\": true, \"level\": 9, \"scope\": \"group-1\"}', version = 2 WHERE tenant_id = $1 AND external_id = 'item-00001'")
+        .bind(t.tenant.get()).execute(db).await.unwrap();
+    sqlx::query("DELETE FROM provider_items WHERE tenant_id = $1 AND external_id = 'item-00004'")
+        .bind(t.tenant.get())
+        .execute(db)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO provider_items (tenant_id, external_id, kind, display_name, settings, version, updated_at) VALUES ($1, 'item-new', 'security_baseline', 'New policy', '{}', 1, 0)")
+        .bind(t.tenant.get()).execute(db).await.unwrap();
+
+    let compare = start_type(t, RunType::BaselineCompare, json!({ "snapshot_id": snapshot })).await;
+    worker.run_one().await.unwrap();
+    let done = runs::get(&t.state.db, compare.id).await.unwrap().unwrap();
+    assert_eq!(done.state, RunState::Completed(RunOutcome::Succeeded));
+    let got = |k| done.summary.get(k);
+    assert_eq!(
+        (got(SummaryKey::FindingsAdded), got(SummaryKey::FindingsRemoved), got(SummaryKey::FindingsChanged)),
+        (Some(1), Some(1), Some(1))
+    );
+    let findings: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT external_id, change, changed_settings FROM drift_findings WHERE run_id = $1 ORDER BY external_id",
+    )
+    .bind(compare.id.get())
+    .fetch_all(db)
+    .await
+    .unwrap();
+    assert_eq!(findings.len(), 3);
+    assert_eq!((findings[0].0.as_str(), findings[0].1.as_str()), ("item-00001", "changed"));
+    let diff: serde_json::Value = serde_json::from_str(&findings[0].2).unwrap();
+    assert_eq!(diff, json!([{"setting": "level", "before": 1, "after": 9}]));
+    assert_eq!((findings[1].0.as_str(), findings[1].1.as_str()), ("item-00004", "removed"));
+    assert_eq!((findings[2].0.as_str(), findings[2].1.as_str()), ("item-new", "added"));
+
+    // A snapshot of another tenant is never used, even if named directly.
+    let foreign = start_type(t, RunType::BaselineCompare, json!({ "snapshot_id": 987_654 })).await;
+    worker.run_one().await.unwrap();
+    let foreign = runs::get(&t.state.db, foreign.id).await.unwrap().unwrap();
+    assert_eq!(foreign.state, RunState::Completed(RunOutcome::Blocked));
+}
+
+async fn starting_operations_refuses_bad_input_calmly_and_creates_nothing(t: &TestDb) {
+    use app::server::operations::start_operation;
+    let me = app::server::principal::Principal { user_id: t.user, workspace_id: t.ws, display_name: "Op".into() };
+    t.state.live.reload().await.unwrap();
+    let tenant = t.tenant.to_string();
+    let cases: [(&str, &str, Option<&str>, u16); 9] = [
+        ("424242", "inventory.sync", None, 404),
+        (&t.other_tenant.to_string(), "inventory.sync", None, 404),
+        ("", "inventory.sync", None, 422),
+        ("abc", "baseline.capture", None, 422),
+        (&tenant, "restore.execute", None, 422),
+        (&tenant, "inventory.sink", None, 422),
+        (&tenant, "baseline.compare", Some("31337"), 404),
+        (&tenant, "baseline.compare", Some("x"), 404),
+        (&tenant, "inventory.sync", Some("1"), 422),
+    ];
+    for (tenant, run_type, snapshot, status) in cases {
+        let err = start_operation(&t.state, &me, tenant, run_type, snapshot).await.unwrap_err();
+        assert_eq!(err.status(), status, "{tenant:?} {run_type:?} {snapshot:?}: {err:?}");
+        assert!(!err.message().contains("SQL") && !err.message().contains('_'), "{}", err.message());
+    }
+    assert_eq!(run_count(t).await, 0, "nothing was created");
+    let ok = start_operation(&t.state, &me, &tenant, "baseline.capture", None).await.unwrap();
+    assert!(!ok.already_running);
+    assert_eq!(ok.message, "Baseline capture queued.");
+    let again = start_operation(&t.state, &me, &tenant, "baseline.capture", None).await.unwrap();
+    assert!(again.already_running);
+    assert_eq!(again.run_id, ok.run_id);
 }

@@ -1,0 +1,313 @@
+//! `baseline.capture` and `baseline.compare`, the phased run types.
+//!
+//! Capture: *checking eligibility → capturing evidence → saving snapshot* — reads the
+//! tenant's items from the demo provider and saves a baseline snapshot of them. Compare:
+//! *loading the baseline → comparing → recording findings* — compares the provider's items now
+//! with a snapshot (the one named in `inputs.snapshot_id`, else the latest) and records drift
+//! findings: added, removed, and changed items with the settings that changed.
+
+use super::lifecycle::ProgressUpdate;
+use super::provider::Injected;
+use super::worker::{BoxFuture, Handler, HandlerResult, Job};
+use crate::domain::{RunOutcome, TenantId};
+use anyhow::Context as _;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// Items read per query.
+const BATCH: i64 = 100;
+
+/// The baseline.capture handler.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BaselineCapture;
+
+/// The baseline.compare handler.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BaselineCompare;
+
+impl Handler for BaselineCapture {
+    fn run(&self, job: Job) -> BoxFuture<anyhow::Result<HandlerResult>> {
+        Box::pin(capture(job))
+    }
+}
+
+impl Handler for BaselineCompare {
+    fn run(&self, job: Job) -> BoxFuture<anyhow::Result<HandlerResult>> {
+        Box::pin(compare(job))
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct Item {
+    id: i64,
+    external_id: String,
+    kind: String,
+    display_name: String,
+    settings: String,
+    version: i64,
+}
+
+fn phase(key: &str, counts: &[(&str, i64)]) -> ProgressUpdate {
+    ProgressUpdate {
+        phase: Some(key.to_owned()),
+        counts: counts.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
+        composite: None,
+    }
+}
+
+fn missing_tenant() -> HandlerResult {
+    HandlerResult::ended(RunOutcome::Failed, "missing_tenant", "A baseline needs a tenant.", None)
+}
+
+/// Every provider item of `tenant`, read in keyset batches, pacing and hang checkpoints
+/// applied per batch.
+async fn provider_items(job: &Job, tenant: TenantId, injected: &Injected) -> anyhow::Result<Vec<Item>> {
+    let mut all = Vec::new();
+    let mut after = 0_i64;
+    loop {
+        let batch: Vec<Item> = sqlx::query_as(
+            "SELECT id, external_id, kind, display_name, settings, version FROM provider_items \
+             WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(tenant.get())
+        .bind(after)
+        .bind(BATCH)
+        .fetch_all(job.state.db.pool())
+        .await
+        .context("reading provider items")?;
+        let Some(last) = batch.last() else { break };
+        after = last.id;
+        injected.checkpoint(job).await;
+        injected.pace(batch.len()).await;
+        all.extend(batch);
+    }
+    Ok(all)
+}
+
+fn settings_object(text: &str) -> Option<serde_json::Map<String, Value>> {
+    match serde_json::from_str(text) {
+        Ok(Value::Object(m)) => Some(m),
+        _ => None,
+    }
+}
+
+async fn capture(job: Job) -> anyhow::Result<HandlerResult> {
+    let Some(tenant) = job.run.tenant_id else { return Ok(missing_tenant()) };
+    let injected = Injected::read(&job).await?;
+    if let Some(refused) = injected.refusal(&job) {
+        return Ok(refused);
+    }
+    job.progress(phase("checking_eligibility", &[])).await?;
+    injected.pace(1).await;
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM provider_items WHERE tenant_id = $1")
+        .bind(tenant.get())
+        .fetch_one(job.state.db.pool())
+        .await?;
+    if total == 0 {
+        return Ok(HandlerResult::ended(
+            RunOutcome::Blocked,
+            "nothing_to_capture",
+            "There is nothing to capture: the provider reports no items for this tenant.",
+            None,
+        ));
+    }
+
+    job.progress(phase("capturing_evidence", &[("total", total)])).await?;
+    let items = provider_items(&job, tenant, &injected).await?;
+    let mut kept = Vec::new();
+    let mut skipped = 0_i64;
+    for (i, item) in items.iter().enumerate() {
+        let n = i64::try_from(i).unwrap_or(i64::MAX) + 1;
+        if settings_object(&item.settings).is_none() || injected.item_fails(n) {
+            skipped += 1;
+        } else {
+            kept.push(item);
+        }
+    }
+    let processed = i64::try_from(items.len()).unwrap_or(i64::MAX);
+    let captured = i64::try_from(kept.len()).unwrap_or(i64::MAX);
+    job.progress(phase("saving_snapshot", &[("processed", processed), ("skipped", skipped)])).await?;
+    injected.pace(1).await;
+
+    let now = job.state.clock.now().millis();
+    let mut tx = job.state.db.begin_write().await?;
+    let snapshot: i64 = sqlx::query_scalar(
+        "INSERT INTO baseline_snapshots (workspace_id, tenant_id, run_id, item_count, captured_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(job.run.workspace_id.get())
+    .bind(tenant.get())
+    .bind(job.run.id.get())
+    .bind(captured)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    for item in &kept {
+        sqlx::query(
+            "INSERT INTO baseline_snapshot_items (snapshot_id, external_id, kind, display_name, settings, version) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(snapshot)
+        .bind(&item.external_id)
+        .bind(&item.kind)
+        .bind(&item.display_name)
+        .bind(&item.settings)
+        .bind(item.version)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    job.counts(&[("items_captured", captured), ("succeeded", captured)]).await?;
+    Ok(if skipped == 0 {
+        HandlerResult::succeeded()
+    } else {
+        HandlerResult::ended(
+            RunOutcome::PartiallySucceeded,
+            "items_unreadable",
+            &format!("{skipped} of {processed} items could not be read and were left out of the baseline."),
+            None,
+        )
+    })
+}
+
+/// The settings that differ between two versions of an item.
+fn changed_settings(before: &serde_json::Map<String, Value>, after: &serde_json::Map<String, Value>) -> Vec<Value> {
+    let keys: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    keys.into_iter()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .map(|k| json!({ "setting": k, "before": before.get(k), "after": after.get(k) }))
+        .collect()
+}
+
+async fn compare(job: Job) -> anyhow::Result<HandlerResult> {
+    let Some(tenant) = job.run.tenant_id else { return Ok(missing_tenant()) };
+    let injected = Injected::read(&job).await?;
+    if let Some(refused) = injected.refusal(&job) {
+        return Ok(refused);
+    }
+    job.progress(phase("loading_baseline", &[])).await?;
+    injected.pace(1).await;
+    let wanted = job.run.context.inputs().and_then(|i| i.get("snapshot_id")).and_then(Value::as_i64);
+    let snapshot: Option<i64> = match wanted {
+        Some(id) => {
+            sqlx::query_scalar("SELECT id FROM baseline_snapshots WHERE id = $1 AND tenant_id = $2")
+                .bind(id)
+                .bind(tenant.get())
+                .fetch_optional(job.state.db.pool())
+                .await?
+        }
+        None => {
+            sqlx::query_scalar(
+                "SELECT id FROM baseline_snapshots WHERE tenant_id = $1 ORDER BY captured_at DESC, id DESC LIMIT 1",
+            )
+            .bind(tenant.get())
+            .fetch_optional(job.state.db.pool())
+            .await?
+        }
+    };
+    let Some(snapshot) = snapshot else {
+        let message = if wanted.is_some() {
+            "The chosen baseline does not exist for this tenant."
+        } else {
+            "No baseline has been captured for this tenant yet. Capture one first."
+        };
+        return Ok(HandlerResult::ended(RunOutcome::Blocked, "no_baseline", message, None));
+    };
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT external_id, display_name, settings FROM baseline_snapshot_items WHERE snapshot_id = $1",
+    )
+    .bind(snapshot)
+    .fetch_all(job.state.db.pool())
+    .await?;
+    let mut baseline: BTreeMap<String, (String, serde_json::Map<String, Value>)> = rows
+        .into_iter()
+        .map(|(id, name, settings)| (id, (name, settings_object(&settings).unwrap_or_default())))
+        .collect();
+
+    job.progress(phase("comparing", &[])).await?;
+    let items = provider_items(&job, tenant, &injected).await?;
+    let mut findings: Vec<(String, &'static str, String, Vec<Value>)> = Vec::new();
+    let mut skipped = 0_i64;
+    for item in &items {
+        let Some(now) = settings_object(&item.settings) else {
+            skipped += 1;
+            continue;
+        };
+        match baseline.remove(&item.external_id) {
+            None => findings.push((item.external_id.clone(), "added", item.display_name.clone(), Vec::new())),
+            Some((_, before)) => {
+                let diff = changed_settings(&before, &now);
+                if !diff.is_empty() {
+                    findings.push((item.external_id.clone(), "changed", item.display_name.clone(), diff));
+                }
+            }
+        }
+    }
+    for (id, (name, _)) in baseline {
+        findings.push((id, "removed", name, Vec::new()));
+    }
+
+    job.progress(phase("recording_findings", &[])).await?;
+    injected.pace(1).await;
+    let now = job.state.clock.now().millis();
+    let mut tx = job.state.db.begin_write().await?;
+    for (external_id, change, name, diff) in &findings {
+        sqlx::query(
+            "INSERT INTO drift_findings (run_id, tenant_id, snapshot_id, external_id, change, display_name, \
+             changed_settings, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(job.run.id.get())
+        .bind(tenant.get())
+        .bind(snapshot)
+        .bind(external_id)
+        .bind(*change)
+        .bind(name)
+        .bind(Value::Array(diff.clone()).to_string())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    let count = |c: &str| i64::try_from(findings.iter().filter(|f| f.1 == c).count()).unwrap_or(i64::MAX);
+    let processed = i64::try_from(items.len()).unwrap_or(i64::MAX);
+    job.counts(&[
+        ("total", processed),
+        ("processed", processed),
+        ("skipped", skipped),
+        ("findings_added", count("added")),
+        ("findings_removed", count("removed")),
+        ("findings_changed", count("changed")),
+    ])
+    .await?;
+    Ok(if skipped == 0 {
+        HandlerResult::succeeded()
+    } else {
+        HandlerResult::ended(
+            RunOutcome::PartiallySucceeded,
+            "items_unreadable",
+            &format!("{skipped} of {processed} items could not be read and were not compared."),
+            None,
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changed_settings_name_each_difference_with_before_and_after() {
+        let a = settings_object(r#"{"enabled": true, "level": 2, "gone": 1}"#).unwrap_or_default();
+        let b = settings_object(r#"{"enabled": false, "level": 2, "new": "x"}"#).unwrap_or_default();
+        let diff = changed_settings(&a, &b);
+        assert_eq!(
+            diff,
+            vec![
+                json!({"setting": "enabled", "before": true, "after": false}),
+                json!({"setting": "gone", "before": 1, "after": null}),
+                json!({"setting": "new", "before": null, "after": "x"}),
+            ]
+        );
+        assert!(changed_settings(&a, &a).is_empty());
+    }
+}
