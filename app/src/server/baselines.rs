@@ -6,8 +6,9 @@
 //! with a snapshot (the one named in `inputs.snapshot_id`, else the latest) and records drift
 //! findings: added, removed, and changed items with the settings that changed.
 
+use super::db::Db;
 use super::lifecycle::ProgressUpdate;
-use super::provider::Injected;
+use super::provider::{Injected, ProviderItem, items_after};
 use super::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::domain::{RunOutcome, TenantId};
 use anyhow::Context as _;
@@ -37,16 +38,6 @@ impl Handler for BaselineCompare {
     }
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-struct Item {
-    id: i64,
-    external_id: String,
-    kind: String,
-    display_name: String,
-    settings: String,
-    version: i64,
-}
-
 fn phase(key: &str, counts: &[(&str, i64)]) -> ProgressUpdate {
     ProgressUpdate {
         phase: Some(key.to_owned()),
@@ -61,20 +52,11 @@ fn missing_tenant() -> HandlerResult {
 
 /// Every provider item of `tenant`, read in keyset batches, pacing and hang checkpoints
 /// applied per batch.
-async fn provider_items(job: &Job, tenant: TenantId, injected: &Injected) -> anyhow::Result<Vec<Item>> {
+async fn provider_items(job: &Job, tenant: TenantId, injected: &Injected) -> anyhow::Result<Vec<ProviderItem>> {
     let mut all = Vec::new();
     let mut after = 0_i64;
     loop {
-        let batch: Vec<Item> = sqlx::query_as(
-            "SELECT id, external_id, kind, display_name, settings, version FROM provider_items \
-             WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-        )
-        .bind(tenant.get())
-        .bind(after)
-        .bind(BATCH)
-        .fetch_all(job.state.db.pool())
-        .await
-        .context("reading provider items")?;
+        let batch = items_after(&job.state.db, tenant, after, BATCH).await.context("reading provider items")?;
         let Some(last) = batch.last() else { break };
         after = last.id;
         injected.checkpoint(job).await;
@@ -82,6 +64,16 @@ async fn provider_items(job: &Job, tenant: TenantId, injected: &Injected) -> any
         all.extend(batch);
     }
     Ok(all)
+}
+
+/// `id` if it is a baseline snapshot of `tenant`; a snapshot of any other tenant is `None`,
+/// exactly like one that does not exist.
+pub async fn tenant_snapshot(db: &Db, tenant: TenantId, id: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM baseline_snapshots WHERE id = $1 AND tenant_id = $2")
+        .bind(id)
+        .bind(tenant.get())
+        .fetch_optional(db.pool())
+        .await
 }
 
 fn settings_object(text: &str) -> Option<serde_json::Map<String, Value>> {
@@ -189,13 +181,7 @@ async fn compare(job: Job) -> anyhow::Result<HandlerResult> {
     injected.pace(1).await;
     let wanted = job.run.context.inputs().and_then(|i| i.get("snapshot_id")).and_then(Value::as_i64);
     let snapshot: Option<i64> = match wanted {
-        Some(id) => {
-            sqlx::query_scalar("SELECT id FROM baseline_snapshots WHERE id = $1 AND tenant_id = $2")
-                .bind(id)
-                .bind(tenant.get())
-                .fetch_optional(job.state.db.pool())
-                .await?
-        }
+        Some(id) => tenant_snapshot(&job.state.db, tenant, id).await?,
         None => {
             sqlx::query_scalar(
                 "SELECT id FROM baseline_snapshots WHERE tenant_id = $1 ORDER BY captured_at DESC, id DESC LIMIT 1",

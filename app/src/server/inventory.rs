@@ -4,7 +4,7 @@
 //! provider data ends `partially_succeeded` rather than inventing records.
 
 use super::lifecycle::ProgressUpdate;
-use super::provider::Injected;
+use super::provider::{Injected, ProviderItem, items_after};
 use super::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::domain::{RunOutcome, TenantId};
 use anyhow::Context as _;
@@ -15,16 +15,6 @@ const BATCH: i64 = 10;
 /// The inventory.sync handler.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct InventorySync;
-
-#[derive(Debug, sqlx::FromRow)]
-struct ProviderItem {
-    id: i64,
-    external_id: String,
-    kind: String,
-    display_name: String,
-    settings: String,
-    version: i64,
-}
 
 #[derive(Debug, Default, Clone, Copy)]
 struct Tally {
@@ -65,16 +55,7 @@ async fn sync(job: Job) -> anyhow::Result<HandlerResult> {
     let mut tally = Tally::default();
     let mut after = 0_i64;
     loop {
-        let items: Vec<ProviderItem> = sqlx::query_as(
-            "SELECT id, external_id, kind, display_name, settings, version FROM provider_items \
-             WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-        )
-        .bind(tenant.get())
-        .bind(after)
-        .bind(BATCH)
-        .fetch_all(db.pool())
-        .await
-        .context("reading provider items")?;
+        let items = items_after(&db, tenant, after, BATCH).await.context("reading provider items")?;
         let Some(last) = items.last() else { break };
         after = last.id;
         injected.checkpoint(&job).await;

@@ -11,6 +11,7 @@ pub mod operations;
 pub mod poll;
 pub mod principal;
 pub mod provider;
+pub mod restore;
 pub mod runs;
 pub mod state;
 pub mod worker;

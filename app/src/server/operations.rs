@@ -149,13 +149,7 @@ pub async fn start_operation(
             let no_snapshot =
                 || ApiError::NotFound("There is no baseline snapshot with that id for this tenant.".to_owned());
             let id = RunId::parse(text).ok_or_else(no_snapshot)?.get();
-            let found: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM baseline_snapshots WHERE id = $1 AND tenant_id = $2")
-                    .bind(id)
-                    .bind(tenant.get())
-                    .fetch_optional(state.db.pool())
-                    .await
-                    .map_err(internal)?;
+            let found = super::baselines::tenant_snapshot(&state.db, tenant, id).await.map_err(internal)?;
             found.ok_or_else(no_snapshot)?;
             inputs["snapshot_id"] = json!(id);
         }

@@ -13,7 +13,37 @@
 //! run. Off by default.
 
 use super::db::Db;
-use crate::domain::{ParseError, RunType, Timestamp};
+use crate::domain::{ParseError, RunType, TenantId, Timestamp};
+
+/// One configuration item as the demo provider answers it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProviderItem {
+    /// Our row id (the keyset cursor).
+    pub id: i64,
+    /// The provider's id for the item.
+    pub external_id: String,
+    /// What kind of configuration it is.
+    pub kind: String,
+    /// Its display name.
+    pub display_name: String,
+    /// Its settings as the provider returns them (should be a JSON object).
+    pub settings: String,
+    /// The provider's version counter.
+    pub version: i64,
+}
+
+/// The next `limit` items of `tenant` after row id `after`, in id order.
+pub async fn items_after(db: &Db, tenant: TenantId, after: i64, limit: i64) -> Result<Vec<ProviderItem>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, external_id, kind, display_name, settings, version FROM provider_items \
+         WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+    )
+    .bind(tenant.get())
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await
+}
 
 /// A way the demo provider can misbehave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

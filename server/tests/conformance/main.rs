@@ -72,6 +72,8 @@ conformance!(
     baseline_capture_is_blocked_without_items_and_partial_with_unreadable_ones,
     baseline_compare_records_added_removed_and_changed_items,
     starting_operations_refuses_bad_input_calmly_and_creates_nothing,
+    restore_puts_a_snapshot_back_onto_the_provider_with_per_item_results,
+    restore_with_refused_items_partially_succeeds_and_without_a_baseline_is_blocked,
 );
 
 /// A handler that takes `0` of real time and then succeeds.
@@ -767,6 +769,18 @@ fn baseline_worker(state: &app::server::AppState) -> Worker {
     Worker::new(state.clone(), "w-base")
         .with_handler(RunType::BaselineCapture, BaselineCapture)
         .with_handler(RunType::BaselineCompare, BaselineCompare)
+        .with_handler(RunType::RestoreExecute, app::server::restore::RestoreExecute)
+}
+
+/// Captures a baseline of the tenant's current provider items; returns the snapshot id.
+async fn capture_snapshot(t: &TestDb, worker: &Worker) -> i64 {
+    let capture = start_type(t, RunType::BaselineCapture, json!({})).await;
+    worker.run_one().await.unwrap();
+    sqlx::query_scalar("SELECT id FROM baseline_snapshots WHERE run_id = $1")
+        .bind(capture.id.get())
+        .fetch_one(t.state.db.pool())
+        .await
+        .unwrap()
 }
 
 async fn start_type(t: &TestDb, run_type: RunType, inputs: serde_json::Value) -> app::domain::Run {
@@ -946,4 +960,104 @@ async fn starting_operations_refuses_bad_input_calmly_and_creates_nothing(t: &Te
     let again = start_operation(&t.state, &me, &tenant, "baseline.capture", None).await.unwrap();
     assert!(again.already_running);
     assert_eq!(again.run_id, ok.run_id);
+}
+
+async fn restore_puts_a_snapshot_back_onto_the_provider_with_per_item_results(t: &TestDb) {
+    server::seed::ensure_provider_items(&t.state.db, t.tenant, 12, &[], T0).await.unwrap();
+    let worker = baseline_worker(&t.state);
+    let snapshot = capture_snapshot(t, &worker).await;
+    let db = t.state.db.pool();
+    // Drift since the baseline: one item changed, one deleted, one added.
+    sqlx::query("UPDATE provider_items SET settings = '{\"enabled\": false}' WHERE tenant_id = $1 AND external_id = 'item-00002'")
+        .bind(t.tenant.get()).execute(db).await.unwrap();
+    sqlx::query("DELETE FROM provider_items WHERE tenant_id = $1 AND external_id = 'item-00007'")
+        .bind(t.tenant.get())
+        .execute(db)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO provider_items (tenant_id, external_id, kind, display_name, settings, version, updated_at) VALUES ($1, 'item-extra', 'security_baseline', 'Extra', '{}', 1, 0)")
+        .bind(t.tenant.get()).execute(db).await.unwrap();
+
+    let run = start_type(t, RunType::RestoreExecute, json!({ "snapshot_id": snapshot })).await;
+    worker.run_one().await.unwrap();
+    let done = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
+    assert_eq!(done.state, RunState::Completed(RunOutcome::Succeeded));
+    let got = |k| done.summary.get(k);
+    assert_eq!(
+        (got(SummaryKey::Total), got(SummaryKey::Processed), got(SummaryKey::Skipped)),
+        (Some(12), Some(12), Some(10))
+    );
+    let (status, finished): (String, Option<i64>) =
+        sqlx::query_as("SELECT status, finished_at FROM restores WHERE run_id = $1")
+            .bind(run.id.get())
+            .fetch_one(db)
+            .await
+            .unwrap();
+    assert_eq!(status, "applied");
+    assert!(finished.is_some());
+    let applied: Vec<(String, String)> = sqlx::query_as(
+        "SELECT i.external_id, i.detail FROM restore_items i JOIN restores r ON r.id = i.restore_id \
+         WHERE r.run_id = $1 AND i.result = 'applied' ORDER BY i.external_id",
+    )
+    .bind(run.id.get())
+    .fetch_all(db)
+    .await
+    .unwrap();
+    assert_eq!(
+        applied,
+        [
+            ("item-00002".to_owned(), "Settings put back to the baseline.".to_owned()),
+            ("item-00007".to_owned(), "Re-created from the baseline.".to_owned())
+        ]
+    );
+    // The provider matches the baseline again; the extra item is left alone.
+    let differing: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM baseline_snapshot_items b LEFT JOIN provider_items p \
+         ON p.tenant_id = $1 AND p.external_id = b.external_id WHERE b.snapshot_id = $2 AND (p.settings IS NULL OR p.settings <> b.settings)",
+    )
+    .bind(t.tenant.get())
+    .bind(snapshot)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    assert_eq!(differing, 0);
+    let extra: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM provider_items WHERE tenant_id = $1 AND external_id = 'item-extra'")
+            .bind(t.tenant.get())
+            .fetch_one(db)
+            .await
+            .unwrap();
+    assert_eq!(extra, 1);
+}
+
+async fn restore_with_refused_items_partially_succeeds_and_without_a_baseline_is_blocked(t: &TestDb) {
+    use app::server::provider::{Fault, set_fault};
+    let worker = baseline_worker(&t.state);
+    let blocked = start_type(t, RunType::RestoreExecute, json!({})).await;
+    worker.run_one().await.unwrap();
+    let blocked = runs::get(&t.state.db, blocked.id).await.unwrap().unwrap();
+    assert_eq!(blocked.state, RunState::Completed(RunOutcome::Blocked));
+
+    server::seed::ensure_provider_items(&t.state.db, t.tenant, 8, &[], T0).await.unwrap();
+    let snapshot = capture_snapshot(t, &worker).await;
+    set_fault(&t.state.db, RunType::RestoreExecute, Some(Fault::Partial), T0).await.unwrap();
+    let mut req = new_run(t, Some(t.tenant));
+    req.run_type = RunType::RestoreExecute;
+    req.dedupe_key = Some("second".into());
+    req.inputs = json!({ "snapshot_id": snapshot });
+    let run = t.state.lifecycle().start(req).await.unwrap().run().clone();
+    worker.run_one().await.unwrap();
+    let done = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
+    assert_eq!(done.state, RunState::Completed(RunOutcome::PartiallySucceeded));
+    assert_eq!(done.summary.get(SummaryKey::Failed), Some(2));
+    assert_eq!(
+        done.failure.map(|f| f.message).as_deref(),
+        Some("2 of 8 items could not be put back; the others match the baseline.")
+    );
+    let status: String = sqlx::query_scalar("SELECT status FROM restores WHERE run_id = $1")
+        .bind(run.id.get())
+        .fetch_one(t.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(status, "partially_applied");
 }
