@@ -40,3 +40,27 @@ export function countPolls(page: Page): { count: () => number } {
   });
   return { count: () => n };
 }
+
+/** Every live hook of the run detail, read in one go (one consistent instant). */
+export interface Snapshot {
+  status: string | null;
+  mode: string | null;
+  polling: string | null;
+  interval: string | null;
+  label: string | null;
+}
+
+export async function snapshot(page: Page): Promise<Snapshot> {
+  return page.evaluate(() => {
+    const header = document.querySelector('[data-testid="run-header"]');
+    const detail = document.querySelector('[data-testid="run-detail"]');
+    const label = document.querySelector('[data-testid="progress-label"]');
+    return {
+      status: header?.getAttribute('data-run-status') ?? null,
+      mode: header?.getAttribute('data-progress-mode') ?? null,
+      polling: detail?.getAttribute('data-polling') ?? null,
+      interval: detail?.getAttribute('data-poll-interval-ms') ?? null,
+      label: label?.textContent ?? null,
+    };
+  });
+}

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { countPolls, expectRunHooks, hydrated } from './hooks';
+import { countPolls, expectRunHooks, hydrated, snapshot, type Snapshot } from './hooks';
 
 test('the operations list is server-rendered with every run hook and a total count', async ({ page }) => {
   await page.goto('/admin/operations');
@@ -37,29 +37,24 @@ test('a sync started from the list runs live to completion, then polling stops f
   await expect(header).toHaveAttribute('data-run-id', runId ?? '');
   await expectRunHooks(header);
 
-  // Watch progress advance: several distinct counted labels while it runs.
-  const labels = new Set<string>();
-  let lastInterval = 0;
+  // Watch progress advance. Each sample reads every hook at once, so a poll landing between
+  // two reads cannot produce a torn observation.
+  const samples: Snapshot[] = [];
   await expect
     .poll(
       async () => {
-        const status = await header.getAttribute('data-run-status');
-        if (status !== 'completed') {
-          const ms = Number(await detail.getAttribute('data-poll-interval-ms'));
-          if (ms > 0) lastInterval = ms;
-          expect(await detail.getAttribute('data-polling')).toBe('on');
-          const mode = await header.getAttribute('data-progress-mode');
-          if (mode === 'counted') {
-            const text = await page.getByTestId('progress-label').textContent();
-            if (text) labels.add(text);
-          }
-        }
-        return status;
+        const snap = await snapshot(page);
+        samples.push(snap);
+        return snap.status;
       },
       { timeout: 60_000, intervals: [250] },
     )
     .toBe('completed');
+  const active = samples.filter((s) => s.status !== 'completed');
+  expect(active.every((s) => s.polling === 'on' && Number(s.interval) > 0), 'an active run always polls').toBe(true);
+  const labels = new Set(active.filter((s) => s.mode === 'counted').map((s) => s.label));
   expect(labels.size, `distinct progress labels seen: ${[...labels].join(' | ')}`).toBeGreaterThanOrEqual(2);
+  const lastInterval = Number(active[active.length - 1]?.interval ?? 0);
   expect(lastInterval).toBeGreaterThan(0);
 
   await expect(header).toHaveAttribute('data-run-outcome', 'succeeded');
@@ -127,11 +122,9 @@ test('a baseline capture started from the list shows phased progress, then its o
   await expect
     .poll(
       async () => {
-        if ((await header.getAttribute('data-progress-mode')) === 'phased') {
-          const label = await page.getByTestId('progress-label').textContent();
-          if (label) phases.add(label);
-        }
-        return header.getAttribute('data-run-status');
+        const snap = await snapshot(page);
+        if (snap.mode === 'phased' && snap.label) phases.add(snap.label);
+        return snap.status;
       },
       { timeout: 60_000, intervals: [200] },
     )

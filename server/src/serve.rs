@@ -10,6 +10,7 @@ use app::server::baselines::{BaselineCapture, BaselineCompare};
 use app::server::inventory::InventorySync;
 use app::server::principal::demo_principal;
 use app::server::restore::RestoreExecute;
+use app::server::reviews::ComposeReview;
 use app::server::worker::Worker;
 use app::server::{AppState, Db, DbOptions, RuntimeConfig, SystemClock};
 use std::future::IntoFuture as _;
@@ -42,6 +43,7 @@ pub fn worker(state: &AppState) -> Worker {
         .with_handler(RunType::BaselineCapture, BaselineCapture)
         .with_handler(RunType::BaselineCompare, BaselineCompare)
         .with_handler(RunType::RestoreExecute, RestoreExecute)
+        .with_handler(RunType::EnvironmentReviewCompose, ComposeReview)
 }
 
 /// Runs the server until a shutdown signal.

@@ -12,6 +12,7 @@ pub mod poll;
 pub mod principal;
 pub mod provider;
 pub mod restore;
+pub mod reviews;
 pub mod runs;
 pub mod state;
 pub mod worker;

@@ -5,7 +5,7 @@
 //! |---|---|
 //! | `fail` | rejects the whole request: the run fails |
 //! | `partial` | every fourth item cannot be read: the run partially succeeds |
-//! | `slow` | answers ten times slower (at least 50 ms per item) |
+//! | `slow` | answers ten times slower (at least 100 ms per item) |
 //! | `hang` | stops answering: the worker stops heartbeating but keeps the lease |
 //! | `crash` | takes the whole server process down (abort) |
 //!
@@ -172,7 +172,7 @@ impl Injected {
         let fault = fault_for(&job.state.db, job.run.run_type).await?;
         let base = job.state.config.inventory_item_delay;
         let delay = match fault {
-            Some(Fault::Slow) => (base * 10).max(std::time::Duration::from_millis(50)),
+            Some(Fault::Slow) => (base * 10).max(std::time::Duration::from_millis(100)),
             _ => base,
         };
         Ok(Self { fault, delay })

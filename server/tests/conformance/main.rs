@@ -74,6 +74,10 @@ conformance!(
     starting_operations_refuses_bad_input_calmly_and_creates_nothing,
     restore_puts_a_snapshot_back_onto_the_provider_with_per_item_results,
     restore_with_refused_items_partially_succeeds_and_without_a_baseline_is_blocked,
+    composing_a_review_reports_composite_progress_and_writes_a_ready_review,
+    composing_again_over_the_same_evidence_refreshes_the_mutable_review,
+    a_review_without_evidence_is_composed_partially_and_says_what_is_missing,
+    publishing_a_review_supersedes_the_previous_one,
 );
 
 /// A handler that takes `0` of real time and then succeeds.
@@ -770,6 +774,37 @@ fn baseline_worker(state: &app::server::AppState) -> Worker {
         .with_handler(RunType::BaselineCapture, BaselineCapture)
         .with_handler(RunType::BaselineCompare, BaselineCompare)
         .with_handler(RunType::RestoreExecute, app::server::restore::RestoreExecute)
+        .with_handler(RunType::EnvironmentReviewCompose, app::server::reviews::ComposeReview)
+        .with_handler(RunType::InventorySync, InventorySync)
+}
+
+/// Inventory synced, a baseline captured and compared with one drifted item: full evidence.
+async fn full_evidence(t: &TestDb, worker: &Worker) {
+    server::seed::ensure_provider_items(&t.state.db, t.tenant, 6, &[], T0).await.unwrap();
+    let sync = start_type(t, RunType::InventorySync, json!({})).await;
+    worker.run_one().await.unwrap();
+    assert_eq!(
+        runs::get(&t.state.db, sync.id).await.unwrap().unwrap().state,
+        RunState::Completed(RunOutcome::Succeeded)
+    );
+    capture_snapshot(t, worker).await;
+    sqlx::query("UPDATE provider_items SET settings = '{\"enabled\": false}' WHERE tenant_id = $1 AND external_id = 'item-00003'")
+        .bind(t.tenant.get())
+        .execute(t.state.db.pool())
+        .await
+        .unwrap();
+    start_type(t, RunType::BaselineCompare, json!({})).await;
+    worker.run_one().await.unwrap();
+}
+
+async fn reviews_of(t: &TestDb) -> Vec<(i64, String, String, i64)> {
+    sqlx::query_as(
+        "SELECT id, status, fingerprint, compose_run_id FROM environment_reviews WHERE tenant_id = $1 ORDER BY id",
+    )
+    .bind(t.tenant.get())
+    .fetch_all(t.state.db.pool())
+    .await
+    .unwrap()
 }
 
 /// Captures a baseline of the tenant's current provider items; returns the snapshot id.
@@ -1060,4 +1095,103 @@ async fn restore_with_refused_items_partially_succeeds_and_without_a_baseline_is
         .await
         .unwrap();
     assert_eq!(status, "partially_applied");
+}
+
+async fn composing_a_review_reports_composite_progress_and_writes_a_ready_review(t: &TestDb) {
+    use app::server::provider::{Fault, set_fault};
+    let worker = baseline_worker(&t.state);
+    full_evidence(t, &worker).await;
+    set_fault(&t.state.db, RunType::EnvironmentReviewCompose, Some(Fault::Slow), T0).await.unwrap();
+    let run = start_type(t, RunType::EnvironmentReviewCompose, json!({})).await;
+    let (done, seen) = run_watching_progress(t, &worker, &run).await;
+    assert_eq!(done.state, RunState::Completed(RunOutcome::Succeeded), "{:?}", done.failure);
+    let composite: Vec<&str> =
+        seen.iter().filter(|(m, _)| *m == ProgressMode::Composite).map(|(_, l)| l.as_str()).collect();
+    assert!(composite.contains(&"2 of 4 evidence sources ready"), "seen: {seen:?}");
+    let mut sorted = composite.clone();
+    sorted.sort();
+    assert_eq!(composite, sorted, "ready sources only ever increase");
+    let last = done.context.composite().expect("the final composite is stored");
+    assert_eq!((last.total, last.ready, last.failed), (4, 4, 0));
+    assert!(seen.iter().all(|(m, _)| *m != ProgressMode::Counted), "a composite run never shows a percentage");
+    assert_eq!(done.summary.get(SummaryKey::Sections), Some(5));
+    let reviews = reviews_of(t).await;
+    assert_eq!(reviews.len(), 1);
+    assert_eq!((reviews[0].1.as_str(), reviews[0].3), ("ready", run.id.get()));
+    let sections: String = sqlx::query_scalar("SELECT sections FROM environment_reviews WHERE id = $1")
+        .bind(reviews[0].0)
+        .fetch_one(t.state.db.pool())
+        .await
+        .unwrap();
+    let sections: serde_json::Value = serde_json::from_str(&sections).unwrap();
+    assert_eq!(sections[2]["body"], "0 added, 0 removed and 1 changed items since the baseline.");
+}
+
+async fn composing_again_over_the_same_evidence_refreshes_the_mutable_review(t: &TestDb) {
+    let worker = baseline_worker(&t.state);
+    full_evidence(t, &worker).await;
+    let first = start_type(t, RunType::EnvironmentReviewCompose, json!({})).await;
+    worker.run_one().await.unwrap();
+    let second = start_type(t, RunType::EnvironmentReviewCompose, json!({})).await;
+    worker.run_one().await.unwrap();
+    let reviews = reviews_of(t).await;
+    assert_eq!(reviews.len(), 1, "same evidence, same mutable review");
+    assert_eq!(reviews[0].3, second.id.get(), "refreshed by the newer compose (not {})", first.id);
+    // The index itself refuses a second mutable review for the same fingerprint.
+    let dup = sqlx::query(
+        "INSERT INTO environment_reviews (workspace_id, tenant_id, fingerprint, status, created_at, updated_at) VALUES ($1, $2, $3, 'composing', 0, 0)",
+    )
+    .bind(t.ws.get())
+    .bind(t.tenant.get())
+    .bind(&reviews[0].2)
+    .execute(t.state.db.pool())
+    .await;
+    assert!(dup.is_err(), "one mutable review per tenant and fingerprint");
+    // New evidence: a new fingerprint and a second review.
+    start_type(t, RunType::BaselineCompare, json!({})).await;
+    worker.run_one().await.unwrap();
+    start_type(t, RunType::EnvironmentReviewCompose, json!({})).await;
+    worker.run_one().await.unwrap();
+    let reviews = reviews_of(t).await;
+    assert_eq!(reviews.len(), 2);
+    assert_ne!(reviews[0].2, reviews[1].2);
+}
+
+async fn a_review_without_evidence_is_composed_partially_and_says_what_is_missing(t: &TestDb) {
+    let worker = baseline_worker(&t.state);
+    let run = start_type(t, RunType::EnvironmentReviewCompose, json!({})).await;
+    worker.run_one().await.unwrap();
+    let done = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
+    assert_eq!(done.state, RunState::Completed(RunOutcome::PartiallySucceeded));
+    assert_eq!(
+        done.failure.map(|f| f.message).as_deref(),
+        Some("The review was composed without: Inventory, Baseline comparison, Drift findings.")
+    );
+    assert_eq!(reviews_of(t).await.len(), 1);
+}
+
+async fn publishing_a_review_supersedes_the_previous_one(t: &TestDb) {
+    use app::server::reviews::{PublishError, publish};
+    let worker = baseline_worker(&t.state);
+    start_type(t, RunType::EnvironmentReviewCompose, json!({})).await;
+    worker.run_one().await.unwrap();
+    full_evidence(t, &worker).await;
+    start_type(t, RunType::EnvironmentReviewCompose, json!({})).await;
+    worker.run_one().await.unwrap();
+    let reviews = reviews_of(t).await;
+    let (older, newer) = (reviews[0].0, reviews[1].0);
+    let clock = t.clock.clone();
+    publish(&t.state.db, &clock, t.ws, older).await.unwrap();
+    publish(&t.state.db, &clock, t.ws, newer).await.unwrap();
+    let statuses: Vec<String> = reviews_of(t).await.into_iter().map(|r| r.1).collect();
+    assert_eq!(statuses, ["superseded", "published"]);
+    assert!(
+        matches!(publish(&t.state.db, &clock, t.ws, newer).await, Err(PublishError::NotReady(s)) if s == "published")
+    );
+    assert!(matches!(publish(&t.state.db, &clock, t.ws, 999_999).await, Err(PublishError::NotFound)));
+    let other_ws = app::domain::WorkspaceId(t.ws.get() + 1);
+    assert!(
+        matches!(publish(&t.state.db, &clock, other_ws, newer).await, Err(PublishError::NotFound)),
+        "another workspace sees nothing"
+    );
 }

@@ -1,0 +1,303 @@
+//! `environment.review.compose` and the review lifecycle.
+//!
+//! A compose gathers four evidence sources — the latest inventory sync, the latest baseline
+//! compare, that compare's drift findings, and the tenant's recent failures — reporting
+//! composite progress ("3 of 4 evidence sources ready, 1 failed"), and writes an
+//! **environment review** with sections and a **fingerprint** of its evidence basis.
+//! Reviews go composing → ready → published (publishing supersedes the tenant's previous
+//! published review); at most one mutable review (composing or ready) exists per tenant and
+//! fingerprint — a unique partial index — so composing again over the same evidence refreshes
+//! that review instead of adding another.
+
+use super::clock::Clock;
+use super::db::Db;
+use super::provider::Injected;
+use super::worker::{BoxFuture, Handler, HandlerResult, Job};
+use crate::domain::context::CompositeCounts;
+use crate::domain::{RunOutcome, TenantId, WorkspaceId};
+use serde_json::{Value, json};
+
+/// Evidence sources a compose aggregates.
+const SOURCES: u64 = 4;
+/// How far back "recent failures" looks.
+const RECENT_MS: i64 = 7 * 86_400_000;
+
+/// The environment.review.compose handler.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ComposeReview;
+
+impl Handler for ComposeReview {
+    fn run(&self, job: Job) -> BoxFuture<anyhow::Result<HandlerResult>> {
+        Box::pin(compose(job))
+    }
+}
+
+/// One evidence source as gathered.
+#[derive(Debug, Clone)]
+struct Source {
+    title: &'static str,
+    ready: bool,
+    body: String,
+    basis: String,
+}
+
+/// FNV-1a (64-bit): a stable, dependency-free fingerprint of the evidence basis. It
+/// identifies evidence; it is not a security boundary.
+pub fn fingerprint(basis: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in basis.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+async fn latest_run(db: &Db, tenant: TenantId, run_type: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, outcome FROM operation_runs WHERE tenant_id = $1 AND run_type = $2 AND status = 'completed' \
+         ORDER BY completed_at DESC, id DESC LIMIT 1",
+    )
+    .bind(tenant.get())
+    .bind(run_type)
+    .fetch_optional(db.pool())
+    .await
+}
+
+fn usable(outcome: &str) -> bool {
+    matches!(outcome, "succeeded" | "partially_succeeded")
+}
+
+async fn gather(job: &Job, tenant: TenantId, index: u64) -> Result<Source, sqlx::Error> {
+    let db = &job.state.db;
+    Ok(match index {
+        0 => match latest_run(db, tenant, "inventory.sync").await? {
+            Some((id, outcome)) if usable(&outcome) => {
+                let items: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inventory_items WHERE tenant_id = $1")
+                    .bind(tenant.get())
+                    .fetch_one(db.pool())
+                    .await?;
+                Source {
+                    title: "Inventory",
+                    ready: true,
+                    body: format!("{items} items in inventory, last synced by operation #{id}."),
+                    basis: format!("inv:{id}"),
+                }
+            }
+            Some((id, _)) => Source {
+                title: "Inventory",
+                ready: false,
+                body: format!("The latest inventory sync (#{id}) did not succeed."),
+                basis: format!("inv-failed:{id}"),
+            },
+            None => Source {
+                title: "Inventory",
+                ready: false,
+                body: "No inventory sync has completed for this tenant.".into(),
+                basis: "inv:none".into(),
+            },
+        },
+        1 => match latest_run(db, tenant, "baseline.compare").await? {
+            Some((id, outcome)) if usable(&outcome) => Source {
+                title: "Baseline comparison",
+                ready: true,
+                body: format!("Compared with the baseline by operation #{id}."),
+                basis: format!("cmp:{id}"),
+            },
+            Some((id, _)) => Source {
+                title: "Baseline comparison",
+                ready: false,
+                body: format!("The latest baseline compare (#{id}) did not succeed."),
+                basis: format!("cmp-failed:{id}"),
+            },
+            None => Source {
+                title: "Baseline comparison",
+                ready: false,
+                body: "No baseline compare has completed for this tenant.".into(),
+                basis: "cmp:none".into(),
+            },
+        },
+        2 => match latest_run(db, tenant, "baseline.compare").await? {
+            Some((id, outcome)) if usable(&outcome) => {
+                let rows: Vec<(String, i64)> = sqlx::query_as(
+                    "SELECT change, COUNT(*) FROM drift_findings WHERE run_id = $1 GROUP BY change ORDER BY change",
+                )
+                .bind(id)
+                .fetch_all(db.pool())
+                .await?;
+                let n = |c: &str| rows.iter().find(|r| r.0 == c).map_or(0, |r| r.1);
+                let body = format!(
+                    "{} added, {} removed and {} changed items since the baseline.",
+                    n("added"),
+                    n("removed"),
+                    n("changed")
+                );
+                Source {
+                    title: "Drift findings",
+                    ready: true,
+                    body,
+                    basis: format!("fnd:{id}:{}:{}:{}", n("added"), n("removed"), n("changed")),
+                }
+            }
+            _ => Source {
+                title: "Drift findings",
+                ready: false,
+                body: "No drift findings are available without a successful compare.".into(),
+                basis: "fnd:none".into(),
+            },
+        },
+        _ => {
+            let since = job.state.clock.now().millis() - RECENT_MS;
+            let ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT id FROM operation_runs WHERE tenant_id = $1 AND status = 'completed' AND outcome = 'failed' \
+                 AND completed_at >= $2 AND run_type <> 'environment.review.compose' ORDER BY id DESC LIMIT 20",
+            )
+            .bind(tenant.get())
+            .bind(since)
+            .fetch_all(db.pool())
+            .await?;
+            let body = if ids.is_empty() {
+                "No operation failed in the last seven days.".to_owned()
+            } else {
+                let list: Vec<String> = ids.iter().map(|i| format!("#{i}")).collect();
+                format!("{} operations failed in the last seven days: {}.", ids.len(), list.join(", "))
+            };
+            let basis = format!("fail:{}", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
+            Source { title: "Recent failures", ready: true, body, basis }
+        }
+    })
+}
+
+async fn compose(job: Job) -> anyhow::Result<HandlerResult> {
+    let Some(tenant) = job.run.tenant_id else {
+        return Ok(HandlerResult::ended(RunOutcome::Failed, "missing_tenant", "A review needs a tenant.", None));
+    };
+    let injected = Injected::read(&job).await?;
+    if let Some(refused) = injected.refusal(&job) {
+        return Ok(refused);
+    }
+    let mut sources = Vec::new();
+    let composite = |sources: &[Source]| {
+        let ready = sources.iter().filter(|s| s.ready).count() as u64;
+        CompositeCounts { total: SOURCES, ready, failed: sources.len() as u64 - ready }
+    };
+    job.progress(super::lifecycle::ProgressUpdate { composite: Some(composite(&sources)), ..Default::default() })
+        .await?;
+    for i in 0..SOURCES {
+        injected.checkpoint(&job).await;
+        injected.pace(1).await;
+        sources.push(gather(&job, tenant, i).await?);
+        job.progress(super::lifecycle::ProgressUpdate { composite: Some(composite(&sources)), ..Default::default() })
+            .await?;
+    }
+    let basis: Vec<&str> = sources.iter().map(|s| s.basis.as_str()).collect();
+    let fp = fingerprint(&basis.join("|"));
+    let unavailable: Vec<&str> = sources.iter().filter(|s| !s.ready).map(|s| s.title).collect();
+    let mut sections: Vec<Value> = sources
+        .iter()
+        .map(|s| json!({ "title": s.title, "status": if s.ready { "ready" } else { "unavailable" }, "body": s.body }))
+        .collect();
+    let summary = if unavailable.is_empty() {
+        "All evidence sources were available.".to_owned()
+    } else {
+        format!("Composed without: {}.", unavailable.join(", "))
+    };
+    sections.push(json!({ "title": "Summary", "status": "ready", "body": summary }));
+    let evidence = json!({ "fingerprint": fp, "basis": basis });
+    let now = job.state.clock.now().millis();
+    let mut tx = job.state.db.begin_write().await?;
+    // Composing again over the same evidence refreshes the tenant's mutable review for that
+    // fingerprint instead of adding a second one (the unique partial index decides).
+    let review: i64 = sqlx::query_scalar(
+        "INSERT INTO environment_reviews (workspace_id, tenant_id, fingerprint, status, compose_run_id, sections, evidence, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'ready', $4, $5, $6, $7, $7) \
+         ON CONFLICT (tenant_id, fingerprint) WHERE status IN ('composing', 'ready') \
+         DO UPDATE SET status = 'ready', compose_run_id = excluded.compose_run_id, sections = excluded.sections, \
+         evidence = excluded.evidence, updated_at = excluded.updated_at RETURNING id",
+    )
+    .bind(job.run.workspace_id.get())
+    .bind(tenant.get())
+    .bind(&fp)
+    .bind(job.run.id.get())
+    .bind(Value::Array(sections.clone()).to_string())
+    .bind(evidence.to_string())
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    tracing::info!(review, fingerprint = %fp, "environment review ready");
+    job.counts(&[("sections", i64::try_from(sections.len()).unwrap_or(i64::MAX))]).await?;
+    Ok(if unavailable.is_empty() {
+        HandlerResult::succeeded()
+    } else {
+        HandlerResult::ended(
+            RunOutcome::PartiallySucceeded,
+            "evidence_unavailable",
+            &format!("The review was composed without: {}.", unavailable.join(", ")),
+            None,
+        )
+    })
+}
+
+/// Why a review could not be published.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// No such review in this workspace.
+    #[error("There is no review with that id.")]
+    NotFound,
+    /// Only a ready review can be published.
+    #[error("Only a ready review can be published; this one is {0}.")]
+    NotReady(String),
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Publishes a ready review of `workspace`; the tenant's previously published review is
+/// superseded in the same transaction.
+pub async fn publish(db: &Db, clock: &dyn Clock, workspace: WorkspaceId, review: i64) -> Result<(), PublishError> {
+    let now = clock.now().millis();
+    let mut tx = db.begin_write().await?;
+    let tenant: Option<i64> = sqlx::query_scalar(
+        "UPDATE environment_reviews SET status = 'published', published_at = $1, updated_at = $1 \
+         WHERE id = $2 AND workspace_id = $3 AND status = 'ready' RETURNING tenant_id",
+    )
+    .bind(now)
+    .bind(review)
+    .bind(workspace.get())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(tenant) = tenant else {
+        tx.rollback().await?;
+        let status: Option<String> =
+            sqlx::query_scalar("SELECT status FROM environment_reviews WHERE id = $1 AND workspace_id = $2")
+                .bind(review)
+                .bind(workspace.get())
+                .fetch_optional(db.pool())
+                .await?;
+        return Err(status.map_or(PublishError::NotFound, PublishError::NotReady));
+    };
+    sqlx::query(
+        "UPDATE environment_reviews SET status = 'superseded', updated_at = $1 \
+         WHERE tenant_id = $2 AND status = 'published' AND id <> $3",
+    )
+    .bind(now)
+    .bind(tenant)
+    .bind(review)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_are_stable_and_sensitive_to_every_byte() {
+        assert_eq!(fingerprint(""), "cbf29ce484222325");
+        assert_eq!(fingerprint("inv:1|cmp:2"), fingerprint("inv:1|cmp:2"));
+        assert_ne!(fingerprint("inv:1|cmp:2"), fingerprint("inv:1|cmp:3"));
+        assert_eq!(fingerprint("a").len(), 16);
+    }
+}
