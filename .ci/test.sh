@@ -8,6 +8,8 @@ source .ci/postgres.sh
 
 ensure_build_tools
 ensure_postgres
+# The review-pack tests open archives with the standard unzip.
+command -v unzip >/dev/null || { say "installing unzip from Debian"; apt_install unzip; }
 
 say "cargo fmt --check"
 cargo fmt --all --check

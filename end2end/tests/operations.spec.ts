@@ -134,3 +134,11 @@ test('a baseline capture started from the list shows phased progress, then its o
   await expect(header).toHaveAttribute('data-run-outcome', 'succeeded');
   await expect(page.getByTestId('counts')).toContainText('Items captured');
 });
+
+test('a review pack that does not exist answers a calm page, not an error', async ({ page }) => {
+  const response = await page.goto('/admin/review-packs/999999/download');
+  expect(response?.status()).toBe(404);
+  const calm = page.getByTestId('calm-page');
+  await expect(calm).toContainText('There is no review pack with that id.');
+  await expect(calm.getByRole('link', { name: 'Go to operations' })).toBeVisible();
+});

@@ -32,6 +32,10 @@ pub struct Config {
     /// `OPSHUB_FAULTS`: demo-provider faults to inject at start, e.g.
     /// `inventory.sync=slow,restore.execute=fail` (see `opshub fault`).
     pub faults: Vec<(app::domain::RunType, app::server::provider::Fault)>,
+    /// `OPSHUB_DATA_DIR`: where review packs are written.
+    pub data_dir: std::path::PathBuf,
+    /// `OPSHUB_PACK_RETENTION_DAYS`: how long a ready review pack is kept.
+    pub pack_retention: Duration,
 }
 
 /// A configuration value that cannot be used.
@@ -107,6 +111,8 @@ impl Config {
             heartbeat: Duration::from_secs(heartbeat),
             instance_id: get("OPSHUB_INSTANCE_ID").unwrap_or_else(|| format!("opshub-{}", std::process::id())),
             shutdown_grace: Duration::from_secs(number("OPSHUB_SHUTDOWN_GRACE_SECS", 30, 3600)?),
+            data_dir: get("OPSHUB_DATA_DIR").unwrap_or_else(|| "data".into()).into(),
+            pack_retention: Duration::from_secs(86_400 * number("OPSHUB_PACK_RETENTION_DAYS", 7, 3650)?),
             faults: match get("OPSHUB_FAULTS") {
                 None => Vec::new(),
                 Some(v) => app::server::provider::parse_fault_list(&v).map_err(|_| ConfigError {

@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use app::domain::RunType;
 use app::server::baselines::{BaselineCapture, BaselineCompare};
 use app::server::inventory::InventorySync;
+use app::server::packs::GeneratePack;
 use app::server::principal::demo_principal;
 use app::server::restore::RestoreExecute;
 use app::server::reviews::ComposeReview;
@@ -31,6 +32,8 @@ pub fn app_state(db: Db, config: &Config) -> AppState {
         lease: config.heartbeat * 6,
         inventory_item_delay: config.demo_pacing,
         instance_id: config.instance_id.clone(),
+        data_dir: config.data_dir.clone(),
+        pack_retention: config.pack_retention,
         ..RuntimeConfig::default()
     };
     AppState::new(db, Arc::new(SystemClock), runtime)
@@ -44,6 +47,7 @@ pub fn worker(state: &AppState) -> Worker {
         .with_handler(RunType::BaselineCompare, BaselineCompare)
         .with_handler(RunType::RestoreExecute, RestoreExecute)
         .with_handler(RunType::EnvironmentReviewCompose, ComposeReview)
+        .with_handler(RunType::ReviewPackGenerate, GeneratePack)
 }
 
 /// Runs the server until a shutdown signal.
@@ -68,6 +72,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let active = state.live.reload().await.context("loading the active runs")?;
     tracing::info!(active, "live view loaded");
     tokio::spawn(app::server::live::listen(state.live.clone(), config.database_url.clone()));
+    tokio::spawn(sweep_packs(state.clone()));
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("could not listen on {}; is another server using that port?", config.addr))?;
@@ -123,4 +128,15 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
+
+/// Expires review packs past their retention period, every ten minutes.
+async fn sweep_packs(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        if let Err(e) = app::server::packs::sweep_expired(&state).await {
+            tracing::error!(error = %format!("{e:#}"), "the review pack sweep failed; it will run again");
+        }
+    }
 }

@@ -8,6 +8,7 @@ pub mod inventory;
 pub mod lifecycle;
 pub mod live;
 pub mod operations;
+pub mod packs;
 pub mod poll;
 pub mod principal;
 pub mod provider;

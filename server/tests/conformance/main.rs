@@ -78,6 +78,8 @@ conformance!(
     composing_again_over_the_same_evidence_refreshes_the_mutable_review,
     a_review_without_evidence_is_composed_partially_and_says_what_is_missing,
     publishing_a_review_supersedes_the_previous_one,
+    a_review_pack_is_a_zip_of_three_files_that_expires_with_its_file,
+    a_review_pack_without_a_review_is_blocked,
 );
 
 /// A handler that takes `0` of real time and then succeeds.
@@ -1194,4 +1196,72 @@ async fn publishing_a_review_supersedes_the_previous_one(t: &TestDb) {
         matches!(publish(&t.state.db, &clock, other_ws, newer).await, Err(PublishError::NotFound)),
         "another workspace sees nothing"
     );
+}
+
+fn pack_state(t: &TestDb, dir: &std::path::Path) -> app::server::AppState {
+    let config = app::server::RuntimeConfig { data_dir: dir.to_path_buf(), ..Default::default() };
+    app::server::AppState::new(t.state.db.clone(), std::sync::Arc::new(t.clock.clone()), config)
+}
+
+async fn a_review_pack_is_a_zip_of_three_files_that_expires_with_its_file(t: &TestDb) {
+    use app::server::packs::{PackDownload, download, sweep_expired};
+    let dir = tempfile::tempdir().unwrap();
+    let state = pack_state(t, dir.path());
+    let worker = baseline_worker(&state).with_handler(RunType::ReviewPackGenerate, app::server::packs::GeneratePack);
+    full_evidence(t, &worker).await;
+    start_type(t, RunType::EnvironmentReviewCompose, json!({})).await;
+    worker.run_one().await.unwrap();
+    let run = start_type(t, RunType::ReviewPackGenerate, json!({})).await;
+    worker.run_one().await.unwrap();
+    let done = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
+    assert_eq!(done.state, RunState::Completed(RunOutcome::Succeeded), "{:?}", done.failure);
+    assert_eq!((done.summary.get(SummaryKey::Total), done.summary.get(SummaryKey::Processed)), (Some(5), Some(5)));
+    let (pack, status, file): (i64, String, String) =
+        sqlx::query_as("SELECT id, status, file_name FROM review_packs WHERE run_id = $1")
+            .bind(run.id.get())
+            .fetch_one(t.state.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(status, "ready");
+    let path = dir.path().join("packs").join(&file);
+    // A standard unzip opens it and finds the three files.
+    let listing = std::process::Command::new("unzip").arg("-Z1").arg(&path).output().unwrap();
+    assert!(listing.status.success(), "{}", String::from_utf8_lossy(&listing.stderr));
+    assert_eq!(String::from_utf8_lossy(&listing.stdout), "summary.html\nfindings.csv\nreview.json\n");
+    let csv = std::process::Command::new("unzip").arg("-p").arg(&path).arg("findings.csv").output().unwrap();
+    let csv = String::from_utf8_lossy(&csv.stdout).into_owned();
+    assert!(csv.starts_with("item,change,name,changed_settings\r\n"), "{csv}");
+    assert!(csv.contains("item-00003,changed,"), "{csv}");
+
+    let me = app::server::principal::Principal { user_id: t.user, workspace_id: t.ws, display_name: "Op".into() };
+    match download(&state, &me, &pack.to_string()).await.unwrap() {
+        PackDownload::Ready { bytes, .. } => assert_eq!(bytes, std::fs::read(&path).unwrap()),
+        other => panic!("expected the archive, got {other:?}"),
+    }
+    let stranger =
+        app::server::principal::Principal { workspace_id: app::domain::WorkspaceId(t.ws.get() + 1), ..me.clone() };
+    assert!(matches!(download(&state, &stranger, &pack.to_string()).await.unwrap(), PackDownload::NotFound));
+    assert!(matches!(download(&state, &me, "nope").await.unwrap(), PackDownload::NotFound));
+
+    t.clock.advance(Duration::from_secs(7 * 86_400 - 1));
+    assert_eq!(sweep_expired(&state).await.unwrap(), 0, "not before its retention period");
+    t.clock.advance(Duration::from_secs(2));
+    assert_eq!(sweep_expired(&state).await.unwrap(), 1);
+    assert!(!path.exists(), "the expired pack's file is gone");
+    assert!(matches!(download(&state, &me, &pack.to_string()).await.unwrap(), PackDownload::Expired));
+    assert_eq!(sweep_expired(&state).await.unwrap(), 0, "sweeping again changes nothing");
+}
+
+async fn a_review_pack_without_a_review_is_blocked(t: &TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let state = pack_state(t, dir.path());
+    let worker = Worker::new(state.clone(), "w-pack")
+        .with_handler(RunType::ReviewPackGenerate, app::server::packs::GeneratePack);
+    let run = start_type(t, RunType::ReviewPackGenerate, json!({})).await;
+    worker.run_one().await.unwrap();
+    let done = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
+    assert_eq!(done.state, RunState::Completed(RunOutcome::Blocked));
+    let packs: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM review_packs").fetch_one(t.state.db.pool()).await.unwrap();
+    assert_eq!(packs, 0);
 }
