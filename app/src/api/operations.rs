@@ -107,15 +107,21 @@ pub async fn poll_run(id: String) -> Result<RunView, ApiError> {
 }
 
 /// Starts an operation for a tenant (or returns the identical one already running).
-/// `snapshot` is the baseline a compare should use (default: the latest).
+/// `snapshot` is the baseline a compare (optional) or restore (required) uses; `review` the
+/// review a pack exports; `confirm` must be true for a restore.
 #[server(endpoint = "start_operation")]
 pub async fn start_operation(
     tenant: String,
     run_type: String,
     snapshot: Option<String>,
+    review: Option<String>,
+    confirm: Option<bool>,
 ) -> Result<StartResult, ApiError> {
     let (state, principal) = context().map_err(respond)?;
-    crate::server::operations::start_operation(&state, &principal, &tenant, &run_type, snapshot.as_deref())
-        .await
-        .map_err(respond)
+    let options = crate::server::operations::StartOptions {
+        snapshot: snapshot.as_deref(),
+        review: review.as_deref(),
+        confirm: confirm.unwrap_or(false),
+    };
+    crate::server::operations::start_operation(&state, &principal, &tenant, &run_type, options).await.map_err(respond)
 }

@@ -68,9 +68,20 @@ impl RunType {
         Self::RestoreExecute,
     ];
 
-    /// The types an operator can start from the operations surfaces today; the others are
-    /// started by their own pages once those exist.
-    pub const STARTABLE: [RunType; 3] = [Self::InventorySync, Self::BaselineCapture, Self::BaselineCompare];
+    /// The types the operations list's start form offers: every type that does not change
+    /// the tenant's configuration. A restore is started from its own page, with confirmation.
+    pub const STARTABLE: [RunType; 5] = [
+        Self::InventorySync,
+        Self::BaselineCapture,
+        Self::BaselineCompare,
+        Self::EnvironmentReviewCompose,
+        Self::ReviewPackGenerate,
+    ];
+
+    /// Whether the work changes the tenant's configuration (and so needs confirmation).
+    pub const fn changes_configuration(self) -> bool {
+        matches!(self, Self::RestoreExecute)
+    }
 
     /// The stable key used in storage, URLs and the `data-run-type` hook.
     pub const fn as_str(self) -> &'static str {

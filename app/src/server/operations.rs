@@ -121,40 +121,80 @@ pub async fn run_view(state: &AppState, p: &Principal, id: &str) -> Result<RunVi
     Ok(RunView::derive(&found.run, found.tenant_name, &policy, &state.config.polling, state.clock.now()))
 }
 
+/// What a start request names besides the tenant and type.
+#[derive(Debug, Clone, Default)]
+pub struct StartOptions<'a> {
+    /// The baseline snapshot a compare (optional) or restore (required) uses.
+    pub snapshot: Option<&'a str>,
+    /// The review a pack exports (default: the published one, else the latest ready one).
+    pub review: Option<&'a str>,
+    /// Explicit confirmation, required for work that changes the tenant's configuration.
+    pub confirm: bool,
+}
+
 /// Starts an operation of `run_type` for `tenant` (or returns the identical one already
-/// active). `snapshot` names the baseline a compare should use (default: the latest).
-#[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
+/// active). Every refusal is calm and specific and creates nothing.
+#[tracing::instrument(skip(state, p, o), fields(workspace = p.workspace_id.get()))]
 pub async fn start_operation(
     state: &AppState,
     p: &Principal,
     tenant: &str,
     run_type: &str,
-    snapshot: Option<&str>,
+    o: StartOptions<'_>,
 ) -> Result<StartResult, ApiError> {
     let run_type =
-        RunType::parse(run_type.trim()).ok().filter(|t| RunType::STARTABLE.contains(t)).ok_or_else(|| {
-            ApiError::Invalid(
-                "Choose an operation to start: inventory sync, baseline capture or baseline compare.".to_owned(),
-            )
-        })?;
+        RunType::parse(run_type.trim()).map_err(|_| ApiError::Invalid("Choose an operation to start.".to_owned()))?;
     let tenant = TenantId::parse(tenant).ok_or_else(|| ApiError::Invalid("Choose a tenant.".to_owned()))?;
     let no_tenant = || ApiError::NotFound("There is no tenant with that id.".to_owned());
     let info = state.live.tenant(tenant).await.map_err(internal)?;
     if info.is_none_or(|i| i.workspace_id != p.workspace_id) {
         return Err(no_tenant());
     }
+    let given = |v: Option<&'_ str>| v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let (snapshot, review) = (given(o.snapshot), given(o.review));
     let mut inputs = json!({ "requested_by": p.display_name });
-    match (run_type, snapshot.map(str::trim).filter(|s| !s.is_empty())) {
-        (RunType::BaselineCompare, Some(text)) => {
+    match (run_type, &snapshot) {
+        (RunType::BaselineCompare | RunType::RestoreExecute, Some(text)) => {
             let no_snapshot =
                 || ApiError::NotFound("There is no baseline snapshot with that id for this tenant.".to_owned());
             let id = RunId::parse(text).ok_or_else(no_snapshot)?.get();
-            let found = super::baselines::tenant_snapshot(&state.db, tenant, id).await.map_err(internal)?;
-            found.ok_or_else(no_snapshot)?;
+            super::baselines::tenant_snapshot(&state.db, tenant, id)
+                .await
+                .map_err(internal)?
+                .ok_or_else(no_snapshot)?;
             inputs["snapshot_id"] = json!(id);
         }
-        (_, Some(_)) => return Err(ApiError::Invalid("Only a baseline compare takes a snapshot.".to_owned())),
+        (RunType::RestoreExecute, None) => {
+            return Err(ApiError::Invalid("Choose the baseline snapshot to restore.".to_owned()));
+        }
+        (_, Some(_)) => {
+            return Err(ApiError::Invalid("Only a baseline compare or a restore takes a snapshot.".to_owned()));
+        }
         (_, None) => {}
+    }
+    match (run_type, &review) {
+        (RunType::ReviewPackGenerate, Some(text)) => {
+            let no_review =
+                || ApiError::NotFound("There is no ready or published review with that id for this tenant.".to_owned());
+            let id = RunId::parse(text).ok_or_else(no_review)?.get();
+            let found: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM environment_reviews WHERE id = $1 AND tenant_id = $2 AND status IN ('ready', 'published')",
+            )
+            .bind(id)
+            .bind(tenant.get())
+            .fetch_optional(state.db.pool())
+            .await
+            .map_err(internal)?;
+            found.ok_or_else(no_review)?;
+            inputs["review_id"] = json!(id);
+        }
+        (_, Some(_)) => return Err(ApiError::Invalid("Only a review pack takes a review.".to_owned())),
+        (_, None) => {}
+    }
+    if run_type.changes_configuration() && !o.confirm {
+        return Err(ApiError::Invalid(
+            "Confirm the restore first: it changes the tenant's configuration back to the baseline.".to_owned(),
+        ));
     }
     let req = NewRun {
         workspace_id: p.workspace_id,

@@ -970,33 +970,84 @@ async fn baseline_compare_records_added_removed_and_changed_items(t: &TestDb) {
 }
 
 async fn starting_operations_refuses_bad_input_calmly_and_creates_nothing(t: &TestDb) {
-    use app::server::operations::start_operation;
+    use app::server::operations::{StartOptions, start_operation};
     let me = app::server::principal::Principal { user_id: t.user, workspace_id: t.ws, display_name: "Op".into() };
     t.state.live.reload().await.unwrap();
+    // Another tenant's snapshot, to try to restore here.
+    let other_ws_user = server::seed::ensure_user(&t.state.db, "x@other.example", "X", T0).await.unwrap();
+    let mut foreign = new_run(t, Some(t.other_tenant));
+    foreign.workspace_id = app::domain::WorkspaceId(t.ws.get() + 1);
+    foreign.initiator = Some(other_ws_user);
+    foreign.run_type = RunType::BaselineCapture;
+    let foreign_run = t.state.lifecycle().start(foreign).await.unwrap().run().clone();
+    let foreign_snapshot: i64 = sqlx::query_scalar(
+        "INSERT INTO baseline_snapshots (workspace_id, tenant_id, run_id, item_count, captured_at) VALUES ($1, $2, $3, 0, 0) RETURNING id",
+    )
+    .bind(t.ws.get() + 1)
+    .bind(t.other_tenant.get())
+    .bind(foreign_run.id.get())
+    .fetch_one(t.state.db.pool())
+    .await
+    .unwrap();
+    let before = run_count(t).await;
     let tenant = t.tenant.to_string();
-    let cases: [(&str, &str, Option<&str>, u16); 9] = [
-        ("424242", "inventory.sync", None, 404),
-        (&t.other_tenant.to_string(), "inventory.sync", None, 404),
-        ("", "inventory.sync", None, 422),
-        ("abc", "baseline.capture", None, 422),
-        (&tenant, "restore.execute", None, 422),
-        (&tenant, "inventory.sink", None, 422),
-        (&tenant, "baseline.compare", Some("31337"), 404),
-        (&tenant, "baseline.compare", Some("x"), 404),
-        (&tenant, "inventory.sync", Some("1"), 422),
+    let fs = foreign_snapshot.to_string();
+    let other_tenant = t.other_tenant.to_string();
+    let opts = |snapshot: Option<&'static str>, review: Option<&'static str>, confirm: bool| StartOptions {
+        snapshot,
+        review,
+        confirm,
+    };
+    let cases: Vec<(&str, &str, StartOptions<'_>, u16)> = vec![
+        ("424242", "inventory.sync", opts(None, None, false), 404),
+        (&other_tenant, "inventory.sync", opts(None, None, false), 404),
+        ("", "inventory.sync", opts(None, None, false), 422),
+        ("abc", "baseline.capture", opts(None, None, false), 422),
+        (&tenant, "inventory.sink", opts(None, None, false), 422),
+        (&tenant, "baseline.compare", opts(Some("31337"), None, false), 404),
+        (&tenant, "baseline.compare", opts(Some("x"), None, false), 404),
+        (&tenant, "inventory.sync", opts(Some("1"), None, false), 422),
+        (&tenant, "restore.execute", opts(None, None, true), 422),
+        (&tenant, "restore.execute", StartOptions { snapshot: Some(fs.as_str()), review: None, confirm: true }, 404),
+        (&tenant, "review_pack.generate", opts(None, Some("777"), false), 404),
+        (&tenant, "inventory.sync", opts(None, Some("1"), false), 422),
     ];
-    for (tenant, run_type, snapshot, status) in cases {
-        let err = start_operation(&t.state, &me, tenant, run_type, snapshot).await.unwrap_err();
-        assert_eq!(err.status(), status, "{tenant:?} {run_type:?} {snapshot:?}: {err:?}");
+    for (tenant, run_type, o, status) in cases {
+        let shown = format!("{tenant:?} {run_type:?} {o:?}");
+        let err = start_operation(&t.state, &me, tenant, run_type, o).await.unwrap_err();
+        assert_eq!(err.status(), status, "{shown}: {err:?}");
         assert!(!err.message().contains("SQL") && !err.message().contains('_'), "{}", err.message());
     }
-    assert_eq!(run_count(t).await, 0, "nothing was created");
-    let ok = start_operation(&t.state, &me, &tenant, "baseline.capture", None).await.unwrap();
+    assert_eq!(run_count(t).await, before, "nothing was created");
+
+    let ok = start_operation(&t.state, &me, &tenant, "baseline.capture", StartOptions::default()).await.unwrap();
     assert!(!ok.already_running);
     assert_eq!(ok.message, "Baseline capture queued.");
-    let again = start_operation(&t.state, &me, &tenant, "baseline.capture", None).await.unwrap();
+    let again = start_operation(&t.state, &me, &tenant, "baseline.capture", StartOptions::default()).await.unwrap();
     assert!(again.already_running);
     assert_eq!(again.run_id, ok.run_id);
+    // A restore of this tenant's own snapshot still needs explicit confirmation.
+    server::seed::ensure_provider_items(&t.state.db, t.tenant, 3, &[], T0).await.unwrap();
+    let worker = baseline_worker(&t.state);
+    while worker.run_one().await.unwrap().is_some() {}
+    let own: i64 = sqlx::query_scalar("SELECT id FROM baseline_snapshots WHERE tenant_id = $1")
+        .bind(t.tenant.get())
+        .fetch_one(t.state.db.pool())
+        .await
+        .unwrap();
+    let own = own.to_string();
+    let unconfirmed = StartOptions { snapshot: Some(own.as_str()), review: None, confirm: false };
+    let err = start_operation(&t.state, &me, &tenant, "restore.execute", unconfirmed).await.unwrap_err();
+    assert_eq!(
+        (err.status(), err.message()),
+        (422, "Confirm the restore first: it changes the tenant's configuration back to the baseline.")
+    );
+    let confirmed = StartOptions { snapshot: Some(own.as_str()), review: None, confirm: true };
+    let restore = start_operation(&t.state, &me, &tenant, "restore.execute", confirmed).await.unwrap();
+    assert_eq!(restore.message, "Restore queued.");
+    let compose =
+        start_operation(&t.state, &me, &tenant, "environment.review.compose", StartOptions::default()).await.unwrap();
+    assert_eq!(compose.message, "Environment review queued.");
 }
 
 async fn restore_puts_a_snapshot_back_onto_the_provider_with_per_item_results(t: &TestDb) {
