@@ -8,7 +8,7 @@
 
 use super::db::Db;
 use super::lifecycle::ProgressUpdate;
-use super::provider::{Injected, ProviderItem, items_after};
+use super::provider::{Injected, ProviderItem, begin, items_after};
 use super::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::domain::{RunOutcome, TenantId};
 use anyhow::Context as _;
@@ -46,10 +46,6 @@ fn phase(key: &str, counts: &[(&str, i64)]) -> ProgressUpdate {
     }
 }
 
-fn missing_tenant() -> HandlerResult {
-    HandlerResult::ended(RunOutcome::Failed, "missing_tenant", "A baseline needs a tenant.", None)
-}
-
 /// Every provider item of `tenant`, read in keyset batches, pacing and hang checkpoints
 /// applied per batch.
 async fn provider_items(job: &Job, tenant: TenantId, injected: &Injected) -> anyhow::Result<Vec<ProviderItem>> {
@@ -84,11 +80,10 @@ fn settings_object(text: &str) -> Option<serde_json::Map<String, Value>> {
 }
 
 async fn capture(job: Job) -> anyhow::Result<HandlerResult> {
-    let Some(tenant) = job.run.tenant_id else { return Ok(missing_tenant()) };
-    let injected = Injected::read(&job).await?;
-    if let Some(refused) = injected.refusal(&job) {
-        return Ok(refused);
-    }
+    let (tenant, injected) = match begin(&job, "A baseline needs a tenant.").await? {
+        Ok(ready) => ready,
+        Err(end) => return Ok(end),
+    };
     job.progress(phase("checking_eligibility", &[])).await?;
     injected.pace(1).await;
     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM provider_items WHERE tenant_id = $1")
@@ -172,11 +167,10 @@ fn changed_settings(before: &serde_json::Map<String, Value>, after: &serde_json:
 }
 
 async fn compare(job: Job) -> anyhow::Result<HandlerResult> {
-    let Some(tenant) = job.run.tenant_id else { return Ok(missing_tenant()) };
-    let injected = Injected::read(&job).await?;
-    if let Some(refused) = injected.refusal(&job) {
-        return Ok(refused);
-    }
+    let (tenant, injected) = match begin(&job, "A baseline needs a tenant.").await? {
+        Ok(ready) => ready,
+        Err(end) => return Ok(end),
+    };
     job.progress(phase("loading_baseline", &[])).await?;
     injected.pace(1).await;
     let wanted = job.run.context.inputs().and_then(|i| i.get("snapshot_id")).and_then(Value::as_i64);

@@ -4,7 +4,7 @@
 //! provider data ends `partially_succeeded` rather than inventing records.
 
 use super::lifecycle::ProgressUpdate;
-use super::provider::{Injected, ProviderItem, items_after};
+use super::provider::{Injected, ProviderItem, begin, items_after};
 use super::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::domain::{RunOutcome, TenantId};
 use anyhow::Context as _;
@@ -33,19 +33,11 @@ impl Handler for InventorySync {
 }
 
 async fn sync(job: Job) -> anyhow::Result<HandlerResult> {
-    let Some(tenant) = job.run.tenant_id else {
-        return Ok(HandlerResult::ended(
-            RunOutcome::Failed,
-            "missing_tenant",
-            "An inventory sync needs a tenant.",
-            None,
-        ));
+    let (tenant, injected) = match begin(&job, "An inventory sync needs a tenant.").await? {
+        Ok(ready) => ready,
+        Err(end) => return Ok(end),
     };
     let db = job.state.db.clone();
-    let injected = Injected::read(&job).await.context("reading injected faults")?;
-    if let Some(refused) = injected.refusal(&job) {
-        return Ok(refused);
-    }
     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM provider_items WHERE tenant_id = $1")
         .bind(tenant.get())
         .fetch_one(db.pool())

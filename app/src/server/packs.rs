@@ -7,7 +7,7 @@
 //! over the review's sections.
 
 use super::principal::Principal;
-use super::provider::Injected;
+use super::provider::{Injected, begin};
 use super::state::AppState;
 use super::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::domain::{RunOutcome, TenantId};
@@ -58,13 +58,10 @@ fn pack_path(state: &AppState, file_name: &str) -> std::path::PathBuf {
 }
 
 async fn generate(job: Job) -> anyhow::Result<HandlerResult> {
-    let Some(tenant) = job.run.tenant_id else {
-        return Ok(HandlerResult::ended(RunOutcome::Failed, "missing_tenant", "A review pack needs a tenant.", None));
+    let (tenant, injected) = match begin(&job, "A review pack needs a tenant.").await? {
+        Ok(ready) => ready,
+        Err(end) => return Ok(end),
     };
-    let injected = Injected::read(&job).await?;
-    if let Some(refused) = injected.refusal(&job) {
-        return Ok(refused);
-    }
     let db = &job.state.db;
     let wanted = job.run.context.inputs().and_then(|i| i.get("review_id")).and_then(Value::as_i64);
     let review: Option<Review> = sqlx::query_as(

@@ -216,3 +216,25 @@ impl Injected {
         self.fault == Some(Fault::Partial) && n % 4 == 0
     }
 }
+
+/// The common start of every tenant-scoped handler: the run's tenant and the provider's
+/// injected fault — or, in `Err`, the result to end with at once (the run has no tenant, or
+/// the provider refuses the request).
+pub async fn begin(
+    job: &super::worker::Job,
+    needs_tenant: &str,
+) -> Result<Result<(TenantId, Injected), super::worker::HandlerResult>, sqlx::Error> {
+    let Some(tenant) = job.run.tenant_id else {
+        return Ok(Err(super::worker::HandlerResult::ended(
+            crate::domain::RunOutcome::Failed,
+            "missing_tenant",
+            needs_tenant,
+            None,
+        )));
+    };
+    let injected = Injected::read(job).await?;
+    Ok(match injected.refusal(job) {
+        Some(refused) => Err(refused),
+        None => Ok((tenant, injected)),
+    })
+}

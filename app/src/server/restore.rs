@@ -6,7 +6,7 @@
 
 use super::baselines::tenant_snapshot;
 use super::lifecycle::ProgressUpdate;
-use super::provider::Injected;
+use super::provider::begin;
 use super::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::domain::RunOutcome;
 use serde_json::Value;
@@ -41,13 +41,10 @@ struct Tally {
 }
 
 async fn restore(job: Job) -> anyhow::Result<HandlerResult> {
-    let Some(tenant) = job.run.tenant_id else {
-        return Ok(HandlerResult::ended(RunOutcome::Failed, "missing_tenant", "A restore needs a tenant.", None));
+    let (tenant, injected) = match begin(&job, "A restore needs a tenant.").await? {
+        Ok(ready) => ready,
+        Err(end) => return Ok(end),
     };
-    let injected = Injected::read(&job).await?;
-    if let Some(refused) = injected.refusal(&job) {
-        return Ok(refused);
-    }
     let db = job.state.db.clone();
     let wanted = job.run.context.inputs().and_then(|i| i.get("snapshot_id")).and_then(Value::as_i64);
     let snapshot = match wanted {

@@ -11,7 +11,7 @@
 
 use super::clock::Clock;
 use super::db::Db;
-use super::provider::Injected;
+use super::provider::begin;
 use super::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::domain::context::CompositeCounts;
 use crate::domain::{RunOutcome, TenantId, WorkspaceId};
@@ -168,13 +168,10 @@ async fn gather(job: &Job, tenant: TenantId, index: u64) -> Result<Source, sqlx:
 }
 
 async fn compose(job: Job) -> anyhow::Result<HandlerResult> {
-    let Some(tenant) = job.run.tenant_id else {
-        return Ok(HandlerResult::ended(RunOutcome::Failed, "missing_tenant", "A review needs a tenant.", None));
+    let (tenant, injected) = match begin(&job, "A review needs a tenant.").await? {
+        Ok(ready) => ready,
+        Err(end) => return Ok(end),
     };
-    let injected = Injected::read(&job).await?;
-    if let Some(refused) = injected.refusal(&job) {
-        return Ok(refused);
-    }
     let mut sources = Vec::new();
     let composite = |sources: &[Source]| {
         let ready = sources.iter().filter(|s| s.ready).count() as u64;
