@@ -142,3 +142,45 @@ test('a review pack that does not exist answers a calm page, not an error', asyn
   await expect(calm).toContainText('There is no review pack with that id.');
   await expect(calm.getByRole('link', { name: 'Go to operations' })).toBeVisible();
 });
+
+test('the tenant workbench restores a baseline only after explicit confirmation', async ({ page }) => {
+  await page.goto('/admin/t/1');
+  await hydrated(page);
+  await expect(page.getByTestId('tenant-workbench')).toHaveAttribute('data-tenant-id', '1');
+  await page.getByTestId('start-baseline.capture').click();
+  await expect(page.getByTestId('start-result')).toContainText(/Baseline capture queued\.|already running/);
+  await expect
+    .poll(
+      async () => {
+        await page.goto('/admin/t/1');
+        return page.getByTestId('snapshot-row').count();
+      },
+      { timeout: 60_000, intervals: [1_000] },
+    )
+    .toBeGreaterThan(0);
+  await hydrated(page);
+  let starts = 0;
+  page.on('request', (r) => {
+    if (r.url().includes('/api/start_operation')) starts += 1;
+  });
+  const row = page.getByTestId('snapshot-row').first();
+  await row.getByTestId('restore-snapshot').click();
+  await page.waitForTimeout(500);
+  expect(starts, 'an unconfirmed restore is never sent').toBe(0);
+  await row.getByTestId('restore-confirm').check();
+  await row.getByTestId('restore-snapshot').click();
+  const result = page.getByTestId('start-result');
+  await expect(result).toContainText('Restore queued.');
+  expect(starts).toBe(1);
+  await result.getByRole('link', { name: 'Open the run' }).click();
+  const header = page.getByTestId('run-header');
+  await expect(header).toHaveAttribute('data-run-type', 'restore.execute');
+  await expect(header).toHaveAttribute('data-run-status', 'completed', { timeout: 60_000 });
+  await expect(header).toHaveAttribute('data-run-outcome', 'succeeded');
+});
+
+test('a tenant outside the workspace is not found', async ({ page }) => {
+  const response = await page.goto('/admin/t/999999');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByTestId('error')).toHaveText('There is no tenant with that id.');
+});

@@ -5,6 +5,8 @@
 
 mod error;
 mod operations;
+mod tenant;
 
 pub use error::ApiError;
 pub use operations::*;
+pub use tenant::*;

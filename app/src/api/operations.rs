@@ -67,7 +67,7 @@ pub struct TenantActivity {
 }
 
 #[cfg(feature = "ssr")]
-fn context() -> Result<(crate::server::AppState, crate::server::principal::Principal), ApiError> {
+pub(super) fn context() -> Result<(crate::server::AppState, crate::server::principal::Principal), ApiError> {
     let state = use_context::<crate::server::AppState>().ok_or_else(ApiError::internal)?;
     let principal = use_context::<crate::server::principal::Principal>()
         .ok_or_else(|| ApiError::Unauthorized("Please sign in.".to_owned()))?;
@@ -76,7 +76,7 @@ fn context() -> Result<(crate::server::AppState, crate::server::principal::Princ
 
 /// Sets the HTTP status of the server-function response to match the error.
 #[cfg(feature = "ssr")]
-fn respond(err: ApiError) -> ApiError {
+pub(super) fn respond(err: ApiError) -> ApiError {
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>()
         && let Ok(code) = axum::http::StatusCode::from_u16(err.status())
     {

@@ -16,6 +16,7 @@ pub mod restore;
 pub mod reviews;
 pub mod runs;
 pub mod state;
+pub mod tenant;
 pub mod worker;
 
 pub use clock::{Clock, ManualClock, SystemClock};

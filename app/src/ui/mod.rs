@@ -7,6 +7,7 @@ mod common;
 mod live;
 mod operations;
 mod run_detail;
+mod tenant;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -56,6 +57,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view=|| view! { <Redirect path="/admin/operations"/> }/>
                     <Route path=path!("/admin/operations") view=operations::OperationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/operations/:id") view=run_detail::RunDetailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/t/:tenant") view=tenant::TenantPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -140,6 +140,7 @@ fn RunTable(page: RunListPage, current: ListQuery) -> impl IntoView {
 fn RunRow(view: RunView) -> impl IntoView {
     let [id, run_type, tenant, status, outcome, freshness, problem, mode] = view.hooks().map(|(_, v)| v);
     let href = format!("/admin/operations/{id}");
+    let tenant_name = view.tenant_name.clone().unwrap_or_default();
     let number = format!(" #{id}");
     view! {
         <tr
@@ -155,7 +156,14 @@ fn RunRow(view: RunView) -> impl IntoView {
             data-progress-mode=mode
         >
             <td><A href=href attr:class="run-link">{view.run_type.label()} {number}</A></td>
-            <td>{view.tenant_name.clone().unwrap_or_else(|| "Whole workspace".to_owned())}</td>
+            <td>
+                {match view.tenant_id {
+                    Some(t) => view! {
+                        <A href=format!("/admin/t/{t}") attr:data-testid="tenant-link">{tenant_name}</A>
+                    }.into_any(),
+                    None => view! { <span>"Whole workspace"</span> }.into_any(),
+                }}
+            </td>
             <td><RunBadges view=view.clone()/></td>
             <td><ProgressView progress=view.progress.clone() compact=true/></td>
             <td title=view.created_at.to_rfc3339()>{ago(view.created_at, view.observed_at)}</td>

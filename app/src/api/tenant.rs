@@ -1,0 +1,74 @@
+//! Server functions of the tenant workbench (`/admin/t/{tenant}`): what the tenant has
+//! (snapshots, reviews, packs) and publishing a review. Starting work goes through
+//! [`super::start_operation`].
+
+use super::ApiError;
+use crate::domain::Timestamp;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A baseline snapshot row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotRow {
+    /// Id.
+    pub id: i64,
+    /// Items in it.
+    pub item_count: i64,
+    /// When it was captured.
+    pub captured_at: Timestamp,
+}
+
+/// An environment review row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewRow {
+    /// Id.
+    pub id: i64,
+    /// composing / ready / published / superseded / failed.
+    pub status: String,
+    /// Evidence fingerprint.
+    pub fingerprint: String,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+/// A review pack row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackRow {
+    /// Id.
+    pub id: i64,
+    /// queued / generating / ready / failed / expired.
+    pub status: String,
+    /// When a ready pack expires.
+    pub expires_at: Option<Timestamp>,
+}
+
+/// Everything the tenant workbench shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TenantWorkbench {
+    /// The tenant.
+    pub tenant_id: i64,
+    /// Its name.
+    pub tenant_name: String,
+    /// Newest first.
+    pub snapshots: Vec<SnapshotRow>,
+    /// Newest first.
+    pub reviews: Vec<ReviewRow>,
+    /// Newest first.
+    pub packs: Vec<PackRow>,
+    /// The server's clock when this was read.
+    pub observed_at: Timestamp,
+}
+
+/// The tenant workbench's data.
+#[server(endpoint = "load_workbench")]
+pub async fn load_workbench(tenant: String) -> Result<TenantWorkbench, ApiError> {
+    let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
+    crate::server::tenant::workbench(&state, &principal, &tenant).await.map_err(super::operations::respond)
+}
+
+/// Publishes a ready review (the tenant's previous published review is superseded).
+#[server(endpoint = "publish_review")]
+pub async fn publish_review(review: String) -> Result<String, ApiError> {
+    let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
+    crate::server::tenant::publish(&state, &principal, &review).await.map_err(super::operations::respond)
+}

@@ -1,0 +1,81 @@
+//! The tenant workbench service: a tenant's snapshots, reviews and packs, and publishing.
+//! A tenant or review outside the caller's workspace is "not found".
+
+use super::principal::Principal;
+use super::state::AppState;
+use crate::api::{ApiError, PackRow, ReviewRow, SnapshotRow, TenantWorkbench};
+use crate::domain::{TenantId, Timestamp};
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, "tenant workbench request failed");
+    ApiError::internal()
+}
+
+/// The workbench of `tenant`.
+pub async fn workbench(state: &AppState, p: &Principal, tenant: &str) -> Result<TenantWorkbench, ApiError> {
+    let not_found = || ApiError::NotFound("There is no tenant with that id.".to_owned());
+    let t = TenantId::parse(tenant).ok_or_else(not_found)?;
+    let info = state
+        .live
+        .tenant(t)
+        .await
+        .map_err(internal)?
+        .filter(|i| i.workspace_id == p.workspace_id)
+        .ok_or_else(not_found)?;
+    let db = state.db.pool();
+    let snapshots: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT id, item_count, captured_at FROM baseline_snapshots WHERE tenant_id = $1 ORDER BY captured_at DESC, id DESC LIMIT 20",
+    )
+    .bind(t.get())
+    .fetch_all(db)
+    .await
+    .map_err(internal)?;
+    let reviews: Vec<(i64, String, String, i64)> = sqlx::query_as(
+        "SELECT id, status, fingerprint, updated_at FROM environment_reviews WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT 20",
+    )
+    .bind(t.get())
+    .fetch_all(db)
+    .await
+    .map_err(internal)?;
+    let packs: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
+        "SELECT id, status, expires_at FROM review_packs WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT 20",
+    )
+    .bind(t.get())
+    .fetch_all(db)
+    .await
+    .map_err(internal)?;
+    Ok(TenantWorkbench {
+        tenant_id: t.get(),
+        tenant_name: info.name,
+        snapshots: snapshots
+            .into_iter()
+            .map(|(id, item_count, at)| SnapshotRow { id, item_count, captured_at: Timestamp(at) })
+            .collect(),
+        reviews: reviews
+            .into_iter()
+            .map(|(id, status, fingerprint, at)| ReviewRow { id, status, fingerprint, updated_at: Timestamp(at) })
+            .collect(),
+        packs: packs
+            .into_iter()
+            .map(|(id, status, exp)| PackRow { id, status, expires_at: exp.map(Timestamp) })
+            .collect(),
+        observed_at: state.clock.now(),
+    })
+}
+
+/// Publishes review `review` of the caller's workspace.
+pub async fn publish(state: &AppState, p: &Principal, review: &str) -> Result<String, ApiError> {
+    use super::reviews::PublishError;
+    let id = review
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|i| *i > 0)
+        .ok_or_else(|| ApiError::NotFound("There is no review with that id.".to_owned()))?;
+    match super::reviews::publish(&state.db, state.clock.as_ref(), p.workspace_id, id).await {
+        Ok(()) => Ok("Review published.".to_owned()),
+        Err(PublishError::NotFound) => Err(ApiError::NotFound("There is no review with that id.".to_owned())),
+        Err(e @ PublishError::NotReady(_)) => Err(ApiError::Conflict(e.to_string())),
+        Err(PublishError::Database(e)) => Err(internal(e)),
+    }
+}

@@ -1,0 +1,175 @@
+//! `/admin/t/{tenant}`: the tenant workbench — start work for one tenant, and act on what
+//! its work produced: compare with or restore a baseline snapshot (a restore asks for explicit
+//! confirmation), publish a review, download a review pack.
+
+use super::common::{ErrorPanel, ago};
+use crate::api::{PublishReview, StartOperation, TenantWorkbench, load_workbench};
+use crate::domain::RunType;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+/// The tenant workbench page.
+#[component]
+pub fn TenantPage() -> impl IntoView {
+    let params = use_params_map();
+    let tenant = move || params.read().get("tenant").unwrap_or_default();
+    let start = ServerAction::<StartOperation>::new();
+    let publish = ServerAction::<PublishReview>::new();
+    let data = Resource::new(
+        move || (tenant(), start.version().get(), publish.version().get()),
+        |(t, _, _)| load_workbench(t),
+    );
+    view! {
+        {move || start.value().get().map(|r| match r {
+            Ok(ok) => view! {
+                <div class="notice notice-ok" role="status" data-testid="start-result" data-run-id=ok.run_id>
+                    {ok.message.clone()} " " <A href=format!("/admin/operations/{}", ok.run_id)>"Open the run"</A>
+                </div>
+            }.into_any(),
+            Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+        })}
+        {move || publish.value().get().map(|r| match r {
+            Ok(message) => view! { <div class="notice notice-ok" role="status" data-testid="publish-result">{message}</div> }.into_any(),
+            Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+        })}
+        <Suspense fallback=|| view! { <p class="loading">"Loading the tenant…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(w) => Workbench(WorkbenchProps { w, start, publish }).into_any(),
+                    Err(e) => view! { <section class="empty"><h1>"Tenant unavailable"</h1><ErrorPanel error=e/></section> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Workbench(
+    w: TenantWorkbench,
+    start: ServerAction<StartOperation>,
+    publish: ServerAction<PublishReview>,
+) -> impl IntoView {
+    let tenant = w.tenant_id.to_string();
+    let now = w.observed_at;
+    let starts = [
+        (RunType::InventorySync, "Sync inventory"),
+        (RunType::BaselineCapture, "Capture baseline"),
+        (RunType::EnvironmentReviewCompose, "Compose review"),
+        (RunType::ReviewPackGenerate, "Generate review pack"),
+    ];
+    view! {
+        <section class="tenant" data-testid="tenant-workbench" data-tenant-id=w.tenant_id>
+            <div class="page-head">
+                <h1>{w.tenant_name.clone()}</h1>
+                <p class="lede">
+                    <A href=format!("/admin/operations?tenant={}", w.tenant_id)>"This tenant's operations"</A>
+                </p>
+            </div>
+            <div class="start-form">
+                {starts.into_iter().map(|(t, label)| {
+                    let tenant = tenant.clone();
+                    view! {
+                        <ActionForm action=start>
+                            <input type="hidden" name="tenant" value=tenant/>
+                            <input type="hidden" name="run_type" value=t.as_str()/>
+                            <button type="submit" data-testid=format!("start-{}", t.as_str())>{label}</button>
+                        </ActionForm>
+                    }
+                }).collect_view()}
+            </div>
+            <section class="panel" data-testid="snapshots">
+                <h2>"Baselines"</h2>
+                {w.snapshots.is_empty().then(|| view! { <p class="muted">"No baseline captured yet."</p> })}
+                <table class="runs">
+                    <tbody>
+                        {w.snapshots.iter().map(|s| {
+                            let (tenant_a, tenant_b) = (tenant.clone(), tenant.clone());
+                            let (id, compare_id) = (s.id.to_string(), s.id.to_string());
+                            view! {
+                                <tr data-testid="snapshot-row" data-snapshot-id=s.id>
+                                    <td>{format!("Snapshot #{}", s.id)}</td>
+                                    <td>{format!("{} items", s.item_count)}</td>
+                                    <td>{ago(s.captured_at, now)}</td>
+                                    <td>
+                                        <ActionForm action=start>
+                                            <input type="hidden" name="tenant" value=tenant_a/>
+                                            <input type="hidden" name="run_type" value="baseline.compare"/>
+                                            <input type="hidden" name="snapshot" value=compare_id/>
+                                            <button type="submit" data-testid="compare-snapshot">"Compare now"</button>
+                                        </ActionForm>
+                                    </td>
+                                    <td>
+                                        <ActionForm action=start attr:class="restore-form">
+                                            <input type="hidden" name="tenant" value=tenant_b/>
+                                            <input type="hidden" name="run_type" value="restore.execute"/>
+                                            <input type="hidden" name="snapshot" value=id/>
+                                            <label>
+                                                <input type="checkbox" name="confirm" value="true" required data-testid="restore-confirm"/>
+                                                " I understand this puts the tenant's configuration back to this baseline"
+                                            </label>
+                                            " "
+                                            <button type="submit" data-testid="restore-snapshot">"Restore"</button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+            <section class="panel" data-testid="reviews">
+                <h2>"Environment reviews"</h2>
+                {w.reviews.is_empty().then(|| view! { <p class="muted">"No review composed yet."</p> })}
+                <table class="runs">
+                    <tbody>
+                        {w.reviews.iter().map(|r| {
+                            let ready = r.status == "ready";
+                            let id = r.id.to_string();
+                            view! {
+                                <tr data-testid="review-row" data-review-id=r.id data-review-status=r.status.clone()>
+                                    <td>{format!("Review #{}", r.id)}</td>
+                                    <td>{r.status.clone()}</td>
+                                    <td title="Evidence fingerprint"><code>{r.fingerprint.clone()}</code></td>
+                                    <td>{ago(r.updated_at, now)}</td>
+                                    <td>
+                                        {ready.then(|| view! {
+                                            <ActionForm action=publish>
+                                                <input type="hidden" name="review" value=id/>
+                                                <button type="submit" data-testid="publish-review">"Publish"</button>
+                                            </ActionForm>
+                                        })}
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+            <section class="panel" data-testid="packs">
+                <h2>"Review packs"</h2>
+                {w.packs.is_empty().then(|| view! { <p class="muted">"No review pack generated yet."</p> })}
+                <table class="runs">
+                    <tbody>
+                        {w.packs.iter().map(|p| {
+                            let ready = p.status == "ready";
+                            let expires = p.expires_at.map(|e| format!("expires {}", e.to_rfc3339())).unwrap_or_default();
+                            view! {
+                                <tr data-testid="pack-row" data-pack-id=p.id data-pack-status=p.status.clone()>
+                                    <td>{format!("Pack #{}", p.id)}</td>
+                                    <td>{p.status.clone()}</td>
+                                    <td>{expires}</td>
+                                    <td>
+                                        {ready.then(|| view! {
+                                            <a href=format!("/admin/review-packs/{}/download", p.id) data-testid="pack-download" rel="external">"Download"</a>
+                                        })}
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        </section>
+    }
+}
