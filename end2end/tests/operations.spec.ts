@@ -159,6 +159,9 @@ test('the tenant workbench restores a baseline only after explicit confirmation'
     )
     .toBeGreaterThan(0);
   await hydrated(page);
+  // The sync earlier in this suite filled Northwind's inventory: all 20 items are shown.
+  await expect(page.getByTestId('inventory')).toHaveAttribute('data-inventory-count', '20');
+  await expect(page.getByTestId('inventory')).toContainText('20 items in inventory.');
   let starts = 0;
   page.on('request', (r) => {
     if (r.url().includes('/api/start_operation')) starts += 1;

@@ -42,6 +42,32 @@ pub struct PackRow {
     pub expires_at: Option<Timestamp>,
 }
 
+/// An inventory item row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryRow {
+    /// The provider's id.
+    pub external_id: String,
+    /// Display name.
+    pub display_name: String,
+    /// Kind of configuration.
+    pub kind: String,
+    /// Provider version last synced.
+    pub version: i64,
+}
+
+/// A drift finding row of the latest compare.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingRow {
+    /// The provider's id.
+    pub external_id: String,
+    /// Display name.
+    pub display_name: String,
+    /// added / removed / changed.
+    pub change: String,
+    /// Names of the settings that changed.
+    pub settings: Vec<String>,
+}
+
 /// Everything the tenant workbench shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TenantWorkbench {
@@ -49,6 +75,12 @@ pub struct TenantWorkbench {
     pub tenant_id: i64,
     /// Its name.
     pub tenant_name: String,
+    /// How many items our inventory holds.
+    pub inventory_count: i64,
+    /// The first items of the inventory, by name.
+    pub inventory: Vec<InventoryRow>,
+    /// The drift findings of the latest successful compare, if any.
+    pub findings: Option<Vec<FindingRow>>,
     /// Newest first.
     pub snapshots: Vec<SnapshotRow>,
     /// Newest first.

@@ -3,7 +3,7 @@
 
 use super::principal::Principal;
 use super::state::AppState;
-use crate::api::{ApiError, PackRow, ReviewRow, SnapshotRow, TenantWorkbench};
+use crate::api::{ApiError, FindingRow, InventoryRow, PackRow, ReviewRow, SnapshotRow, TenantWorkbench};
 use crate::domain::{TenantId, Timestamp};
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -44,9 +44,62 @@ pub async fn workbench(state: &AppState, p: &Principal, tenant: &str) -> Result<
     .fetch_all(db)
     .await
     .map_err(internal)?;
+    let inventory_count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inventory_items WHERE tenant_id = $1")
+        .bind(t.get())
+        .fetch_one(db)
+        .await
+        .map_err(internal)?;
+    let inventory: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT external_id, display_name, kind, version FROM inventory_items WHERE tenant_id = $1 ORDER BY display_name, external_id LIMIT 20",
+    )
+    .bind(t.get())
+    .fetch_all(db)
+    .await
+    .map_err(internal)?;
+    let compare: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM operation_runs WHERE tenant_id = $1 AND run_type = 'baseline.compare' AND status = 'completed' \
+         AND outcome IN ('succeeded', 'partially_succeeded') ORDER BY completed_at DESC, id DESC LIMIT 1",
+    )
+    .bind(t.get())
+    .fetch_optional(db)
+    .await
+    .map_err(internal)?;
+    let findings = match compare {
+        None => None,
+        Some(run) => {
+            let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+                "SELECT external_id, display_name, change, changed_settings FROM drift_findings WHERE run_id = $1 ORDER BY external_id LIMIT 50",
+            )
+            .bind(run)
+            .fetch_all(db)
+            .await
+            .map_err(internal)?;
+            Some(
+                rows.into_iter()
+                    .map(|(external_id, display_name, change, settings)| FindingRow {
+                        external_id,
+                        display_name,
+                        change,
+                        // Stored as [{"setting": …}]; anything else reads as no names.
+                        settings: serde_json::from_str::<Vec<serde_json::Value>>(&settings)
+                            .unwrap_or_default()
+                            .iter()
+                            .filter_map(|v| v.get("setting")?.as_str().map(str::to_owned))
+                            .collect(),
+                    })
+                    .collect(),
+            )
+        }
+    };
     Ok(TenantWorkbench {
         tenant_id: t.get(),
         tenant_name: info.name,
+        inventory_count,
+        inventory: inventory
+            .into_iter()
+            .map(|(external_id, display_name, kind, version)| InventoryRow { external_id, display_name, kind, version })
+            .collect(),
+        findings,
         snapshots: snapshots
             .into_iter()
             .map(|(id, item_count, at)| SnapshotRow { id, item_count, captured_at: Timestamp(at) })

@@ -78,6 +78,43 @@ fn Workbench(
                     }
                 }).collect_view()}
             </div>
+            <section class="panel" data-testid="inventory" data-inventory-count=w.inventory_count>
+                <h2>"Inventory"</h2>
+                <p class="muted">
+                    {if w.inventory_count == 0 {
+                        "Nothing synced yet.".to_owned()
+                    } else {
+                        format!("{} items in inventory{}.", w.inventory_count, if w.inventory_count > 20 { "; the first 20 by name" } else { "" })
+                    }}
+                </p>
+                <table class="runs">
+                    <tbody>
+                        {w.inventory.iter().map(|i| view! {
+                            <tr><td>{i.display_name.clone()}</td><td>{i.kind.replace('_', " ")}</td><td>{format!("version {}", i.version)}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+            <section class="panel" data-testid="findings">
+                <h2>"Drift since the baseline"</h2>
+                {match &w.findings {
+                    None => view! { <p class="muted">"No baseline compare has completed yet."</p> }.into_any(),
+                    Some(f) if f.is_empty() => view! { <p class="muted">"No drift: the tenant matches its baseline."</p> }.into_any(),
+                    Some(f) => view! {
+                        <table class="runs">
+                            <tbody>
+                                {f.iter().map(|d| view! {
+                                    <tr data-testid="finding-row" data-change=d.change.clone()>
+                                        <td>{d.display_name.clone()}</td>
+                                        <td>{d.change.clone()}</td>
+                                        <td>{d.settings.join(", ")}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                }}
+            </section>
             <section class="panel" data-testid="snapshots">
                 <h2>"Baselines"</h2>
                 {w.snapshots.is_empty().then(|| view! { <p class="muted">"No baseline captured yet."</p> })}
