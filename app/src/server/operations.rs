@@ -7,7 +7,7 @@ use super::lifecycle::{LifecycleError, NewRun, Started};
 use super::principal::Principal;
 use super::runs::{self, Cursor, RunFilter, RunQueryError};
 use super::state::AppState;
-use crate::api::{ApiError, ListQuery, RunListPage, StartResult, TenantActivity, TenantOption};
+use crate::api::{ApiError, ListQuery, RunListPage, StartResult, TenantOption};
 use crate::domain::{RunId, RunStatus, RunType, RunView, TenantId, Timestamp};
 use serde_json::json;
 
@@ -218,30 +218,6 @@ pub async fn start_operation(
         Err(LifecycleError::Invalid(_)) => Err(no_tenant()),
         Err(e) => Err(internal(e)),
     }
-}
-
-/// A tenant's active runs from the live view, derived at `now`. The caller has checked that
-/// the tenant is in scope.
-pub async fn tenant_activity_at(
-    state: &AppState,
-    _p: &Principal,
-    t: TenantId,
-    now: Timestamp,
-) -> Result<TenantActivity, ApiError> {
-    let name = state.live.tenant(t).await.map_err(internal)?.map(|i| i.name).unwrap_or_default();
-    let runs: Vec<RunView> = state
-        .live
-        .tenant_runs(t)
-        .iter()
-        .map(|r| RunView::derive(r, Some(name.clone()), &state.config.policy(r.run_type), &state.config.polling, now))
-        .collect();
-    let interval = state.config.polling.overlay_interval(runs.iter().map(|v| (v.state, now.since(v.created_at))));
-    Ok(TenantActivity {
-        tenant_id: t.get(),
-        tenant_name: name,
-        runs,
-        poll_interval_ms: interval.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-    })
 }
 
 #[cfg(test)]

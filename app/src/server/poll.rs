@@ -6,8 +6,8 @@
 
 use super::principal::Principal;
 use super::state::AppState;
-use crate::api::ApiError;
-use crate::domain::{TenantId, Timestamp};
+use crate::api::{ApiError, TenantActivity};
+use crate::domain::{RunView, TenantId, Timestamp};
 use axum::body::Bytes;
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -41,9 +41,7 @@ pub async fn tenant_active_runs_json(state: &AppState, p: &Principal, tenant: &s
         tracing::error!(error = %e, "tenant lookup failed");
         ApiError::internal()
     })?;
-    if info.is_none_or(|i| i.workspace_id != p.workspace_id) {
-        return Err(not_found());
-    }
+    let info = info.filter(|i| i.workspace_id == p.workspace_id).ok_or_else(not_found)?;
     let now = state.clock.now();
     let second = now.millis().div_euclid(1000);
     let version = state.live.version(t);
@@ -54,7 +52,7 @@ pub async fn tenant_active_runs_json(state: &AppState, p: &Principal, tenant: &s
     {
         return Ok(e.body.clone());
     }
-    let activity = super::operations::tenant_activity_at(state, p, t, Timestamp(second * 1000)).await?;
+    let activity = activity(state, t, info.name, Timestamp(second * 1000));
     let body = Bytes::from(serde_json::to_vec(&activity).map_err(|e| {
         tracing::error!(error = %e, "could not encode the poll answer");
         ApiError::internal()
@@ -65,4 +63,22 @@ pub async fn tenant_active_runs_json(state: &AppState, p: &Principal, tenant: &s
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .insert(t, Entry { version, second, body: body.clone() });
     Ok(body)
+}
+
+/// A tenant's active runs from the live view, derived at `now`; the overlay polls as often as
+/// its youngest active run needs, and not at all when none is active.
+fn activity(state: &AppState, t: TenantId, name: String, now: Timestamp) -> TenantActivity {
+    let runs: Vec<RunView> = state
+        .live
+        .tenant_runs(t)
+        .iter()
+        .map(|r| RunView::derive(r, Some(name.clone()), &state.config.policy(r.run_type), &state.config.polling, now))
+        .collect();
+    let interval = state.config.polling.overlay_interval(runs.iter().map(|v| (v.state, now.since(v.created_at))));
+    TenantActivity {
+        tenant_id: t.get(),
+        tenant_name: name,
+        runs,
+        poll_interval_ms: interval.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+    }
 }

@@ -115,11 +115,7 @@ fn Workbench(
                     }.into_any(),
                 }}
             </section>
-            <section class="panel" data-testid="snapshots">
-                <h2>"Baselines"</h2>
-                {w.snapshots.is_empty().then(|| view! { <p class="muted">"No baseline captured yet."</p> })}
-                <table class="runs">
-                    <tbody>
+            <RecordPanel testid="snapshots" title="Baselines" empty=w.snapshots.is_empty() empty_message="No baseline captured yet.">
                         {w.snapshots.iter().map(|s| {
                             let (tenant_a, tenant_b) = (tenant.clone(), tenant.clone());
                             let (id, compare_id) = (s.id.to_string(), s.id.to_string());
@@ -152,14 +148,8 @@ fn Workbench(
                                 </tr>
                             }
                         }).collect_view()}
-                    </tbody>
-                </table>
-            </section>
-            <section class="panel" data-testid="reviews">
-                <h2>"Environment reviews"</h2>
-                {w.reviews.is_empty().then(|| view! { <p class="muted">"No review composed yet."</p> })}
-                <table class="runs">
-                    <tbody>
+            </RecordPanel>
+            <RecordPanel testid="reviews" title="Environment reviews" empty=w.reviews.is_empty() empty_message="No review composed yet.">
                         {w.reviews.iter().map(|r| {
                             let ready = r.status == "ready";
                             let id = r.id.to_string();
@@ -180,14 +170,8 @@ fn Workbench(
                                 </tr>
                             }
                         }).collect_view()}
-                    </tbody>
-                </table>
-            </section>
-            <section class="panel" data-testid="packs">
-                <h2>"Review packs"</h2>
-                {w.packs.is_empty().then(|| view! { <p class="muted">"No review pack generated yet."</p> })}
-                <table class="runs">
-                    <tbody>
+            </RecordPanel>
+            <RecordPanel testid="packs" title="Review packs" empty=w.packs.is_empty() empty_message="No review pack generated yet.">
                         {w.packs.iter().map(|p| {
                             let ready = p.status == "ready";
                             let expires = p.expires_at.map(|e| format!("expires {}", e.to_rfc3339())).unwrap_or_default();
@@ -204,9 +188,27 @@ fn Workbench(
                                 </tr>
                             }
                         }).collect_view()}
-                    </tbody>
-                </table>
-            </section>
+            </RecordPanel>
+        </section>
+    }
+}
+
+/// One panel of records: a heading, a calm sentence when there are none, and the rows.
+#[component]
+fn RecordPanel(
+    testid: &'static str,
+    title: &'static str,
+    empty: bool,
+    empty_message: &'static str,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <section class="panel" data-testid=testid>
+            <h2>{title}</h2>
+            {empty.then(|| view! { <p class="muted">{empty_message}</p> })}
+            <table class="runs">
+                <tbody>{children()}</tbody>
+            </table>
         </section>
     }
 }
