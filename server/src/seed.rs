@@ -2,21 +2,33 @@
 //! runs once per database (recorded in `app_meta`) and every insert tolerates existing rows,
 //! so `make run` can call it on every start.
 //!
-//! History runs are created through the real lifecycle service, with a clock set into the
-//! past, so their records look exactly like runs the workers produced.
+//! The history is real work: every finished run is started through the same service the pages
+//! use and worked by the real handlers against the demo provider, with a clock standing in the
+//! past — so every run has the records its work leaves (inventory, snapshots, findings,
+//! reviews, packs, restores). Outcomes other than success come from the provider's own data
+//! (unreadable items), from faults injected for that one run, from a real shutdown, or from a
+//! worker that went away mid-run. Only the "decided by the reconciler" runs are written
+//! straight through the lifecycle service until the reconciler exists.
 
 use anyhow::Context as _;
-use app::domain::{RunOutcome, RunStatus, RunType, TenantId, Timestamp, UserId, WorkspaceId};
-use app::server::lifecycle::{Completion, Expect, Lifecycle, NewRun, ProgressUpdate};
-use app::server::{AppState, Clock as _, Db, ManualClock};
+use app::domain::{RunId, RunOutcome, RunStatus, RunType, TenantId, Timestamp, UserId, WorkspaceId};
+use app::server::lifecycle::{Completion, Expect, NewRun, ProgressUpdate, Started};
+use app::server::operations::{StartOptions, start_operation};
+use app::server::principal::Principal;
+use app::server::provider::{Fault, fault_for, set_fault};
+use app::server::worker::Worker;
+use app::server::{AppState, Clock, Db};
 use serde_json::json;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 /// The demo operator's email; the fixed demo principal until sign-in lands.
 pub const DEMO_EMAIL: &str = "operator@contoso-msp.example";
 const SEED_KEY: &str = "demo_seed";
-const SEED_VERSION: &str = "1";
+const SEED_VERSION: &str = "2";
+/// The lease owner of the worker that writes the history.
+const HISTORY_WORKER: &str = "demo-history";
 
 /// Creates the workspace `slug` if missing and returns its id.
 pub async fn ensure_workspace(db: &Db, slug: &str, name: &str, now: Timestamp) -> anyhow::Result<WorkspaceId> {
@@ -153,188 +165,373 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Demo> {
         ensure_provider_items(db, t, *items, damaged, now).await?;
         tenants.push(t);
     }
-    let done: Option<String> = sqlx::query_scalar("SELECT value FROM app_meta WHERE key = $1")
-        .bind(SEED_KEY)
-        .fetch_optional(db.pool())
-        .await?;
-    if done.is_some() {
-        return Ok(Demo { workspace: ws, operator, tenants, created: false });
-    }
-    seed_history(db, ws, operator, &tenants, now).await.context("seeding the demo run history")?;
-    sqlx::query("INSERT INTO app_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+    // Taking the key first means one instance writes the history even when several start
+    // together on one PostgreSQL; a failed attempt gives the key back.
+    let claimed = sqlx::query("INSERT INTO app_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
         .bind(SEED_KEY)
         .bind(SEED_VERSION)
         .execute(db.pool())
         .await?;
+    if claimed.rows_affected() == 0 {
+        return Ok(Demo { workspace: ws, operator, tenants, created: false });
+    }
+    let principal = Principal { user_id: operator, workspace_id: ws, display_name: "Dana Operator".to_owned() };
+    if let Err(e) = seed_history(state, principal, &tenants).await {
+        sqlx::query("DELETE FROM app_meta WHERE key = $1").bind(SEED_KEY).execute(db.pool()).await?;
+        return Err(e.context("seeding the demo run history"));
+    }
     Ok(Demo { workspace: ws, operator, tenants, created: true })
 }
 
-/// One historical run: queued at `ago`, claimed `start_after` later, then ended (or not).
-struct Past {
-    tenant: usize,
-    run_type: RunType,
-    ago: Duration,
-    runtime: Duration,
-    end: Option<(RunOutcome, Option<(&'static str, &'static str)>)>,
-    counts: &'static [(&'static str, i64)],
-    phase: Option<&'static str>,
-    reconciled: Option<&'static str>,
-    system: bool,
+/// The clock the history is written with: it stands where the story is and moves forward a
+/// little at every reading, so seeded runs take plausible, repeatable time.
+#[derive(Debug, Clone)]
+struct HistoryClock(Arc<AtomicI64>);
+
+impl HistoryClock {
+    /// How far one reading moves the clock.
+    const STEP_MS: i64 = 120;
+
+    fn set(&self, at: Timestamp) {
+        self.0.store(at.millis(), Ordering::SeqCst);
+    }
 }
 
-async fn seed_history(
-    db: &Db,
-    ws: WorkspaceId,
-    operator: UserId,
-    tenants: &[TenantId],
-    now: Timestamp,
-) -> anyhow::Result<()> {
-    use RunOutcome::*;
-    const H: u64 = 3600;
-    let min = |m: u64| Duration::from_secs(m * 60);
-    let hours = |h: u64| Duration::from_secs(h * H);
-    let full: &[(&str, i64)] = &[("total", 20), ("processed", 20), ("succeeded", 20), ("unchanged", 20)];
-    let history = [
-        Past {
-            tenant: 0,
-            run_type: RunType::InventorySync,
-            ago: hours(50),
-            runtime: min(1),
-            end: Some((Succeeded, None)),
-            counts: full,
-            phase: None,
-            reconciled: None,
-            system: true,
-        },
-        Past {
-            tenant: 0,
-            run_type: RunType::BaselineCapture,
-            ago: hours(30),
-            runtime: min(3),
-            end: Some((Succeeded, None)),
-            counts: &[("items_captured", 20)],
-            phase: None,
-            reconciled: None,
-            system: false,
-        },
-        Past {
-            tenant: 1,
-            run_type: RunType::InventorySync,
-            ago: hours(26),
-            runtime: min(2),
-            end: Some((
-                PartiallySucceeded,
-                Some(("items_unreadable", "2 of 200 items could not be read from the provider.")),
-            )),
-            counts: &[("total", 200), ("processed", 200), ("succeeded", 198), ("failed", 2)],
-            phase: None,
-            reconciled: None,
-            system: false,
-        },
-        Past {
-            tenant: 2,
-            run_type: RunType::BaselineCompare,
-            ago: hours(20),
-            runtime: min(4),
-            end: Some((Failed, Some(("provider_timeout", "The provider did not answer in time.")))),
-            counts: &[],
-            phase: None,
-            reconciled: None,
-            system: false,
-        },
-        Past {
-            tenant: 1,
-            run_type: RunType::RestoreExecute,
-            ago: hours(12),
-            runtime: min(45),
-            end: Some((Failed, Some(("worker_lost", "The worker stopped responding and the run was closed.")))),
-            counts: &[("total", 40), ("processed", 12)],
-            phase: None,
-            reconciled: Some("worker lost"),
-            system: false,
-        },
-        Past {
-            tenant: 2,
-            run_type: RunType::EnvironmentReviewCompose,
-            ago: hours(8),
-            runtime: min(40),
-            end: Some((Succeeded, None)),
-            counts: &[("sections", 4)],
-            phase: None,
-            reconciled: Some("review found ready with the same evidence fingerprint"),
-            system: false,
-        },
-        Past {
-            tenant: 0,
-            run_type: RunType::ReviewPackGenerate,
-            ago: hours(6),
-            runtime: min(1),
-            end: Some((
-                Blocked,
-                Some(("review_not_published", "The review must be published before a pack can be generated.")),
-            )),
-            counts: &[],
-            phase: None,
-            reconciled: None,
-            system: false,
-        },
-        Past {
-            tenant: 2,
-            run_type: RunType::InventorySync,
-            ago: hours(3),
-            runtime: min(4),
-            end: Some((Cancelled, Some(("shutdown", "Stopped because the server was shutting down.")))),
-            counts: &[("total", 2000), ("processed", 1030)],
-            phase: None,
-            reconciled: None,
-            system: true,
-        },
-        Past {
-            tenant: 1,
-            run_type: RunType::BaselineCapture,
-            ago: min(40),
-            runtime: Duration::ZERO,
-            end: None,
-            counts: &[],
-            phase: Some("capturing_evidence"),
-            reconciled: None,
-            system: false,
-        },
-    ];
-    for p in history {
-        let clock = ManualClock::at(now.minus(p.ago));
-        let life = Lifecycle::new(db.clone(), Arc::new(clock.clone()));
-        let started = life
-            .start(NewRun {
-                workspace_id: ws,
-                tenant_id: Some(tenants[p.tenant]),
-                run_type: p.run_type,
-                initiator: (!p.system).then_some(operator),
-                dedupe_key: None,
-                inputs: json!({ "source": "demo history" }),
-            })
-            .await?;
-        let id = started.run().id;
-        clock.advance(Duration::from_secs(4));
-        let owner = "demo-history";
-        let lease = Duration::from_secs(60);
-        life.claim_next(owner, lease).await?.context("the history run was not claimable")?;
-        let counts = p.counts.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
-        let phase = p.phase.map(str::to_owned);
-        life.record_progress(id, owner, lease, &ProgressUpdate { counts, phase, composite: None }).await?;
-        let Some((outcome, failure)) = p.end else { continue };
-        clock.advance(p.runtime);
-        let mut c = Completion::by_worker(owner, outcome);
-        if let Some(rec) = p.reconciled {
-            c.expect = Expect::Status(RunStatus::Running);
-            c.reconciliation = Some(json!({
-                "at": clock.now().millis(), "by": "reconciler", "reason": rec, "previous_status": "running"
-            }));
-        }
-        if let Some((code, msg)) = failure {
-            c = c.with_failure(code, msg, None);
-        }
-        life.complete(id, c).await?;
+impl Clock for HistoryClock {
+    fn now(&self) -> Timestamp {
+        Timestamp(self.0.fetch_add(Self::STEP_MS, Ordering::SeqCst))
     }
+}
+
+/// Who asked for a history run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum By {
+    /// The demo operator, through the same start service the pages use.
+    Operator,
+    /// The platform's schedule (no initiator).
+    Schedule,
+}
+
+/// Writes the demo history: real runs worked by the real handlers at moments in the past.
+struct History {
+    state: AppState,
+    clock: HistoryClock,
+    worker: Worker,
+    principal: Principal,
+    tenants: Vec<TenantId>,
+    now: Timestamp,
+}
+
+impl History {
+    /// Moves the story to `ago` before now.
+    fn at(&self, ago: Duration) {
+        self.clock.set(self.now.minus(ago));
+    }
+
+    /// Queues a run of `run_type` for tenant `tenant` (an index into the demo tenants).
+    async fn queue(&self, tenant: usize, run_type: RunType, by: By, snapshot: Option<i64>) -> anyhow::Result<RunId> {
+        let tenant_id = self.tenants[tenant];
+        if by == By::Schedule {
+            let started = self
+                .state
+                .lifecycle()
+                .start(NewRun {
+                    workspace_id: self.principal.workspace_id,
+                    tenant_id: Some(tenant_id),
+                    run_type,
+                    initiator: None,
+                    dedupe_key: None,
+                    inputs: json!({ "requested_by": "schedule" }),
+                })
+                .await?;
+            let Started::Created(run) = started else { anyhow::bail!("a scheduled {run_type:?} was already active") };
+            return Ok(run.id);
+        }
+        let snapshot = snapshot.map(|s| s.to_string());
+        let options = StartOptions { snapshot: snapshot.as_deref(), review: None, confirm: true };
+        let started =
+            start_operation(&self.state, &self.principal, &tenant_id.get().to_string(), run_type.as_str(), options)
+                .await
+                .map_err(|e| anyhow::anyhow!("starting {run_type:?}: {e}"))?;
+        anyhow::ensure!(!started.already_running, "a {run_type:?} was already active");
+        Ok(RunId(started.run_id))
+    }
+
+    /// Queues a run and has the history worker do it, under `fault` when given.
+    async fn work(&self, tenant: usize, run_type: RunType, by: By, fault: Option<Fault>) -> anyhow::Result<RunId> {
+        self.work_on(tenant, run_type, by, fault, None).await
+    }
+
+    async fn work_on(
+        &self,
+        tenant: usize,
+        run_type: RunType,
+        by: By,
+        fault: Option<Fault>,
+        snapshot: Option<i64>,
+    ) -> anyhow::Result<RunId> {
+        let id = self.queue(tenant, run_type, by, snapshot).await?;
+        let before = self.inject(run_type, fault).await?;
+        let worked = self.worker.run_queued(id).await;
+        self.inject(run_type, before).await?;
+        anyhow::ensure!(worked?, "the history run {} was taken by another worker", id.get());
+        Ok(id)
+    }
+
+    /// Sets the provider's fault for `run_type`; returns the one it replaced.
+    async fn inject(&self, run_type: RunType, fault: Option<Fault>) -> anyhow::Result<Option<Fault>> {
+        let before = fault_for(&self.state.db, run_type).await?;
+        if before != fault {
+            set_fault(&self.state.db, run_type, fault, self.clock.now()).await?;
+        }
+        Ok(before)
+    }
+
+    /// A scheduled inventory sync the server was working on when it was told to shut down:
+    /// the provider stopped answering, the grace period ran out, and the worker pool cancelled
+    /// it — the same path a real SIGTERM takes.
+    async fn cancelled_at_shutdown(&self, tenant: usize) -> anyhow::Result<RunId> {
+        let id = self.queue(tenant, RunType::InventorySync, By::Schedule, None).await?;
+        let before = self.inject(RunType::InventorySync, Some(Fault::Hang)).await?;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let pool = tokio::spawn(self.worker.clone().run_pool(1, stopped, Duration::ZERO));
+        let mut claimed = false;
+        for _ in 0..500 {
+            let status: String = sqlx::query_scalar("SELECT status FROM operation_runs WHERE id = $1")
+                .bind(id.get())
+                .fetch_one(self.state.db.pool())
+                .await?;
+            if status != "queued" {
+                claimed = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let _ = stop.send(true);
+        pool.await.context("the history worker pool")?;
+        self.inject(RunType::InventorySync, before).await?;
+        anyhow::ensure!(claimed, "the history worker never claimed the run it was to cancel");
+        Ok(id)
+    }
+
+    /// A run whose worker went away mid-run: claimed `started` before now, it reported `phase`
+    /// and `counts` (its last sign of life, `silent` before now) and was never heard from again.
+    async fn abandoned(
+        &self,
+        tenant: usize,
+        run_type: RunType,
+        started: Duration,
+        silent: Duration,
+        phase: Option<&str>,
+        counts: &[(&str, i64)],
+    ) -> anyhow::Result<RunId> {
+        self.at(started + Duration::from_secs(3));
+        let id = self.queue(tenant, run_type, By::Operator, None).await?;
+        self.at(started);
+        let life = self.state.lifecycle();
+        life.claim(id, "worker-gone", self.state.config.lease).await?.context("the run was not claimable")?;
+        self.at(silent);
+        let counts = counts.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
+        let update = ProgressUpdate { counts, phase: phase.map(str::to_owned), composite: None };
+        life.record_progress(id, "worker-gone", self.state.config.lease, &update).await?;
+        Ok(id)
+    }
+
+    /// A run that went stale and that the reconciler completed: `outcome` for `reason`.
+    #[expect(clippy::too_many_arguments, reason = "one call site; the arguments read as the story")]
+    async fn reconciled(
+        &self,
+        tenant: usize,
+        run_type: RunType,
+        ago: Duration,
+        phase: Option<&str>,
+        counts: &[(&str, i64)],
+        outcome: RunOutcome,
+        reason: &str,
+        failure: Option<(&str, &str)>,
+    ) -> anyhow::Result<RunId> {
+        let id = self.abandoned(tenant, run_type, ago, ago - Duration::from_secs(60), phase, counts).await?;
+        self.at(ago - run_type.default_policy().stale_after - Duration::from_secs(60));
+        let mut c = Completion::by_worker("reconciler", outcome);
+        c.expect = Expect::Status(RunStatus::Running);
+        c.reconciliation = Some(json!({
+            "at": self.clock.now().millis(), "by": "reconciler", "reason": reason, "previous_status": "running"
+        }));
+        if let Some((code, message)) = failure {
+            c = c.with_failure(code, message, None);
+        }
+        self.state.lifecycle().complete(id, c).await?;
+        Ok(id)
+    }
+
+    /// The tenant's newest baseline snapshot.
+    async fn latest_snapshot(&self, tenant: usize) -> anyhow::Result<i64> {
+        let id: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM baseline_snapshots WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1")
+                .bind(self.tenants[tenant].get())
+                .fetch_optional(self.state.db.pool())
+                .await?;
+        id.context("the tenant has no baseline snapshot yet")
+    }
+
+    /// Publishes the tenant's newest ready review.
+    async fn publish_latest(&self, tenant: usize) -> anyhow::Result<()> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM environment_reviews WHERE tenant_id = $1 AND status = 'ready' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(self.tenants[tenant].get())
+        .fetch_optional(self.state.db.pool())
+        .await?;
+        let id = id.context("the tenant has no ready review to publish")?;
+        app::server::reviews::publish(&self.state.db, &self.clock, self.principal.workspace_id, id).await?;
+        Ok(())
+    }
+}
+
+/// Changes in the customer's cloud between syncs: `changed` items get new settings and a new
+/// version, one item is removed and one is added.
+pub async fn customer_changes(db: &Db, tenant: TenantId, changed: usize, now: Timestamp) -> anyhow::Result<()> {
+    let mut tx = db.begin_write().await?;
+    let items: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, settings FROM provider_items WHERE tenant_id = $1 ORDER BY external_id LIMIT $2")
+            .bind(tenant.get())
+            .bind(i64::try_from(changed + 1).unwrap_or(i64::MAX))
+            .fetch_all(&mut *tx)
+            .await?;
+    let Some(((removed, _), edited)) = items.split_last() else { anyhow::bail!("the tenant has no provider items") };
+    for (id, settings) in edited {
+        let mut value: serde_json::Value = serde_json::from_str(settings).unwrap_or_else(|_| json!({}));
+        if let Some(map) = value.as_object_mut() {
+            let enabled = map.get("enabled").and_then(serde_json::Value::as_bool).unwrap_or(false);
+            map.insert("enabled".to_owned(), json!(!enabled));
+            map.insert("scope".to_owned(), json!("all-users"));
+        }
+        sqlx::query("UPDATE provider_items SET settings = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+            .bind(value.to_string())
+            .bind(now.millis())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM provider_items WHERE id = $1").bind(removed).execute(&mut *tx).await?;
+    sqlx::query(
+        "INSERT INTO provider_items (tenant_id, external_id, kind, display_name, settings, version, updated_at) \
+         VALUES ($1, 'item-added-1', 'conditional_access_policy', 'conditional access policy (added by the customer)', \
+         $2, 1, $3) ON CONFLICT (tenant_id, external_id) DO NOTHING",
+    )
+    .bind(tenant.get())
+    .bind(json!({ "enabled": true, "level": 4, "scope": "guests" }).to_string())
+    .bind(now.millis())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The story the demo tells, oldest first. Tenant 0 (Northwind, 20 items) is well kept and
+/// drifts; tenant 1 (Fabrikam, 200 items, two unreadable) needs attention; tenant 2 (Adatum,
+/// 2,000 items) is large and busy.
+async fn seed_history(state: &AppState, principal: Principal, tenants: &[TenantId]) -> anyhow::Result<()> {
+    use By::{Operator, Schedule};
+    use RunType::*;
+    let now = state.clock.now();
+    let clock = HistoryClock(Arc::new(AtomicI64::new(now.millis())));
+    // The history runs without demo pacing; everything else is the server's own configuration.
+    let config = app::server::RuntimeConfig { inventory_item_delay: Duration::ZERO, ..(*state.config).clone() };
+    let history = AppState { clock: Arc::new(clock.clone()), config: Arc::new(config), ..state.clone() };
+    let worker = crate::serve::worker_as(&history, HISTORY_WORKER);
+    let h = History { state: history, clock, worker, principal, tenants: tenants.to_vec(), now };
+    let hours = |n: u64| Duration::from_secs(n * 3600);
+    let minutes = |n: u64| Duration::from_secs(n * 60);
+    let (northwind, fabrikam, adatum) = (0, 1, 2);
+
+    // Ten days ago Northwind was onboarded: synced, baselined, reviewed and exported. That
+    // pack is past its retention now; the sweep at the end expires it and deletes its file.
+    h.at(hours(240));
+    h.work(northwind, InventorySync, Schedule, None).await?;
+    h.work(northwind, BaselineCapture, Operator, None).await?;
+    h.work(northwind, BaselineCompare, Operator, None).await?;
+    h.work(northwind, EnvironmentReviewCompose, Operator, None).await?;
+    h.publish_latest(northwind).await?;
+    h.work(northwind, ReviewPackGenerate, Operator, None).await?;
+
+    // Fabrikam: two items the provider cannot read make its sync and its baseline partial.
+    h.at(hours(60));
+    h.work(fabrikam, InventorySync, Schedule, None).await?;
+    h.work(fabrikam, BaselineCapture, Operator, None).await?;
+
+    // Adatum: a big sync and baseline; then the provider rejects a compare outright.
+    h.at(hours(50));
+    h.work(adatum, InventorySync, Schedule, None).await?;
+    h.at(hours(22));
+    h.work(adatum, BaselineCapture, Operator, None).await?;
+    h.at(hours(20));
+    h.work(adatum, BaselineCompare, Operator, Some(Fault::Fail)).await?;
+
+    // Two days ago Northwind's customer changed settings; the next sync and compare see it,
+    // a new review is published over the new evidence and exported.
+    h.at(hours(48));
+    customer_changes(&h.state.db, tenants[northwind], 3, h.clock.now()).await?;
+    h.at(hours(47));
+    h.work(northwind, InventorySync, Schedule, None).await?;
+    h.work(northwind, BaselineCompare, Operator, None).await?;
+    h.work(northwind, EnvironmentReviewCompose, Operator, None).await?;
+    h.publish_latest(northwind).await?;
+    h.work(northwind, ReviewPackGenerate, Operator, None).await?;
+
+    // Fabrikam drifted too; a restore of its baseline met a provider failing every fourth
+    // write.
+    h.at(hours(30));
+    customer_changes(&h.state.db, tenants[fabrikam], 5, h.clock.now()).await?;
+    h.at(hours(26));
+    let snapshot = h.latest_snapshot(fabrikam).await?;
+    h.work_on(fabrikam, RestoreExecute, Operator, Some(Fault::Partial), Some(snapshot)).await?;
+
+    // An Adatum capture lost its worker while capturing (a capture writes nothing before it
+    // saves), went stale, and the reconciler closed it as failed.
+    h.reconciled(
+        adatum,
+        BaselineCapture,
+        hours(12),
+        Some("capturing_evidence"),
+        &[("total", 2000)],
+        RunOutcome::Failed,
+        "worker lost",
+        Some(("worker_lost", "The worker stopped responding and the run was closed.")),
+    )
+    .await?;
+
+    // Fabrikam has no review yet, so exporting one is blocked.
+    h.at(hours(6));
+    h.work(fabrikam, ReviewPackGenerate, Operator, None).await?;
+
+    // Adatum's scheduled sync was under way when the server shut down.
+    h.at(hours(3));
+    h.cancelled_at_shutdown(adatum).await?;
+
+    // Northwind's review is composed again over unchanged evidence: ready, not yet published.
+    h.at(hours(2));
+    h.work(northwind, EnvironmentReviewCompose, Operator, None).await?;
+
+    // Active right now. A Fabrikam capture whose worker vanished 40 minutes ago (likely
+    // stale); a Northwind compare running past its expected time whose worker was last heard
+    // from 20 seconds ago; and a Fabrikam sync the schedule just queued, which this server's
+    // workers pick up (fresh).
+    h.abandoned(fabrikam, BaselineCapture, minutes(40), minutes(39), Some("capturing_evidence"), &[("total", 200)])
+        .await?;
+    h.abandoned(
+        northwind,
+        BaselineCompare,
+        minutes(7),
+        Duration::from_secs(20),
+        Some("comparing"),
+        &[("total", 20), ("processed", 12)],
+    )
+    .await?;
+    h.at(Duration::ZERO);
+    h.queue(fabrikam, InventorySync, Schedule, None).await?;
+
+    // Packs past their retention are expired as the server's sweep would.
+    app::server::packs::sweep_expired(state).await?;
     Ok(())
 }

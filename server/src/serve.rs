@@ -41,7 +41,12 @@ pub fn app_state(db: Db, config: &Config) -> AppState {
 
 /// The worker of this instance with every handler registered.
 pub fn worker(state: &AppState) -> Worker {
-    Worker::new(state.clone(), state.config.instance_id.clone())
+    worker_as(state, &state.config.instance_id)
+}
+
+/// A worker leasing runs as `owner`, with every handler registered.
+pub fn worker_as(state: &AppState, owner: &str) -> Worker {
+    Worker::new(state.clone(), owner)
         .with_handler(RunType::InventorySync, InventorySync)
         .with_handler(RunType::BaselineCapture, BaselineCapture)
         .with_handler(RunType::BaselineCompare, BaselineCompare)

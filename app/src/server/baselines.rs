@@ -253,6 +253,7 @@ async fn compare(job: Job) -> anyhow::Result<HandlerResult> {
     job.counts(&[
         ("total", processed),
         ("processed", processed),
+        ("succeeded", processed - skipped),
         ("skipped", skipped),
         ("findings_added", count("added")),
         ("findings_removed", count("removed")),

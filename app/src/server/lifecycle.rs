@@ -297,6 +297,29 @@ impl Lifecycle {
         Ok(None)
     }
 
+    /// Claims the queued run `id` for `owner`, or `None` when it is not queued (already
+    /// claimed, completed or unknown). Lets a caller work exactly the run it created.
+    #[tracing::instrument(skip(self))]
+    pub async fn claim(&self, id: RunId, owner: &str, lease: Duration) -> Result<Option<Run>, LifecycleError> {
+        let now = self.clock.now();
+        let row: Option<RunRow> = sqlx::query_as(&format!(
+            "UPDATE operation_runs SET status = 'running', started_at = $1, updated_at = $1, heartbeat_at = $1, \
+             lease_owner = $2, lease_expires_at = $3, attempt = attempt + 1 \
+             WHERE id = $4 AND status = 'queued' RETURNING {RUN_COLUMNS}"
+        ))
+        .bind(now.millis())
+        .bind(owner)
+        .bind(now.plus(lease).millis())
+        .bind(id.get())
+        .fetch_optional(self.db.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let run = row.into_run()?;
+        tracing::info!(run_id = run.id.get(), run_type = run.run_type.as_str(), "run claimed");
+        self.written(&run).await;
+        Ok(Some(run))
+    }
+
     /// Renews the lease of a run this worker holds and records a sign of life.
     pub async fn heartbeat(&self, id: RunId, owner: &str, lease: Duration) -> Result<(), LifecycleError> {
         let now = self.clock.now();

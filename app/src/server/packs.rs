@@ -131,7 +131,7 @@ async fn build(
         let text = |k: &str| section.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
         html.push_str(&format!("<h2>{}</h2><p>{}</p>", html_escape(&text("title")), html_escape(&text("body"))));
         let done = i64::try_from(i + 1).unwrap_or(i64::MAX);
-        job.counts(&[("processed", done), ("sections", done)]).await?;
+        job.counts(&[("processed", done), ("succeeded", done), ("sections", done)]).await?;
     }
     html.push_str("</body></html>");
 

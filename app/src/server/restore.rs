@@ -146,7 +146,7 @@ async fn restore(job: Job) -> anyhow::Result<HandlerResult> {
         job.progress(ProgressUpdate {
             counts: vec![
                 ("processed".into(), tally.processed),
-                ("succeeded".into(), tally.applied + tally.unchanged),
+                ("succeeded".into(), tally.applied),
                 ("skipped".into(), tally.unchanged),
                 ("failed".into(), tally.failed),
             ],

@@ -116,6 +116,21 @@ impl Worker {
         let Some(run) = lifecycle.claim_next(&self.owner, self.state.config.lease).await? else {
             return Ok(None);
         };
+        self.finish(run).await.map(Some)
+    }
+
+    /// Claims the queued run `id` and works it to completion; `Ok(false)` when it was not
+    /// queued. The demo seed uses it to work exactly the runs it created.
+    pub async fn run_queued(&self, id: RunId) -> anyhow::Result<bool> {
+        match self.state.lifecycle().claim(id, &self.owner, self.state.config.lease).await? {
+            Some(run) => self.finish(run).await.map(|_| true),
+            None => Ok(false),
+        }
+    }
+
+    /// Works a claimed run to completion and records how it ended.
+    async fn finish(&self, run: Run) -> anyhow::Result<RunId> {
+        let lifecycle = self.state.lifecycle();
         let id = run.id;
         let result = match self.handlers.get(&run.run_type) {
             None => Ok(HandlerResult::ended(
@@ -145,7 +160,7 @@ impl Worker {
             }
             Err(e) => return Err(e.into()),
         }
-        Ok(Some(id))
+        Ok(id)
     }
 
     /// Runs the handler in its own task (so a panic is contained) while heartbeating.

@@ -536,10 +536,12 @@ async fn inventory_sync_with_unreadable_items_partially_succeeds(t: &TestDb) {
 }
 
 async fn the_demo_seed_is_idempotent_and_covers_every_problem_class(t: &TestDb) {
-    let first = server::seed::seed_demo(&t.state).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = pack_state(t, dir.path());
+    let first = server::seed::seed_demo(&state).await.unwrap();
     assert!(first.created);
     let count = run_count(t).await;
-    let second = server::seed::seed_demo(&t.state).await.unwrap();
+    let second = server::seed::seed_demo(&state).await.unwrap();
     assert!(!second.created);
     assert_eq!(run_count(t).await, count, "a second seed adds nothing");
     let page = runs::list_page(&t.state.db, first.workspace, &RunFilter::default(), None, 100).await.unwrap();
@@ -549,6 +551,109 @@ async fn the_demo_seed_is_idempotent_and_covers_every_problem_class(t: &TestDb) 
     for c in ["active_stale", "terminal_follow_up", "reconciled_stale", "none"] {
         assert!(classes.contains(c), "the demo shows {c}");
     }
+    let fresh: std::collections::BTreeSet<_> = page
+        .iter()
+        .filter_map(|r| r.run.freshness(&r.run.run_type.default_policy(), now))
+        .map(|f| f.as_str())
+        .collect();
+    assert_eq!(fresh.into_iter().collect::<Vec<_>>(), ["fresh", "likely_stale", "past_expected"]);
+    let mut seen = std::collections::BTreeSet::new();
+    for r in &page {
+        if let RunState::Completed(o) = r.run.state {
+            seen.insert((r.run.run_type.as_str(), o.as_str()));
+        }
+    }
+    for o in RunOutcome::ALL {
+        assert!(seen.iter().any(|(_, s)| *s == o.as_str()), "the demo shows a run that {}", o.as_str());
+    }
+    for ty in RunType::ALL {
+        assert!(seen.iter().any(|(t, _)| *t == ty.as_str()), "the demo shows a finished {}", ty.as_str());
+    }
+    assert_seeded_runs_have_their_records(t, &page, dir.path()).await;
+}
+
+/// Every seeded run that finished its own work left the records that work leaves.
+async fn assert_seeded_runs_have_their_records(t: &TestDb, page: &[runs::RunWithTenant], dir: &std::path::Path) {
+    let db = t.state.db.pool();
+    let count = |sql: &'static str, id: i64| async move {
+        sqlx::query_scalar::<_, i64>(sql).bind(id).fetch_one(db).await.unwrap()
+    };
+    let (mut ready_packs, mut expired_packs) = (0, 0);
+    for r in page {
+        let RunState::Completed(outcome) = r.run.state else { continue };
+        if r.run.was_reconciled() || !matches!(outcome, RunOutcome::Succeeded | RunOutcome::PartiallySucceeded) {
+            continue;
+        }
+        let id = r.run.id.get();
+        let what = format!("run {id} ({})", r.run.run_type.as_str());
+        if let Some(processed) = r.run.summary.get(SummaryKey::Processed) {
+            let parts: u64 = [SummaryKey::Succeeded, SummaryKey::Failed, SummaryKey::Skipped]
+                .into_iter()
+                .filter_map(|k| r.run.summary.get(k))
+                .sum();
+            assert_eq!(parts, processed, "{what}: every processed item succeeded, failed or was skipped once");
+        }
+        match r.run.run_type {
+            RunType::InventorySync => {
+                let synced =
+                    count("SELECT COUNT(*) FROM inventory_items WHERE tenant_id = $1", r.run.tenant_id.unwrap().get());
+                assert!(synced.await > 0, "{what} filled the inventory");
+                assert!(r.run.summary.get(SummaryKey::Processed).unwrap_or(0) > 0, "{what} counted its items");
+            }
+            RunType::BaselineCapture => {
+                assert_eq!(count("SELECT COUNT(*) FROM baseline_snapshots WHERE run_id = $1", id).await, 1, "{what}");
+            }
+            RunType::BaselineCompare => {
+                let findings = count("SELECT COUNT(*) FROM drift_findings WHERE run_id = $1", id).await;
+                let counted: u64 =
+                    [SummaryKey::FindingsAdded, SummaryKey::FindingsRemoved, SummaryKey::FindingsChanged]
+                        .into_iter()
+                        .filter_map(|k| r.run.summary.get(k))
+                        .sum();
+                assert_eq!(u64::try_from(findings).unwrap(), counted, "{what}: findings agree with its counts");
+            }
+            RunType::EnvironmentReviewCompose => {
+                let reviews = count("SELECT COUNT(*) FROM environment_reviews WHERE compose_run_id = $1", id);
+                assert_eq!(reviews.await, 1, "{what}");
+            }
+            RunType::ReviewPackGenerate => {
+                let (status, file): (String, Option<String>) =
+                    sqlx::query_as("SELECT status, file_name FROM review_packs WHERE run_id = $1")
+                        .bind(id)
+                        .fetch_one(db)
+                        .await
+                        .unwrap();
+                let on_disk = dir.join("packs").join(file.unwrap());
+                match status.as_str() {
+                    "ready" => {
+                        ready_packs += 1;
+                        assert!(on_disk.exists(), "{what}: a ready pack has its file");
+                    }
+                    "expired" => {
+                        expired_packs += 1;
+                        assert!(!on_disk.exists(), "{what}: an expired pack's file is gone");
+                    }
+                    other => panic!("{what}: pack is {other}"),
+                }
+            }
+            RunType::RestoreExecute => {
+                let results = count(
+                    "SELECT COUNT(*) FROM restore_items i JOIN restores r ON r.id = i.restore_id WHERE r.run_id = $1",
+                    id,
+                );
+                assert!(results.await > 0, "{what} recorded a result per item");
+            }
+        }
+    }
+    assert_eq!((ready_packs, expired_packs), (1, 1), "one pack to download, one past its retention");
+    let published: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM environment_reviews WHERE status = 'published'")
+        .fetch_one(db)
+        .await
+        .unwrap();
+    assert_eq!(published, 1, "the newer published review superseded the older");
+    let changed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM drift_findings WHERE change = 'changed'").fetch_one(db).await.unwrap();
+    assert!(changed >= 3, "the customer's changes show up as drift");
 }
 
 async fn exact_counts_agree_with_the_runs_under_every_filter(t: &TestDb) {
@@ -1072,8 +1177,9 @@ async fn restore_puts_a_snapshot_back_onto_the_provider_with_per_item_results(t:
     assert_eq!(done.state, RunState::Completed(RunOutcome::Succeeded));
     let got = |k| done.summary.get(k);
     assert_eq!(
-        (got(SummaryKey::Total), got(SummaryKey::Processed), got(SummaryKey::Skipped)),
-        (Some(12), Some(12), Some(10))
+        (got(SummaryKey::Total), got(SummaryKey::Processed), got(SummaryKey::Succeeded), got(SummaryKey::Skipped)),
+        (Some(12), Some(12), Some(2), Some(10)),
+        "applied items succeeded; items that already matched were skipped"
     );
     let (status, finished): (String, Option<i64>) =
         sqlx::query_as("SELECT status, finished_at FROM restores WHERE run_id = $1")
