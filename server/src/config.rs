@@ -36,6 +36,11 @@ pub struct Config {
     pub data_dir: std::path::PathBuf,
     /// `OPSHUB_PACK_RETENTION_DAYS`: how long a ready review pack is kept.
     pub pack_retention: Duration,
+    /// `OPSHUB_RECONCILE_SECS`: how often the reconciler sweeps (0 turns it off here).
+    pub reconcile_every: Duration,
+    /// `OPSHUB_LIFECYCLE`: per-type lifecycle windows overriding the defaults, e.g.
+    /// `restore.execute=60,900,3600,120;*=30,120,600,60` (queue, expected, stale, heartbeat).
+    pub lifecycle: std::collections::BTreeMap<app::domain::RunType, app::domain::LifecyclePolicy>,
 }
 
 /// A configuration value that cannot be used.
@@ -45,7 +50,7 @@ pub struct ConfigError {
     /// The variable.
     pub var: &'static str,
     /// What it should be.
-    pub problem: &'static str,
+    pub problem: String,
     /// What it was.
     pub value: String,
 }
@@ -65,14 +70,14 @@ impl Config {
         if app::server::Backend::from_url(&database_url).is_err() {
             return Err(ConfigError {
                 var: "OPSHUB_DATABASE_URL",
-                problem: "must start with sqlite:// or postgres://",
+                problem: "must start with sqlite:// or postgres://".into(),
                 value: app::server::db::redact(&database_url),
             });
         }
         let addr_text = get("OPSHUB_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
         let addr = addr_text.parse().map_err(|_| ConfigError {
             var: "OPSHUB_ADDR",
-            problem: "must be an IP address and port such as 127.0.0.1:3000",
+            problem: "must be an IP address and port such as 127.0.0.1:3000".into(),
             value: addr_text.clone(),
         })?;
         let number = |var: &'static str, default: u64, max: u64| -> Result<u64, ConfigError> {
@@ -80,7 +85,7 @@ impl Config {
                 None => Ok(default),
                 Some(v) => v.parse::<u64>().ok().filter(|n| *n <= max).ok_or(ConfigError {
                     var,
-                    problem: "must be a whole number in range",
+                    problem: "must be a whole number in range".into(),
                     value: v,
                 }),
             }
@@ -91,14 +96,18 @@ impl Config {
             Some(v) => {
                 return Err(ConfigError {
                     var: "OPSHUB_SEED_DEMO",
-                    problem: "must be true or false",
+                    problem: "must be true or false".into(),
                     value: v.to_owned(),
                 });
             }
         };
         let heartbeat = number("OPSHUB_HEARTBEAT_SECS", 10, 3600)?;
         if heartbeat == 0 {
-            return Err(ConfigError { var: "OPSHUB_HEARTBEAT_SECS", problem: "must be at least 1", value: "0".into() });
+            return Err(ConfigError {
+                var: "OPSHUB_HEARTBEAT_SECS",
+                problem: "must be at least 1".into(),
+                value: "0".into(),
+            });
         }
         Ok(Self {
             database_url,
@@ -113,11 +122,25 @@ impl Config {
             shutdown_grace: Duration::from_secs(number("OPSHUB_SHUTDOWN_GRACE_SECS", 30, 3600)?),
             data_dir: get("OPSHUB_DATA_DIR").unwrap_or_else(|| "data".into()).into(),
             pack_retention: Duration::from_secs(86_400 * number("OPSHUB_PACK_RETENTION_DAYS", 7, 3650)?),
+            reconcile_every: Duration::from_secs(number("OPSHUB_RECONCILE_SECS", 30, 3600)?),
+            lifecycle: match get("OPSHUB_LIFECYCLE") {
+                None => std::collections::BTreeMap::new(),
+                Some(v) => app::domain::LifecyclePolicy::parse_overrides(&v).map_err(|why| ConfigError {
+                    var: "OPSHUB_LIFECYCLE",
+                    problem: format!(
+                        "must be type=queue,expected,stale,heartbeat entries in seconds separated by ';' (type may \
+                         be *): {why}"
+                    ),
+                    value: v.clone(),
+                })?,
+            },
             faults: match get("OPSHUB_FAULTS") {
                 None => Vec::new(),
                 Some(v) => app::server::provider::parse_fault_list(&v).map_err(|_| ConfigError {
                     var: "OPSHUB_FAULTS",
-                    problem: "must be run-type=fault pairs separated by commas (faults: fail, partial, slow, hang, crash)",
+                    problem:
+                        "must be run-type=fault pairs separated by commas (faults: fail, partial, slow, hang, crash)"
+                            .into(),
                     value: v.clone(),
                 })?,
             },
@@ -157,6 +180,12 @@ mod tests {
         assert_eq!(with(&[("OPSHUB_HEARTBEAT_SECS", "0")]).expect_err("zero").var, "OPSHUB_HEARTBEAT_SECS");
         assert_eq!(with(&[("OPSHUB_FAULTS", "inventory.sync=explode")]).expect_err("bad fault").var, "OPSHUB_FAULTS");
         assert_eq!(with(&[("OPSHUB_FAULTS", "inventory.sync=hang")]).expect("a fault").faults.len(), 1);
+        let e = with(&[("OPSHUB_LIFECYCLE", "inventory.sync=1,20,10,4")]).expect_err("bad windows");
+        assert_eq!(e.var, "OPSHUB_LIFECYCLE");
+        assert!(e.to_string().contains("shorter than stale-after"), "{e}");
+        assert_eq!(with(&[("OPSHUB_RECONCILE_SECS", "soon")]).expect_err("bad secs").var, "OPSHUB_RECONCILE_SECS");
+        let c = with(&[("OPSHUB_LIFECYCLE", "*=2,3,10,4"), ("OPSHUB_RECONCILE_SECS", "1")]).expect("overrides");
+        assert_eq!((c.lifecycle.len(), c.reconcile_every), (6, Duration::from_secs(1)));
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! opshub fault <run-type> <fail|partial|slow|hang|crash|off>
 //!                  make the demo provider misbehave for one run type (demos and tests)
 //! opshub fault list
+//! opshub reconcile --once
+//!                  one reconciler sweep: decide every abandoned run, print what was decided
 //! ```
 
 use anyhow::Context as _;
@@ -16,8 +18,7 @@ use app::server::{Clock as _, SystemClock};
 use server::config::Config;
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: opshub [serve | migrate | seed | help]\n\nConfiguration comes from the environment; see README.md.";
+const USAGE: &str = "usage: opshub [serve | migrate | seed | reconcile --once | fault <run-type> <fault|off> | fault list | help]\n\nConfiguration comes from the environment; see README.md.";
 
 #[tokio::main]
 #[expect(clippy::print_stderr, reason = "a command line reports usage and fatal errors on stderr")]
@@ -34,6 +35,7 @@ async fn main() -> ExitCode {
         ["migrate"] => Command::Migrate,
         ["seed"] => Command::Seed,
         ["fault", "list"] => Command::Faults,
+        ["reconcile", "--once"] => Command::Reconcile,
         ["fault", run_type, fault] => match parse_fault(run_type, fault) {
             Ok((t, f)) => Command::Fault(t, f),
             Err(message) => {
@@ -65,6 +67,7 @@ enum Command {
     Seed,
     Faults,
     Fault(RunType, Option<Fault>),
+    Reconcile,
 }
 
 fn parse_fault(run_type: &str, fault: &str) -> Result<(RunType, Option<Fault>), String> {
@@ -109,6 +112,24 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 Some(f) => println!("{}: the demo provider will {} from the next run on", t.as_str(), f.as_str()),
                 None => println!("{}: no fault injected", t.as_str()),
             }
+        }
+        Command::Reconcile => {
+            let db = server::serve::open_database(&config).await?;
+            let state = server::serve::app_state(db, &config);
+            let owner = format!("{}-reconcile", config.instance_id);
+            let report = app::server::reconciler::Reconciler::new(state, owner).sweep().await?;
+            if !report.swept {
+                println!("another instance is sweeping right now; nothing done");
+            }
+            for (id, reason, outcome) in &report.decided {
+                println!("run {id}\t{}\t{reason}", outcome.as_str());
+            }
+            println!(
+                "examined {}, decided {}, changed meanwhile {}",
+                report.examined,
+                report.decided.len(),
+                report.lost_races
+            );
         }
         Command::Serve => server::serve::serve(config).await?,
     }

@@ -7,15 +7,16 @@
 //! past — so every run has the records its work leaves (inventory, snapshots, findings,
 //! reviews, packs, restores). Outcomes other than success come from the provider's own data
 //! (unreadable items), from faults injected for that one run, from a real shutdown, or from a
-//! worker that went away mid-run. Only the "decided by the reconciler" runs are written
-//! straight through the lifecycle service until the reconciler exists.
+//! worker that went away mid-run — and those the real reconciler then decides, from business
+//! truth where there is some.
 
 use anyhow::Context as _;
-use app::domain::{RunId, RunOutcome, RunStatus, RunType, TenantId, Timestamp, UserId, WorkspaceId};
-use app::server::lifecycle::{Completion, Expect, NewRun, ProgressUpdate, Started};
+use app::domain::{RunId, RunType, TenantId, Timestamp, UserId, WorkspaceId};
+use app::server::lifecycle::{NewRun, ProgressUpdate, Started};
 use app::server::operations::{StartOptions, start_operation};
 use app::server::principal::Principal;
 use app::server::provider::{Fault, fault_for, set_fault};
+use app::server::reconciler::Reconciler;
 use app::server::worker::Worker;
 use app::server::{AppState, Clock, Db};
 use serde_json::json;
@@ -337,31 +338,12 @@ impl History {
         Ok(id)
     }
 
-    /// A run that went stale and that the reconciler completed: `outcome` for `reason`.
-    #[expect(clippy::too_many_arguments, reason = "one call site; the arguments read as the story")]
-    async fn reconciled(
-        &self,
-        tenant: usize,
-        run_type: RunType,
-        ago: Duration,
-        phase: Option<&str>,
-        counts: &[(&str, i64)],
-        outcome: RunOutcome,
-        reason: &str,
-        failure: Option<(&str, &str)>,
-    ) -> anyhow::Result<RunId> {
-        let id = self.abandoned(tenant, run_type, ago, ago - Duration::from_secs(60), phase, counts).await?;
-        self.at(ago - run_type.default_policy().stale_after - Duration::from_secs(60));
-        let mut c = Completion::by_worker("reconciler", outcome);
-        c.expect = Expect::Status(RunStatus::Running);
-        c.reconciliation = Some(json!({
-            "at": self.clock.now().millis(), "by": "reconciler", "reason": reason, "previous_status": "running"
-        }));
-        if let Some((code, message)) = failure {
-            c = c.with_failure(code, message, None);
-        }
-        self.state.lifecycle().complete(id, c).await?;
-        Ok(id)
+    /// The reconciler sweeps, `ago` before now, exactly as a server's periodic sweep would.
+    async fn sweep(&self, ago: Duration) -> anyhow::Result<usize> {
+        self.at(ago);
+        let report = Reconciler::new(self.state.clone(), "demo-history").sweep().await?;
+        anyhow::ensure!(report.swept, "another reconciler held the sweep lease");
+        Ok(report.decided.len())
     }
 
     /// The tenant's newest baseline snapshot.
@@ -488,18 +470,17 @@ async fn seed_history(state: &AppState, principal: Principal, tenants: &[TenantI
     h.work_on(fabrikam, RestoreExecute, Operator, Some(Fault::Partial), Some(snapshot)).await?;
 
     // An Adatum capture lost its worker while capturing (a capture writes nothing before it
-    // saves), went stale, and the reconciler closed it as failed.
-    h.reconciled(
+    // saves); it went quiet and the reconciler's sweep closed it as "worker lost".
+    h.abandoned(
         adatum,
         BaselineCapture,
         hours(12),
+        hours(12) - minutes(1),
         Some("capturing_evidence"),
         &[("total", 2000)],
-        RunOutcome::Failed,
-        "worker lost",
-        Some(("worker_lost", "The worker stopped responding and the run was closed.")),
     )
     .await?;
+    anyhow::ensure!(h.sweep(hours(11)).await? == 1, "the sweep should close the abandoned capture");
 
     // Fabrikam has no review yet, so exporting one is blocked.
     h.at(hours(6));
@@ -512,6 +493,11 @@ async fn seed_history(state: &AppState, principal: Principal, tenants: &[TenantI
     // Northwind's review is composed again over unchanged evidence: ready, not yet published.
     h.at(hours(2));
     h.work(northwind, EnvironmentReviewCompose, Operator, None).await?;
+
+    // A refresh of that review lost its worker after gathering its evidence; the reconciler
+    // found the ready review with the same evidence fingerprint and proved it succeeded.
+    h.abandoned(northwind, EnvironmentReviewCompose, minutes(90), minutes(89), None, &[]).await?;
+    anyhow::ensure!(h.sweep(minutes(80)).await? == 1, "the sweep should prove the abandoned compose");
 
     // Active right now. A Fabrikam capture whose worker vanished 40 minutes ago (likely
     // stale); a Northwind compare running past its expected time whose worker was last heard

@@ -1,5 +1,5 @@
 //! Start-up and shutdown: open and migrate the database (a failure is fatal), seed the demo,
-//! start the workers, serve HTTP, and on SIGINT/SIGTERM stop accepting, stop claiming and let
+//! start the workers and the reconciler, serve HTTP, and on SIGINT/SIGTERM stop accepting, stop claiming and let
 //! in-flight work finish.
 
 use crate::config::Config;
@@ -10,6 +10,7 @@ use app::server::baselines::{BaselineCapture, BaselineCompare};
 use app::server::inventory::InventorySync;
 use app::server::packs::GeneratePack;
 use app::server::principal::demo_principal;
+use app::server::reconciler::{Reconciler, run_periodically};
 use app::server::restore::RestoreExecute;
 use app::server::reviews::ComposeReview;
 use app::server::worker::Worker;
@@ -34,6 +35,7 @@ pub fn app_state(db: Db, config: &Config) -> AppState {
         instance_id: config.instance_id.clone(),
         data_dir: config.data_dir.clone(),
         pack_retention: config.pack_retention,
+        policy_overrides: config.lifecycle.clone(),
         ..RuntimeConfig::default()
     };
     AppState::new(db, Arc::new(SystemClock), runtime)
@@ -89,6 +91,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if config.workers == 0 {
         tracing::info!("workers disabled (OPSHUB_WORKERS=0)");
     }
+    let reconciler = if config.reconcile_every.is_zero() {
+        tracing::info!("reconciler disabled here (OPSHUB_RECONCILE_SECS=0)");
+        None
+    } else {
+        let r = Reconciler::new(state.clone(), config.instance_id.clone());
+        Some(tokio::spawn(run_periodically(r, config.reconcile_every, stop_rx.clone())))
+    };
     let mut http_stop = stop_rx;
     let http = tokio::spawn(
         axum::serve(listener, router)
@@ -107,6 +116,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let _ = stop_tx.send(true);
     if let Err(e) = workers.await {
         tracing::error!(error = %e, "the worker pool ended abnormally");
+    }
+    if let Some(Err(e)) = match reconciler {
+        Some(task) => Some(task.await),
+        None => None,
+    } {
+        tracing::error!(error = %e, "the reconciler ended abnormally");
     }
     match http.await {
         Ok(Ok(())) => {}

@@ -29,8 +29,14 @@ pub struct ReconciliationNote {
     pub at: Option<i64>,
     /// Which component decided ("reconciler", an adapter name).
     pub by: Option<String>,
-    /// Operator-safe reason.
+    /// The reason code ("worker_lost", "review_ready", …).
     pub reason: Option<String>,
+    /// The decision ("succeeded", "blocked", "needs_attention", …).
+    pub decision: Option<String>,
+    /// The operator's sentence for what happened.
+    pub summary: Option<String>,
+    /// The business record the decision points at, as `(kind, id)`.
+    pub related: Option<(String, i64)>,
 }
 
 impl RunContext {
@@ -99,7 +105,18 @@ impl RunContext {
     pub fn reconciliation(&self) -> Option<ReconciliationNote> {
         let s = self.section("reconciliation")?;
         let text = |k: &str| s.get(k).and_then(Value::as_str).map(str::to_owned);
-        Some(ReconciliationNote { at: s.get("at").and_then(Value::as_i64), by: text("by"), reason: text("reason") })
+        let related = s
+            .get("related")
+            .and_then(Value::as_object)
+            .and_then(|r| Some((r.get("kind")?.as_str()?.to_owned(), r.get("id")?.as_i64()?)));
+        Some(ReconciliationNote {
+            at: s.get("at").and_then(Value::as_i64),
+            by: text("by"),
+            reason: text("reason"),
+            decision: text("decision"),
+            summary: text("summary"),
+            related,
+        })
     }
 }
 

@@ -66,12 +66,10 @@ pub fn freshness(
         RunState::Completed(_) => return None,
         RunState::Queued => (now.since(times.created_at), policy.expected_queue_wait),
         RunState::Running => {
-            let started = times.started_at.unwrap_or(times.created_at);
-            let last_sign = times.heartbeat_at.map_or(started, |h| h.max(started));
-            if now.since(last_sign) > policy.heartbeat_timeout {
+            if worker_silent(times, policy, now) {
                 return Some(Freshness::LikelyStale);
             }
-            (now.since(started), policy.expected_duration)
+            (now.since(times.started_at.unwrap_or(times.created_at)), policy.expected_duration)
         }
     };
     Some(if age > policy.stale_after {
@@ -81,6 +79,15 @@ pub fn freshness(
     } else {
         Freshness::Fresh
     })
+}
+
+/// Whether a running run's worker has gone quiet: its last sign of life (heartbeat, or its
+/// start before the first heartbeat) is older than the heartbeat timeout. The reconciler takes
+/// a running run away from its worker only then.
+pub fn worker_silent(times: LifecycleTimes, policy: &LifecyclePolicy, now: Timestamp) -> bool {
+    let started = times.started_at.unwrap_or(times.created_at);
+    let last_sign = times.heartbeat_at.map_or(started, |h| h.max(started));
+    now.since(last_sign) > policy.heartbeat_timeout
 }
 
 #[cfg(test)]

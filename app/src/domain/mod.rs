@@ -5,7 +5,8 @@
 //!
 //! Each rule lives in exactly one module here: state machine ([`status`]), lifecycle windows
 //! ([`run_type`]), freshness ([`freshness`]), problem class ([`problem`]), progress
-//! ([`progress`]), badges ([`badge`]) and polling ([`polling`]).
+//! ([`progress`]), badges ([`badge`]), polling ([`polling`]) and what the reconciler may
+//! decide from business truth ([`reconcile`]).
 
 pub mod badge;
 pub mod context;
@@ -15,6 +16,7 @@ pub mod notification;
 pub mod polling;
 pub mod problem;
 pub mod progress;
+pub mod reconcile;
 pub mod run;
 pub mod run_type;
 pub mod status;

@@ -53,6 +53,53 @@ pub struct LifecyclePolicy {
     pub heartbeat_timeout: Duration,
 }
 
+impl LifecyclePolicy {
+    /// A policy from seconds, if its windows make sense: all positive, and both expected
+    /// windows shorter than stale-after.
+    pub fn from_secs(queue: u64, expected: u64, stale: u64, heartbeat: u64) -> Result<Self, String> {
+        if [queue, expected, stale, heartbeat].contains(&0) {
+            return Err("every window must be at least one second".to_owned());
+        }
+        if queue >= stale || expected >= stale {
+            return Err("the expected queue wait and duration must be shorter than stale-after".to_owned());
+        }
+        Ok(Self {
+            expected_queue_wait: secs(queue),
+            expected_duration: secs(expected),
+            stale_after: secs(stale),
+            heartbeat_timeout: secs(heartbeat),
+        })
+    }
+
+    /// Parses per-type overrides: `type=queue,expected,stale,heartbeat` entries in seconds,
+    /// separated by `;`, where `*` names every type (a later entry wins). Example:
+    /// `restore.execute=60,900,3600,120;*=30,120,600,60`.
+    pub fn parse_overrides(text: &str) -> Result<std::collections::BTreeMap<RunType, Self>, String> {
+        let mut out = std::collections::BTreeMap::new();
+        for entry in text.split(';').map(str::trim).filter(|e| !e.is_empty()) {
+            let (name, windows) =
+                entry.split_once('=').ok_or_else(|| format!("{entry:?} is not type=queue,expected,stale,heartbeat"))?;
+            let n: Vec<u64> = windows
+                .split(',')
+                .map(|w| w.trim().parse::<u64>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| format!("{entry:?}: windows must be whole seconds"))?;
+            let [queue, expected, stale, heartbeat] = n[..] else {
+                return Err(format!("{entry:?}: give four windows: queue,expected,stale,heartbeat"));
+            };
+            let policy = Self::from_secs(queue, expected, stale, heartbeat).map_err(|e| format!("{entry:?}: {e}"))?;
+            let types: Vec<RunType> = match name.trim() {
+                "*" => RunType::ALL.to_vec(),
+                t => vec![RunType::parse(t).map_err(|_| format!("{t:?} is not a run type"))?],
+            };
+            for t in types {
+                out.insert(t, policy);
+            }
+        }
+        Ok(out)
+    }
+}
+
 const fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
 }
@@ -195,6 +242,30 @@ mod tests {
             assert!(p.expected_queue_wait < p.stale_after, "{t:?}");
             assert!(p.expected_duration < p.stale_after, "{t:?}");
             assert!(!p.heartbeat_timeout.is_zero(), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn policy_overrides_parse_per_type_and_for_every_type() {
+        let o = LifecyclePolicy::parse_overrides("*=2,3,10,4; restore.execute = 60,900,3600,120").unwrap_or_default();
+        assert_eq!(o.len(), RunType::ALL.len());
+        assert_eq!(o[&RunType::InventorySync].stale_after, secs(10));
+        assert_eq!(o[&RunType::RestoreExecute].expected_duration, secs(900));
+        assert_eq!(LifecyclePolicy::parse_overrides(""), Ok(std::collections::BTreeMap::new()));
+    }
+
+    #[test]
+    fn policy_overrides_refuse_nonsense_and_say_why() {
+        for (text, says) in [
+            ("inventory.sync", "not type="),
+            ("inventory.sync=1,2,3", "four windows"),
+            ("inventory.sync=a,2,3,4", "whole seconds"),
+            ("nope=1,2,10,4", "not a run type"),
+            ("inventory.sync=1,20,10,4", "shorter than stale-after"),
+            ("inventory.sync=0,2,10,4", "at least one second"),
+        ] {
+            let err = LifecyclePolicy::parse_overrides(text).err().unwrap_or_default();
+            assert!(err.contains(says), "{text}: {err}");
         }
     }
 

@@ -7,11 +7,33 @@ use super::ids::{RunId, TenantId};
 use super::polling::PollingPolicy;
 use super::problem::ProblemClass;
 use super::progress::{Progress, ProgressMode};
+use super::reconcile::RecordKind;
 use super::run::Run;
 use super::run_type::{LifecyclePolicy, RunType};
 use super::status::{RunOutcome, RunState, RunStatus};
 use super::time::Timestamp;
 use serde::{Deserialize, Serialize};
+
+/// A link to the business record a decision points at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelatedLink {
+    /// What the link says ("Open review #12").
+    pub label: String,
+    /// Where it goes.
+    pub href: String,
+}
+
+impl RelatedLink {
+    /// The link for a `(kind, id)` record of `tenant`, if the kind is known.
+    pub fn for_record(kind: &str, id: i64, tenant: Option<TenantId>) -> Option<Self> {
+        let tenant = tenant?;
+        let (label, anchor) = match RecordKind::parse(kind)? {
+            RecordKind::Review => (format!("Open review #{id}"), format!("#review-{id}")),
+            RecordKind::Restore => (format!("Open the tenant's restores (restore #{id})"), format!("#restore-{id}")),
+        };
+        Some(Self { label, href: format!("/admin/t/{tenant}{anchor}") })
+    }
+}
 
 /// A run as every surface presents it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,6 +70,8 @@ pub struct RunView {
     pub failure_message: Option<String>,
     /// Whether the reconciler decided this run.
     pub reconciled: bool,
+    /// The business record the reconciler related this run to, as a link.
+    pub related: Option<RelatedLink>,
     /// The decision-zone sentence: what is going on and what to do next.
     pub guidance: String,
     /// The server's clock when this view was derived (for relative times).
@@ -65,10 +89,19 @@ impl RunView {
     ) -> Self {
         let freshness = run.freshness(policy, now);
         let problem = run.problem_class(policy, now);
-        let reconciled = run.was_reconciled();
+        let note = run.context.reconciliation();
+        let reconciled = note.is_some();
         let poll = polling.run_interval(Some(run.state), now.since(run.created_at));
         let failure_message = run.failure.as_ref().map(|f| f.message.clone());
-        let guidance = guidance(run.state, freshness, problem, reconciled, failure_message.as_deref());
+        let summary = note.as_ref().and_then(|n| n.summary.as_deref());
+        let guidance = match summary {
+            Some(summary) => reconciled_guidance(run.state, summary),
+            None => guidance(run.state, freshness, problem, reconciled, failure_message.as_deref()),
+        };
+        let related = note
+            .as_ref()
+            .and_then(|n| n.related.as_ref())
+            .and_then(|(kind, id)| RelatedLink::for_record(kind, *id, run.tenant_id));
         Self {
             id: run.id,
             run_type: run.run_type,
@@ -86,6 +119,7 @@ impl RunView {
             counts: run.summary.iter().map(|(k, v)| (k.label().to_owned(), v)).collect(),
             failure_message,
             reconciled,
+            related,
             guidance,
             observed_at: now,
         }
@@ -134,6 +168,18 @@ impl RunView {
             ("data-progress-mode", self.progress_mode().as_str().to_owned()),
         ]
     }
+}
+
+/// The decision-zone sentence for a run the reconciler decided: what it found (the
+/// record's own sentence), then what to do.
+fn reconciled_guidance(state: RunState, summary: &str) -> String {
+    let next = match state {
+        RunState::Completed(RunOutcome::Succeeded) => " Nothing to do.",
+        RunState::Completed(RunOutcome::PartiallySucceeded) => " Review the items that failed, then run it again.",
+        RunState::Completed(RunOutcome::Blocked) => " Use the newer record.",
+        _ => "",
+    };
+    format!("{summary}{next}")
 }
 
 /// The decision-zone sentence for a run: calm for healthy work, specific when a person is

@@ -9,6 +9,7 @@ use super::clock::Clock;
 use super::db::Db;
 use super::live::LiveRuns;
 use super::runs::{self, DamagedRun, RUN_COLUMNS, RunQueryError, RunRow};
+use crate::domain::Timestamp;
 use crate::domain::context::CompositeCounts;
 use crate::domain::notification::terminal_notification;
 use crate::domain::problem::problem_class;
@@ -46,6 +47,9 @@ pub enum LifecycleError {
     /// This worker no longer holds the run's lease.
     #[error("the lease on run {0} is no longer held by this worker")]
     LeaseLost(RunId),
+    /// The run changed since it was observed (its worker reported in).
+    #[error("run {0} changed since it was observed")]
+    Changed(RunId),
     /// Summary counts failed validation.
     #[error(transparent)]
     InvalidCounts(#[from] SummaryError),
@@ -109,8 +113,16 @@ impl Started {
 pub enum Expect {
     /// Running under this worker's lease.
     RunningUnder(String),
-    /// In exactly this status (the reconciler passes what it observed).
+    /// In exactly this status.
     Status(RunStatus),
+    /// Exactly as the reconciler observed it: this status, last written at `updated_at`. A
+    /// worker that reported in since (a heartbeat, progress, its own completion) wins.
+    Unchanged {
+        /// The observed status.
+        status: RunStatus,
+        /// The observed last write.
+        updated_at: Timestamp,
+    },
 }
 
 /// A terminal transition.
@@ -395,13 +407,19 @@ impl Lifecycle {
     #[tracing::instrument(skip(self, c), fields(outcome = c.outcome.as_str()))]
     pub async fn complete(&self, id: RunId, c: Completion) -> Result<Run, LifecycleError> {
         let now = self.clock.now();
-        let (guard, owner) = match &c.expect {
-            Expect::RunningUnder(owner) => ("status = 'running' AND lease_owner = $7", Some(owner.clone())),
-            Expect::Status(RunStatus::Completed) => {
+        let (guard, owner, seen) = match &c.expect {
+            Expect::RunningUnder(owner) => ("status = 'running' AND lease_owner = $7", Some(owner.clone()), None),
+            Expect::Status(RunStatus::Completed) | Expect::Unchanged { status: RunStatus::Completed, .. } => {
                 return Err(LifecycleError::Invalid("a completion cannot expect a completed run".to_owned()));
             }
-            Expect::Status(RunStatus::Queued) => ("status = 'queued'", None),
-            Expect::Status(RunStatus::Running) => ("status = 'running'", None),
+            Expect::Status(RunStatus::Queued) => ("status = 'queued'", None, None),
+            Expect::Status(RunStatus::Running) => ("status = 'running'", None, None),
+            Expect::Unchanged { status: RunStatus::Queued, updated_at } => {
+                ("status = 'queued' AND updated_at = $7", None, Some(updated_at.millis()))
+            }
+            Expect::Unchanged { status: RunStatus::Running, updated_at } => {
+                ("status = 'running' AND updated_at = $7", None, Some(updated_at.millis()))
+            }
         };
         let (code, message, detail) = match &c.failure {
             Some(f) => (Some(f.code.clone()), Some(f.message.clone()), f.detail.clone()),
@@ -422,6 +440,9 @@ impl Lifecycle {
             .bind(id.get());
         if let Some(owner) = owner {
             q = q.bind(owner);
+        }
+        if let Some(seen) = seen {
+            q = q.bind(seen);
         }
         let Some(row) = q.fetch_optional(&mut *tx).await? else {
             tx.rollback().await?;
@@ -478,6 +499,9 @@ impl Lifecycle {
             Ok(Some(run)) => match run.state {
                 RunState::Completed(outcome) => LifecycleError::AlreadyCompleted { id, outcome },
                 RunState::Running if matches!(expect, Expect::RunningUnder(_)) => LifecycleError::LeaseLost(id),
+                s if matches!(expect, Expect::Unchanged { status, .. } if *status == s.status()) => {
+                    LifecycleError::Changed(id)
+                }
                 s => LifecycleError::IllegalTransition { id, from: s.status() },
             },
         }

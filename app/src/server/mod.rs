@@ -12,6 +12,7 @@ pub mod packs;
 pub mod poll;
 pub mod principal;
 pub mod provider;
+pub mod reconciler;
 pub mod restore;
 pub mod reviews;
 pub mod runs;

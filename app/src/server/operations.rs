@@ -191,6 +191,11 @@ pub async fn start_operation(
         (_, Some(_)) => return Err(ApiError::Invalid("Only a review pack takes a review.".to_owned())),
         (_, None) => {}
     }
+    if run_type == RunType::EnvironmentReviewCompose {
+        // The evidence this compose will be built on, so its work can be proven later.
+        let fp = super::reviews::evidence_fingerprint(state, tenant).await.map_err(internal)?;
+        inputs["fingerprint"] = json!(fp);
+    }
     if run_type.changes_configuration() && !o.confirm {
         return Err(ApiError::Invalid(
             "Confirm the restore first: it changes the tenant's configuration back to the baseline.".to_owned(),

@@ -12,9 +12,11 @@
 use super::clock::Clock;
 use super::db::Db;
 use super::provider::begin;
+use super::state::AppState;
 use super::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::domain::context::CompositeCounts;
-use crate::domain::{RunOutcome, TenantId, WorkspaceId};
+use crate::domain::reconcile::Verdict;
+use crate::domain::{Run, RunOutcome, TenantId, WorkspaceId};
 use serde_json::{Value, json};
 
 /// Evidence sources a compose aggregates.
@@ -67,8 +69,8 @@ fn usable(outcome: &str) -> bool {
     matches!(outcome, "succeeded" | "partially_succeeded")
 }
 
-async fn gather(job: &Job, tenant: TenantId, index: u64) -> Result<Source, sqlx::Error> {
-    let db = &job.state.db;
+async fn gather(state: &AppState, tenant: TenantId, index: u64) -> Result<Source, sqlx::Error> {
+    let db = &state.db;
     Ok(match index {
         0 => match latest_run(db, tenant, "inventory.sync").await? {
             Some((id, outcome)) if usable(&outcome) => {
@@ -146,7 +148,7 @@ async fn gather(job: &Job, tenant: TenantId, index: u64) -> Result<Source, sqlx:
             },
         },
         _ => {
-            let since = job.state.clock.now().millis() - RECENT_MS;
+            let since = state.clock.now().millis() - RECENT_MS;
             let ids: Vec<i64> = sqlx::query_scalar(
                 "SELECT id FROM operation_runs WHERE tenant_id = $1 AND status = 'completed' AND outcome = 'failed' \
                  AND completed_at >= $2 AND run_type <> 'environment.review.compose' ORDER BY id DESC LIMIT 20",
@@ -182,7 +184,7 @@ async fn compose(job: Job) -> anyhow::Result<HandlerResult> {
     for i in 0..SOURCES {
         injected.checkpoint(&job).await;
         injected.pace(1).await;
-        sources.push(gather(&job, tenant, i).await?);
+        sources.push(gather(&job.state, tenant, i).await?);
         job.progress(super::lifecycle::ProgressUpdate { composite: Some(composite(&sources)), ..Default::default() })
             .await?;
     }
@@ -200,27 +202,16 @@ async fn compose(job: Job) -> anyhow::Result<HandlerResult> {
     };
     sections.push(json!({ "title": "Summary", "status": "ready", "body": summary }));
     let evidence = json!({ "fingerprint": fp, "basis": basis });
-    let now = job.state.clock.now().millis();
-    let mut tx = job.state.db.begin_write().await?;
-    // Composing again over the same evidence refreshes the tenant's mutable review for that
-    // fingerprint instead of adding a second one (the unique partial index decides).
-    let review: i64 = sqlx::query_scalar(
-        "INSERT INTO environment_reviews (workspace_id, tenant_id, fingerprint, status, compose_run_id, sections, evidence, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'ready', $4, $5, $6, $7, $7) \
-         ON CONFLICT (tenant_id, fingerprint) WHERE status IN ('composing', 'ready') \
-         DO UPDATE SET status = 'ready', compose_run_id = excluded.compose_run_id, sections = excluded.sections, \
-         evidence = excluded.evidence, updated_at = excluded.updated_at RETURNING id",
-    )
-    .bind(job.run.workspace_id.get())
-    .bind(tenant.get())
-    .bind(&fp)
-    .bind(job.run.id.get())
-    .bind(Value::Array(sections.clone()).to_string())
-    .bind(evidence.to_string())
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
-    tx.commit().await?;
+    let review = match save_review(&job, tenant, &fp, &sections, &evidence).await {
+        Ok(review) => review,
+        Err(e) if is_unique_violation(&e) => {
+            // Another compose of the same evidence wrote its review first. Whatever the
+            // records now say decides this run, exactly as the reconciler would decide it.
+            tracing::info!(run_id = job.run.id.get(), fingerprint = %fp, "review of the same evidence exists; recovering");
+            return Ok(recover_duplicate(&job.state, &job.run, &fp).await?);
+        }
+        Err(e) => return Err(e.into()),
+    };
     tracing::info!(review, fingerprint = %fp, "environment review ready");
     job.counts(&[("sections", i64::try_from(sections.len()).unwrap_or(i64::MAX))]).await?;
     Ok(if unavailable.is_empty() {
@@ -233,6 +224,96 @@ async fn compose(job: Job) -> anyhow::Result<HandlerResult> {
             None,
         )
     })
+}
+
+/// Writes the composed review: refreshes the tenant's one mutable review of this evidence
+/// when there is one, else adds it. Two composes racing to add the same evidence meet the
+/// unique partial index; the loser gets the unique violation and recovers.
+async fn save_review(
+    job: &Job,
+    tenant: TenantId,
+    fp: &str,
+    sections: &[Value],
+    evidence: &Value,
+) -> Result<i64, sqlx::Error> {
+    let now = job.state.clock.now().millis();
+    let sections = Value::Array(sections.to_vec()).to_string();
+    let mut tx = job.state.db.begin_write().await?;
+    let refreshed: Option<i64> = sqlx::query_scalar(
+        "UPDATE environment_reviews SET status = 'ready', compose_run_id = $1, sections = $2, evidence = $3, \
+         updated_at = $4 WHERE tenant_id = $5 AND fingerprint = $6 AND status IN ('composing', 'ready') RETURNING id",
+    )
+    .bind(job.run.id.get())
+    .bind(&sections)
+    .bind(evidence.to_string())
+    .bind(now)
+    .bind(tenant.get())
+    .bind(fp)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let review = match refreshed {
+        Some(id) => id,
+        None => {
+            sqlx::query_scalar(
+                "INSERT INTO environment_reviews (workspace_id, tenant_id, fingerprint, status, compose_run_id, \
+                 sections, evidence, created_at, updated_at) VALUES ($1, $2, $3, 'ready', $4, $5, $6, $7, $7) RETURNING id",
+            )
+            .bind(job.run.workspace_id.get())
+            .bind(tenant.get())
+            .bind(fp)
+            .bind(job.run.id.get())
+            .bind(&sections)
+            .bind(evidence.to_string())
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?
+        }
+    };
+    tx.commit().await?;
+    Ok(review)
+}
+
+/// Whether `e` is a unique-constraint violation (on either database).
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+/// Ends a compose whose review write met another review of the same evidence: the compose
+/// adapter decides from the records (succeeded, blocked by a successor, or needs attention),
+/// and the operator reads a calm sentence — never the database's.
+pub async fn recover_duplicate(state: &AppState, run: &Run, fp: &str) -> Result<HandlerResult, sqlx::Error> {
+    let mut run = run.clone();
+    let mut inputs = run.context.inputs().cloned().unwrap_or_default();
+    inputs.insert("fingerprint".to_owned(), json!(fp));
+    run.context.set_section("inputs", Value::Object(inputs));
+    let decision = super::reconciler::adapter_decision(state, &run).await?;
+    Ok(match decision {
+        Some(d) if d.verdict == Verdict::Succeeded => HandlerResult::succeeded(),
+        Some(d) => HandlerResult::ended(
+            d.verdict.outcome(),
+            d.reason.code(),
+            d.reason.in_job_sentence(),
+            Some(format!("duplicate evidence fingerprint {fp}; decided {}", d.verdict.as_str())),
+        ),
+        None => HandlerResult::ended(
+            RunOutcome::Failed,
+            "compose_conflict",
+            "Another review of the same evidence is being composed right now; this run stopped so the two do not \
+             overwrite each other. Open the tenant's reviews to see it.",
+            Some(format!("duplicate evidence fingerprint {fp}; no finished review to prove")),
+        ),
+    })
+}
+
+/// The fingerprint of `tenant`'s evidence as it stands now: what a compose started now will
+/// be built on. Recorded in the compose run's inputs, so the reconciler can later prove its
+/// work from the review with this fingerprint.
+pub async fn evidence_fingerprint(state: &AppState, tenant: TenantId) -> Result<String, sqlx::Error> {
+    let mut basis = Vec::new();
+    for i in 0..SOURCES {
+        basis.push(gather(state, tenant, i).await?.basis);
+    }
+    Ok(fingerprint(&basis.join("|")))
 }
 
 /// Why a review could not be published.

@@ -28,6 +28,11 @@ pub fn postgres_url() -> String {
 }
 
 impl TestDb {
+    /// Whether this test runs on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}/opshub.db", dir.path().display());

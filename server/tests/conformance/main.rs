@@ -80,6 +80,14 @@ conformance!(
     publishing_a_review_supersedes_the_previous_one,
     a_review_pack_is_a_zip_of_three_files_that_expires_with_its_file,
     a_review_pack_without_a_review_is_blocked,
+    the_generic_rule_closes_abandoned_runs_once_and_leaves_live_work_alone,
+    the_compose_adapter_decides_from_reviews_in_scope_only,
+    the_restore_adapter_decides_from_the_runs_own_record,
+    a_worker_finishing_and_the_reconciler_deciding_at_once_write_one_terminal_state,
+    a_worker_that_reports_in_before_the_decision_keeps_its_run,
+    one_sweep_at_a_time_across_instances,
+    concurrent_review_starts_end_with_one_mutable_review_and_one_active_compose,
+    a_duplicate_fingerprint_is_recovered_from_the_records_not_reported_as_an_error,
 );
 
 /// A handler that takes `0` of real time and then succeeds.
@@ -116,6 +124,8 @@ async fn run_pool_until_shutdown(t: &TestDb, work: Duration, grace: Duration) ->
 }
 
 mod cross_instance;
+mod reconcile;
+use reconcile::*;
 
 pub(crate) fn new_run(t: &TestDb, tenant: Option<TenantId>) -> NewRun {
     NewRun {
