@@ -305,3 +305,196 @@ async fn the_fault_cli_injects_a_crash_that_takes_the_process_down_mid_run() {
     assert!(off.status.success());
     assert_eq!(String::from_utf8_lossy(&cli(&["fault", "list"]).stdout), "no faults injected\n");
 }
+
+/// Reconciliation end to end with the real binary: 100+ runs of every type; one process
+/// crashes right after a compose wrote its review, the next right after a restore finished,
+/// a third is killed with SIGKILL while syncs and captures hang; a fourth, with no faults,
+/// must leave every run terminal, each decided once, with finished work proven from its
+/// records.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crashed_and_killed_processes_leave_every_run_decided_once_from_business_truth() {
+    use app::server::Clock as _;
+    use app::server::operations::{StartOptions, start_operation};
+    use app::server::principal::Principal;
+    use app::server::provider::{Fault, set_fault};
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/o.db", dir.path().display());
+    let state = state_for(&url).await;
+    state.db.migrate().await.unwrap();
+    let now = state.clock.now();
+    let ws = server::seed::ensure_workspace(&state.db, "f", "Faults", now).await.unwrap();
+    let user = server::seed::ensure_user(&state.db, "f@f.example", "F", now).await.unwrap();
+    server::seed::ensure_membership(&state.db, user, ws, "owner").await.unwrap();
+    let me = Principal { user_id: user, workspace_id: ws, display_name: "F".into() };
+
+    // Group A: review composes and restores (each with a baseline to restore); group B: the
+    // other four types. Creation interleaves them so every process meets both.
+    let prep = server::serve::worker_as(&state, "prep");
+    let mut group_a = Vec::new();
+    for i in 0..10 {
+        let t = server::seed::ensure_tenant(&state.db, ws, &format!("a{i}"), &format!("A{i}"), now).await.unwrap();
+        server::seed::ensure_provider_items(&state.db, t, 5, &[], now).await.unwrap();
+        let tenant = t.to_string();
+        let capture = start_operation(&state, &me, &tenant, "baseline.capture", StartOptions::default()).await.unwrap();
+        assert!(prep.run_queued(app::domain::RunId(capture.run_id)).await.unwrap());
+        let snapshot: i64 = sqlx::query_scalar("SELECT id FROM baseline_snapshots WHERE run_id = $1")
+            .bind(capture.run_id)
+            .fetch_one(state.db.pool())
+            .await
+            .unwrap();
+        sqlx::query("UPDATE provider_items SET settings = '{\"enabled\": false}' WHERE tenant_id = $1")
+            .bind(t.get())
+            .execute(state.db.pool())
+            .await
+            .unwrap();
+        group_a.push((t, snapshot));
+    }
+    let mut group_b = Vec::new();
+    for i in 0..20 {
+        let t = server::seed::ensure_tenant(&state.db, ws, &format!("b{i}"), &format!("B{i}"), now).await.unwrap();
+        server::seed::ensure_provider_items(&state.db, t, 5, &[], now).await.unwrap();
+        group_b.push(t);
+    }
+    let mut ids = Vec::new();
+    let start = |tenant: TenantId, ty: &str, snapshot: Option<String>| {
+        let (state, me) = (state.clone(), me.clone());
+        let ty = ty.to_owned();
+        async move {
+            let o = StartOptions { snapshot: snapshot.as_deref(), review: None, confirm: true };
+            let r = start_operation(&state, &me, &tenant.to_string(), &ty, o).await.unwrap();
+            assert!(!r.already_running);
+            app::domain::RunId(r.run_id)
+        }
+    };
+    for i in 0..20 {
+        let b = group_b[i];
+        ids.push(start(b, "inventory.sync", None).await);
+        if let Some((a, snapshot)) = group_a.get(i) {
+            ids.push(start(*a, "environment.review.compose", None).await);
+            ids.push(start(*a, "restore.execute", Some(snapshot.to_string())).await);
+        }
+        ids.push(start(b, "baseline.capture", None).await);
+        ids.push(start(b, "baseline.compare", None).await);
+        ids.push(start(b, "review_pack.generate", None).await);
+    }
+    assert!(ids.len() >= 100, "{} runs", ids.len());
+
+    let data = dir.path().join("data");
+    let env = [
+        ("OPSHUB_SEED_DEMO", "false"),
+        ("OPSHUB_DEMO_EMAIL", "f@f.example"),
+        ("OPSHUB_DEMO_PACING_MS", "0"),
+        ("OPSHUB_WORKERS", "4"),
+        ("OPSHUB_RECONCILE_SECS", "1"),
+        ("OPSHUB_LIFECYCLE", "*=60,4,120,3"),
+        ("OPSHUB_DATA_DIR", data.to_str().unwrap()),
+    ];
+    let faults = |list: &[(RunType, Fault)]| {
+        let db = state.db.clone();
+        let list = list.to_vec();
+        async move {
+            for t in RunType::ALL {
+                let f = list.iter().find(|(x, _)| *x == t).map(|(_, f)| *f);
+                set_fault(&db, t, f, SystemClock.now()).await.unwrap();
+            }
+        }
+    };
+    // 1: a compose writes its review, then the process aborts.
+    faults(&[(RunType::EnvironmentReviewCompose, Fault::Crash), (RunType::InventorySync, Fault::Hang)]).await;
+    let mut first = Server::start(&url, dir.path(), "first", &env);
+    assert_ne!(first.wait_exit(Duration::from_secs(60)), Some(0), "the compose crash took the process down");
+    // 2: a restore finishes, then the process aborts.
+    faults(&[(RunType::RestoreExecute, Fault::Crash), (RunType::BaselineCapture, Fault::Hang)]).await;
+    let mut second = Server::start(&url, dir.path(), "second", &env);
+    assert_ne!(second.wait_exit(Duration::from_secs(60)), Some(0), "the restore crash took the process down");
+    // 3: syncs and captures hang; the process is killed outright.
+    faults(&[(RunType::InventorySync, Fault::Hang), (RunType::BaselineCapture, Fault::Hang)]).await;
+    let mut third = Server::start(&url, dir.path(), "third", &env);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    third.signal("-KILL");
+    third.wait_exit(Duration::from_secs(10));
+    // 4: no faults. Every run must end, within the stale window plus a sweep of the last
+    // worker's death for the abandoned ones.
+    faults(&[]).await;
+    let fourth = Server::start(&url, dir.path(), "fourth", &env);
+    let began = Instant::now();
+    loop {
+        let active: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM operation_runs WHERE status <> 'completed'")
+            .fetch_one(state.db.pool())
+            .await
+            .unwrap();
+        if active == 0 {
+            break;
+        }
+        assert!(began.elapsed() < Duration::from_secs(90), "{active} runs still active:\n{}", fourth.log());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let mut adapter_successes = 0;
+    let mut reconciled = 0;
+    for id in &ids {
+        let r = runs::get(&state.db, *id).await.unwrap().unwrap();
+        assert!(!r.state.is_active(), "run {id}");
+        let notes = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM notifications WHERE run_id = $1")
+            .bind(id.get())
+            .fetch_one(state.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(notes, 1, "run {id}: exactly one terminal notification");
+        let rec = r.context.as_value().get("reconciliation").cloned();
+        if let Some(rec) = &rec {
+            reconciled += 1;
+            for key in ["at", "by", "reason", "previous_status", "decision", "evidence"] {
+                assert!(rec.get(key).is_some_and(|v| !v.is_null()), "run {id}: reconciliation lacks {key}: {rec}");
+            }
+        }
+        // Finished work is proven from its records, never thrown away as "worker lost".
+        let fp = r.context.inputs().and_then(|i| i.get("fingerprint")).and_then(|f| f.as_str()).map(str::to_owned);
+        let wrote_review: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM environment_reviews WHERE compose_run_id = $1 AND fingerprint = $2 AND status = 'ready'",
+        )
+        .bind(id.get())
+        .bind(fp.unwrap_or_default())
+        .fetch_one(state.db.pool())
+        .await
+        .unwrap();
+        let restored: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM restores WHERE run_id = $1 AND status IN ('applied', 'partially_applied')",
+        )
+        .bind(id.get())
+        .fetch_one(state.db.pool())
+        .await
+        .unwrap();
+        if wrote_review + restored > 0 {
+            assert!(
+                matches!(r.state, RunState::Completed(RunOutcome::Succeeded | RunOutcome::PartiallySucceeded)),
+                "run {id} ({}) finished its work but ended {:?}",
+                r.run_type.as_str(),
+                r.state
+            );
+            if rec.as_ref().and_then(|x| x["by"].as_str()).is_some_and(|by| by.starts_with("adapter:")) {
+                adapter_successes += 1;
+            }
+        }
+    }
+    assert!(reconciled >= 3, "runs left by dead processes were reconciled ({reconciled})");
+    let by_type = |ty: &str| {
+        let ids: Vec<i64> = ids.iter().map(|i| i.get()).collect();
+        let state = state.clone();
+        let ty = ty.to_owned();
+        async move {
+            let rows: Vec<(i64, String)> =
+                sqlx::query_as("SELECT id, context FROM operation_runs WHERE run_type = $1 AND outcome = 'succeeded'")
+                    .bind(ty)
+                    .fetch_all(state.db.pool())
+                    .await
+                    .unwrap();
+            rows.into_iter().filter(|(id, c)| ids.contains(id) && c.contains("\"by\":\"adapter:")).count()
+        }
+    };
+    assert!(by_type("environment.review.compose").await >= 1, "a crashed compose was proven by its review");
+    assert!(by_type("restore.execute").await >= 1, "a crashed restore was proven by its record");
+    assert!(adapter_successes >= 2);
+    drop(fourth);
+}

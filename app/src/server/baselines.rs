@@ -145,6 +145,7 @@ async fn capture(job: Job) -> anyhow::Result<HandlerResult> {
     }
     tx.commit().await?;
     job.counts(&[("items_captured", captured), ("succeeded", captured)]).await?;
+    injected.crash_point(&job);
     Ok(if skipped == 0 {
         HandlerResult::succeeded()
     } else {
@@ -260,6 +261,7 @@ async fn compare(job: Job) -> anyhow::Result<HandlerResult> {
         ("findings_changed", count("changed")),
     ])
     .await?;
+    injected.crash_point(&job);
     Ok(if skipped == 0 {
         HandlerResult::succeeded()
     } else {

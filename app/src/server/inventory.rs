@@ -67,6 +67,7 @@ async fn sync(job: Job) -> anyhow::Result<HandlerResult> {
         })
         .await?;
     }
+    injected.crash_point(&job);
     Ok(match (tally.failed, tally.succeeded) {
         (0, _) => HandlerResult::succeeded(),
         (f, 0) => HandlerResult::ended(

@@ -309,6 +309,31 @@ impl Lifecycle {
         Ok(None)
     }
 
+    /// Inside a transaction that writes a run's business records: renews the lease of the
+    /// worker holding it, or fails with `LeaseLost` when the run is no longer held (the
+    /// reconciler decided it). The records and the sign of life commit together, so the
+    /// reconciler either sees the records or never decides while they are being written.
+    pub async fn hold_in(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        id: RunId,
+        owner: &str,
+        lease: Duration,
+    ) -> Result<(), LifecycleError> {
+        let now = self.clock.now();
+        let held = sqlx::query(
+            "UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1, lease_expires_at = $2 \
+             WHERE id = $3 AND status = 'running' AND lease_owner = $4",
+        )
+        .bind(now.millis())
+        .bind(now.plus(lease).millis())
+        .bind(id.get())
+        .bind(owner)
+        .execute(conn)
+        .await?;
+        if held.rows_affected() == 1 { Ok(()) } else { Err(LifecycleError::LeaseLost(id)) }
+    }
+
     /// Claims the queued run `id` for `owner`, or `None` when it is not queued (already
     /// claimed, completed or unknown). Lets a caller work exactly the run it created.
     #[tracing::instrument(skip(self))]

@@ -203,6 +203,7 @@ async fn build(
     .bind(pack)
     .execute(job.state.db.pool())
     .await?;
+    injected.crash_point(job);
     Ok(HandlerResult::succeeded())
 }
 

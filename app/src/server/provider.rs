@@ -179,8 +179,8 @@ impl Injected {
     }
 
     /// At the start of the work: the result to end with if the provider rejects the request
-    /// (`fail`); aborts the process for `crash`.
-    pub fn refusal(&self, job: &super::worker::Job) -> Option<super::worker::HandlerResult> {
+    /// (`fail`).
+    pub fn refusal(&self) -> Option<super::worker::HandlerResult> {
         match self.fault {
             Some(Fault::Fail) => Some(super::worker::HandlerResult::ended(
                 crate::domain::RunOutcome::Failed,
@@ -188,11 +188,17 @@ impl Injected {
                 "The provider rejected the request.",
                 Some("injected fault: fail".to_owned()),
             )),
-            Some(Fault::Crash) => {
-                tracing::error!(run_id = job.run.id.get(), "injected fault: crashing the process");
-                std::process::abort();
-            }
             _ => None,
+        }
+    }
+
+    /// Where a `crash` aborts the process: after the work is done and its records are
+    /// written, before the worker records the run's end — the moment when only the business
+    /// records know the work happened, which the reconciler's adapters must then prove.
+    pub fn crash_point(&self, job: &super::worker::Job) {
+        if self.fault == Some(Fault::Crash) {
+            tracing::error!(run_id = job.run.id.get(), "injected fault: crashing the process");
+            std::process::abort();
         }
     }
 
@@ -233,7 +239,7 @@ pub async fn begin(
         )));
     };
     let injected = Injected::read(job).await?;
-    Ok(match injected.refusal(job) {
+    Ok(match injected.refusal() {
         Some(refused) => Err(refused),
         None => Ok((tenant, injected)),
     })

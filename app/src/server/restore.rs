@@ -86,6 +86,7 @@ async fn restore(job: Job) -> anyhow::Result<HandlerResult> {
         injected.pace(batch.len()).await;
         let now = job.state.clock.now().millis();
         let mut tx = db.begin_write().await?;
+        job.hold(&mut tx).await?;
         for item in batch {
             tally.processed += 1;
             let (result, detail) = if injected.item_fails(tally.processed) {
@@ -175,11 +176,15 @@ async fn restore(job: Job) -> anyhow::Result<HandlerResult> {
             ),
         ),
     };
+    let mut tx = db.begin_write().await?;
+    job.hold(&mut tx).await?;
     sqlx::query("UPDATE restores SET status = $1, finished_at = $2 WHERE id = $3")
         .bind(status)
         .bind(job.state.clock.now().millis())
         .bind(record)
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
+    injected.crash_point(&job);
     Ok(result)
 }

@@ -204,16 +204,17 @@ async fn compose(job: Job) -> anyhow::Result<HandlerResult> {
     let evidence = json!({ "fingerprint": fp, "basis": basis });
     let review = match save_review(&job, tenant, &fp, &sections, &evidence).await {
         Ok(review) => review,
-        Err(e) if is_unique_violation(&e) => {
+        Err(e) if e.downcast_ref::<sqlx::Error>().is_some_and(is_unique_violation) => {
             // Another compose of the same evidence wrote its review first. Whatever the
             // records now say decides this run, exactly as the reconciler would decide it.
             tracing::info!(run_id = job.run.id.get(), fingerprint = %fp, "review of the same evidence exists; recovering");
             return Ok(recover_duplicate(&job.state, &job.run, &fp).await?);
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(e),
     };
     tracing::info!(review, fingerprint = %fp, "environment review ready");
     job.counts(&[("sections", i64::try_from(sections.len()).unwrap_or(i64::MAX))]).await?;
+    injected.crash_point(&job);
     Ok(if unavailable.is_empty() {
         HandlerResult::succeeded()
     } else {
@@ -235,10 +236,11 @@ async fn save_review(
     fp: &str,
     sections: &[Value],
     evidence: &Value,
-) -> Result<i64, sqlx::Error> {
+) -> anyhow::Result<i64> {
     let now = job.state.clock.now().millis();
     let sections = Value::Array(sections.to_vec()).to_string();
     let mut tx = job.state.db.begin_write().await?;
+    job.hold(&mut tx).await?;
     let refreshed: Option<i64> = sqlx::query_scalar(
         "UPDATE environment_reviews SET status = 'ready', compose_run_id = $1, sections = $2, evidence = $3, \
          updated_at = $4 WHERE tenant_id = $5 AND fingerprint = $6 AND status IN ('composing', 'ready') RETURNING id",

@@ -64,6 +64,13 @@ impl Job {
         std::future::pending::<()>().await;
     }
 
+    /// Inside a transaction writing this run's business records: proves the run is still
+    /// held by this worker (and renews it), or fails with `LeaseLost` — then the caller rolls
+    /// back, so nothing is written for a run the reconciler already decided.
+    pub async fn hold(&self, conn: &mut sqlx::AnyConnection) -> Result<(), LifecycleError> {
+        self.state.lifecycle().hold_in(conn, self.run.id, &self.owner, self.state.config.lease).await
+    }
+
     /// Reports counts only.
     pub async fn counts(&self, counts: &[(&str, i64)]) -> Result<(), LifecycleError> {
         let counts = counts.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
