@@ -367,8 +367,7 @@ async fn crashed_and_killed_processes_leave_every_run_decided_once_from_business
             app::domain::RunId(r.run_id)
         }
     };
-    for i in 0..20 {
-        let b = group_b[i];
+    for (i, b) in group_b.iter().copied().enumerate() {
         ids.push(start(b, "inventory.sync", None).await);
         if let Some((a, snapshot)) = group_a.get(i) {
             ids.push(start(*a, "environment.review.compose", None).await);
