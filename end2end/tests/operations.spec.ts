@@ -187,3 +187,23 @@ test('a tenant outside the workspace is not found', async ({ page }) => {
   expect(response?.status()).toBe(404);
   await expect(page.getByTestId('error')).toHaveText('There is no tenant with that id.');
 });
+
+test('a run the system closed from business truth says so and links the record that proves it', async ({ page }) => {
+  // The seeded Northwind review refresh lost its worker; the reconciler found its review.
+  await page.goto('/admin/operations?tenant=1&type=environment.review.compose');
+  const href = await page.getByTestId('run-row').first().locator('.run-link').getAttribute('href');
+  await page.goto(href ?? '/admin/operations');
+  const header = page.getByTestId('run-header');
+  await expect(header).toHaveAttribute('data-run-status', 'completed');
+  await expect(header).toHaveAttribute('data-run-outcome', 'succeeded');
+  await expect(header).toHaveAttribute('data-problem-class', 'none');
+  await expect(page.getByTestId('run-detail')).toHaveAttribute('data-polling', 'off');
+  await expect(page.getByTestId('guidance')).toContainText('the review it was building already exists');
+  await expect(page.getByTestId('reconciled-note')).toContainText('from the records');
+  const related = page.getByTestId('related-record');
+  const target = await related.getAttribute('href');
+  expect(target).toMatch(/^\/admin\/t\/1#review-\d+$/);
+  await page.goto(target ?? '/');
+  const review = target?.split('#')[1] ?? '';
+  await expect(page.locator(`#${review}`)).toHaveAttribute('data-review-status', 'ready');
+});

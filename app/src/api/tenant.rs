@@ -42,6 +42,26 @@ pub struct PackRow {
     pub expires_at: Option<Timestamp>,
 }
 
+/// A restore record row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreRow {
+    /// Id.
+    pub id: i64,
+    /// applying / applied / partially_applied / failed, or interrupted (still applying when
+    /// its run ended).
+    pub status: String,
+    /// The snapshot it put back.
+    pub snapshot_id: i64,
+    /// Its run.
+    pub run_id: i64,
+    /// Items put back.
+    pub applied: i64,
+    /// Items the provider refused.
+    pub failed: i64,
+    /// When it started.
+    pub started_at: Timestamp,
+}
+
 /// An inventory item row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InventoryRow {
@@ -87,6 +107,8 @@ pub struct TenantWorkbench {
     pub reviews: Vec<ReviewRow>,
     /// Newest first.
     pub packs: Vec<PackRow>,
+    /// Newest first.
+    pub restores: Vec<RestoreRow>,
     /// The server's clock when this was read.
     pub observed_at: Timestamp,
 }

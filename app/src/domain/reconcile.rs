@@ -447,6 +447,16 @@ impl RestoreStatus {
     }
 }
 
+/// What a restore record's status reads as on a page: a record still `applying` whose run
+/// has ended (its worker was lost) was interrupted — that is the truth the page shows, while
+/// the record itself is left as the work left it.
+pub fn restore_display_status(stored: &str, run_active: bool) -> &str {
+    match RestoreStatus::parse(stored) {
+        Some(RestoreStatus::Applying) if !run_active => "interrupted",
+        _ => stored,
+    }
+}
+
 /// One restore record as the restore adapter sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RestoreFact {
@@ -735,6 +745,13 @@ mod tests {
         let mut unreadable = restore(4, RestoreStatus::Applied);
         unreadable.status = None;
         assert_eq!(decide_restore(&r, &[unreadable]), None);
+    }
+
+    #[test]
+    fn a_restore_still_applying_after_its_run_ended_reads_as_interrupted() {
+        assert_eq!(restore_display_status("applying", true), "applying");
+        assert_eq!(restore_display_status("applying", false), "interrupted");
+        assert_eq!(restore_display_status("applied", false), "applied");
     }
 
     #[test]

@@ -205,7 +205,9 @@ impl RunType {
     /// The summary-count keys this type may write beyond the common five.
     pub const fn extra_count_keys(self) -> &'static [SummaryKey] {
         match self {
-            Self::InventorySync => &[SummaryKey::Created, SummaryKey::Updated, SummaryKey::Unchanged],
+            Self::InventorySync => {
+                &[SummaryKey::Created, SummaryKey::Updated, SummaryKey::Unchanged, SummaryKey::Removed]
+            }
             Self::BaselineCapture => &[SummaryKey::ItemsCaptured],
             Self::BaselineCompare => {
                 &[SummaryKey::FindingsAdded, SummaryKey::FindingsRemoved, SummaryKey::FindingsChanged]

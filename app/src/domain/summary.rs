@@ -28,6 +28,8 @@ pub enum SummaryKey {
     Updated,
     /// Inventory records already current.
     Unchanged,
+    /// Inventory records dropped because the provider no longer has the item.
+    Removed,
     /// Items captured into a baseline.
     ItemsCaptured,
     /// Drift: items present now but not in the baseline.
@@ -42,7 +44,7 @@ pub enum SummaryKey {
 
 impl SummaryKey {
     /// Every key, in display order.
-    pub const ALL: [SummaryKey; 13] = [
+    pub const ALL: [SummaryKey; 14] = [
         Self::Total,
         Self::Processed,
         Self::Succeeded,
@@ -51,6 +53,7 @@ impl SummaryKey {
         Self::Created,
         Self::Updated,
         Self::Unchanged,
+        Self::Removed,
         Self::ItemsCaptured,
         Self::FindingsAdded,
         Self::FindingsRemoved,
@@ -69,6 +72,7 @@ impl SummaryKey {
             Self::Created => "created",
             Self::Updated => "updated",
             Self::Unchanged => "unchanged",
+            Self::Removed => "removed",
             Self::ItemsCaptured => "items_captured",
             Self::FindingsAdded => "findings_added",
             Self::FindingsRemoved => "findings_removed",
@@ -88,6 +92,7 @@ impl SummaryKey {
             Self::Created => "Created",
             Self::Updated => "Updated",
             Self::Unchanged => "Unchanged",
+            Self::Removed => "Removed",
             Self::ItemsCaptured => "Items captured",
             Self::FindingsAdded => "Added items",
             Self::FindingsRemoved => "Removed items",

@@ -72,6 +72,8 @@ pub struct RunView {
     pub reconciled: bool,
     /// The business record the reconciler related this run to, as a link.
     pub related: Option<RelatedLink>,
+    /// How the reconciler decided, in a sentence, when it did.
+    pub decided_how: Option<String>,
     /// The decision-zone sentence: what is going on and what to do next.
     pub guidance: String,
     /// The server's clock when this view was derived (for relative times).
@@ -98,6 +100,15 @@ impl RunView {
             Some(summary) => reconciled_guidance(run.state, summary),
             None => guidance(run.state, freshness, problem, reconciled, failure_message.as_deref()),
         };
+        let decided_how = note.as_ref().map(|n| {
+            match n.by.as_deref() {
+                Some(by) if by.starts_with("adapter:") => {
+                    "Decided by the system from the records this run's work left."
+                }
+                _ => "Decided by the system because no worker was working on it any more.",
+            }
+            .to_owned()
+        });
         let related = note
             .as_ref()
             .and_then(|n| n.related.as_ref())
@@ -120,6 +131,7 @@ impl RunView {
             failure_message,
             reconciled,
             related,
+            decided_how,
             guidance,
             observed_at: now,
         }

@@ -67,6 +67,22 @@ async fn sync(job: Job) -> anyhow::Result<HandlerResult> {
         })
         .await?;
     }
+    // Items the provider no longer has leave our inventory (unreadable items stay: they
+    // still exist, we just could not read them this time).
+    let mut tx = db.begin_write().await?;
+    job.hold(&mut tx).await?;
+    let removed = sqlx::query(
+        "DELETE FROM inventory_items WHERE tenant_id = $1 AND external_id NOT IN \
+         (SELECT external_id FROM provider_items WHERE tenant_id = $1)",
+    )
+    .bind(tenant.get())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    if removed > 0 {
+        job.counts(&[("removed", i64::try_from(removed).unwrap_or(i64::MAX))]).await?;
+    }
     injected.crash_point(&job);
     Ok(match (tally.failed, tally.succeeded) {
         (0, _) => HandlerResult::succeeded(),

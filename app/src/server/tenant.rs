@@ -3,7 +3,8 @@
 
 use super::principal::Principal;
 use super::state::AppState;
-use crate::api::{ApiError, FindingRow, InventoryRow, PackRow, ReviewRow, SnapshotRow, TenantWorkbench};
+use crate::api::{ApiError, FindingRow, InventoryRow, PackRow, RestoreRow, ReviewRow, SnapshotRow, TenantWorkbench};
+use crate::domain::reconcile::restore_display_status;
 use crate::domain::{TenantId, Timestamp};
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -39,6 +40,17 @@ pub async fn workbench(state: &AppState, p: &Principal, tenant: &str) -> Result<
     .map_err(internal)?;
     let packs: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
         "SELECT id, status, expires_at FROM review_packs WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT 20",
+    )
+    .bind(t.get())
+    .fetch_all(db)
+    .await
+    .map_err(internal)?;
+    let restores: Vec<RestoreRecord> = sqlx::query_as(
+        "SELECT r.id, r.status, r.snapshot_id, r.run_id, r.started_at, o.status AS run_status, \
+         (SELECT COUNT(*) FROM restore_items i WHERE i.restore_id = r.id AND i.result = 'applied') AS applied, \
+         (SELECT COUNT(*) FROM restore_items i WHERE i.restore_id = r.id AND i.result = 'failed') AS failed \
+         FROM restores r JOIN operation_runs o ON o.id = r.run_id WHERE r.tenant_id = $1 \
+         ORDER BY r.started_at DESC, r.id DESC LIMIT 20",
     )
     .bind(t.get())
     .fetch_all(db)
@@ -112,8 +124,33 @@ pub async fn workbench(state: &AppState, p: &Principal, tenant: &str) -> Result<
             .into_iter()
             .map(|(id, status, exp)| PackRow { id, status, expires_at: exp.map(Timestamp) })
             .collect(),
+        restores: restores
+            .into_iter()
+            .map(|r| RestoreRow {
+                id: r.id,
+                status: restore_display_status(&r.status, r.run_status != "completed").to_owned(),
+                snapshot_id: r.snapshot_id,
+                run_id: r.run_id,
+                applied: r.applied,
+                failed: r.failed,
+                started_at: Timestamp(r.started_at),
+            })
+            .collect(),
         observed_at: state.clock.now(),
     })
+}
+
+/// A restore record with its run's status and per-item tallies, as read.
+#[derive(Debug, sqlx::FromRow)]
+struct RestoreRecord {
+    id: i64,
+    status: String,
+    snapshot_id: i64,
+    run_id: i64,
+    started_at: i64,
+    run_status: String,
+    applied: i64,
+    failed: i64,
 }
 
 /// Publishes review `review` of the caller's workspace.

@@ -66,7 +66,13 @@ fn RunDetail(initial: RunView) -> impl IntoView {
             </header>
             <div class=move || format!("decision tone-{}", current.with(decision_tone)) data-testid="decision-zone">
                 <h2>{move || current.with(decision_headline)}</h2>
-                <p>{move || current.with(|v| v.guidance.clone())}</p>
+                <p data-testid="guidance">{move || current.with(|v| v.guidance.clone())}</p>
+                {move || current.with(|v| v.decided_how.clone()).map(|how| view! {
+                    <p class="muted" data-testid="reconciled-note">{how}</p>
+                })}
+                {move || current.with(|v| v.related.clone()).map(|link| view! {
+                    <p><a href=link.href data-testid="related-record">{link.label}</a></p>
+                })}
             </div>
             <section class="panel">
                 <h2>"Progress"</h2>

@@ -154,7 +154,7 @@ fn Workbench(
                             let ready = r.status == "ready";
                             let id = r.id.to_string();
                             view! {
-                                <tr data-testid="review-row" data-review-id=r.id data-review-status=r.status.clone()>
+                                <tr id=format!("review-{}", r.id) data-testid="review-row" data-review-id=r.id data-review-status=r.status.clone()>
                                     <td>{format!("Review #{}", r.id)}</td>
                                     <td>{r.status.clone()}</td>
                                     <td title="Evidence fingerprint"><code>{r.fingerprint.clone()}</code></td>
@@ -187,6 +187,16 @@ fn Workbench(
                                     </td>
                                 </tr>
                             }
+                        }).collect_view()}
+            </RecordPanel>
+            <RecordPanel testid="restores" title="Restores" empty=w.restores.is_empty() empty_message="No restore started yet.">
+                        {w.restores.iter().map(|r| view! {
+                            <tr id=format!("restore-{}", r.id) data-testid="restore-row" data-restore-id=r.id data-restore-status=r.status.clone()>
+                                <td>{format!("Restore #{} of baseline #{}", r.id, r.snapshot_id)}</td>
+                                <td>{r.status.replace('_', " ")}</td>
+                                <td>{format!("{} put back, {} refused", r.applied, r.failed)}</td>
+                                <td><a href=format!("/admin/operations/{}", r.run_id)>{format!("Operation #{}", r.run_id)}</a></td>
+                            </tr>
                         }).collect_view()}
             </RecordPanel>
         </section>

@@ -664,6 +664,18 @@ async fn assert_seeded_runs_have_their_records(t: &TestDb, page: &[runs::RunWith
     let changed: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM drift_findings WHERE change = 'changed'").fetch_one(db).await.unwrap();
     assert!(changed >= 3, "the customer's changes show up as drift");
+    assert!(
+        page.iter().any(|r| r.run.summary.get(SummaryKey::Removed) == Some(1)),
+        "the item the customer deleted left the inventory at the next sync"
+    );
+    let stale: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM inventory_items i WHERE NOT EXISTS \
+         (SELECT 1 FROM provider_items p WHERE p.tenant_id = i.tenant_id AND p.external_id = i.external_id)",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap();
+    assert_eq!(stale, 0, "the inventory holds only items the provider has");
 }
 
 async fn exact_counts_agree_with_the_runs_under_every_filter(t: &TestDb) {

@@ -261,6 +261,12 @@ pub(crate) async fn the_restore_adapter_decides_from_the_runs_own_record(t: &Tes
             assert_eq!(done.summary.get(SummaryKey::Processed), Some(4), "{reason}: counts from the record");
         }
     }
+    // The workbench shows the record the lost worker left as interrupted, the others as they are.
+    let bench = app::server::tenant::workbench(&t.state, &me(t), &t.tenant.get().to_string()).await.unwrap();
+    let shown: Vec<(i64, String)> = bench.restores.iter().map(|r| (r.id, r.status.clone())).collect();
+    for ((_, record), status) in records.iter().zip(["applied", "partially_applied", "failed", "interrupted"]) {
+        assert!(shown.contains(&(*record, status.to_owned())), "{record} {status}: {shown:?}");
+    }
     let partial = run(t, records[1].0.id).await;
     assert_eq!(
         (partial.summary.get(SummaryKey::Succeeded), partial.summary.get(SummaryKey::Failed)),
