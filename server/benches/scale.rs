@@ -39,6 +39,18 @@ struct Figures {
     list_median_ms: f64,
     list_p99_ms: f64,
     claims_per_sec: f64,
+    sweep: SweepFigures,
+}
+
+/// The reconciler over the whole table: 10,000 active runs of which 1,000 are abandoned.
+struct SweepFigures {
+    /// Median time to find the abandoned runs (the index scans plus the exact rule).
+    select_ms: f64,
+    /// One sweep deciding all 1,000 (every decision a guarded write with its notification).
+    decide_ms: f64,
+    decided: usize,
+    /// Median sweep when nothing is abandoned (the steady state, every 30 s).
+    idle_ms: f64,
 }
 
 /// A trivial run: claimed, handed to this handler, completed — nothing else.
@@ -141,6 +153,21 @@ async fn main() -> anyhow::Result<()> {
         }
         println!("<!-- {}: the polled tenant had {} active runs -->", f.backend, f.poll_runs);
     }
+    println!("\n## Reconciler sweep ({runs} runs, 10,000 active, 1,000 abandoned)\n");
+    println!("| database | find the abandoned (median) | idle sweep (median) | sweep deciding them all | per decision |");
+    println!("|---|---|---|---|---|");
+    for f in &all {
+        let s = &f.sweep;
+        println!(
+            "| {} | {:.2} ms | {:.2} ms | {:.0} ms for {} | {:.2} ms |",
+            f.backend,
+            s.select_ms,
+            s.idle_ms,
+            s.decide_ms,
+            s.decided,
+            s.decide_ms / s.decided.max(1) as f64
+        );
+    }
     Ok(())
 }
 
@@ -194,6 +221,8 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     eprintln!("   claim-and-complete throughput ({CLAIM_RUNS} trivial runs, {CLAIM_WORKERS} worker loops)");
     let claims_per_sec = claim_throughput(&state, &principal, tenants[0]).await?;
+    eprintln!("   reconciler sweep (1,000 of the active runs abandoned)");
+    let sweep = sweep_figures(&state).await?;
     serving.abort();
     db.close().await;
     Ok(Figures {
@@ -205,6 +234,61 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
         list_median_ms: ms(times[times.len() / 2]),
         list_p99_ms: ms(times[times.len() * 99 / 100]),
         claims_per_sec,
+        sweep,
+    })
+}
+
+async fn sweep_figures(state: &AppState) -> anyhow::Result<SweepFigures> {
+    use app::server::reconciler::Reconciler;
+    let now = state.clock.now().millis();
+    // Every active run heartbeats now; one in ten went quiet an hour ago.
+    sqlx::query("UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1 WHERE status = 'running'")
+        .bind(now)
+        .execute(state.db.pool())
+        .await?;
+    let quiet = sqlx::query(
+        "UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1 WHERE status = 'running' AND (id / 100) % 10 = 0",
+    )
+    .bind(now - 3_600_000)
+    .execute(state.db.pool())
+    .await?
+    .rows_affected();
+    let active: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM operation_runs WHERE status <> 'completed'")
+        .fetch_one(state.db.pool())
+        .await?;
+    eprintln!("   {active} active runs, {quiet} abandoned");
+    let reconciler = Reconciler::new(state.clone(), "bench").with_batch(2_000);
+    let mut selects = Vec::new();
+    for i in 0..25 {
+        let t0 = Instant::now();
+        let found = reconciler.candidates(state.clock.now()).await?;
+        if i >= 5 {
+            selects.push(t0.elapsed());
+        }
+        if found.len() as u64 != quiet {
+            bail!("the candidate scan found {} runs, expected {quiet}", found.len());
+        }
+    }
+    let t0 = Instant::now();
+    let report = reconciler.sweep().await?;
+    let decide = t0.elapsed();
+    let mut idle = Vec::new();
+    for _ in 0..20 {
+        let t0 = Instant::now();
+        let r = reconciler.sweep().await?;
+        idle.push(t0.elapsed());
+        if !r.decided.is_empty() {
+            bail!("an idle sweep decided {} runs", r.decided.len());
+        }
+    }
+    selects.sort();
+    idle.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    Ok(SweepFigures {
+        select_ms: ms(selects[selects.len() / 2]),
+        decide_ms: ms(decide),
+        decided: report.decided.len(),
+        idle_ms: ms(idle[idle.len() / 2]),
     })
 }
 
