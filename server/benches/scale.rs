@@ -154,7 +154,9 @@ async fn main() -> anyhow::Result<()> {
         println!("<!-- {}: the polled tenant had {} active runs -->", f.backend, f.poll_runs);
     }
     println!("\n## Reconciler sweep ({runs} runs, 10,000 active, 1,000 abandoned)\n");
-    println!("| database | find the abandoned (median) | idle sweep (median) | sweep deciding them all | per decision |");
+    println!(
+        "| database | find the abandoned (median) | idle sweep (median) | sweep deciding them all | per decision |"
+    );
     println!("|---|---|---|---|---|");
     for f in &all {
         let s = &f.sweep;

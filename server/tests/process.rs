@@ -223,12 +223,33 @@ async fn two_processes_on_one_postgres_run_every_run_exactly_once() {
         };
         ids.push(state.lifecycle().start(req).await.unwrap().run().id);
     }
+    // Runs whose worker died two hours ago: both processes' reconcilers sweep at start, and
+    // each of these must be decided exactly once between them.
+    const ABANDONED: usize = 100;
+    let past = app::server::ManualClock::at(now.minus(Duration::from_secs(7200)));
+    let old_life = app::server::lifecycle::Lifecycle::new(state.db.clone(), Arc::new(past));
+    let dead_tenant = server::seed::ensure_tenant(&state.db, ws, "dead", "Dead", now).await.unwrap();
+    let mut abandoned = Vec::new();
+    for i in 0..ABANDONED {
+        let req = NewRun {
+            workspace_id: ws,
+            tenant_id: Some(dead_tenant),
+            run_type: RunType::InventorySync,
+            initiator: Some(user),
+            dedupe_key: Some(format!("dead-{i}")),
+            inputs: json!({}),
+        };
+        let run = old_life.start(req).await.unwrap().run().clone();
+        old_life.claim(run.id, "dead-worker", Duration::from_secs(60)).await.unwrap().unwrap();
+        abandoned.push(run.id.get());
+    }
     let dir = tempfile::tempdir().unwrap();
     let env = [
         ("OPSHUB_SEED_DEMO", "false"),
         ("OPSHUB_DEMO_EMAIL", "two@two.example"),
         ("OPSHUB_DEMO_PACING_MS", "0"),
         ("OPSHUB_WORKERS", "4"),
+        ("OPSHUB_RECONCILE_SECS", "1"),
     ];
     let mut a = Server::start(&url, dir.path(), "a", &env);
     let mut b = Server::start(&url, dir.path(), "b", &env);
@@ -238,23 +259,38 @@ async fn two_processes_on_one_postgres_run_every_run_exactly_once() {
             .fetch_one(state.db.pool())
             .await
             .unwrap();
-        if done == i64::try_from(RUNS).unwrap() {
+        if done == i64::try_from(RUNS + ABANDONED).unwrap() {
             break;
         }
         assert!(began.elapsed() < Duration::from_secs(120), "only {done} of {RUNS} completed");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let rows: Vec<(i64, String, i64)> = sqlx::query_as("SELECT id, outcome, attempt FROM operation_runs ORDER BY id")
-        .fetch_all(state.db.pool())
-        .await
-        .unwrap();
+    let rows: Vec<(i64, String, i64)> =
+        sqlx::query_as("SELECT id, outcome, attempt FROM operation_runs WHERE tenant_id <> $1 ORDER BY id")
+            .bind(dead_tenant.get())
+            .fetch_all(state.db.pool())
+            .await
+            .unwrap();
     assert_eq!(rows.len(), RUNS);
     for (id, outcome, attempt) in &rows {
         assert_eq!(outcome, "succeeded", "run {id}");
         assert_eq!(*attempt, 1, "run {id} was claimed {attempt} times");
     }
     let notes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications").fetch_one(state.db.pool()).await.unwrap();
-    assert_eq!(notes, i64::try_from(RUNS).unwrap(), "one terminal notification per run");
+    assert_eq!(notes, i64::try_from(RUNS + ABANDONED).unwrap(), "one terminal notification per run");
+    let decided: Vec<(i64, String, Option<String>)> =
+        sqlx::query_as("SELECT id, outcome, failure_code FROM operation_runs WHERE tenant_id = $1 ORDER BY id")
+            .bind(dead_tenant.get())
+            .fetch_all(state.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(decided.len(), ABANDONED);
+    for (id, outcome, code) in &decided {
+        assert!(abandoned.contains(id));
+        assert_eq!((outcome.as_str(), code.as_deref()), ("failed", Some("worker_lost")), "run {id}");
+    }
+    let reconciled = |s: &Server| s.log().matches("run reconciled").count();
+    assert_eq!(reconciled(&a) + reconciled(&b), ABANDONED, "every abandoned run was decided once, by one process");
     let claimed = |s: &Server| s.log().matches("run claimed").count();
     let (by_a, by_b) = (claimed(&a), claimed(&b));
     assert_eq!(by_a + by_b, RUNS, "every claim is logged once");
