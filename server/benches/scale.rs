@@ -184,7 +184,7 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
     let seed_secs = started.elapsed().as_secs_f64();
     eprintln!("   seeded in {seed_secs:.0} s");
     state.live.reload().await?;
-    let principal = Principal { user_id: user, workspace_id: ws, display_name: "Bench".into() };
+    let principal = Principal::owner(user, ws, "Bench");
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;

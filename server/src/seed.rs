@@ -176,7 +176,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Demo> {
     if claimed.rows_affected() == 0 {
         return Ok(Demo { workspace: ws, operator, tenants, created: false });
     }
-    let principal = Principal { user_id: operator, workspace_id: ws, display_name: "Dana Operator".to_owned() };
+    let principal = Principal::owner(operator, ws, "Dana Operator");
     if let Err(e) = seed_history(state, principal, &tenants).await {
         sqlx::query("DELETE FROM app_meta WHERE key = $1").bind(SEED_KEY).execute(db.pool()).await?;
         return Err(e.context("seeding the demo run history"));

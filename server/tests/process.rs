@@ -362,7 +362,7 @@ async fn crashed_and_killed_processes_leave_every_run_decided_once_from_business
     let ws = server::seed::ensure_workspace(&state.db, "f", "Faults", now).await.unwrap();
     let user = server::seed::ensure_user(&state.db, "f@f.example", "F", now).await.unwrap();
     server::seed::ensure_membership(&state.db, user, ws, "owner").await.unwrap();
-    let me = Principal { user_id: user, workspace_id: ws, display_name: "F".into() };
+    let me = Principal::owner(user, ws, "F");
 
     // Group A: review composes and restores (each with a baseline to restore); group B: the
     // other four types. Creation interleaves them so every process meets both.

@@ -8,6 +8,7 @@
 //! ([`progress`]), badges ([`badge`]), polling ([`polling`]) and what the reconciler may
 //! decide from business truth ([`reconcile`]).
 
+pub mod access;
 pub mod badge;
 pub mod context;
 pub mod freshness;

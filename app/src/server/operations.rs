@@ -8,6 +8,7 @@ use super::principal::Principal;
 use super::runs::{self, Cursor, RunFilter, RunQueryError};
 use super::state::AppState;
 use crate::api::{ApiError, ListQuery, RunListPage, StartResult, TenantOption};
+use crate::domain::access::Capability;
 use crate::domain::{RunId, RunStatus, RunType, RunView, TenantId, Timestamp};
 use serde_json::json;
 
@@ -61,7 +62,7 @@ pub fn parse_query(q: &ListQuery) -> Result<(RunFilter, Option<Cursor>), ApiErro
             ApiError::Invalid("That page link is not valid any more; start from the first page.".into())
         })?),
     };
-    Ok((RunFilter { tenant, run_type, status }, after))
+    Ok((RunFilter { tenant, run_type, status, scope: None }, after))
 }
 
 /// `"<created_at ms>.<id>"`.
@@ -75,18 +76,29 @@ fn parse_cursor(text: &str) -> Option<Cursor> {
 }
 
 async fn tenants(state: &AppState, p: &Principal) -> Result<Vec<TenantOption>, ApiError> {
-    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM tenants WHERE workspace_id = $1 ORDER BY name")
-        .bind(p.workspace_id.get())
-        .fetch_all(state.db.pool())
-        .await
-        .map_err(internal)?;
+    let scope = p.scope();
+    let only = match &scope {
+        None => String::new(),
+        Some(list) if list.is_empty() => " AND 1 = 0".to_owned(),
+        Some(list) => {
+            let params: Vec<String> = (2..2 + list.len()).map(|i| format!("${i}")).collect();
+            format!(" AND id IN ({})", params.join(", "))
+        }
+    };
+    let sql = format!("SELECT id, name FROM tenants WHERE workspace_id = $1{only} ORDER BY name");
+    let mut q = sqlx::query_as::<_, (i64, String)>(&sql).bind(p.workspace_id.get());
+    for t in scope.iter().flatten() {
+        q = q.bind(t.get());
+    }
+    let rows = q.fetch_all(state.db.pool()).await.map_err(internal)?;
     Ok(rows.into_iter().map(|(id, name)| TenantOption { id, name }).collect())
 }
 
 /// One page of the caller's workspace's runs.
 #[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
 pub async fn list_runs(state: &AppState, p: &Principal, q: &ListQuery) -> Result<RunListPage, ApiError> {
-    let (filter, after) = parse_query(q)?;
+    let (mut filter, after) = parse_query(q)?;
+    filter.scope = p.scope();
     let rows = runs::list_page(&state.db, p.workspace_id, &filter, after, PAGE_SIZE + 1).await?;
     let total_count = runs::count(&state.db, p.workspace_id, &filter).await?;
     let now = state.clock.now();
@@ -117,6 +129,12 @@ pub async fn run_view(state: &AppState, p: &Principal, id: &str) -> Result<RunVi
     let not_found = || ApiError::NotFound("There is no operation with that id.".to_owned());
     let id = RunId::parse(id).ok_or_else(not_found)?;
     let found = runs::get_in_workspace(&state.db, p.workspace_id, id).await?.ok_or_else(not_found)?;
+    p.authorize(
+        found.run.workspace_id,
+        found.run.tenant_id,
+        Capability::ViewRuns,
+        "There is no operation with that id.",
+    )?;
     let policy = state.config.policy(found.run.run_type);
     Ok(RunView::derive(&found.run, found.tenant_name, &policy, &state.config.polling, state.clock.now()))
 }
@@ -150,6 +168,9 @@ pub async fn start_operation(
     if info.is_none_or(|i| i.workspace_id != p.workspace_id) {
         return Err(no_tenant());
     }
+    let needs =
+        if run_type.changes_configuration() { Capability::ChangeConfiguration } else { Capability::StartOperations };
+    p.authorize(p.workspace_id, Some(tenant), needs, "There is no tenant with that id.")?;
     let given = |v: Option<&'_ str>| v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     let (snapshot, review) = (given(o.snapshot), given(o.review));
     let mut inputs = json!({ "requested_by": p.display_name });

@@ -259,12 +259,15 @@ pub enum PackDownload {
 /// Looks up pack `id` for the caller.
 pub async fn download(state: &AppState, p: &Principal, id: &str) -> anyhow::Result<PackDownload> {
     let Some(id) = id.trim().parse::<i64>().ok().filter(|i| *i > 0) else { return Ok(PackDownload::NotFound) };
-    let row: Option<(String, Option<String>)> =
-        sqlx::query_as("SELECT status, file_name FROM review_packs WHERE id = $1 AND workspace_id = $2")
+    let row: Option<(String, Option<String>, i64)> =
+        sqlx::query_as("SELECT status, file_name, tenant_id FROM review_packs WHERE id = $1 AND workspace_id = $2")
             .bind(id)
             .bind(p.workspace_id.get())
             .fetch_optional(state.db.pool())
             .await?;
+    // A pack of a tenant outside the caller's entitlement does not exist for them.
+    let row = row.filter(|(_, _, tenant)| p.access().sees_tenant(p.workspace_id, TenantId(*tenant)));
+    let row = row.map(|(status, file, _)| (status, file));
     Ok(match row {
         None => PackDownload::NotFound,
         Some((status, _)) if status == "expired" => PackDownload::Expired,

@@ -42,6 +42,12 @@ pub async fn tenant_active_runs_json(state: &AppState, p: &Principal, tenant: &s
         ApiError::internal()
     })?;
     let info = info.filter(|i| i.workspace_id == p.workspace_id).ok_or_else(not_found)?;
+    p.authorize(
+        info.workspace_id,
+        Some(t),
+        crate::domain::access::Capability::ViewRuns,
+        "There is no tenant with that id.",
+    )?;
     let now = state.clock.now();
     let second = now.millis().div_euclid(1000);
     let version = state.live.version(t);

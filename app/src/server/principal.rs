@@ -1,9 +1,13 @@
 //! Who is asking. Every server function starts from a [`Principal`] taken from the request
-//! context; today the server provides a fixed demo principal, and sign-in will provide a real
-//! one without any service changing.
+//! context: the user, the workspace they act in, their role there and the tenants they are
+//! entitled to. Services authorize through [`Principal::access`] and the one decision in
+//! [`crate::domain::access`]. Today the server provides the demo operator's principal; sign-in
+//! will provide a real one without any service changing.
 
 use super::db::Db;
-use crate::domain::{UserId, WorkspaceId};
+use crate::api::ApiError;
+use crate::domain::access::{Access, Capability, Denial, Role, TenantScope, authorize};
+use crate::domain::{TenantId, UserId, WorkspaceId};
 use anyhow::Context as _;
 
 /// The signed-in user acting in a workspace.
@@ -15,19 +19,118 @@ pub struct Principal {
     pub workspace_id: WorkspaceId,
     /// For display.
     pub display_name: String,
+    /// Their role in the workspace.
+    pub role: Role,
+    /// The tenants they are entitled to there.
+    pub tenants: TenantScope,
+    /// Whether they may use the platform's system pages.
+    pub platform_operator: bool,
+}
+
+impl Principal {
+    /// A member of `workspace` with `role` over `tenants`.
+    pub fn new(user: UserId, workspace: WorkspaceId, name: &str, role: Role, tenants: TenantScope) -> Self {
+        Self {
+            user_id: user,
+            workspace_id: workspace,
+            display_name: name.to_owned(),
+            role,
+            tenants,
+            platform_operator: false,
+        }
+    }
+
+    /// The workspace's owner, entitled to every tenant.
+    pub fn owner(user: UserId, workspace: WorkspaceId, name: &str) -> Self {
+        Self::new(user, workspace, name, Role::Owner, TenantScope::All)
+    }
+
+    /// The one check a service runs before it reads or changes a record of `workspace` and
+    /// `tenant` (`None`: workspace-wide): outside the principal's scope the record does not
+    /// exist (`NotFound` with `not_found`, the same sentence as for a missing id); inside it,
+    /// a missing capability is `Forbidden` with a calm sentence.
+    pub fn authorize(
+        &self,
+        workspace: WorkspaceId,
+        tenant: Option<TenantId>,
+        cap: Capability,
+        not_found: &str,
+    ) -> Result<(), ApiError> {
+        authorize(Some(&self.access()), workspace, tenant, cap).map_err(|d| match d {
+            Denial::NotSignedIn => ApiError::Unauthorized("Sign in to continue.".to_owned()),
+            Denial::NotFound => ApiError::NotFound(not_found.to_owned()),
+            Denial::Forbidden(why) => ApiError::Forbidden(why.to_owned()),
+        })
+    }
+
+    /// The tenant list a query must filter by, or `None` for every tenant of the workspace.
+    pub fn scope(&self) -> Option<Vec<TenantId>> {
+        match &self.tenants {
+            TenantScope::All => None,
+            TenantScope::Only(list) => Some(list.clone()),
+        }
+    }
+
+    /// What this principal may see and do.
+    pub fn access(&self) -> Access {
+        Access {
+            user: self.user_id,
+            workspace: self.workspace_id,
+            role: self.role,
+            tenants: self.tenants.clone(),
+            platform_operator: self.platform_operator,
+        }
+    }
+}
+
+/// The principal of `user` in `workspace` as their membership says, or `None` when they are
+/// not a member there. An unknown stored role reads as reader (the least power), never more.
+pub async fn load(db: &Db, user: UserId, workspace: WorkspaceId) -> Result<Option<Principal>, sqlx::Error> {
+    let row: Option<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT u.display_name, m.role, m.all_tenants, u.is_platform_operator FROM users u \
+         JOIN memberships m ON m.user_id = u.id WHERE u.id = $1 AND m.workspace_id = $2",
+    )
+    .bind(user.get())
+    .bind(workspace.get())
+    .fetch_optional(db.pool())
+    .await?;
+    let Some((name, role, all, platform)) = row else { return Ok(None) };
+    let tenants = if all != 0 {
+        TenantScope::All
+    } else {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT e.tenant_id FROM membership_tenants e JOIN tenants t ON t.id = e.tenant_id \
+             WHERE e.user_id = $1 AND e.workspace_id = $2 AND t.workspace_id = $2 ORDER BY e.tenant_id",
+        )
+        .bind(user.get())
+        .bind(workspace.get())
+        .fetch_all(db.pool())
+        .await?;
+        TenantScope::Only(ids.into_iter().map(TenantId).collect())
+    };
+    Ok(Some(Principal {
+        user_id: user,
+        workspace_id: workspace,
+        display_name: name,
+        role: Role::parse(&role).unwrap_or(Role::Reader),
+        tenants,
+        platform_operator: platform != 0,
+    }))
 }
 
 /// The demo principal: the user with `email` in their first workspace.
 pub async fn demo_principal(db: &Db, email: &str) -> anyhow::Result<Principal> {
-    let row: Option<(i64, String, i64)> = sqlx::query_as(
-        "SELECT u.id, u.display_name, m.workspace_id FROM users u JOIN memberships m ON m.user_id = u.id \
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT u.id, m.workspace_id FROM users u JOIN memberships m ON m.user_id = u.id \
          WHERE u.email = $1 ORDER BY m.workspace_id LIMIT 1",
     )
     .bind(email)
     .fetch_optional(db.pool())
     .await
     .context("could not look up the demo user")?;
-    let (id, name, ws) =
-        row.with_context(|| format!("the demo user {email} has no workspace; was the demo seeded?"))?;
-    Ok(Principal { user_id: UserId(id), workspace_id: WorkspaceId(ws), display_name: name })
+    let (id, ws) = row.with_context(|| format!("the demo user {email} has no workspace; was the demo seeded?"))?;
+    load(db, UserId(id), WorkspaceId(ws))
+        .await
+        .context("could not read the demo user's membership")?
+        .with_context(|| format!("the demo user {email} has no membership"))
 }

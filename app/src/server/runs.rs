@@ -130,6 +130,9 @@ pub struct RunFilter {
     pub run_type: Option<RunType>,
     /// Only runs in this status.
     pub status: Option<RunStatus>,
+    /// The caller's tenant entitlement when it is not every tenant: only these tenants' runs,
+    /// and no workspace-wide runs. Applied in the query, never after it.
+    pub scope: Option<Vec<TenantId>>,
 }
 
 /// Where a keyset page starts: strictly after this `(created_at, id)` in descending order.
@@ -189,6 +192,16 @@ fn filter_sql(filter: &RunFilter, first_param: usize) -> (String, Vec<FilterArg>
     if let Some(s) = filter.status {
         sql.push_str(&format!(" AND r.status = ${n}"));
         args.push(FilterArg::Text(s.as_str()));
+        n += 1;
+    }
+    if let Some(scope) = &filter.scope {
+        if scope.is_empty() {
+            sql.push_str(" AND 1 = 0");
+        } else {
+            let params: Vec<String> = (n..n + scope.len()).map(|i| format!("${i}")).collect();
+            sql.push_str(&format!(" AND r.tenant_id IN ({})", params.join(", ")));
+            args.extend(scope.iter().map(|t| FilterArg::Int(t.get())));
+        }
     }
     (sql, args)
 }
@@ -237,7 +250,7 @@ pub async fn list_page(
 /// never a scan of the runs.
 pub async fn count(db: &Db, workspace: WorkspaceId, filter: &RunFilter) -> Result<u64, RunQueryError> {
     let (where_sql, args) = filter_sql(filter, 2);
-    let table = if filter.tenant.is_some() { "run_counts" } else { "run_counts_ws" };
+    let table = if filter.tenant.is_some() || filter.scope.is_some() { "run_counts" } else { "run_counts_ws" };
     let sql =
         format!("SELECT CAST(COALESCE(SUM(r.n), 0) AS BIGINT) FROM {table} r WHERE r.workspace_id = $1{where_sql}");
     let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(workspace.get());

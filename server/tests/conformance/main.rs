@@ -88,6 +88,7 @@ conformance!(
     one_sweep_at_a_time_across_instances,
     concurrent_review_starts_end_with_one_mutable_review_and_one_active_compose,
     a_duplicate_fingerprint_is_recovered_from_the_records_not_reported_as_an_error,
+    every_service_answers_only_inside_the_callers_scope,
 );
 
 /// A handler that takes `0` of real time and then succeeds.
@@ -123,8 +124,10 @@ async fn run_pool_until_shutdown(t: &TestDb, work: Duration, grace: Duration) ->
     runs::get(&t.state.db, run.id).await.unwrap().unwrap()
 }
 
+mod access;
 mod cross_instance;
 mod reconcile;
+use access::*;
 use reconcile::*;
 
 pub(crate) fn new_run(t: &TestDb, tenant: Option<TenantId>) -> NewRun {
@@ -705,7 +708,7 @@ async fn exact_counts_agree_with_the_runs_under_every_filter(t: &TestDb) {
     for tenant in tenants {
         for run_type in types {
             for status in statuses {
-                let filter = RunFilter { tenant, run_type, status };
+                let filter = RunFilter { tenant, run_type, status, scope: None };
                 let mut sql = String::from("SELECT COUNT(*) FROM operation_runs WHERE workspace_id = $1");
                 let mut n = 2;
                 for (col, present) in
@@ -771,7 +774,7 @@ async fn the_live_view_follows_every_write_on_this_instance(t: &TestDb) {
 async fn the_poll_answer_is_cached_until_the_truth_or_the_second_changes(t: &TestDb) {
     use app::api::TenantActivity;
     use app::server::poll::tenant_active_runs_json;
-    let me = app::server::principal::Principal { user_id: t.user, workspace_id: t.ws, display_name: "Op".into() };
+    let me = app::server::principal::Principal::owner(t.user, t.ws, "Op");
     t.state.live.reload().await.unwrap();
     let tenant = t.tenant.to_string();
     let read = |b: &[u8]| serde_json::from_slice::<TenantActivity>(b).unwrap();
@@ -1098,7 +1101,7 @@ async fn baseline_compare_records_added_removed_and_changed_items(t: &TestDb) {
 
 async fn starting_operations_refuses_bad_input_calmly_and_creates_nothing(t: &TestDb) {
     use app::server::operations::{StartOptions, start_operation};
-    let me = app::server::principal::Principal { user_id: t.user, workspace_id: t.ws, display_name: "Op".into() };
+    let me = app::server::principal::Principal::owner(t.user, t.ws, "Op");
     t.state.live.reload().await.unwrap();
     // Another tenant's snapshot, to try to restore here.
     let other_ws_user = server::seed::ensure_user(&t.state.db, "x@other.example", "X", T0).await.unwrap();
@@ -1412,7 +1415,7 @@ async fn a_review_pack_is_a_zip_of_three_files_that_expires_with_its_file(t: &Te
     assert!(csv.starts_with("item,change,name,changed_settings\r\n"), "{csv}");
     assert!(csv.contains("item-00003,changed,"), "{csv}");
 
-    let me = app::server::principal::Principal { user_id: t.user, workspace_id: t.ws, display_name: "Op".into() };
+    let me = app::server::principal::Principal::owner(t.user, t.ws, "Op");
     match download(&state, &me, &pack.to_string()).await.unwrap() {
         PackDownload::Ready { bytes, .. } => assert_eq!(bytes, std::fs::read(&path).unwrap()),
         other => panic!("expected the archive, got {other:?}"),

@@ -22,7 +22,7 @@ fn reconciler(t: &TestDb) -> Reconciler {
 }
 
 fn me(t: &TestDb) -> Principal {
-    Principal { user_id: t.user, workspace_id: t.ws, display_name: "Op".into() }
+    Principal::owner(t.user, t.ws, "Op")
 }
 
 async fn run(t: &TestDb, id: RunId) -> app::domain::Run {

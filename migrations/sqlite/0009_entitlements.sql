@@ -1,0 +1,7 @@
+-- Tenant entitlements: a membership with all_tenants = 0 covers only the tenants listed here.
+CREATE TABLE membership_tenants (
+    user_id       INTEGER NOT NULL REFERENCES users (id),
+    workspace_id  INTEGER NOT NULL REFERENCES workspaces (id),
+    tenant_id     INTEGER NOT NULL REFERENCES tenants (id),
+    PRIMARY KEY (user_id, workspace_id, tenant_id)
+);
