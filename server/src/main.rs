@@ -7,6 +7,10 @@
 //! opshub fault <run-type> <fail|partial|slow|hang|crash|off>
 //!                  make the demo provider misbehave for one run type (demos and tests)
 //! opshub fault list
+//! opshub user add <email> <name>      (password from OPSHUB_PASSWORD or one line on stdin)
+//! opshub user passwd <email>          (the same)
+//! opshub user grant <email> <workspace> <owner|manager|operator|reader> [tenant,tenant…]
+//! opshub user revoke <email> <workspace>
 //! opshub reconcile --once
 //!                  one reconciler sweep: decide every abandoned run, print what was decided
 //! ```
@@ -18,7 +22,7 @@ use app::server::{Clock as _, SystemClock};
 use server::config::Config;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: opshub [serve | migrate | seed | reconcile --once | fault <run-type> <fault|off> | fault list | help]\n\nConfiguration comes from the environment; see README.md.";
+const USAGE: &str = "usage: opshub [serve | migrate | seed | reconcile --once | fault <run-type> <fault|off> | fault list\n              | user add <email> <name> | user passwd <email> | user grant <email> <workspace> <role> [tenants]\n              | user revoke <email> <workspace> | help]\n\nConfiguration comes from the environment; see README.md.";
 
 #[tokio::main]
 #[expect(clippy::print_stderr, reason = "a command line reports usage and fatal errors on stderr")]
@@ -36,6 +40,16 @@ async fn main() -> ExitCode {
         ["seed"] => Command::Seed,
         ["fault", "list"] => Command::Faults,
         ["reconcile", "--once"] => Command::Reconcile,
+        ["user", "add", email, name] => Command::UserAdd(email.to_string(), name.to_string()),
+        ["user", "passwd", email] => Command::UserPasswd(email.to_string()),
+        ["user", "grant", email, ws, role] => Command::Grant(email.to_string(), ws.to_string(), role.to_string(), None),
+        ["user", "grant", email, ws, role, tenants] => Command::Grant(
+            email.to_string(),
+            ws.to_string(),
+            role.to_string(),
+            Some(tenants.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect()),
+        ),
+        ["user", "revoke", email, ws] => Command::Revoke(email.to_string(), ws.to_string()),
         ["fault", run_type, fault] => match parse_fault(run_type, fault) {
             Ok((t, f)) => Command::Fault(t, f),
             Err(message) => {
@@ -68,6 +82,22 @@ enum Command {
     Faults,
     Fault(RunType, Option<Fault>),
     Reconcile,
+    UserAdd(String, String),
+    UserPasswd(String),
+    Grant(String, String, String, Option<Vec<String>>),
+    Revoke(String, String),
+}
+
+/// The password for `user add` / `user passwd`: `OPSHUB_PASSWORD`, else one line on stdin.
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("OPSHUB_PASSWORD") {
+        return Ok(p);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).context("could not read the password from stdin")?;
+    let p = line.trim_end_matches(['\r', '\n']).to_owned();
+    anyhow::ensure!(!p.is_empty(), "give the password in OPSHUB_PASSWORD or as one line on stdin");
+    Ok(p)
 }
 
 fn parse_fault(run_type: &str, fault: &str) -> Result<(RunType, Option<Fault>), String> {
@@ -130,6 +160,31 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 report.decided.len(),
                 report.lost_races
             );
+        }
+        Command::UserAdd(email, name) => {
+            let db = server::serve::open_database(&config).await?;
+            let password = read_password()?;
+            app::server::accounts::add_user(&db, &SystemClock, &email, &name, Some(&password)).await?;
+            println!("user {} can sign in", email.trim().to_lowercase());
+        }
+        Command::UserPasswd(email) => {
+            let db = server::serve::open_database(&config).await?;
+            let password = read_password()?;
+            app::server::accounts::set_password(&db, &email, &password).await?;
+            println!("password changed");
+        }
+        Command::Grant(email, ws, role, tenants) => {
+            let db = server::serve::open_database(&config).await?;
+            app::server::accounts::grant(&db, &email, &ws, &role, tenants.as_deref()).await?;
+            match tenants {
+                None => println!("{email} is {role} of {ws}, every tenant"),
+                Some(t) => println!("{email} is {role} of {ws}, tenants: {}", t.join(", ")),
+            }
+        }
+        Command::Revoke(email, ws) => {
+            let db = server::serve::open_database(&config).await?;
+            app::server::accounts::revoke(&db, &email, &ws).await?;
+            println!("{email} is no longer a member of {ws}");
         }
         Command::Serve => server::serve::serve(config).await?,
     }

@@ -177,11 +177,106 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Demo> {
         return Ok(Demo { workspace: ws, operator, tenants, created: false });
     }
     let principal = Principal::owner(operator, ws, "Dana Operator");
-    if let Err(e) = seed_history(state, principal, &tenants).await {
+    let seeded = async {
+        seed_people(state).await.context("seeding the demo people")?;
+        seed_history(state, principal, &tenants).await.context("seeding the demo run history")
+    };
+    if let Err(e) = seeded.await {
         sqlx::query("DELETE FROM app_meta WHERE key = $1").bind(SEED_KEY).execute(db.pool()).await?;
-        return Err(e.context("seeding the demo run history"));
+        return Err(e);
     }
     Ok(Demo { workspace: ws, operator, tenants, created: true })
+}
+
+/// A demo sign-in: email, display name, password, workspace, role, tenants (`None`: all).
+#[derive(Debug, Clone, Copy)]
+pub struct DemoPerson {
+    /// Sign-in email.
+    pub email: &'static str,
+    /// Display name.
+    pub name: &'static str,
+    /// The demo password (demo data only).
+    pub password: &'static str,
+    /// The workspace slug, if a member.
+    pub workspace: Option<&'static str>,
+    /// Their role there.
+    pub role: &'static str,
+    /// Their tenants there (`None`: every tenant).
+    pub tenants: Option<&'static [&'static str]>,
+    /// A platform operator.
+    pub platform: bool,
+}
+
+/// The demo's people: an owner, an operator of every tenant, a reader of Northwind only, a
+/// member of another workspace, and a platform operator.
+pub const DEMO_PEOPLE: [DemoPerson; 5] = [
+    DemoPerson {
+        email: DEMO_EMAIL,
+        name: "Dana Operator",
+        password: "demo-owner-password",
+        workspace: Some("contoso-msp"),
+        role: "owner",
+        tenants: None,
+        platform: false,
+    },
+    DemoPerson {
+        email: "olu@contoso-msp.example",
+        name: "Olu Operator",
+        password: "demo-operator-password",
+        workspace: Some("contoso-msp"),
+        role: "operator",
+        tenants: None,
+        platform: false,
+    },
+    DemoPerson {
+        email: "rhea@northwind.example",
+        name: "Rhea Reader",
+        password: "demo-reader-password",
+        workspace: Some("contoso-msp"),
+        role: "reader",
+        tenants: Some(&["northwind"]),
+        platform: false,
+    },
+    DemoPerson {
+        email: "sam@litware.example",
+        name: "Sam Litware",
+        password: "demo-litware-password",
+        workspace: Some("litware-it"),
+        role: "owner",
+        tenants: None,
+        platform: false,
+    },
+    DemoPerson {
+        email: "pat@opshub.example",
+        name: "Pat Platform",
+        password: "demo-platform-password",
+        workspace: None,
+        role: "",
+        tenants: None,
+        platform: true,
+    },
+];
+
+/// Creates the demo people with their passwords and memberships, and the second workspace
+/// (Litware IT, one tenant) that the Contoso people must never see.
+async fn seed_people(state: &AppState) -> anyhow::Result<()> {
+    use app::server::accounts::{add_user, grant, set_platform_operator};
+    let db = &state.db;
+    let now = state.clock.now();
+    let litware = ensure_workspace(db, "litware-it", "Litware IT", now).await?;
+    let hq = ensure_tenant(db, litware, "litware-hq", "Litware Headquarters", now).await?;
+    ensure_provider_items(db, hq, 8, &[], now).await?;
+    for p in &DEMO_PEOPLE {
+        add_user(db, state.clock.as_ref(), p.email, p.name, Some(p.password)).await?;
+        if let Some(ws) = p.workspace {
+            let tenants: Option<Vec<String>> = p.tenants.map(|t| t.iter().map(|s| (*s).to_owned()).collect());
+            grant(db, p.email, ws, p.role, tenants.as_deref()).await?;
+        }
+        if p.platform {
+            set_platform_operator(db, p.email, true).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The clock the history is written with: it stands where the story is and moves forward a

@@ -66,6 +66,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         if demo.created {
             tracing::info!(workspace = demo.workspace.get(), "demo data seeded");
         }
+        print_demo_sign_ins();
     }
     for (run_type, fault) in &config.faults {
         app::server::provider::set_fault(&db, *run_type, Some(*fault), state.clock.now()).await?;
@@ -130,6 +131,21 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     db.close().await;
     Ok(())
+}
+
+/// The demo's sign-ins, printed only when the demo is seeded (never for a non-demo start).
+#[expect(clippy::print_stdout, reason = "the demo start tells the person at the terminal how to sign in")]
+fn print_demo_sign_ins() {
+    println!("Demo sign-ins (demo data only):");
+    for p in &seed::DEMO_PEOPLE {
+        let what = match (p.workspace, p.tenants, p.platform) {
+            (_, _, true) => "platform operator".to_owned(),
+            (Some(ws), None, _) => format!("{} of {ws}, every tenant", p.role),
+            (Some(ws), Some(t), _) => format!("{} of {ws}, tenants: {}", p.role, t.join(", ")),
+            (None, _, _) => "no workspace".to_owned(),
+        };
+        println!("  {:<32} {:<26} {what}", p.email, p.password);
+    }
 }
 
 async fn shutdown_signal() {

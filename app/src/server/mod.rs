@@ -1,6 +1,7 @@
 //! Server-only code: storage, the lifecycle service, workers and request context. Compiled
 //! only with the `ssr` feature, so none of it (nor sqlx, tokio or axum) reaches the browser.
 
+pub mod accounts;
 pub mod baselines;
 pub mod clock;
 pub mod db;

@@ -89,6 +89,9 @@ conformance!(
     concurrent_review_starts_end_with_one_mutable_review_and_one_active_compose,
     a_duplicate_fingerprint_is_recovered_from_the_records_not_reported_as_an_error,
     every_service_answers_only_inside_the_callers_scope,
+    passwords_are_stored_only_as_argon2id_hashes,
+    twenty_wrong_passwords_are_throttled_and_the_right_one_works_after_the_window,
+    grants_set_role_and_tenant_entitlement_and_revoke_removes_them,
 );
 
 /// A handler that takes `0` of real time and then succeeds.
@@ -125,9 +128,11 @@ async fn run_pool_until_shutdown(t: &TestDb, work: Duration, grace: Duration) ->
 }
 
 mod access;
+mod accounts;
 mod cross_instance;
 mod reconcile;
 use access::*;
+use accounts::*;
 use reconcile::*;
 
 pub(crate) fn new_run(t: &TestDb, tenant: Option<TenantId>) -> NewRun {

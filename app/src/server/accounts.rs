@@ -1,0 +1,331 @@
+//! Accounts: users with argon2id password hashes, memberships with a role and a tenant
+//! entitlement, and the password check behind sign-in with its throttle. Hashing is blocking
+//! work and runs on the blocking pool. A password never leaves this module except as a hash,
+//! and never appears in an error or a log line.
+
+use super::clock::Clock;
+use super::db::Db;
+use crate::domain::access::Role;
+use crate::domain::{TenantId, Timestamp, UserId, WorkspaceId};
+use argon2::Argon2;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use std::time::Duration;
+
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// The window failed sign-ins are counted in.
+pub const THROTTLE_WINDOW: Duration = Duration::from_secs(60);
+/// Failed sign-ins for one account within the window before it is throttled.
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 10;
+/// Failed sign-ins from one client address within the window before it is throttled.
+pub const MAX_FAILURES_PER_CLIENT: i64 = 30;
+
+/// Why an account change or a sign-in did not happen. Every message is safe to show.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// Bad input, with what to fix.
+    #[error("{0}")]
+    Invalid(String),
+    /// No such user, workspace or tenant.
+    #[error("{0}")]
+    NotFound(String),
+    /// Wrong email or password (deliberately not saying which).
+    #[error("The email or password is not right.")]
+    WrongCredentials,
+    /// Too many failed attempts recently.
+    #[error("Too many sign-in attempts. Wait a minute, then try again.")]
+    Throttled,
+    /// Hashing failed (no password text in it).
+    #[error("the password could not be processed")]
+    Hashing,
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Hashes `password` with argon2id and a random salt, on the blocking pool.
+pub async fn hash_password(password: &str) -> Result<String, AccountError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AccountError::Invalid(format!("A password needs at least {MIN_PASSWORD_CHARS} characters.")));
+    }
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+    })
+    .await
+    .map_err(|_| AccountError::Hashing)?
+    .map_err(|_| AccountError::Hashing)
+}
+
+/// Whether `password` matches `hash`, on the blocking pool. An unreadable hash never matches.
+pub async fn verify_password(password: &str, hash: &str) -> bool {
+    let (password, hash) = (password.to_owned(), hash.to_owned());
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .unwrap_or(false)
+}
+
+fn normalize_email(email: &str) -> Result<String, AccountError> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+        && !email.contains(char::is_whitespace);
+    if valid {
+        Ok(email)
+    } else {
+        Err(AccountError::Invalid("Give an email address such as dana@example.com.".to_owned()))
+    }
+}
+
+/// Creates the user `email` (or updates their name) with `password` when given.
+pub async fn add_user(
+    db: &Db,
+    clock: &dyn Clock,
+    email: &str,
+    name: &str,
+    password: Option<&str>,
+) -> Result<UserId, AccountError> {
+    let email = normalize_email(email)?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 120 {
+        return Err(AccountError::Invalid("Give a display name of at most 120 characters.".to_owned()));
+    }
+    let hash = match password {
+        Some(p) => Some(hash_password(p).await?),
+        None => None,
+    };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (email, display_name, created_at, password_hash) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (email) DO UPDATE SET display_name = excluded.display_name, \
+         password_hash = COALESCE(excluded.password_hash, users.password_hash) RETURNING id",
+    )
+    .bind(&email)
+    .bind(name)
+    .bind(clock.now().millis())
+    .bind(hash)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(UserId(id))
+}
+
+/// Sets the password of `email`.
+pub async fn set_password(db: &Db, email: &str, password: &str) -> Result<(), AccountError> {
+    let email = normalize_email(email)?;
+    let hash = hash_password(password).await?;
+    let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE email = $2")
+        .bind(hash)
+        .bind(&email)
+        .execute(db.pool())
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(AccountError::NotFound(format!("There is no user {email}.")));
+    }
+    Ok(())
+}
+
+/// Makes `platform` whether `email` is a platform operator.
+pub async fn set_platform_operator(db: &Db, email: &str, platform: bool) -> Result<(), AccountError> {
+    let email = normalize_email(email)?;
+    let done = sqlx::query("UPDATE users SET is_platform_operator = $1 WHERE email = $2")
+        .bind(i64::from(platform))
+        .bind(&email)
+        .execute(db.pool())
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(AccountError::NotFound(format!("There is no user {email}.")));
+    }
+    Ok(())
+}
+
+async fn user_id(db: &Db, email: &str) -> Result<UserId, AccountError> {
+    let email = normalize_email(email)?;
+    let id: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&email).fetch_optional(db.pool()).await?;
+    id.map(UserId).ok_or_else(|| AccountError::NotFound(format!("There is no user {email}.")))
+}
+
+async fn workspace_id(db: &Db, slug: &str) -> Result<WorkspaceId, AccountError> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM workspaces WHERE slug = $1")
+        .bind(slug.trim())
+        .fetch_optional(db.pool())
+        .await?;
+    id.map(WorkspaceId).ok_or_else(|| AccountError::NotFound(format!("There is no workspace {:?}.", slug.trim())))
+}
+
+/// Gives `email` the `role` in the workspace `workspace` (a slug), over every tenant
+/// (`tenants` = `None`) or only the tenants with these slugs. Replaces an earlier grant there.
+pub async fn grant(
+    db: &Db,
+    email: &str,
+    workspace: &str,
+    role: &str,
+    tenants: Option<&[String]>,
+) -> Result<(), AccountError> {
+    let role = Role::parse(role.trim()).map_err(|_| {
+        AccountError::Invalid(format!("{:?} is not a role (owner, manager, operator or reader).", role.trim()))
+    })?;
+    let user = user_id(db, email).await?;
+    let ws = workspace_id(db, workspace).await?;
+    let mut ids = Vec::new();
+    for slug in tenants.unwrap_or_default() {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM tenants WHERE workspace_id = $1 AND slug = $2")
+            .bind(ws.get())
+            .bind(slug.trim())
+            .fetch_optional(db.pool())
+            .await?;
+        ids.push(TenantId(id.ok_or_else(|| {
+            AccountError::NotFound(format!("There is no tenant {:?} in workspace {:?}.", slug.trim(), workspace.trim()))
+        })?));
+    }
+    if tenants.is_some_and(<[String]>::is_empty) {
+        return Err(AccountError::Invalid("Name at least one tenant, or grant every tenant.".to_owned()));
+    }
+    let mut tx = db.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO memberships (user_id, workspace_id, role, all_tenants) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (user_id, workspace_id) DO UPDATE SET role = excluded.role, all_tenants = excluded.all_tenants",
+    )
+    .bind(user.get())
+    .bind(ws.get())
+    .bind(role.as_str())
+    .bind(i64::from(tenants.is_none()))
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM membership_tenants WHERE user_id = $1 AND workspace_id = $2")
+        .bind(user.get())
+        .bind(ws.get())
+        .execute(&mut *tx)
+        .await?;
+    for t in ids {
+        sqlx::query("INSERT INTO membership_tenants (user_id, workspace_id, tenant_id) VALUES ($1, $2, $3)")
+            .bind(user.get())
+            .bind(ws.get())
+            .bind(t.get())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes `email`'s membership of `workspace` (a slug) with its entitlements.
+pub async fn revoke(db: &Db, email: &str, workspace: &str) -> Result<(), AccountError> {
+    let user = user_id(db, email).await?;
+    let ws = workspace_id(db, workspace).await?;
+    let mut tx = db.begin_write().await?;
+    sqlx::query("DELETE FROM membership_tenants WHERE user_id = $1 AND workspace_id = $2")
+        .bind(user.get())
+        .bind(ws.get())
+        .execute(&mut *tx)
+        .await?;
+    let done = sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND workspace_id = $2")
+        .bind(user.get())
+        .bind(ws.get())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    if done.rows_affected() == 0 {
+        return Err(AccountError::NotFound(format!("{} is not a member of {:?}.", email.trim(), workspace.trim())));
+    }
+    Ok(())
+}
+
+/// Checks a sign-in: throttled first (too many recent failures for the account or the
+/// client), then the password. A failure is recorded; the answer never says whether the
+/// email exists.
+pub async fn check_sign_in(
+    db: &Db,
+    clock: &dyn Clock,
+    email: &str,
+    password: &str,
+    client: &str,
+) -> Result<UserId, AccountError> {
+    let email = email.trim().to_lowercase();
+    let now = clock.now();
+    let since = now.minus(THROTTLE_WINDOW).millis();
+    let (by_account, by_client): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM sign_in_failures WHERE email = $1 AND at > $3), \
+         (SELECT COUNT(*) FROM sign_in_failures WHERE client = $2 AND at > $3)",
+    )
+    .bind(&email)
+    .bind(client)
+    .bind(since)
+    .fetch_one(db.pool())
+    .await?;
+    if by_account >= MAX_FAILURES_PER_ACCOUNT || by_client >= MAX_FAILURES_PER_CLIENT {
+        tracing::warn!(by_account, by_client, "sign-in throttled");
+        return Err(AccountError::Throttled);
+    }
+    let row: Option<(i64, Option<String>)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_optional(db.pool())
+        .await?;
+    let ok = match &row {
+        Some((_, Some(hash))) => verify_password(password, hash).await,
+        _ => {
+            // Spend the same effort for an unknown account, so timing does not tell.
+            let _ = verify_password(password, DUMMY_HASH).await;
+            false
+        }
+    };
+    match row {
+        Some((id, _)) if ok => Ok(UserId(id)),
+        _ => {
+            record_failure(db, &email, client, now).await?;
+            Err(AccountError::WrongCredentials)
+        }
+    }
+}
+
+/// A valid argon2id hash of a random string, verified against for unknown accounts.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$mWqtC6y6vO0mKp3cNfBvWJ4u4cJ2y3q4n3m2x2y1z0A";
+
+async fn record_failure(db: &Db, email: &str, client: &str, now: Timestamp) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO sign_in_failures (email, client, at) VALUES ($1, $2, $3)")
+        .bind(email)
+        .bind(client.chars().take(64).collect::<String>())
+        .bind(now.millis())
+        .execute(db.pool())
+        .await?;
+    // Old failures are only history; keep the table small.
+    sqlx::query("DELETE FROM sign_in_failures WHERE at < $1")
+        .bind(now.minus(THROTTLE_WINDOW * 60).millis())
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_hash_verifies_its_password_and_nothing_else() {
+        let hash = hash_password("correct horse battery").await.unwrap_or_default();
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(!hash.contains("correct horse"));
+        assert!(verify_password("correct horse battery", &hash).await);
+        assert!(!verify_password("correct horse batterY", &hash).await);
+        assert!(!verify_password("anything", "not a hash").await);
+    }
+
+    #[tokio::test]
+    async fn short_passwords_are_refused_with_the_rule() {
+        let err = hash_password("short").await.err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(err, "A password needs at least 12 characters.");
+    }
+
+    #[test]
+    fn emails_are_normalized_or_refused_calmly() {
+        assert_eq!(normalize_email("  Dana@Example.COM ").ok().as_deref(), Some("dana@example.com"));
+        for bad in ["", "dana", "@example.com", "dana@localhost", "da na@example.com"] {
+            assert!(normalize_email(bad).is_err(), "{bad}");
+        }
+    }
+}
