@@ -115,30 +115,24 @@ pub async fn add_user(
 
 /// Sets the password of `email`.
 pub async fn set_password(db: &Db, email: &str, password: &str) -> Result<(), AccountError> {
-    let email = normalize_email(email)?;
+    let user = user_id(db, email).await?;
     let hash = hash_password(password).await?;
-    let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE email = $2")
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
-        .bind(&email)
+        .bind(user.get())
         .execute(db.pool())
         .await?;
-    if done.rows_affected() == 0 {
-        return Err(AccountError::NotFound(format!("There is no user {email}.")));
-    }
     Ok(())
 }
 
 /// Makes `platform` whether `email` is a platform operator.
 pub async fn set_platform_operator(db: &Db, email: &str, platform: bool) -> Result<(), AccountError> {
-    let email = normalize_email(email)?;
-    let done = sqlx::query("UPDATE users SET is_platform_operator = $1 WHERE email = $2")
+    let user = user_id(db, email).await?;
+    sqlx::query("UPDATE users SET is_platform_operator = $1 WHERE id = $2")
         .bind(i64::from(platform))
-        .bind(&email)
+        .bind(user.get())
         .execute(db.pool())
         .await?;
-    if done.rows_affected() == 0 {
-        return Err(AccountError::NotFound(format!("There is no user {email}.")));
-    }
     Ok(())
 }
 
