@@ -511,9 +511,14 @@ impl Lifecycle {
             .execute(&mut *tx)
             .await?;
         }
+        // Announced in the same transaction: other instances hear of it exactly when it
+        // commits, and the write path spends no extra pool round trip after the commit.
+        self.db.notify_run_changed_in(&mut tx, id.get()).await?;
         tx.commit().await?;
         tracing::info!(run_id = id.get(), outcome = c.outcome.as_str(), "run completed");
-        self.written(&run).await;
+        if let Some(live) = &self.live {
+            live.apply(&run);
+        }
         Ok(run)
     }
 
