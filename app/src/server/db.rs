@@ -163,7 +163,11 @@ impl Db {
     /// it when the transaction commits, and never if it rolls back); a no-op on SQLite.
     pub async fn notify_run_changed_in(&self, conn: &mut sqlx::AnyConnection, id: i64) -> Result<(), sqlx::Error> {
         if self.backend == Backend::Postgres {
-            sqlx::query("SELECT pg_notify($1, $2)").bind(self.notify_channel()).bind(id.to_string()).execute(conn).await?;
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(self.notify_channel())
+                .bind(id.to_string())
+                .execute(conn)
+                .await?;
         }
         Ok(())
     }
