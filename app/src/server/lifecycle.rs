@@ -108,6 +108,10 @@ impl Started {
     }
 }
 
+/// The write every claim makes: running under `$2`'s lease until `$3`, started at `$1`.
+const CLAIM_SET: &str = "UPDATE operation_runs SET status = 'running', started_at = $1, updated_at = $1, \
+     heartbeat_at = $1, lease_owner = $2, lease_expires_at = $3, attempt = attempt + 1";
+
 /// What a completing writer expects the run to be.
 #[derive(Debug, Clone)]
 pub enum Expect {
@@ -278,11 +282,7 @@ impl Lifecycle {
                 "SELECT id FROM operation_runs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1"
             }
         };
-        let sql = format!(
-            "UPDATE operation_runs SET status = 'running', started_at = $1, updated_at = $1, heartbeat_at = $1, \
-             lease_owner = $2, lease_expires_at = $3, attempt = attempt + 1 \
-             WHERE id = ({pick}) AND status = 'queued' RETURNING {RUN_COLUMNS}"
-        );
+        let sql = format!("{CLAIM_SET} WHERE id = ({pick}) AND status = 'queued' RETURNING {RUN_COLUMNS}");
         // Without SKIP LOCKED a concurrent claimer can take our pick first; look again.
         for _ in 0..4 {
             let now = self.clock.now();
@@ -339,17 +339,14 @@ impl Lifecycle {
     #[tracing::instrument(skip(self))]
     pub async fn claim(&self, id: RunId, owner: &str, lease: Duration) -> Result<Option<Run>, LifecycleError> {
         let now = self.clock.now();
-        let row: Option<RunRow> = sqlx::query_as(&format!(
-            "UPDATE operation_runs SET status = 'running', started_at = $1, updated_at = $1, heartbeat_at = $1, \
-             lease_owner = $2, lease_expires_at = $3, attempt = attempt + 1 \
-             WHERE id = $4 AND status = 'queued' RETURNING {RUN_COLUMNS}"
-        ))
-        .bind(now.millis())
-        .bind(owner)
-        .bind(now.plus(lease).millis())
-        .bind(id.get())
-        .fetch_optional(self.db.pool())
-        .await?;
+        let row: Option<RunRow> =
+            sqlx::query_as(&format!("{CLAIM_SET} WHERE id = $4 AND status = 'queued' RETURNING {RUN_COLUMNS}"))
+                .bind(now.millis())
+                .bind(owner)
+                .bind(now.plus(lease).millis())
+                .bind(id.get())
+                .fetch_optional(self.db.pool())
+                .await?;
         let Some(row) = row else { return Ok(None) };
         let run = row.into_run()?;
         tracing::info!(run_id = run.id.get(), run_type = run.run_type.as_str(), "run claimed");

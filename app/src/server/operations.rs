@@ -77,14 +77,7 @@ fn parse_cursor(text: &str) -> Option<Cursor> {
 
 async fn tenants(state: &AppState, p: &Principal) -> Result<Vec<TenantOption>, ApiError> {
     let scope = p.scope();
-    let only = match &scope {
-        None => String::new(),
-        Some(list) if list.is_empty() => " AND 1 = 0".to_owned(),
-        Some(list) => {
-            let params: Vec<String> = (2..2 + list.len()).map(|i| format!("${i}")).collect();
-            format!(" AND id IN ({})", params.join(", "))
-        }
-    };
+    let only = scope.as_ref().map(|list| runs::scope_sql("id", list.len(), 2)).unwrap_or_default();
     let sql = format!("SELECT id, name FROM tenants WHERE workspace_id = $1{only} ORDER BY name");
     let mut q = sqlx::query_as::<_, (i64, String)>(&sql).bind(p.workspace_id.get());
     for t in scope.iter().flatten() {

@@ -131,12 +131,13 @@ impl Reconciler {
             };
             match self.apply(&run, &decision).await {
                 Ok(()) => report.decided.push((run.id, decision.reason.code(), decision.verdict.outcome())),
+                // Finished, reported in, or moved on since it was read: the other writer won.
                 Err(
-                    LifecycleError::AlreadyCompleted { .. } | LifecycleError::Changed(_) | LifecycleError::LeaseLost(_),
-                ) => {
-                    report.lost_races += 1;
-                }
-                Err(LifecycleError::IllegalTransition { .. }) => report.lost_races += 1,
+                    LifecycleError::AlreadyCompleted { .. }
+                    | LifecycleError::Changed(_)
+                    | LifecycleError::LeaseLost(_)
+                    | LifecycleError::IllegalTransition { .. },
+                ) => report.lost_races += 1,
                 Err(e) => return Err(e.into()),
             }
         }

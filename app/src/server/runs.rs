@@ -175,6 +175,16 @@ pub async fn get(db: &Db, id: RunId) -> Result<Option<Run>, RunQueryError> {
     Ok(row.map(RunRow::into_run).transpose()?)
 }
 
+/// ` AND {column} IN ($first, …)` for a tenant entitlement of `len` tenants (bound by the
+/// caller in order), or a condition that matches nothing when the entitlement is empty.
+pub(crate) fn scope_sql(column: &str, len: usize, first: usize) -> String {
+    if len == 0 {
+        return " AND 1 = 0".to_owned();
+    }
+    let params: Vec<String> = (first..first + len).map(|i| format!("${i}")).collect();
+    format!(" AND {column} IN ({})", params.join(", "))
+}
+
 fn filter_sql(filter: &RunFilter, first_param: usize) -> (String, Vec<FilterArg>) {
     let mut sql = String::new();
     let mut args = Vec::new();
@@ -195,13 +205,8 @@ fn filter_sql(filter: &RunFilter, first_param: usize) -> (String, Vec<FilterArg>
         n += 1;
     }
     if let Some(scope) = &filter.scope {
-        if scope.is_empty() {
-            sql.push_str(" AND 1 = 0");
-        } else {
-            let params: Vec<String> = (n..n + scope.len()).map(|i| format!("${i}")).collect();
-            sql.push_str(&format!(" AND r.tenant_id IN ({})", params.join(", ")));
-            args.extend(scope.iter().map(|t| FilterArg::Int(t.get())));
-        }
+        sql.push_str(&scope_sql("r.tenant_id", scope.len(), n));
+        args.extend(scope.iter().map(|t| FilterArg::Int(t.get())));
     }
     (sql, args)
 }
