@@ -64,3 +64,24 @@ export async function snapshot(page: Page): Promise<Snapshot> {
     };
   });
 }
+
+/** The demo seed's people (`make run` prints the same list). */
+export const PEOPLE = {
+  owner: { email: 'operator@contoso-msp.example', password: 'demo-owner-password', name: 'Dana Operator' },
+  operator: { email: 'olu@contoso-msp.example', password: 'demo-operator-password', name: 'Olu Operator' },
+  reader: { email: 'rhea@northwind.example', password: 'demo-reader-password', name: 'Rhea Reader' },
+  litware: { email: 'sam@litware.example', password: 'demo-litware-password', name: 'Sam Litware' },
+  platform: { email: 'pat@opshub.example', password: 'demo-platform-password', name: 'Pat Platform' },
+} as const;
+
+export type Person = (typeof PEOPLE)[keyof typeof PEOPLE];
+
+/** Signs `who` in through the sign-in page and waits for the page it leads to. */
+export async function signIn(page: Page, who: Person, next?: string): Promise<void> {
+  await page.goto(next ? `/login?next=${encodeURIComponent(next)}` : '/login');
+  await hydrated(page);
+  await page.getByTestId('sign-in-email').fill(who.email);
+  await page.getByTestId('sign-in-password').fill(who.password);
+  await page.getByTestId('sign-in-submit').click();
+  await expect(page.getByTestId('user-name')).toContainText(who.name);
+}

@@ -1,5 +1,10 @@
 import { test, expect } from '@playwright/test';
-import { countPolls, expectRunHooks, hydrated, snapshot, type Snapshot } from './hooks';
+import { countPolls, expectRunHooks, hydrated, PEOPLE, signIn, snapshot, type Snapshot } from './hooks';
+
+// Every test here acts as the demo workspace's owner.
+test.beforeEach(async ({ page }) => {
+  await signIn(page, PEOPLE.owner);
+});
 
 test('the operations list is server-rendered with every run hook and a total count', async ({ page }) => {
   await page.goto('/admin/operations');
@@ -91,7 +96,8 @@ test('an unknown run answers 404 with a calm sentence', async ({ page }) => {
   await expect(page.getByTestId('error')).toHaveText('There is no operation with that id.');
 });
 
-test('the poll path answers JSON for a tenant in scope and 404 otherwise', async ({ request }) => {
+test('the poll path answers JSON for a tenant in scope and 404 otherwise', async ({ page }) => {
+  const request = page.request;
   const ok = await request.get('/api/tenants/2/active-runs');
   expect(ok.status()).toBe(200);
   expect(ok.headers()['content-type']).toContain('application/json');

@@ -46,7 +46,8 @@ struct Figures {
 struct SweepFigures {
     /// Median time to find the abandoned runs (the index scans plus the exact rule).
     select_ms: f64,
-    /// One sweep deciding all 1,000 (every decision a guarded write with its notification).
+    /// One sweep deciding all 1,000: adapters read their records, then every decision is a
+    /// guarded write with its initiator's notification.
     decide_ms: f64,
     decided: usize,
     /// Median sweep when nothing is abandoned (the steady state, every 30 s).
@@ -195,22 +196,26 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let router =
-        server::web::router(state.clone(), principal.clone(), server::web::leptos_options("target/site", addr));
+    let router = server::web::router(state.clone(), server::web::leptos_options("target/site", addr));
     let serving = tokio::spawn(async move { axum::serve(listener, router).await });
+    // The poll path is measured as a signed-in browser calls it: with a session cookie.
+    app::server::accounts::set_password(&db, BENCH_EMAIL, BENCH_PASSWORD)
+        .await
+        .map_err(|e| anyhow::anyhow!("setting the bench password: {e}"))?;
+    let cookie = sign_in(addr)?;
 
     let tenant = tenants
         [std::env::var("OPSHUB_BENCH_POLL_TENANT").ok().and_then(|v| v.parse().ok()).unwrap_or(tenants.len() / 2)];
     let poll_url = format!("http://{addr}/api/tenants/{tenant}/active-runs");
-    let body = reqwest_like_get(&poll_url)?;
+    let body = reqwest_like_get(&poll_url, &cookie)?;
     let poll_runs = body.matches("\"run_type\"").count();
     if !body.contains("\"runs\"") {
         bail!("the poll path answered unexpectedly: {}", body.chars().take(300).collect::<String>());
     }
     eprintln!("   wrk: trivial endpoint");
-    let trivial = wrk(&format!("http://{addr}/healthz"), secs)?;
+    let trivial = wrk(&format!("http://{addr}/healthz"), None, secs)?;
     eprintln!("   wrk: poll path ({poll_runs} active runs)");
-    let poll = wrk(&poll_url, secs)?;
+    let poll = wrk(&poll_url, Some(&cookie), secs)?;
 
     eprintln!("   timing the first list page");
     let mut times = Vec::new();
@@ -304,19 +309,50 @@ async fn sweep_figures(state: &AppState) -> anyhow::Result<SweepFigures> {
     })
 }
 
+const BENCH_EMAIL: &str = "bench@bench.example";
+const BENCH_PASSWORD: &str = "bench-password-1";
+
+/// Signs the bench user in through the real sign-in server function; returns the cookie.
+fn sign_in(addr: std::net::SocketAddr) -> anyhow::Result<String> {
+    let out = Command::new("curl")
+        .args(["-sS", "-o", "/dev/null", "-D", "-", "-H"])
+        .arg(format!("Origin: http://{addr}"))
+        .args(["--data-urlencode", &format!("email={BENCH_EMAIL}"), "--data-urlencode"])
+        .arg(format!("password={BENCH_PASSWORD}"))
+        .arg(format!("http://{addr}/api/sign_in"))
+        .output()
+        .context("running curl")?;
+    let headers = String::from_utf8_lossy(&out.stdout).into_owned();
+    headers
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .find_map(|(_, v)| v.trim().split(';').next().filter(|c| c.starts_with(server::web::SESSION_COOKIE)))
+        .map(str::to_owned)
+        .with_context(|| format!("signing in gave no session cookie:\n{headers}"))
+}
+
 /// One GET with curl (a separate process, like wrk).
-fn reqwest_like_get(url: &str) -> anyhow::Result<String> {
-    let out = Command::new("curl").args(["-fsS", url]).output().context("running curl")?;
+fn reqwest_like_get(url: &str, cookie: &str) -> anyhow::Result<String> {
+    let out = Command::new("curl")
+        .args(["-fsS", "-H", &format!("Cookie: {cookie}"), url])
+        .output()
+        .context("running curl")?;
     if !out.status.success() {
         bail!("GET {url} failed: {}", String::from_utf8_lossy(&out.stderr));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn wrk(url: &str, secs: u64) -> anyhow::Result<WrkResult> {
+fn wrk(url: &str, cookie: Option<&str>, secs: u64) -> anyhow::Result<WrkResult> {
+    let header: Vec<String> = cookie.map(|c| vec!["-H".to_owned(), format!("Cookie: {c}")]).unwrap_or_default();
     // Warm up, then measure.
-    Command::new("wrk").args(["-t2", "-c64", "-d2s", url]).output()?;
-    let out = Command::new("wrk").args(["-t2", "-c64", &format!("-d{secs}s"), "--latency", url]).output()?;
+    Command::new("wrk").args(["-t2", "-c64", "-d2s"]).args(&header).arg(url).output()?;
+    let out = Command::new("wrk")
+        .args(["-t2", "-c64", &format!("-d{secs}s"), "--latency"])
+        .args(&header)
+        .arg(url)
+        .output()?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let rps = text
         .lines()
@@ -352,7 +388,7 @@ fn parse_wrk_duration(v: &str) -> anyhow::Result<f64> {
 /// is active (running, heartbeating now), the rest completed with a mix of outcomes.
 async fn seed_runs(db: &Db, runs: i64, now: Timestamp) -> anyhow::Result<(WorkspaceId, UserId, Vec<TenantId>)> {
     let ws = seed::ensure_workspace(db, "bench", "Bench", now).await?;
-    let user = seed::ensure_user(db, "bench@bench.example", "Bench", now).await?;
+    let user = seed::ensure_user(db, BENCH_EMAIL, "Bench", now).await?;
     seed::ensure_membership(db, user, ws, "owner").await?;
     let mut tenants = Vec::new();
     for i in 0..TENANTS {
@@ -370,7 +406,7 @@ async fn seed_runs(db: &Db, runs: i64, now: Timestamp) -> anyhow::Result<(Worksp
                 break;
             }
             let mut sql = String::from(
-                "INSERT INTO operation_runs (workspace_id, tenant_id, run_type, status, outcome, summary_counts, context, \
+                "INSERT INTO operation_runs (workspace_id, tenant_id, initiator_id, run_type, status, outcome, summary_counts, context, \
                  created_at, started_at, completed_at, updated_at, heartbeat_at, attempt, active_key) VALUES ",
             );
             let end = (i + BATCH as i64).min(runs);
@@ -386,18 +422,20 @@ async fn seed_runs(db: &Db, runs: i64, now: Timestamp) -> anyhow::Result<(Worksp
                 if active {
                     let _ = write!(
                         sql,
-                        "{sep}({}, {tenant}, '{run_type}', 'running', NULL, '{{\"total\": 200, \"processed\": 50}}', '{{}}', {created}, {created}, NULL, {now}, {now}, 1, 'bench-active/{k}')",
+                        "{sep}({}, {tenant}, {user}, '{run_type}', 'running', NULL, '{{\"total\": 200, \"processed\": 50}}', '{{}}', {created}, {created}, NULL, {now}, {now}, 1, 'bench-active/{k}')",
                         ws.get(),
+                        user = user.get(),
                         now = now.millis()
                     );
                 } else {
                     let outcome = outcomes[usize::try_from(k % 6)?];
                     let _ = write!(
                         sql,
-                        "{sep}({}, {tenant}, '{run_type}', 'completed', '{outcome}', '{{\"total\": 20, \"processed\": 20}}', '{{}}', {created}, {created}, {}, {}, {created}, 1, 'bench/{k}')",
+                        "{sep}({}, {tenant}, {user}, '{run_type}', 'completed', '{outcome}', '{{\"total\": 20, \"processed\": 20}}', '{{}}', {created}, {created}, {}, {}, {created}, 1, 'bench/{k}')",
                         ws.get(),
                         created + 60_000,
-                        created + 60_000
+                        created + 60_000,
+                        user = user.get()
                     );
                 }
             }

@@ -18,8 +18,9 @@ pub struct Config {
     pub workers: usize,
     /// `OPSHUB_SEED_DEMO`: seed the demo data set on start.
     pub seed_demo: bool,
-    /// `OPSHUB_DEMO_EMAIL`: the demo principal until sign-in lands.
-    pub demo_email: String,
+    /// `OPSHUB_SESSION_IDLE_MINS`, `OPSHUB_SESSION_MAX_HOURS`, `OPSHUB_SECURE_COOKIES`: how
+    /// long a sign-in lasts unused and at most, and whether its cookie is https-only.
+    pub sessions: app::server::auth::SessionPolicy,
     /// `OPSHUB_DEMO_PACING_MS`: time inventory.sync spends per item, so progress is watchable.
     pub demo_pacing: Duration,
     /// `OPSHUB_HEARTBEAT_SECS`: worker heartbeat interval.
@@ -90,17 +91,15 @@ impl Config {
                 }),
             }
         };
-        let seed_demo = match get("OPSHUB_SEED_DEMO").as_deref() {
-            None | Some("1" | "true" | "yes" | "on") => true,
-            Some("0" | "false" | "no" | "off") => false,
-            Some(v) => {
-                return Err(ConfigError {
-                    var: "OPSHUB_SEED_DEMO",
-                    problem: "must be true or false".into(),
-                    value: v.to_owned(),
-                });
+        let flag = |var: &'static str, default: bool| -> Result<bool, ConfigError> {
+            match get(var).as_deref() {
+                None => Ok(default),
+                Some("1" | "true" | "yes" | "on") => Ok(true),
+                Some("0" | "false" | "no" | "off") => Ok(false),
+                Some(v) => Err(ConfigError { var, problem: "must be true or false".into(), value: v.to_owned() }),
             }
         };
+        let seed_demo = flag("OPSHUB_SEED_DEMO", true)?;
         let heartbeat = number("OPSHUB_HEARTBEAT_SECS", 10, 3600)?;
         if heartbeat == 0 {
             return Err(ConfigError {
@@ -115,7 +114,11 @@ impl Config {
             site_root: get("OPSHUB_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             workers: usize::try_from(number("OPSHUB_WORKERS", 4, 256)?).unwrap_or(4),
             seed_demo,
-            demo_email: get("OPSHUB_DEMO_EMAIL").unwrap_or_else(|| crate::seed::DEMO_EMAIL.into()),
+            sessions: app::server::auth::SessionPolicy {
+                idle: Duration::from_secs(60 * number("OPSHUB_SESSION_IDLE_MINS", 120, 60 * 24 * 30)?.max(1)),
+                absolute: Duration::from_secs(3600 * number("OPSHUB_SESSION_MAX_HOURS", 12, 24 * 90)?.max(1)),
+                secure_cookie: flag("OPSHUB_SECURE_COOKIES", false)?,
+            },
             demo_pacing: Duration::from_millis(number("OPSHUB_DEMO_PACING_MS", 150, 60_000)?),
             heartbeat: Duration::from_secs(heartbeat),
             instance_id: get("OPSHUB_INSTANCE_ID").unwrap_or_else(|| format!("opshub-{}", std::process::id())),
@@ -166,6 +169,22 @@ mod tests {
         assert!(c.seed_demo);
         assert_eq!(c.workers, 4);
         assert_eq!(c.shutdown_grace, Duration::from_secs(30));
+        assert_eq!(c.sessions, app::server::auth::SessionPolicy::default());
+    }
+
+    #[test]
+    fn session_lifetimes_and_the_secure_cookie_are_configurable() {
+        let c = with(&[
+            ("OPSHUB_SESSION_IDLE_MINS", "15"),
+            ("OPSHUB_SESSION_MAX_HOURS", "8"),
+            ("OPSHUB_SECURE_COOKIES", "true"),
+        ])
+        .expect("sessions");
+        assert_eq!(c.sessions.idle, Duration::from_secs(900));
+        assert_eq!(c.sessions.absolute, Duration::from_secs(8 * 3600));
+        assert!(c.sessions.secure_cookie);
+        assert_eq!(with(&[("OPSHUB_SECURE_COOKIES", "sometimes")]).expect_err("bad").var, "OPSHUB_SECURE_COOKIES");
+        assert_eq!(with(&[("OPSHUB_SESSION_IDLE_MINS", "-1")]).expect_err("bad").var, "OPSHUB_SESSION_IDLE_MINS");
     }
 
     #[test]

@@ -9,7 +9,6 @@ use app::domain::RunType;
 use app::server::baselines::{BaselineCapture, BaselineCompare};
 use app::server::inventory::InventorySync;
 use app::server::packs::GeneratePack;
-use app::server::principal::demo_principal;
 use app::server::reconciler::{Reconciler, run_periodically};
 use app::server::restore::RestoreExecute;
 use app::server::reviews::ComposeReview;
@@ -36,6 +35,7 @@ pub fn app_state(db: Db, config: &Config) -> AppState {
         data_dir: config.data_dir.clone(),
         pack_retention: config.pack_retention,
         policy_overrides: config.lifecycle.clone(),
+        sessions: config.sessions,
         ..RuntimeConfig::default()
     };
     AppState::new(db, Arc::new(SystemClock), runtime)
@@ -76,16 +76,17 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             "demo provider fault injected (OPSHUB_FAULTS)"
         );
     }
-    let principal = demo_principal(&db, &config.demo_email).await?;
     let active = state.live.reload().await.context("loading the active runs")?;
     tracing::info!(active, "live view loaded");
     tokio::spawn(app::server::live::listen(state.live.clone(), config.database_url.clone()));
     tokio::spawn(sweep_packs(state.clone()));
+    tokio::spawn(sweep_sessions(state.clone()));
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("could not listen on {}; is another server using that port?", config.addr))?;
     let addr = listener.local_addr()?;
-    let router = web::router(state.clone(), principal, web::leptos_options(&config.site_root, addr));
+    let router = web::router(state.clone(), web::leptos_options(&config.site_root, addr))
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let workers = tokio::spawn(worker(&state).run_pool(config.workers, stop_rx.clone(), config.shutdown_grace));
@@ -167,6 +168,20 @@ async fn shutdown_signal() {
 }
 
 /// Expires review packs past their retention period, every ten minutes.
+/// Deletes expired sign-in sessions every ten minutes (loading never returns one anyway).
+async fn sweep_sessions(state: AppState) {
+    let store = app::server::auth::DbSessionStore::new(state.db.clone(), state.auth_cache.clone());
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        match store.delete_expired().await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(deleted = n, "expired sessions swept"),
+            Err(e) => tracing::error!(error = %e, "the session sweep failed; it will run again"),
+        }
+    }
+}
+
 async fn sweep_packs(state: AppState) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {

@@ -1,57 +1,166 @@
-//! The HTTP router: the Leptos pages and server functions (with the app state and the
-//! caller in context), the static browser bundle, and a trivial liveness endpoint.
+//! The HTTP router: the Leptos pages and server functions (with the app state in context),
+//! the poll API, review-pack downloads, the static browser bundle and a liveness endpoint —
+//! all behind one authentication middleware.
+//!
+//! The middleware is the one enforcement path for "who is asking" (PRODUCT §2): it resolves
+//! the session to a principal for every request, sends visitors to `/login` (pages, returning
+//! afterwards) or answers 401 (everything else), and refuses state-changing requests from
+//! another origin. Scope (404) and capability (403) checks happen in the services, through
+//! the principal it hands on.
 
 use app::api::ApiError;
 use app::server::AppState;
+use app::server::auth::{ClientAddr, DbSessionStore, Viewer};
 use app::server::principal::Principal;
 use app::{App, shell};
 use axum::Router;
-use axum::extract::Path;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{ConnectInfo, Extension, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::net::SocketAddr;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Session, SessionManagerLayer};
 
-/// Builds the router for `state`, acting as `principal` until sign-in lands.
-pub fn router(state: AppState, principal: Principal, options: LeptosOptions) -> Router {
+/// The routes served outside Leptos (liveness, the poll API, pack downloads). The
+/// authorization matrix test reads this list, so a new route here needs a row there.
+pub const PLAIN_ROUTES: [&str; 3] =
+    ["/healthz", "/api/tenants/{tenant}/active-runs", "/admin/review-packs/{pack}/download"];
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "opshub_session";
+
+/// Builds the router for `state`.
+pub fn router(state: AppState, options: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone(), state.auth_cache.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.sessions.secure_cookie)
+        .with_expiry(state.config.sessions.expiry());
     let api_state = state.clone();
-    let api_principal = principal.clone();
     let pack_state = state.clone();
-    let pack_principal = principal.clone();
-    let context = move || {
-        provide_context(state.clone());
-        provide_context(principal.clone());
-    };
+    let auth_state = state.clone();
+    let context = move || provide_context(state.clone());
     let render = {
         let options = options.clone();
         move || shell(options.clone())
     };
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route(PLAIN_ROUTES[0], get(|| async { "ok" }))
         .route(
-            "/api/tenants/{tenant}/active-runs",
-            get(move |Path(tenant): Path<String>| async move {
-                match app::server::poll::tenant_active_runs_json(&api_state, &api_principal, &tenant).await {
+            PLAIN_ROUTES[1],
+            get(move |Path(tenant): Path<String>, Extension(viewer): Extension<Viewer>| async move {
+                let Some(principal) = viewer.0 else { return api_error(&not_signed_in()) };
+                match app::server::poll::tenant_active_runs_json(&api_state, &principal, &tenant).await {
                     Ok(body) => json(StatusCode::OK, body.into()),
                     Err(e) => api_error(&e),
                 }
             }),
         )
         .route(
-            "/admin/review-packs/{pack}/download",
-            get(
-                move |Path(pack): Path<String>| async move { pack_download(&pack_state, &pack_principal, &pack).await },
-            ),
+            PLAIN_ROUTES[2],
+            get(move |Path(pack): Path<String>, Extension(viewer): Extension<Viewer>| async move {
+                let Some(principal) = viewer.0 else { return api_error(&not_signed_in()) };
+                pack_download(&pack_state, &principal, &pack).await
+            }),
         )
         .leptos_routes_with_context(&options, routes, context.clone(), render)
         .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
+        .layer(middleware::from_fn_with_state(auth_state, authenticate))
+        .layer(sessions)
         .with_state(options)
 }
 
+fn not_signed_in() -> ApiError {
+    ApiError::Unauthorized("Sign in to continue.".to_owned())
+}
+
+/// Paths anyone may request: the sign-in page and its server function, the header's
+/// "who am I", liveness, and the static bundle.
+fn is_public(path: &str) -> bool {
+    matches!(path, "/login" | "/healthz" | "/api/sign_in" | "/api/who_am_i" | "/favicon.ico")
+        || path.starts_with("/pkg/")
+}
+
+/// Whether a request may change state (everything but GET, HEAD and OPTIONS).
+fn changes_state(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Whether a state-changing request comes from a page of this site: its `Origin` (or, when
+/// a browser sends none, its `Referer`) names the host the request was sent to. A request
+/// naming neither is refused too — every browser sends one of them on a POST.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else { return false };
+    let source = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let authority = source
+        .strip_prefix("https://")
+        .or_else(|| source.strip_prefix("http://"))
+        .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default());
+    authority.is_some_and(|a| a.eq_ignore_ascii_case(host))
+}
+
+/// `path` percent-encoded for a query value.
+fn encode_query_value(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The one authentication step every request passes (see the module docs).
+async fn authenticate(State(state): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    if changes_state(req.method()) && !same_origin(req.headers()) {
+        tracing::warn!(path, "refused a state-changing request from another origin");
+        return api_error(&ApiError::Forbidden(
+            "This request did not come from an Opshub page, so it was refused.".to_owned(),
+        ));
+    }
+    let client = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+    let principal: Option<Principal> = if path.starts_with("/pkg/") || path == "/healthz" {
+        None
+    } else {
+        match app::server::auth::resolve(&state, &session).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "could not resolve the session");
+                return api_error(&ApiError::internal());
+            }
+        }
+    };
+    if principal.is_none() && !is_public(&path) {
+        let page = matches!(*req.method(), Method::GET | Method::HEAD) && !path.starts_with("/api/");
+        if page {
+            let target = req.uri().path_and_query().map_or(path.as_str(), |pq| pq.as_str()).to_owned();
+            return Redirect::to(&format!("/login?next={}", encode_query_value(&target))).into_response();
+        }
+        return api_error(&not_signed_in());
+    }
+    req.extensions_mut().insert(Viewer(principal));
+    req.extensions_mut().insert(ClientAddr(client));
+    next.run(req).await
+}
+
 /// Leptos options for serving the bundle built into `site_root`.
-pub fn leptos_options(site_root: &str, addr: std::net::SocketAddr) -> LeptosOptions {
+pub fn leptos_options(site_root: &str, addr: SocketAddr) -> LeptosOptions {
     LeptosOptions::builder().output_name("opshub").site_root(site_root).site_pkg_dir("pkg").site_addr(addr).build()
 }
 
@@ -117,4 +226,54 @@ fn calm_page(status: StatusCode, title: &str, body: &str) -> Response {
     let mut res = (status, html).into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(k.clone(), HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static("")));
+        }
+        h
+    }
+
+    #[test]
+    fn a_post_from_this_site_is_same_origin() {
+        let h = headers(&[(header::HOST, "ops.example:3000"), (header::ORIGIN, "http://ops.example:3000")]);
+        assert!(same_origin(&h));
+        let h = headers(&[(header::HOST, "ops.example"), (header::REFERER, "https://ops.example/admin/t/1?x")]);
+        assert!(same_origin(&h));
+    }
+
+    #[test]
+    fn a_post_from_another_site_or_from_nowhere_is_refused() {
+        let h = headers(&[(header::HOST, "ops.example"), (header::ORIGIN, "https://evil.example")]);
+        assert!(!same_origin(&h));
+        let h = headers(&[(header::HOST, "ops.example"), (header::ORIGIN, "https://ops.example.evil.example")]);
+        assert!(!same_origin(&h));
+        let h = headers(&[(header::HOST, "ops.example"), (header::ORIGIN, "null")]);
+        assert!(!same_origin(&h));
+        assert!(!same_origin(&headers(&[(header::HOST, "ops.example")])));
+    }
+
+    #[test]
+    fn only_the_sign_in_page_liveness_and_the_bundle_are_public() {
+        for p in ["/login", "/healthz", "/api/sign_in", "/api/who_am_i", "/pkg/opshub.js"] {
+            assert!(is_public(p), "{p}");
+        }
+        for p in ["/", "/admin/operations", "/api/list_runs", "/system", "/admin/review-packs/1/download", "/loginx"] {
+            assert!(!is_public(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn the_return_path_is_encoded_into_the_sign_in_link() {
+        assert_eq!(
+            encode_query_value("/admin/operations?status=running&x=1"),
+            "/admin/operations%3Fstatus%3Drunning%26x%3D1"
+        );
+    }
 }

@@ -24,6 +24,9 @@ pub enum ApiError {
     /// The input is not acceptable (HTTP 422).
     #[error("{0}")]
     Invalid(String),
+    /// Too many attempts in a short time; try again later (HTTP 429).
+    #[error("{0}")]
+    Throttled(String),
     /// Something failed inside Opshub (HTTP 500); details are in the server log.
     #[error("{0}")]
     Internal(String),
@@ -38,6 +41,7 @@ impl ApiError {
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
             Self::Invalid(_) => 422,
+            Self::Throttled(_) => 429,
             Self::Internal(_) => 500,
         }
     }
@@ -50,6 +54,7 @@ impl ApiError {
             | Self::NotFound(m)
             | Self::Conflict(m)
             | Self::Invalid(m)
+            | Self::Throttled(m)
             | Self::Internal(m) => m,
         }
     }

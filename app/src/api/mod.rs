@@ -5,8 +5,12 @@
 
 mod error;
 mod operations;
+mod session;
+mod system;
 mod tenant;
 
 pub use error::ApiError;
 pub use operations::*;
+pub use session::*;
+pub use system::*;
 pub use tenant::*;

@@ -69,8 +69,10 @@ pub struct TenantActivity {
 #[cfg(feature = "ssr")]
 pub(super) fn context() -> Result<(crate::server::AppState, crate::server::principal::Principal), ApiError> {
     let state = use_context::<crate::server::AppState>().ok_or_else(ApiError::internal)?;
-    let principal = use_context::<crate::server::principal::Principal>()
-        .ok_or_else(|| ApiError::Unauthorized("Please sign in.".to_owned()))?;
+    // The authentication middleware resolved the session before the request got here.
+    let principal = use_context::<axum::http::request::Parts>()
+        .and_then(|p| p.extensions.get::<crate::server::auth::Viewer>().and_then(|v| v.0.clone()))
+        .ok_or_else(|| ApiError::Unauthorized("Sign in to continue.".to_owned()))?;
     Ok((state, principal))
 }
 

@@ -162,11 +162,40 @@ impl Db {
     /// Announces a change to run `id` inside the transaction on `conn` (PostgreSQL delivers
     /// it when the transaction commits, and never if it rolls back); a no-op on SQLite.
     pub async fn notify_run_changed_in(&self, conn: &mut sqlx::AnyConnection, id: i64) -> Result<(), sqlx::Error> {
-        if self.backend == Backend::Postgres {
+        self.notify_runs_changed_in(conn, [id]).await
+    }
+
+    /// Announces changes to many runs inside the transaction on `conn`: the ids travel
+    /// comma-separated, as few notifications as PostgreSQL's payload limit allows.
+    pub async fn notify_runs_changed_in(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        ids: impl IntoIterator<Item = i64>,
+    ) -> Result<(), sqlx::Error> {
+        /// PostgreSQL refuses payloads of 8,000 bytes or more.
+        const MAX_PAYLOAD: usize = 7_000;
+        if self.backend != Backend::Postgres {
+            return Ok(());
+        }
+        let mut payloads = vec![String::new()];
+        for id in ids {
+            let id = id.to_string();
+            let last = payloads.last().map_or(0, String::len);
+            if last + id.len() + 1 > MAX_PAYLOAD {
+                payloads.push(String::new());
+            }
+            if let Some(p) = payloads.last_mut() {
+                if !p.is_empty() {
+                    p.push(',');
+                }
+                p.push_str(&id);
+            }
+        }
+        for payload in payloads.into_iter().filter(|p| !p.is_empty()) {
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(self.notify_channel())
-                .bind(id.to_string())
-                .execute(conn)
+                .bind(payload)
+                .execute(&mut *conn)
                 .await?;
         }
         Ok(())
@@ -175,6 +204,38 @@ impl Db {
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// `$first, $first+1, …`: `len` numbered bind placeholders (both dialects accept `$n`
+/// through the `Any` driver), for IN lists and multi-row VALUES.
+pub(crate) fn placeholders(first: usize, len: usize) -> String {
+    (first..first + len).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Placeholders for a statement whose every placeholder is taken from here, in text order
+/// (bulk writes). SQLite gets anonymous `?`, bound by position: with numbered ones it looks
+/// each number up in a list, which costs quadratic time in a statement of thousands of
+/// values. PostgreSQL gets `$1, $2, …`.
+#[derive(Debug)]
+pub(crate) struct Params {
+    positional: bool,
+    next: usize,
+}
+
+impl Params {
+    /// The next `n` placeholders, comma-separated.
+    pub(crate) fn take(&mut self, n: usize) -> String {
+        let out = if self.positional { vec!["?"; n].join(", ") } else { placeholders(self.next, n) };
+        self.next += n;
+        out
+    }
+}
+
+impl Db {
+    /// A fresh [`Params`] for one statement.
+    pub(crate) fn params(&self) -> Params {
+        Params { positional: self.backend == Backend::Sqlite, next: 1 }
     }
 }
 

@@ -484,30 +484,7 @@ impl Lifecycle {
                 .execute(&mut *tx)
                 .await?;
         }
-        if let Some(user) = run.initiator {
-            let problem = problem_class(run.state, None, run.was_reconciled());
-            let text = terminal_notification(
-                run.id,
-                run.run_type,
-                c.outcome,
-                problem,
-                run.failure.as_ref().map(|f| f.message.as_str()),
-            );
-            sqlx::query(
-                "INSERT INTO notifications (user_id, workspace_id, run_id, kind, title, body, link, created_at, dedupe_key) \
-                 VALUES ($1, $2, $3, 'run_terminal', $4, $5, $6, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING",
-            )
-            .bind(user.get())
-            .bind(run.workspace_id.get())
-            .bind(run.id.get())
-            .bind(text.title)
-            .bind(text.body)
-            .bind(text.link)
-            .bind(now.millis())
-            .bind(format!("run-terminal:{}", run.id))
-            .execute(&mut *tx)
-            .await?;
-        }
+        insert_terminal_notifications(&self.db, &mut tx, std::slice::from_ref(&run), now).await?;
         // Announced in the same transaction: other instances hear of it exactly when it
         // commits, and the write path spends no extra pool round trip after the commit.
         self.db.notify_run_changed_in(&mut tx, id.get()).await?;
@@ -517,6 +494,87 @@ impl Lifecycle {
             live.apply(&run);
         }
         Ok(run)
+    }
+
+    /// Completes many runs exactly as the reconciler observed them, in one transaction with
+    /// one set-based guarded `UPDATE` per chunk: each row is written only if its status and
+    /// last write (`updated_at`) are still the observed ones, so a worker that reported in or
+    /// finished since wins and that row is a no-op. Every completion must carry
+    /// [`Expect::Unchanged`]. Returns the runs written (the winners), each with its terminal
+    /// notification written and its change announced in the same transaction.
+    ///
+    /// Because the guard proves nothing was written since the observation, the new summary
+    /// and context are computed here from the observed run and written whole.
+    #[tracing::instrument(skip_all, fields(runs = batch.len()))]
+    pub async fn complete_observed(&self, batch: Vec<(Run, Completion)>) -> Result<Vec<Run>, LifecycleError> {
+        /// Rows per statement: 9 parameters each stays far below both databases' limits.
+        const CHUNK: usize = 500;
+        let now = self.clock.now();
+        let mut planned = Vec::with_capacity(batch.len());
+        for (observed, c) in batch {
+            let Expect::Unchanged { status, updated_at } = c.expect else {
+                return Err(LifecycleError::Invalid("a batched completion must name the state it observed".to_owned()));
+            };
+            if status == RunStatus::Completed {
+                return Err(LifecycleError::Invalid("a completion cannot expect a completed run".to_owned()));
+            }
+            let mut done = observed;
+            done.summary
+                .merge(&SummaryCounts::validated(done.run_type, c.counts.iter().map(|(k, v)| (k.as_str(), *v)))?);
+            if let Some(rec) = c.reconciliation {
+                done.context.set_section("reconciliation", rec);
+            }
+            done.state = RunState::Completed(c.outcome);
+            done.failure = c.failure;
+            done.completed_at = Some(now);
+            done.updated_at = now;
+            done.lease_owner = None;
+            done.lease_expires_at = None;
+            planned.push((status, updated_at, done));
+        }
+        let mut written = Vec::with_capacity(planned.len());
+        let mut tx = self.db.begin_write().await?;
+        for chunk in planned.chunks(CHUNK) {
+            let mut params = self.db.params();
+            let values = (0..chunk.len()).map(|_| format!("({})", params.take(9))).collect::<Vec<_>>().join(", ");
+            // VALUES columns are column1… on both databases: id, observed status, observed
+            // updated_at, outcome, failure code, failure message, summary, context, now.
+            let sql = format!(
+                "UPDATE operation_runs SET status = 'completed', outcome = v.column4, completed_at = v.column9, \
+                 updated_at = v.column9, failure_code = v.column5, failure_message = v.column6, failure_detail = NULL, \
+                 summary_counts = v.column7, context = v.column8, lease_owner = NULL, lease_expires_at = NULL \
+                 FROM (VALUES {values}) AS v \
+                 WHERE operation_runs.id = v.column1 AND operation_runs.status = v.column2 \
+                 AND operation_runs.updated_at = v.column3 RETURNING operation_runs.id"
+            );
+            let mut q = sqlx::query_scalar::<_, i64>(&sql);
+            for (status, seen, done) in chunk {
+                let failure = done.failure.as_ref();
+                q = q
+                    .bind(done.id.get())
+                    .bind(status.as_str())
+                    .bind(seen.millis())
+                    .bind(done.state.outcome().map_or("", RunOutcome::as_str))
+                    .bind(failure.map(|f| f.code.clone()))
+                    .bind(failure.map(|f| f.message.clone()))
+                    .bind(done.summary.to_json())
+                    .bind(done.context.to_json())
+                    .bind(now.millis());
+            }
+            let won: std::collections::HashSet<i64> = q.fetch_all(&mut *tx).await?.into_iter().collect();
+            let winners: Vec<Run> =
+                chunk.iter().filter(|(_, _, d)| won.contains(&d.id.get())).map(|(_, _, d)| d.clone()).collect();
+            insert_terminal_notifications(&self.db, &mut tx, &winners, now).await?;
+            self.db.notify_runs_changed_in(&mut tx, winners.iter().map(|r| r.id.get())).await?;
+            written.extend(winners);
+        }
+        tx.commit().await?;
+        if let Some(live) = &self.live {
+            for run in &written {
+                live.apply(run);
+            }
+        }
+        Ok(written)
     }
 
     async fn explain_refusal(&self, id: RunId, expect: &Expect) -> LifecycleError {
@@ -533,6 +591,51 @@ impl Lifecycle {
             },
         }
     }
+}
+
+/// Writes the initiator's terminal notification for each completed run that has one, as one
+/// multi-row insert per chunk. Keyed `run-terminal:<id>`, so a run is announced at most once.
+async fn insert_terminal_notifications(
+    db: &Db,
+    conn: &mut sqlx::AnyConnection,
+    runs: &[Run],
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    /// Rows per statement (8 parameters each).
+    const CHUNK: usize = 500;
+    let rows: Vec<(&Run, UserId, RunOutcome)> =
+        runs.iter().filter_map(|r| Some((r, r.initiator?, r.state.outcome()?))).collect();
+    for chunk in rows.chunks(CHUNK) {
+        let mut sql = String::from(
+            "INSERT INTO notifications (user_id, workspace_id, run_id, kind, title, body, link, created_at, dedupe_key) VALUES ",
+        );
+        let mut params = db.params();
+        let rows = (0..chunk.len()).map(|_| format!("({}, 'run_terminal', {})", params.take(3), params.take(5)));
+        sql.push_str(&rows.collect::<Vec<_>>().join(", "));
+        sql.push_str(" ON CONFLICT (dedupe_key) DO NOTHING");
+        let mut q = sqlx::query(&sql);
+        for (run, user, outcome) in chunk {
+            let problem = problem_class(run.state, None, run.was_reconciled());
+            let text = terminal_notification(
+                run.id,
+                run.run_type,
+                *outcome,
+                problem,
+                run.failure.as_ref().map(|f| f.message.as_str()),
+            );
+            q = q
+                .bind(user.get())
+                .bind(run.workspace_id.get())
+                .bind(run.id.get())
+                .bind(text.title)
+                .bind(text.body)
+                .bind(text.link)
+                .bind(now.millis())
+                .bind(format!("run-terminal:{}", run.id));
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

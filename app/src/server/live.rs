@@ -13,10 +13,10 @@
 //! Freshness is derived at read time from the cached heartbeat, so time passing needs no
 //! update here.
 
-use super::db::{Backend, Db};
+use super::db::{Backend, Db, placeholders};
 use super::runs::{RUN_COLUMNS, RunRow};
 use crate::domain::{Run, RunId, TenantId, WorkspaceId};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -109,24 +109,38 @@ impl LiveRuns {
         }
     }
 
-    /// Re-reads one run from the database and applies it (a notification from elsewhere).
-    pub async fn refresh(&self, id: RunId) -> Result<(), sqlx::Error> {
-        let row: Option<RunRow> = sqlx::query_as(&format!("SELECT {RUN_COLUMNS} FROM operation_runs WHERE id = $1"))
-            .bind(id.get())
-            .fetch_optional(self.db.pool())
-            .await?;
-        match row.map(RunRow::into_run) {
-            Some(Ok(run)) => {
+    /// Re-reads the runs `ids` from the database and applies them (a notification from
+    /// elsewhere); an id that is gone or unreadable leaves the view.
+    pub async fn refresh(&self, ids: &[RunId]) -> Result<(), sqlx::Error> {
+        for chunk in ids.chunks(500) {
+            let sql =
+                format!("SELECT {RUN_COLUMNS} FROM operation_runs WHERE id IN ({})", placeholders(1, chunk.len()));
+            let mut q = sqlx::query_as::<_, RunRow>(&sql);
+            for id in chunk {
+                q = q.bind(id.get());
+            }
+            let mut found = HashSet::new();
+            for row in q.fetch_all(self.db.pool()).await? {
+                let Ok(run) = row.into_run() else { continue };
                 if let Some(t) = run.tenant_id
                     && !self.read().tenants.contains_key(&t)
                 {
                     self.load_tenant(t).await?;
                 }
+                found.insert(run.id);
                 self.apply(&run);
             }
-            Some(Err(_)) | None => unfile(&mut self.write(), id),
+            let mut inner = self.write();
+            for id in chunk.iter().filter(|id| !found.contains(id)) {
+                unfile(&mut inner, *id);
+            }
         }
         Ok(())
+    }
+
+    /// The run ids a change notification carries (comma-separated), or `None` if malformed.
+    fn parse_payload(payload: &str) -> Option<Vec<RunId>> {
+        payload.split(',').map(|id| id.trim().parse::<i64>().ok().map(RunId)).collect()
     }
 
     async fn load_tenant(&self, t: TenantId) -> Result<Option<TenantInfo>, sqlx::Error> {
@@ -162,6 +176,17 @@ impl LiveRuns {
             inner.by_tenant.get(&t).map(|m| m.values().cloned().collect()).unwrap_or_default();
         runs.sort_by_key(|r| (r.created_at, r.id));
         runs
+    }
+
+    /// Every active tenant run with its tenant's workspace (the system overview counts them).
+    pub fn all_runs(&self) -> Vec<(WorkspaceId, Arc<Run>)> {
+        let inner = self.read();
+        inner
+            .by_tenant
+            .iter()
+            .filter_map(|(t, runs)| Some((inner.tenants.get(t)?.workspace_id, runs)))
+            .flat_map(|(ws, runs)| runs.values().map(move |r| (ws, r.clone())))
+            .collect()
     }
 
     /// How many active runs the view holds.
@@ -217,12 +242,30 @@ async fn listen_once(live: &LiveRuns, url: &str) -> Result<(), sqlx::Error> {
     live.reload().await?;
     loop {
         match listener.try_recv().await? {
-            Some(n) => match n.payload().parse::<i64>() {
-                Ok(id) => live.refresh(RunId(id)).await?,
-                Err(_) => tracing::warn!(payload = n.payload(), "ignoring a malformed run notification"),
+            Some(n) => match LiveRuns::parse_payload(n.payload()) {
+                Some(ids) => live.refresh(&ids).await?,
+                None => tracing::warn!(payload = n.payload(), "ignoring a malformed run notification"),
             },
             // The connection dropped: notifications may be lost, so start over with a reload.
             None => return Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notification_carries_one_or_many_comma_separated_run_ids() {
+        assert_eq!(LiveRuns::parse_payload("7"), Some(vec![RunId(7)]));
+        assert_eq!(LiveRuns::parse_payload("7,8, 9"), Some(vec![RunId(7), RunId(8), RunId(9)]));
+    }
+
+    #[test]
+    fn a_malformed_notification_is_refused_whole() {
+        assert_eq!(LiveRuns::parse_payload(""), None);
+        assert_eq!(LiveRuns::parse_payload("7,x"), None);
+        assert_eq!(LiveRuns::parse_payload("7,,8"), None);
     }
 }

@@ -2,6 +2,7 @@
 //! only with the `ssr` feature, so none of it (nor sqlx, tokio or axum) reaches the browser.
 
 pub mod accounts;
+pub mod auth;
 pub mod baselines;
 pub mod clock;
 pub mod db;
@@ -18,6 +19,7 @@ pub mod restore;
 pub mod reviews;
 pub mod runs;
 pub mod state;
+pub mod system;
 pub mod tenant;
 pub mod worker;
 

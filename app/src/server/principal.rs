@@ -1,14 +1,13 @@
 //! Who is asking. Every server function starts from a [`Principal`] taken from the request
 //! context: the user, the workspace they act in, their role there and the tenants they are
 //! entitled to. Services authorize through [`Principal::access`] and the one decision in
-//! [`crate::domain::access`]. Today the server provides the demo operator's principal; sign-in
-//! will provide a real one without any service changing.
+//! [`crate::domain::access`]. The authentication middleware resolves it from the session
+//! ([`super::auth`]).
 
 use super::db::Db;
 use crate::api::ApiError;
 use crate::domain::access::{Access, Capability, Denial, Role, TenantScope, authorize};
 use crate::domain::{TenantId, UserId, WorkspaceId};
-use anyhow::Context as _;
 
 /// The signed-in user acting in a workspace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,19 +117,24 @@ pub async fn load(db: &Db, user: UserId, workspace: WorkspaceId) -> Result<Optio
     }))
 }
 
-/// The demo principal: the user with `email` in their first workspace.
-pub async fn demo_principal(db: &Db, email: &str) -> anyhow::Result<Principal> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT u.id, m.workspace_id FROM users u JOIN memberships m ON m.user_id = u.id \
-         WHERE u.email = $1 ORDER BY m.workspace_id LIMIT 1",
-    )
-    .bind(email)
-    .fetch_optional(db.pool())
-    .await
-    .context("could not look up the demo user")?;
-    let (id, ws) = row.with_context(|| format!("the demo user {email} has no workspace; was the demo seeded?"))?;
-    load(db, UserId(id), WorkspaceId(ws))
-        .await
-        .context("could not read the demo user's membership")?
-        .with_context(|| format!("the demo user {email} has no membership"))
+/// A platform operator who is a member of no workspace: they act in none (every workspace
+/// record is out of their scope and every list is empty) and use the system pages. `None`
+/// for anyone else.
+pub async fn platform_only(db: &Db, user: UserId) -> Result<Option<Principal>, sqlx::Error> {
+    let row: Option<(String, i64)> =
+        sqlx::query_as("SELECT display_name, is_platform_operator FROM users WHERE id = $1")
+            .bind(user.get())
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(row.filter(|(_, platform)| *platform != 0).map(|(name, _)| Principal {
+        user_id: user,
+        workspace_id: NO_WORKSPACE,
+        display_name: name,
+        role: Role::Reader,
+        tenants: TenantScope::Only(Vec::new()),
+        platform_operator: true,
+    }))
 }
+
+/// The workspace of a principal who acts in none (no row has this id).
+pub const NO_WORKSPACE: WorkspaceId = WorkspaceId(0);

@@ -11,13 +11,16 @@
 //! - Adapters read business records (reviews, restore records) and hand facts to the pure
 //!   decisions in the domain, which ignore anything out of scope.
 
-use super::lifecycle::{Completion, Expect, LifecycleError};
+use super::db::placeholders;
+use super::lifecycle::{Completion, Expect};
 use super::runs::{RUN_COLUMNS, RunRow};
 use super::state::AppState;
 use crate::domain::reconcile::{
-    Decision, RestoreFact, RestoreStatus, ReviewFact, ReviewStatus, Verdict, abandoned, decide_compose, decide_restore,
+    Abandoned, Decision, RestoreFact, RestoreStatus, ReviewFact, ReviewStatus, Verdict, abandoned, decide_compose,
+    decide_restore,
 };
 use crate::domain::{Run, RunId, RunOutcome, RunType, TenantId, Timestamp, WorkspaceId};
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -117,33 +120,63 @@ impl Reconciler {
         let now = self.state.clock.now();
         let candidates = self.candidates(now).await?;
         let mut report = SweepReport { swept: true, examined: candidates.len(), ..SweepReport::default() };
-        for run in candidates {
-            let policy = self.state.config.policy(run.run_type);
-            let Some(why) = abandoned(&run, &policy, now) else { continue };
-            let decision = match adapter_decision(&self.state, &run).await {
-                Ok(Some(d)) => d,
-                Ok(None) => Decision::generic(why, &run),
-                Err(e) => {
-                    // Unreadable truth is no proof: fail closed to the generic rule.
-                    tracing::warn!(run_id = run.id.get(), error = %e, "adapter could not read its records");
-                    Decision::generic(why, &run)
-                }
-            };
-            match self.apply(&run, &decision).await {
-                Ok(()) => report.decided.push((run.id, decision.reason.code(), decision.verdict.outcome())),
-                // Finished, reported in, or moved on since it was read: the other writer won.
-                Err(
-                    LifecycleError::AlreadyCompleted { .. }
-                    | LifecycleError::Changed(_)
-                    | LifecycleError::LeaseLost(_)
-                    | LifecycleError::IllegalTransition { .. },
-                ) => report.lost_races += 1,
-                Err(e) => return Err(e.into()),
+        let stale: Vec<(Run, Abandoned)> = candidates
+            .into_iter()
+            .filter_map(|run| {
+                let why = abandoned(&run, &self.state.config.policy(run.run_type), now)?;
+                Some((run, why))
+            })
+            .collect();
+        if stale.is_empty() {
+            return Ok(report);
+        }
+        let truth = match adapter_decisions(&self.state, stale.iter().map(|(run, _)| run)).await {
+            Ok(truth) => Some(truth),
+            Err(e) => {
+                // Unread truth is no proof either way: runs with an adapter wait for the next
+                // sweep rather than being failed by the clock alone.
+                tracing::warn!(error = %e, "adapters could not read their records; their runs wait for the next sweep");
+                None
             }
+        };
+        let mut batch = Vec::with_capacity(stale.len());
+        for (run, why) in stale {
+            let decision = match &truth {
+                Some(truth) => truth.get(&run.id).cloned().unwrap_or_else(|| Decision::generic(why, &run)),
+                None if has_adapter(run.run_type) => continue,
+                None => Decision::generic(why, &run),
+            };
+            let completion = completion_for(&run, &decision, now);
+            batch.push((run, completion, decision));
         }
-        if !report.decided.is_empty() {
-            tracing::info!(decided = report.decided.len(), examined = report.examined, "reconciler sweep");
+        let attempted = batch.len();
+        let mut decisions = HashMap::with_capacity(attempted);
+        let mut writes = Vec::with_capacity(attempted);
+        for (run, completion, decision) in batch {
+            decisions.insert(run.id, decision);
+            writes.push((run, completion));
         }
+        let written = self.state.lifecycle().complete_observed(writes).await?;
+        for run in &written {
+            let Some(d) = decisions.get(&run.id) else { continue };
+            // The decision itself is recorded in the run; the log line is for following along.
+            tracing::debug!(
+                run_id = run.id.get(),
+                run_type = run.run_type.as_str(),
+                reason = d.reason.code(),
+                outcome = d.verdict.outcome().as_str(),
+                "run reconciled"
+            );
+            report.decided.push((run.id, d.reason.code(), d.verdict.outcome()));
+        }
+        // Finished, reported in, or moved on since it was read: the other writer won.
+        report.lost_races = attempted - written.len();
+        tracing::info!(
+            decided = report.decided.len(),
+            lost_races = report.lost_races,
+            examined = report.examined,
+            "reconciler sweep"
+        );
         Ok(report)
     }
 
@@ -174,92 +207,146 @@ impl Reconciler {
         }
         Ok(runs)
     }
+}
 
-    /// Writes `decision` for `run` as one guarded terminal transition.
-    async fn apply(&self, run: &Run, d: &Decision) -> Result<(), LifecycleError> {
-        let now = self.state.clock.now();
-        let outcome = d.verdict.outcome();
-        let mut c = Completion::by_worker("reconciler", outcome);
-        c.expect = Expect::Unchanged { status: run.state.status(), updated_at: run.updated_at };
-        c.reconciliation = Some(d.record(run.state.status(), now));
-        c.counts = d.counts.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
-        if d.verdict != Verdict::Succeeded {
-            c = c.with_failure(d.reason.code(), d.reason.sentence(), None);
-        }
-        self.state.lifecycle().complete(run.id, c).await?;
-        tracing::info!(
-            run_id = run.id.get(),
-            run_type = run.run_type.as_str(),
-            reason = d.reason.code(),
-            outcome = outcome.as_str(),
-            "run reconciled"
-        );
-        Ok(())
+/// The guarded terminal transition that writes `d` for `run` as observed.
+fn completion_for(run: &Run, d: &Decision, now: Timestamp) -> Completion {
+    let mut c = Completion::by_worker("reconciler", d.verdict.outcome());
+    c.expect = Expect::Unchanged { status: run.state.status(), updated_at: run.updated_at };
+    c.reconciliation = Some(d.record(run.state.status(), now));
+    c.counts = d.counts.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
+    if d.verdict != Verdict::Succeeded {
+        c = c.with_failure(d.reason.code(), d.reason.sentence(), None);
     }
+    c
+}
+
+/// Whether business records can decide runs of type `t`.
+const fn has_adapter(t: RunType) -> bool {
+    matches!(t, RunType::EnvironmentReviewCompose | RunType::RestoreExecute)
 }
 
 /// What the business records say about `run`, through its type's adapter; `None` when the
 /// type has no adapter or the adapter does not decide. Also used by the compose job itself
 /// when its write meets a review of the same evidence.
 pub async fn adapter_decision(state: &AppState, run: &Run) -> Result<Option<Decision>, sqlx::Error> {
-    let Some(tenant) = run.tenant_id else { return Ok(None) };
-    match run.run_type {
-        RunType::EnvironmentReviewCompose => {
-            let fingerprint =
-                run.context.inputs().and_then(|i| i.get("fingerprint")).and_then(|f| f.as_str()).map(str::to_owned);
-            let Some(fingerprint) = fingerprint else { return Ok(None) };
-            let rows: Vec<(i64, i64, i64, String, String)> = sqlx::query_as(
-                "SELECT id, workspace_id, tenant_id, fingerprint, status FROM environment_reviews \
-                 WHERE workspace_id = $1 AND tenant_id = $2 AND (fingerprint = $3 OR status = 'published') \
-                 ORDER BY id LIMIT 200",
-            )
-            .bind(run.workspace_id.get())
-            .bind(tenant.get())
-            .bind(&fingerprint)
-            .fetch_all(state.db.pool())
-            .await?;
-            let facts: Vec<ReviewFact> = rows
-                .into_iter()
-                .map(|(id, ws, t, fp, status)| ReviewFact {
-                    id,
-                    workspace: WorkspaceId(ws),
-                    tenant: TenantId(t),
-                    fingerprint: fp,
-                    status: ReviewStatus::parse(&status),
-                })
-                .collect();
-            Ok(decide_compose(run, Some(&fingerprint), &facts))
+    Ok(adapter_decisions(state, [run]).await?.remove(&run.id))
+}
+
+/// Runs per adapter query: a few hundred bound parameters at most.
+const ADAPTER_CHUNK: usize = 200;
+
+/// [`adapter_decision`] for many runs at once: one query per adapter and chunk, whatever the
+/// number of runs. Only runs an adapter decides are in the answer.
+pub async fn adapter_decisions<'a>(
+    state: &AppState,
+    runs: impl IntoIterator<Item = &'a Run>,
+) -> Result<HashMap<RunId, Decision>, sqlx::Error> {
+    let mut compose: Vec<(&Run, TenantId, String)> = Vec::new();
+    let mut restore: Vec<(&Run, TenantId)> = Vec::new();
+    for run in runs {
+        let Some(tenant) = run.tenant_id else { continue };
+        match run.run_type {
+            RunType::EnvironmentReviewCompose => {
+                let fp = run.context.inputs().and_then(|i| i.get("fingerprint")).and_then(|f| f.as_str());
+                if let Some(fp) = fp {
+                    compose.push((run, tenant, fp.to_owned()));
+                }
+            }
+            RunType::RestoreExecute => restore.push((run, tenant)),
+            _ => {}
         }
-        RunType::RestoreExecute => {
-            let rows: Vec<RestoreRow> = sqlx::query_as(
-                "SELECT r.id, r.run_id, r.workspace_id, r.tenant_id, r.status, \
-                 (SELECT COUNT(*) FROM restore_items i WHERE i.restore_id = r.id AND i.result = 'applied') AS applied, \
-                 (SELECT COUNT(*) FROM restore_items i WHERE i.restore_id = r.id AND i.result = 'unchanged') AS unchanged, \
-                 (SELECT COUNT(*) FROM restore_items i WHERE i.restore_id = r.id AND i.result = 'failed') AS failed \
-                 FROM restores r WHERE r.run_id = $1 AND r.workspace_id = $2 AND r.tenant_id = $3",
-            )
-            .bind(run.id.get())
-            .bind(run.workspace_id.get())
-            .bind(tenant.get())
-            .fetch_all(state.db.pool())
-            .await?;
-            let facts: Vec<RestoreFact> = rows
-                .into_iter()
-                .map(|r| RestoreFact {
-                    id: r.id,
-                    run: RunId(r.run_id),
-                    workspace: WorkspaceId(r.workspace_id),
-                    tenant: TenantId(r.tenant_id),
-                    status: RestoreStatus::parse(&r.status),
-                    applied: r.applied,
-                    unchanged: r.unchanged,
-                    failed: r.failed,
-                })
-                .collect();
-            Ok(decide_restore(run, &facts))
-        }
-        _ => Ok(None),
     }
+    let mut decided = HashMap::new();
+    for chunk in compose.chunks(ADAPTER_CHUNK) {
+        let facts = review_facts(state, chunk).await?;
+        for (run, tenant, fp) in chunk {
+            let scope = facts.get(&(run.workspace_id, *tenant)).map_or(&[][..], Vec::as_slice);
+            if let Some(d) = decide_compose(run, Some(fp), scope) {
+                decided.insert(run.id, d);
+            }
+        }
+    }
+    for chunk in restore.chunks(ADAPTER_CHUNK) {
+        let facts = restore_facts(state, chunk).await?;
+        for (run, _) in chunk {
+            let own = facts.get(&run.id).map_or(&[][..], Vec::as_slice);
+            if let Some(d) = decide_restore(run, own) {
+                decided.insert(run.id, d);
+            }
+        }
+    }
+    Ok(decided)
+}
+
+/// The reviews that can decide the compose runs in `chunk` — those with one of their
+/// fingerprints, and published ones (possible successors) — grouped by workspace and tenant.
+/// The domain still checks scope and fingerprint per run.
+async fn review_facts(
+    state: &AppState,
+    chunk: &[(&Run, TenantId, String)],
+) -> Result<HashMap<(WorkspaceId, TenantId), Vec<ReviewFact>>, sqlx::Error> {
+    let tenants: Vec<i64> = chunk.iter().map(|(_, t, _)| t.get()).collect::<BTreeSet<_>>().into_iter().collect();
+    let fps: Vec<&str> = chunk.iter().map(|(_, _, fp)| fp.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
+    let sql = format!(
+        "SELECT id, workspace_id, tenant_id, fingerprint, status FROM environment_reviews \
+         WHERE tenant_id IN ({}) AND (fingerprint IN ({}) OR status = 'published') ORDER BY id",
+        placeholders(1, tenants.len()),
+        placeholders(1 + tenants.len(), fps.len())
+    );
+    let mut q = sqlx::query_as::<_, (i64, i64, i64, String, String)>(&sql);
+    for t in &tenants {
+        q = q.bind(*t);
+    }
+    for fp in &fps {
+        q = q.bind(*fp);
+    }
+    let mut facts: HashMap<(WorkspaceId, TenantId), Vec<ReviewFact>> = HashMap::new();
+    for (id, ws, t, fingerprint, status) in q.fetch_all(state.db.pool()).await? {
+        let fact = ReviewFact {
+            id,
+            workspace: WorkspaceId(ws),
+            tenant: TenantId(t),
+            fingerprint,
+            status: ReviewStatus::parse(&status),
+        };
+        facts.entry((fact.workspace, fact.tenant)).or_default().push(fact);
+    }
+    Ok(facts)
+}
+
+/// The restore records of the runs in `chunk` with their per-item counts, by run.
+async fn restore_facts(
+    state: &AppState,
+    chunk: &[(&Run, TenantId)],
+) -> Result<HashMap<RunId, Vec<RestoreFact>>, sqlx::Error> {
+    let sql = format!(
+        "SELECT r.id, r.run_id, r.workspace_id, r.tenant_id, r.status, \
+         COALESCE(SUM(CASE WHEN i.result = 'applied' THEN 1 ELSE 0 END), 0) AS applied, \
+         COALESCE(SUM(CASE WHEN i.result = 'unchanged' THEN 1 ELSE 0 END), 0) AS unchanged, \
+         COALESCE(SUM(CASE WHEN i.result = 'failed' THEN 1 ELSE 0 END), 0) AS failed \
+         FROM restores r LEFT JOIN restore_items i ON i.restore_id = r.id \
+         WHERE r.run_id IN ({}) GROUP BY r.id, r.run_id, r.workspace_id, r.tenant_id, r.status",
+        placeholders(1, chunk.len())
+    );
+    let mut q = sqlx::query_as::<_, RestoreRow>(&sql);
+    for (run, _) in chunk {
+        q = q.bind(run.id.get());
+    }
+    let mut facts: HashMap<RunId, Vec<RestoreFact>> = HashMap::new();
+    for r in q.fetch_all(state.db.pool()).await? {
+        facts.entry(RunId(r.run_id)).or_default().push(RestoreFact {
+            id: r.id,
+            run: RunId(r.run_id),
+            workspace: WorkspaceId(r.workspace_id),
+            tenant: TenantId(r.tenant_id),
+            status: RestoreStatus::parse(&r.status),
+            applied: r.applied,
+            unchanged: r.unchanged,
+            failed: r.failed,
+        });
+    }
+    Ok(facts)
 }
 
 /// Sweeps every `every` until `shutdown` turns true. A failed sweep is logged here, once, and

@@ -181,8 +181,7 @@ pub(crate) fn scope_sql(column: &str, len: usize, first: usize) -> String {
     if len == 0 {
         return " AND 1 = 0".to_owned();
     }
-    let params: Vec<String> = (first..first + len).map(|i| format!("${i}")).collect();
-    format!(" AND {column} IN ({})", params.join(", "))
+    format!(" AND {column} IN ({})", super::db::placeholders(first, len))
 }
 
 fn filter_sql(filter: &RunFilter, first_param: usize) -> (String, Vec<FilterArg>) {

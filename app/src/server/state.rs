@@ -32,6 +32,8 @@ pub struct RuntimeConfig {
     pub data_dir: std::path::PathBuf,
     /// How long a ready review pack is kept before it expires.
     pub pack_retention: Duration,
+    /// How long sign-in sessions live.
+    pub sessions: super::auth::SessionPolicy,
 }
 
 impl Default for RuntimeConfig {
@@ -45,6 +47,7 @@ impl Default for RuntimeConfig {
             instance_id: "opshub".to_owned(),
             data_dir: std::path::PathBuf::from("data"),
             pack_retention: Duration::from_secs(7 * 86_400),
+            sessions: super::auth::SessionPolicy::default(),
         }
     }
 }
@@ -71,6 +74,8 @@ pub struct AppState {
     pub live: Arc<LiveRuns>,
     /// Encoded poll answers, valid until the truth or the second changes.
     pub poll_cache: Arc<PollCache>,
+    /// Session records and principals recently read (the poll path asks no database).
+    pub auth_cache: Arc<super::auth::AuthCache>,
 }
 
 impl AppState {
@@ -84,6 +89,7 @@ impl AppState {
             work_queued: Arc::new(Notify::new()),
             live,
             poll_cache: Arc::new(PollCache::new()),
+            auth_cache: Arc::default(),
         }
     }
 

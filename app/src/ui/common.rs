@@ -71,12 +71,15 @@ pub fn ago(at: Timestamp, now: Timestamp) -> String {
     format!("{} ago", now.human_since(at))
 }
 
-/// A calm error panel.
+/// A calm error panel. When the session has ended it offers the way back in.
 #[component]
 pub fn ErrorPanel(error: ApiError) -> impl IntoView {
+    let sign_in = matches!(error, ApiError::Unauthorized(_))
+        .then(|| view! { " " <a href="/login" data-testid="sign-in-link">"Sign in"</a> });
     view! {
         <div class="notice notice-error" role="alert" data-testid="error" data-status=error.status()>
             {error.message().to_owned()}
+            {sign_in}
         </div>
     }
 }

@@ -3,15 +3,18 @@
 //! live poll loop, lives in `live` behind the `hydrate` feature.
 
 mod common;
+mod header;
 #[cfg(feature = "hydrate")]
 mod live;
+mod login;
 mod operations;
 mod run_detail;
+mod system;
 mod tenant;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::components::{A, Redirect, Route, Router, Routes};
+use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 /// The full HTML document the server renders around [`App`].
@@ -45,19 +48,16 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="opshub" href="/pkg/opshub.css"/>
         <Title text="Opshub"/>
         <Router>
-            <header class="topbar">
-                <A href="/admin/operations" attr:class="brand">"Opshub"</A>
-                <nav>
-                    <A href="/admin/operations">"Operations"</A>
-                </nav>
-            </header>
+            <header::TopBar/>
             <main class="page" data-hydrated=move || hydrated.get().to_string()>
                 <Routes fallback=common::NotFound>
+                    <Route path=path!("/login") view=login::LoginPage/>
                     <Route path=path!("/") view=|| view! { <Redirect path="/admin/operations"/> }/>
                     <Route path=path!("/admin") view=|| view! { <Redirect path="/admin/operations"/> }/>
                     <Route path=path!("/admin/operations") view=operations::OperationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/operations/:id") view=run_detail::RunDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/t/:tenant") view=tenant::TenantPage ssr=SsrMode::Async/>
+                    <Route path=path!("/system") view=system::SystemPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

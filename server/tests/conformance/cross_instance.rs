@@ -91,3 +91,20 @@ async fn a_dropped_notification_connection_ends_in_a_full_reload() {
     b.db.close().await;
     t.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_sweep_of_thousands_of_runs_reaches_another_instance_in_a_few_notifications() {
+    let t = TestDb::postgres().await;
+    // 1,600 ids do not fit one notification payload, so this crosses the split.
+    let ids = super::reconcile::insert_abandoned(&t, 1_600, app::domain::RunType::InventorySync).await;
+    let b = second_instance(&t).await;
+    let listener = tokio::spawn(app::server::live::listen(b.live.clone(), postgres_url()));
+    eventually("instance B to load the abandoned runs", || b.live.tenant_runs(t.tenant).len() == ids.len()).await;
+    let report =
+        app::server::reconciler::Reconciler::new(t.state.clone(), "a").with_batch(2_000).sweep().await.expect("sweep");
+    assert_eq!(report.decided.len(), ids.len());
+    eventually("every decision to reach instance B", || b.live.tenant_runs(t.tenant).is_empty()).await;
+    listener.abort();
+    b.db.close().await;
+    t.finish().await;
+}

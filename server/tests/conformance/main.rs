@@ -88,10 +88,16 @@ conformance!(
     one_sweep_at_a_time_across_instances,
     concurrent_review_starts_end_with_one_mutable_review_and_one_active_compose,
     a_duplicate_fingerprint_is_recovered_from_the_records_not_reported_as_an_error,
+    a_sweep_decides_more_runs_than_one_statement_holds_each_exactly_once,
+    a_batched_decision_skips_every_run_that_changed_since_it_was_observed,
     every_service_answers_only_inside_the_callers_scope,
     passwords_are_stored_only_as_argon2id_hashes,
     twenty_wrong_passwords_are_throttled_and_the_right_one_works_after_the_window,
     grants_set_role_and_tenant_entitlement_and_revoke_removes_them,
+    every_endpoint_answers_every_caller_as_the_matrix_says,
+    lists_and_counts_never_include_out_of_scope_runs,
+    sessions_rotate_on_sign_in_and_end_on_sign_out,
+    a_cross_site_post_is_refused_before_it_does_anything,
 );
 
 /// A handler that takes `0` of real time and then succeeds.
@@ -130,9 +136,11 @@ async fn run_pool_until_shutdown(t: &TestDb, work: Duration, grace: Duration) ->
 mod access;
 mod accounts;
 mod cross_instance;
+mod matrix;
 mod reconcile;
 use access::*;
 use accounts::*;
+use matrix::*;
 use reconcile::*;
 
 pub(crate) fn new_run(t: &TestDb, tenant: Option<TenantId>) -> NewRun {

@@ -468,3 +468,118 @@ pub(crate) async fn a_duplicate_fingerprint_is_recovered_from_the_records_not_re
     assert_eq!(mutable, 1);
     assert_calm(t).await;
 }
+
+/// Inserts `n` runs of `run_type` that a worker named `gone` claimed an hour before the test
+/// clock and then abandoned, in bulk (the lifecycle path would take minutes at this count).
+pub(crate) async fn insert_abandoned(t: &TestDb, n: usize, run_type: RunType) -> Vec<RunId> {
+    let quiet = t.clock.now().millis() - 3_600_000;
+    let mut ids = Vec::with_capacity(n);
+    let mut tx = t.state.db.begin_write().await.unwrap();
+    for i in 0..n {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO operation_runs (workspace_id, tenant_id, run_type, initiator_id, status, summary_counts, context, \
+             created_at, started_at, updated_at, heartbeat_at, lease_owner, lease_expires_at, attempt, active_key, dedupe_key) \
+             VALUES ($1, $2, $3, $4, 'running', '{}', '{}', $5, $5, $5, $5, 'gone', $5, 1, $6, $7) RETURNING id",
+        )
+        .bind(t.ws.get())
+        .bind(t.tenant.get())
+        .bind(run_type.as_str())
+        .bind(t.user.get())
+        .bind(quiet)
+        .bind(format!("bulk/{}/{i}", run_type.as_str()))
+        .bind(format!("bulk-{i}"))
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        ids.push(RunId(id));
+    }
+    tx.commit().await.unwrap();
+    t.state.live.reload().await.unwrap();
+    ids
+}
+
+pub(crate) async fn a_sweep_decides_more_runs_than_one_statement_holds_each_exactly_once(t: &TestDb) {
+    let ids = insert_abandoned(t, 1_100, RunType::InventorySync).await;
+    assert_eq!(t.state.live.tenant_runs(t.tenant).len(), 1_100);
+    let report = Reconciler::new(t.state.clone(), "sweeper").with_batch(2_000).sweep().await.unwrap();
+    assert_eq!((report.examined, report.decided.len(), report.lost_races), (1_100, 1_100, 0));
+    assert!(
+        report.decided.iter().all(|(_, reason, outcome)| *reason == "worker_lost" && *outcome == RunOutcome::Failed)
+    );
+    let notified: i64 =
+        sqlx::query_scalar("SELECT COUNT(DISTINCT run_id) FROM notifications WHERE kind = 'run_terminal'")
+            .fetch_one(t.state.db.pool())
+            .await
+            .unwrap();
+    let notes: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM notifications").fetch_one(t.state.db.pool()).await.unwrap();
+    assert_eq!((notified, notes), (1_100, 1_100), "one notification per decided run");
+    for id in [ids[0], ids[499], ids[500], ids[1_099]] {
+        let r = run(t, id).await;
+        assert_eq!(r.state, RunState::Completed(RunOutcome::Failed));
+        assert_eq!(r.context.as_value()["reconciliation"]["reason"], "worker_lost");
+        assert_eq!(r.lease_owner, None);
+    }
+    assert!(t.state.live.tenant_runs(t.tenant).is_empty(), "decided runs leave the live view");
+    // The exact counts the lists read moved with the batch, per tenant and per workspace.
+    for (table, status, outcome) in
+        [("run_counts", "completed", "failed"), ("run_counts", "running", ""), ("run_counts_ws", "completed", "failed")]
+    {
+        let counted: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT CAST(SUM(n) AS BIGINT) FROM {table} WHERE status = $1 AND outcome = $2 AND workspace_id = $3"
+        ))
+        .bind(status)
+        .bind(outcome)
+        .bind(t.ws.get())
+        .fetch_one(t.state.db.pool())
+        .await
+        .unwrap();
+        let real: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM operation_runs WHERE status = $1 AND COALESCE(outcome, '') = $2 AND workspace_id = $3",
+        )
+        .bind(status)
+        .bind(outcome)
+        .bind(t.ws.get())
+        .fetch_one(t.state.db.pool())
+        .await
+        .unwrap();
+        assert_eq!(counted.unwrap_or(0), real, "{table} {status}/{outcome}");
+    }
+    assert!(reconciler(t).sweep().await.unwrap().decided.is_empty(), "a second sweep finds nothing");
+    assert_calm(t).await;
+}
+
+pub(crate) async fn a_batched_decision_skips_every_run_that_changed_since_it_was_observed(t: &TestDb) {
+    let ids = insert_abandoned(t, 600, RunType::BaselineCapture).await;
+    let observed = reconciler(t).with_batch(1_000).candidates(t.clock.now()).await.unwrap();
+    assert_eq!(observed.len(), 600);
+    t.clock.advance(Duration::from_millis(5));
+    // After the observation: one worker reports in, one finishes its own run.
+    let life = t.state.lifecycle();
+    life.heartbeat(ids[10], "gone", LEASE).await.unwrap();
+    life.complete(ids[550], Completion::by_worker("gone", RunOutcome::Succeeded)).await.unwrap();
+    let batch = observed
+        .into_iter()
+        .map(|r| {
+            let mut c = Completion::by_worker("reconciler", RunOutcome::Failed).with_failure(
+                "worker_lost",
+                "The worker stopped reporting.",
+                None,
+            );
+            c.expect = app::server::lifecycle::Expect::Unchanged { status: r.state.status(), updated_at: r.updated_at };
+            (r, c)
+        })
+        .collect();
+    let written = life.complete_observed(batch).await.unwrap();
+    assert_eq!(written.len(), 598);
+    assert!(written.iter().all(|r| r.id != ids[10] && r.id != ids[550]));
+    assert_eq!(run(t, ids[10]).await.state, RunState::Running, "the worker that reported in keeps its run");
+    assert_eq!(run(t, ids[550]).await.state, RunState::Completed(RunOutcome::Succeeded), "the worker's outcome stands");
+    assert_eq!(notifications_for(t, ids[550].get()).await, 1);
+    assert_eq!(notifications_for(t, ids[10].get()).await, 0);
+    assert_eq!(notifications_for(t, ids[11].get()).await, 1);
+    // A batched completion must say what it observed.
+    let stray = run(t, ids[10]).await;
+    let refused = life.complete_observed(vec![(stray, Completion::by_worker("x", RunOutcome::Failed))]).await;
+    assert!(matches!(refused, Err(app::server::lifecycle::LifecycleError::Invalid(_))), "{refused:?}");
+}

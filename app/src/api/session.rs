@@ -1,0 +1,146 @@
+//! Server functions of signing in and out and of choosing the workspace, and what the page
+//! header shows about the signed-in user.
+
+use super::ApiError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A workspace the user can switch to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceOption {
+    /// Id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+}
+
+/// The signed-in user, as the header shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    /// Display name.
+    pub display_name: String,
+    /// Their role in the current workspace.
+    pub role: String,
+    /// The current workspace.
+    pub workspace_id: i64,
+    /// Every workspace they are a member of (the current one included).
+    pub workspaces: Vec<WorkspaceOption>,
+    /// Whether they may open the system pages.
+    pub platform_operator: bool,
+}
+
+/// Where to go after signing in: `next` when it is a path on this site, else the operations
+/// list. Anything that could leave the site (`//host`, `https://…`, `/\host`) is ignored.
+pub fn safe_return_path(next: Option<&str>) -> String {
+    const HOME: &str = "/admin/operations";
+    let Some(next) = next.map(str::trim).filter(|n| !n.is_empty()) else { return HOME.to_owned() };
+    let leaves_site = !next.starts_with('/')
+        || next.starts_with("//")
+        || next.starts_with("/\\")
+        || next.chars().any(|c| c.is_control() || c == '\\');
+    if leaves_site || next.starts_with("/login") { HOME.to_owned() } else { next.to_owned() }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use crate::api::ApiError;
+    use crate::server::auth::{ClientAddr, Viewer};
+    use leptos::prelude::*;
+
+    /// The request's session (the session layer puts it in every request).
+    pub(super) async fn session() -> Result<tower_sessions::Session, ApiError> {
+        leptos_axum::extract::<tower_sessions::Session>().await.map_err(|e| {
+            tracing::error!(error = %e, "no session layer in front of a server function");
+            ApiError::internal()
+        })
+    }
+
+    /// The client address the middleware recorded, for the sign-in throttle.
+    pub(super) fn client() -> String {
+        use_context::<axum::http::request::Parts>()
+            .and_then(|p| p.extensions.get::<ClientAddr>().map(|c| c.0.clone()))
+            .unwrap_or_else(|| "unknown".to_owned())
+    }
+
+    /// Whether the request came from a signed-in user (without failing when not).
+    pub(super) fn viewer() -> Option<crate::server::principal::Principal> {
+        use_context::<axum::http::request::Parts>().and_then(|p| p.extensions.get::<Viewer>().and_then(|v| v.0.clone()))
+    }
+}
+
+/// Signs in and goes to `next` (a path on this site) or the operations list.
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), ApiError> {
+    use super::operations::respond;
+    let state = use_context::<crate::server::AppState>().ok_or_else(ApiError::internal).map_err(respond)?;
+    let session = ssr::session().await.map_err(respond)?;
+    let principal =
+        crate::server::auth::sign_in(&state, &session, &email, &password, &ssr::client()).await.map_err(respond)?;
+    // A platform operator outside every workspace has nothing to see there: start at /system.
+    let home = principal.workspace_id == crate::server::principal::NO_WORKSPACE && next.is_none();
+    leptos_axum::redirect(&if home { "/system".to_owned() } else { safe_return_path(next.as_deref()) });
+    Ok(())
+}
+
+/// Signs out and goes to the sign-in page.
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), ApiError> {
+    use super::operations::respond;
+    let session = ssr::session().await.map_err(respond)?;
+    crate::server::auth::sign_out(&session).await.map_err(respond)?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// Makes `workspace` the one this session acts in, then shows its operations.
+#[server(endpoint = "switch_workspace")]
+pub async fn switch_workspace(workspace: String) -> Result<(), ApiError> {
+    use super::operations::{context, respond};
+    let (state, principal) = context().map_err(respond)?;
+    let id = workspace
+        .trim()
+        .parse::<i64>()
+        .map(crate::domain::WorkspaceId)
+        .map_err(|_| ApiError::NotFound("There is no workspace with that id.".to_owned()))
+        .map_err(respond)?;
+    let session = ssr::session().await.map_err(respond)?;
+    crate::server::auth::switch_workspace(&state, &session, &principal, id).await.map_err(respond)?;
+    leptos_axum::redirect("/admin/operations");
+    Ok(())
+}
+
+/// The signed-in user for the header, or `None` for a visitor.
+#[server(endpoint = "who_am_i")]
+pub async fn who_am_i() -> Result<Option<Me>, ApiError> {
+    use super::operations::respond;
+    let Some(principal) = ssr::viewer() else { return Ok(None) };
+    let state = use_context::<crate::server::AppState>().ok_or_else(ApiError::internal).map_err(respond)?;
+    crate::server::auth::me(&state, &principal).await.map(Some).map_err(respond)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_return_path_on_this_site_is_kept() {
+        assert_eq!(safe_return_path(Some("/admin/operations/42?x=1")), "/admin/operations/42?x=1");
+        assert_eq!(safe_return_path(Some("/admin/t/3")), "/admin/t/3");
+    }
+
+    #[test]
+    fn a_return_path_that_could_leave_the_site_goes_home_instead() {
+        for bad in [
+            None,
+            Some(""),
+            Some("https://evil.example/"),
+            Some("//evil.example"),
+            Some("/\\evil.example"),
+            Some("evil"),
+            Some("/a\r\nSet-Cookie: x"),
+            Some("/login?next=/login"),
+        ] {
+            assert_eq!(safe_return_path(bad), "/admin/operations", "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,414 @@
+//! Sign-in sessions (PRODUCT §2): who a request comes from, decided once per request from a
+//! session cookie whose record lives in our own database on both backends.
+//!
+//! - The cookie and its life cycle come from `tower-sessions`; [`DbSessionStore`] keeps the
+//!   records in the `sessions` table, so several instances on one PostgreSQL share them.
+//! - Idle expiry is the record's expiry, pushed forward at most once a minute by
+//!   [`resolve`] (a poll every few seconds must not write every few seconds); absolute expiry
+//!   is checked against the sign-in time stored in the session.
+//! - The session id rotates on sign-in, and sign-out deletes the record.
+//! - The poll path must cost no query (see `specs/benchmarks`), so loaded session records
+//!   and principals are kept in memory for [`AUTH_CACHE_TTL`]. On this instance a sign-out,
+//!   sign-in or switch is seen at once (writes go through the cache); another instance sees a
+//!   sign-out or a revoked membership within that time.
+
+use super::accounts::{self, AccountError};
+use super::db::Db;
+use super::principal::{self, Principal};
+use super::state::AppState;
+use crate::api::{ApiError, Me, WorkspaceOption};
+use crate::domain::{Timestamp, UserId, WorkspaceId};
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+use tower_sessions::{Expiry, Session};
+
+/// Session key: the signed-in user's id.
+const USER: &str = "user";
+/// Session key: the workspace chosen in this session.
+const WORKSPACE: &str = "workspace";
+/// Session key: when the user signed in (ms), for the absolute expiry.
+const SIGNED_IN_AT: &str = "signed_in_at";
+/// Session key: the last time the idle expiry was pushed forward (ms).
+const SEEN_AT: &str = "seen_at";
+
+/// How long a session lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// Unused for this long, a session ends.
+    pub idle: Duration,
+    /// However much it is used, a session ends this long after sign-in.
+    pub absolute: Duration,
+    /// Whether the cookie is marked `Secure` (served over https).
+    pub secure_cookie: bool,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self { idle: Duration::from_secs(2 * 3600), absolute: Duration::from_secs(12 * 3600), secure_cookie: false }
+    }
+}
+
+impl SessionPolicy {
+    /// The idle expiry as the session layer wants it.
+    pub fn expiry(&self) -> Expiry {
+        Expiry::OnInactivity(time::Duration::seconds(i64::try_from(self.idle.as_secs()).unwrap_or(i64::MAX)))
+    }
+
+    /// How often the idle expiry is pushed forward: a tenth of it, at most a minute.
+    fn touch_every(&self) -> Duration {
+        (self.idle / 10).min(Duration::from_secs(60))
+    }
+}
+
+/// How long a loaded session record or principal is trusted without asking the database.
+pub const AUTH_CACHE_TTL: Duration = Duration::from_secs(5);
+
+/// Entries beyond this many are dropped when they are past their time.
+const AUTH_CACHE_MAX: usize = 20_000;
+
+/// Values by key, each with when it was read.
+type Timed<K, V> = Mutex<HashMap<K, (V, Instant)>>;
+
+/// Session records and principals recently read.
+#[derive(Debug, Default)]
+pub struct AuthCache {
+    records: Timed<Id, Record>,
+    principals: Timed<(UserId, WorkspaceId), Option<Principal>>,
+}
+
+fn fresh<K: Eq + Hash, V: Clone>(map: &Timed<K, V>, key: &K) -> Option<V> {
+    let map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    map.get(key).filter(|(_, at)| at.elapsed() < AUTH_CACHE_TTL).map(|(v, _)| v.clone())
+}
+
+fn remember<K: Eq + Hash, V>(map: &Timed<K, V>, key: K, value: V) {
+    let mut map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if map.len() >= AUTH_CACHE_MAX {
+        map.retain(|_, (_, at)| at.elapsed() < AUTH_CACHE_TTL);
+    }
+    map.insert(key, (value, Instant::now()));
+}
+
+fn forget<K: Eq + Hash, V>(map: &Timed<K, V>, key: &K) {
+    map.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(key);
+}
+
+impl AuthCache {
+    /// The principal of `user` in `workspace`, from memory when recently read.
+    async fn principal(&self, db: &Db, user: UserId, ws: WorkspaceId) -> Result<Option<Principal>, sqlx::Error> {
+        if let Some(p) = fresh(&self.principals, &(user, ws)) {
+            return Ok(p);
+        }
+        let p = principal::load(db, user, ws).await?;
+        remember(&self.principals, (user, ws), p.clone());
+        Ok(p)
+    }
+}
+
+/// Session records in the `sessions` table.
+#[derive(Debug, Clone)]
+pub struct DbSessionStore {
+    db: Db,
+    cache: Arc<AuthCache>,
+}
+
+impl DbSessionStore {
+    /// A store over `db` that keeps what it reads in `cache` (share the app state's).
+    pub fn new(db: Db, cache: Arc<AuthCache>) -> Self {
+        Self { db, cache }
+    }
+
+    /// Deletes every record that has expired; returns how many.
+    pub async fn delete_expired(&self) -> Result<u64, sqlx::Error> {
+        let now = millis(time::OffsetDateTime::now_utc());
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(self.db.pool()).await?;
+        Ok(done.rows_affected())
+    }
+}
+
+fn millis(t: time::OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+/// A storage failure, logged here with its cause and handed on without it.
+fn backend(e: &sqlx::Error) -> session_store::Error {
+    tracing::error!(error = %e, "session storage failed");
+    session_store::Error::Backend("session storage is unavailable".to_owned())
+}
+
+#[async_trait::async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        // A fresh random id colliding is astronomically unlikely; still never overwrite.
+        for _ in 0..8 {
+            let done = sqlx::query(
+                "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(record.id.to_string())
+            .bind(&data)
+            .bind(millis(record.expiry_date))
+            .execute(self.db.pool())
+            .await
+            .map_err(|e| backend(&e))?;
+            if done.rows_affected() == 1 {
+                remember(&self.cache.records, record.id, record.clone());
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+        Err(session_store::Error::Backend("no free session id".to_owned()))
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+        )
+        .bind(record.id.to_string())
+        .bind(data)
+        .bind(millis(record.expiry_date))
+        .execute(self.db.pool())
+        .await
+        .map_err(|e| backend(&e))?;
+        remember(&self.cache.records, record.id, record.clone());
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        if let Some(record) = fresh(&self.cache.records, id) {
+            return Ok((record.expiry_date > time::OffsetDateTime::now_utc()).then_some(record));
+        }
+        let now = millis(time::OffsetDateTime::now_utc());
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
+                .bind(id.to_string())
+                .bind(now)
+                .fetch_optional(self.db.pool())
+                .await
+                .map_err(|e| backend(&e))?;
+        let Some((data, expires_at)) = row else { return Ok(None) };
+        // A damaged record is no session: the visitor signs in again.
+        let Ok(data) = serde_json::from_str(&data) else {
+            tracing::warn!("ignoring an unreadable session record");
+            return Ok(None);
+        };
+        let expiry_date = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(expires_at) * 1_000_000)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let record = Record { id: *id, data, expiry_date };
+        remember(&self.cache.records, *id, record.clone());
+        Ok(Some(record))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        forget(&self.cache.records, id);
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id.to_string())
+            .execute(self.db.pool())
+            .await
+            .map_err(|e| backend(&e))?;
+        Ok(())
+    }
+}
+
+/// Who a request comes from: put into every request's extensions by the authentication
+/// middleware, read by server functions and routes. `None`: nobody is signed in.
+#[derive(Debug, Clone)]
+pub struct Viewer(pub Option<Principal>);
+
+/// The client address of a request (the sign-in throttle counts failures per address).
+#[derive(Debug, Clone)]
+pub struct ClientAddr(pub String);
+
+/// The header's view of the signed-in user: name, role and every workspace they belong to.
+pub async fn me(state: &AppState, principal: &Principal) -> Result<Me, ApiError> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT w.id, w.name FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
+         WHERE m.user_id = $1 ORDER BY w.name, w.id",
+    )
+    .bind(principal.user_id.get())
+    .fetch_all(state.db.pool())
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "could not list the user's workspaces");
+        ApiError::internal()
+    })?;
+    Ok(Me {
+        display_name: principal.display_name.clone(),
+        role: principal.role.as_str().to_owned(),
+        workspace_id: principal.workspace_id.get(),
+        workspaces: rows.into_iter().map(|(id, name)| WorkspaceOption { id, name }).collect(),
+        platform_operator: principal.platform_operator,
+    })
+}
+
+/// Why resolving a session failed (storage only; an absent or ended session is `Ok(None)`).
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The session layer failed.
+    #[error("session: {0}")]
+    Session(#[from] tower_sessions::session::Error),
+    /// Reading the membership failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// The principal this session belongs to, or `None` when nobody is signed in, the session
+/// has passed its absolute expiry (it is ended), or the user lost their last membership.
+/// Pushes the idle expiry forward now and then.
+pub async fn resolve(state: &AppState, session: &Session) -> Result<Option<Principal>, SessionError> {
+    let Some(user) = session.get::<i64>(USER).await? else { return Ok(None) };
+    let now = state.clock.now();
+    let policy = state.config.sessions;
+    let signed_in = session.get::<i64>(SIGNED_IN_AT).await?.map(Timestamp).unwrap_or(Timestamp(0));
+    if now.since(signed_in) >= policy.absolute {
+        session.flush().await?;
+        return Ok(None);
+    }
+    let user = UserId(user);
+    let chosen = session.get::<i64>(WORKSPACE).await?.map(WorkspaceId);
+    let mut found = match chosen {
+        Some(ws) => state.auth_cache.principal(&state.db, user, ws).await?,
+        None => None,
+    };
+    if found.is_none() {
+        // The chosen workspace is gone from their memberships: fall back to another one.
+        if let Some(ws) = default_workspace(&state.db, user).await? {
+            session.insert(WORKSPACE, ws.get()).await?;
+            found = principal::load(&state.db, user, ws).await?;
+        }
+    }
+    if found.is_none() {
+        found = principal::platform_only(&state.db, user).await?;
+    }
+    if found.is_none() {
+        session.flush().await?;
+        return Ok(None);
+    }
+    let seen = session.get::<i64>(SEEN_AT).await?.map(Timestamp).unwrap_or(signed_in);
+    if now.since(seen) >= policy.touch_every() {
+        session.insert(SEEN_AT, now.millis()).await?;
+    }
+    Ok(found)
+}
+
+/// The first workspace `user` is a member of.
+async fn default_workspace(db: &Db, user: UserId) -> Result<Option<WorkspaceId>, sqlx::Error> {
+    let ws: Option<i64> =
+        sqlx::query_scalar("SELECT workspace_id FROM memberships WHERE user_id = $1 ORDER BY workspace_id LIMIT 1")
+            .bind(user.get())
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(ws.map(WorkspaceId))
+}
+
+/// Signs in with `email` and `password` from `client` (the address the throttle counts):
+/// a new session id, the user, their first workspace and the sign-in time. Failures say
+/// nothing about whether the account exists.
+pub async fn sign_in(
+    state: &AppState,
+    session: &Session,
+    email: &str,
+    password: &str,
+    client: &str,
+) -> Result<Principal, ApiError> {
+    let user = match accounts::check_sign_in(&state.db, state.clock.as_ref(), email, password, client).await {
+        Ok(user) => user,
+        Err(AccountError::WrongCredentials | AccountError::NotFound(_)) => {
+            return Err(ApiError::Unauthorized("That email and password do not match an account.".to_owned()));
+        }
+        Err(AccountError::Throttled) => {
+            return Err(ApiError::Throttled("Too many sign-in attempts. Wait a minute, then try again.".to_owned()));
+        }
+        Err(AccountError::Invalid(m)) => return Err(ApiError::Invalid(m)),
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in could not be checked");
+            return Err(ApiError::internal());
+        }
+    };
+    let found = async {
+        match default_workspace(&state.db, user).await? {
+            Some(ws) => principal::load(&state.db, user, ws).await,
+            None => principal::platform_only(&state.db, user).await,
+        }
+    }
+    .await
+    .map_err(|e: sqlx::Error| {
+        tracing::error!(error = %e, "sign-in could not read the membership");
+        ApiError::internal()
+    })?;
+    let Some(principal) = found else {
+        return Err(ApiError::Forbidden(
+            "Your account is not a member of any workspace yet. Ask a workspace owner to add you.".to_owned(),
+        ));
+    };
+    let now = state.clock.now().millis();
+    let written = async {
+        // A new id for the signed-in session: an id planted before sign-in is worthless.
+        session.cycle_id().await?;
+        session.insert(USER, principal.user_id.get()).await?;
+        session.insert(WORKSPACE, principal.workspace_id.get()).await?;
+        session.insert(SIGNED_IN_AT, now).await?;
+        session.insert(SEEN_AT, now).await?;
+        Ok::<_, tower_sessions::session::Error>(())
+    }
+    .await;
+    if let Err(e) = written {
+        tracing::error!(error = %e, "the session could not be started");
+        return Err(ApiError::internal());
+    }
+    tracing::info!(user_id = principal.user_id.get(), workspace_id = principal.workspace_id.get(), "signed in");
+    Ok(principal)
+}
+
+/// Ends the session: the record is deleted and the cookie cleared.
+pub async fn sign_out(session: &Session) -> Result<(), ApiError> {
+    session.flush().await.map_err(|e| {
+        tracing::error!(error = %e, "the session could not be ended");
+        ApiError::internal()
+    })
+}
+
+/// Makes `workspace` the session's workspace, if the principal's user is a member there;
+/// otherwise it does not exist for them.
+pub async fn switch_workspace(
+    state: &AppState,
+    session: &Session,
+    principal: &Principal,
+    workspace: WorkspaceId,
+) -> Result<Principal, ApiError> {
+    let next = principal::load(&state.db, principal.user_id, workspace).await.map_err(|e| {
+        tracing::error!(error = %e, "could not read the membership");
+        ApiError::internal()
+    })?;
+    let Some(next) = next else { return Err(ApiError::NotFound("There is no workspace with that id.".to_owned())) };
+    session.insert(WORKSPACE, workspace.get()).await.map_err(|e| {
+        tracing::error!(error = %e, "the session could not be updated");
+        ApiError::internal()
+    })?;
+    Ok(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_idle_expiry_is_pushed_forward_at_most_once_a_minute() {
+        let p = SessionPolicy::default();
+        assert_eq!(p.touch_every(), Duration::from_secs(60));
+        let short = SessionPolicy { idle: Duration::from_secs(120), ..p };
+        assert_eq!(short.touch_every(), Duration::from_secs(12));
+    }
+
+    #[test]
+    fn store_times_are_milliseconds_since_the_epoch() {
+        let t = time::OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(millis(t), 1_700_000_000_000);
+    }
+}

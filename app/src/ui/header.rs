@@ -1,0 +1,67 @@
+//! The top bar: navigation, and for a signed-in user their name and role, the workspace
+//! switcher (when they belong to more than one), the system link for platform operators,
+//! and signing out.
+
+use crate::api::{Me, SignOut, SwitchWorkspace, who_am_i};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// The bar above every page.
+#[component]
+pub fn TopBar() -> impl IntoView {
+    let who = Resource::new(|| (), |()| who_am_i());
+    view! {
+        <header class="topbar">
+            <A href="/admin/operations" attr:class="brand">"Opshub"</A>
+            <Suspense fallback=|| ()>
+                {move || who.get().map(|r| match r {
+                    Ok(Some(me)) => view! { <SignedIn me/> }.into_any(),
+                    _ => ().into_any(),
+                })}
+            </Suspense>
+        </header>
+    }
+}
+
+#[component]
+fn SignedIn(me: Me) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    let switch = ServerAction::<SwitchWorkspace>::new();
+    let current = me.workspace_id;
+    let workspace_name = me.workspaces.iter().find(|w| w.id == current).map(|w| w.name.clone()).unwrap_or_default();
+    let switcher = (me.workspaces.len() > 1).then(|| {
+        let options = me
+            .workspaces
+            .iter()
+            .map(|w| view! { <option value=w.id.to_string() selected=w.id == current>{w.name.clone()}</option> })
+            .collect_view();
+        view! {
+            <ActionForm action=switch attr:class="switcher" attr:data-testid="workspace-switcher">
+                <label>
+                    <span class="visually-hidden">"Workspace"</span>
+                    <select name="workspace" data-testid="workspace-select">{options}</select>
+                </label>
+                <button type="submit" data-testid="workspace-switch">"Switch"</button>
+            </ActionForm>
+        }
+    });
+    view! {
+        <nav>
+            <A href="/admin/operations">"Operations"</A>
+            {me.platform_operator.then(|| view! { <A href="/system">"System"</A> })}
+        </nav>
+        <div class="account">
+            {match switcher {
+                Some(s) => s.into_any(),
+                None => view! { <span class="workspace" data-testid="workspace-name">{workspace_name}</span> }.into_any(),
+            }}
+            <span class="who" data-testid="user-name" data-role=me.role.clone()>
+                {me.display_name.clone()}
+                <span class="role">{me.role.clone()}</span>
+            </span>
+            <ActionForm action=sign_out attr:class="sign-out">
+                <button type="submit" class="link" data-testid="sign-out">"Sign out"</button>
+            </ActionForm>
+        </div>
+    }
+}

@@ -1,0 +1,125 @@
+import { test, expect, type Browser, type Page } from '@playwright/test';
+import { hydrated, PEOPLE, signIn, type Person } from './hooks';
+
+/** A fresh browser context (its own cookies) signed in as `who`. */
+async function as(browser: Browser, who: Person): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, who);
+  return page;
+}
+
+/** The id of a run of the seeded Fabrikam tenant (id 2), as the owner sees it. */
+async function fabrikamRun(browser: Browser): Promise<string> {
+  const owner = await as(browser, PEOPLE.owner);
+  await owner.goto('/admin/operations?tenant=2');
+  const id = await owner.getByTestId('run-row').first().getAttribute('data-run-id');
+  expect(id).toMatch(/^\d+$/);
+  await owner.context().close();
+  return id ?? '';
+}
+
+test('a visitor is sent to sign in and comes back to the page they asked for', async ({ page }) => {
+  const response = await page.goto('/admin/operations?status=completed');
+  expect(response?.status()).toBe(200);
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await hydrated(page);
+  await page.getByTestId('sign-in-email').fill(PEOPLE.owner.email);
+  await page.getByTestId('sign-in-password').fill(PEOPLE.owner.password);
+  await page.getByTestId('sign-in-submit').click();
+  await expect(page).toHaveURL(/\/admin\/operations\?status=completed$/);
+  await expect(page.getByTestId('user-name')).toContainText(PEOPLE.owner.name);
+  await expect(page.getByTestId('user-name')).toHaveAttribute('data-role', 'owner');
+
+  await page.getByTestId('sign-out').click();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.goto('/admin/operations');
+  await expect(page).toHaveURL(/\/login\?next=%2Fadmin%2Foperations$/);
+  // Server functions and the API answer 401 instead of a page.
+  const poll = await page.request.get('/api/tenants/2/active-runs');
+  expect(poll.status()).toBe(401);
+});
+
+test('a wrong password is refused calmly and says nothing about the account', async ({ page }) => {
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByTestId('sign-in-email').fill(PEOPLE.owner.email);
+  await page.getByTestId('sign-in-password').fill('not-the-password');
+  await page.getByTestId('sign-in-submit').click();
+  const error = page.getByTestId('sign-in-error');
+  await expect(error).toHaveText('That email and password do not match an account.');
+  await expect(error).toHaveAttribute('data-status', '401');
+  await expect(page).toHaveURL(/\/login/);
+});
+
+test('the restricted reader sees only their tenant; another tenant\'s run is not found', async ({ browser }) => {
+  const foreignRun = await fabrikamRun(browser);
+  const reader = await as(browser, PEOPLE.reader);
+  await reader.goto('/admin/operations');
+  const rows = reader.getByTestId('run-row');
+  expect(await rows.count()).toBeGreaterThan(0);
+  const tenants = new Set(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-run-tenant'))));
+  expect([...tenants]).toHaveLength(1);
+  await expect(reader.getByTestId('start-sync-tenant').locator('option')).toHaveText(['Northwind Traders']);
+  await expect(reader.locator('body')).not.toContainText('Fabrikam');
+
+  const response = await reader.goto(`/admin/operations/${foreignRun}`);
+  expect(response?.status()).toBe(404);
+  await expect(reader.getByTestId('error')).toHaveText('There is no operation with that id.');
+  const poll = await reader.request.get('/api/tenants/2/active-runs');
+  expect(poll.status()).toBe(404);
+});
+
+test('the reader is told calmly that their role cannot start work', async ({ browser }) => {
+  const reader = await as(browser, PEOPLE.reader);
+  await reader.goto('/admin/operations');
+  await hydrated(reader);
+  const before = await reader.getByTestId('operations-list').getAttribute('data-total-count');
+  await reader.getByTestId('start-sync').click();
+  const error = reader.getByTestId('error');
+  await expect(error).toHaveAttribute('data-status', '403');
+  await expect(error).toHaveText('Your role can watch operations but not start them. Ask a workspace manager.');
+  await reader.reload();
+  await expect(reader.getByTestId('operations-list')).toHaveAttribute('data-total-count', before ?? '');
+});
+
+test('a member of another workspace sees none of the first workspace anywhere', async ({ browser }) => {
+  const foreignRun = await fabrikamRun(browser);
+  const sam = await as(browser, PEOPLE.litware);
+  await sam.goto('/admin/operations');
+  for (const name of ['Fabrikam', 'Northwind', 'Contoso', 'Dana']) {
+    await expect(sam.locator('body')).not.toContainText(name);
+  }
+  await expect(sam.getByTestId('start-sync-tenant').locator('option')).toHaveText(['Litware Headquarters']);
+  const response = await sam.goto(`/admin/operations/${foreignRun}`);
+  expect(response?.status()).toBe(404);
+  const workbench = await sam.goto('/admin/t/2');
+  expect(workbench?.status()).toBe(404);
+  expect((await sam.request.get('/api/tenants/2/active-runs')).status()).toBe(404);
+});
+
+test('a state-changing request from another site is refused', async ({ browser }) => {
+  const owner = await as(browser, PEOPLE.owner);
+  const forged = await owner.request.post('/api/start_operation', {
+    headers: { Origin: 'https://evil.example' },
+    form: { tenant: '2', run_type: 'inventory.sync' },
+  });
+  expect(forged.status()).toBe(403);
+  expect(await forged.json()).toEqual({ error: 'This request did not come from an Opshub page, so it was refused.' });
+});
+
+test('the platform operator sees every workspace on the system page; nobody else finds it', async ({ browser }) => {
+  const pat = await as(browser, PEOPLE.platform);
+  await expect(pat).toHaveURL(/\/system$/);
+  const rows = pat.getByTestId('system-workspace');
+  await expect(rows.filter({ hasText: 'Litware IT' })).toHaveCount(1);
+  const contoso = rows.filter({ hasText: 'Contoso' });
+  await expect(contoso).toHaveCount(1);
+  // The seeded stuck capture shows up as stuck work.
+  expect(Number(await contoso.getAttribute('data-likely-stale'))).toBeGreaterThan(0);
+
+  const owner = await as(browser, PEOPLE.owner);
+  const response = await owner.goto('/system');
+  expect(response?.status()).toBe(404);
+  await expect(owner.getByTestId('error')).toHaveText('There is nothing at this address.');
+});

@@ -1,0 +1,474 @@
+//! The authorization matrix (PRODUCT §2): every page, server function, download and API route
+//! of the real router, requested by every kind of caller, with the status each must get —
+//! and a registry check, so an endpoint added without a row here fails this test.
+//!
+//! Callers: a visitor, the workspace owner, an operator, a reader entitled to tenant one
+//! (asking about tenant one, and about tenant two), a member of another workspace, and a
+//! platform operator who belongs to no workspace. Everyone but the visitor signs in through
+//! the real sign-in server function.
+
+use super::harness::TestDb;
+use app::domain::{RunId, RunType, TenantId};
+use app::server::Clock as _;
+use app::server::accounts::{add_user, grant, set_platform_operator};
+use app::server::lifecycle::NewRun;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use std::collections::BTreeSet;
+use tower::ServiceExt as _;
+
+const HOST: &str = "opshub.test";
+
+/// Who is asking, in matrix column order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    Visitor,
+    Owner,
+    Operator,
+    /// The reader, asking about their own tenant.
+    Reader,
+    /// The same reader, asking about the tenant they are not entitled to.
+    ReaderElsewhere,
+    OtherWorkspace,
+    Platform,
+}
+
+const CALLERS: [Caller; 7] = [
+    Caller::Visitor,
+    Caller::Owner,
+    Caller::Operator,
+    Caller::Reader,
+    Caller::ReaderElsewhere,
+    Caller::OtherWorkspace,
+    Caller::Platform,
+];
+
+/// The records a request names: tenant one's for everyone but the reader asking elsewhere.
+#[derive(Debug, Clone, Copy)]
+struct Target {
+    workspace: app::domain::WorkspaceId,
+    tenant: TenantId,
+    run: RunId,
+    pack: i64,
+    review: i64,
+}
+
+/// One request to make.
+struct Call {
+    method: &'static str,
+    path: String,
+    /// Form body (server functions) or JSON body when it starts with `{`.
+    body: String,
+}
+
+fn get(path: String) -> Call {
+    Call { method: "GET", path, body: String::new() }
+}
+
+fn post(path: &str, body: String) -> Call {
+    Call { method: "POST", path: path.to_owned(), body }
+}
+
+/// One matrix row: the registered route it covers, how to call it, and the expected status
+/// per caller (in [`CALLERS`] order).
+struct Row {
+    route: &'static str,
+    call: fn(&Target) -> Call,
+    expect: [u16; 7],
+}
+
+// Statuses, named for reading the table.
+const OK: u16 = 200;
+const FOUND: u16 = 302;
+const SIGN_IN: u16 = 303;
+const UNAUTHORIZED: u16 = 401;
+const FORBIDDEN: u16 = 403;
+const NOT_FOUND: u16 = 404;
+const CONFLICT: u16 = 409;
+const GONE: u16 = 410;
+
+fn rows() -> Vec<Row> {
+    //                                     visitor     owner      operator   reader     elsewhere  other ws   platform
+    vec![
+        Row { route: "/login", call: |_| get("/login".into()), expect: [OK, OK, OK, OK, OK, OK, OK] },
+        Row { route: "/", call: |_| get("/".into()), expect: [SIGN_IN, FOUND, FOUND, FOUND, FOUND, FOUND, FOUND] },
+        Row {
+            route: "/admin",
+            call: |_| get("/admin".into()),
+            expect: [SIGN_IN, FOUND, FOUND, FOUND, FOUND, FOUND, FOUND],
+        },
+        Row {
+            route: "/admin/operations",
+            call: |_| get("/admin/operations".into()),
+            expect: [SIGN_IN, OK, OK, OK, OK, OK, OK],
+        },
+        Row {
+            route: "/admin/operations/{id}",
+            call: |t| get(format!("/admin/operations/{}", t.run)),
+            expect: [SIGN_IN, OK, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND],
+        },
+        Row {
+            route: "/admin/t/{tenant}",
+            call: |t| get(format!("/admin/t/{}", t.tenant)),
+            expect: [SIGN_IN, OK, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND],
+        },
+        Row {
+            route: "/system",
+            call: |_| get("/system".into()),
+            expect: [SIGN_IN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK],
+        },
+        Row { route: "/healthz", call: |_| get("/healthz".into()), expect: [OK, OK, OK, OK, OK, OK, OK] },
+        Row {
+            route: "/api/tenants/{tenant}/active-runs",
+            call: |t| get(format!("/api/tenants/{}/active-runs", t.tenant)),
+            expect: [UNAUTHORIZED, OK, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND],
+        },
+        Row {
+            route: "/admin/review-packs/{pack}/download",
+            call: |t| get(format!("/admin/review-packs/{}/download", t.pack)),
+            expect: [SIGN_IN, GONE, GONE, GONE, NOT_FOUND, NOT_FOUND, NOT_FOUND],
+        },
+        Row {
+            route: "/api/list_runs",
+            call: |_| post("/api/list_runs", "{\"query\": {}}".into()),
+            expect: [UNAUTHORIZED, OK, OK, OK, OK, OK, OK],
+        },
+        Row {
+            route: "/api/get_run",
+            call: |t| post("/api/get_run", format!("id={}", t.run)),
+            expect: [UNAUTHORIZED, OK, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND],
+        },
+        Row {
+            route: "/api/poll_run",
+            call: |t| post("/api/poll_run", format!("id={}", t.run)),
+            expect: [UNAUTHORIZED, OK, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND],
+        },
+        Row {
+            route: "/api/start_operation",
+            call: |t| post("/api/start_operation", format!("tenant={}&run_type=inventory.sync", t.tenant)),
+            expect: [UNAUTHORIZED, OK, OK, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND],
+        },
+        Row {
+            route: "/api/load_workbench",
+            call: |t| post("/api/load_workbench", format!("tenant={}", t.tenant)),
+            expect: [UNAUTHORIZED, OK, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND],
+        },
+        // The review is still composing: whoever may publish it hears that it is not ready.
+        Row {
+            route: "/api/publish_review",
+            call: |t| post("/api/publish_review", format!("review={}", t.review)),
+            expect: [UNAUTHORIZED, CONFLICT, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND],
+        },
+        Row {
+            route: "/api/load_system_overview",
+            call: |_| post("/api/load_system_overview", String::new()),
+            expect: [UNAUTHORIZED, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK],
+        },
+        Row {
+            route: "/api/who_am_i",
+            call: |_| post("/api/who_am_i", String::new()),
+            expect: [OK, OK, OK, OK, OK, OK, OK],
+        },
+        // Switching to the first workspace: only its members may.
+        Row {
+            route: "/api/switch_workspace",
+            call: |t| post("/api/switch_workspace", format!("workspace={}", t.workspace)),
+            expect: [UNAUTHORIZED, OK, OK, OK, OK, NOT_FOUND, NOT_FOUND],
+        },
+        // A wrong password, from anyone: refused the same way.
+        Row {
+            route: "/api/sign_in",
+            call: |_| post("/api/sign_in", "email=owner%40acme.example&password=wrong-password-1".into()),
+            expect: [UNAUTHORIZED; 7],
+        },
+        // Signing out ends the caller's session, so it runs last (see the test).
+        Row {
+            route: "/api/sign_out",
+            call: |_| post("/api/sign_out", String::new()),
+            expect: [UNAUTHORIZED, OK, OK, OK, OK, OK, OK],
+        },
+    ]
+}
+
+/// Every route the router serves: the pages, the server functions and the plain routes.
+fn registered_routes() -> BTreeSet<String> {
+    let mut all: BTreeSet<String> =
+        leptos_axum::generate_route_list(app::App).iter().map(|r| r.path().to_owned()).collect();
+    all.extend(leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_owned()));
+    all.extend(server::web::PLAIN_ROUTES.iter().map(|r| (*r).to_owned()));
+    all
+}
+
+async fn send(router: &Router, call: &Call, cookie: Option<&str>) -> (u16, String) {
+    let mut req = Request::builder().method(call.method).uri(&call.path).header(header::HOST, HOST);
+    if call.method == "GET" {
+        req = req.header(header::ACCEPT, "text/html");
+    } else {
+        req = req.header(header::ORIGIN, format!("http://{HOST}")).header(
+            header::CONTENT_TYPE,
+            if call.body.starts_with('{') { "application/json" } else { "application/x-www-form-urlencoded" },
+        );
+    }
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    let res =
+        router.clone().oneshot(req.body(Body::from(call.body.clone())).expect("request")).await.expect("response");
+    let status = res.status().as_u16();
+    let body = axum::body::to_bytes(res.into_body(), 4 << 20).await.expect("body");
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// Signs `email` in through the real server function; returns the session cookie.
+async fn sign_in(router: &Router, email: &str, password: &str) -> String {
+    let body = format!("email={}&password={password}", email.replace('@', "%40"));
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/sign_in")
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, format!("http://{HOST}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .expect("request");
+    let res = router.clone().oneshot(req).await.expect("response");
+    assert_eq!(res.status(), StatusCode::OK, "{email} signs in");
+    let cookie = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(server::web::SESSION_COOKIE))
+        .expect("a session cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    cookie.split(';').next().unwrap_or_default().to_owned()
+}
+
+const PASSWORD: &str = "matrix-password-1";
+
+struct World {
+    router: Router,
+    /// Tenant one's records, and tenant two's.
+    one: Target,
+    two: Target,
+    /// The cookie of each caller (`None` for the visitor).
+    cookies: Vec<Option<String>>,
+}
+
+async fn world(t: &TestDb) -> World {
+    let db = &t.state.db;
+    let clock = t.state.clock.as_ref();
+    let two_id = server::seed::ensure_tenant(db, t.ws, "t2", "Tenant Two", t.clock.now()).await.expect("tenant two");
+    for (email, name) in [
+        ("owner@acme.example", "Owner"),
+        ("operator@acme.example", "Operator"),
+        ("reader@acme.example", "Reader"),
+        ("other@other.example", "Other"),
+        ("platform@opshub.example", "Platform"),
+    ] {
+        add_user(db, clock, email, name, Some(PASSWORD)).await.expect("user");
+    }
+    grant(db, "owner@acme.example", "acme", "owner", None).await.expect("grant");
+    grant(db, "operator@acme.example", "acme", "operator", None).await.expect("grant");
+    grant(db, "reader@acme.example", "acme", "reader", Some(&["t1".to_owned()])).await.expect("grant");
+    grant(db, "other@other.example", "other", "owner", None).await.expect("grant");
+    set_platform_operator(db, "platform@opshub.example", true).await.expect("platform");
+
+    let mut targets = Vec::new();
+    for tenant in [t.tenant, two_id] {
+        let run = t
+            .state
+            .lifecycle()
+            .start(NewRun {
+                workspace_id: t.ws,
+                tenant_id: Some(tenant),
+                run_type: RunType::ReviewPackGenerate,
+                initiator: Some(t.user),
+                dedupe_key: None,
+                inputs: serde_json::json!({}),
+            })
+            .await
+            .expect("run")
+            .run()
+            .clone();
+        let now = t.clock.now().millis();
+        let review: i64 = sqlx::query_scalar(
+            "INSERT INTO environment_reviews (workspace_id, tenant_id, fingerprint, status, created_at, updated_at) \
+             VALUES ($1, $2, 'fp', 'composing', $3, $3) RETURNING id",
+        )
+        .bind(t.ws.get())
+        .bind(tenant.get())
+        .bind(now)
+        .fetch_one(db.pool())
+        .await
+        .expect("review");
+        let pack: i64 = sqlx::query_scalar(
+            "INSERT INTO review_packs (workspace_id, tenant_id, run_id, status, created_at) \
+             VALUES ($1, $2, $3, 'expired', $4) RETURNING id",
+        )
+        .bind(t.ws.get())
+        .bind(tenant.get())
+        .bind(run.id.get())
+        .bind(now)
+        .fetch_one(db.pool())
+        .await
+        .expect("pack");
+        targets.push(Target { workspace: t.ws, tenant, run: run.id, pack, review });
+    }
+    // The other workspace has work of its own, which only its member sees.
+    t.state
+        .lifecycle()
+        .start(NewRun {
+            workspace_id: app::domain::WorkspaceId(2),
+            tenant_id: Some(t.other_tenant),
+            run_type: RunType::InventorySync,
+            initiator: None,
+            dedupe_key: None,
+            inputs: serde_json::json!({}),
+        })
+        .await
+        .expect("other run");
+    t.state.live.reload().await.expect("reload");
+
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let router = server::web::router(t.state.clone(), server::web::leptos_options("target/site", addr));
+    let mut cookies = Vec::new();
+    for caller in CALLERS {
+        let email = match caller {
+            Caller::Visitor => None,
+            Caller::Owner => Some("owner@acme.example"),
+            Caller::Operator => Some("operator@acme.example"),
+            Caller::Reader | Caller::ReaderElsewhere => Some("reader@acme.example"),
+            Caller::OtherWorkspace => Some("other@other.example"),
+            Caller::Platform => Some("platform@opshub.example"),
+        };
+        cookies.push(match email {
+            Some(e) => Some(sign_in(&router, e, PASSWORD).await),
+            None => None,
+        });
+    }
+    World { router, one: targets[0], two: targets[1], cookies }
+}
+
+pub(crate) async fn every_endpoint_answers_every_caller_as_the_matrix_says(t: &TestDb) {
+    let rows = rows();
+    // Completeness: a row for every registered route, and no row for a route that is gone.
+    let covered: BTreeSet<String> = rows.iter().map(|r| r.route.to_owned()).collect();
+    let registered = registered_routes();
+    let missing: Vec<&String> = registered.difference(&covered).collect();
+    let stale: Vec<&String> = covered.difference(&registered).collect();
+    assert!(missing.is_empty(), "endpoints without an authorization matrix row: {missing:?}");
+    assert!(stale.is_empty(), "matrix rows for endpoints that no longer exist: {stale:?}");
+
+    let w = world(t).await;
+    let mut wrong = Vec::new();
+    for row in &rows {
+        for (i, caller) in CALLERS.iter().enumerate() {
+            let target = if *caller == Caller::ReaderElsewhere { &w.two } else { &w.one };
+            let call = (row.call)(target);
+            let (status, body) = send(&w.router, &call, w.cookies[i].as_deref()).await;
+            if status != row.expect[i] {
+                wrong.push(format!(
+                    "{} {} as {caller:?}: got {status}, expected {} ({})",
+                    call.method,
+                    call.path,
+                    row.expect[i],
+                    body.chars().take(160).collect::<String>()
+                ));
+            }
+            for leak in ["SQLSTATE", "constraint", "sqlx", "panicked"] {
+                assert!(!body.contains(leak), "{} {} as {caller:?} leaks {leak:?}", call.method, call.path);
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "the authorization matrix does not hold:\n{}", wrong.join("\n"));
+}
+
+pub(crate) async fn lists_and_counts_never_include_out_of_scope_runs(t: &TestDb) {
+    let w = world(t).await;
+    let list = |i: usize| {
+        let w = &w;
+        async move {
+            let (status, body) =
+                send(&w.router, &post("/api/list_runs", "{\"query\": {}}".into()), w.cookies[i].as_deref()).await;
+            assert_eq!(status, 200, "{body}");
+            serde_json::from_str::<app::api::RunListPage>(&body).expect("a list page")
+        }
+    };
+    let tenants_of = |page: &app::api::RunListPage| -> BTreeSet<Option<i64>> {
+        page.runs.iter().map(|r| r.tenant_id.map(TenantId::get)).collect()
+    };
+    let owner = list(1).await;
+    assert_eq!(owner.total_count, 2, "the owner sees both tenants' runs");
+    let reader = list(3).await;
+    assert_eq!(tenants_of(&reader), BTreeSet::from([Some(t.tenant.get())]));
+    assert_eq!(reader.total_count, 1, "the reader's count covers their tenant only");
+    assert_eq!(reader.tenants.iter().map(|o| o.id).collect::<Vec<_>>(), [t.tenant.get()]);
+    let other = list(5).await;
+    assert_eq!(tenants_of(&other), BTreeSet::from([Some(t.other_tenant.get())]));
+    assert_eq!(other.total_count, 1);
+    let platform = list(6).await;
+    assert_eq!((platform.runs.len(), platform.total_count, platform.tenants.len()), (0, 0, 0));
+    // Who am I names only the caller's own workspaces.
+    let (_, me) = send(&w.router, &post("/api/who_am_i", String::new()), w.cookies[5].as_deref()).await;
+    assert!(me.contains("Other") && !me.contains("Acme"), "{me}");
+}
+
+pub(crate) async fn sessions_rotate_on_sign_in_and_end_on_sign_out(t: &TestDb) {
+    let w = world(t).await;
+    // A session id planted before sign-in (say, by someone who set the cookie) is replaced.
+    let planted = format!("{}=AAAAAAAAAAAAAAAAAAAAAA", server::web::SESSION_COOKIE);
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/sign_in")
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, format!("http://{HOST}"))
+        .header(header::COOKIE, &planted)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("email=owner%40acme.example&password={PASSWORD}")))
+        .expect("request");
+    let res = w.router.clone().oneshot(req).await.expect("response");
+    let issued = res
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(issued.starts_with(server::web::SESSION_COOKIE) && issued != planted, "{issued}");
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions").fetch_one(t.state.db.pool()).await.unwrap();
+    assert!(stored >= 1);
+    // No password, hash or secret is in a session record.
+    let data: Vec<String> = sqlx::query_scalar("SELECT data FROM sessions").fetch_all(t.state.db.pool()).await.unwrap();
+    assert!(data.iter().all(|d| !d.contains(PASSWORD) && !d.contains("argon2")), "{data:?}");
+
+    let list = post("/api/list_runs", "{\"query\": {}}".into());
+    assert_eq!(send(&w.router, &list, Some(&issued)).await.0, 200);
+    assert_eq!(send(&w.router, &post("/api/sign_out", String::new()), Some(&issued)).await.0, 200);
+    assert_eq!(send(&w.router, &list, Some(&issued)).await.0, 401, "a signed-out session is gone");
+    // A made-up cookie is no session either.
+    assert_eq!(send(&w.router, &list, Some(&planted)).await.0, 401);
+}
+
+pub(crate) async fn a_cross_site_post_is_refused_before_it_does_anything(t: &TestDb) {
+    let w = world(t).await;
+    let before: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM operation_runs").fetch_one(t.state.db.pool()).await.unwrap();
+    for origin in [Some("https://evil.example"), None] {
+        let mut req = Request::builder()
+            .method("POST")
+            .uri("/api/start_operation")
+            .header(header::HOST, HOST)
+            .header(header::COOKIE, w.cookies[1].as_deref().unwrap_or_default())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(o) = origin {
+            req = req.header(header::ORIGIN, o);
+        }
+        let body = Body::from(format!("tenant={}&run_type=baseline.capture", w.one.tenant));
+        let res = w.router.clone().oneshot(req.body(body).expect("request")).await.expect("response");
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "origin {origin:?}");
+    }
+    let after: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM operation_runs").fetch_one(t.state.db.pool()).await.unwrap();
+    assert_eq!(before, after, "nothing was started");
+}
