@@ -250,7 +250,6 @@ async fn two_processes_on_one_postgres_run_every_run_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
     let env = [
         ("OPSHUB_SEED_DEMO", "false"),
-        ("OPSHUB_DEMO_EMAIL", "two@two.example"),
         ("OPSHUB_DEMO_PACING_MS", "0"),
         ("OPSHUB_WORKERS", "4"),
         ("OPSHUB_RECONCILE_SECS", "1"),
@@ -422,7 +421,6 @@ async fn crashed_and_killed_processes_leave_every_run_decided_once_from_business
     let data = dir.path().join("data");
     let env = [
         ("OPSHUB_SEED_DEMO", "false"),
-        ("OPSHUB_DEMO_EMAIL", "f@f.example"),
         ("OPSHUB_DEMO_PACING_MS", "0"),
         ("OPSHUB_WORKERS", "4"),
         ("OPSHUB_RECONCILE_SECS", "1"),

@@ -159,8 +159,8 @@ impl Reconciler {
         let written = self.state.lifecycle().complete_observed(writes).await?;
         for run in &written {
             let Some(d) = decisions.get(&run.id) else { continue };
-            // The decision itself is recorded in the run; the log line is for following along.
-            tracing::debug!(
+            // One line per decision, so an operator reading the log can follow the sweep.
+            tracing::info!(
                 run_id = run.id.get(),
                 run_type = run.run_type.as_str(),
                 reason = d.reason.code(),
