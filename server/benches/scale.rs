@@ -136,30 +136,8 @@ async fn main() -> anyhow::Result<()> {
     sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(admin.pool()).await?;
     all.push(result?);
 
-    println!("\n## Results ({runs} runs, 1 % active, {TENANTS} tenants; wrk -t2 -c64 -d{secs}s)\n");
-    println!(
-        "| database | seed | trivial req/s | trivial p99 | poll req/s | poll p99 | poll / trivial | list page median | list page p99 | claim+complete, 4 loops | 8 loops |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
-    for f in &all {
-        println!(
-            "| {} | {:.0} s | {:.0} | {:.2} ms | {:.0} | {:.2} ms | {:.2}× | {:.2} ms | {:.2} ms | {:.0} runs/s | {:.0} runs/s |",
-            f.backend,
-            f.seed_secs,
-            f.trivial.rps,
-            f.trivial.p99_ms,
-            f.poll.rps,
-            f.poll.p99_ms,
-            f.poll.rps / f.trivial.rps,
-            f.list_median_ms,
-            f.list_p99_ms,
-            f.claims_per_sec[0],
-            f.claims_per_sec[1]
-        );
-        if f.trivial.errors + f.poll.errors > 0 {
-            eprintln!("warning: {} had {} failed requests", f.backend, f.trivial.errors + f.poll.errors);
-        }
-        println!("<!-- {}: the polled tenant had {} active runs -->", f.backend, f.poll_runs);
+    if !sweep_only() {
+        print_http_figures(&all, runs, secs);
     }
     println!("\n## Reconciler sweep ({runs} runs, 10,000 active, 1,000 abandoned)\n");
     println!(
@@ -181,6 +159,39 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `OPSHUB_BENCH_ONLY=sweep`: seed, then measure only the reconciler sweep (a quick look).
+fn sweep_only() -> bool {
+    std::env::var("OPSHUB_BENCH_ONLY").is_ok_and(|v| v == "sweep")
+}
+
+fn print_http_figures(all: &[Figures], runs: i64, secs: u64) {
+    println!("\n## Results ({runs} runs, 1 % active, {TENANTS} tenants; wrk -t2 -c64 -d{secs}s)\n");
+    println!(
+        "| database | seed | trivial req/s | trivial p99 | poll req/s | poll p99 | poll / trivial | list page median | list page p99 | claim+complete, 4 loops | 8 loops |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for f in all {
+        println!(
+            "| {} | {:.0} s | {:.0} | {:.2} ms | {:.0} | {:.2} ms | {:.2}× | {:.2} ms | {:.2} ms | {:.0} runs/s | {:.0} runs/s |",
+            f.backend,
+            f.seed_secs,
+            f.trivial.rps,
+            f.trivial.p99_ms,
+            f.poll.rps,
+            f.poll.p99_ms,
+            f.poll.rps / f.trivial.rps,
+            f.list_median_ms,
+            f.list_p99_ms,
+            f.claims_per_sec[0],
+            f.claims_per_sec[1]
+        );
+        if f.trivial.errors + f.poll.errors > 0 {
+            eprintln!("warning: {} had {} failed requests", f.backend, f.trivial.errors + f.poll.errors);
+        }
+        println!("<!-- {}: the polled tenant had {} active runs -->", f.backend, f.poll_runs);
+    }
+}
+
 async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) -> anyhow::Result<Figures> {
     eprintln!("== {backend}: seeding {runs} runs");
     let db = Db::connect(&DbOptions { max_connections: 16, ..options }).await?;
@@ -193,6 +204,23 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
     eprintln!("   seeded in {seed_secs:.0} s");
     state.live.reload().await?;
     let principal = Principal::owner(user, ws, "Bench");
+    if sweep_only() {
+        eprintln!("   reconciler sweep only (OPSHUB_BENCH_ONLY=sweep)");
+        let sweep = sweep_figures(&state).await?;
+        db.close().await;
+        let none = || WrkResult { rps: 0.0, p99_ms: 0.0, errors: 0 };
+        return Ok(Figures {
+            backend,
+            seed_secs,
+            trivial: none(),
+            poll: none(),
+            poll_runs: 0,
+            list_median_ms: 0.0,
+            list_p99_ms: 0.0,
+            claims_per_sec: [0.0; 2],
+            sweep,
+        });
+    }
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;

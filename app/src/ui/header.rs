@@ -4,12 +4,16 @@
 
 use crate::api::{Me, SignOut, SwitchWorkspace, who_am_i};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn as _;
 use leptos_router::components::A;
+use leptos_router::hooks::use_location;
 
-/// The bar above every page.
+/// The bar above every page. Who is signed in is asked again on every navigation (signing
+/// in moves from `/login` to the page asked for without a reload).
 #[component]
 pub fn TopBar() -> impl IntoView {
-    let who = Resource::new(|| (), |()| who_am_i());
+    let location = use_location();
+    let who = Resource::new(move || location.pathname.get(), |_| who_am_i());
     view! {
         <header class="topbar">
             <A href="/admin/operations" attr:class="brand">"Opshub"</A>
@@ -25,8 +29,8 @@ pub fn TopBar() -> impl IntoView {
 
 #[component]
 fn SignedIn(me: Me) -> impl IntoView {
-    let sign_out = ServerAction::<SignOut>::new();
-    let switch = ServerAction::<SwitchWorkspace>::new();
+    // Signing out and switching are plain form posts: the server answers with a redirect
+    // and the browser loads the next page afresh, so nothing of the old session lingers.
     let current = me.workspace_id;
     let workspace_name = me.workspaces.iter().find(|w| w.id == current).map(|w| w.name.clone()).unwrap_or_default();
     let switcher = (me.workspaces.len() > 1).then(|| {
@@ -36,13 +40,13 @@ fn SignedIn(me: Me) -> impl IntoView {
             .map(|w| view! { <option value=w.id.to_string() selected=w.id == current>{w.name.clone()}</option> })
             .collect_view();
         view! {
-            <ActionForm action=switch attr:class="switcher" attr:data-testid="workspace-switcher">
+            <form method="post" action=SwitchWorkspace::PATH class="switcher" data-testid="workspace-switcher">
                 <label>
                     <span class="visually-hidden">"Workspace"</span>
                     <select name="workspace" data-testid="workspace-select">{options}</select>
                 </label>
                 <button type="submit" data-testid="workspace-switch">"Switch"</button>
-            </ActionForm>
+            </form>
         }
     });
     view! {
@@ -59,9 +63,9 @@ fn SignedIn(me: Me) -> impl IntoView {
                 {me.display_name.clone()}
                 <span class="role">{me.role.clone()}</span>
             </span>
-            <ActionForm action=sign_out attr:class="sign-out">
+            <form method="post" action=SignOut::PATH class="sign-out">
                 <button type="submit" class="link" data-testid="sign-out">"Sign out"</button>
-            </ActionForm>
+            </form>
         </div>
     }
 }
