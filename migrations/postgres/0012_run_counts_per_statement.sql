@@ -3,6 +3,9 @@
 -- keys whose count changes are written. A batch of 1,000 reconciler decisions then costs a
 -- few grouped writes, not 4,000 single-row ones; a heartbeat (no counted column changes)
 -- writes nothing. SQLite keeps its row triggers: they run in-process and cost little.
+--
+-- Counter rows are always locked in key order (per-tenant table first, then per-workspace),
+-- so concurrent statements touching the same counters queue instead of deadlocking.
 
 DROP TRIGGER trg_run_counts ON operation_runs;
 DROP FUNCTION opshub_run_counts();
@@ -17,11 +20,13 @@ BEGIN
         ), per_tenant AS (
             INSERT INTO run_counts (workspace_id, tenant_id, run_type, status, outcome, n)
             SELECT workspace_id, tenant_id, run_type, status, outcome, d FROM delta
+            ORDER BY workspace_id, tenant_id, run_type, status, outcome
             ON CONFLICT (workspace_id, tenant_id, run_type, status, outcome)
             DO UPDATE SET n = run_counts.n + excluded.n
         )
         INSERT INTO run_counts_ws (workspace_id, run_type, status, outcome, n)
         SELECT workspace_id, run_type, status, outcome, SUM(d) FROM delta GROUP BY 1, 2, 3, 4 HAVING SUM(d) <> 0
+        ORDER BY 1, 2, 3, 4
         ON CONFLICT (workspace_id, run_type, status, outcome) DO UPDATE SET n = run_counts_ws.n + excluded.n;
     ELSIF TG_OP = 'DELETE' THEN
         WITH delta AS (
@@ -30,11 +35,13 @@ BEGIN
         ), per_tenant AS (
             INSERT INTO run_counts (workspace_id, tenant_id, run_type, status, outcome, n)
             SELECT workspace_id, tenant_id, run_type, status, outcome, d FROM delta
+            ORDER BY workspace_id, tenant_id, run_type, status, outcome
             ON CONFLICT (workspace_id, tenant_id, run_type, status, outcome)
             DO UPDATE SET n = run_counts.n + excluded.n
         )
         INSERT INTO run_counts_ws (workspace_id, run_type, status, outcome, n)
         SELECT workspace_id, run_type, status, outcome, SUM(d) FROM delta GROUP BY 1, 2, 3, 4 HAVING SUM(d) <> 0
+        ORDER BY 1, 2, 3, 4
         ON CONFLICT (workspace_id, run_type, status, outcome) DO UPDATE SET n = run_counts_ws.n + excluded.n;
     ELSE
         WITH delta AS (
@@ -46,11 +53,13 @@ BEGIN
         ), per_tenant AS (
             INSERT INTO run_counts (workspace_id, tenant_id, run_type, status, outcome, n)
             SELECT workspace_id, tenant_id, run_type, status, outcome, d FROM delta
+            ORDER BY workspace_id, tenant_id, run_type, status, outcome
             ON CONFLICT (workspace_id, tenant_id, run_type, status, outcome)
             DO UPDATE SET n = run_counts.n + excluded.n
         )
         INSERT INTO run_counts_ws (workspace_id, run_type, status, outcome, n)
         SELECT workspace_id, run_type, status, outcome, SUM(d) FROM delta GROUP BY 1, 2, 3, 4 HAVING SUM(d) <> 0
+        ORDER BY 1, 2, 3, 4
         ON CONFLICT (workspace_id, run_type, status, outcome) DO UPDATE SET n = run_counts_ws.n + excluded.n;
     END IF;
     RETURN NULL;

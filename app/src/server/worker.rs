@@ -160,14 +160,24 @@ impl Worker {
         if let Some((code, message, detail)) = result.failure {
             completion = completion.with_failure(&code, &message, detail);
         }
-        match lifecycle.complete(id, completion).await {
-            Ok(_) => {}
-            Err(LifecycleError::AlreadyCompleted { .. } | LifecycleError::LeaseLost(_)) => {
-                tracing::info!(run_id = id.get(), "run was completed elsewhere first; leaving it as decided");
+        // The work is done; losing its outcome to a passing database hiccup would let the
+        // reconciler call it lost. Retry a few times before giving up.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match lifecycle.complete(id, completion.clone()).await {
+                Ok(_) => return Ok(id),
+                Err(LifecycleError::AlreadyCompleted { .. } | LifecycleError::LeaseLost(_)) => {
+                    tracing::info!(run_id = id.get(), "run was completed elsewhere first; leaving it as decided");
+                    return Ok(id);
+                }
+                Err(LifecycleError::Database(e)) if attempt < COMPLETE_ATTEMPTS => {
+                    tracing::warn!(run_id = id.get(), attempt, error = %e, "completing the run failed; trying again");
+                    tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+                }
+                Err(e) => return Err(e.into()),
             }
-            Err(e) => return Err(e.into()),
         }
-        Ok(id)
     }
 
     /// Runs the handler in its own task (so a panic is contained) while heartbeating.
@@ -269,6 +279,9 @@ impl Worker {
         }
     }
 }
+
+/// How many times a worker tries to record a finished run's outcome.
+const COMPLETE_ATTEMPTS: u64 = 4;
 
 /// Aborts a spawned task when dropped, so a handler never outlives the worker loop that ran it.
 struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
