@@ -34,7 +34,7 @@ test('a visitor is sent to sign in and comes back to the page they asked for', a
   await page.getByTestId('sign-out').click();
   await expect(page).toHaveURL(/\/login$/);
   await page.goto('/admin/operations');
-  await expect(page).toHaveURL(/\/login\?next=%2Fadmin%2Foperations$/);
+  await expect(page).toHaveURL(/\/login\?next=\/admin\/operations$/);
   // Server functions and the API answer 401 instead of a page.
   const poll = await page.request.get('/api/tenants/2/active-runs');
   expect(poll.status()).toBe(401);

@@ -98,6 +98,7 @@ conformance!(
     lists_and_counts_never_include_out_of_scope_runs,
     sessions_rotate_on_sign_in_and_end_on_sign_out,
     a_cross_site_post_is_refused_before_it_does_anything,
+    switching_workspace_changes_what_the_session_sees,
 );
 
 /// A handler that takes `0` of real time and then succeeds.

@@ -472,3 +472,33 @@ pub(crate) async fn a_cross_site_post_is_refused_before_it_does_anything(t: &Tes
         sqlx::query_scalar("SELECT COUNT(*) FROM operation_runs").fetch_one(t.state.db.pool()).await.unwrap();
     assert_eq!(before, after, "nothing was started");
 }
+
+pub(crate) async fn switching_workspace_changes_what_the_session_sees(t: &TestDb) {
+    let w = world(t).await;
+    // The owner of Acme also becomes an operator of Other.
+    grant(&t.state.db, "owner@acme.example", "other", "operator", None).await.expect("grant");
+    let cookie = sign_in(&w.router, "owner@acme.example", PASSWORD).await;
+    let list = || post("/api/list_runs", "{\"query\": {}}".into());
+    let tenants = |body: &str| -> BTreeSet<i64> {
+        let page: app::api::RunListPage = serde_json::from_str(body).expect("a list page");
+        page.runs.iter().filter_map(|r| r.tenant_id.map(TenantId::get)).collect()
+    };
+    let (_, before) = send(&w.router, &list(), Some(&cookie)).await;
+    assert_eq!(tenants(&before), BTreeSet::from([w.one.tenant.get(), w.two.tenant.get()]));
+    let (_, me) = send(&w.router, &post("/api/who_am_i", String::new()), Some(&cookie)).await;
+    assert!(me.contains("Acme") && me.contains("Other"), "both workspaces are offered: {me}");
+
+    let other = app::domain::WorkspaceId(2);
+    let (status, _) =
+        send(&w.router, &post("/api/switch_workspace", format!("workspace={other}")), Some(&cookie)).await;
+    assert_eq!(status, 200);
+    let (_, after) = send(&w.router, &list(), Some(&cookie)).await;
+    assert_eq!(tenants(&after), BTreeSet::from([t.other_tenant.get()]), "the session now acts in Other");
+    // As an operator there, the owner's Acme powers do not follow them.
+    let (status, _) =
+        send(&w.router, &post("/api/publish_review", format!("review={}", w.one.review)), Some(&cookie)).await;
+    assert_eq!(status, 404, "Acme's review does not exist from Other");
+    // A workspace they do not belong to cannot be chosen.
+    let (status, body) = send(&w.router, &post("/api/switch_workspace", "workspace=999".into()), Some(&cookie)).await;
+    assert_eq!((status, body.contains("There is no workspace with that id.")), (404, true), "{body}");
+}
