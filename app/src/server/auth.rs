@@ -234,10 +234,7 @@ pub async fn me(state: &AppState, principal: &Principal) -> Result<Me, ApiError>
     .bind(principal.user_id.get())
     .fetch_all(state.db.pool())
     .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "could not list the user's workspaces");
-        ApiError::internal()
-    })?;
+    .map_err(|e| super::internal_error("could not list the user's workspaces", e))?;
     Ok(Me {
         display_name: principal.display_name.clone(),
         role: principal.role.as_str().to_owned(),
@@ -326,10 +323,7 @@ pub async fn sign_in(
             return Err(ApiError::Throttled("Too many sign-in attempts. Wait a minute, then try again.".to_owned()));
         }
         Err(AccountError::Invalid(m)) => return Err(ApiError::Invalid(m)),
-        Err(e) => {
-            tracing::error!(error = %e, "sign-in could not be checked");
-            return Err(ApiError::internal());
-        }
+        Err(e) => return Err(super::internal_error("sign-in could not be checked", e)),
     };
     let found = async {
         match default_workspace(&state.db, user).await? {
@@ -338,10 +332,7 @@ pub async fn sign_in(
         }
     }
     .await
-    .map_err(|e: sqlx::Error| {
-        tracing::error!(error = %e, "sign-in could not read the membership");
-        ApiError::internal()
-    })?;
+    .map_err(|e| super::internal_error("sign-in could not read the membership", e))?;
     let Some(principal) = found else {
         return Err(ApiError::Forbidden(
             "Your account is not a member of any workspace yet. Ask a workspace owner to add you.".to_owned(),
@@ -359,8 +350,7 @@ pub async fn sign_in(
     }
     .await;
     if let Err(e) = written {
-        tracing::error!(error = %e, "the session could not be started");
-        return Err(ApiError::internal());
+        return Err(super::internal_error("the session could not be started", e));
     }
     tracing::info!(user_id = principal.user_id.get(), workspace_id = principal.workspace_id.get(), "signed in");
     Ok(principal)
@@ -368,10 +358,7 @@ pub async fn sign_in(
 
 /// Ends the session: the record is deleted and the cookie cleared.
 pub async fn sign_out(session: &Session) -> Result<(), ApiError> {
-    session.flush().await.map_err(|e| {
-        tracing::error!(error = %e, "the session could not be ended");
-        ApiError::internal()
-    })
+    session.flush().await.map_err(|e| super::internal_error("the session could not be ended", e))
 }
 
 /// Makes `workspace` the session's workspace, if the principal's user is a member there;
@@ -382,15 +369,14 @@ pub async fn switch_workspace(
     principal: &Principal,
     workspace: WorkspaceId,
 ) -> Result<Principal, ApiError> {
-    let next = principal::load(&state.db, principal.user_id, workspace).await.map_err(|e| {
-        tracing::error!(error = %e, "could not read the membership");
-        ApiError::internal()
-    })?;
+    let next = principal::load(&state.db, principal.user_id, workspace)
+        .await
+        .map_err(|e| super::internal_error("could not read the membership", e))?;
     let Some(next) = next else { return Err(ApiError::NotFound("There is no workspace with that id.".to_owned())) };
-    session.insert(WORKSPACE, workspace.get()).await.map_err(|e| {
-        tracing::error!(error = %e, "the session could not be updated");
-        ApiError::internal()
-    })?;
+    session
+        .insert(WORKSPACE, workspace.get())
+        .await
+        .map_err(|e| super::internal_error("the session could not be updated", e))?;
     Ok(next)
 }
 

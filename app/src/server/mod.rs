@@ -26,3 +26,10 @@ pub mod worker;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use db::{Backend, Db, DbOptions};
 pub use state::{AppState, RuntimeConfig};
+
+/// Logs a failure inside a service once, with what was being done, and answers the calm
+/// generic error (the cause never reaches the browser).
+pub(crate) fn internal_error(what: &str, e: impl std::fmt::Display) -> crate::api::ApiError {
+    tracing::error!(error = %e, "{what}");
+    crate::api::ApiError::internal()
+}

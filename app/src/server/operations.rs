@@ -16,8 +16,7 @@ use serde_json::json;
 pub const PAGE_SIZE: u32 = 50;
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
-    tracing::error!(error = %e, "operations request failed");
-    ApiError::internal()
+    super::internal_error("operations request failed", e)
 }
 
 impl From<RunQueryError> for ApiError {

@@ -26,10 +26,7 @@ pub async fn overview(state: &AppState, principal: &Principal) -> Result<SystemO
     )
     .fetch_all(state.db.pool())
     .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "could not read the system overview");
-        ApiError::internal()
-    })?;
+    .map_err(|e| super::internal_error("could not read the system overview", e))?;
     let now = state.clock.now();
     let mut active: HashMap<i64, (u64, u64)> = HashMap::new();
     for (ws, run) in state.live.all_runs() {

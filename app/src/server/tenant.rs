@@ -9,8 +9,7 @@ use crate::domain::reconcile::restore_display_status;
 use crate::domain::{TenantId, Timestamp};
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
-    tracing::error!(error = %e, "tenant workbench request failed");
-    ApiError::internal()
+    super::internal_error("tenant workbench request failed", e)
 }
 
 /// The workbench of `tenant`.
