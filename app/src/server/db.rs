@@ -61,8 +61,8 @@ pub struct Db {
 }
 
 impl Db {
-    /// Opens the pool. For SQLite, creates the file (and its folder) if missing and switches
-    /// to WAL so readers never wait for the writer.
+    /// Opens the pool. For SQLite, creates the file (and its folder) if missing, switches to
+    /// WAL so readers never wait for the writer, and starts the background checkpointer.
     pub async fn connect(options: &DbOptions) -> anyhow::Result<Self> {
         install_default_drivers();
         let backend = Backend::from_url(&options.url)?;
@@ -85,8 +85,12 @@ impl Db {
                     match backend {
                         Backend::Sqlite => {
                             conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                                format!(
+                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                                     PRAGMA wal_autocheckpoint = {SQLITE_WAL_BACKSTOP_PAGES};"
+                                )
+                                .as_str(),
                             )
                             .await?;
                         }
@@ -102,7 +106,11 @@ impl Db {
             .connect(&url)
             .await
             .with_context(|| format!("could not open the {backend:?} database at {}", redact(&options.url)))?;
-        Ok(Self { pool, backend, pg_schema: options.pg_schema.clone() })
+        let db = Self { pool, backend, pg_schema: options.pg_schema.clone() };
+        if backend == Backend::Sqlite {
+            tokio::spawn(checkpoint_periodically(db.clone()));
+        }
+        Ok(db)
     }
 
     /// Applies pending migrations. A failure here must stop start-up.
@@ -204,6 +212,63 @@ impl Db {
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// SQLite: how often the background checkpointer copies the write-ahead log into the
+/// database file.
+const SQLITE_CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// SQLite: the WAL size (pages) at which a commit checkpoints by itself — a backstop should
+/// the background checkpointer fall behind; SQLite's own default is 1,000.
+const SQLITE_WAL_BACKSTOP_PAGES: u32 = 16_384;
+
+/// What one SQLite checkpoint did (`PRAGMA wal_checkpoint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct Checkpoint {
+    /// 1 when a reader or writer kept part of the log from being copied this time.
+    pub busy: i64,
+    /// Pages in the write-ahead log.
+    pub log: i64,
+    /// Of those, pages now copied into the database file.
+    pub checkpointed: i64,
+}
+
+impl Db {
+    /// Copies SQLite's write-ahead log into the database file without waiting for readers or
+    /// writers (PASSIVE): what it cannot copy now is taken up next time. `None` on PostgreSQL.
+    pub async fn checkpoint(&self) -> Result<Option<Checkpoint>, sqlx::Error> {
+        if self.backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_optional(&self.pool).await
+    }
+}
+
+/// Checkpoints SQLite in the background every [`SQLITE_CHECKPOINT_EVERY`], so no writer's
+/// commit pays for it. By default SQLite checkpoints inside whichever commit grows the log past
+/// 1,000 pages: for a large batch (a reconciler sweep deciding a thousand runs) that was most
+/// of the batch's time, and otherwise it lands on an unlucky request at random. Ends when the
+/// pool is closed.
+async fn checkpoint_periodically(db: Db) {
+    let mut tick = tokio::time::interval(SQLITE_CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut failing = false;
+    loop {
+        tick.tick().await;
+        if db.pool.is_closed() {
+            return;
+        }
+        match db.checkpoint().await {
+            Ok(_) => failing = false,
+            Err(_) if db.pool.is_closed() => return,
+            // Logged once per failing stretch; the commit backstop keeps the log bounded.
+            Err(e) if !failing => {
+                failing = true;
+                tracing::warn!(error = %e, "the SQLite checkpoint failed; retrying in the background");
+            }
+            Err(_) => {}
+        }
     }
 }
 

@@ -496,12 +496,14 @@ impl Lifecycle {
         Ok(run)
     }
 
-    /// Completes many runs exactly as the reconciler observed them, in one transaction with
-    /// one set-based guarded `UPDATE` per chunk: each row is written only if its status and
+    /// Completes many runs exactly as the reconciler observed them, with one set-based guarded
+    /// `UPDATE` per chunk of 500, each chunk its own transaction: each row is written only if its status and
     /// last write (`updated_at`) are still the observed ones, so a worker that reported in or
     /// finished since wins and that row is a no-op. Every completion must carry
     /// [`Expect::Unchanged`]. Returns the runs written (the winners), each with its terminal
-    /// notification written and its change announced in the same transaction.
+    /// notification written and its change announced in the same transaction. If a chunk
+    /// fails, the chunks before it stay written (each decision stands on its own guard) and
+    /// the error is returned; the runs left are found again by the next sweep.
     ///
     /// Because the guard proves nothing was written since the observation, the new summary
     /// and context are computed here from the observed run and written whole.
@@ -533,7 +535,6 @@ impl Lifecycle {
             planned.push((status, updated_at, done));
         }
         let mut written = Vec::with_capacity(planned.len());
-        let mut tx = self.db.begin_write().await?;
         for chunk in planned.chunks(CHUNK) {
             let mut params = self.db.params();
             let values = (0..chunk.len()).map(|_| format!("({})", params.take(9))).collect::<Vec<_>>().join(", ");
@@ -561,18 +562,21 @@ impl Lifecycle {
                     .bind(done.context.to_json())
                     .bind(now.millis());
             }
+            // One transaction per chunk: each decision stands on its own guard, and the write
+            // lock (one writer at a time on SQLite) is never held for a whole backlog.
+            let mut tx = self.db.begin_write().await?;
             let won: std::collections::HashSet<i64> = q.fetch_all(&mut *tx).await?.into_iter().collect();
             let winners: Vec<Run> =
                 chunk.iter().filter(|(_, _, d)| won.contains(&d.id.get())).map(|(_, _, d)| d.clone()).collect();
             insert_terminal_notifications(&self.db, &mut tx, &winners, now).await?;
             self.db.notify_runs_changed_in(&mut tx, winners.iter().map(|r| r.id.get())).await?;
-            written.extend(winners);
-        }
-        tx.commit().await?;
-        if let Some(live) = &self.live {
-            for run in &written {
-                live.apply(run);
+            tx.commit().await?;
+            if let Some(live) = &self.live {
+                for run in &winners {
+                    live.apply(run);
+                }
             }
+            written.extend(winners);
         }
         Ok(written)
     }

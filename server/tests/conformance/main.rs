@@ -99,6 +99,7 @@ conformance!(
     sessions_rotate_on_sign_in_and_end_on_sign_out,
     a_cross_site_post_is_refused_before_it_does_anything,
     switching_workspace_changes_what_the_session_sees,
+    sqlite_commits_leave_the_checkpoint_to_the_background,
 );
 
 /// A handler that takes `0` of real time and then succeeds.
@@ -749,6 +750,37 @@ async fn exact_counts_agree_with_the_runs_under_every_filter(t: &TestDb) {
             }
         }
     }
+}
+
+async fn sqlite_commits_leave_the_checkpoint_to_the_background(t: &TestDb) {
+    let db = &t.state.db;
+    if t.is_postgres() {
+        assert_eq!(db.checkpoint().await.unwrap(), None, "PostgreSQL has no SQLite checkpoint");
+        return;
+    }
+    // A commit checkpoints by itself only past the backstop, far above SQLite's 1,000 pages.
+    let backstop: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint").fetch_one(db.pool()).await.unwrap();
+    assert_eq!(backstop, 16_384);
+    let life = t.state.lifecycle();
+    for i in 0..20 {
+        let mut req = new_run(t, Some(t.tenant));
+        req.dedupe_key = Some(format!("checkpoint-{i}"));
+        life.start(req).await.unwrap();
+    }
+    // The background checkpointer may be copying at the same moment; a passive checkpoint
+    // then reports busy and the next one finishes.
+    let mut done = None;
+    for _ in 0..50 {
+        let c = db.checkpoint().await.unwrap().expect("SQLite reports its checkpoint");
+        if c.busy == 0 {
+            done = Some(c);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let done = done.expect("a passive checkpoint finishes when nobody is writing");
+    assert!(done.log > 0, "the runs just written are in the log");
+    assert_eq!(done.checkpointed, done.log, "the whole log is copied into the database file");
 }
 
 async fn the_live_view_follows_every_write_on_this_instance(t: &TestDb) {
