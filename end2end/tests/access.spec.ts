@@ -118,8 +118,22 @@ test('the platform operator sees every workspace on the system page; nobody else
   // The seeded stuck capture shows up as stuck work.
   expect(Number(await contoso.getAttribute('data-likely-stale'))).toBeGreaterThan(0);
 
+  // Stuck right now, across workspaces: the same runs, with the same class as everywhere.
+  await pat.getByTestId('system-stuck-link').click();
+  await expect(pat).toHaveURL(/\/system\/ops\/stuck$/);
+  const stuck = pat.getByTestId('run-row');
+  const stuckCount = Number(await pat.getByTestId('stuck-page').getAttribute('data-total-count'));
+  expect(stuckCount).toBeGreaterThan(0);
+  await expect(stuck).toHaveCount(stuckCount);
+  for (const row of await stuck.all()) {
+    await expect(row).toHaveAttribute('data-problem-class', 'active_stale');
+    await expect(row).toHaveAttribute('data-run-freshness', 'likely_stale');
+  }
+
   const owner = await as(browser, PEOPLE.owner);
   const response = await owner.goto('/system');
   expect(response?.status()).toBe(404);
   await expect(owner.getByTestId('error')).toHaveText('There is nothing at this address.');
+  const stuckPage = await owner.goto('/system/ops/stuck');
+  expect(stuckPage?.status()).toBe(404);
 });

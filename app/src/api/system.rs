@@ -1,7 +1,7 @@
 //! Server functions of the system plane, for platform operators only.
 
 use super::ApiError;
-use crate::domain::Timestamp;
+use crate::domain::{RunView, Timestamp};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -42,4 +42,33 @@ pub struct SystemOverview {
 pub async fn load_system_overview() -> Result<SystemOverview, ApiError> {
     let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
     crate::server::system::overview(&state, &principal).await.map_err(super::operations::respond)
+}
+
+/// One run that is stuck right now, with the workspace it belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StuckRun {
+    /// The workspace's id.
+    pub workspace_id: i64,
+    /// The workspace's name.
+    pub workspace_name: String,
+    /// The last sign of life: its heartbeat, else its start, else when it was queued.
+    pub silent_since: Timestamp,
+    /// The run, derived like on every other surface.
+    pub view: RunView,
+}
+
+/// The stuck runs of every workspace, the one silent longest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StuckRuns {
+    /// The runs.
+    pub runs: Vec<StuckRun>,
+    /// The server's clock when this was read.
+    pub observed_at: Timestamp,
+}
+
+/// Every workspace's stuck runs (platform operators only; "not found" for others).
+#[server(endpoint = "load_stuck_runs")]
+pub async fn load_stuck_runs() -> Result<StuckRuns, ApiError> {
+    let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
+    crate::server::system::stuck(&state, &principal).await.map_err(super::operations::respond)
 }

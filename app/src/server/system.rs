@@ -4,17 +4,22 @@
 
 use super::principal::Principal;
 use super::state::AppState;
-use crate::api::{ApiError, SystemOverview, WorkspaceHealth};
-use crate::domain::Freshness;
+use crate::api::{ApiError, StuckRun, StuckRuns, SystemOverview, WorkspaceHealth};
 use crate::domain::access::{Denial, authorize_system};
+use crate::domain::{Freshness, RunView};
 use std::collections::HashMap;
 
-/// Every workspace with its tenants, members, runs and the active runs that are stuck now.
-pub async fn overview(state: &AppState, principal: &Principal) -> Result<SystemOverview, ApiError> {
+/// Platform operators pass; everyone else learns nothing ("not found").
+fn authorize(principal: &Principal) -> Result<(), ApiError> {
     authorize_system(Some(&principal.access())).map_err(|d| match d {
         Denial::NotSignedIn => ApiError::Unauthorized("Sign in to continue.".to_owned()),
         Denial::NotFound | Denial::Forbidden(_) => ApiError::NotFound("There is nothing at this address.".to_owned()),
-    })?;
+    })
+}
+
+/// Every workspace with its tenants, members, runs and the active runs that are stuck now.
+pub async fn overview(state: &AppState, principal: &Principal) -> Result<SystemOverview, ApiError> {
+    authorize(principal)?;
     let rows: Vec<(i64, String, i64, i64, i64, i64)> = sqlx::query_as(
         "SELECT w.id, w.name, \
          (SELECT COUNT(*) FROM tenants t WHERE t.workspace_id = w.id), \
@@ -58,4 +63,43 @@ pub async fn overview(state: &AppState, principal: &Principal) -> Result<SystemO
         instance: state.config.instance_id.clone(),
         observed_at: now,
     })
+}
+
+/// Every tenant run of every workspace that is stuck right now (likely stale), the one silent
+/// longest first. Read from the live view of active runs, so it costs no scan of the runs.
+pub async fn stuck(state: &AppState, principal: &Principal) -> Result<StuckRuns, ApiError> {
+    authorize(principal)?;
+    let names: HashMap<i64, String> = sqlx::query_as::<_, (i64, String)>("SELECT id, name FROM workspaces")
+        .fetch_all(state.db.pool())
+        .await
+        .map_err(|e| super::internal_error("could not read the workspaces", e))?
+        .into_iter()
+        .collect();
+    let now = state.clock.now();
+    let mut runs = Vec::new();
+    for (ws, run) in state.live.all_runs() {
+        let policy = state.config.policy(run.run_type);
+        if run.freshness(&policy, now) != Some(Freshness::LikelyStale) {
+            continue;
+        }
+        let tenant_name = match run.tenant_id {
+            Some(t) => state
+                .live
+                .tenant(t)
+                .await
+                .map_err(|e| super::internal_error("could not read a tenant", e))?
+                .map(|t| t.name),
+            None => None,
+        };
+        let view = RunView::derive(&run, tenant_name, &policy, &state.config.polling, now);
+        let silent_since = run.heartbeat_at.or(run.started_at).unwrap_or(run.created_at);
+        runs.push(StuckRun {
+            workspace_id: ws.get(),
+            workspace_name: names.get(&ws.get()).cloned().unwrap_or_default(),
+            silent_since,
+            view,
+        });
+    }
+    runs.sort_by_key(|r| (r.silent_since, r.view.id));
+    Ok(StuckRuns { runs, observed_at: now })
 }

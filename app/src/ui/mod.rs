@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/operations/:id") view=run_detail::RunDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/t/:tenant") view=tenant::TenantPage ssr=SsrMode::Async/>
                     <Route path=path!("/system") view=system::SystemPage ssr=SsrMode::Async/>
+                    <Route path=path!("/system/ops/stuck") view=system::StuckPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -1,9 +1,10 @@
 //! `/system`: the platform operators' view across every workspace.
 
-use super::common::ErrorPanel;
-use crate::api::{SystemOverview, load_system_overview};
+use super::common::{ErrorPanel, ProgressView, RunBadges, ago};
+use crate::api::{StuckRun, StuckRuns, SystemOverview, load_stuck_runs, load_system_overview};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
 /// The system overview page.
 #[component]
@@ -44,6 +45,7 @@ fn Overview(o: SystemOverview) -> impl IntoView {
         <div class="page-head">
             <h1>"System"</h1>
             <p class="lede">"Every workspace on this platform, and whether any of its work is stuck right now."</p>
+            <p><A href="/system/ops/stuck" attr:data-testid="system-stuck-link">"Stuck right now, across every workspace"</A></p>
         </div>
         <div class="list">
             <table data-testid="system-workspaces">
@@ -62,5 +64,88 @@ fn Overview(o: SystemOverview) -> impl IntoView {
             </table>
         </div>
         <p class="muted">{format!("Answered by {}.", o.instance)}</p>
+    }
+}
+
+/// `/system/ops/stuck`: every workspace's runs that are stuck right now.
+#[component]
+pub fn StuckPage() -> impl IntoView {
+    let stuck = Resource::new(|| (), |()| load_stuck_runs());
+    view! {
+        <Title text="Stuck right now · System · Opshub"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || stuck.get().map(|r| match r {
+                Ok(s) => view! { <StuckList s/> }.into_any(),
+                Err(error) => view! { <ErrorPanel error/> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn StuckList(s: StuckRuns) -> impl IntoView {
+    let count = s.runs.len();
+    let now = s.observed_at;
+    let body = if s.runs.is_empty() {
+        view! { <p class="empty" data-testid="stuck-empty">"Nothing is stuck right now."</p> }.into_any()
+    } else {
+        let rows = s.runs.into_iter().map(|r| view! { <StuckRow r now/> }).collect_view();
+        view! {
+            <div class="list">
+                <table data-testid="stuck-runs">
+                    <thead>
+                        <tr>
+                            <th>"Run"</th>
+                            <th>"Workspace"</th>
+                            <th>"Tenant"</th>
+                            <th>"State"</th>
+                            <th>"Progress"</th>
+                            <th>"Last sign of life"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    };
+    view! {
+        <div class="page-head">
+            <h1>"Stuck right now"</h1>
+            <p class="lede">
+                "Active runs of every workspace that stopped reporting or never started, the one silent longest first. The reconciler closes each of them at its next sweep."
+            </p>
+            <p><A href="/system">"Back to the system overview"</A></p>
+        </div>
+        <div data-testid="stuck-page" data-total-count=count>{body}</div>
+    }
+}
+
+#[component]
+fn StuckRow(r: StuckRun, now: crate::domain::Timestamp) -> impl IntoView {
+    let [id, run_type, tenant, status, outcome, freshness, problem, mode] = r.view.hooks().map(|(_, v)| v);
+    let label = format!("{} #{id}", r.view.run_type.label());
+    let tenant_name = r.view.tenant_name.clone().unwrap_or_else(|| "Whole workspace".to_owned());
+    view! {
+        <tr
+            class="run-row"
+            data-testid="run-row"
+            data-run-id=id
+            data-run-type=run_type
+            data-run-tenant=tenant
+            data-run-status=status
+            data-run-outcome=outcome
+            data-run-freshness=freshness
+            data-problem-class=problem
+            data-progress-mode=mode
+            data-workspace-id=r.workspace_id
+        >
+            <td>{label}</td>
+            <td>{r.workspace_name}</td>
+            <td>{tenant_name}</td>
+            <td><RunBadges view=r.view.clone()/></td>
+            <td><ProgressView progress=r.view.progress.clone() compact=true/></td>
+            <td title=r.silent_since.to_rfc3339() data-testid="silent-since">{ago(r.silent_since, now)}</td>
+        </tr>
     }
 }

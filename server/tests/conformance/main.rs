@@ -100,6 +100,7 @@ conformance!(
     a_cross_site_post_is_refused_before_it_does_anything,
     switching_workspace_changes_what_the_session_sees,
     sqlite_commits_leave_the_checkpoint_to_the_background,
+    the_stuck_list_shows_every_workspaces_stale_runs_longest_silent_first,
 );
 
 /// A handler that takes `0` of real time and then succeeds.
@@ -750,6 +751,41 @@ async fn exact_counts_agree_with_the_runs_under_every_filter(t: &TestDb) {
             }
         }
     }
+}
+
+async fn the_stuck_list_shows_every_workspaces_stale_runs_longest_silent_first(t: &TestDb) {
+    use app::server::principal::Principal;
+    t.state.live.reload().await.unwrap();
+    let life = t.state.lifecycle();
+    // Another workspace's run goes silent first, then one of ours.
+    let mut elsewhere = new_run(t, Some(t.other_tenant));
+    elsewhere.workspace_id = app::domain::WorkspaceId(2);
+    let elsewhere = life.start(elsewhere).await.unwrap().run().clone();
+    life.claim_next("w-gone", LEASE).await.unwrap().unwrap();
+    t.clock.advance(Duration::from_secs(60));
+    let ours = life.start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();
+    life.claim_next("w-gone", LEASE).await.unwrap().unwrap();
+    t.clock.advance(Duration::from_secs(2 * 3600));
+    // Queued just now: healthy, not on the list.
+    let mut fresh = new_run(t, Some(t.tenant));
+    fresh.dedupe_key = Some("fresh".into());
+    let fresh = life.start(fresh).await.unwrap().run().clone();
+
+    let mut platform = Principal::owner(t.user, t.ws, "Platform");
+    platform.platform_operator = true;
+    let stuck = app::server::system::stuck(&t.state, &platform).await.unwrap();
+    let ids: Vec<_> = stuck.runs.iter().map(|r| r.view.id).collect();
+    assert_eq!(ids, [elsewhere.id, ours.id], "both workspaces, the longest silent first; {fresh:?} is healthy");
+    assert_eq!(stuck.runs[0].workspace_id, 2);
+    assert!(!stuck.runs[0].workspace_name.is_empty());
+    assert_eq!(stuck.runs[1].view.tenant_name.as_deref(), Some("Tenant One"));
+    for r in &stuck.runs {
+        assert_eq!(r.view.problem.as_str(), "active_stale", "the same class as on every other surface");
+        assert!(r.silent_since < t.clock.now());
+    }
+    let member = Principal::owner(t.user, t.ws, "Owner");
+    let err = app::server::system::stuck(&t.state, &member).await.unwrap_err();
+    assert_eq!(err.status(), 404, "nobody else learns the page exists");
 }
 
 async fn sqlite_commits_leave_the_checkpoint_to_the_background(t: &TestDb) {

@@ -118,6 +118,11 @@ fn rows() -> Vec<Row> {
             call: |_| get("/system".into()),
             expect: [SIGN_IN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK],
         },
+        Row {
+            route: "/system/ops/stuck",
+            call: |_| get("/system/ops/stuck".into()),
+            expect: [SIGN_IN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK],
+        },
         Row { route: "/healthz", call: |_| get("/healthz".into()), expect: [OK, OK, OK, OK, OK, OK, OK] },
         Row {
             route: "/api/tenants/{tenant}/active-runs",
@@ -163,6 +168,11 @@ fn rows() -> Vec<Row> {
         Row {
             route: "/api/load_system_overview",
             call: |_| post("/api/load_system_overview", String::new()),
+            expect: [UNAUTHORIZED, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK],
+        },
+        Row {
+            route: "/api/load_stuck_runs",
+            call: |_| post("/api/load_stuck_runs", String::new()),
             expect: [UNAUTHORIZED, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK],
         },
         Row {
