@@ -22,6 +22,30 @@ pub fn RunBadges(view: RunView) -> impl IntoView {
     view! { <span class="badges">{view.badges().into_iter().map(|b| view! { <BadgeView badge=b/> }).collect_view()}</span> }
 }
 
+/// A table row presenting one run, carrying the run hooks of PRODUCT §13 (`run-row`,
+/// `data-run-*`, `data-problem-class`, `data-progress-mode`); every run list renders its rows
+/// through this, so the hooks cannot drift apart between surfaces.
+#[component]
+pub fn RunTableRow(view: RunView, children: Children) -> impl IntoView {
+    let [id, run_type, tenant, status, outcome, freshness, problem, mode] = view.hooks().map(|(_, v)| v);
+    view! {
+        <tr
+            class="run-row"
+            data-testid="run-row"
+            data-run-id=id
+            data-run-type=run_type
+            data-run-tenant=tenant
+            data-run-status=status
+            data-run-outcome=outcome
+            data-run-freshness=freshness
+            data-problem-class=problem
+            data-progress-mode=mode
+        >
+            {children()}
+        </tr>
+    }
+}
+
 /// Progress rendered by its mode: a determinate bar only for counted progress.
 #[component]
 pub fn ProgressView(progress: Progress, #[prop(optional)] compact: bool) -> impl IntoView {

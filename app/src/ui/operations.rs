@@ -1,7 +1,7 @@
 //! `/admin/operations`: the canonical operations list — filters, keyset pages, every row
 //! carrying the PRODUCT §13 hooks — and the form that starts an inventory sync.
 
-use super::common::{ErrorPanel, ProgressView, RunBadges, ago};
+use super::common::{ErrorPanel, ProgressView, RunBadges, RunTableRow, ago};
 use crate::api::{ListQuery, RunListPage, StartOperation, list_runs};
 use crate::domain::{RunStatus, RunType, RunView};
 use leptos::prelude::*;
@@ -138,36 +138,31 @@ fn RunTable(page: RunListPage, current: ListQuery) -> impl IntoView {
 
 #[component]
 fn RunRow(view: RunView) -> impl IntoView {
-    let [id, run_type, tenant, status, outcome, freshness, problem, mode] = view.hooks().map(|(_, v)| v);
+    let id = view.id;
     let href = format!("/admin/operations/{id}");
     let tenant_name = view.tenant_name.clone().unwrap_or_default();
     let number = format!(" #{id}");
+    let label = view.run_type.label();
+    let tenant = view.tenant_id;
+    let badges = view.clone();
+    let progress = view.progress.clone();
+    let created = view.created_at;
+    let observed = view.observed_at;
     view! {
-        <tr
-            class="run-row"
-            data-testid="run-row"
-            data-run-id=id
-            data-run-type=run_type
-            data-run-tenant=tenant
-            data-run-status=status
-            data-run-outcome=outcome
-            data-run-freshness=freshness
-            data-problem-class=problem
-            data-progress-mode=mode
-        >
-            <td><A href=href attr:class="run-link">{view.run_type.label()} {number}</A></td>
+        <RunTableRow view>
+            <td><A href=href attr:class="run-link">{label} {number}</A></td>
             <td>
-                {match view.tenant_id {
+                {match tenant {
                     Some(t) => view! {
                         <A href=format!("/admin/t/{t}") attr:data-testid="tenant-link">{tenant_name}</A>
                     }.into_any(),
                     None => view! { <span>"Whole workspace"</span> }.into_any(),
                 }}
             </td>
-            <td><RunBadges view=view.clone()/></td>
-            <td><ProgressView progress=view.progress.clone() compact=true/></td>
-            <td title=view.created_at.to_rfc3339()>{ago(view.created_at, view.observed_at)}</td>
-        </tr>
+            <td><RunBadges view=badges/></td>
+            <td><ProgressView progress compact=true/></td>
+            <td title=created.to_rfc3339()>{ago(created, observed)}</td>
+        </RunTableRow>
     }
 }
 

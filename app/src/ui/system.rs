@@ -1,6 +1,6 @@
 //! `/system`: the platform operators' view across every workspace.
 
-use super::common::{ErrorPanel, ProgressView, RunBadges, ago};
+use super::common::{ErrorPanel, ProgressView, RunBadges, RunTableRow, ago};
 use crate::api::{StuckRun, StuckRuns, SystemOverview, load_stuck_runs, load_system_overview};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -123,29 +123,19 @@ fn StuckList(s: StuckRuns) -> impl IntoView {
 
 #[component]
 fn StuckRow(r: StuckRun, now: crate::domain::Timestamp) -> impl IntoView {
-    let [id, run_type, tenant, status, outcome, freshness, problem, mode] = r.view.hooks().map(|(_, v)| v);
-    let label = format!("{} #{id}", r.view.run_type.label());
+    let label = format!("{} #{}", r.view.run_type.label(), r.view.id);
     let tenant_name = r.view.tenant_name.clone().unwrap_or_else(|| "Whole workspace".to_owned());
+    let badges = r.view.clone();
+    let progress = r.view.progress.clone();
+    let silent = r.silent_since;
     view! {
-        <tr
-            class="run-row"
-            data-testid="run-row"
-            data-run-id=id
-            data-run-type=run_type
-            data-run-tenant=tenant
-            data-run-status=status
-            data-run-outcome=outcome
-            data-run-freshness=freshness
-            data-problem-class=problem
-            data-progress-mode=mode
-            data-workspace-id=r.workspace_id
-        >
+        <RunTableRow view=r.view>
             <td>{label}</td>
-            <td>{r.workspace_name}</td>
+            <td data-testid="run-workspace" data-workspace-id=r.workspace_id>{r.workspace_name}</td>
             <td>{tenant_name}</td>
-            <td><RunBadges view=r.view.clone()/></td>
-            <td><ProgressView progress=r.view.progress.clone() compact=true/></td>
-            <td title=r.silent_since.to_rfc3339() data-testid="silent-since">{ago(r.silent_since, now)}</td>
-        </tr>
+            <td><RunBadges view=badges/></td>
+            <td><ProgressView progress compact=true/></td>
+            <td title=silent.to_rfc3339() data-testid="silent-since">{ago(silent, now)}</td>
+        </RunTableRow>
     }
 }
