@@ -51,7 +51,7 @@ pub struct StuckRun {
     pub workspace_id: i64,
     /// The workspace's name.
     pub workspace_name: String,
-    /// The last sign of life: its heartbeat, else its start, else when it was queued.
+    /// Its last sign of life (`LifecycleTimes::last_sign_of_life`).
     pub silent_since: Timestamp,
     /// The run, derived like on every other surface.
     pub view: RunView,

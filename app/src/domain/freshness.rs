@@ -50,6 +50,15 @@ pub struct LifecycleTimes {
     pub heartbeat_at: Option<Timestamp>,
 }
 
+impl LifecycleTimes {
+    /// The run's last sign of life: its latest heartbeat, else its start, else when it was
+    /// queued (a heartbeat older than the start, from an earlier attempt, does not count).
+    pub fn last_sign_of_life(&self) -> Timestamp {
+        let started = self.started_at.unwrap_or(self.created_at);
+        self.heartbeat_at.map_or(started, |h| h.max(started))
+    }
+}
+
 /// The freshness of a run in `state` at `now`, or `None` when it is terminal.
 ///
 /// A queued run is judged on time since creation against the expected queue wait; a running
@@ -85,9 +94,7 @@ pub fn freshness(
 /// start before the first heartbeat) is older than the heartbeat timeout. The reconciler takes
 /// a running run away from its worker only then.
 pub fn worker_silent(times: LifecycleTimes, policy: &LifecyclePolicy, now: Timestamp) -> bool {
-    let started = times.started_at.unwrap_or(times.created_at);
-    let last_sign = times.heartbeat_at.map_or(started, |h| h.max(started));
-    now.since(last_sign) > policy.heartbeat_timeout
+    now.since(times.last_sign_of_life()) > policy.heartbeat_timeout
 }
 
 #[cfg(test)]
@@ -103,6 +110,18 @@ mod tests {
         heartbeat_timeout: Duration::from_secs(60),
     };
     const T0: Timestamp = Timestamp(1_000_000_000);
+
+    #[test]
+    fn the_last_sign_of_life_is_the_heartbeat_else_the_start_else_the_queueing() {
+        let queued = LifecycleTimes { created_at: T0, started_at: None, heartbeat_at: None };
+        assert_eq!(queued.last_sign_of_life(), T0);
+        let started = LifecycleTimes { started_at: Some(T0.plus(Duration::from_secs(5))), ..queued };
+        assert_eq!(started.last_sign_of_life(), T0.plus(Duration::from_secs(5)));
+        let beating = LifecycleTimes { heartbeat_at: Some(T0.plus(Duration::from_secs(9))), ..started };
+        assert_eq!(beating.last_sign_of_life(), T0.plus(Duration::from_secs(9)));
+        let earlier_attempt = LifecycleTimes { heartbeat_at: Some(T0), ..started };
+        assert_eq!(earlier_attempt.last_sign_of_life(), T0.plus(Duration::from_secs(5)));
+    }
 
     fn at(ms: i64) -> Timestamp {
         Timestamp(T0.0 + ms)

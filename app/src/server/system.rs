@@ -92,7 +92,7 @@ pub async fn stuck(state: &AppState, principal: &Principal) -> Result<StuckRuns,
             None => None,
         };
         let view = RunView::derive(&run, tenant_name, &policy, &state.config.polling, now);
-        let silent_since = run.heartbeat_at.or(run.started_at).unwrap_or(run.created_at);
+        let silent_since = run.lifecycle_times().last_sign_of_life();
         runs.push(StuckRun {
             workspace_id: ws.get(),
             workspace_name: names.get(&ws.get()).cloned().unwrap_or_default(),
