@@ -61,15 +61,16 @@ free_port() {
 }
 
 # Starts the release server on a free port with a fresh SQLite database, runs Playwright
-# against it, and stops it again. The reconciler is off there: the suite reads the seeded
-# moment (a stuck run, escalated), which the reconciler would close within one sweep; the
-# reconciler itself is tested by the conformance suite and the real-binary tests.
+# against it, and stops it again. The reconciler sweeps once an hour there (its first sweep
+# an hour after start-up): the suite reads the seeded moment (a stuck run, escalated, with
+# the detail's promise of when it will be closed), which a sweep would end; the reconciler
+# itself is tested by the conformance suite and the real-binary tests.
 run_e2e() {
   local target_dir="${CARGO_TARGET_DIR:-target}" port work pid status=0
   port="$(free_port)"
   work="$(mktemp -d /tmp/opshub-e2e.XXXXXX)"
   OPSHUB_DATABASE_URL="sqlite://$work/e2e.db" OPSHUB_ADDR="127.0.0.1:$port" OPSHUB_SITE_ROOT="target/site" \
-    OPSHUB_DEMO_PACING_MS="${OPSHUB_E2E_PACING_MS:-250}" OPSHUB_RECONCILE_SECS=0 RUST_LOG="${RUST_LOG:-info,sqlx=warn}" \
+    OPSHUB_DEMO_PACING_MS="${OPSHUB_E2E_PACING_MS:-250}" OPSHUB_RECONCILE_SECS=3600 RUST_LOG="${RUST_LOG:-info,sqlx=warn}" \
     "$target_dir/release/opshub" serve >"$work/server.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do

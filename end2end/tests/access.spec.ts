@@ -130,10 +130,42 @@ test('the platform operator sees every workspace on the system page; nobody else
     await expect(row).toHaveAttribute('data-run-freshness', 'likely_stale');
   }
 
+  // Litware's owner starts work of their own, so two workspaces have runs.
+  const sam = await as(browser, PEOPLE.litware);
+  await sam.goto('/admin/operations');
+  await hydrated(sam);
+  await sam.getByTestId('start-sync').click();
+  await expect(sam.getByTestId('start-result')).toBeVisible();
+  const litwareRun = (await sam.getByTestId('start-result').getAttribute('data-run-id')) ?? '';
+  await sam.context().close();
+
+  // All runs, across workspaces: both show up, each row saying whose it is.
+  await pat.goto('/system');
+  await pat.getByTestId('system-runs-link').click();
+  await expect(pat).toHaveURL(/\/system\/ops\/runs$/);
+  const workspaces = await pat.getByTestId('run-workspace').allTextContents();
+  expect(new Set(workspaces)).toEqual(new Set(['Litware IT', 'Contoso Managed Services']));
+  await expect(pat.locator(`[data-testid="run-row"][data-run-id="${litwareRun}"]`)).toHaveCount(1);
+  // Its detail: the same decision zone, with diagnostics for the platform operator.
+  await pat.locator(`[data-testid="run-row"][data-run-id="${litwareRun}"] a.run-link`).click();
+  await expect(pat).toHaveURL(new RegExp(`/system/ops/runs/${litwareRun}$`));
+  await expect(pat.getByTestId('run-header')).toHaveAttribute('data-run-id', litwareRun);
+  await expect(pat.getByTestId('decision-active')).not.toBeEmpty();
+  await expect(pat.getByTestId('diagnostics')).toBeVisible();
+  // Needs follow-up: only the two terminal problem classes.
+  await pat.goto('/system/ops/failures');
+  const failures = pat.getByTestId('run-row');
+  expect(await failures.count()).toBeGreaterThan(0);
+  for (const row of await failures.all()) {
+    expect(['terminal_follow_up', 'reconciled_stale']).toContain(await row.getAttribute('data-problem-class'));
+  }
+
   const owner = await as(browser, PEOPLE.owner);
   const response = await owner.goto('/system');
   expect(response?.status()).toBe(404);
   await expect(owner.getByTestId('error')).toHaveText('There is nothing at this address.');
-  const stuckPage = await owner.goto('/system/ops/stuck');
-  expect(stuckPage?.status()).toBe(404);
+  for (const path of ['/system/ops/stuck', '/system/ops/runs', '/system/ops/failures', `/system/ops/runs/${litwareRun}`]) {
+    const page = await owner.goto(path);
+    expect(page?.status(), path).toBe(404);
+  }
 });

@@ -213,3 +213,152 @@ test('a run the system closed from business truth says so and links the record t
   const review = target?.split('#')[1] ?? '';
   await expect(page.locator(`#${review}`)).toHaveAttribute('data-review-status', 'ready');
 });
+
+test('every problem-class count links to a list of exactly those runs, each showing that class', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto('/admin/operations');
+  const counts = page.getByTestId('class-count');
+  expect(await counts.count()).toBe(4);
+  const entries: { cls: string; n: number; href: string }[] = [];
+  for (const c of await counts.all()) {
+    entries.push({
+      cls: (await c.getAttribute('data-count-for')) ?? '',
+      n: Number(await c.getAttribute('data-count')),
+      href: (await c.getAttribute('href')) ?? '',
+    });
+  }
+  expect(entries.map((e) => e.cls)).toEqual(['active_stale', 'terminal_follow_up', 'reconciled_stale', 'none']);
+  // The unfiltered list is split exactly by the classes.
+  const total = Number(await page.getByTestId('operations-list').getAttribute('data-total-count'));
+  expect(entries.reduce((sum, e) => sum + e.n, 0)).toBe(total);
+  for (const { cls, n, href } of entries) {
+    expect(n, `the demo seeds runs of class ${cls}`).toBeGreaterThan(0);
+    expect(href).toContain(`class=${cls}`);
+    await page.goto(href);
+    await expect(page.getByTestId('operations-list')).toHaveAttribute('data-total-count', String(n));
+    const rows = page.getByTestId('run-row');
+    expect(await rows.count()).toBe(Math.min(n, 50));
+    for (const row of await rows.all()) {
+      await expect(row).toHaveAttribute('data-problem-class', cls);
+      if (cls !== 'none') await expect(row.getByTestId(`badge-problem-${cls}`)).toBeVisible();
+    }
+    // The chosen count is marked, and the filter select shows it.
+    await expect(page.locator(`[data-count-for="${cls}"]`)).toHaveAttribute('aria-current', 'true');
+    await expect(page.locator('select[name="class"]')).toHaveValue(cls);
+    // Its detail tells the same story, and answers the three questions above the fold.
+    const listBadges = await rows.first().locator('[data-testid^="badge-"]').evaluateAll((els) =>
+      els.map((e) => e.getAttribute('data-testid')),
+    );
+    await rows.first().locator('a.run-link').click();
+    const header = page.getByTestId('run-header');
+    await expect(header).toHaveAttribute('data-problem-class', cls);
+    if (cls !== 'none') await expect(header.getByTestId(`badge-problem-${cls}`)).toBeVisible();
+    const detailBadges = await header.locator('[data-testid^="badge-"]').evaluateAll((els) =>
+      els.map((e) => e.getAttribute('data-testid')),
+    );
+    expect(detailBadges).toEqual(listBadges);
+    for (const answer of ['decision-active', 'decision-reconciled', 'decision-next']) {
+      const box = await page.getByTestId(answer).boundingBox();
+      expect(box, `${answer} is shown`).not.toBeNull();
+      expect((box?.y ?? 0) + (box?.height ?? 0), `${answer} is visible without scrolling`).toBeLessThanOrEqual(800);
+      await expect(page.getByTestId(answer)).not.toBeEmpty();
+    }
+    if (cls === 'active_stale') {
+      // A stuck run says when the system will close it.
+      await expect(page.getByTestId('closes-by')).toContainText('It will be closed automatically within about');
+    }
+    // The timeline names every transition's cause.
+    expect(await page.getByTestId('timeline-entry').count()).toBeGreaterThan(0);
+    await expect(page.getByTestId('timeline-entry').first()).toContainText('Queued by');
+    await expect(page.getByTestId('diagnostics')).toHaveCount(0);
+  }
+});
+
+test('a bad filter value in the address is refused calmly', async ({ page }) => {
+  await page.goto('/admin/operations?class=urgent');
+  await expect(page.getByTestId('error')).toHaveText(
+    'The problem filter must be active_stale, terminal_follow_up, reconciled_stale or none.',
+  );
+});
+
+test('a finished run rings the bell once; reading it there clears it', async ({ page }) => {
+  await page.goto('/admin/operations');
+  await hydrated(page);
+  await page.getByTestId('start-sync-tenant').selectOption({ label: 'Northwind Traders' });
+  await page.getByTestId('start-type').selectOption('inventory.sync');
+  await page.getByTestId('start-sync').click();
+  await expect(page.getByTestId('start-result')).toBeVisible();
+  const runId = (await page.getByTestId('start-result').getAttribute('data-run-id')) ?? '';
+  expect(runId).toMatch(/^\d+$/);
+  await page.goto(`/admin/operations/${runId}`);
+  await expect(page.getByTestId('run-header')).toHaveAttribute('data-run-status', 'completed', { timeout: 60_000 });
+
+  await page.goto('/admin/notifications');
+  await hydrated(page);
+  const list = page.getByTestId('notifications');
+  const item = page.locator(`[data-testid="notification-item"][data-run-id="${runId}"]`);
+  await expect(item).toHaveCount(1);
+  await expect(item).toHaveAttribute('data-read', 'false');
+  await expectRunHooks(item);
+  await expect(item).toHaveAttribute('data-run-status', 'completed');
+  const unread = Number(await list.getAttribute('data-unread-count'));
+  const bell = page.getByTestId('bell');
+  await expect(bell).toHaveAttribute('data-unread-count', String(unread));
+
+  await item.getByTestId('mark-read').click();
+  await expect(page.locator(`[data-testid="notification-item"][data-run-id="${runId}"]`)).toHaveAttribute('data-read', 'true');
+  await expect(page.getByTestId('notifications')).toHaveAttribute('data-unread-count', String(unread - 1));
+  await expect(bell).toHaveAttribute('data-unread-count', String(unread - 1));
+
+  await page.locator(`[data-testid="notification-item"][data-run-id="${runId}"]`).getByTestId('notification-link').click();
+  await expect(page).toHaveURL(new RegExp(`/admin/operations/${runId}$`));
+  await expect(page.getByTestId('run-header')).toHaveAttribute('data-run-id', runId);
+});
+
+test('a live detail pauses while the tab is hidden or a dialog is open, and refreshes once on return', async ({ page }) => {
+  await page.goto('/admin/operations');
+  await hydrated(page);
+  // Fabrikam's sync takes long enough (200 items) to stay active throughout.
+  await page.getByTestId('start-sync-tenant').selectOption({ label: 'Fabrikam Health' });
+  await page.getByTestId('start-type').selectOption('inventory.sync');
+  await page.getByTestId('start-sync').click();
+  await expect(page.getByTestId('start-result')).toBeVisible();
+  const runId = (await page.getByTestId('start-result').getAttribute('data-run-id')) ?? '';
+  await page.goto(`/admin/operations/${runId}`);
+  await hydrated(page);
+  const detail = page.getByTestId('run-detail');
+  await expect(detail).toHaveAttribute('data-polling', 'on');
+  const interval = Number(await detail.getAttribute('data-poll-interval-ms'));
+  expect(interval).toBeGreaterThan(0);
+  const polls = countPolls(page);
+  await expect.poll(() => polls.count(), { timeout: 4 * interval }).toBeGreaterThan(0);
+
+  const setVisibility = (state: 'hidden' | 'visible') =>
+    page.evaluate((s) => {
+      Object.defineProperty(document, 'visibilityState', { value: s, configurable: true });
+      Object.defineProperty(document, 'hidden', { value: s === 'hidden', configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, state);
+
+  // Hidden: a request already on its way may land, then nothing for three intervals.
+  await setVisibility('hidden');
+  await page.waitForTimeout(interval);
+  const hiddenFrom = polls.count();
+  await page.waitForTimeout(3 * interval);
+  expect(polls.count(), 'no poll while the tab is hidden').toBe(hiddenFrom);
+  // Back: one refresh right away.
+  await setVisibility('visible');
+  await expect.poll(() => polls.count(), { timeout: 1_500 }).toBe(hiddenFrom + 1);
+
+  // A dialog open: no poll fires; closed: polling resumes.
+  await page.getByTestId('how-judged').click();
+  await expect(page.getByTestId('how-judged-dialog')).toBeVisible();
+  await expect(page.getByTestId('how-judged-dialog')).toContainText('likely stuck after');
+  await page.waitForTimeout(interval);
+  const dialogFrom = polls.count();
+  await page.waitForTimeout(3 * interval);
+  expect(polls.count(), 'no poll while a dialog is open').toBe(dialogFrom);
+  await page.getByTestId('close-dialog').click();
+  await expect(page.getByTestId('how-judged-dialog')).toBeHidden();
+  await expect.poll(() => polls.count(), { timeout: 2 * interval + 1_000 }).toBeGreaterThan(dialogFrom);
+});

@@ -12,7 +12,8 @@
 
 use anyhow::{Context as _, bail};
 use app::api::ListQuery;
-use app::domain::{TenantId, Timestamp, UserId, WorkspaceId};
+use app::domain::problem::terminal_class;
+use app::domain::{RunOutcome, TenantId, Timestamp, UserId, WorkspaceId};
 use app::server::principal::Principal;
 use app::server::{AppState, Db, DbOptions, RuntimeConfig, SystemClock};
 use server::seed;
@@ -40,6 +41,21 @@ struct Figures {
     list_p99_ms: f64,
     claims_per_sec: [f64; 2],
     sweep: SweepFigures,
+    surfaces: SurfaceFigures,
+}
+
+/// The monitoring surfaces over the whole table, as a signed-in browser asks for them.
+#[derive(Default)]
+struct SurfaceFigures {
+    /// `GET /admin/operations` rendered on the server (full HTML), median and p99.
+    list_p50_ms: f64,
+    list_p99_ms: f64,
+    /// The same page filtered to the rarest class (reconciled-stale) and a rare outcome.
+    rare_class_p50_ms: f64,
+    rare_outcome_p50_ms: f64,
+    /// The class counts the list shows, median and p99.
+    counts_p50_ms: f64,
+    counts_p99_ms: f64,
 }
 
 /// The reconciler over the whole table: 10,000 active runs of which 1,000 are abandoned.
@@ -136,6 +152,27 @@ async fn main() -> anyhow::Result<()> {
     sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(admin.pool()).await?;
     all.push(result?);
 
+    println!("\n## Monitoring surfaces ({runs} runs; 1 in 500 reconciled-stale)\n");
+    println!(
+        "| database | list page SSR p50 | p99 | reconciled-stale filter p50 | cancelled restores p50 | class counts p50 | p99 |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for f in &all {
+        let s = &f.surfaces;
+        println!(
+            "| {} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.3} ms | {:.3} ms |",
+            f.backend,
+            s.list_p50_ms,
+            s.list_p99_ms,
+            s.rare_class_p50_ms,
+            s.rare_outcome_p50_ms,
+            s.counts_p50_ms,
+            s.counts_p99_ms
+        );
+    }
+    if surfaces_only() {
+        return Ok(());
+    }
     if !sweep_only() {
         print_http_figures(&all, runs, secs);
     }
@@ -162,6 +199,11 @@ async fn main() -> anyhow::Result<()> {
 /// `OPSHUB_BENCH_ONLY=sweep`: seed, then measure only the reconciler sweep (a quick look).
 fn sweep_only() -> bool {
     std::env::var("OPSHUB_BENCH_ONLY").is_ok_and(|v| v == "sweep")
+}
+
+/// `OPSHUB_BENCH_ONLY=surfaces`: seed, then measure only the monitoring surfaces.
+fn surfaces_only() -> bool {
+    std::env::var("OPSHUB_BENCH_ONLY").is_ok_and(|v| v == "surfaces")
 }
 
 fn print_http_figures(all: &[Figures], runs: i64, secs: u64) {
@@ -219,6 +261,7 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
             list_p99_ms: 0.0,
             claims_per_sec: [0.0; 2],
             sweep,
+            surfaces: SurfaceFigures::default(),
         });
     }
 
@@ -231,6 +274,24 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
         .await
         .map_err(|e| anyhow::anyhow!("setting the bench password: {e}"))?;
     let cookie = sign_in(addr)?;
+    eprintln!("   monitoring surfaces: list page render and class counts");
+    let surfaces = surface_figures(&state, &principal, addr, &cookie).await?;
+    if surfaces_only() {
+        serving.abort();
+        db.close().await;
+        return Ok(Figures {
+            backend,
+            seed_secs,
+            trivial: WrkResult { rps: 0.0, p99_ms: 0.0, errors: 0 },
+            poll: WrkResult { rps: 0.0, p99_ms: 0.0, errors: 0 },
+            poll_runs: 0,
+            list_median_ms: 0.0,
+            list_p99_ms: 0.0,
+            claims_per_sec: [0.0; 2],
+            sweep: SweepFigures { select_ms: 0.0, decide_ms: 0.0, decided: 0, idle_ms: 0.0 },
+            surfaces,
+        });
+    }
 
     let tenant = tenants
         [std::env::var("OPSHUB_BENCH_POLL_TENANT").ok().and_then(|v| v.parse().ok()).unwrap_or(tenants.len() / 2)];
@@ -280,6 +341,84 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
         list_p99_ms: ms(times[times.len() * 99 / 100]),
         claims_per_sec,
         sweep,
+        surfaces,
+    })
+}
+
+/// Times `GET /admin/operations` (server-rendered HTML, over a kept-alive connection like a
+/// browser's) and the class counts behind it.
+async fn surface_figures(
+    state: &AppState,
+    principal: &Principal,
+    addr: std::net::SocketAddr,
+    cookie: &str,
+) -> anyhow::Result<SurfaceFigures> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut conn = tokio::net::TcpStream::connect(addr).await?;
+    let mut get = async |path: &str| -> anyhow::Result<(Duration, String)> {
+        let t0 = Instant::now();
+        let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/html\r\nCookie: {cookie}\r\n\r\n");
+        conn.write_all(req.as_bytes()).await?;
+        // Read one response: headers, then a chunked or sized body.
+        let mut buf = Vec::new();
+        let mut chunk = [0_u8; 65_536];
+        loop {
+            let n = conn.read(&mut chunk).await?;
+            if n == 0 {
+                bail!("the server closed the connection");
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            if buf.ends_with(b"0\r\n\r\n") || buf.ends_with(b"</html>") {
+                break;
+            }
+        }
+        let text = String::from_utf8_lossy(&buf).into_owned();
+        if !text.starts_with("HTTP/1.1 200") {
+            bail!("GET {path}: {}", text.lines().next().unwrap_or_default());
+        }
+        Ok((t0.elapsed(), text))
+    };
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let mut timed = async |path: &str, n: usize| -> anyhow::Result<Vec<f64>> {
+        let mut times = Vec::new();
+        for i in 0..n + 10 {
+            let (took, body) = get(path).await?;
+            if !body.contains("data-testid=\"operations-list\"") {
+                bail!("GET {path} did not render the list");
+            }
+            if i >= 10 {
+                times.push(ms(took));
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        Ok(times)
+    };
+    let list = timed("/admin/operations", 200).await?;
+    let rare_class = timed("/admin/operations?class=reconciled_stale", 50).await?;
+    let rare_outcome = timed("/admin/operations?outcome=cancelled&type=restore.execute", 50).await?;
+    let mut counts = Vec::new();
+    let filter = app::server::runs::RunFilter::default();
+    for i in 0..520 {
+        let t0 = Instant::now();
+        let c = app::server::operations::count_classes(state, principal.workspace_id, &filter)
+            .await
+            .map_err(|e| anyhow::anyhow!("class counts failed: {e}"))?;
+        if i >= 20 {
+            counts.push(ms(t0.elapsed()));
+        }
+        if c.len() != 4 {
+            bail!("unexpected class counts: {c:?}");
+        }
+    }
+    counts.sort_by(f64::total_cmp);
+    let p = |v: &[f64], q: usize| v[(v.len() * q / 100).min(v.len() - 1)];
+    Ok(SurfaceFigures {
+        list_p50_ms: p(&list, 50),
+        list_p99_ms: p(&list, 99),
+        rare_class_p50_ms: p(&rare_class, 50),
+        rare_outcome_p50_ms: p(&rare_outcome, 50),
+        counts_p50_ms: p(&counts, 50),
+        counts_p99_ms: p(&counts, 99),
     })
 }
 
@@ -435,7 +574,7 @@ async fn seed_runs(db: &Db, runs: i64, now: Timestamp) -> anyhow::Result<(Worksp
             }
             let mut sql = String::from(
                 "INSERT INTO operation_runs (workspace_id, tenant_id, initiator_id, run_type, status, outcome, summary_counts, context, \
-                 created_at, started_at, completed_at, updated_at, heartbeat_at, attempt, active_key) VALUES ",
+                 created_at, started_at, completed_at, updated_at, heartbeat_at, attempt, active_key, terminal_class) VALUES ",
             );
             let end = (i + BATCH as i64).min(runs);
             for k in i..end {
@@ -450,16 +589,24 @@ async fn seed_runs(db: &Db, runs: i64, now: Timestamp) -> anyhow::Result<(Worksp
                 if active {
                     let _ = write!(
                         sql,
-                        "{sep}({}, {tenant}, {user}, '{run_type}', 'running', NULL, '{{\"total\": 200, \"processed\": 50}}', '{{}}', {created}, {created}, NULL, {now}, {now}, 1, 'bench-active/{k}')",
+                        "{sep}({}, {tenant}, {user}, '{run_type}', 'running', NULL, '{{\"total\": 200, \"processed\": 50}}', '{{}}', {created}, {created}, NULL, {now}, {now}, 1, 'bench-active/{k}', NULL)",
                         ws.get(),
                         user = user.get(),
                         now = now.millis()
                     );
                 } else {
-                    let outcome = outcomes[usize::try_from(k % 6)?];
+                    // One run in 500 was closed by the reconciler: the rare class.
+                    let reconciled = k % 500 == 7;
+                    let outcome = if reconciled { "failed" } else { outcomes[usize::try_from(k % 6)?] };
+                    let context = if reconciled {
+                        r#"{"reconciliation":{"by":"reconciler","reason":"worker lost"}}"#
+                    } else {
+                        "{}"
+                    };
+                    let class = RunOutcome::parse(outcome).map(|o| terminal_class(o, reconciled).as_str())?;
                     let _ = write!(
                         sql,
-                        "{sep}({}, {tenant}, {user}, '{run_type}', 'completed', '{outcome}', '{{\"total\": 20, \"processed\": 20}}', '{{}}', {created}, {created}, {}, {}, {created}, 1, 'bench/{k}')",
+                        "{sep}({}, {tenant}, {user}, '{run_type}', 'completed', '{outcome}', '{{\"total\": 20, \"processed\": 20}}', '{context}', {created}, {created}, {}, {}, {created}, 1, 'bench/{k}', '{class}')",
                         ws.get(),
                         created + 60_000,
                         created + 60_000,

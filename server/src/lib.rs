@@ -1,5 +1,8 @@
 //! The `opshub` server: configuration, the HTTP router, the worker pool, the demo seed and the
 //! command line. `main.rs` is a thin shell over this library so tests can drive every piece.
+// Rendering the app's deepest view types (the run detail) happens here, in the crate that
+// serves them; the default limit is too small for Leptos's static view types.
+#![recursion_limit = "512"]
 
 pub mod config;
 pub mod seed;

@@ -36,6 +36,7 @@ pub fn app_state(db: Db, config: &Config) -> AppState {
         pack_retention: config.pack_retention,
         policy_overrides: config.lifecycle.clone(),
         sessions: config.sessions,
+        reconcile_every: (!config.reconcile_every.is_zero()).then_some(config.reconcile_every),
         ..RuntimeConfig::default()
     };
     AppState::new(db, Arc::new(SystemClock), runtime)

@@ -4,12 +4,14 @@
 //! [`ApiError`], which carries only operator-safe text.
 
 mod error;
+mod notifications;
 mod operations;
 mod session;
 mod system;
 mod tenant;
 
 pub use error::ApiError;
+pub use notifications::*;
 pub use operations::*;
 pub use session::*;
 pub use system::*;

@@ -2,7 +2,7 @@
 //! its poll, and starting an inventory sync.
 
 use super::ApiError;
-use crate::domain::RunView;
+use crate::domain::{LifecyclePolicy, ProblemClass, RunStatus, RunView, Timestamp};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -16,6 +16,10 @@ pub struct ListQuery {
     pub run_type: Option<String>,
     /// Status spelling.
     pub status: Option<String>,
+    /// Outcome spelling (completed runs only).
+    pub outcome: Option<String>,
+    /// Problem class spelling (`data-problem-class`).
+    pub class: Option<String>,
     /// Opaque cursor of the page to show.
     pub after: Option<String>,
 }
@@ -29,17 +33,81 @@ pub struct TenantOption {
     pub name: String,
 }
 
+/// How many runs matching the list's other filters are in one problem class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassCount {
+    /// The class.
+    pub class: ProblemClass,
+    /// How many runs.
+    pub count: u64,
+}
+
 /// One page of the operations list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunListPage {
     /// The runs on this page, newest first.
     pub runs: Vec<RunView>,
+    /// The workspace of each run on this page, in the same order.
+    pub workspaces: Vec<i64>,
+    /// Workspace names (the system plane's lists only; empty on the admin plane).
+    pub workspace_names: Vec<super::WorkspaceOption>,
     /// How many runs match the filters (all pages).
     pub total_count: u64,
+    /// Runs per problem class under every filter but the class one, in [`ProblemClass::ALL`]
+    /// order; following one gives a list of exactly that many runs.
+    pub class_counts: Vec<ClassCount>,
     /// The cursor of the next page, if there is one.
     pub next: Option<String>,
     /// Tenants of the caller's workspace, for filters and the start form.
     pub tenants: Vec<TenantOption>,
+}
+
+/// One entry of a run's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    /// When.
+    pub at: Timestamp,
+    /// The status the run moved to.
+    pub to: RunStatus,
+    /// What happened and who or what caused it, in a sentence.
+    pub text: String,
+}
+
+/// Raw detail of a run for platform operators: never shown to anyone else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostics {
+    /// The workspace it belongs to.
+    pub workspace_id: i64,
+    /// The stored context document, pretty-printed.
+    pub context_json: String,
+    /// The failure code, if it failed.
+    pub failure_code: Option<String>,
+    /// The raw failure detail, if recorded.
+    pub failure_detail: Option<String>,
+    /// The worker instance holding the lease, while running.
+    pub lease_owner: Option<String>,
+    /// When that lease runs out.
+    pub lease_expires_at: Option<Timestamp>,
+    /// How many times it was claimed.
+    pub attempt: i32,
+    /// The dedupe key it was started with.
+    pub dedupe_key: Option<String>,
+}
+
+/// The canonical detail of one run: the view every surface shares, its timeline, and — for
+/// platform operators only — diagnostics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunDetail {
+    /// The run as every surface presents it.
+    pub view: RunView,
+    /// Every status change, oldest first.
+    pub timeline: Vec<TimelineEntry>,
+    /// Raw detail, for platform operators only.
+    pub diagnostics: Option<Diagnostics>,
+    /// For a run stuck right now: by when this instance's reconciler will have closed it.
+    pub closes_by: Option<Timestamp>,
+    /// The windows its type is judged by (the "How is this judged?" dialog).
+    pub policy: LifecyclePolicy,
 }
 
 /// What starting an operation did.
@@ -96,16 +164,16 @@ pub async fn list_runs(query: ListQuery) -> Result<RunListPage, ApiError> {
 
 /// One run's detail.
 #[server(endpoint = "get_run")]
-pub async fn get_run(id: String) -> Result<RunView, ApiError> {
+pub async fn get_run(id: String) -> Result<RunDetail, ApiError> {
     let (state, principal) = context().map_err(respond)?;
-    crate::server::operations::run_view(&state, &principal, &id).await.map_err(respond)
+    crate::server::operations::run_detail(&state, &principal, &id).await.map_err(respond)
 }
 
-/// The live poll of an active run's detail: the same view, asked for again.
+/// The live poll of an active run's detail: the same detail, asked for again.
 #[server(endpoint = "poll_run")]
-pub async fn poll_run(id: String) -> Result<RunView, ApiError> {
+pub async fn poll_run(id: String) -> Result<RunDetail, ApiError> {
     let (state, principal) = context().map_err(respond)?;
-    crate::server::operations::run_view(&state, &principal, &id).await.map_err(respond)
+    crate::server::operations::run_detail(&state, &principal, &id).await.map_err(respond)
 }
 
 /// Starts an operation for a tenant (or returns the identical one already running).

@@ -27,6 +27,8 @@ pub struct Me {
     pub workspaces: Vec<WorkspaceOption>,
     /// Whether they may open the system pages.
     pub platform_operator: bool,
+    /// Their unread notifications in the current workspace (the bell).
+    pub unread_notifications: u64,
 }
 
 /// Where to go after signing in: `next` when it is a path on this site, else the operations

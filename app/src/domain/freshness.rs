@@ -90,6 +90,22 @@ pub fn freshness(
     })
 }
 
+/// When an active run is (or was) first judged likely stale if nothing changes — no new
+/// heartbeat, no claim: the earlier of its stale-after window and, while running, its
+/// heartbeat timeout. `None` for a terminal run.
+pub fn stale_at(state: RunState, times: LifecycleTimes, policy: &LifecyclePolicy) -> Option<Timestamp> {
+    // Windows are inclusive, so the judgement flips one millisecond past each limit.
+    let past = |t: Timestamp, d| t.plus(d).plus(std::time::Duration::from_millis(1));
+    match state {
+        RunState::Completed(_) => None,
+        RunState::Queued => Some(past(times.created_at, policy.stale_after)),
+        RunState::Running => {
+            let started = times.started_at.unwrap_or(times.created_at);
+            Some(past(started, policy.stale_after).min(past(times.last_sign_of_life(), policy.heartbeat_timeout)))
+        }
+    }
+}
+
 /// Whether a running run's worker has gone quiet: its last sign of life (heartbeat, or its
 /// start before the first heartbeat) is older than the heartbeat timeout. The reconciler takes
 /// a running run away from its worker only then.
@@ -181,6 +197,19 @@ mod tests {
         let times = running(Some(10_000));
         assert_eq!(freshness(RunState::Running, times, &POLICY, at(70_000)), Some(Freshness::Fresh));
         assert_eq!(freshness(RunState::Running, times, &POLICY, at(70_001)), Some(Freshness::LikelyStale));
+    }
+
+    #[test]
+    fn stale_at_is_exactly_when_freshness_turns_likely_stale() {
+        let running = LifecycleTimes { created_at: at(0), started_at: Some(at(1_000)), heartbeat_at: Some(at(50_000)) };
+        let queued = LifecycleTimes { created_at: at(0), started_at: None, heartbeat_at: None };
+        for (state, times) in [(RunState::Running, running), (RunState::Queued, queued)] {
+            let Some(t) = stale_at(state, times, &POLICY) else { panic!("an active run has a stale moment") };
+            let before = Timestamp(t.millis() - 1);
+            assert_ne!(freshness(state, times, &POLICY, before), Some(Freshness::LikelyStale), "{state:?}");
+            assert_eq!(freshness(state, times, &POLICY, t), Some(Freshness::LikelyStale), "{state:?}");
+        }
+        assert_eq!(stale_at(RunState::Completed(RunOutcome::Failed), running, &POLICY), None);
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod run_type;
 pub mod status;
 pub mod summary;
 pub mod time;
+pub mod transition;
 pub mod view;
 
 pub use badge::{Badge, BadgeKind, Tone};

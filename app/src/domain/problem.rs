@@ -74,6 +74,13 @@ pub fn problem_class(state: RunState, freshness: Option<Freshness>, reconciled: 
     }
 }
 
+/// The class a run keeps once it has completed with `outcome` (time no longer matters). The
+/// lifecycle stores it with the completion, so lists, filters and counters select on the
+/// stored value and never repeat this rule.
+pub fn terminal_class(outcome: RunOutcome, reconciled: bool) -> ProblemClass {
+    problem_class(RunState::Completed(outcome), None, reconciled)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +103,17 @@ mod tests {
                     };
                     assert_eq!(problem_class(RunState::Completed(o), f, reconciled), want, "{o:?} {f:?} {reconciled}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn the_stored_terminal_class_is_the_class_of_the_completed_run() {
+        for o in RunOutcome::ALL {
+            for reconciled in [false, true] {
+                let f = Some(Freshness::LikelyStale);
+                assert_eq!(terminal_class(o, reconciled), problem_class(RunState::Completed(o), f, reconciled));
+                assert!(!terminal_class(o, reconciled).is_stuck_now());
             }
         }
     }

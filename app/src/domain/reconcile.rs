@@ -537,9 +537,25 @@ pub const fn has_adapter(run_type: RunType) -> bool {
     matches!(run_type, RunType::EnvironmentReviewCompose | RunType::RestoreExecute)
 }
 
+/// By when a reconciler sweeping every `every` closes a run that has been likely stale since
+/// `stale_at`, seen at `now`: at the latest one interval after it went stale; if that moment
+/// has already passed (sweeps were missed, say while no instance ran), one interval from now.
+pub fn closes_by(stale_at: Timestamp, now: Timestamp, every: std::time::Duration) -> Timestamp {
+    let due = stale_at.plus(every);
+    if due < now { now.plus(every) } else { due }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stale_run_is_promised_to_close_within_one_sweep_interval() {
+        let every = Duration::from_secs(30);
+        assert_eq!(closes_by(Timestamp(100_000), Timestamp(90_000), every), Timestamp(130_000));
+        assert_eq!(closes_by(Timestamp(100_000), Timestamp(120_000), every), Timestamp(130_000));
+        assert_eq!(closes_by(Timestamp(100_000), Timestamp(500_000), every), Timestamp(530_000));
+    }
     use crate::domain::context::RunContext;
     use crate::domain::summary::SummaryCounts;
     use std::time::Duration;

@@ -3,7 +3,7 @@
 use super::context::RunContext;
 use super::freshness::{Freshness, LifecycleTimes, freshness};
 use super::ids::{RunId, TenantId, UserId, WorkspaceId};
-use super::problem::{ProblemClass, problem_class};
+use super::problem::{ProblemClass, problem_class, terminal_class};
 use super::progress::{Progress, progress};
 use super::run_type::{LifecyclePolicy, RunType};
 use super::status::RunState;
@@ -83,6 +83,11 @@ impl Run {
     /// The problem class at `now` under `policy` (PRODUCT §5).
     pub fn problem_class(&self, policy: &LifecyclePolicy, now: Timestamp) -> ProblemClass {
         problem_class(self.state, self.freshness(policy, now), self.was_reconciled())
+    }
+
+    /// The class it keeps once completed (`None` while active: then it depends on time).
+    pub fn terminal_class(&self) -> Option<ProblemClass> {
+        self.state.outcome().map(|o| terminal_class(o, self.was_reconciled()))
     }
 
     /// The progress (PRODUCT §6).

@@ -167,6 +167,35 @@ impl RunView {
         out
     }
 
+    /// The decision zone's first answer: is it still active? Status and freshness in plain
+    /// words.
+    pub fn active_answer(&self) -> String {
+        match (self.state, self.freshness) {
+            (_, Some(Freshness::LikelyStale)) => {
+                "Yes, but it has most likely stopped: no sign of progress for longer than this work ever needs."
+                    .to_owned()
+            }
+            (RunState::Queued, Some(Freshness::PastExpected)) => {
+                "Yes — waiting longer than usual for a worker.".to_owned()
+            }
+            (RunState::Queued, _) => "Yes — waiting for a worker.".to_owned(),
+            (RunState::Running, Some(Freshness::PastExpected)) => {
+                "Yes — taking longer than usual, and still reporting progress.".to_owned()
+            }
+            (RunState::Running, _) => "Yes — working, and reporting progress.".to_owned(),
+            (RunState::Completed(o), _) => format!("No — it ended: {}.", Badge::outcome(o).label.to_lowercase()),
+        }
+    }
+
+    /// The decision zone's second answer: was it reconciled?
+    pub fn reconciled_answer(&self) -> String {
+        match (&self.decided_how, self.state.is_active()) {
+            (Some(how), _) => format!("Yes. {how}"),
+            (None, true) => "Not so far.".to_owned(),
+            (None, false) => "No — it ended on its own.".to_owned(),
+        }
+    }
+
     /// The `data-*` hooks of PRODUCT §13 as `(name, value)` pairs.
     pub fn hooks(&self) -> [(&'static str, String); 8] {
         [
@@ -180,6 +209,14 @@ impl RunView {
             ("data-progress-mode", self.progress_mode().as_str().to_owned()),
         ]
     }
+}
+
+/// The decision zone's promise for a run stuck right now: when the system will close it.
+pub fn closing_sentence(closes_by: Timestamp, now: Timestamp) -> String {
+    format!(
+        "It will be closed automatically within about {}; start it again afterwards if the work is still needed.",
+        closes_by.human_since(now)
+    )
 }
 
 /// The decision-zone sentence for a run the reconciler decided: what it found (the
@@ -288,6 +325,23 @@ mod tests {
         assert_eq!(hooks[6], ("data-problem-class", "none".into()));
         assert_eq!(hooks[7], ("data-progress-mode", "counted".into()));
         assert_eq!(v.poll_interval_ms, Some(2_000));
+    }
+
+    #[test]
+    fn the_decision_zone_answers_in_plain_words_for_every_situation() {
+        let fresh = view(&run(RunState::Running), Duration::from_secs(10));
+        assert_eq!(fresh.active_answer(), "Yes — working, and reporting progress.");
+        assert_eq!(fresh.reconciled_answer(), "Not so far.");
+        let stale = view(&run(RunState::Running), Duration::from_secs(3 * 3600));
+        assert!(stale.active_answer().starts_with("Yes, but it has most likely stopped"));
+        let done = view(&run(RunState::Completed(RunOutcome::PartiallySucceeded)), Duration::from_secs(10));
+        assert_eq!(done.active_answer(), "No — it ended: partially succeeded.");
+        assert_eq!(done.reconciled_answer(), "No — it ended on its own.");
+        let mut r = run(RunState::Completed(RunOutcome::Failed));
+        r.context =
+            RunContext::from_value(json!({"reconciliation": {"at": 5, "by": "reconciler", "reason": "worker lost"}}));
+        let closed = view(&r, Duration::from_secs(10));
+        assert!(closed.reconciled_answer().starts_with("Yes. Decided by the system"), "{}", closed.reconciled_answer());
     }
 
     #[test]

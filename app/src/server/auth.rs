@@ -241,6 +241,7 @@ pub async fn me(state: &AppState, principal: &Principal) -> Result<Me, ApiError>
         workspace_id: principal.workspace_id.get(),
         workspaces: rows.into_iter().map(|(id, name)| WorkspaceOption { id, name }).collect(),
         platform_operator: principal.platform_operator,
+        unread_notifications: super::notifications::unread_count(state, principal).await?,
     })
 }
 

@@ -12,9 +12,10 @@ use super::runs::{self, DamagedRun, RUN_COLUMNS, RunQueryError, RunRow};
 use crate::domain::Timestamp;
 use crate::domain::context::CompositeCounts;
 use crate::domain::notification::terminal_notification;
-use crate::domain::problem::problem_class;
+use crate::domain::problem::{ProblemClass, problem_class, terminal_class};
 use crate::domain::run::Failure;
 use crate::domain::summary::SummaryError;
+use crate::domain::transition::Actor;
 use crate::domain::{
     Run, RunContext, RunId, RunOutcome, RunState, RunStatus, RunType, SummaryCounts, TenantId, UserId, WorkspaceId,
 };
@@ -142,6 +143,8 @@ pub struct Completion {
     pub counts: Vec<(String, i64)>,
     /// The reconciler's decision record, written into `context.reconciliation`.
     pub reconciliation: Option<Value>,
+    /// Who or what ended the run (`completed_by`, and so the timeline).
+    pub by: Actor,
 }
 
 impl Completion {
@@ -153,6 +156,7 @@ impl Completion {
             failure: None,
             counts: Vec::new(),
             reconciliation: None,
+            by: Actor::Worker(owner.to_owned()),
         }
     }
 
@@ -430,17 +434,17 @@ impl Lifecycle {
     pub async fn complete(&self, id: RunId, c: Completion) -> Result<Run, LifecycleError> {
         let now = self.clock.now();
         let (guard, owner, seen) = match &c.expect {
-            Expect::RunningUnder(owner) => ("status = 'running' AND lease_owner = $7", Some(owner.clone()), None),
+            Expect::RunningUnder(owner) => ("status = 'running' AND lease_owner = $9", Some(owner.clone()), None),
             Expect::Status(RunStatus::Completed) | Expect::Unchanged { status: RunStatus::Completed, .. } => {
                 return Err(LifecycleError::Invalid("a completion cannot expect a completed run".to_owned()));
             }
             Expect::Status(RunStatus::Queued) => ("status = 'queued'", None, None),
             Expect::Status(RunStatus::Running) => ("status = 'running'", None, None),
             Expect::Unchanged { status: RunStatus::Queued, updated_at } => {
-                ("status = 'queued' AND updated_at = $7", None, Some(updated_at.millis()))
+                ("status = 'queued' AND updated_at = $9", None, Some(updated_at.millis()))
             }
             Expect::Unchanged { status: RunStatus::Running, updated_at } => {
-                ("status = 'running' AND updated_at = $7", None, Some(updated_at.millis()))
+                ("status = 'running' AND updated_at = $9", None, Some(updated_at.millis()))
             }
         };
         let (code, message, detail) = match &c.failure {
@@ -449,8 +453,8 @@ impl Lifecycle {
         };
         let sql = format!(
             "UPDATE operation_runs SET status = 'completed', outcome = $1, completed_at = $2, updated_at = $2, \
-             failure_code = $3, failure_message = $4, failure_detail = $5, lease_owner = NULL, lease_expires_at = NULL \
-             WHERE id = $6 AND {guard} RETURNING {RUN_COLUMNS}"
+             failure_code = $3, failure_message = $4, failure_detail = $5, lease_owner = NULL, lease_expires_at = NULL, \
+             terminal_class = $7, completed_by = $8 WHERE id = $6 AND {guard} RETURNING {RUN_COLUMNS}"
         );
         let mut tx = self.db.begin_write().await?;
         let mut q = sqlx::query_as::<_, RunRow>(&sql)
@@ -459,7 +463,9 @@ impl Lifecycle {
             .bind(code)
             .bind(message)
             .bind(detail)
-            .bind(id.get());
+            .bind(id.get())
+            .bind(terminal_class(c.outcome, c.reconciliation.is_some()).as_str())
+            .bind(c.by.to_stored());
         if let Some(owner) = owner {
             q = q.bind(owner);
         }
@@ -509,7 +515,7 @@ impl Lifecycle {
     /// and context are computed here from the observed run and written whole.
     #[tracing::instrument(skip_all, fields(runs = batch.len()))]
     pub async fn complete_observed(&self, batch: Vec<(Run, Completion)>) -> Result<Vec<Run>, LifecycleError> {
-        /// Rows per statement: 9 parameters each stays far below both databases' limits.
+        /// Rows per statement: 11 parameters each stays far below both databases' limits.
         const CHUNK: usize = 500;
         let now = self.clock.now();
         let mut planned = Vec::with_capacity(batch.len());
@@ -532,24 +538,25 @@ impl Lifecycle {
             done.updated_at = now;
             done.lease_owner = None;
             done.lease_expires_at = None;
-            planned.push((status, updated_at, done));
+            planned.push((status, updated_at, done, c.by));
         }
         let mut written = Vec::with_capacity(planned.len());
         for chunk in planned.chunks(CHUNK) {
             let mut params = self.db.params();
-            let values = (0..chunk.len()).map(|_| format!("({})", params.take(9))).collect::<Vec<_>>().join(", ");
+            let values = (0..chunk.len()).map(|_| format!("({})", params.take(11))).collect::<Vec<_>>().join(", ");
             // VALUES columns are column1… on both databases: id, observed status, observed
-            // updated_at, outcome, failure code, failure message, summary, context, now.
+            // updated_at, outcome, failure code, failure message, summary, context, now, the
+            // class the run keeps, and who ended it.
             let sql = format!(
                 "UPDATE operation_runs SET status = 'completed', outcome = v.column4, completed_at = v.column9, \
                  updated_at = v.column9, failure_code = v.column5, failure_message = v.column6, failure_detail = NULL, \
-                 summary_counts = v.column7, context = v.column8, lease_owner = NULL, lease_expires_at = NULL \
-                 FROM (VALUES {values}) AS v \
+                 summary_counts = v.column7, context = v.column8, lease_owner = NULL, lease_expires_at = NULL, \
+                 terminal_class = v.column10, completed_by = v.column11 FROM (VALUES {values}) AS v \
                  WHERE operation_runs.id = v.column1 AND operation_runs.status = v.column2 \
                  AND operation_runs.updated_at = v.column3 RETURNING operation_runs.id"
             );
             let mut q = sqlx::query_scalar::<_, i64>(&sql);
-            for (status, seen, done) in chunk {
+            for (status, seen, done, by) in chunk {
                 let failure = done.failure.as_ref();
                 q = q
                     .bind(done.id.get())
@@ -560,14 +567,16 @@ impl Lifecycle {
                     .bind(failure.map(|f| f.message.clone()))
                     .bind(done.summary.to_json())
                     .bind(done.context.to_json())
-                    .bind(now.millis());
+                    .bind(now.millis())
+                    .bind(done.terminal_class().map(ProblemClass::as_str))
+                    .bind(by.to_stored());
             }
             // One transaction per chunk: each decision stands on its own guard, and the write
             // lock (one writer at a time on SQLite) is never held for a whole backlog.
             let mut tx = self.db.begin_write().await?;
             let won: std::collections::HashSet<i64> = q.fetch_all(&mut *tx).await?.into_iter().collect();
             let winners: Vec<Run> =
-                chunk.iter().filter(|(_, _, d)| won.contains(&d.id.get())).map(|(_, _, d)| d.clone()).collect();
+                chunk.iter().filter(|(_, _, d, _)| won.contains(&d.id.get())).map(|(_, _, d, _)| d.clone()).collect();
             insert_terminal_notifications(&self.db, &mut tx, &winners, now).await?;
             self.db.notify_runs_changed_in(&mut tx, winners.iter().map(|r| r.id.get())).await?;
             tx.commit().await?;

@@ -31,8 +31,10 @@ pub struct TenantInfo {
 
 #[derive(Debug, Default)]
 struct Inner {
-    /// Active runs by tenant (workspace-level runs are not on the tenant poll path).
+    /// Active tenant runs by tenant (the poll path reads these).
     by_tenant: HashMap<TenantId, BTreeMap<RunId, Arc<Run>>>,
+    /// Active workspace-level runs (no tenant, so never on a tenant's poll path).
+    workspace_level: BTreeMap<RunId, Arc<Run>>,
     /// Which tenant each cached run is filed under.
     tenant_of: HashMap<RunId, TenantId>,
     /// Every tenant, for scope checks and names.
@@ -91,7 +93,7 @@ impl LiveRuns {
                 Err(e) => tracing::warn!(run_id = e.id, error = %e.source, "skipping a damaged active run"),
             }
         }
-        let n = next.tenant_of.len();
+        let n = next.tenant_of.len() + next.workspace_level.len();
         let mut inner = self.write();
         next.epoch = inner.epoch + 1 + inner.versions.values().copied().max().unwrap_or(0);
         *inner = next;
@@ -178,20 +180,30 @@ impl LiveRuns {
         runs
     }
 
-    /// Every active tenant run with its tenant's workspace (the system overview counts them).
-    pub fn all_runs(&self) -> Vec<(WorkspaceId, Arc<Run>)> {
+    /// Every active run of `workspace` (of every workspace when `None`), tenant-level and
+    /// workspace-level alike, in no particular order.
+    pub fn active_runs(&self, workspace: Option<WorkspaceId>) -> Vec<Arc<Run>> {
         let inner = self.read();
+        let wanted = |r: &&Arc<Run>| workspace.is_none_or(|ws| r.workspace_id == ws);
         inner
             .by_tenant
-            .iter()
-            .filter_map(|(t, runs)| Some((inner.tenants.get(t)?.workspace_id, runs)))
-            .flat_map(|(ws, runs)| runs.values().map(move |r| (ws, r.clone())))
+            .values()
+            .flat_map(BTreeMap::values)
+            .chain(inner.workspace_level.values())
+            .filter(wanted)
+            .cloned()
             .collect()
+    }
+
+    /// The display name of a known tenant.
+    pub fn tenant_name(&self, t: TenantId) -> Option<String> {
+        self.read().tenants.get(&t).map(|i| i.name.clone())
     }
 
     /// How many active runs the view holds.
     pub fn len(&self) -> usize {
-        self.read().tenant_of.len()
+        let inner = self.read();
+        inner.tenant_of.len() + inner.workspace_level.len()
     }
 
     /// Whether the view holds no active run.
@@ -201,14 +213,20 @@ impl LiveRuns {
 }
 
 fn file(inner: &mut Inner, run: Run) {
-    if let Some(t) = run.tenant_id {
-        *inner.versions.entry(t).or_default() += 1;
-        inner.tenant_of.insert(run.id, t);
-        inner.by_tenant.entry(t).or_default().insert(run.id, Arc::new(run));
+    match run.tenant_id {
+        Some(t) => {
+            *inner.versions.entry(t).or_default() += 1;
+            inner.tenant_of.insert(run.id, t);
+            inner.by_tenant.entry(t).or_default().insert(run.id, Arc::new(run));
+        }
+        None => {
+            inner.workspace_level.insert(run.id, Arc::new(run));
+        }
     }
 }
 
 fn unfile(inner: &mut Inner, id: RunId) {
+    inner.workspace_level.remove(&id);
     if let Some(t) = inner.tenant_of.remove(&id)
         && let Some(m) = inner.by_tenant.get_mut(&t)
     {

@@ -9,6 +9,7 @@ pub mod db;
 pub mod inventory;
 pub mod lifecycle;
 pub mod live;
+pub mod notifications;
 pub mod operations;
 pub mod packs;
 pub mod poll;

@@ -4,13 +4,22 @@
 //! [`ApiError`] with operator-safe text, logging the raw cause once here.
 
 use super::lifecycle::{LifecycleError, NewRun, Started};
+use super::live::LiveRuns;
 use super::principal::Principal;
-use super::runs::{self, Cursor, RunFilter, RunQueryError};
+use super::runs::{self, Cursor, RunFilter, RunQueryError, RunWithTenant};
 use super::state::AppState;
-use crate::api::{ApiError, ListQuery, RunListPage, StartResult, TenantOption};
+use crate::api::{
+    ApiError, ClassCount, Diagnostics, ListQuery, RunDetail, RunListPage, StartResult, TenantOption, TimelineEntry,
+};
 use crate::domain::access::Capability;
-use crate::domain::{RunId, RunStatus, RunType, RunView, TenantId, Timestamp};
+use crate::domain::freshness::stale_at;
+use crate::domain::reconcile::closes_by;
+use crate::domain::transition::{Actor, Transition};
+use crate::domain::{
+    ProblemClass, Run, RunId, RunOutcome, RunStatus, RunType, RunView, TenantId, Timestamp, WorkspaceId,
+};
 use serde_json::json;
+use std::sync::Arc;
 
 /// Rows per list page.
 pub const PAGE_SIZE: u32 = 50;
@@ -33,8 +42,21 @@ impl From<RunQueryError> for ApiError {
     }
 }
 
-/// Parses the list query into a filter and cursor, with calm errors for bad values.
-pub fn parse_query(q: &ListQuery) -> Result<(RunFilter, Option<Cursor>), ApiError> {
+/// A parsed list query: the filters every row must pass, the problem class asked for (chosen
+/// apart: an active run's class is derived at read time, a completed run's is stored), and
+/// where the page starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParsedQuery {
+    /// Tenant, type, status, outcome (and, set by the service, scope).
+    pub filter: RunFilter,
+    /// The problem class filter.
+    pub class: Option<ProblemClass>,
+    /// The page position.
+    pub after: Option<Cursor>,
+}
+
+/// Parses the list query, with calm errors for bad values.
+pub fn parse_query(q: &ListQuery) -> Result<ParsedQuery, ApiError> {
     let nonempty = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     let tenant = match nonempty(&q.tenant) {
         None => None,
@@ -55,13 +77,31 @@ pub fn parse_query(q: &ListQuery) -> Result<(RunFilter, Option<Cursor>), ApiErro
                 .map_err(|_| ApiError::Invalid("The status filter must be queued, running or completed.".into()))?,
         ),
     };
+    let outcome = match nonempty(&q.outcome) {
+        None => None,
+        Some(o) => Some(RunOutcome::parse(&o).map_err(|_| {
+            ApiError::Invalid(
+                "The outcome filter must be succeeded, partially_succeeded, failed, blocked or cancelled.".into(),
+            )
+        })?),
+    };
+    let class = match nonempty(&q.class) {
+        None => None,
+        Some(c) => Some(ProblemClass::parse(&c).ok_or_else(|| {
+            ApiError::Invalid(
+                "The problem filter must be active_stale, terminal_follow_up, reconciled_stale or none.".into(),
+            )
+        })?),
+    };
     let after = match nonempty(&q.after) {
         None => None,
         Some(c) => Some(parse_cursor(&c).ok_or_else(|| {
             ApiError::Invalid("That page link is not valid any more; start from the first page.".into())
         })?),
     };
-    Ok((RunFilter { tenant, run_type, status, scope: None }, after))
+    let filter =
+        RunFilter { tenant, run_type, status, outcome, terminal_class: None, follow_up_only: false, scope: None };
+    Ok(ParsedQuery { filter, class, after })
 }
 
 /// `"<created_at ms>.<id>"`.
@@ -86,13 +126,96 @@ async fn tenants(state: &AppState, p: &Principal) -> Result<Vec<TenantOption>, A
     Ok(rows.into_iter().map(|(id, name)| TenantOption { id, name }).collect())
 }
 
+/// The active runs of `workspace` that pass `filter`, each with its class now, from the live
+/// view (no query: there are few active runs, and their class depends on the clock).
+fn active_matching(
+    state: &AppState,
+    workspace: Option<WorkspaceId>,
+    filter: &RunFilter,
+) -> Vec<(Arc<Run>, ProblemClass)> {
+    let now = state.clock.now();
+    state
+        .live
+        .active_runs(workspace)
+        .into_iter()
+        .filter(|r| filter.admits_active(r))
+        .map(|r| {
+            let class = r.problem_class(&state.config.policy(r.run_type), now);
+            (r, class)
+        })
+        .collect()
+}
+
+/// The runs per class under `filter`: completed ones from the counters, active ones from the
+/// live view — the same two sources the class-filtered list reads, so a count and the list
+/// it links to agree.
+async fn class_counts(
+    state: &AppState,
+    workspace: Option<WorkspaceId>,
+    filter: &RunFilter,
+    active: &[(Arc<Run>, ProblemClass)],
+) -> Result<Vec<ClassCount>, ApiError> {
+    let stored = runs::terminal_class_counts(&state.db, workspace, filter).await?;
+    Ok(ProblemClass::ALL
+        .into_iter()
+        .map(|class| {
+            let completed: u64 = stored.iter().filter(|(c, _)| *c == class).map(|(_, n)| *n).sum();
+            let live = active.iter().filter(|(_, c)| *c == class).count() as u64;
+            ClassCount { class, count: completed + live }
+        })
+        .collect())
+}
+
+/// The class counts the list shows for `filter` in `workspace` (exposed for the benchmark).
+pub async fn count_classes(
+    state: &AppState,
+    workspace: WorkspaceId,
+    filter: &RunFilter,
+) -> Result<Vec<ClassCount>, ApiError> {
+    let active = active_matching(state, Some(workspace), filter);
+    class_counts(state, Some(workspace), filter, &active).await
+}
+
 /// One page of the caller's workspace's runs.
 #[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
 pub async fn list_runs(state: &AppState, p: &Principal, q: &ListQuery) -> Result<RunListPage, ApiError> {
-    let (mut filter, after) = parse_query(q)?;
-    filter.scope = p.scope();
-    let rows = runs::list_page(&state.db, p.workspace_id, &filter, after, PAGE_SIZE + 1).await?;
-    let total_count = runs::count(&state.db, p.workspace_id, &filter).await?;
+    let mut parsed = parse_query(q)?;
+    parsed.filter.scope = p.scope();
+    let mut page = list_in(state, Some(p.workspace_id), parsed).await?;
+    page.tenants = tenants(state, p).await?;
+    Ok(page)
+}
+
+/// One page of runs of `ws` (of every workspace when `None`) under `parsed`, with the class
+/// counts under its other filters. Authorization is the caller's: the admin plane passes the
+/// principal's workspace and tenant scope, the system plane every workspace.
+pub(crate) async fn list_in(
+    state: &AppState,
+    ws: Option<WorkspaceId>,
+    parsed: ParsedQuery,
+) -> Result<RunListPage, ApiError> {
+    let ParsedQuery { filter, class, after } = parsed;
+    let limit = PAGE_SIZE as usize + 1;
+    let active = active_matching(state, ws, &filter);
+    let class_counts = class_counts(state, ws, &filter, &active).await?;
+    let (rows, total_count) = match class {
+        None => {
+            let rows = runs::list_page(&state.db, ws, &filter, after, PAGE_SIZE + 1).await?;
+            (rows, runs::count(&state.db, ws, &filter).await?)
+        }
+        Some(class) => {
+            // Completed runs keep their class in the database; active ones are classed now.
+            let stored = if class.is_stuck_now() {
+                Vec::new()
+            } else {
+                let filter = RunFilter { terminal_class: Some(class), ..filter.clone() };
+                runs::list_page(&state.db, ws, &filter, after, PAGE_SIZE + 1).await?
+            };
+            let live = active.iter().filter(|(_, c)| *c == class).map(|(r, _)| r);
+            let total = class_counts.iter().find(|c| c.class == class).map_or(0, |c| c.count);
+            (merge_newest_first(stored, live, after, limit, &state.live), total)
+        }
+    };
     let now = state.clock.now();
     let has_more = rows.len() > PAGE_SIZE as usize;
     let rows = &rows[..rows.len().min(PAGE_SIZE as usize)];
@@ -112,12 +235,48 @@ pub async fn list_runs(state: &AppState, p: &Principal, q: &ListQuery) -> Result
             )
         })
         .collect();
-    Ok(RunListPage { runs, total_count, next, tenants: tenants(state, p).await? })
+    let workspaces = rows.iter().map(|r| r.run.workspace_id.get()).collect();
+    Ok(RunListPage {
+        runs,
+        workspaces,
+        workspace_names: Vec::new(),
+        total_count,
+        class_counts,
+        next,
+        tenants: Vec::new(),
+    })
+}
+
+/// The first `limit` runs after `after`, newest first, from a page of stored rows and a set of
+/// live active runs (the two halves of a class-filtered list).
+fn merge_newest_first<'a>(
+    stored: Vec<RunWithTenant>,
+    live: impl Iterator<Item = &'a Arc<Run>>,
+    after: Option<Cursor>,
+    limit: usize,
+    view: &LiveRuns,
+) -> Vec<RunWithTenant> {
+    let key = |r: &Run| std::cmp::Reverse((r.created_at, r.id));
+    let before_cursor = |r: &Run| after.is_none_or(|c| (r.created_at, r.id) < (c.created_at, c.id));
+    let mut all: Vec<RunWithTenant> = live
+        .filter(|r| before_cursor(r))
+        .map(|r| RunWithTenant { run: Run::clone(r), tenant_name: r.tenant_id.and_then(|t| view.tenant_name(t)) })
+        .chain(stored)
+        .collect();
+    all.sort_by_key(|r| key(&r.run));
+    all.truncate(limit);
+    all
 }
 
 /// The view of one run in the caller's workspace.
 #[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
 pub async fn run_view(state: &AppState, p: &Principal, id: &str) -> Result<RunView, ApiError> {
+    let found = run_in_scope(state, p, id).await?;
+    let policy = state.config.policy(found.run.run_type);
+    Ok(RunView::derive(&found.run, found.tenant_name, &policy, &state.config.polling, state.clock.now()))
+}
+
+async fn run_in_scope(state: &AppState, p: &Principal, id: &str) -> Result<RunWithTenant, ApiError> {
     let not_found = || ApiError::NotFound("There is no operation with that id.".to_owned());
     let id = RunId::parse(id).ok_or_else(not_found)?;
     let found = runs::get_in_workspace(&state.db, p.workspace_id, id).await?.ok_or_else(not_found)?;
@@ -127,8 +286,85 @@ pub async fn run_view(state: &AppState, p: &Principal, id: &str) -> Result<RunVi
         Capability::ViewRuns,
         "There is no operation with that id.",
     )?;
-    let policy = state.config.policy(found.run.run_type);
-    Ok(RunView::derive(&found.run, found.tenant_name, &policy, &state.config.polling, state.clock.now()))
+    Ok(found)
+}
+
+/// The canonical detail of one run in the caller's workspace: its view, its timeline, and
+/// diagnostics when the caller is a platform operator.
+#[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
+pub async fn run_detail(state: &AppState, p: &Principal, id: &str) -> Result<RunDetail, ApiError> {
+    let found = run_in_scope(state, p, id).await?;
+    detail_of(state, found, p.platform_operator).await
+}
+
+/// The detail of a run already authorized: shared by the admin and system planes.
+pub(crate) async fn detail_of(
+    state: &AppState,
+    found: RunWithTenant,
+    diagnostics: bool,
+) -> Result<RunDetail, ApiError> {
+    let run = found.run;
+    let policy = state.config.policy(run.run_type);
+    let view = RunView::derive(&run, found.tenant_name, &policy, &state.config.polling, state.clock.now());
+    let timeline = timeline(state, &run).await?;
+    let closes_by = match (view.problem, state.config.reconcile_every) {
+        (ProblemClass::ActiveStale, Some(every)) => {
+            stale_at(run.state, run.lifecycle_times(), &policy).map(|at| closes_by(at, view.observed_at, every))
+        }
+        _ => None,
+    };
+    let diagnostics = diagnostics.then(|| Diagnostics {
+        workspace_id: run.workspace_id.get(),
+        context_json: serde_json::to_string_pretty(run.context.as_value()).unwrap_or_else(|_| run.context.to_json()),
+        failure_code: run.failure.as_ref().map(|f| f.code.clone()),
+        failure_detail: run.failure.as_ref().and_then(|f| f.detail.clone()),
+        lease_owner: run.lease_owner.clone(),
+        lease_expires_at: run.lease_expires_at,
+        attempt: run.attempt,
+        dedupe_key: run.dedupe_key.clone(),
+    });
+    Ok(RunDetail { view, timeline, diagnostics, closes_by, policy })
+}
+
+/// The run's timeline from its transition log; a run completed before the log existed gets
+/// its entries from its timestamps, with the causes it no longer knows left unrecorded.
+async fn timeline(state: &AppState, run: &Run) -> Result<Vec<TimelineEntry>, ApiError> {
+    let mut log = runs::transitions(&state.db, run.id).await?;
+    if log.is_empty() {
+        let created_by = run.initiator.map_or(Actor::System, Actor::Initiator);
+        let steps = [
+            (Some(run.created_at), RunStatus::Queued, None, created_by),
+            (run.started_at, RunStatus::Running, None, Actor::Unknown),
+            (run.completed_at, RunStatus::Completed, run.state.outcome(), Actor::Unknown),
+        ];
+        log = steps
+            .into_iter()
+            .filter_map(|(at, to, outcome, actor)| Some(Transition { at: at?, from: None, to, outcome, actor }))
+            .collect();
+    }
+    let mut names = std::collections::HashMap::new();
+    for t in &log {
+        if let Actor::Initiator(u) = t.actor
+            && !names.contains_key(&u)
+        {
+            let name: Option<String> = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
+                .bind(u.get())
+                .fetch_optional(state.db.pool())
+                .await
+                .map_err(internal)?;
+            names.insert(u, name);
+        }
+    }
+    Ok(log
+        .iter()
+        .map(|t| {
+            let name = match t.actor {
+                Actor::Initiator(u) => names.get(&u).cloned().flatten(),
+                _ => None,
+            };
+            TimelineEntry { at: t.at, to: t.to, text: t.sentence(name.as_deref()) }
+        })
+        .collect())
 }
 
 /// What a start request names besides the tenant and type.
@@ -247,22 +483,29 @@ mod tests {
         let q = ListQuery {
             tenant: Some("3".into()),
             run_type: Some("inventory.sync".into()),
-            status: Some("running".into()),
+            status: Some("completed".into()),
+            outcome: Some("blocked".into()),
+            class: Some("reconciled_stale".into()),
             after: Some("1700.42".into()),
         };
-        let (f, c) = parse_query(&q).unwrap_or_default();
+        let parsed = parse_query(&q).unwrap_or_default();
+        let f = parsed.filter;
         assert_eq!(f.tenant, Some(TenantId(3)));
         assert_eq!(f.run_type, Some(RunType::InventorySync));
-        assert_eq!(f.status, Some(RunStatus::Running));
-        assert_eq!(c, Some(Cursor { created_at: Timestamp(1700), id: RunId(42) }));
+        assert_eq!(f.status, Some(RunStatus::Completed));
+        assert_eq!(f.outcome, Some(RunOutcome::Blocked));
+        assert_eq!(parsed.class, Some(ProblemClass::ReconciledStale));
+        assert_eq!(parsed.after, Some(Cursor { created_at: Timestamp(1700), id: RunId(42) }));
         assert_eq!(
-            parse_query(&ListQuery { tenant: Some(" ".into()), ..ListQuery::default() }).map(|x| x.0),
-            Ok(RunFilter::default())
+            parse_query(&ListQuery { tenant: Some(" ".into()), ..ListQuery::default() }),
+            Ok(ParsedQuery::default())
         );
         for bad in [
             ListQuery { tenant: Some("x".into()), ..ListQuery::default() },
             ListQuery { run_type: Some("DROP TABLE".into()), ..ListQuery::default() },
             ListQuery { status: Some("paused".into()), ..ListQuery::default() },
+            ListQuery { outcome: Some("exploded".into()), ..ListQuery::default() },
+            ListQuery { class: Some("urgent".into()), ..ListQuery::default() },
             ListQuery { after: Some("tomorrow".into()), ..ListQuery::default() },
         ] {
             let err = parse_query(&bad).map(|_| ()).unwrap_err_or_default();

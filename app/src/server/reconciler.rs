@@ -19,6 +19,7 @@ use crate::domain::reconcile::{
     Abandoned, Decision, RestoreFact, RestoreStatus, ReviewFact, ReviewStatus, Verdict, abandoned, decide_compose,
     decide_restore,
 };
+use crate::domain::transition::Actor;
 use crate::domain::{Run, RunId, RunOutcome, RunType, TenantId, Timestamp, WorkspaceId};
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
@@ -213,6 +214,7 @@ impl Reconciler {
 fn completion_for(run: &Run, d: &Decision, now: Timestamp) -> Completion {
     let mut c = Completion::by_worker("reconciler", d.verdict.outcome());
     c.expect = Expect::Unchanged { status: run.state.status(), updated_at: run.updated_at };
+    c.by = Actor::parse(d.reason.decided_by());
     c.reconciliation = Some(d.record(run.state.status(), now));
     c.counts = d.counts.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
     if d.verdict != Verdict::Succeeded {
@@ -352,7 +354,9 @@ async fn restore_facts(
 /// Sweeps every `every` until `shutdown` turns true. A failed sweep is logged here, once, and
 /// the next one tries again.
 pub async fn run_periodically(reconciler: Reconciler, every: Duration, mut shutdown: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(every);
+    // The first sweep one interval after start-up, like every later one: the promise the run
+    // detail makes ("closed by about …") counts whole intervals.
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     while !*shutdown.borrow() {
         tokio::select! {

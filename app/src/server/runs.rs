@@ -3,9 +3,10 @@
 
 use super::db::Db;
 use crate::domain::run::Failure;
+use crate::domain::transition::{Actor, Transition};
 use crate::domain::{
-    ParseError, Run, RunContext, RunId, RunState, RunStatus, RunType, SummaryCounts, TenantId, Timestamp, UserId,
-    WorkspaceId,
+    ParseError, ProblemClass, Run, RunContext, RunId, RunOutcome, RunState, RunStatus, RunType, SummaryCounts,
+    TenantId, Timestamp, UserId, WorkspaceId,
 };
 use sqlx::FromRow;
 
@@ -130,9 +131,31 @@ pub struct RunFilter {
     pub run_type: Option<RunType>,
     /// Only runs in this status.
     pub status: Option<RunStatus>,
+    /// Only completed runs with this outcome.
+    pub outcome: Option<RunOutcome>,
+    /// Only completed runs that keep this problem class (the stored `terminal_class`). An
+    /// active run's class depends on time, so active runs are selected from the live view.
+    pub terminal_class: Option<ProblemClass>,
+    /// Only completed runs that need follow-up (either terminal problem class).
+    pub follow_up_only: bool,
     /// The caller's tenant entitlement when it is not every tenant: only these tenants' runs,
     /// and no workspace-wide runs. Applied in the query, never after it.
     pub scope: Option<Vec<TenantId>>,
+}
+
+impl RunFilter {
+    /// Whether an active run (from the live view) passes the filters that apply to it: the
+    /// same tenant, type, status and scope conditions as [`filter_sql`], in memory. An outcome
+    /// or stored-class filter selects completed runs only, so no active run passes it.
+    pub fn admits_active(&self, run: &Run) -> bool {
+        self.outcome.is_none()
+            && self.terminal_class.is_none()
+            && !self.follow_up_only
+            && self.tenant.is_none_or(|t| run.tenant_id == Some(t))
+            && self.run_type.is_none_or(|t| run.run_type == t)
+            && self.status.is_none_or(|s| run.state.status() == s)
+            && self.scope.as_ref().is_none_or(|scope| run.tenant_id.is_some_and(|t| scope.contains(&t)))
+    }
 }
 
 /// Where a keyset page starts: strictly after this `(created_at, id)` in descending order.
@@ -203,6 +226,19 @@ fn filter_sql(filter: &RunFilter, first_param: usize) -> (String, Vec<FilterArg>
         args.push(FilterArg::Text(s.as_str()));
         n += 1;
     }
+    if let Some(o) = filter.outcome {
+        sql.push_str(&format!(" AND r.outcome = ${n}"));
+        args.push(FilterArg::Text(o.as_str()));
+        n += 1;
+    }
+    if let Some(c) = filter.terminal_class {
+        sql.push_str(&format!(" AND r.terminal_class = ${n}"));
+        args.push(FilterArg::Text(c.as_str()));
+        n += 1;
+    }
+    if filter.follow_up_only {
+        sql.push_str(&format!(" AND r.terminal_class IN ({})", follow_up_classes_sql()));
+    }
     if let Some(scope) = &filter.scope {
         sql.push_str(&scope_sql("r.tenant_id", scope.len(), n));
         args.extend(scope.iter().map(|t| FilterArg::Int(t.get())));
@@ -210,21 +246,43 @@ fn filter_sql(filter: &RunFilter, first_param: usize) -> (String, Vec<FilterArg>
     (sql, args)
 }
 
+/// The terminal classes that need follow-up, as SQL literals from the domain rule
+/// (`'terminal_follow_up', 'reconciled_stale'`). Literal rather than bound, so the planner can
+/// match the partial index of migration 0015 that spells the same list.
+fn follow_up_classes_sql() -> String {
+    ProblemClass::ALL
+        .into_iter()
+        .filter(|c| c.needs_follow_up())
+        .map(|c| format!("'{}'", c.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The condition placing a query in one workspace (`$1`) or in all of them (the system
+/// plane), and the first parameter number the filters take.
+fn place_sql(workspace: Option<WorkspaceId>) -> (&'static str, usize) {
+    match workspace {
+        Some(_) => ("r.workspace_id = $1", 2),
+        None => ("1 = 1", 1),
+    }
+}
+
 enum FilterArg {
     Int(i64),
     Text(&'static str),
 }
 
-/// One keyset page of `workspace`'s runs, newest first.
+/// One keyset page of `workspace`'s runs (every workspace's when `None`), newest first.
 pub async fn list_page(
     db: &Db,
-    workspace: WorkspaceId,
+    workspace: Option<WorkspaceId>,
     filter: &RunFilter,
     after: Option<Cursor>,
     limit: u32,
 ) -> Result<Vec<RunWithTenant>, RunQueryError> {
-    let (mut where_sql, args) = filter_sql(filter, 2);
-    let mut next = 2 + args.len();
+    let (place, first) = place_sql(workspace);
+    let (mut where_sql, args) = filter_sql(filter, first);
+    let mut next = first + args.len();
     if after.is_some() {
         where_sql
             .push_str(&format!(" AND (r.created_at < ${next} OR (r.created_at = ${next} AND r.id < ${}))", next + 1));
@@ -232,10 +290,13 @@ pub async fn list_page(
     }
     let sql = format!(
         "SELECT {}, t.name AS tenant_name FROM operation_runs r LEFT JOIN tenants t ON t.id = r.tenant_id \
-         WHERE r.workspace_id = $1{where_sql} ORDER BY r.created_at DESC, r.id DESC LIMIT ${next}",
+         WHERE {place}{where_sql} ORDER BY r.created_at DESC, r.id DESC LIMIT ${next}",
         run_columns_r()
     );
-    let mut q = sqlx::query_as::<_, RunRow>(&sql).bind(workspace.get());
+    let mut q = sqlx::query_as::<_, RunRow>(&sql);
+    if let Some(ws) = workspace {
+        q = q.bind(ws.get());
+    }
     for a in args {
         q = match a {
             FilterArg::Int(v) => q.bind(v),
@@ -249,15 +310,18 @@ pub async fn list_page(
     Ok(convert(rows))
 }
 
-/// How many of `workspace`'s runs match `filter`: exact, from the trigger-maintained counter
-/// tables (a handful of rows: per tenant when filtered by tenant, per workspace otherwise),
-/// never a scan of the runs.
-pub async fn count(db: &Db, workspace: WorkspaceId, filter: &RunFilter) -> Result<u64, RunQueryError> {
-    let (where_sql, args) = filter_sql(filter, 2);
+/// How many of `workspace`'s runs (every workspace's when `None`) match `filter`: exact, from
+/// the trigger-maintained counter tables (a handful of rows: per tenant when filtered by
+/// tenant, per workspace otherwise), never a scan of the runs.
+pub async fn count(db: &Db, workspace: Option<WorkspaceId>, filter: &RunFilter) -> Result<u64, RunQueryError> {
+    let (place, first) = place_sql(workspace);
+    let (where_sql, args) = filter_sql(filter, first);
     let table = if filter.tenant.is_some() || filter.scope.is_some() { "run_counts" } else { "run_counts_ws" };
-    let sql =
-        format!("SELECT CAST(COALESCE(SUM(r.n), 0) AS BIGINT) FROM {table} r WHERE r.workspace_id = $1{where_sql}");
-    let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(workspace.get());
+    let sql = format!("SELECT CAST(COALESCE(SUM(r.n), 0) AS BIGINT) FROM {table} r WHERE {place}{where_sql}");
+    let mut q = sqlx::query_scalar::<_, i64>(&sql);
+    if let Some(ws) = workspace {
+        q = q.bind(ws.get());
+    }
     for a in args {
         q = match a {
             FilterArg::Int(v) => q.bind(v),
@@ -266,6 +330,38 @@ pub async fn count(db: &Db, workspace: WorkspaceId, filter: &RunFilter) -> Resul
     }
     let n = q.fetch_one(db.pool()).await?;
     Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// How many of `workspace`'s completed runs matching `filter` keep each problem class, from
+/// the same counters as [`count`] (the class is part of their key). Classes with no runs are
+/// absent. Active runs are counted from the live view by the caller.
+pub async fn terminal_class_counts(
+    db: &Db,
+    workspace: Option<WorkspaceId>,
+    filter: &RunFilter,
+) -> Result<Vec<(ProblemClass, u64)>, RunQueryError> {
+    let (place, first) = place_sql(workspace);
+    let (where_sql, args) = filter_sql(filter, first);
+    let table = if filter.tenant.is_some() || filter.scope.is_some() { "run_counts" } else { "run_counts_ws" };
+    let sql = format!(
+        "SELECT r.terminal_class, CAST(COALESCE(SUM(r.n), 0) AS BIGINT) FROM {table} r \
+         WHERE {place} AND r.status = 'completed'{where_sql} GROUP BY r.terminal_class"
+    );
+    let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
+    if let Some(ws) = workspace {
+        q = q.bind(ws.get());
+    }
+    for a in args {
+        q = match a {
+            FilterArg::Int(v) => q.bind(v),
+            FilterArg::Text(v) => q.bind(v),
+        };
+    }
+    let rows = q.fetch_all(db.pool()).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(class, n)| Some((ProblemClass::parse(&class)?, u64::try_from(n).unwrap_or(0))))
+        .collect())
 }
 
 /// A tenant's active runs, oldest first (the poll path).
@@ -279,6 +375,31 @@ pub async fn active_for_tenant(db: &Db, tenant: TenantId) -> Result<Vec<RunWithT
     Ok(convert(rows))
 }
 
+/// A run's logged status changes, oldest first (empty for runs completed before the log).
+pub async fn transitions(db: &Db, run: RunId) -> Result<Vec<Transition>, RunQueryError> {
+    /// `at, from_status, to_status, outcome, actor`.
+    type TransitionRow = (i64, Option<String>, String, Option<String>, String);
+    let rows: Vec<TransitionRow> = sqlx::query_as(
+        "SELECT at, from_status, to_status, outcome, actor FROM run_transitions WHERE run_id = $1 ORDER BY id",
+    )
+    .bind(run.get())
+    .fetch_all(db.pool())
+    .await?;
+    // A row that does not read is left out, like a damaged run in a list.
+    Ok(rows
+        .into_iter()
+        .filter_map(|(at, from, to, outcome, actor)| {
+            Some(Transition {
+                at: Timestamp(at),
+                from: from.map(|f| RunStatus::parse(&f)).transpose().ok()?,
+                to: RunStatus::parse(&to).ok()?,
+                outcome: outcome.map(|o| RunOutcome::parse(&o)).transpose().ok()?,
+                actor: Actor::parse(&actor),
+            })
+        })
+        .collect())
+}
+
 /// Why a run query failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RunQueryError {
@@ -288,4 +409,21 @@ pub enum RunQueryError {
     /// A stored row could not be read.
     #[error(transparent)]
     Damaged(#[from] DamagedRun),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_follow_up_filter_spells_the_partial_index_predicate_of_both_databases() {
+        let predicate = format!("terminal_class IN ({})", follow_up_classes_sql());
+        assert_eq!(predicate, "terminal_class IN ('terminal_follow_up', 'reconciled_stale')");
+        for migration in [
+            include_str!("../../../migrations/sqlite/0015_system_lists.sql"),
+            include_str!("../../../migrations/postgres/0015_system_lists.sql"),
+        ] {
+            assert!(migration.contains(&predicate), "{migration}");
+        }
+    }
 }

@@ -34,6 +34,9 @@ pub struct RuntimeConfig {
     pub pack_retention: Duration,
     /// How long sign-in sessions live.
     pub sessions: super::auth::SessionPolicy,
+    /// How often this instance's reconciler sweeps (`None` when it does not), for the
+    /// detail's promise of when a stuck run will be closed.
+    pub reconcile_every: Option<Duration>,
 }
 
 impl Default for RuntimeConfig {
@@ -48,6 +51,7 @@ impl Default for RuntimeConfig {
             data_dir: std::path::PathBuf::from("data"),
             pack_retention: Duration::from_secs(7 * 86_400),
             sessions: super::auth::SessionPolicy::default(),
+            reconcile_every: Some(Duration::from_secs(30)),
         }
     }
 }

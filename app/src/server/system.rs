@@ -2,9 +2,15 @@
 //! big each one is and whether any of its work is stuck right now. Nobody else learns that
 //! these pages exist: for them they are "not found".
 
+use super::operations::{detail_of, list_in, parse_query};
 use super::principal::Principal;
+use super::runs::{RUN_COLUMNS, RunRow, RunWithTenant};
 use super::state::AppState;
-use crate::api::{ApiError, StuckRun, StuckRuns, SystemOverview, WorkspaceHealth};
+use crate::api::{
+    ApiError, ListQuery, RunDetail, RunListPage, StuckRun, StuckRuns, SystemOverview, TenantOption, WorkspaceHealth,
+    WorkspaceOption,
+};
+use crate::domain::RunId;
 use crate::domain::access::{Denial, authorize_system};
 use crate::domain::{Freshness, RunView};
 use std::collections::HashMap;
@@ -34,9 +40,9 @@ pub async fn overview(state: &AppState, principal: &Principal) -> Result<SystemO
     .map_err(|e| super::internal_error("could not read the system overview", e))?;
     let now = state.clock.now();
     let mut active: HashMap<i64, (u64, u64)> = HashMap::new();
-    for (ws, run) in state.live.all_runs() {
+    for run in state.live.active_runs(None) {
         let policy = state.config.policy(run.run_type);
-        let entry = active.entry(ws.get()).or_default();
+        let entry = active.entry(run.workspace_id.get()).or_default();
         entry.0 += 1;
         if run.freshness(&policy, now) == Some(Freshness::LikelyStale) {
             entry.1 += 1;
@@ -65,7 +71,7 @@ pub async fn overview(state: &AppState, principal: &Principal) -> Result<SystemO
     })
 }
 
-/// Every tenant run of every workspace that is stuck right now (likely stale), the one silent
+/// Every run of every workspace that is stuck right now (likely stale), the one silent
 /// longest first. Read from the live view of active runs, so it costs no scan of the runs.
 pub async fn stuck(state: &AppState, principal: &Principal) -> Result<StuckRuns, ApiError> {
     authorize(principal)?;
@@ -77,7 +83,8 @@ pub async fn stuck(state: &AppState, principal: &Principal) -> Result<StuckRuns,
         .collect();
     let now = state.clock.now();
     let mut runs = Vec::new();
-    for (ws, run) in state.live.all_runs() {
+    for run in state.live.active_runs(None) {
+        let ws = run.workspace_id;
         let policy = state.config.policy(run.run_type);
         if run.freshness(&policy, now) != Some(Freshness::LikelyStale) {
             continue;
@@ -102,4 +109,56 @@ pub async fn stuck(state: &AppState, principal: &Principal) -> Result<StuckRuns,
     }
     runs.sort_by_key(|r| (r.silent_since, r.view.id));
     Ok(StuckRuns { runs, observed_at: now })
+}
+
+/// One page of every workspace's runs under the list's filters (`follow_up_only`: only the
+/// runs that need follow-up — the failures page), with class counts, every tenant as a filter
+/// option ("Workspace · Tenant") and every workspace's name.
+pub async fn runs(
+    state: &AppState,
+    principal: &Principal,
+    q: &ListQuery,
+    follow_up_only: bool,
+) -> Result<RunListPage, ApiError> {
+    authorize(principal)?;
+    let mut parsed = parse_query(q)?;
+    parsed.filter.follow_up_only = follow_up_only;
+    let mut page = list_in(state, None, parsed).await?;
+    let read = |e| super::internal_error("could not read the workspaces", e);
+    let workspaces: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM workspaces ORDER BY name, id")
+        .fetch_all(state.db.pool())
+        .await
+        .map_err(read)?;
+    let tenants: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT t.id, w.name, t.name FROM tenants t JOIN workspaces w ON w.id = t.workspace_id ORDER BY w.name, t.name",
+    )
+    .fetch_all(state.db.pool())
+    .await
+    .map_err(read)?;
+    page.tenants =
+        tenants.into_iter().map(|(id, ws, name)| TenantOption { id, name: format!("{ws} · {name}") }).collect();
+    page.workspace_names = workspaces.into_iter().map(|(id, name)| WorkspaceOption { id, name }).collect();
+    Ok(page)
+}
+
+/// The detail of any run in any workspace, with diagnostics.
+pub async fn run(state: &AppState, principal: &Principal, id: &str) -> Result<RunDetail, ApiError> {
+    authorize(principal)?;
+    let not_found = || ApiError::NotFound("There is no operation with that id.".to_owned());
+    let id = RunId::parse(id).ok_or_else(not_found)?;
+    let sql = format!("SELECT {RUN_COLUMNS} FROM operation_runs WHERE id = $1");
+    let row: Option<RunRow> = sqlx::query_as(&sql)
+        .bind(id.get())
+        .fetch_optional(state.db.pool())
+        .await
+        .map_err(|e| super::internal_error("could not read a run", e))?;
+    let row = row.ok_or_else(not_found)?;
+    let run = row.into_run().map_err(super::runs::RunQueryError::from)?;
+    let tenant_name = match run.tenant_id {
+        Some(t) => {
+            state.live.tenant(t).await.map_err(|e| super::internal_error("could not read a tenant", e))?.map(|i| i.name)
+        }
+        None => None,
+    };
+    detail_of(state, RunWithTenant { run, tenant_name }, true).await
 }

@@ -4,6 +4,7 @@
 
 use super::lifecycle::{Completion, LifecycleError, ProgressUpdate};
 use super::state::AppState;
+use crate::domain::transition::Actor;
 use crate::domain::{Run, RunId, RunOutcome, RunType};
 use std::collections::HashMap;
 use std::future::Future;
@@ -265,11 +266,12 @@ impl Worker {
             }
         };
         for id in ids {
-            let c = Completion::by_worker(&self.owner, RunOutcome::Cancelled).with_failure(
+            let mut c = Completion::by_worker(&self.owner, RunOutcome::Cancelled).with_failure(
                 "shutdown",
                 "Stopped because the server was shutting down.",
                 None,
             );
+            c.by = Actor::Shutdown(self.owner.clone());
             match self.state.lifecycle().complete(RunId(id), c).await {
                 Ok(_) => tracing::info!(run_id = id, "run cancelled at shutdown"),
                 // Finished (or taken) in the meantime: its own ending stands.

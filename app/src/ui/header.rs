@@ -2,6 +2,7 @@
 //! switcher (when they belong to more than one), the system link for platform operators,
 //! and signing out.
 
+use super::notifications::NotificationsChanged;
 use crate::api::{Me, SignOut, SwitchWorkspace, who_am_i};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn as _;
@@ -13,7 +14,8 @@ use leptos_router::hooks::use_location;
 #[component]
 pub fn TopBar() -> impl IntoView {
     let location = use_location();
-    let who = Resource::new(move || location.pathname.get(), |_| who_am_i());
+    let changed = use_context::<NotificationsChanged>().map(|c| c.0);
+    let who = Resource::new(move || (location.pathname.get(), changed.map(|c| c.get())), |_| who_am_i());
     view! {
         <header class="topbar">
             <A href="/admin/operations" attr:class="brand">"Opshub"</A>
@@ -49,12 +51,18 @@ fn SignedIn(me: Me) -> impl IntoView {
             </form>
         }
     });
+    let unread = me.unread_notifications;
+    let bell_label = format!("Notifications, {unread} unread");
     view! {
         <nav>
             <A href="/admin/operations">"Operations"</A>
             {me.platform_operator.then(|| view! { <A href="/system">"System"</A> })}
         </nav>
         <div class="account">
+            <A href="/admin/notifications" attr:class="bell" attr:data-testid="bell" attr:data-unread-count=unread attr:aria-label=bell_label>
+                <span aria-hidden="true">"🔔"</span>
+                {(unread > 0).then(|| view! { <span class="bell-count" data-testid="bell-count">{unread}</span> })}
+            </A>
             {match switcher {
                 Some(s) => s.into_any(),
                 None => view! { <span class="workspace" data-testid="workspace-name">{workspace_name}</span> }.into_any(),

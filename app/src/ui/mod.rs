@@ -7,8 +7,9 @@ mod header;
 #[cfg(feature = "hydrate")]
 mod live;
 mod login;
-mod operations;
-mod run_detail;
+mod notifications;
+pub(crate) mod operations;
+pub(crate) mod run_detail;
 mod system;
 mod tenant;
 
@@ -44,6 +45,7 @@ pub fn App() -> impl IntoView {
     // (ours and our users') wait for it before interacting.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
+    provide_context(notifications::NotificationsChanged(RwSignal::new(0)));
     view! {
         <Stylesheet id="opshub" href="/pkg/opshub.css"/>
         <Title text="Opshub"/>
@@ -56,9 +58,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view=|| view! { <Redirect path="/admin/operations"/> }/>
                     <Route path=path!("/admin/operations") view=operations::OperationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/operations/:id") view=run_detail::RunDetailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/notifications") view=notifications::NotificationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/t/:tenant") view=tenant::TenantPage ssr=SsrMode::Async/>
                     <Route path=path!("/system") view=system::SystemPage ssr=SsrMode::Async/>
                     <Route path=path!("/system/ops/stuck") view=system::StuckPage ssr=SsrMode::Async/>
+                    <Route path=path!("/system/ops/runs") view=system::SystemRunsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/system/ops/failures") view=system::SystemFailuresPage ssr=SsrMode::Async/>
+                    <Route path=path!("/system/ops/runs/:id") view=system::SystemRunPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -3,20 +3,47 @@
 
 use super::common::{ErrorPanel, ProgressView, RunBadges, RunTableRow, ago};
 use crate::api::{ListQuery, RunListPage, StartOperation, list_runs};
-use crate::domain::{RunStatus, RunType, RunView};
+use crate::domain::{Badge, ProblemClass, RunOutcome, RunStatus, RunType, RunView};
 use leptos::prelude::*;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
 
+/// Where a run list lives: its own address (filters and pages link there) and where its
+/// runs' details are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListPlace {
+    /// The list's path.
+    pub list: &'static str,
+    /// The prefix of a run's detail (`{run}/{id}`).
+    pub run: &'static str,
+    /// Whether it is a system-plane list (rows show their workspace; tenants are not linked).
+    pub system: bool,
+}
+
+/// The admin plane's canonical list.
+pub const ADMIN_LIST: ListPlace = ListPlace { list: "/admin/operations", run: "/admin/operations", system: false };
+
+/// The list's filters as they stand in the address.
+pub fn use_list_query() -> impl Fn() -> ListQuery + Copy + Send + Sync + 'static {
+    let query = use_query_map();
+    move || {
+        let q = query.read();
+        ListQuery {
+            tenant: q.get("tenant"),
+            run_type: q.get("type"),
+            status: q.get("status"),
+            outcome: q.get("outcome"),
+            class: q.get("class"),
+            after: q.get("after"),
+        }
+    }
+}
+
 /// The operations list page.
 #[component]
 pub fn OperationsPage() -> impl IntoView {
-    let query = use_query_map();
     let start = ServerAction::<StartOperation>::new();
-    let list_query = move || {
-        let q = query.read();
-        ListQuery { tenant: q.get("tenant"), run_type: q.get("type"), status: q.get("status"), after: q.get("after") }
-    };
+    let list_query = use_list_query();
     let page = Resource::new(move || (list_query(), start.version().get()), |(q, _)| list_runs(q));
     view! {
         <section class="operations">
@@ -27,7 +54,7 @@ pub fn OperationsPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading">"Loading operations…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(page) => view! { {StartSync(StartSyncProps { page: page.clone(), start }).into_any()} {Filters(FiltersProps { page: page.clone(), current: list_query() }).into_any()} {RunTable(RunTableProps { page, current: list_query() }).into_any()} }.into_any(),
+                        Ok(page) => view! { {StartSync(StartSyncProps { page: page.clone(), start }).into_any()} {Filters(FiltersProps { page: page.clone(), current: list_query() }).into_any()} {ClassCounts(ClassCountsProps { page: page.clone(), current: list_query(), place: ADMIN_LIST }).into_any()} {RunTable(RunTableProps { page, current: list_query(), place: ADMIN_LIST }).into_any()} }.into_any(),
                         Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                     }
                 })}
@@ -72,8 +99,9 @@ fn StartSync(page: RunListPage, start: ServerAction<StartOperation>) -> impl Int
     }
 }
 
+/// The list's filter form (a GET to the list's own address).
 #[component]
-fn Filters(page: RunListPage, current: ListQuery) -> impl IntoView {
+pub fn Filters(page: RunListPage, current: ListQuery) -> impl IntoView {
     let selected = |cur: &Option<String>, v: &str| cur.as_deref() == Some(v);
     view! {
         <Form method="GET" action="" attr:class="filters" attr:data-testid="filters">
@@ -102,7 +130,25 @@ fn Filters(page: RunListPage, current: ListQuery) -> impl IntoView {
                 <select name="status">
                     <option value="">"Any status"</option>
                     {RunStatus::ALL.into_iter().map(|s| view! {
-                        <option value=s.as_str() selected=selected(&current.status, s.as_str())>{s.as_str()}</option>
+                        <option value=s.as_str() selected=selected(&current.status, s.as_str())>{Badge::status(s).label}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>
+                "Outcome "
+                <select name="outcome">
+                    <option value="">"Any outcome"</option>
+                    {RunOutcome::ALL.into_iter().map(|o| view! {
+                        <option value=o.as_str() selected=selected(&current.outcome, o.as_str())>{Badge::outcome(o).label}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>
+                "Problem "
+                <select name="class">
+                    <option value="">"Any"</option>
+                    {ProblemClass::ALL.into_iter().map(|c| view! {
+                        <option value=c.as_str() selected=selected(&current.class, c.as_str())>{Badge::problem(c).label}</option>
                     }).collect_view()}
                 </select>
             </label>
@@ -111,9 +157,48 @@ fn Filters(page: RunListPage, current: ListQuery) -> impl IntoView {
     }
 }
 
+/// The runs per problem class under the other filters; each count links to the list
+/// filtered to exactly those runs (PRODUCT §5, §13 `data-count-for`).
 #[component]
-fn RunTable(page: RunListPage, current: ListQuery) -> impl IntoView {
+pub fn ClassCounts(page: RunListPage, current: ListQuery, place: ListPlace) -> impl IntoView {
+    view! {
+        <nav class="class-counts" data-testid="class-counts" aria-label="Runs by problem">
+            {page.class_counts.into_iter().map(|c| {
+                let badge = Badge::problem(c.class);
+                let chosen = current.class.as_deref() == Some(c.class.as_str());
+                let href =
+                    list_href(place, &ListQuery { class: Some(c.class.as_str().to_owned()), after: None, ..current.clone() });
+                view! {
+                    <A
+                        href=href
+                        attr:class=format!("class-count tone-{}{}", badge.tone.as_str(), if chosen { " chosen" } else { "" })
+                        attr:data-testid="class-count"
+                        attr:data-count-for=c.class.as_str()
+                        attr:data-count=c.count
+                        attr:aria-current=chosen.then_some("true")
+                    >
+                        <span class="badge-icon" aria-hidden="true">{badge.icon}</span>
+                        {badge.label} " " <strong>{c.count}</strong>
+                    </A>
+                }
+            }).collect_view()}
+        </nav>
+    }
+}
+
+/// The table of runs with the total count and the next-page link.
+#[component]
+pub fn RunTable(page: RunListPage, current: ListQuery, place: ListPlace) -> impl IntoView {
     let total = page.total_count;
+    let names: std::collections::HashMap<i64, String> =
+        page.workspace_names.iter().map(|w| (w.id, w.name.clone())).collect();
+    let rows: Vec<(RunView, Option<String>)> = page
+        .runs
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(i, v)| (v, place.system.then(|| page.workspaces.get(i).and_then(|w| names.get(w).cloned())).flatten()))
+        .collect();
     let next = page.next.clone();
     let empty = page.runs.is_empty();
     view! {
@@ -122,24 +207,28 @@ fn RunTable(page: RunListPage, current: ListQuery) -> impl IntoView {
             <Show when=move || !empty fallback=|| view! { <p class="empty">"No operations match these filters."</p> }>
                 <table class="runs">
                     <thead>
-                        <tr><th>"Operation"</th><th>"Tenant"</th><th>"State"</th><th>"Progress"</th><th>"Queued"</th></tr>
+                        <tr>
+                            <th>"Operation"</th>
+                            {place.system.then(|| view! { <th>"Workspace"</th> })}
+                            <th>"Tenant"</th><th>"State"</th><th>"Progress"</th><th>"Queued"</th>
+                        </tr>
                     </thead>
                     <tbody>
-                        {page.runs.iter().cloned().map(|v| view! { <RunRow view=v/> }).collect_view()}
+                        {rows.iter().cloned().map(|(v, workspace)| view! { <RunRow view=v place workspace/> }).collect_view()}
                     </tbody>
                 </table>
             </Show>
             {next.clone().map(|n| view! {
-                <p class="pager"><A href=next_href(&current, &n) attr:data-testid="next-page">"Older operations →"</A></p>
+                <p class="pager"><A href=list_href(place, &ListQuery { after: Some(n), ..current.clone() }) attr:data-testid="next-page">"Older operations →"</A></p>
             })}
         </div>
     }
 }
 
 #[component]
-fn RunRow(view: RunView) -> impl IntoView {
+fn RunRow(view: RunView, place: ListPlace, workspace: Option<String>) -> impl IntoView {
     let id = view.id;
-    let href = format!("/admin/operations/{id}");
+    let href = format!("{}/{id}", place.run);
     let tenant_name = view.tenant_name.clone().unwrap_or_default();
     let number = format!(" #{id}");
     let label = view.run_type.label();
@@ -151,8 +240,10 @@ fn RunRow(view: RunView) -> impl IntoView {
     view! {
         <RunTableRow view>
             <td><A href=href attr:class="run-link">{label} {number}</A></td>
+            {place.system.then(|| view! { <td data-testid="run-workspace">{workspace.clone().unwrap_or_default()}</td> })}
             <td>
                 {match tenant {
+                    Some(_) if place.system => view! { <span>{tenant_name.clone()}</span> }.into_any(),
                     Some(t) => view! {
                         <A href=format!("/admin/t/{t}") attr:data-testid="tenant-link">{tenant_name}</A>
                     }.into_any(),
@@ -166,15 +257,21 @@ fn RunRow(view: RunView) -> impl IntoView {
     }
 }
 
-/// The next page's link, keeping the filters.
-fn next_href(current: &ListQuery, after: &str) -> String {
-    let mut parts: Vec<String> =
-        [("tenant", &current.tenant), ("type", &current.run_type), ("status", &current.status)]
-            .into_iter()
-            .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| format!("{k}={}", encode(v))))
-            .collect();
-    parts.push(format!("after={}", encode(after)));
-    format!("/admin/operations?{}", parts.join("&"))
+/// The list's address for `q`: every filter and the page position, in the URL so it can be
+/// shared and the back button works.
+fn list_href(place: ListPlace, q: &ListQuery) -> String {
+    let parts: Vec<String> = [
+        ("tenant", &q.tenant),
+        ("type", &q.run_type),
+        ("status", &q.status),
+        ("outcome", &q.outcome),
+        ("class", &q.class),
+        ("after", &q.after),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| format!("{k}={}", encode(v))))
+    .collect();
+    if parts.is_empty() { place.list.to_owned() } else { format!("{}?{}", place.list, parts.join("&")) }
 }
 
 /// Percent-encodes everything but unreserved characters.
@@ -192,15 +289,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_next_page_link_keeps_the_filters() {
+    fn a_list_link_keeps_every_filter_in_the_url() {
         let q = ListQuery {
             tenant: Some("3".into()),
             run_type: Some("inventory.sync".into()),
             status: None,
-            after: Some("1.2".into()),
+            outcome: Some("failed".into()),
+            class: Some("terminal_follow_up".into()),
+            after: Some("99.7".into()),
         };
-        assert_eq!(next_href(&q, "99.7"), "/admin/operations?tenant=3&type=inventory.sync&after=99.7");
+        assert_eq!(
+            list_href(ADMIN_LIST, &q),
+            "/admin/operations?tenant=3&type=inventory.sync&outcome=failed&class=terminal_follow_up&after=99.7"
+        );
         let q = ListQuery { status: Some("a b&c".into()), ..ListQuery::default() };
-        assert_eq!(next_href(&q, "1.2"), "/admin/operations?status=a%20b%26c&after=1.2");
+        assert_eq!(list_href(ADMIN_LIST, &q), "/admin/operations?status=a%20b%26c");
+        assert_eq!(list_href(ADMIN_LIST, &ListQuery::default()), "/admin/operations");
+        let failures = ListPlace { list: "/system/ops/failures", run: "/system/ops/runs", system: true };
+        assert_eq!(
+            list_href(failures, &ListQuery { class: Some("none".into()), ..ListQuery::default() }),
+            "/system/ops/failures?class=none"
+        );
     }
 }

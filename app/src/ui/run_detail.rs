@@ -4,8 +4,10 @@
 //! a run loaded already terminal starts no timer at all.
 
 use super::common::{ErrorPanel, ProgressView, RunBadges, ago};
-use crate::api::get_run;
-use crate::domain::{RunView, Timestamp};
+use crate::api::{Diagnostics, RunDetail, get_run};
+use crate::domain::RunView;
+use crate::domain::time::human_duration;
+use crate::domain::view::closing_sentence;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -20,7 +22,7 @@ pub fn RunDetailPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading the operation…"</p> }>
             {move || Suspend::new(async move {
                 match run.await {
-                    Ok(view) => view! { <RunDetail initial=view/> }.into_any(),
+                    Ok(detail) => view! { <RunDetailView initial=detail/> }.into_any(),
                     Err(e) => view! { <section class="empty"><h1>"Operation unavailable"</h1><ErrorPanel error=e/></section> }.into_any(),
                 }
             })}
@@ -28,26 +30,36 @@ pub fn RunDetailPage() -> impl IntoView {
     }
 }
 
+/// The canonical detail of one run, live while it is active. Shared by the admin and system
+/// planes; `list_href` is where the crumb leads back to.
 #[component]
-fn RunDetail(initial: RunView) -> impl IntoView {
+pub fn RunDetailView(
+    initial: RunDetail,
+    #[prop(default = "/admin/operations")] list_href: &'static str,
+    /// Whether this is the system plane's detail (it polls the system plane's endpoint).
+    #[prop(optional)]
+    system: bool,
+) -> impl IntoView {
     let current = RwSignal::new(initial);
     #[cfg(feature = "hydrate")]
     Effect::new(move |started: Option<()>| {
         if started.is_none() {
-            super::live::poll_run_while_active(current);
+            super::live::poll_run_while_active(current, system);
         }
     });
-    let v = move || current.get();
-    let hook = move |i: usize| move || current.with(|v| v.hooks()[i].1.clone());
+    #[cfg(not(feature = "hydrate"))]
+    let _ = system;
+    let v = move || current.with(|d| d.view.clone());
+    let hook = move |i: usize| move || current.with(|d| d.view.hooks()[i].1.clone());
     view! {
-        <Title text=move || format!("{} #{} · Opshub", current.with(|v| v.run_type.label()), current.with(|v| v.id))/>
+        <Title text=move || current.with(|d| format!("{} #{} · Opshub", d.view.run_type.label(), d.view.id))/>
         <section
             class="run-detail"
             data-testid="run-detail"
-            data-polling=move || if current.with(|v| v.poll_interval_ms.is_some()) { "on" } else { "off" }
-            data-poll-interval-ms=move || current.with(|v| v.poll_interval_ms.map(|ms| ms.to_string()))
+            data-polling=move || if current.with(|d| d.view.poll_interval_ms.is_some()) { "on" } else { "off" }
+            data-poll-interval-ms=move || current.with(|d| d.view.poll_interval_ms.map(|ms| ms.to_string()))
         >
-            <p class="crumbs"><a href="/admin/operations">"Operations"</a> " / " {move || format!("#{}", current.with(|v| v.id))}</p>
+            <p class="crumbs"><a href=list_href>"Operations"</a> " / " {move || current.with(|d| format!("#{}", d.view.id))}</p>
             <header
                 class="detail-head"
                 data-testid="run-header"
@@ -60,24 +72,15 @@ fn RunDetail(initial: RunView) -> impl IntoView {
                 data-problem-class=hook(6)
                 data-progress-mode=hook(7)
             >
-                <h1>{move || current.with(|v| v.run_type.label())}</h1>
-                <p class="scope">{move || current.with(|v| v.tenant_name.clone().unwrap_or_else(|| "Whole workspace".to_owned()))}</p>
+                <h1>{move || current.with(|d| d.view.run_type.label())}</h1>
+                <p class="scope">{move || current.with(|d| d.view.tenant_name.clone().unwrap_or_else(|| "Whole workspace".to_owned()))}</p>
                 {move || view! { <RunBadges view=v()/> }}
             </header>
-            <div class=move || format!("decision tone-{}", current.with(decision_tone)) data-testid="decision-zone">
-                <h2>{move || current.with(decision_headline)}</h2>
-                <p data-testid="guidance">{move || current.with(|v| v.guidance.clone())}</p>
-                {move || current.with(|v| v.decided_how.clone()).map(|how| view! {
-                    <p class="muted" data-testid="reconciled-note">{how}</p>
-                })}
-                {move || current.with(|v| v.related.clone()).map(|link| view! {
-                    <p><a href=link.href data-testid="related-record">{link.label}</a></p>
-                })}
-            </div>
+            <DecisionZone current/>
             <section class="panel">
                 <h2>"Progress"</h2>
                 {move || {
-                    let p = current.with(|v| v.progress.clone());
+                    let p = current.with(|d| d.view.progress.clone());
                     if p.label().is_empty() {
                         view! { <p class="muted">"This operation is no longer running."</p> }.into_any()
                     } else {
@@ -85,12 +88,9 @@ fn RunDetail(initial: RunView) -> impl IntoView {
                     }
                 }}
             </section>
-            <section class="panel">
-                <h2>"Timeline"</h2>
-                <dl class="timeline">{move || timeline(&v())}</dl>
-            </section>
+            <TimelinePanel current/>
             {move || {
-                let counts = current.with(|v| v.counts.clone());
+                let counts = current.with(|d| d.view.counts.clone());
                 (!counts.is_empty()).then(|| view! {
                     <section class="panel">
                         <h2>"Results"</h2>
@@ -100,6 +100,128 @@ fn RunDetail(initial: RunView) -> impl IntoView {
                     </section>
                 })
             }}
+            {move || current.with(|d| d.view.related.clone()).map(|link| view! {
+                <section class="panel">
+                    <h2>"Related records"</h2>
+                    <p><a href=link.href>{link.label}</a></p>
+                </section>
+            })}
+            {move || current.with(|d| d.diagnostics.clone()).map(|g| view! { <DiagnosticsPanel g/> })}
+        </section>
+    }
+}
+
+/// The decision zone: still active? reconciled? what next? — answered before anything else.
+#[component]
+fn DecisionZone(current: RwSignal<RunDetail>) -> impl IntoView {
+    view! {
+            <div class=move || current.with(|d| format!("decision tone-{}", decision_tone(&d.view))) data-testid="decision-zone">
+                <h2>{move || current.with(|d| decision_headline(&d.view))}</h2>
+                <dl class="answers">
+                    <dt>"Is it still active?"</dt>
+                    <dd data-testid="decision-active">{move || current.with(|d| d.view.active_answer())}</dd>
+                    <dt>"Was it reconciled?"</dt>
+                    <dd data-testid="decision-reconciled">
+                        <span data-testid="reconciled-note">{move || current.with(|d| d.view.reconciled_answer())}</span>
+                        {move || current.with(|d| d.view.related.clone()).map(|link| view! {
+                            " " <a href=link.href data-testid="related-record">{link.label}</a>
+                        })}
+                    </dd>
+                    <dt>"What next?"</dt>
+                    <dd data-testid="decision-next">
+                        <span data-testid="guidance">{move || current.with(|d| d.view.guidance.clone())}</span>
+                        " " <HowJudged current/>
+                        {move || current.with(|d| d.closes_by.map(|at| (at, d.view.observed_at))).map(|(at, now)| view! {
+                            " " <span data-testid="closes-by" data-closes-at=at.millis() title=at.to_rfc3339()>{closing_sentence(at, now)}</span>
+                        })}
+                    </dd>
+                </dl>
+            </div>
+    }
+}
+
+/// A dialog explaining the windows this run is judged by. While it is open the page does not
+/// poll (PRODUCT §7), so nothing shifts under the reader.
+#[component]
+fn HowJudged(current: RwSignal<RunDetail>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let windows = move || {
+        current.with(|d| {
+            let p = d.policy;
+            [
+                format!("It should start within {} of being queued.", human_duration(p.expected_queue_wait)),
+                format!("It should finish within {} of starting.", human_duration(p.expected_duration)),
+                format!(
+                    "It is judged likely stuck after {} in one state, or {} without a sign of life from its worker.",
+                    human_duration(p.stale_after),
+                    human_duration(p.heartbeat_timeout)
+                ),
+            ]
+        })
+    };
+    view! {
+        <button type="button" class="link" data-testid="how-judged" on:click=move |_| open.set(true)>
+            "How is this judged?"
+        </button>
+        <dialog class="dialog" open=move || open.get() data-testid="how-judged-dialog" aria-labelledby="how-judged-title">
+            <h3 id="how-judged-title">"How Opshub judges this run"</h3>
+            <ul>{move || windows().into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}</ul>
+            <button type="button" data-testid="close-dialog" on:click=move |_| open.set(false)>"Close"</button>
+        </dialog>
+    }
+}
+
+/// Every status change and who or what caused it; the last sign of life while active.
+#[component]
+fn TimelinePanel(current: RwSignal<RunDetail>) -> impl IntoView {
+    view! {
+            <section class="panel">
+                <h2>"Timeline"</h2>
+                <ol class="timeline" data-testid="timeline">
+                    {move || current.with(|d| {
+                        let now = d.view.observed_at;
+                        let mut items: Vec<_> = d.timeline.iter().map(|e| {
+                            let at = e.at;
+                            view! {
+                                <li data-testid="timeline-entry" data-to-status=e.to.as_str()>
+                                    <span class="what">{e.text.clone()}</span>
+                                    " " <time class="muted" datetime=at.to_rfc3339() title=at.to_rfc3339()>{ago(at, now)}</time>
+                                </li>
+                            }.into_any()
+                        }).collect();
+                        if let Some(hb) = d.view.heartbeat_at.filter(|_| d.view.state.is_active()) {
+                            items.push(view! {
+                                <li data-testid="timeline-heartbeat">
+                                    <span class="what">"Last sign of life"</span>
+                                    " " <time class="muted" datetime=hb.to_rfc3339() title=hb.to_rfc3339()>{ago(hb, now)}</time>
+                                </li>
+                            }.into_any());
+                        }
+                        items
+                    })}
+                </ol>
+            </section>
+    }
+}
+
+/// Raw detail for platform operators (the server sends it to nobody else).
+#[component]
+fn DiagnosticsPanel(g: Diagnostics) -> impl IntoView {
+    let opt = |v: Option<String>| v.unwrap_or_else(|| "—".to_owned());
+    view! {
+        <section class="panel diagnostics" data-testid="diagnostics">
+            <h2>"Diagnostics"</h2>
+            <dl class="counts">
+                <dt>"Workspace"</dt><dd>{g.workspace_id}</dd>
+                <dt>"Attempt"</dt><dd>{g.attempt}</dd>
+                <dt>"Lease owner"</dt><dd>{opt(g.lease_owner)}</dd>
+                <dt>"Lease expires"</dt><dd>{opt(g.lease_expires_at.map(|t| t.to_rfc3339()))}</dd>
+                <dt>"Dedupe key"</dt><dd>{opt(g.dedupe_key)}</dd>
+                <dt>"Failure code"</dt><dd>{opt(g.failure_code)}</dd>
+            </dl>
+            {g.failure_detail.map(|d| view! { <h3>"Failure detail"</h3><pre data-testid="failure-detail">{d}</pre> })}
+            <h3>"Context"</h3>
+            <pre data-testid="context-json">{g.context_json}</pre>
         </section>
     }
 }
@@ -116,18 +238,5 @@ fn decision_headline(v: &RunView) -> String {
         (RunState::Running, _) => "Still working".to_owned(),
         (RunState::Completed(_), ProblemClass::ReconciledStale) => "Stopped by the system".to_owned(),
         (RunState::Completed(o), _) => crate::domain::Badge::outcome(o).label.to_owned(),
-    }
-}
-
-fn timeline(v: &RunView) -> impl IntoView + use<> {
-    let now = v.observed_at;
-    let row = |label: &'static str, at: Option<Timestamp>| {
-        at.map(|at| view! { <dt>{label}</dt><dd title=at.to_rfc3339()>{ago(at, now)}</dd> })
-    };
-    view! {
-        {row("Queued", Some(v.created_at))}
-        {row("Started", v.started_at)}
-        {row("Last sign of life", v.heartbeat_at.filter(|_| v.state.is_active()))}
-        {row("Completed", v.completed_at)}
     }
 }

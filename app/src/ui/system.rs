@@ -1,10 +1,18 @@
 //! `/system`: the platform operators' view across every workspace.
 
 use super::common::{ErrorPanel, ProgressView, RunBadges, RunTableRow, ago};
-use crate::api::{StuckRun, StuckRuns, SystemOverview, load_stuck_runs, load_system_overview};
+use super::operations::{
+    ClassCounts, ClassCountsProps, Filters, FiltersProps, ListPlace, RunTable, RunTableProps, use_list_query,
+};
+use super::run_detail::RunDetailView;
+use crate::api::{
+    StuckRun, StuckRuns, SystemOverview, get_system_run, list_system_failures, list_system_runs, load_stuck_runs,
+    load_system_overview,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
 
 /// The system overview page.
 #[component]
@@ -45,7 +53,14 @@ fn Overview(o: SystemOverview) -> impl IntoView {
         <div class="page-head">
             <h1>"System"</h1>
             <p class="lede">"Every workspace on this platform, and whether any of its work is stuck right now."</p>
-            <p><A href="/system/ops/stuck" attr:data-testid="system-stuck-link">"Stuck right now, across every workspace"</A></p>
+            <p class="links">
+                <A href="/system/ops/stuck" attr:data-testid="system-stuck-link">"Stuck right now"</A>
+                " · "
+                <A href="/system/ops/failures" attr:data-testid="system-failures-link">"Needs follow-up"</A>
+                " · "
+                <A href="/system/ops/runs" attr:data-testid="system-runs-link">"All runs"</A>
+                " — across every workspace"
+            </p>
         </div>
         <div class="list">
             <table data-testid="system-workspaces">
@@ -124,18 +139,96 @@ fn StuckList(s: StuckRuns) -> impl IntoView {
 #[component]
 fn StuckRow(r: StuckRun, now: crate::domain::Timestamp) -> impl IntoView {
     let label = format!("{} #{}", r.view.run_type.label(), r.view.id);
+    let href = format!("/system/ops/runs/{}", r.view.id);
     let tenant_name = r.view.tenant_name.clone().unwrap_or_else(|| "Whole workspace".to_owned());
     let badges = r.view.clone();
     let progress = r.view.progress.clone();
     let silent = r.silent_since;
     view! {
         <RunTableRow view=r.view>
-            <td>{label}</td>
+            <td><A href=href attr:class="run-link">{label}</A></td>
             <td data-testid="run-workspace" data-workspace-id=r.workspace_id>{r.workspace_name}</td>
             <td>{tenant_name}</td>
             <td><RunBadges view=badges/></td>
             <td><ProgressView progress compact=true/></td>
             <td title=silent.to_rfc3339() data-testid="silent-since">{ago(silent, now)}</td>
         </RunTableRow>
+    }
+}
+
+/// `/system/ops/runs`: every workspace's runs, with the same filters and class counts as the
+/// admin list.
+#[component]
+pub fn SystemRunsPage() -> impl IntoView {
+    view! { <SystemList failures=false/> }
+}
+
+/// `/system/ops/failures`: every workspace's runs that need follow-up (terminal follow-up and
+/// reconciled-stale), newest first.
+#[component]
+pub fn SystemFailuresPage() -> impl IntoView {
+    view! { <SystemList failures=true/> }
+}
+
+#[component]
+fn SystemList(failures: bool) -> impl IntoView {
+    let list_query = use_list_query();
+    let place = ListPlace {
+        list: if failures { "/system/ops/failures" } else { "/system/ops/runs" },
+        run: "/system/ops/runs",
+        system: true,
+    };
+    let page = Resource::new(list_query, move |q| async move {
+        if failures { list_system_failures(q).await } else { list_system_runs(q).await }
+    });
+    let (title, lede) = if failures {
+        (
+            "Needs follow-up",
+            "Runs of every workspace that ended needing a person: failed, partial or blocked by their own work, or stopped by the system after going stale.",
+        )
+    } else {
+        ("All runs", "Every run of every workspace, newest first.")
+    };
+    view! {
+        <Title text=format!("{title} · System · Opshub")/>
+        <section class="operations" data-testid=if failures { "system-failures" } else { "system-runs" }>
+            <div class="page-head">
+                <h1>{title}</h1>
+                <p class="lede">{lede}</p>
+                <p><A href="/system">"Back to the system overview"</A></p>
+            </div>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(page) => view! {
+                            {Filters(FiltersProps { page: page.clone(), current: list_query() }).into_any()}
+                            {ClassCounts(ClassCountsProps { page: page.clone(), current: list_query(), place }).into_any()}
+                            {RunTable(RunTableProps { page, current: list_query(), place }).into_any()}
+                        }
+                        .into_any(),
+                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// `/system/ops/runs/{run}`: any run's detail — the same decision zone as on the admin plane,
+/// with full diagnostics.
+#[component]
+pub fn SystemRunPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let run = Resource::new(id, get_system_run);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading the operation…"</p> }>
+            {move || Suspend::new(async move {
+                match run.await {
+                    Ok(detail) => view! { <RunDetailView initial=detail list_href="/system/ops/runs" system=true/> }.into_any(),
+                    Err(e) => view! { <section class="empty"><h1>"Operation unavailable"</h1><ErrorPanel error=e/></section> }.into_any(),
+                }
+            })}
+        </Suspense>
     }
 }

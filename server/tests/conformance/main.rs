@@ -4,8 +4,9 @@
 
 mod harness;
 
+use app::api::ListQuery;
 use app::domain::{
-    PollingPolicy, ProgressMode, RunOutcome, RunState, RunStatus, RunType, RunView, SummaryKey, TenantId,
+    PollingPolicy, ProblemClass, ProgressMode, RunOutcome, RunState, RunStatus, RunType, RunView, SummaryKey, TenantId,
 };
 use app::server::Clock as _;
 use app::server::inventory::InventorySync;
@@ -62,6 +63,10 @@ conformance!(
     inventory_sync_with_unreadable_items_partially_succeeds,
     the_demo_seed_is_idempotent_and_covers_every_problem_class,
     exact_counts_agree_with_the_runs_under_every_filter,
+    class_counts_class_filters_and_badges_agree_on_every_class,
+    the_timeline_names_who_or_what_caused_every_transition,
+    the_bell_lists_a_persons_notifications_in_scope_and_marks_them_read,
+    the_system_lists_span_every_workspace_for_platform_operators_only,
     the_live_view_follows_every_write_on_this_instance,
     the_poll_answer_is_cached_until_the_truth_or_the_second_changes,
     shutdown_lets_running_work_finish_within_the_grace_period,
@@ -426,7 +431,7 @@ async fn damaged_rows_are_skipped_by_lists_and_reported_by_detail(t: &TestDb) {
         .execute(t.state.db.pool())
         .await
         .unwrap();
-    let page = runs::list_page(&t.state.db, t.ws, &RunFilter::default(), None, 50).await.unwrap();
+    let page = runs::list_page(&t.state.db, Some(t.ws), &RunFilter::default(), None, 50).await.unwrap();
     assert_eq!(page.iter().map(|r| r.run.id).collect::<Vec<_>>(), [good.id]);
     assert!(matches!(runs::get_in_workspace(&t.state.db, t.ws, bad.id).await, Err(runs::RunQueryError::Damaged(_))));
 }
@@ -492,7 +497,7 @@ async fn keyset_pages_walk_the_list_without_gaps_or_repeats(t: &TestDb) {
     let mut seen = Vec::new();
     let mut after = None;
     loop {
-        let page = runs::list_page(&t.state.db, t.ws, &filter, after, 5).await.unwrap();
+        let page = runs::list_page(&t.state.db, Some(t.ws), &filter, after, 5).await.unwrap();
         let Some(last) = page.last() else { break };
         after = Some(Cursor { created_at: last.run.created_at, id: last.run.id });
         seen.extend(page.iter().map(|r| (r.run.created_at, r.run.id)));
@@ -502,15 +507,15 @@ async fn keyset_pages_walk_the_list_without_gaps_or_repeats(t: &TestDb) {
     let mut sorted = seen.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(seen, sorted, "newest first, ties by id");
-    assert_eq!(runs::count(&t.state.db, t.ws, &filter).await.unwrap(), 23);
+    assert_eq!(runs::count(&t.state.db, Some(t.ws), &filter).await.unwrap(), 23);
     let restores = RunFilter { run_type: Some(RunType::RestoreExecute), ..RunFilter::default() };
-    assert_eq!(runs::count(&t.state.db, t.ws, &restores).await.unwrap(), 6);
-    let page = runs::list_page(&t.state.db, t.ws, &restores, None, 50).await.unwrap();
+    assert_eq!(runs::count(&t.state.db, Some(t.ws), &restores).await.unwrap(), 6);
+    let page = runs::list_page(&t.state.db, Some(t.ws), &restores, None, 50).await.unwrap();
     assert!(page.iter().all(|r| r.run.run_type == RunType::RestoreExecute) && page.len() == 6);
     let completed = RunFilter { status: Some(RunStatus::Completed), ..RunFilter::default() };
-    assert_eq!(runs::count(&t.state.db, t.ws, &completed).await.unwrap(), 0);
+    assert_eq!(runs::count(&t.state.db, Some(t.ws), &completed).await.unwrap(), 0);
     let foreign = RunFilter { tenant: Some(t.other_tenant), ..RunFilter::default() };
-    assert_eq!(runs::count(&t.state.db, t.ws, &foreign).await.unwrap(), 0);
+    assert_eq!(runs::count(&t.state.db, Some(t.ws), &foreign).await.unwrap(), 0);
     assert_eq!(runs::active_for_tenant(&t.state.db, t.tenant).await.unwrap().len(), 23);
 }
 
@@ -573,7 +578,7 @@ async fn the_demo_seed_is_idempotent_and_covers_every_problem_class(t: &TestDb) 
     let second = server::seed::seed_demo(&state).await.unwrap();
     assert!(!second.created);
     assert_eq!(run_count(t).await, count, "a second seed adds nothing");
-    let page = runs::list_page(&t.state.db, first.workspace, &RunFilter::default(), None, 100).await.unwrap();
+    let page = runs::list_page(&t.state.db, Some(first.workspace), &RunFilter::default(), None, 100).await.unwrap();
     let now = t.clock.now();
     let classes: std::collections::BTreeSet<_> =
         page.iter().map(|r| r.run.problem_class(&r.run.run_type.default_policy(), now).as_str()).collect();
@@ -721,36 +726,343 @@ async fn exact_counts_agree_with_the_runs_under_every_filter(t: &TestDb) {
     let tenants = [None, Some(t.tenant), Some(second), Some(t.other_tenant)];
     let types = [None, Some(RunType::InventorySync), Some(RunType::RestoreExecute), Some(RunType::BaselineCapture)];
     let statuses = [None, Some(RunStatus::Queued), Some(RunStatus::Running), Some(RunStatus::Completed)];
+    let outcomes = [None, Some(RunOutcome::Failed), Some(RunOutcome::Succeeded)];
+    let classes = [None, Some(ProblemClass::TerminalFollowUp), Some(ProblemClass::None)];
     for tenant in tenants {
         for run_type in types {
             for status in statuses {
-                let filter = RunFilter { tenant, run_type, status, scope: None };
-                let mut sql = String::from("SELECT COUNT(*) FROM operation_runs WHERE workspace_id = $1");
-                let mut n = 2;
-                for (col, present) in
-                    [("tenant_id", tenant.is_some()), ("run_type", run_type.is_some()), ("status", status.is_some())]
-                {
-                    if present {
-                        sql.push_str(&format!(" AND {col} = ${n}"));
-                        n += 1;
+                for outcome in outcomes {
+                    for terminal_class in classes {
+                        let filter = RunFilter {
+                            tenant,
+                            run_type,
+                            status,
+                            outcome,
+                            terminal_class,
+                            follow_up_only: false,
+                            scope: None,
+                        };
+                        let mut sql = String::from("SELECT COUNT(*) FROM operation_runs WHERE workspace_id = $1");
+                        let mut args: Vec<String> = Vec::new();
+                        for (col, value) in [
+                            ("tenant_id", tenant.map(|x| x.to_string())),
+                            ("run_type", run_type.map(|x| x.as_str().to_owned())),
+                            ("status", status.map(|x| x.as_str().to_owned())),
+                            ("outcome", outcome.map(|x| x.as_str().to_owned())),
+                            ("terminal_class", terminal_class.map(|x| x.as_str().to_owned())),
+                        ] {
+                            if let Some(v) = value {
+                                let cast = if col == "tenant_id" { "CAST(tenant_id AS TEXT)" } else { col };
+                                sql.push_str(&format!(" AND {cast} = ${}", args.len() + 2));
+                                args.push(v);
+                            }
+                        }
+                        let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(t.ws.get());
+                        for a in args {
+                            q = q.bind(a);
+                        }
+                        let expected = q.fetch_one(t.state.db.pool()).await.unwrap();
+                        let counted = runs::count(&t.state.db, Some(t.ws), &filter).await.unwrap();
+                        assert_eq!(counted, u64::try_from(expected).unwrap(), "{filter:?}");
                     }
                 }
-                let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(t.ws.get());
-                if let Some(x) = tenant {
-                    q = q.bind(x.get());
-                }
-                if let Some(x) = run_type {
-                    q = q.bind(x.as_str());
-                }
-                if let Some(x) = status {
-                    q = q.bind(x.as_str());
-                }
-                let expected = q.fetch_one(t.state.db.pool()).await.unwrap();
-                let counted = runs::count(&t.state.db, t.ws, &filter).await.unwrap();
-                assert_eq!(counted, u64::try_from(expected).unwrap(), "{filter:?}");
             }
         }
     }
+}
+
+async fn class_counts_class_filters_and_badges_agree_on_every_class(t: &TestDb) {
+    use app::server::operations::{PAGE_SIZE, list_runs};
+    use app::server::principal::Principal;
+    use app::server::reconciler::Reconciler;
+    t.state.live.reload().await.unwrap();
+    let life = t.state.lifecycle();
+    let mut key = 0;
+    let mut start = |tenant: Option<TenantId>| {
+        key += 1;
+        let mut req = new_run(t, tenant);
+        req.dedupe_key = Some(format!("k{key}"));
+        req
+    };
+    // Two runs whose worker vanished, closed by the reconciler: reconciled_stale.
+    for _ in 0..2 {
+        let r = life.start(start(Some(t.tenant))).await.unwrap().run().clone();
+        life.claim(r.id, "w-gone", LEASE).await.unwrap().unwrap();
+    }
+    t.clock.advance(Duration::from_secs(2 * 3600));
+    let swept = Reconciler::new(t.state.clone(), "sweeper").sweep().await.unwrap();
+    assert_eq!(swept.decided.len(), 2);
+    // One whose worker vanished after the sweep: active_stale now.
+    let stuck = life.start(start(Some(t.tenant))).await.unwrap().run().clone();
+    life.claim(stuck.id, "w-gone", LEASE).await.unwrap().unwrap();
+    t.clock.advance(Duration::from_secs(2 * 3600));
+    // Finished by their workers: follow-up for failed and partial, none for success — more
+    // successes than one page, with two healthy active runs (one workspace-wide) among them.
+    let mut expect_none = 0;
+    for i in 0..(PAGE_SIZE as usize + 12) {
+        let tenant = if i == 30 { None } else { Some(t.tenant) };
+        let r = life.start(start(tenant)).await.unwrap().run().clone();
+        if i == 20 || i == 30 {
+            expect_none += 1;
+            continue;
+        }
+        life.claim(r.id, "w1", LEASE).await.unwrap().unwrap();
+        let outcome = match i {
+            0 => RunOutcome::Failed,
+            1 => RunOutcome::PartiallySucceeded,
+            _ => RunOutcome::Succeeded,
+        };
+        if outcome == RunOutcome::Succeeded {
+            expect_none += 1;
+        }
+        life.complete(r.id, Completion::by_worker("w1", outcome)).await.unwrap();
+    }
+
+    // The class the lifecycle stored is the class every surface derives.
+    let completed: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, terminal_class FROM operation_runs WHERE status = 'completed'")
+            .fetch_all(t.state.db.pool())
+            .await
+            .unwrap();
+    for (id, stored) in completed {
+        let run = runs::get(&t.state.db, app::domain::RunId(id)).await.unwrap().unwrap();
+        assert_eq!(run.terminal_class().map(ProblemClass::as_str), Some(stored.as_str()), "run {id}");
+    }
+
+    let owner = Principal::owner(t.user, t.ws, "Owner");
+    let all = list_runs(&t.state, &owner, &ListQuery::default()).await.unwrap();
+    let counts: Vec<(ProblemClass, u64)> = all.class_counts.iter().map(|c| (c.class, c.count)).collect();
+    assert_eq!(
+        counts,
+        [
+            (ProblemClass::ActiveStale, 1),
+            (ProblemClass::TerminalFollowUp, 2),
+            (ProblemClass::ReconciledStale, 2),
+            (ProblemClass::None, expect_none),
+        ]
+    );
+    assert_eq!(all.total_count, counts.iter().map(|c| c.1).sum::<u64>(), "the classes split the list");
+    // Following each count gives exactly that many runs, every one showing that class.
+    for (class, n) in counts {
+        let mut seen = Vec::new();
+        let mut q = ListQuery { class: Some(class.as_str().to_owned()), ..ListQuery::default() };
+        loop {
+            let page = list_runs(&t.state, &owner, &q).await.unwrap();
+            assert_eq!(page.total_count, n, "{class:?}");
+            assert!(page.runs.iter().all(|v| v.problem == class), "{class:?}");
+            seen.extend(page.runs.iter().map(|v| (v.created_at, v.id)));
+            match page.next {
+                Some(next) => q.after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len() as u64, n, "{class:?}");
+        assert!(seen.windows(2).all(|w| w[0] > w[1]), "{class:?}: newest first, no repeats");
+    }
+    // The other filters narrow the counts the same way: the workspace-wide run is not a
+    // tenant's, and an outcome filter leaves no active run.
+    let tenant_only = ListQuery { tenant: Some(t.tenant.to_string()), ..ListQuery::default() };
+    let page = list_runs(&t.state, &owner, &tenant_only).await.unwrap();
+    assert_eq!(page.class_counts[3].count, expect_none - 1);
+    let failed = ListQuery { outcome: Some("failed".into()), ..ListQuery::default() };
+    let page = list_runs(&t.state, &owner, &failed).await.unwrap();
+    let counts: Vec<u64> = page.class_counts.iter().map(|c| c.count).collect();
+    assert_eq!(counts, [0, 1, 2, 0]);
+    assert_eq!(page.total_count, 3);
+    // A reader entitled to no tenant of ours sees no class count at all.
+    let mut outsider = Principal::owner(t.user, t.ws, "Reader");
+    outsider.tenants = app::domain::access::TenantScope::Only(vec![t.other_tenant]);
+    let page = list_runs(&t.state, &outsider, &ListQuery::default()).await.unwrap();
+    assert!(page.class_counts.iter().all(|c| c.count == 0), "{:?}", page.class_counts);
+}
+
+async fn the_timeline_names_who_or_what_caused_every_transition(t: &TestDb) {
+    use app::domain::transition::Actor;
+    use app::server::operations::run_detail;
+    use app::server::principal::Principal;
+    use app::server::reconciler::Reconciler;
+    let life = t.state.lifecycle();
+    let owner = Principal::owner(t.user, t.ws, "Owner");
+    let texts = |d: &app::api::RunDetail| d.timeline.iter().map(|e| e.text.clone()).collect::<Vec<_>>();
+
+    // Started by a person, claimed and finished by a worker.
+    let run = life.start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();
+    life.claim(run.id, "opshub-a", LEASE).await.unwrap().unwrap();
+    t.clock.advance(Duration::from_secs(5));
+    life.complete(run.id, Completion::by_worker("opshub-a", RunOutcome::Succeeded)).await.unwrap();
+    // The loser of a race writes nothing, in the log either.
+    let lost = life.complete(run.id, Completion::by_worker("opshub-a", RunOutcome::Failed)).await;
+    assert!(matches!(lost, Err(LifecycleError::AlreadyCompleted { .. })), "{lost:?}");
+    let d = run_detail(&t.state, &owner, &run.id.to_string()).await.unwrap();
+    assert_eq!(texts(&d), ["Queued by Op", "Started by worker opshub-a", "Ended successfully — by worker opshub-a"]);
+    let statuses: Vec<_> = d.timeline.iter().map(|e| e.to).collect();
+    assert_eq!(statuses, [RunStatus::Queued, RunStatus::Running, RunStatus::Completed]);
+    assert!(d.timeline.windows(2).all(|w| w[0].at <= w[1].at));
+    assert!(d.diagnostics.is_none(), "diagnostics are for platform operators only");
+
+    // Abandoned, then closed by the reconciler; scheduled work is the system's.
+    let mut scheduled = new_run(t, Some(t.tenant));
+    scheduled.initiator = None;
+    let abandoned = life.start(scheduled).await.unwrap().run().clone();
+    life.claim(abandoned.id, "opshub-gone", LEASE).await.unwrap().unwrap();
+    t.clock.advance(Duration::from_secs(2 * 3600));
+    let stuck = run_detail(&t.state, &owner, &abandoned.id.to_string()).await.unwrap();
+    let promise = stuck.closes_by.expect("a stuck run says when it will be closed");
+    assert!(promise > stuck.view.observed_at, "{promise:?}");
+    assert_eq!(Reconciler::new(t.state.clone(), "sweeper").sweep().await.unwrap().decided.len(), 1);
+    let mut platform = owner.clone();
+    platform.platform_operator = true;
+    let d = run_detail(&t.state, &platform, &abandoned.id.to_string()).await.unwrap();
+    assert_eq!(
+        texts(&d),
+        [
+            "Queued by the system (scheduled)",
+            "Started by worker opshub-gone",
+            "Ended in failure — by the reconciler, after the run stopped reporting"
+        ]
+    );
+    assert!(d.closes_by.is_none(), "a closed run promises nothing");
+    let g = d.diagnostics.expect("a platform operator sees diagnostics");
+    assert!(g.context_json.contains("reconciliation"), "{}", g.context_json);
+    let stored: Option<String> = sqlx::query_scalar("SELECT completed_by FROM operation_runs WHERE id = $1")
+        .bind(abandoned.id.get())
+        .fetch_one(t.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored.as_deref(), Some("reconciler"));
+
+    // Cancelled at shutdown; a cause this version does not know reads calmly.
+    let run = life.start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();
+    life.claim(run.id, "opshub-b", LEASE).await.unwrap().unwrap();
+    let mut c = Completion::by_worker("opshub-b", RunOutcome::Cancelled);
+    c.by = Actor::Shutdown("opshub-b".into());
+    life.complete(run.id, c).await.unwrap();
+    sqlx::query("UPDATE run_transitions SET actor = 'robot:7' WHERE run_id = $1 AND to_status = 'running'")
+        .bind(run.id.get())
+        .execute(t.state.db.pool())
+        .await
+        .unwrap();
+    let d = run_detail(&t.state, &owner, &run.id.to_string()).await.unwrap();
+    assert_eq!(
+        texts(&d),
+        ["Queued by Op", "Started by an unrecorded cause", "Ended cancelled — by the shutdown of opshub-b"]
+    );
+}
+
+async fn the_bell_lists_a_persons_notifications_in_scope_and_marks_them_read(t: &TestDb) {
+    use app::server::notifications::{list, mark_all_read, mark_read};
+    use app::server::principal::Principal;
+    let life = t.state.lifecycle();
+    let second = server::seed::ensure_tenant(&t.state.db, t.ws, "t2", "Tenant Two", T0).await.unwrap();
+    let mut finished = Vec::new();
+    for (i, (tenant, outcome)) in
+        [(t.tenant, RunOutcome::Succeeded), (t.tenant, RunOutcome::Failed), (second, RunOutcome::PartiallySucceeded)]
+            .into_iter()
+            .enumerate()
+    {
+        let mut req = new_run(t, Some(tenant));
+        req.dedupe_key = Some(format!("n{i}"));
+        let r = life.start(req).await.unwrap().run().clone();
+        life.claim(r.id, "w1", LEASE).await.unwrap().unwrap();
+        t.clock.advance(Duration::from_secs(1));
+        life.complete(r.id, Completion::by_worker("w1", outcome)).await.unwrap();
+        finished.push(r.id);
+    }
+    // Queued and running runs announce nothing.
+    let mut req = new_run(t, Some(t.tenant));
+    req.dedupe_key = Some("quiet".into());
+    let quiet = life.start(req).await.unwrap().run().clone();
+    life.claim(quiet.id, "w1", LEASE).await.unwrap().unwrap();
+
+    let me = Principal::owner(t.user, t.ws, "Op");
+    let bell = list(&t.state, &me).await.unwrap();
+    let ids: Vec<_> = bell.items.iter().map(|n| n.run.as_ref().unwrap().id).collect();
+    assert_eq!(ids, [finished[2], finished[1], finished[0]], "newest first, one per finished run");
+    assert_eq!(bell.unread, 3);
+    let failed = &bell.items[1];
+    assert_eq!(failed.title, "Inventory sync failed");
+    assert_eq!(failed.link, format!("/admin/operations/{}", finished[1]));
+    assert_eq!(
+        failed.list_link.as_deref(),
+        Some(format!("/admin/operations?tenant={}&class=terminal_follow_up", t.tenant).as_str()),
+        "the list link keeps the tenant and the class"
+    );
+
+    // A reader entitled to the first tenant only does not hear of the second's run.
+    let mut narrowed = me.clone();
+    narrowed.tenants = app::domain::access::TenantScope::Only(vec![t.tenant]);
+    let bell = list(&t.state, &narrowed).await.unwrap();
+    assert_eq!((bell.items.len(), bell.unread), (2, 2));
+    let theirs = list(&t.state, &me).await.unwrap().items[0].id;
+    let refused = mark_read(&t.state, &narrowed, &theirs.to_string()).await;
+    assert_eq!(refused.map_err(|e| e.status()), Err(404));
+    // Someone else marks nothing of ours.
+    let other = Principal::owner(app::domain::UserId(t.user.get() + 999), t.ws, "Nobody");
+    assert_eq!(mark_read(&t.state, &other, &theirs.to_string()).await.map_err(|e| e.status()), Err(404));
+    assert_eq!(mark_read(&t.state, &me, "not-a-number").await.map_err(|e| e.status()), Err(404));
+
+    assert_eq!(mark_read(&t.state, &me, &theirs.to_string()).await.unwrap(), 2);
+    assert_eq!(mark_read(&t.state, &me, &theirs.to_string()).await.unwrap(), 2, "marking again changes nothing");
+    assert_eq!(mark_all_read(&t.state, &me).await.unwrap(), 0);
+    assert!(list(&t.state, &me).await.unwrap().items.iter().all(|n| n.read));
+}
+
+async fn the_system_lists_span_every_workspace_for_platform_operators_only(t: &TestDb) {
+    use app::server::principal::Principal;
+    use app::server::system;
+    t.state.live.reload().await.unwrap();
+    let life = t.state.lifecycle();
+    let mut ended = Vec::new();
+    for (ws, tenant, outcome) in [
+        (t.ws, t.tenant, RunOutcome::Failed),
+        (app::domain::WorkspaceId(2), t.other_tenant, RunOutcome::PartiallySucceeded),
+        (t.ws, t.tenant, RunOutcome::Succeeded),
+    ] {
+        let mut req = new_run(t, Some(tenant));
+        req.workspace_id = ws;
+        req.dedupe_key = Some(format!("sys{}", ended.len()));
+        let r = life.start(req).await.unwrap().run().clone();
+        life.claim(r.id, "w1", LEASE).await.unwrap().unwrap();
+        t.clock.advance(Duration::from_secs(1));
+        life.complete(r.id, Completion::by_worker("w1", outcome)).await.unwrap();
+        ended.push(r.id);
+    }
+    let mut other_ws = new_run(t, Some(t.other_tenant));
+    other_ws.workspace_id = app::domain::WorkspaceId(2);
+    other_ws.dedupe_key = Some("active".into());
+    let active = life.start(other_ws).await.unwrap().run().clone();
+
+    let mut platform = Principal::owner(t.user, t.ws, "Platform");
+    platform.platform_operator = true;
+    let all = system::runs(&t.state, &platform, &ListQuery::default(), false).await.unwrap();
+    let ids: Vec<_> = all.runs.iter().map(|v| v.id).collect();
+    assert_eq!(ids, [active.id, ended[2], ended[1], ended[0]], "every workspace, newest first");
+    assert_eq!(all.workspaces, [2, t.ws.get(), 2, t.ws.get()]);
+    assert_eq!(all.total_count, 4);
+    assert!(all.workspace_names.iter().any(|w| w.id == 2) && all.tenants.len() >= 2);
+    let counts: Vec<u64> = all.class_counts.iter().map(|c| c.count).collect();
+    assert_eq!(counts, [0, 2, 0, 2]);
+    let failures = system::runs(&t.state, &platform, &ListQuery::default(), true).await.unwrap();
+    let ids: Vec<_> = failures.runs.iter().map(|v| v.id).collect();
+    assert_eq!(ids, [ended[1], ended[0]], "only the runs that need follow-up, from both workspaces");
+    assert_eq!(failures.total_count, 2);
+    // The same run shows the same class on both planes.
+    let detail = system::run(&t.state, &platform, &ended[1].to_string()).await.unwrap();
+    assert_eq!(detail.view.problem, ProblemClass::TerminalFollowUp);
+    assert!(detail.diagnostics.is_some());
+    assert_eq!(detail.view.tenant_name.as_deref(), Some("Elsewhere"));
+
+    // Everyone else: not found, whatever their role.
+    let owner = Principal::owner(t.user, t.ws, "Owner");
+    for follow_up in [false, true] {
+        let refused = system::runs(&t.state, &owner, &ListQuery::default(), follow_up).await;
+        assert_eq!(refused.map(|_| ()).map_err(|e| e.status()), Err(404));
+    }
+    assert_eq!(
+        system::run(&t.state, &owner, &ended[0].to_string()).await.map(|_| ()).map_err(|e| e.status()),
+        Err(404)
+    );
+    assert_eq!(system::run(&t.state, &platform, "99999").await.map(|_| ()).map_err(|e| e.status()), Err(404));
 }
 
 async fn the_stuck_list_shows_every_workspaces_stale_runs_longest_silent_first(t: &TestDb) {
@@ -1103,7 +1415,7 @@ async fn baseline_capture_is_blocked_without_items_and_partial_with_unreadable_o
     assert_eq!(blocked.state, RunState::Completed(RunOutcome::Blocked));
     assert_eq!(
         blocked.problem_class(&RunType::BaselineCapture.default_policy(), t.clock.now()),
-        app::domain::ProblemClass::TerminalFollowUp
+        ProblemClass::TerminalFollowUp
     );
     server::seed::ensure_provider_items(&t.state.db, t.tenant, 8, &[2, 5], T0).await.unwrap();
     let run = start_type(t, RunType::BaselineCapture, json!({})).await;

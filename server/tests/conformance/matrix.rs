@@ -52,6 +52,8 @@ struct Target {
     run: RunId,
     pack: i64,
     review: i64,
+    /// A notification of somebody who is none of the callers.
+    notification: i64,
 }
 
 /// One request to make.
@@ -109,6 +111,11 @@ fn rows() -> Vec<Row> {
             expect: [SIGN_IN, OK, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND],
         },
         Row {
+            route: "/admin/notifications",
+            call: |_| get("/admin/notifications".into()),
+            expect: [SIGN_IN, OK, OK, OK, OK, OK, OK],
+        },
+        Row {
             route: "/admin/t/{tenant}",
             call: |t| get(format!("/admin/t/{}", t.tenant)),
             expect: [SIGN_IN, OK, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND],
@@ -121,6 +128,21 @@ fn rows() -> Vec<Row> {
         Row {
             route: "/system/ops/stuck",
             call: |_| get("/system/ops/stuck".into()),
+            expect: [SIGN_IN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK],
+        },
+        Row {
+            route: "/system/ops/runs",
+            call: |_| get("/system/ops/runs".into()),
+            expect: [SIGN_IN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK],
+        },
+        Row {
+            route: "/system/ops/failures",
+            call: |_| get("/system/ops/failures".into()),
+            expect: [SIGN_IN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK],
+        },
+        Row {
+            route: "/system/ops/runs/{id}",
+            call: |t| get(format!("/system/ops/runs/{}", t.run)),
             expect: [SIGN_IN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK],
         },
         Row { route: "/healthz", call: |_| get("/healthz".into()), expect: [OK, OK, OK, OK, OK, OK, OK] },
@@ -166,6 +188,22 @@ fn rows() -> Vec<Row> {
             expect: [UNAUTHORIZED, CONFLICT, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND],
         },
         Row {
+            route: "/api/list_notifications",
+            call: |_| post("/api/list_notifications", String::new()),
+            expect: [UNAUTHORIZED, OK, OK, OK, OK, OK, OK],
+        },
+        // Somebody else's notification: nobody but its owner finds it.
+        Row {
+            route: "/api/mark_notification_read",
+            call: |t| post("/api/mark_notification_read", format!("id={}", t.notification)),
+            expect: [UNAUTHORIZED, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND],
+        },
+        Row {
+            route: "/api/mark_all_notifications_read",
+            call: |_| post("/api/mark_all_notifications_read", String::new()),
+            expect: [UNAUTHORIZED, OK, OK, OK, OK, OK, OK],
+        },
+        Row {
             route: "/api/load_system_overview",
             call: |_| post("/api/load_system_overview", String::new()),
             expect: [UNAUTHORIZED, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK],
@@ -173,6 +211,26 @@ fn rows() -> Vec<Row> {
         Row {
             route: "/api/load_stuck_runs",
             call: |_| post("/api/load_stuck_runs", String::new()),
+            expect: [UNAUTHORIZED, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK],
+        },
+        Row {
+            route: "/api/list_system_runs",
+            call: |_| post("/api/list_system_runs", "{\"query\": {}}".into()),
+            expect: [UNAUTHORIZED, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK],
+        },
+        Row {
+            route: "/api/list_system_failures",
+            call: |_| post("/api/list_system_failures", "{\"query\": {}}".into()),
+            expect: [UNAUTHORIZED, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK],
+        },
+        Row {
+            route: "/api/get_system_run",
+            call: |t| post("/api/get_system_run", format!("id={}", t.run)),
+            expect: [UNAUTHORIZED, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK],
+        },
+        Row {
+            route: "/api/poll_system_run",
+            call: |t| post("/api/poll_system_run", format!("id={}", t.run)),
             expect: [UNAUTHORIZED, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK],
         },
         Row {
@@ -323,7 +381,19 @@ async fn world(t: &TestDb) -> World {
         .fetch_one(db.pool())
         .await
         .expect("pack");
-        targets.push(Target { workspace: t.ws, tenant, run: run.id, pack, review });
+        let notification: i64 = sqlx::query_scalar(
+            "INSERT INTO notifications (user_id, workspace_id, run_id, kind, title, body, link, created_at, dedupe_key) \
+             VALUES ($1, $2, $3, 'run_terminal', 'Done', 'Done.', '/admin/operations', $4, $5) RETURNING id",
+        )
+        .bind(t.user.get())
+        .bind(t.ws.get())
+        .bind(run.id.get())
+        .bind(now)
+        .bind(format!("matrix:{}", run.id))
+        .fetch_one(db.pool())
+        .await
+        .expect("notification");
+        targets.push(Target { workspace: t.ws, tenant, run: run.id, pack, review, notification });
     }
     // The other workspace has work of its own, which only its member sees.
     t.state

@@ -32,7 +32,7 @@ async fn run(t: &TestDb, id: RunId) -> app::domain::Run {
 /// Every operator-visible sentence of the workspace's runs — failure messages, decision-zone
 /// guidance, notifications — free of storage and crash vocabulary.
 async fn assert_calm(t: &TestDb) {
-    let page = runs::list_page(&t.state.db, t.ws, &runs::RunFilter::default(), None, 500).await.unwrap();
+    let page = runs::list_page(&t.state.db, Some(t.ws), &runs::RunFilter::default(), None, 500).await.unwrap();
     let mut texts: Vec<String> = Vec::new();
     for r in &page {
         let policy = t.state.config.policy(r.run.run_type);
@@ -308,6 +308,18 @@ pub(crate) async fn a_worker_finishing_and_the_reconciler_deciding_at_once_write
         assert_eq!(notifications_for(t, r.id.get()).await, 1, "round {round}: one notification");
     }
     assert_eq!(worker_won + reconciler_won, rounds);
+    // The bell agrees: one unread notification per run, each about a different run, worded
+    // by how the run ended.
+    let initiator = Principal::owner(t.user, t.ws, "Op");
+    let bell = app::server::notifications::list(&t.state, &initiator).await.unwrap();
+    assert_eq!(bell.unread, u64::try_from(rounds).unwrap());
+    let ids: std::collections::BTreeSet<_> = bell.items.iter().filter_map(|n| n.run.as_ref().map(|v| v.id)).collect();
+    assert_eq!(ids.len(), bell.items.len(), "no run is announced twice");
+    for n in &bell.items {
+        let v = n.run.as_ref().unwrap();
+        let stopped = n.title.ends_with("was stopped by the system");
+        assert_eq!(stopped, v.problem == app::domain::ProblemClass::ReconciledStale, "{}", n.title);
+    }
 }
 
 pub(crate) async fn a_worker_that_reports_in_before_the_decision_keeps_its_run(t: &TestDb) {

@@ -1,0 +1,59 @@
+//! Server functions of the notification bell: the list and marking read.
+
+use super::ApiError;
+use crate::domain::{RunView, Timestamp};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// One notification as the bell lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotificationItem {
+    /// Id (for marking it read).
+    pub id: i64,
+    /// One line, worded by the run's problem class.
+    pub title: String,
+    /// One or two calm sentences.
+    pub body: String,
+    /// The run's canonical detail.
+    pub link: String,
+    /// The list of runs like this one (same tenant and problem class).
+    pub list_link: Option<String>,
+    /// When it was written.
+    pub created_at: Timestamp,
+    /// Whether it has been read.
+    pub read: bool,
+    /// The run it is about, as every surface shows it.
+    pub run: Option<RunView>,
+}
+
+/// The caller's notifications in the current workspace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notifications {
+    /// Newest first.
+    pub items: Vec<NotificationItem>,
+    /// How many are unread (all of them, not only those listed).
+    pub unread: u64,
+    /// The server's clock when this was read.
+    pub observed_at: Timestamp,
+}
+
+/// The caller's newest notifications and the unread count.
+#[server(endpoint = "list_notifications")]
+pub async fn list_notifications() -> Result<Notifications, ApiError> {
+    let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
+    crate::server::notifications::list(&state, &principal).await.map_err(super::operations::respond)
+}
+
+/// Marks one notification read; answers the unread count left.
+#[server(endpoint = "mark_notification_read")]
+pub async fn mark_notification_read(id: String) -> Result<u64, ApiError> {
+    let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
+    crate::server::notifications::mark_read(&state, &principal, &id).await.map_err(super::operations::respond)
+}
+
+/// Marks every notification read; answers the unread count left.
+#[server(endpoint = "mark_all_notifications_read")]
+pub async fn mark_all_notifications_read() -> Result<u64, ApiError> {
+    let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
+    crate::server::notifications::mark_all_read(&state, &principal).await.map_err(super::operations::respond)
+}

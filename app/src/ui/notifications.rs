@@ -1,0 +1,105 @@
+//! `/admin/notifications`: the bell's list — one notification per finished run the person
+//! started, worded by its problem class, each carrying the run's PRODUCT §13 hooks, with
+//! "mark as read" and "mark all as read". The top bar's unread count follows every change.
+
+use super::common::{ErrorPanel, RunBadges, ago};
+use crate::api::{MarkAllNotificationsRead, MarkNotificationRead, NotificationItem, list_notifications};
+use crate::domain::Timestamp;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// Bumped whenever notifications change on this page, so the top bar asks for its unread
+/// count again.
+#[derive(Debug, Clone, Copy)]
+pub struct NotificationsChanged(pub RwSignal<u64>);
+
+/// The notifications page.
+#[component]
+pub fn NotificationsPage() -> impl IntoView {
+    let mark = ServerAction::<MarkNotificationRead>::new();
+    let mark_all = ServerAction::<MarkAllNotificationsRead>::new();
+    let list = Resource::new(move || (mark.version().get(), mark_all.version().get()), |_| list_notifications());
+    if let Some(NotificationsChanged(changed)) = use_context::<NotificationsChanged>() {
+        Effect::new(move |_| {
+            if mark.version().get() + mark_all.version().get() > 0 {
+                changed.update(|n| *n += 1);
+            }
+        });
+    }
+    view! {
+        <section class="notifications">
+            <div class="page-head">
+                <h1>"Notifications"</h1>
+                <p class="lede">"How the operations you started ended."</p>
+            </div>
+            <Suspense fallback=|| view! { <p class="loading">"Loading notifications…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(n) => {
+                            let unread = n.unread;
+                            let now = n.observed_at;
+                            let empty = n.items.is_empty();
+                            view! {
+                                <div class="list" data-testid="notifications" data-unread-count=unread>
+                                    <ActionForm action=mark_all attr:class="mark-all">
+                                        <button type="submit" data-testid="mark-all-read" disabled=unread == 0>
+                                            "Mark all as read"
+                                        </button>
+                                    </ActionForm>
+                                    <Show when=move || !empty fallback=|| view! { <p class="empty">"Nothing yet: you will hear here when an operation you started ends."</p> }>
+                                        <ul class="notification-list">
+                                            {n.items.iter().cloned().map(|item| view! { <Item item now mark/> }).collect_view()}
+                                        </ul>
+                                    </Show>
+                                </div>
+                            }
+                            .into_any()
+                        }
+                        Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn Item(item: NotificationItem, now: Timestamp, mark: ServerAction<MarkNotificationRead>) -> impl IntoView {
+    let hooks = item.run.as_ref().map(|v| v.hooks().map(|(_, value)| value)).unwrap_or_default();
+    let [id, run_type, tenant, status, outcome, freshness, problem, mode] = hooks;
+    let badges = item.run.clone().map(|view| view! { <RunBadges view/> });
+    let read = item.read;
+    view! {
+        <li
+            class=if read { "notification read" } else { "notification unread" }
+            data-testid="notification-item"
+            data-read=read.to_string()
+            data-run-id=id
+            data-run-type=run_type
+            data-run-tenant=tenant
+            data-run-status=status
+            data-run-outcome=outcome
+            data-run-freshness=freshness
+            data-problem-class=problem
+            data-progress-mode=mode
+        >
+            <div class="notification-head">
+                <A href=item.link.clone() attr:class="notification-title" attr:data-testid="notification-link">{item.title.clone()}</A>
+                {badges}
+                <time class="muted" datetime=item.created_at.to_rfc3339()>{ago(item.created_at, now)}</time>
+            </div>
+            <p>{item.body.clone()}</p>
+            <div class="notification-actions">
+                {item.list_link.clone().map(|href| view! {
+                    <A href=href attr:data-testid="notification-list-link">"See runs like this"</A>
+                })}
+                {(!read).then(|| view! {
+                    <ActionForm action=mark attr:class="inline">
+                        <input type="hidden" name="id" value=item.id.to_string()/>
+                        <button type="submit" class="link" data-testid="mark-read">"Mark as read"</button>
+                    </ActionForm>
+                })}
+            </div>
+        </li>
+    }
+}
