@@ -8,7 +8,7 @@
 //! the real sign-in server function.
 
 use super::harness::TestDb;
-use app::domain::{RunId, RunType, TenantId};
+use app::domain::{ProblemClass, RunId, RunType, TenantId};
 use app::server::Clock as _;
 use app::server::accounts::{add_user, grant, set_platform_operator};
 use app::server::lifecycle::NewRun;
@@ -581,4 +581,118 @@ pub(crate) async fn switching_workspace_changes_what_the_session_sees(t: &TestDb
     // A workspace they do not belong to cannot be chosen.
     let (status, body) = send(&w.router, &post("/api/switch_workspace", "workspace=999".into()), Some(&cookie)).await;
     assert_eq!((status, body.contains("There is no workspace with that id.")), (404, true), "{body}");
+}
+
+/// What an operator must never read (PRODUCT §12): database and panic text, table and
+/// constraint names, Rust type paths.
+const INTERNAL_TEXT: [&str; 16] = [
+    "SQLSTATE",
+    "duplicate key",
+    "constraint",
+    "panicked",
+    "unwrap",
+    "sqlx",
+    "operation_runs",
+    "run_counts",
+    "run_transitions",
+    "environment_reviews",
+    "review_packs",
+    "provider_items",
+    "inventory_items",
+    "baseline_snapshots",
+    "sweep_leases",
+    "stack backtrace",
+];
+
+/// The first Rust path (`word::Word`) in `text`, if any.
+fn rust_path(text: &str) -> Option<&str> {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices("::").find_map(|(i, _)| {
+        let before = text[..i].chars().next_back().is_some_and(ident);
+        let after = text[i + 2..].chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+        (before && after).then(|| &text[i.saturating_sub(30)..(i + 30).min(text.len())])
+    })
+}
+
+/// `body` without the platform operators' diagnostics panel and the hydration data that
+/// carries it (raw detail is allowed there and only there).
+fn without_diagnostics(body: &str) -> String {
+    let mut out = body.to_owned();
+    if let Some(at) = out.find("data-testid=\"diagnostics\"") {
+        let start = out[..at].rfind("<section").unwrap_or(at);
+        let end = out[at..].find("</section>").map_or(out.len(), |e| at + e + "</section>".len());
+        out.replace_range(start..end, "");
+    }
+    while let Some(start) = out.find("<script") {
+        let end = out[start..].find("</script>").map_or(out.len(), |e| start + e + "</script>".len());
+        out.replace_range(start..end, "");
+    }
+    out
+}
+
+fn assert_reads_calmly(path: &str, body: &str) {
+    for word in INTERNAL_TEXT {
+        assert!(!body.contains(word), "{path} shows {word:?}");
+    }
+    assert_eq!(rust_path(body), None, "{path} shows a Rust path");
+}
+
+/// Every page of the seeded demo — its failures include injected provider faults, runs the
+/// reconciler closed and a stuck run — as the owner and as the platform operator.
+pub(crate) async fn every_page_of_the_seeded_demo_reads_without_internal_text(t: &TestDb) {
+    use server::seed::DEMO_PEOPLE;
+    let dir = tempfile::tempdir().expect("dir");
+    let state = super::pack_state(t, dir.path());
+    let demo = server::seed::seed_demo(&state).await.expect("seed");
+    state.live.reload().await.expect("reload");
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let router = server::web::router(state.clone(), server::web::leptos_options("target/site", addr));
+    let person = |role: &str| DEMO_PEOPLE.iter().find(|p| p.role == role).copied().expect("demo person");
+    let owner = person("owner");
+    let platform = DEMO_PEOPLE.iter().find(|p| p.platform).copied().expect("platform person");
+    let owner_cookie = sign_in(&router, owner.email, owner.password).await;
+    let platform_cookie = sign_in(&router, platform.email, platform.password).await;
+
+    let runs: Vec<i64> = sqlx::query_scalar("SELECT id FROM operation_runs WHERE workspace_id = $1 ORDER BY id")
+        .bind(demo.workspace.get())
+        .fetch_all(state.db.pool())
+        .await
+        .expect("runs");
+    assert!(runs.len() > 10, "the demo has a history");
+    let mut owner_pages = vec![
+        "/admin/operations".to_owned(),
+        "/admin/notifications".to_owned(),
+        "/admin/operations?status=completed&outcome=failed".to_owned(),
+    ];
+    owner_pages.extend(ProblemClass::ALL.iter().map(|c| format!("/admin/operations?class={}", c.as_str())));
+    owner_pages.extend(demo.tenants.iter().map(|t| format!("/admin/t/{t}")));
+    owner_pages.extend(runs.iter().map(|id| format!("/admin/operations/{id}")));
+    for path in &owner_pages {
+        let (status, body) = send(&router, &get(path.clone()), Some(&owner_cookie)).await;
+        assert_eq!(status, 200, "{path}");
+        assert_reads_calmly(path, &body);
+        assert!(!body.contains("data-testid=\"diagnostics\""), "{path}: diagnostics are for platform operators only");
+        if path.starts_with("/admin/operations/") {
+            assert!(body.contains("data-testid=\"decision-next\""), "{path} renders its detail");
+        }
+    }
+    let mut platform_pages: Vec<String> =
+        ["/system", "/system/ops/stuck", "/system/ops/runs", "/system/ops/failures"].map(str::to_owned).to_vec();
+    platform_pages.extend(runs.iter().map(|id| format!("/system/ops/runs/{id}")));
+    for path in &platform_pages {
+        let (status, body) = send(&router, &get(path.clone()), Some(&platform_cookie)).await;
+        assert_eq!(status, 200, "{path}");
+        assert_reads_calmly(path, &without_diagnostics(&body));
+        if path.starts_with("/system/ops/runs/") {
+            assert!(body.contains("data-testid=\"diagnostics\""), "{path} shows diagnostics");
+        }
+    }
+}
+
+#[test]
+fn the_scan_finds_rust_paths_and_leaves_prose_alone() {
+    assert!(rust_path("failed at app::server::runs").is_some());
+    assert_eq!(rust_path("Ratio 3::4, a :: b, and ::before"), None);
+    let page = "<p>ok</p><section class=\"panel\" data-testid=\"diagnostics\"><pre>sqlx::Error</pre></section><script>x::Y</script>";
+    assert_eq!(without_diagnostics(page), "<p>ok</p>");
 }
