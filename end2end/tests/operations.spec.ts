@@ -242,8 +242,8 @@ test('every problem-class count links to a list of exactly those runs, each show
       await expect(row).toHaveAttribute('data-problem-class', cls);
       if (cls !== 'none') await expect(row.getByTestId(`badge-problem-${cls}`)).toBeVisible();
     }
-    // The chosen count is marked, and the filter select shows it.
-    await expect(page.locator(`[data-count-for="${cls}"]`)).toHaveAttribute('aria-current', 'true');
+    // The chosen count is marked as the current page, and the filter select shows it.
+    await expect(page.locator(`[data-count-for="${cls}"]`)).toHaveAttribute('aria-current', 'page');
     await expect(page.locator('select[name="class"]')).toHaveValue(cls);
     // Its detail tells the same story, and answers the three questions above the fold.
     const listBadges = await rows.first().locator('[data-testid^="badge-"]').evaluateAll((els) =>

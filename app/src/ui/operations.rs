@@ -175,7 +175,6 @@ pub fn ClassCounts(page: RunListPage, current: ListQuery, place: ListPlace) -> i
                         attr:data-testid="class-count"
                         attr:data-count-for=c.class.as_str()
                         attr:data-count=c.count
-                        attr:aria-current=chosen.then_some("true")
                     >
                         <span class="badge-icon" aria-hidden="true">{badge.icon}</span>
                         {badge.label} " " <strong>{c.count}</strong>
