@@ -60,7 +60,7 @@ fn SignedIn(me: Me) -> impl IntoView {
         </nav>
         <div class="account">
             <A href="/admin/notifications" attr:class="bell" attr:data-testid="bell" attr:data-unread-count=unread attr:aria-label=bell_label>
-                <span aria-hidden="true">"🔔"</span>
+                <span aria-hidden="true">"Notifications"</span>
                 {(unread > 0).then(|| view! { <span class="bell-count" data-testid="bell-count">{unread}</span> })}
             </A>
             {match switcher {

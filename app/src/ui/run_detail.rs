@@ -130,12 +130,12 @@ fn DecisionZone(current: RwSignal<RunDetail>) -> impl IntoView {
                     <dt>"What next?"</dt>
                     <dd data-testid="decision-next">
                         <span data-testid="guidance">{move || current.with(|d| d.view.guidance.clone())}</span>
-                        " " <HowJudged current/>
                         {move || current.with(|d| d.closes_by.map(|at| (at, d.view.observed_at))).map(|(at, now)| view! {
                             " " <span data-testid="closes-by" data-closes-at=at.millis() title=at.to_rfc3339()>{closing_sentence(at, now)}</span>
                         })}
                     </dd>
                 </dl>
+                <div class="how-judged"><HowJudged current/></div>
             </div>
     }
 }
