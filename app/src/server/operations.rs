@@ -268,14 +268,7 @@ fn merge_newest_first<'a>(
     all
 }
 
-/// The view of one run in the caller's workspace.
-#[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
-pub async fn run_view(state: &AppState, p: &Principal, id: &str) -> Result<RunView, ApiError> {
-    let found = run_in_scope(state, p, id).await?;
-    let policy = state.config.policy(found.run.run_type);
-    Ok(RunView::derive(&found.run, found.tenant_name, &policy, &state.config.polling, state.clock.now()))
-}
-
+/// One run of the caller's workspace that the caller may see; anything else is "not found".
 async fn run_in_scope(state: &AppState, p: &Principal, id: &str) -> Result<RunWithTenant, ApiError> {
     let not_found = || ApiError::NotFound("There is no operation with that id.".to_owned());
     let id = RunId::parse(id).ok_or_else(not_found)?;

@@ -7,7 +7,7 @@ use super::harness::{T0, TestDb};
 use super::{new_run, start_type};
 use app::api::{ApiError, ListQuery};
 use app::domain::{RunType, TenantId, UserId, WorkspaceId};
-use app::server::operations::{StartOptions, list_runs, run_view, start_operation};
+use app::server::operations::{StartOptions, list_runs, run_detail, start_operation};
 use app::server::principal::{self, Principal};
 use serde_json::json;
 
@@ -69,13 +69,13 @@ pub(crate) async fn every_service_answers_only_inside_the_callers_scope(t: &Test
     assert!(none.tenants.iter().all(|o| o.id != t.tenant.get() && o.id != second.get()));
 
     // Details: out of scope reads exactly like a run that does not exist.
-    let missing = status(run_view(&t.state, &reader, "987654321").await);
+    let missing = status(run_detail(&t.state, &reader, "987654321").await);
     assert_eq!(missing.0, 404);
     for id in [theirs.id, wide.id] {
-        assert_eq!(status(run_view(&t.state, &reader, &id.to_string()).await), missing, "run {id}");
-        assert_eq!(status(run_view(&t.state, &outsider, &id.to_string()).await), missing, "run {id}");
+        assert_eq!(status(run_detail(&t.state, &reader, &id.to_string()).await), missing, "run {id}");
+        assert_eq!(status(run_detail(&t.state, &outsider, &id.to_string()).await), missing, "run {id}");
     }
-    assert_eq!(status(run_view(&t.state, &reader, &mine.id.to_string()).await).0, 200);
+    assert_eq!(status(run_detail(&t.state, &reader, &mine.id.to_string()).await).0, 200);
 
     // Starting work: out of scope is 404, in scope without the capability is a calm 403.
     let start = |p: &Principal, tenant: TenantId, ty: &'static str, confirm: bool| {
