@@ -4,6 +4,7 @@
 #![recursion_limit = "512"]
 
 pub mod api;
+pub mod copy;
 pub mod domain;
 pub mod ui;
 

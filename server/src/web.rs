@@ -9,6 +9,7 @@
 //! the principal it hands on.
 
 use app::api::ApiError;
+use app::copy::text;
 use app::server::AppState;
 use app::server::auth::{ClientAddr, DbSessionStore, Viewer};
 use app::server::principal::Principal;
@@ -77,7 +78,7 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
 }
 
 fn not_signed_in() -> ApiError {
-    ApiError::Unauthorized("Sign in to continue.".to_owned())
+    ApiError::Unauthorized(text().errors.sign_in.to_owned())
 }
 
 /// Paths anyone may request: the sign-in page and its server function, the header's
@@ -127,9 +128,7 @@ async fn authenticate(State(state): State<AppState>, session: Session, mut req: 
     let path = req.uri().path().to_owned();
     if changes_state(req.method()) && !same_origin(req.headers()) {
         tracing::warn!(path, "refused a state-changing request from another origin");
-        return api_error(&ApiError::Forbidden(
-            "This request did not come from an Opshub page, so it was refused.".to_owned(),
-        ));
+        return api_error(&ApiError::Forbidden(text().errors.cross_origin.to_owned()));
     }
     let client = req
         .extensions()
@@ -190,37 +189,32 @@ async fn pack_download(state: &AppState, principal: &Principal, pack: &str) -> R
             }
             res
         }
-        Ok(PackDownload::Expired) => calm_page(
-            StatusCode::GONE,
-            "This review pack has expired",
-            "Review packs are kept for a limited time. Generate a new pack from the review to download it again.",
-        ),
-        Ok(PackDownload::NotReady(_)) => calm_page(
-            StatusCode::CONFLICT,
-            "This review pack is not ready",
-            "It is still being generated, or generating it did not succeed. Its operation says which.",
-        ),
+        Ok(PackDownload::Expired) => {
+            calm_page(StatusCode::GONE, text().pages.pack_expired_title, text().pages.pack_expired_body)
+        }
+        Ok(PackDownload::NotReady(_)) => {
+            calm_page(StatusCode::CONFLICT, text().pages.pack_not_ready_title, text().pages.pack_not_ready_body)
+        }
         Ok(PackDownload::NotFound) => {
-            calm_page(StatusCode::NOT_FOUND, "Review pack not found", "There is no review pack with that id.")
+            calm_page(StatusCode::NOT_FOUND, text().pages.pack_not_found_title, text().pages.pack_not_found_body)
         }
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "review pack download failed");
-            calm_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "The review pack could not be read. Please try again.",
-            )
+            calm_page(StatusCode::INTERNAL_SERVER_ERROR, text().pages.pack_failed_title, text().pages.pack_failed_body)
         }
     }
 }
 
 /// A small, calm HTML page for answers outside the app's pages.
 fn calm_page(status: StatusCode, title: &str, body: &str) -> Response {
+    let shell = &text().shell;
     let html = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} · Opshub</title>\
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{page_title}</title>\
          <link rel=\"stylesheet\" href=\"/pkg/opshub.css\"></head><body><main class=\"page\"><section class=\"empty\" \
          data-testid=\"calm-page\" data-status=\"{code}\"><h1>{title}</h1><p>{body}</p>\
-         <p><a href=\"/admin/operations\">Go to operations</a></p></section></main></body></html>",
+         <p><a href=\"/admin/operations\">{back}</a></p></section></main></body></html>",
+        page_title = (shell.page_title)(title),
+        back = shell.go_to_operations,
         code = status.as_u16()
     );
     let mut res = (status, html).into_response();

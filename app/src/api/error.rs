@@ -2,6 +2,7 @@
 //! operator-safe sentence; raw causes are logged on the server where they are handled and
 //! never reach the browser.
 
+use crate::copy::text;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -61,10 +62,7 @@ impl ApiError {
 
     /// The generic internal error.
     pub fn internal() -> Self {
-        Self::Internal(
-            "Something went wrong inside Opshub. Please try again; if it keeps happening, tell your platform team."
-                .to_owned(),
-        )
+        Self::Internal(text().errors.internal.to_owned())
     }
 }
 
@@ -74,10 +72,10 @@ impl FromServerFnError for ApiError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) => {
-                Self::Invalid("The request was not in the expected shape.".to_owned())
+                Self::Invalid(text().errors.bad_shape.to_owned())
             }
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => {
-                Self::Internal("Opshub could not be reached. Check your connection and try again.".to_owned())
+                Self::Internal(text().errors.unreachable.to_owned())
             }
             _ => Self::internal(),
         }

@@ -140,7 +140,7 @@ pub(super) fn context() -> Result<(crate::server::AppState, crate::server::princ
     // The authentication middleware resolved the session before the request got here.
     let principal = use_context::<axum::http::request::Parts>()
         .and_then(|p| p.extensions.get::<crate::server::auth::Viewer>().and_then(|v| v.0.clone()))
-        .ok_or_else(|| ApiError::Unauthorized("Sign in to continue.".to_owned()))?;
+        .ok_or_else(|| ApiError::Unauthorized(crate::copy::text().errors.sign_in.to_owned()))?;
     Ok((state, principal))
 }
 

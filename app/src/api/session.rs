@@ -103,7 +103,7 @@ pub async fn switch_workspace(workspace: String) -> Result<(), ApiError> {
         .trim()
         .parse::<i64>()
         .map(crate::domain::WorkspaceId)
-        .map_err(|_| ApiError::NotFound("There is no workspace with that id.".to_owned()))
+        .map_err(|_| ApiError::NotFound(crate::copy::text().errors.no_workspace.to_owned()))
         .map_err(respond)?;
     let session = ssr::session().await.map_err(respond)?;
     crate::server::auth::switch_workspace(&state, &session, &principal, id).await.map_err(respond)?;

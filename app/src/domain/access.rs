@@ -70,17 +70,9 @@ pub enum Capability {
 }
 
 impl Capability {
-    /// The calm sentence when a member lacks this capability.
-    pub const fn refusal(self) -> &'static str {
-        match self {
-            Self::ViewRuns => "Your role cannot see operations in this workspace.",
-            Self::StartOperations => "Your role can watch operations but not start them. Ask a workspace manager.",
-            Self::ChangeConfiguration => {
-                "Your role cannot change a tenant's configuration. Ask a workspace manager to run the restore."
-            }
-            Self::PublishReviews => "Your role cannot publish reviews. Ask a workspace manager.",
-            Self::ManageMembers => "Only the workspace owner can manage members.",
-        }
+    /// The calm sentence when a member lacks this capability (from the copy catalog).
+    pub fn refusal(self) -> &'static str {
+        (crate::copy::text().access.refusal)(self)
     }
 }
 

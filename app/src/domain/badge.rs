@@ -1,10 +1,12 @@
-//! The badge catalog (PRODUCT §12): label, tone, icon and test id for every status, outcome,
+//! The badge catalog (PRODUCT §12): tone, icon and test id — with the label from the copy
+//! catalog — for every status, outcome,
 //! freshness and problem class. Surfaces render badges only from here, so the same truth
 //! looks the same everywhere, and `data-testid="badge-<kind>-<value>"` is stable for tests.
 
 use super::freshness::Freshness;
 use super::problem::ProblemClass;
 use super::status::{RunOutcome, RunStatus};
+use crate::copy::text;
 use serde::{Deserialize, Serialize};
 
 /// Which dimension of a run a badge shows.
@@ -87,46 +89,46 @@ impl Badge {
     }
 
     /// The badge for a status.
-    pub const fn status(s: RunStatus) -> Badge {
-        let (label, tone, icon) = match s {
-            RunStatus::Queued => ("Queued", Tone::Neutral, "◷"),
-            RunStatus::Running => ("Running", Tone::Info, "↻"),
-            RunStatus::Completed => ("Completed", Tone::Neutral, "■"),
+    pub fn status(s: RunStatus) -> Badge {
+        let (tone, icon) = match s {
+            RunStatus::Queued => (Tone::Neutral, "◷"),
+            RunStatus::Running => (Tone::Info, "↻"),
+            RunStatus::Completed => (Tone::Neutral, "■"),
         };
-        Badge { kind: BadgeKind::Status, value: s.as_str(), label, tone, icon }
+        Badge { kind: BadgeKind::Status, value: s.as_str(), label: (text().badges.status)(s), tone, icon }
     }
 
     /// The badge for an outcome.
-    pub const fn outcome(o: RunOutcome) -> Badge {
-        let (label, tone, icon) = match o {
-            RunOutcome::Succeeded => ("Succeeded", Tone::Success, "✓"),
-            RunOutcome::PartiallySucceeded => ("Partially succeeded", Tone::Warning, "◐"),
-            RunOutcome::Failed => ("Failed", Tone::Danger, "✕"),
-            RunOutcome::Blocked => ("Blocked", Tone::Warning, "⊘"),
-            RunOutcome::Cancelled => ("Cancelled", Tone::Neutral, "–"),
+    pub fn outcome(o: RunOutcome) -> Badge {
+        let (tone, icon) = match o {
+            RunOutcome::Succeeded => (Tone::Success, "✓"),
+            RunOutcome::PartiallySucceeded => (Tone::Warning, "◐"),
+            RunOutcome::Failed => (Tone::Danger, "✕"),
+            RunOutcome::Blocked => (Tone::Warning, "⊘"),
+            RunOutcome::Cancelled => (Tone::Neutral, "–"),
         };
-        Badge { kind: BadgeKind::Outcome, value: o.as_str(), label, tone, icon }
+        Badge { kind: BadgeKind::Outcome, value: o.as_str(), label: (text().badges.outcome)(o), tone, icon }
     }
 
     /// The badge for a freshness.
-    pub const fn freshness(f: Freshness) -> Badge {
-        let (label, tone, icon) = match f {
-            Freshness::Fresh => ("On track", Tone::Info, "●"),
-            Freshness::PastExpected => ("Taking longer than usual", Tone::Notice, "◔"),
-            Freshness::LikelyStale => ("Likely stale", Tone::Danger, "!"),
+    pub fn freshness(f: Freshness) -> Badge {
+        let (tone, icon) = match f {
+            Freshness::Fresh => (Tone::Info, "●"),
+            Freshness::PastExpected => (Tone::Notice, "◔"),
+            Freshness::LikelyStale => (Tone::Danger, "!"),
         };
-        Badge { kind: BadgeKind::Freshness, value: f.as_str(), label, tone, icon }
+        Badge { kind: BadgeKind::Freshness, value: f.as_str(), label: (text().badges.freshness)(f), tone, icon }
     }
 
     /// The badge for a problem class.
-    pub const fn problem(p: ProblemClass) -> Badge {
-        let (label, tone, icon) = match p {
-            ProblemClass::ActiveStale => ("Stuck right now", Tone::Danger, "!"),
-            ProblemClass::TerminalFollowUp => ("Needs follow-up", Tone::Warning, "→"),
-            ProblemClass::ReconciledStale => ("Stopped by the system", Tone::Warning, "⟲"),
-            ProblemClass::None => ("No action needed", Tone::Neutral, "·"),
+    pub fn problem(p: ProblemClass) -> Badge {
+        let (tone, icon) = match p {
+            ProblemClass::ActiveStale => (Tone::Danger, "!"),
+            ProblemClass::TerminalFollowUp => (Tone::Warning, "→"),
+            ProblemClass::ReconciledStale => (Tone::Warning, "⟲"),
+            ProblemClass::None => (Tone::Neutral, "·"),
         };
-        Badge { kind: BadgeKind::Problem, value: p.as_str(), label, tone, icon }
+        Badge { kind: BadgeKind::Problem, value: p.as_str(), label: (text().badges.problem)(p), tone, icon }
     }
 
     /// Every badge in the catalog.

@@ -25,35 +25,20 @@ pub fn terminal_notification(
     problem: ProblemClass,
     failure: Option<&str>,
 ) -> NotificationText {
+    let t = &crate::copy::text().notices;
     let what = run_type.label();
     let reason = failure.map(|f| format!(" {f}")).unwrap_or_default();
     let (title, body) = match (problem, outcome) {
-        (ProblemClass::ReconciledStale, _) => (
-            format!("{what} was stopped by the system"),
-            format!("It stopped reporting progress and was closed as {}.{reason}", outcome_words(outcome)),
-        ),
-        (_, RunOutcome::Succeeded) => (format!("{what} finished"), "Everything completed successfully.".to_owned()),
-        (_, RunOutcome::PartiallySucceeded) => (
-            format!("{what} finished with some failures"),
-            format!("Some items did not complete.{reason} Review them and run it again."),
-        ),
-        (_, RunOutcome::Failed) => (format!("{what} failed"), format!("It did not finish.{reason}")),
-        (_, RunOutcome::Blocked) => (format!("{what} could not proceed"), format!("It was blocked.{reason}")),
-        (_, RunOutcome::Cancelled) => {
-            (format!("{what} was cancelled"), format!("It stopped before finishing.{reason}"))
+        (ProblemClass::ReconciledStale, _) => {
+            ((t.title_stopped)(what), (t.body_stopped)((t.outcome_words)(outcome), &reason))
         }
+        (_, RunOutcome::Succeeded) => ((t.title_finished)(what), t.body_finished.to_owned()),
+        (_, RunOutcome::PartiallySucceeded) => ((t.title_partial)(what), (t.body_partial)(&reason)),
+        (_, RunOutcome::Failed) => ((t.title_failed)(what), (t.body_failed)(&reason)),
+        (_, RunOutcome::Blocked) => ((t.title_blocked)(what), (t.body_blocked)(&reason)),
+        (_, RunOutcome::Cancelled) => ((t.title_cancelled)(what), (t.body_cancelled)(&reason)),
     };
     NotificationText { title, body, link: format!("/admin/operations/{id}") }
-}
-
-fn outcome_words(o: RunOutcome) -> &'static str {
-    match o {
-        RunOutcome::Succeeded => "succeeded",
-        RunOutcome::PartiallySucceeded => "partially succeeded",
-        RunOutcome::Failed => "failed",
-        RunOutcome::Blocked => "blocked",
-        RunOutcome::Cancelled => "cancelled",
-    }
 }
 
 #[cfg(test)]

@@ -103,19 +103,14 @@ impl Progress {
 
     /// The operator-facing sentence.
     pub fn label(&self) -> String {
+        let t = &crate::copy::text().runs;
         match self {
             Self::None => String::new(),
-            Self::Activity { waiting: true } => "Waiting for a worker".to_owned(),
-            Self::Activity { waiting: false } => "Working".to_owned(),
-            Self::Counted { processed, total } => format!("{processed} of {total} processed"),
-            Self::Phased { step, of, label } => format!("{label} — step {step} of {of}"),
-            Self::Composite { ready, failed, total, noun } => {
-                if *failed > 0 {
-                    format!("{ready} of {total} {noun} ready, {failed} failed")
-                } else {
-                    format!("{ready} of {total} {noun} ready")
-                }
-            }
+            Self::Activity { waiting: true } => t.waiting.to_owned(),
+            Self::Activity { waiting: false } => t.working.to_owned(),
+            Self::Counted { processed, total } => (t.counted)(*processed, *total),
+            Self::Phased { step, of, label } => (t.phased)(label, *step, *of),
+            Self::Composite { ready, failed, total, noun } => (t.composite)(*ready, *total, noun, *failed),
         }
     }
 }
@@ -135,7 +130,7 @@ fn phased(run_type: RunType, context: &RunContext) -> Option<Progress> {
     let key = context.phase_key()?;
     let phases = run_type.phases();
     let index = phases.iter().position(|p| p.key == key)?;
-    Some(Progress::Phased { step: index + 1, of: phases.len(), label: phases[index].label.to_owned() })
+    Some(Progress::Phased { step: index + 1, of: phases.len(), label: phases[index].label().to_owned() })
 }
 
 fn composite(run_type: RunType, context: &RunContext) -> Option<Progress> {

@@ -175,62 +175,30 @@ impl Reason {
         }
     }
 
-    /// The operator's sentence: what happened, calmly. Never names a table, a constraint or
-    /// an error class.
-    pub const fn sentence(self) -> &'static str {
-        match self {
-            Self::NeverStarted => {
-                "This run was never started: no worker picked it up in time. Start it again if it is still needed."
-            }
-            Self::WorkerLost => {
-                "This run stopped reporting and was closed by the system. Its work may be incomplete; start it \
-                 again if it is still needed."
-            }
-            Self::ReviewReady | Self::ReviewPublished => {
-                "This run stopped reporting and was closed by the system: the review it was building already exists."
-            }
-            Self::ReviewSuperseded => {
-                "This run stopped reporting and was closed by the system: the review it was building has been \
-                 superseded by a newer one."
-            }
-            Self::ReviewsAmbiguous => {
-                "This run stopped reporting and was closed by the system. Several reviews match its evidence, so it \
-                 cannot tell which one it built; check the tenant's reviews."
-            }
-            Self::RestoreApplied => {
-                "This run stopped reporting and was closed by the system: its restore had already finished."
-            }
-            Self::RestorePartial => {
-                "This run stopped reporting and was closed by the system: its restore had finished, but some items \
-                 could not be put back."
-            }
-            Self::RestoreFailed => {
-                "This run stopped reporting and was closed by the system: its restore had failed, the provider \
-                 refused every change."
-            }
-        }
+    /// The operator's sentence: what happened, calmly (from the copy catalog, which a test
+    /// keeps free of tables, constraints and error classes).
+    pub fn sentence(self) -> &'static str {
+        (crate::copy::text().decision.reason)(self)
     }
-}
 
-impl Reason {
     /// The sentence when the job itself (not the reconciler) reached this decision, e.g. a
     /// compose whose review write met another review of the same evidence.
-    pub const fn in_job_sentence(self) -> &'static str {
-        match self {
-            Self::ReviewReady | Self::ReviewPublished => "The review with this evidence already exists.",
-            Self::ReviewSuperseded => {
-                "A newer review has superseded the one with this evidence; open the newer review."
-            }
-            Self::ReviewsAmbiguous => {
-                "Several reviews match this evidence, so this run cannot tell which one to refresh; check the tenant's \
-                 reviews."
-            }
-            Self::RestoreApplied => "The restore had already finished.",
-            Self::RestorePartial => "The restore had finished, but some items could not be put back.",
-            Self::RestoreFailed => "The restore had failed: the provider refused every change.",
-            Self::NeverStarted | Self::WorkerLost => self.sentence(),
-        }
+    pub fn in_job_sentence(self) -> &'static str {
+        (crate::copy::text().decision.reason_in_job)(self).unwrap_or_else(|| self.sentence())
     }
+
+    /// Every reason.
+    pub const ALL: [Reason; 9] = [
+        Self::NeverStarted,
+        Self::WorkerLost,
+        Self::ReviewReady,
+        Self::ReviewPublished,
+        Self::ReviewSuperseded,
+        Self::ReviewsAmbiguous,
+        Self::RestoreApplied,
+        Self::RestorePartial,
+        Self::RestoreFailed,
+    ];
 }
 
 /// The bounded evidence a decision was taken on.

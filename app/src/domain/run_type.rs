@@ -35,8 +35,14 @@ pub enum RunType {
 pub struct Phase {
     /// Stored in `context.phase.current`; never shown.
     pub key: &'static str,
-    /// Operator-safe label.
-    pub label: &'static str,
+}
+
+impl Phase {
+    /// What operators read (from the copy catalog; the key itself if the catalog lacks it,
+    /// which a catalog test rules out).
+    pub fn label(&self) -> &'static str {
+        (crate::copy::text().runs.phase)(self.key).unwrap_or(self.key)
+    }
 }
 
 /// The windows a run type's active runs are judged against (PRODUCT §4).
@@ -147,16 +153,9 @@ impl RunType {
         Self::ALL.into_iter().find(|t| t.as_str() == text).ok_or_else(|| ParseError::unknown("run type", text))
     }
 
-    /// What operators read.
-    pub const fn label(self) -> &'static str {
-        match self {
-            Self::InventorySync => "Inventory sync",
-            Self::BaselineCapture => "Baseline capture",
-            Self::BaselineCompare => "Baseline compare",
-            Self::EnvironmentReviewCompose => "Environment review",
-            Self::ReviewPackGenerate => "Review pack export",
-            Self::RestoreExecute => "Restore",
-        }
+    /// What operators read (from the copy catalog).
+    pub fn label(self) -> &'static str {
+        (crate::copy::text().runs.run_type)(self)
     }
 
     /// The built-in lifecycle windows of this type.
@@ -181,23 +180,21 @@ impl RunType {
     pub const fn phases(self) -> &'static [Phase] {
         match self {
             Self::BaselineCapture => &[
-                Phase { key: "checking_eligibility", label: "Checking eligibility" },
-                Phase { key: "capturing_evidence", label: "Capturing evidence" },
-                Phase { key: "saving_snapshot", label: "Saving snapshot" },
+                Phase { key: "checking_eligibility" },
+                Phase { key: "capturing_evidence" },
+                Phase { key: "saving_snapshot" },
             ],
-            Self::BaselineCompare => &[
-                Phase { key: "loading_baseline", label: "Loading the baseline" },
-                Phase { key: "comparing", label: "Comparing" },
-                Phase { key: "recording_findings", label: "Recording findings" },
-            ],
+            Self::BaselineCompare => {
+                &[Phase { key: "loading_baseline" }, Phase { key: "comparing" }, Phase { key: "recording_findings" }]
+            }
             _ => &[],
         }
     }
 
     /// What a composite summary of this type counts ("evidence sources"), if it has one.
-    pub const fn composite_noun(self) -> Option<&'static str> {
+    pub fn composite_noun(self) -> Option<&'static str> {
         match self {
-            Self::EnvironmentReviewCompose => Some("evidence sources"),
+            Self::EnvironmentReviewCompose => Some(crate::copy::text().runs.evidence_sources),
             _ => None,
         }
     }
@@ -276,7 +273,7 @@ mod tests {
         for t in RunType::ALL {
             let phases = t.phases();
             for (i, p) in phases.iter().enumerate() {
-                assert!(!p.label.contains('_'), "{}", p.label);
+                assert!(!p.label().contains('_'), "{}", p.label());
                 assert!(phases[i + 1..].iter().all(|q| q.key != p.key));
             }
         }

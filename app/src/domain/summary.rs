@@ -81,24 +81,9 @@ impl SummaryKey {
         }
     }
 
-    /// What operators read next to the number.
-    pub const fn label(self) -> &'static str {
-        match self {
-            Self::Total => "Total",
-            Self::Processed => "Processed",
-            Self::Succeeded => "Succeeded",
-            Self::Failed => "Failed",
-            Self::Skipped => "Skipped",
-            Self::Created => "Created",
-            Self::Updated => "Updated",
-            Self::Unchanged => "Unchanged",
-            Self::Removed => "Removed",
-            Self::ItemsCaptured => "Items captured",
-            Self::FindingsAdded => "Added items",
-            Self::FindingsRemoved => "Removed items",
-            Self::FindingsChanged => "Changed items",
-            Self::Sections => "Sections",
-        }
+    /// What operators read next to the number (from the copy catalog).
+    pub fn label(self) -> &'static str {
+        (crate::copy::text().runs.summary_key)(self)
     }
 
     /// Parses the stored spelling.

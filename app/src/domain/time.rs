@@ -56,16 +56,22 @@ impl Timestamp {
 
 /// "45 s", "3 min", "2 h 5 min", "3 d".
 pub fn human_duration(d: Duration) -> String {
+    let t = &crate::copy::text().time;
     let s = d.as_secs();
     match s {
-        0..=59 => format!("{s} s"),
-        60..=3599 => format!("{} min", s / 60),
+        0..=59 => (t.seconds)(s),
+        60..=3599 => (t.minutes)(s / 60),
         3600..=86_399 => {
             let (h, m) = (s / 3600, (s % 3600) / 60);
-            if m == 0 { format!("{h} h") } else { format!("{h} h {m} min") }
+            if m == 0 { (t.hours)(h) } else { (t.hours_minutes)(h, m) }
         }
-        _ => format!("{} d", s / 86_400),
+        _ => (t.days)(s / 86_400),
     }
+}
+
+/// "3 min ago": how long before `now` the instant `at` was.
+pub fn ago(at: Timestamp, now: Timestamp) -> String {
+    (crate::copy::text().time.ago)(&now.human_since(at))
 }
 
 /// Days since the epoch to a proleptic Gregorian (year, month, day) — Howard Hinnant's

@@ -76,35 +76,23 @@ impl Transition {
     /// The operator's sentence for this entry. `initiator` is the display name of the person
     /// an [`Actor::Initiator`] names, when known.
     pub fn sentence(&self, initiator: Option<&str>) -> String {
+        let t = &crate::copy::text().timeline;
         let who = match (&self.actor, initiator) {
             (Actor::Initiator(_), Some(name)) => name.to_owned(),
-            (Actor::Initiator(_), None) => "a person who no longer has access".to_owned(),
-            (Actor::System, _) => "the system (scheduled)".to_owned(),
-            (Actor::Worker(w), _) => format!("worker {w}"),
-            (Actor::Reconciler, _) => "the reconciler, after the run stopped reporting".to_owned(),
-            (Actor::Adapter(t), _) => {
-                format!("the reconciler, from the records a {} leaves", t.label().to_lowercase())
-            }
-            (Actor::Shutdown(w), _) => format!("the shutdown of {w}"),
-            (Actor::Unknown, _) => "an unrecorded cause".to_owned(),
+            (Actor::Initiator(_), None) => t.former_member.to_owned(),
+            (Actor::System, _) => t.system.to_owned(),
+            (Actor::Worker(w), _) => (t.worker)(w),
+            (Actor::Reconciler, _) => t.reconciler.to_owned(),
+            (Actor::Adapter(run_type), _) => (t.adapter)(&run_type.label().to_lowercase()),
+            (Actor::Shutdown(w), _) => (t.shutdown)(w),
+            (Actor::Unknown, _) => t.unknown.to_owned(),
         };
         match (self.to, self.outcome) {
-            (RunStatus::Queued, _) => format!("Queued by {who}"),
-            (RunStatus::Running, _) => format!("Started by {who}"),
-            (RunStatus::Completed, Some(o)) => format!("Ended {} — by {who}", ended_as(o)),
-            (RunStatus::Completed, None) => format!("Completed by {who}"),
+            (RunStatus::Queued, _) => (t.queued_by)(&who),
+            (RunStatus::Running, _) => (t.started_by)(&who),
+            (RunStatus::Completed, Some(o)) => (t.ended_by)((t.ended_as)(o), &who),
+            (RunStatus::Completed, None) => (t.completed_by)(&who),
         }
-    }
-}
-
-/// "succeeded", "with part of the work done", … in the timeline's words.
-const fn ended_as(o: RunOutcome) -> &'static str {
-    match o {
-        RunOutcome::Succeeded => "successfully",
-        RunOutcome::PartiallySucceeded => "with part of the work done",
-        RunOutcome::Failed => "in failure",
-        RunOutcome::Blocked => "blocked",
-        RunOutcome::Cancelled => "cancelled",
     }
 }
 

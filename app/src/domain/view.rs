@@ -27,9 +27,10 @@ impl RelatedLink {
     /// The link for a `(kind, id)` record of `tenant`, if the kind is known.
     pub fn for_record(kind: &str, id: i64, tenant: Option<TenantId>) -> Option<Self> {
         let tenant = tenant?;
+        let t = &crate::copy::text().decision;
         let (label, anchor) = match RecordKind::parse(kind)? {
-            RecordKind::Review => (format!("Open review #{id}"), format!("#review-{id}")),
-            RecordKind::Restore => (format!("Open the tenant's restores (restore #{id})"), format!("#restore-{id}")),
+            RecordKind::Review => ((t.open_review)(id), format!("#review-{id}")),
+            RecordKind::Restore => ((t.open_restore)(id), format!("#restore-{id}")),
         };
         Some(Self { label, href: format!("/admin/t/{tenant}{anchor}") })
     }
@@ -100,12 +101,11 @@ impl RunView {
             Some(summary) => reconciled_guidance(run.state, summary),
             None => guidance(run.state, freshness, problem, reconciled, failure_message.as_deref()),
         };
+        let t = &crate::copy::text().decision;
         let decided_how = note.as_ref().map(|n| {
             match n.by.as_deref() {
-                Some(by) if by.starts_with("adapter:") => {
-                    "Decided by the system from the records this run's work left."
-                }
-                _ => "Decided by the system because no worker was working on it any more.",
+                Some(by) if by.starts_with("adapter:") => t.decided_from_records,
+                _ => t.decided_worker_gone,
             }
             .to_owned()
         });
@@ -170,29 +170,24 @@ impl RunView {
     /// The decision zone's first answer: is it still active? Status and freshness in plain
     /// words.
     pub fn active_answer(&self) -> String {
+        let t = &crate::copy::text().decision;
         match (self.state, self.freshness) {
-            (_, Some(Freshness::LikelyStale)) => {
-                "Yes, but it has most likely stopped: no sign of progress for longer than this work ever needs."
-                    .to_owned()
-            }
-            (RunState::Queued, Some(Freshness::PastExpected)) => {
-                "Yes — waiting longer than usual for a worker.".to_owned()
-            }
-            (RunState::Queued, _) => "Yes — waiting for a worker.".to_owned(),
-            (RunState::Running, Some(Freshness::PastExpected)) => {
-                "Yes — taking longer than usual, and still reporting progress.".to_owned()
-            }
-            (RunState::Running, _) => "Yes — working, and reporting progress.".to_owned(),
-            (RunState::Completed(o), _) => format!("No — it ended: {}.", Badge::outcome(o).label.to_lowercase()),
+            (_, Some(Freshness::LikelyStale)) => t.active_stale.to_owned(),
+            (RunState::Queued, Some(Freshness::PastExpected)) => t.active_queued_late.to_owned(),
+            (RunState::Queued, _) => t.active_queued.to_owned(),
+            (RunState::Running, Some(Freshness::PastExpected)) => t.active_running_late.to_owned(),
+            (RunState::Running, _) => t.active_running.to_owned(),
+            (RunState::Completed(o), _) => (t.active_ended)(&Badge::outcome(o).label.to_lowercase()),
         }
     }
 
     /// The decision zone's second answer: was it reconciled?
     pub fn reconciled_answer(&self) -> String {
+        let t = &crate::copy::text().decision;
         match (&self.decided_how, self.state.is_active()) {
-            (Some(how), _) => format!("Yes. {how}"),
-            (None, true) => "Not so far.".to_owned(),
-            (None, false) => "No — it ended on its own.".to_owned(),
+            (Some(how), _) => (t.reconciled_yes)(how),
+            (None, true) => t.reconciled_not_yet.to_owned(),
+            (None, false) => t.reconciled_no.to_owned(),
         }
     }
 
@@ -213,26 +208,24 @@ impl RunView {
 
 /// The decision zone's promise for a run stuck right now: when the system will close it.
 pub fn closing_sentence(closes_by: Timestamp, now: Timestamp) -> String {
-    format!(
-        "It will be closed automatically within about {}; start it again afterwards if the work is still needed.",
-        closes_by.human_since(now)
-    )
+    (crate::copy::text().decision.closes_within)(&closes_by.human_since(now))
 }
 
 /// The decision-zone sentence for a run the reconciler decided: what it found (the
 /// record's own sentence), then what to do.
 fn reconciled_guidance(state: RunState, summary: &str) -> String {
+    let t = &crate::copy::text().decision;
     let next = match state {
-        RunState::Completed(RunOutcome::Succeeded) => " Nothing to do.",
-        RunState::Completed(RunOutcome::PartiallySucceeded) => " Review the items that failed, then run it again.",
-        RunState::Completed(RunOutcome::Blocked) => " Use the newer record.",
-        _ => "",
+        RunState::Completed(RunOutcome::Succeeded) => t.then_nothing,
+        RunState::Completed(RunOutcome::PartiallySucceeded) => t.then_review_failed_items,
+        RunState::Completed(RunOutcome::Blocked) => t.then_use_newer,
+        _ => return summary.to_owned(),
     };
-    format!("{summary}{next}")
+    format!("{summary} {next}")
 }
 
 /// The decision-zone sentence for a run: calm for healthy work, specific when a person is
-/// needed. Wording lives here only.
+/// needed. The situations are decided here; their words live in the copy catalog.
 pub fn guidance(
     state: RunState,
     freshness: Option<Freshness>,
@@ -240,34 +233,21 @@ pub fn guidance(
     reconciled: bool,
     failure: Option<&str>,
 ) -> String {
+    let t = &crate::copy::text().decision;
     let reason = failure.map(|f| format!(" {f}")).unwrap_or_default();
     match (state, freshness, problem) {
-        (_, _, ProblemClass::ActiveStale) => "This run will not finish by itself.".to_owned(),
-        (RunState::Queued, Some(Freshness::PastExpected), _) => {
-            "Waiting longer than usual for a worker. No action needed yet.".to_owned()
-        }
-        (RunState::Running, Some(Freshness::PastExpected), _) => {
-            "Taking longer than usual, but still reporting progress. No action needed yet.".to_owned()
-        }
-        (RunState::Queued, _, _) => "Waiting for a worker. This page updates by itself.".to_owned(),
-        (RunState::Running, _, _) => "Working. This page updates by itself.".to_owned(),
-        (RunState::Completed(_), _, ProblemClass::ReconciledStale) => {
-            format!(
-                "The system stopped this run after it went stale.{reason} Start it again if the work is still needed."
-            )
-        }
-        (RunState::Completed(RunOutcome::Succeeded), _, _) if reconciled => {
-            "Finished. The system confirmed the result from the records it produced.".to_owned()
-        }
-        (RunState::Completed(RunOutcome::Succeeded), _, _) => "Finished successfully. Nothing to do.".to_owned(),
-        (RunState::Completed(RunOutcome::PartiallySucceeded), _, _) => {
-            format!("Finished, but some items failed.{reason} Review the failures, then run it again.")
-        }
-        (RunState::Completed(RunOutcome::Failed), _, _) => {
-            format!("Did not finish.{reason} Fix the cause, then start it again.")
-        }
-        (RunState::Completed(RunOutcome::Blocked), _, _) => format!("Could not proceed.{reason}"),
-        (RunState::Completed(RunOutcome::Cancelled), _, _) => format!("Stopped before finishing.{reason}"),
+        (_, _, ProblemClass::ActiveStale) => t.next_stale.to_owned(),
+        (RunState::Queued, Some(Freshness::PastExpected), _) => t.next_queued_late.to_owned(),
+        (RunState::Running, Some(Freshness::PastExpected), _) => t.next_running_late.to_owned(),
+        (RunState::Queued, _, _) => t.next_queued.to_owned(),
+        (RunState::Running, _, _) => t.next_running.to_owned(),
+        (RunState::Completed(_), _, ProblemClass::ReconciledStale) => (t.next_stopped)(&reason),
+        (RunState::Completed(RunOutcome::Succeeded), _, _) if reconciled => t.next_confirmed.to_owned(),
+        (RunState::Completed(RunOutcome::Succeeded), _, _) => t.next_succeeded.to_owned(),
+        (RunState::Completed(RunOutcome::PartiallySucceeded), _, _) => (t.next_partial)(&reason),
+        (RunState::Completed(RunOutcome::Failed), _, _) => (t.next_failed)(&reason),
+        (RunState::Completed(RunOutcome::Blocked), _, _) => (t.next_blocked)(&reason),
+        (RunState::Completed(RunOutcome::Cancelled), _, _) => (t.next_cancelled)(&reason),
     }
 }
 

@@ -5,6 +5,7 @@
 
 use super::clock::Clock;
 use super::db::Db;
+use crate::copy::text;
 use crate::domain::access::Role;
 use crate::domain::{TenantId, Timestamp, UserId, WorkspaceId};
 use argon2::Argon2;
@@ -31,10 +32,10 @@ pub enum AccountError {
     #[error("{0}")]
     NotFound(String),
     /// Wrong email or password (deliberately not saying which).
-    #[error("The email or password is not right.")]
+    #[error("{}", text().accounts.wrong_credentials)]
     WrongCredentials,
     /// Too many failed attempts recently.
-    #[error("Too many sign-in attempts. Wait a minute, then try again.")]
+    #[error("{}", text().errors.throttled)]
     Throttled,
     /// Hashing failed (no password text in it).
     #[error("the password could not be processed")]
@@ -47,7 +48,7 @@ pub enum AccountError {
 /// Hashes `password` with argon2id and a random salt, on the blocking pool.
 pub async fn hash_password(password: &str) -> Result<String, AccountError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AccountError::Invalid(format!("A password needs at least {MIN_PASSWORD_CHARS} characters.")));
+        return Err(AccountError::Invalid((text().accounts.short_password)(MIN_PASSWORD_CHARS)));
     }
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
@@ -75,11 +76,7 @@ fn normalize_email(email: &str) -> Result<String, AccountError> {
     let valid = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
         && !email.contains(char::is_whitespace);
-    if valid {
-        Ok(email)
-    } else {
-        Err(AccountError::Invalid("Give an email address such as dana@example.com.".to_owned()))
-    }
+    if valid { Ok(email) } else { Err(AccountError::Invalid(text().accounts.bad_email.to_owned())) }
 }
 
 /// Creates the user `email` (or updates their name) with `password` when given.
@@ -93,7 +90,7 @@ pub async fn add_user(
     let email = normalize_email(email)?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 120 {
-        return Err(AccountError::Invalid("Give a display name of at most 120 characters.".to_owned()));
+        return Err(AccountError::Invalid(text().accounts.long_name.to_owned()));
     }
     let hash = match password {
         Some(p) => Some(hash_password(p).await?),
@@ -140,7 +137,7 @@ async fn user_id(db: &Db, email: &str) -> Result<UserId, AccountError> {
     let email = normalize_email(email)?;
     let id: Option<i64> =
         sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&email).fetch_optional(db.pool()).await?;
-    id.map(UserId).ok_or_else(|| AccountError::NotFound(format!("There is no user {email}.")))
+    id.map(UserId).ok_or_else(|| AccountError::NotFound((text().accounts.no_user)(&email)))
 }
 
 async fn workspace_id(db: &Db, slug: &str) -> Result<WorkspaceId, AccountError> {
@@ -148,7 +145,7 @@ async fn workspace_id(db: &Db, slug: &str) -> Result<WorkspaceId, AccountError> 
         .bind(slug.trim())
         .fetch_optional(db.pool())
         .await?;
-    id.map(WorkspaceId).ok_or_else(|| AccountError::NotFound(format!("There is no workspace {:?}.", slug.trim())))
+    id.map(WorkspaceId).ok_or_else(|| AccountError::NotFound((text().accounts.no_workspace)(slug.trim())))
 }
 
 /// Gives `email` the `role` in the workspace `workspace` (a slug), over every tenant
@@ -160,9 +157,8 @@ pub async fn grant(
     role: &str,
     tenants: Option<&[String]>,
 ) -> Result<(), AccountError> {
-    let role = Role::parse(role.trim()).map_err(|_| {
-        AccountError::Invalid(format!("{:?} is not a role (owner, manager, operator or reader).", role.trim()))
-    })?;
+    let role =
+        Role::parse(role.trim()).map_err(|_| AccountError::Invalid((text().accounts.not_a_role)(role.trim())))?;
     let user = user_id(db, email).await?;
     let ws = workspace_id(db, workspace).await?;
     let mut ids = Vec::new();
@@ -172,12 +168,12 @@ pub async fn grant(
             .bind(slug.trim())
             .fetch_optional(db.pool())
             .await?;
-        ids.push(TenantId(id.ok_or_else(|| {
-            AccountError::NotFound(format!("There is no tenant {:?} in workspace {:?}.", slug.trim(), workspace.trim()))
-        })?));
+        ids.push(TenantId(
+            id.ok_or_else(|| AccountError::NotFound((text().accounts.no_tenant)(slug.trim(), workspace.trim())))?,
+        ));
     }
     if tenants.is_some_and(<[String]>::is_empty) {
-        return Err(AccountError::Invalid("Name at least one tenant, or grant every tenant.".to_owned()));
+        return Err(AccountError::Invalid(text().accounts.name_tenants.to_owned()));
     }
     let mut tx = db.begin_write().await?;
     sqlx::query(
@@ -224,7 +220,7 @@ pub async fn revoke(db: &Db, email: &str, workspace: &str) -> Result<(), Account
         .await?;
     tx.commit().await?;
     if done.rows_affected() == 0 {
-        return Err(AccountError::NotFound(format!("{} is not a member of {:?}.", email.trim(), workspace.trim())));
+        return Err(AccountError::NotFound((text().accounts.not_member)(email.trim(), workspace.trim())));
     }
     Ok(())
 }

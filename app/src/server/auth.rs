@@ -17,6 +17,7 @@ use super::db::Db;
 use super::principal::{self, Principal};
 use super::state::AppState;
 use crate::api::{ApiError, Me, WorkspaceOption};
+use crate::copy::text;
 use crate::domain::{Timestamp, UserId, WorkspaceId};
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -318,10 +319,10 @@ pub async fn sign_in(
     let user = match accounts::check_sign_in(&state.db, state.clock.as_ref(), email, password, client).await {
         Ok(user) => user,
         Err(AccountError::WrongCredentials | AccountError::NotFound(_)) => {
-            return Err(ApiError::Unauthorized("That email and password do not match an account.".to_owned()));
+            return Err(ApiError::Unauthorized(text().errors.wrong_credentials.to_owned()));
         }
         Err(AccountError::Throttled) => {
-            return Err(ApiError::Throttled("Too many sign-in attempts. Wait a minute, then try again.".to_owned()));
+            return Err(ApiError::Throttled(text().errors.throttled.to_owned()));
         }
         Err(AccountError::Invalid(m)) => return Err(ApiError::Invalid(m)),
         Err(e) => return Err(super::internal_error("sign-in could not be checked", e)),
@@ -335,9 +336,7 @@ pub async fn sign_in(
     .await
     .map_err(|e| super::internal_error("sign-in could not read the membership", e))?;
     let Some(principal) = found else {
-        return Err(ApiError::Forbidden(
-            "Your account is not a member of any workspace yet. Ask a workspace owner to add you.".to_owned(),
-        ));
+        return Err(ApiError::Forbidden(text().errors.no_membership.to_owned()));
     };
     let now = state.clock.now().millis();
     let written = async {
@@ -373,7 +372,7 @@ pub async fn switch_workspace(
     let next = principal::load(&state.db, principal.user_id, workspace)
         .await
         .map_err(|e| super::internal_error("could not read the membership", e))?;
-    let Some(next) = next else { return Err(ApiError::NotFound("There is no workspace with that id.".to_owned())) };
+    let Some(next) = next else { return Err(ApiError::NotFound(text().errors.no_workspace.to_owned())) };
     session
         .insert(WORKSPACE, workspace.get())
         .await

@@ -10,6 +10,7 @@ use super::db::Db;
 use super::lifecycle::ProgressUpdate;
 use super::provider::{Injected, ProviderItem, begin, items_after};
 use super::worker::{BoxFuture, Handler, HandlerResult, Job};
+use crate::copy::text;
 use crate::domain::{RunOutcome, TenantId};
 use anyhow::Context as _;
 use serde_json::{Value, json};
@@ -80,7 +81,7 @@ fn settings_object(text: &str) -> Option<serde_json::Map<String, Value>> {
 }
 
 async fn capture(job: Job) -> anyhow::Result<HandlerResult> {
-    let (tenant, injected) = match begin(&job, "A baseline needs a tenant.").await? {
+    let (tenant, injected) = match begin(&job).await? {
         Ok(ready) => ready,
         Err(end) => return Ok(end),
     };
@@ -94,7 +95,7 @@ async fn capture(job: Job) -> anyhow::Result<HandlerResult> {
         return Ok(HandlerResult::ended(
             RunOutcome::Blocked,
             "nothing_to_capture",
-            "There is nothing to capture: the provider reports no items for this tenant.",
+            text().records.nothing_to_capture,
             None,
         ));
     }
@@ -152,7 +153,7 @@ async fn capture(job: Job) -> anyhow::Result<HandlerResult> {
         HandlerResult::ended(
             RunOutcome::PartiallySucceeded,
             "items_unreadable",
-            &format!("{skipped} of {processed} items could not be read and were left out of the baseline."),
+            &(text().records.capture_skipped)(skipped, processed),
             None,
         )
     })
@@ -168,7 +169,7 @@ fn changed_settings(before: &serde_json::Map<String, Value>, after: &serde_json:
 }
 
 async fn compare(job: Job) -> anyhow::Result<HandlerResult> {
-    let (tenant, injected) = match begin(&job, "A baseline needs a tenant.").await? {
+    let (tenant, injected) = match begin(&job).await? {
         Ok(ready) => ready,
         Err(end) => return Ok(end),
     };
@@ -187,11 +188,7 @@ async fn compare(job: Job) -> anyhow::Result<HandlerResult> {
         }
     };
     let Some(snapshot) = snapshot else {
-        let message = if wanted.is_some() {
-            "The chosen baseline does not exist for this tenant."
-        } else {
-            "No baseline has been captured for this tenant yet. Capture one first."
-        };
+        let message = if wanted.is_some() { text().records.baseline_missing } else { text().records.no_baseline_yet };
         return Ok(HandlerResult::ended(RunOutcome::Blocked, "no_baseline", message, None));
     };
     let rows: Vec<(String, String, String)> = sqlx::query_as(
@@ -268,7 +265,7 @@ async fn compare(job: Job) -> anyhow::Result<HandlerResult> {
         HandlerResult::ended(
             RunOutcome::PartiallySucceeded,
             "items_unreadable",
-            &format!("{skipped} of {processed} items could not be read and were not compared."),
+            &(text().records.compare_skipped)(skipped, processed),
             None,
         )
     })

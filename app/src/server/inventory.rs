@@ -6,6 +6,7 @@
 use super::lifecycle::ProgressUpdate;
 use super::provider::{Injected, ProviderItem, begin, items_after};
 use super::worker::{BoxFuture, Handler, HandlerResult, Job};
+use crate::copy::text;
 use crate::domain::{RunOutcome, TenantId};
 use anyhow::Context as _;
 
@@ -33,7 +34,7 @@ impl Handler for InventorySync {
 }
 
 async fn sync(job: Job) -> anyhow::Result<HandlerResult> {
-    let (tenant, injected) = match begin(&job, "An inventory sync needs a tenant.").await? {
+    let (tenant, injected) = match begin(&job).await? {
         Ok(ready) => ready,
         Err(end) => return Ok(end),
     };
@@ -86,16 +87,13 @@ async fn sync(job: Job) -> anyhow::Result<HandlerResult> {
     injected.crash_point(&job);
     Ok(match (tally.failed, tally.succeeded) {
         (0, _) => HandlerResult::succeeded(),
-        (f, 0) => HandlerResult::ended(
-            RunOutcome::Failed,
-            "items_unreadable",
-            &format!("None of the {f} items could be read from the provider."),
-            None,
-        ),
+        (f, 0) => {
+            HandlerResult::ended(RunOutcome::Failed, "items_unreadable", &(text().records.none_readable)(f), None)
+        }
         (f, _) => HandlerResult::ended(
             RunOutcome::PartiallySucceeded,
             "items_unreadable",
-            &format!("{f} of {} items could not be read from the provider.", tally.processed),
+            &(text().records.some_unreadable)(f, tally.processed),
             None,
         ),
     })

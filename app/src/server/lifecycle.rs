@@ -9,6 +9,7 @@ use super::clock::Clock;
 use super::db::Db;
 use super::live::LiveRuns;
 use super::runs::{self, DamagedRun, RUN_COLUMNS, RunQueryError, RunRow};
+use crate::copy::text;
 use crate::domain::Timestamp;
 use crate::domain::context::CompositeCounts;
 use crate::domain::notification::terminal_notification;
@@ -227,7 +228,7 @@ impl Lifecycle {
                 .fetch_optional(self.db.pool())
                 .await?;
             if found.is_none() {
-                return Err(LifecycleError::Invalid("That tenant does not exist in this workspace.".to_owned()));
+                return Err(LifecycleError::Invalid(text().errors.tenant_not_in_workspace.to_owned()));
             }
         }
         if let Some(k) = &req.dedupe_key
@@ -271,7 +272,7 @@ impl Lifecycle {
                 return Ok(Started::AlreadyActive(row.into_run()?));
             }
         }
-        Err(LifecycleError::Invalid("The operation could not be started right now; please try again.".to_owned()))
+        Err(LifecycleError::Invalid(text().errors.could_not_start.to_owned()))
     }
 
     /// Claims the oldest queued run for `owner` with a lease of `lease`, or `None` when

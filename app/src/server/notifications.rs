@@ -8,6 +8,7 @@ use super::principal::Principal;
 use super::runs::{self, run_columns_r, scope_sql};
 use super::state::AppState;
 use crate::api::{ApiError, NotificationItem, Notifications};
+use crate::copy::text;
 use crate::domain::{RunId, RunView};
 use std::collections::HashMap;
 
@@ -118,7 +119,7 @@ async fn run_views(state: &AppState, p: &Principal, ids: Vec<i64>) -> Result<Has
 /// Marks one of the caller's notifications read; returns the unread count left. Someone
 /// else's notification, or one that does not exist, is "not found".
 pub async fn mark_read(state: &AppState, p: &Principal, id: &str) -> Result<u64, ApiError> {
-    let not_found = || ApiError::NotFound("There is no notification with that id.".to_owned());
+    let not_found = || ApiError::NotFound(text().errors.no_notification.to_owned());
     let id = RunId::parse(id).ok_or_else(not_found)?.get();
     let (only, args) = scope(p, 4);
     let sql = format!(

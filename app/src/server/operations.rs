@@ -11,6 +11,7 @@ use super::state::AppState;
 use crate::api::{
     ApiError, ClassCount, Diagnostics, ListQuery, RunDetail, RunListPage, StartResult, TenantOption, TimelineEntry,
 };
+use crate::copy::text;
 use crate::domain::access::Capability;
 use crate::domain::freshness::stale_at;
 use crate::domain::reconcile::closes_by;
@@ -33,9 +34,7 @@ impl From<RunQueryError> for ApiError {
         match e {
             RunQueryError::Damaged(d) => {
                 tracing::error!(run_id = d.id, error = %d.source, "damaged run record");
-                ApiError::Internal(
-                    "This run's record is damaged and cannot be shown. Your platform team has the details.".to_owned(),
-                )
+                ApiError::Internal(text().errors.damaged_run.to_owned())
             }
             RunQueryError::Database(e) => internal(e),
         }
@@ -61,43 +60,34 @@ pub fn parse_query(q: &ListQuery) -> Result<ParsedQuery, ApiError> {
     let tenant = match nonempty(&q.tenant) {
         None => None,
         Some(t) => {
-            Some(TenantId::parse(&t).ok_or_else(|| ApiError::Invalid("The tenant filter is not a tenant id.".into()))?)
+            Some(TenantId::parse(&t).ok_or_else(|| ApiError::Invalid(text().errors.bad_tenant_filter.to_owned()))?)
         }
     };
     let run_type = match nonempty(&q.run_type) {
         None => None,
-        Some(t) => Some(
-            RunType::parse(&t).map_err(|_| ApiError::Invalid("There is no operation type with that name.".into()))?,
-        ),
+        Some(t) => Some(RunType::parse(&t).map_err(|_| ApiError::Invalid(text().errors.bad_type_filter.to_owned()))?),
     };
     let status = match nonempty(&q.status) {
         None => None,
-        Some(s) => Some(
-            RunStatus::parse(&s)
-                .map_err(|_| ApiError::Invalid("The status filter must be queued, running or completed.".into()))?,
-        ),
+        Some(s) => {
+            Some(RunStatus::parse(&s).map_err(|_| ApiError::Invalid(text().errors.bad_status_filter.to_owned()))?)
+        }
     };
     let outcome = match nonempty(&q.outcome) {
         None => None,
-        Some(o) => Some(RunOutcome::parse(&o).map_err(|_| {
-            ApiError::Invalid(
-                "The outcome filter must be succeeded, partially_succeeded, failed, blocked or cancelled.".into(),
-            )
-        })?),
+        Some(o) => {
+            Some(RunOutcome::parse(&o).map_err(|_| ApiError::Invalid(text().errors.bad_outcome_filter.to_owned()))?)
+        }
     };
     let class = match nonempty(&q.class) {
         None => None,
-        Some(c) => Some(ProblemClass::parse(&c).ok_or_else(|| {
-            ApiError::Invalid(
-                "The problem filter must be active_stale, terminal_follow_up, reconciled_stale or none.".into(),
-            )
-        })?),
+        Some(c) => {
+            Some(ProblemClass::parse(&c).ok_or_else(|| ApiError::Invalid(text().errors.bad_class_filter.to_owned()))?)
+        }
     };
     let after = match nonempty(&q.after) {
         None => None,
-        Some(c) => Some(parse_cursor(&c).ok_or_else(|| {
-            ApiError::Invalid("That page link is not valid any more; start from the first page.".into())
-        })?),
+        Some(c) => Some(parse_cursor(&c).ok_or_else(|| ApiError::Invalid(text().errors.bad_page.to_owned()))?),
     };
     let filter =
         RunFilter { tenant, run_type, status, outcome, terminal_class: None, follow_up_only: false, scope: None };
@@ -270,15 +260,10 @@ fn merge_newest_first<'a>(
 
 /// One run of the caller's workspace that the caller may see; anything else is "not found".
 async fn run_in_scope(state: &AppState, p: &Principal, id: &str) -> Result<RunWithTenant, ApiError> {
-    let not_found = || ApiError::NotFound("There is no operation with that id.".to_owned());
+    let not_found = || ApiError::NotFound(text().errors.no_operation.to_owned());
     let id = RunId::parse(id).ok_or_else(not_found)?;
     let found = runs::get_in_workspace(&state.db, p.workspace_id, id).await?.ok_or_else(not_found)?;
-    p.authorize(
-        found.run.workspace_id,
-        found.run.tenant_id,
-        Capability::ViewRuns,
-        "There is no operation with that id.",
-    )?;
+    p.authorize(found.run.workspace_id, found.run.tenant_id, Capability::ViewRuns, text().errors.no_operation)?;
     Ok(found)
 }
 
@@ -382,24 +367,23 @@ pub async fn start_operation(
     o: StartOptions<'_>,
 ) -> Result<StartResult, ApiError> {
     let run_type =
-        RunType::parse(run_type.trim()).map_err(|_| ApiError::Invalid("Choose an operation to start.".to_owned()))?;
-    let tenant = TenantId::parse(tenant).ok_or_else(|| ApiError::Invalid("Choose a tenant.".to_owned()))?;
-    let no_tenant = || ApiError::NotFound("There is no tenant with that id.".to_owned());
+        RunType::parse(run_type.trim()).map_err(|_| ApiError::Invalid(text().errors.choose_operation.to_owned()))?;
+    let tenant = TenantId::parse(tenant).ok_or_else(|| ApiError::Invalid(text().errors.choose_tenant.to_owned()))?;
+    let no_tenant = || ApiError::NotFound(text().errors.no_tenant.to_owned());
     let info = state.live.tenant(tenant).await.map_err(internal)?;
     if info.is_none_or(|i| i.workspace_id != p.workspace_id) {
         return Err(no_tenant());
     }
     let needs =
         if run_type.changes_configuration() { Capability::ChangeConfiguration } else { Capability::StartOperations };
-    p.authorize(p.workspace_id, Some(tenant), needs, "There is no tenant with that id.")?;
+    p.authorize(p.workspace_id, Some(tenant), needs, text().errors.no_tenant)?;
     let given = |v: Option<&'_ str>| v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     let (snapshot, review) = (given(o.snapshot), given(o.review));
     let mut inputs = json!({ "requested_by": p.display_name });
     match (run_type, &snapshot) {
-        (RunType::BaselineCompare | RunType::RestoreExecute, Some(text)) => {
-            let no_snapshot =
-                || ApiError::NotFound("There is no baseline snapshot with that id for this tenant.".to_owned());
-            let id = RunId::parse(text).ok_or_else(no_snapshot)?.get();
+        (RunType::BaselineCompare | RunType::RestoreExecute, Some(spelled)) => {
+            let no_snapshot = || ApiError::NotFound(text().errors.no_snapshot.to_owned());
+            let id = RunId::parse(spelled).ok_or_else(no_snapshot)?.get();
             super::baselines::tenant_snapshot(&state.db, tenant, id)
                 .await
                 .map_err(internal)?
@@ -407,18 +391,17 @@ pub async fn start_operation(
             inputs["snapshot_id"] = json!(id);
         }
         (RunType::RestoreExecute, None) => {
-            return Err(ApiError::Invalid("Choose the baseline snapshot to restore.".to_owned()));
+            return Err(ApiError::Invalid(text().errors.choose_snapshot.to_owned()));
         }
         (_, Some(_)) => {
-            return Err(ApiError::Invalid("Only a baseline compare or a restore takes a snapshot.".to_owned()));
+            return Err(ApiError::Invalid(text().errors.snapshot_not_taken.to_owned()));
         }
         (_, None) => {}
     }
     match (run_type, &review) {
-        (RunType::ReviewPackGenerate, Some(text)) => {
-            let no_review =
-                || ApiError::NotFound("There is no ready or published review with that id for this tenant.".to_owned());
-            let id = RunId::parse(text).ok_or_else(no_review)?.get();
+        (RunType::ReviewPackGenerate, Some(spelled)) => {
+            let no_review = || ApiError::NotFound(text().errors.no_review_for_pack.to_owned());
+            let id = RunId::parse(spelled).ok_or_else(no_review)?.get();
             let found: Option<i64> = sqlx::query_scalar(
                 "SELECT id FROM environment_reviews WHERE id = $1 AND tenant_id = $2 AND status IN ('ready', 'published')",
             )
@@ -430,7 +413,7 @@ pub async fn start_operation(
             found.ok_or_else(no_review)?;
             inputs["review_id"] = json!(id);
         }
-        (_, Some(_)) => return Err(ApiError::Invalid("Only a review pack takes a review.".to_owned())),
+        (_, Some(_)) => return Err(ApiError::Invalid(text().errors.review_not_taken.to_owned())),
         (_, None) => {}
     }
     if run_type == RunType::EnvironmentReviewCompose {
@@ -439,9 +422,7 @@ pub async fn start_operation(
         inputs["fingerprint"] = json!(fp);
     }
     if run_type.changes_configuration() && !o.confirm {
-        return Err(ApiError::Invalid(
-            "Confirm the restore first: it changes the tenant's configuration back to the baseline.".to_owned(),
-        ));
+        return Err(ApiError::Invalid(text().errors.confirm_restore.to_owned()));
     }
     let req = NewRun {
         workspace_id: p.workspace_id,
@@ -455,12 +436,12 @@ pub async fn start_operation(
     match state.lifecycle().start(req).await {
         Ok(Started::Created(run)) => {
             state.work_queued.notify_one();
-            Ok(StartResult { run_id: run.id.get(), already_running: false, message: format!("{label} queued.") })
+            Ok(StartResult { run_id: run.id.get(), already_running: false, message: (text().runs.queued)(label) })
         }
         Ok(Started::AlreadyActive(run)) => Ok(StartResult {
             run_id: run.id.get(),
             already_running: true,
-            message: format!("A {} of this tenant is already running; here it is.", label.to_lowercase()),
+            message: (text().runs.already_running)(&label.to_lowercase()),
         }),
         Err(LifecycleError::Invalid(_)) => Err(no_tenant()),
         Err(e) => Err(internal(e)),

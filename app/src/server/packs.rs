@@ -10,6 +10,7 @@ use super::principal::Principal;
 use super::provider::{Injected, begin};
 use super::state::AppState;
 use super::worker::{BoxFuture, Handler, HandlerResult, Job};
+use crate::copy::text;
 use crate::domain::{RunOutcome, TenantId};
 use anyhow::Context as _;
 use serde_json::{Value, json};
@@ -58,7 +59,7 @@ fn pack_path(state: &AppState, file_name: &str) -> std::path::PathBuf {
 }
 
 async fn generate(job: Job) -> anyhow::Result<HandlerResult> {
-    let (tenant, injected) = match begin(&job, "A review pack needs a tenant.").await? {
+    let (tenant, injected) = match begin(&job).await? {
         Ok(ready) => ready,
         Err(end) => return Ok(end),
     };
@@ -74,12 +75,7 @@ async fn generate(job: Job) -> anyhow::Result<HandlerResult> {
     .fetch_optional(db.pool())
     .await?;
     let Some(review) = review else {
-        return Ok(HandlerResult::ended(
-            RunOutcome::Blocked,
-            "no_review",
-            "There is no ready or published review to export for this tenant. Compose one first.",
-            None,
-        ));
+        return Ok(HandlerResult::ended(RunOutcome::Blocked, "no_review", text().records.nothing_to_export, None));
     };
     let now = job.state.clock.now().millis();
     let pack: i64 = sqlx::query_scalar(

@@ -6,6 +6,7 @@
 
 use super::db::Db;
 use crate::api::ApiError;
+use crate::copy::text;
 use crate::domain::access::{Access, Capability, Denial, Role, TenantScope, authorize};
 use crate::domain::{TenantId, UserId, WorkspaceId};
 
@@ -56,7 +57,7 @@ impl Principal {
         not_found: &str,
     ) -> Result<(), ApiError> {
         authorize(Some(&self.access()), workspace, tenant, cap).map_err(|d| match d {
-            Denial::NotSignedIn => ApiError::Unauthorized("Sign in to continue.".to_owned()),
+            Denial::NotSignedIn => ApiError::Unauthorized(text().errors.sign_in.to_owned()),
             Denial::NotFound => ApiError::NotFound(not_found.to_owned()),
             Denial::Forbidden(why) => ApiError::Forbidden(why.to_owned()),
         })

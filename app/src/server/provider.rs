@@ -185,7 +185,7 @@ impl Injected {
             Some(Fault::Fail) => Some(super::worker::HandlerResult::ended(
                 crate::domain::RunOutcome::Failed,
                 "provider_rejected",
-                "The provider rejected the request.",
+                crate::copy::text().records.provider_rejected,
                 Some("injected fault: fail".to_owned()),
             )),
             _ => None,
@@ -228,13 +228,12 @@ impl Injected {
 /// the provider refuses the request).
 pub async fn begin(
     job: &super::worker::Job,
-    needs_tenant: &str,
 ) -> Result<Result<(TenantId, Injected), super::worker::HandlerResult>, sqlx::Error> {
     let Some(tenant) = job.run.tenant_id else {
         return Ok(Err(super::worker::HandlerResult::ended(
             crate::domain::RunOutcome::Failed,
             "missing_tenant",
-            needs_tenant,
+            (crate::copy::text().records.needs_tenant)(job.run.run_type),
             None,
         )));
     };

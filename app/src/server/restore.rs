@@ -8,6 +8,7 @@ use super::baselines::tenant_snapshot;
 use super::lifecycle::ProgressUpdate;
 use super::provider::begin;
 use super::worker::{BoxFuture, Handler, HandlerResult, Job};
+use crate::copy::text;
 use crate::domain::RunOutcome;
 use serde_json::Value;
 
@@ -41,7 +42,7 @@ struct Tally {
 }
 
 async fn restore(job: Job) -> anyhow::Result<HandlerResult> {
-    let (tenant, injected) = match begin(&job, "A restore needs a tenant.").await? {
+    let (tenant, injected) = match begin(&job).await? {
         Ok(ready) => ready,
         Err(end) => return Ok(end),
     };
@@ -55,7 +56,7 @@ async fn restore(job: Job) -> anyhow::Result<HandlerResult> {
         return Ok(HandlerResult::ended(
             RunOutcome::Blocked,
             "no_baseline",
-            "The baseline chosen for this restore does not exist for this tenant.",
+            text().records.restore_baseline_missing,
             None,
         ));
     };
@@ -90,7 +91,7 @@ async fn restore(job: Job) -> anyhow::Result<HandlerResult> {
         for item in batch {
             tally.processed += 1;
             let (result, detail) = if injected.item_fails(tally.processed) {
-                ("failed", "The provider refused this change.")
+                ("failed", text().records.item_refused)
             } else {
                 let current: Option<String> =
                     sqlx::query_scalar("SELECT settings FROM provider_items WHERE tenant_id = $1 AND external_id = $2")
@@ -99,7 +100,7 @@ async fn restore(job: Job) -> anyhow::Result<HandlerResult> {
                         .fetch_optional(&mut *tx)
                         .await?;
                 match current {
-                    Some(s) if s == item.settings => ("unchanged", "Already matched the baseline."),
+                    Some(s) if s == item.settings => ("unchanged", text().records.item_unchanged),
                     Some(_) => {
                         sqlx::query(
                             "UPDATE provider_items SET settings = $1, version = version + 1, updated_at = $2 \
@@ -111,7 +112,7 @@ async fn restore(job: Job) -> anyhow::Result<HandlerResult> {
                         .bind(&item.external_id)
                         .execute(&mut *tx)
                         .await?;
-                        ("applied", "Settings put back to the baseline.")
+                        ("applied", text().records.item_restored)
                     }
                     None => {
                         sqlx::query(
@@ -126,7 +127,7 @@ async fn restore(job: Job) -> anyhow::Result<HandlerResult> {
                         .bind(now)
                         .execute(&mut *tx)
                         .await?;
-                        ("applied", "Re-created from the baseline.")
+                        ("applied", text().records.item_recreated)
                     }
                 }
             };
@@ -159,19 +160,14 @@ async fn restore(job: Job) -> anyhow::Result<HandlerResult> {
         (0, _) => ("applied", HandlerResult::succeeded()),
         (f, t) if f == t => (
             "failed",
-            HandlerResult::ended(
-                RunOutcome::Failed,
-                "restore_refused",
-                "The provider refused every change of this restore.",
-                None,
-            ),
+            HandlerResult::ended(RunOutcome::Failed, "restore_refused", text().records.restore_refused, None),
         ),
         (f, t) => (
             "partially_applied",
             HandlerResult::ended(
                 RunOutcome::PartiallySucceeded,
                 "restore_partial",
-                &format!("{f} of {t} items could not be put back; the others match the baseline."),
+                &(text().records.restore_partial)(f, t),
                 None,
             ),
         ),

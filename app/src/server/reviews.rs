@@ -14,6 +14,7 @@ use super::db::Db;
 use super::provider::begin;
 use super::state::AppState;
 use super::worker::{BoxFuture, Handler, HandlerResult, Job};
+use crate::copy::text;
 use crate::domain::context::CompositeCounts;
 use crate::domain::reconcile::Verdict;
 use crate::domain::{Run, RunOutcome, TenantId, WorkspaceId};
@@ -71,6 +72,7 @@ fn usable(outcome: &str) -> bool {
 
 async fn gather(state: &AppState, tenant: TenantId, index: u64) -> Result<Source, sqlx::Error> {
     let db = &state.db;
+    let t = &text().records;
     Ok(match index {
         0 => match latest_run(db, tenant, "inventory.sync").await? {
             Some((id, outcome)) if usable(&outcome) => {
@@ -79,42 +81,42 @@ async fn gather(state: &AppState, tenant: TenantId, index: u64) -> Result<Source
                     .fetch_one(db.pool())
                     .await?;
                 Source {
-                    title: "Inventory",
+                    title: t.section_inventory,
                     ready: true,
-                    body: format!("{items} items in inventory, last synced by operation #{id}."),
+                    body: (t.inventory_ready)(items, id),
                     basis: format!("inv:{id}"),
                 }
             }
             Some((id, _)) => Source {
-                title: "Inventory",
+                title: t.section_inventory,
                 ready: false,
-                body: format!("The latest inventory sync (#{id}) did not succeed."),
+                body: (t.inventory_failed)(id),
                 basis: format!("inv-failed:{id}"),
             },
             None => Source {
-                title: "Inventory",
+                title: t.section_inventory,
                 ready: false,
-                body: "No inventory sync has completed for this tenant.".into(),
+                body: t.inventory_none.to_owned(),
                 basis: "inv:none".into(),
             },
         },
         1 => match latest_run(db, tenant, "baseline.compare").await? {
             Some((id, outcome)) if usable(&outcome) => Source {
-                title: "Baseline comparison",
+                title: t.section_comparison,
                 ready: true,
-                body: format!("Compared with the baseline by operation #{id}."),
+                body: (t.comparison_ready)(id),
                 basis: format!("cmp:{id}"),
             },
             Some((id, _)) => Source {
-                title: "Baseline comparison",
+                title: t.section_comparison,
                 ready: false,
-                body: format!("The latest baseline compare (#{id}) did not succeed."),
+                body: (t.comparison_failed)(id),
                 basis: format!("cmp-failed:{id}"),
             },
             None => Source {
-                title: "Baseline comparison",
+                title: t.section_comparison,
                 ready: false,
-                body: "No baseline compare has completed for this tenant.".into(),
+                body: t.comparison_none.to_owned(),
                 basis: "cmp:none".into(),
             },
         },
@@ -127,23 +129,18 @@ async fn gather(state: &AppState, tenant: TenantId, index: u64) -> Result<Source
                 .fetch_all(db.pool())
                 .await?;
                 let n = |c: &str| rows.iter().find(|r| r.0 == c).map_or(0, |r| r.1);
-                let body = format!(
-                    "{} added, {} removed and {} changed items since the baseline.",
-                    n("added"),
-                    n("removed"),
-                    n("changed")
-                );
+                let body = (t.findings_ready)(n("added"), n("removed"), n("changed"));
                 Source {
-                    title: "Drift findings",
+                    title: t.section_findings,
                     ready: true,
                     body,
                     basis: format!("fnd:{id}:{}:{}:{}", n("added"), n("removed"), n("changed")),
                 }
             }
             _ => Source {
-                title: "Drift findings",
+                title: t.section_findings,
                 ready: false,
-                body: "No drift findings are available without a successful compare.".into(),
+                body: t.findings_none.to_owned(),
                 basis: "fnd:none".into(),
             },
         },
@@ -158,19 +155,19 @@ async fn gather(state: &AppState, tenant: TenantId, index: u64) -> Result<Source
             .fetch_all(db.pool())
             .await?;
             let body = if ids.is_empty() {
-                "No operation failed in the last seven days.".to_owned()
+                t.failures_none.to_owned()
             } else {
                 let list: Vec<String> = ids.iter().map(|i| format!("#{i}")).collect();
-                format!("{} operations failed in the last seven days: {}.", ids.len(), list.join(", "))
+                (t.failures_some)(ids.len(), &list.join(", "))
             };
             let basis = format!("fail:{}", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
-            Source { title: "Recent failures", ready: true, body, basis }
+            Source { title: t.section_failures, ready: true, body, basis }
         }
     })
 }
 
 async fn compose(job: Job) -> anyhow::Result<HandlerResult> {
-    let (tenant, injected) = match begin(&job, "A review needs a tenant.").await? {
+    let (tenant, injected) = match begin(&job).await? {
         Ok(ready) => ready,
         Err(end) => return Ok(end),
     };
@@ -196,11 +193,11 @@ async fn compose(job: Job) -> anyhow::Result<HandlerResult> {
         .map(|s| json!({ "title": s.title, "status": if s.ready { "ready" } else { "unavailable" }, "body": s.body }))
         .collect();
     let summary = if unavailable.is_empty() {
-        "All evidence sources were available.".to_owned()
+        text().records.summary_complete.to_owned()
     } else {
-        format!("Composed without: {}.", unavailable.join(", "))
+        (text().records.summary_without)(&unavailable.join(", "))
     };
-    sections.push(json!({ "title": "Summary", "status": "ready", "body": summary }));
+    sections.push(json!({ "title": text().records.section_summary, "status": "ready", "body": summary }));
     let evidence = json!({ "fingerprint": fp, "basis": basis });
     let review = match save_review(&job, tenant, &fp, &sections, &evidence).await {
         Ok(review) => review,
@@ -221,7 +218,7 @@ async fn compose(job: Job) -> anyhow::Result<HandlerResult> {
         HandlerResult::ended(
             RunOutcome::PartiallySucceeded,
             "evidence_unavailable",
-            &format!("The review was composed without: {}.", unavailable.join(", ")),
+            &(text().records.composed_without)(&unavailable.join(", ")),
             None,
         )
     })
@@ -300,8 +297,7 @@ pub async fn recover_duplicate(state: &AppState, run: &Run, fp: &str) -> Result<
         None => HandlerResult::ended(
             RunOutcome::Failed,
             "compose_conflict",
-            "Another review of the same evidence is being composed right now; this run stopped so the two do not \
-             overwrite each other. Open the tenant's reviews to see it.",
+            text().records.compose_in_progress,
             Some(format!("duplicate evidence fingerprint {fp}; no finished review to prove")),
         ),
     })
@@ -322,10 +318,10 @@ pub async fn evidence_fingerprint(state: &AppState, tenant: TenantId) -> Result<
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
     /// No such review in this workspace.
-    #[error("There is no review with that id.")]
+    #[error("no such review")]
     NotFound,
-    /// Only a ready review can be published.
-    #[error("Only a ready review can be published; this one is {0}.")]
+    /// Only a ready review can be published (its status).
+    #[error("the review is {0}, not ready")]
     NotReady(String),
     /// The database failed.
     #[error("database error: {0}")]

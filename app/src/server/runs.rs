@@ -2,6 +2,7 @@
 //! [`Run`], and the list/detail/poll queries. Writes live in [`super::lifecycle`].
 
 use super::db::Db;
+use crate::copy::text;
 use crate::domain::run::Failure;
 use crate::domain::transition::{Actor, Transition};
 use crate::domain::{
@@ -72,7 +73,7 @@ impl RunRow {
         let state = RunState::from_parts(&self.status, self.outcome.as_deref()).map_err(damaged)?;
         let failure = self.failure_code.map(|code| Failure {
             code,
-            message: self.failure_message.unwrap_or_else(|| "It did not finish.".to_owned()),
+            message: self.failure_message.unwrap_or_else(|| text().records.did_not_finish.to_owned()),
             detail: self.failure_detail,
         });
         Ok(Run {

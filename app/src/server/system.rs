@@ -10,6 +10,7 @@ use crate::api::{
     ApiError, ListQuery, RunDetail, RunListPage, StuckRun, StuckRuns, SystemOverview, TenantOption, WorkspaceHealth,
     WorkspaceOption,
 };
+use crate::copy::text;
 use crate::domain::RunId;
 use crate::domain::access::{Denial, authorize_system};
 use crate::domain::{Freshness, RunView};
@@ -18,8 +19,8 @@ use std::collections::HashMap;
 /// Platform operators pass; everyone else learns nothing ("not found").
 fn authorize(principal: &Principal) -> Result<(), ApiError> {
     authorize_system(Some(&principal.access())).map_err(|d| match d {
-        Denial::NotSignedIn => ApiError::Unauthorized("Sign in to continue.".to_owned()),
-        Denial::NotFound | Denial::Forbidden(_) => ApiError::NotFound("There is nothing at this address.".to_owned()),
+        Denial::NotSignedIn => ApiError::Unauthorized(text().errors.sign_in.to_owned()),
+        Denial::NotFound | Denial::Forbidden(_) => ApiError::NotFound(text().errors.nothing_here.to_owned()),
     })
 }
 
@@ -144,7 +145,7 @@ pub async fn runs(
 /// The detail of any run in any workspace, with diagnostics.
 pub async fn run(state: &AppState, principal: &Principal, id: &str) -> Result<RunDetail, ApiError> {
     authorize(principal)?;
-    let not_found = || ApiError::NotFound("There is no operation with that id.".to_owned());
+    let not_found = || ApiError::NotFound(text().errors.no_operation.to_owned());
     let id = RunId::parse(id).ok_or_else(not_found)?;
     let sql = format!("SELECT {RUN_COLUMNS} FROM operation_runs WHERE id = $1");
     let row: Option<RunRow> = sqlx::query_as(&sql)

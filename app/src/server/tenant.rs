@@ -4,6 +4,7 @@
 use super::principal::Principal;
 use super::state::AppState;
 use crate::api::{ApiError, FindingRow, InventoryRow, PackRow, RestoreRow, ReviewRow, SnapshotRow, TenantWorkbench};
+use crate::copy::text;
 use crate::domain::access::Capability;
 use crate::domain::reconcile::restore_display_status;
 use crate::domain::{TenantId, Timestamp};
@@ -14,7 +15,7 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
 
 /// The workbench of `tenant`.
 pub async fn workbench(state: &AppState, p: &Principal, tenant: &str) -> Result<TenantWorkbench, ApiError> {
-    let not_found = || ApiError::NotFound("There is no tenant with that id.".to_owned());
+    let not_found = || ApiError::NotFound(text().errors.no_tenant.to_owned());
     let t = TenantId::parse(tenant).ok_or_else(not_found)?;
     let info = state
         .live
@@ -23,7 +24,7 @@ pub async fn workbench(state: &AppState, p: &Principal, tenant: &str) -> Result<
         .map_err(internal)?
         .filter(|i| i.workspace_id == p.workspace_id)
         .ok_or_else(not_found)?;
-    p.authorize(info.workspace_id, Some(t), Capability::ViewRuns, "There is no tenant with that id.")?;
+    p.authorize(info.workspace_id, Some(t), Capability::ViewRuns, text().errors.no_tenant)?;
     let db = state.db.pool();
     let snapshots: Vec<(i64, i64, i64)> = sqlx::query_as(
         "SELECT id, item_count, captured_at FROM baseline_snapshots WHERE tenant_id = $1 ORDER BY captured_at DESC, id DESC LIMIT 20",
@@ -162,7 +163,7 @@ pub async fn publish(state: &AppState, p: &Principal, review: &str) -> Result<St
         .parse::<i64>()
         .ok()
         .filter(|i| *i > 0)
-        .ok_or_else(|| ApiError::NotFound("There is no review with that id.".to_owned()))?;
+        .ok_or_else(|| ApiError::NotFound(text().errors.no_review.to_owned()))?;
     let tenant: Option<i64> =
         sqlx::query_scalar("SELECT tenant_id FROM environment_reviews WHERE id = $1 AND workspace_id = $2")
             .bind(id)
@@ -170,17 +171,14 @@ pub async fn publish(state: &AppState, p: &Principal, review: &str) -> Result<St
             .fetch_optional(state.db.pool())
             .await
             .map_err(internal)?;
-    let tenant = tenant.ok_or_else(|| ApiError::NotFound("There is no review with that id.".to_owned()))?;
-    p.authorize(
-        p.workspace_id,
-        Some(TenantId(tenant)),
-        Capability::PublishReviews,
-        "There is no review with that id.",
-    )?;
+    let tenant = tenant.ok_or_else(|| ApiError::NotFound(text().errors.no_review.to_owned()))?;
+    p.authorize(p.workspace_id, Some(TenantId(tenant)), Capability::PublishReviews, text().errors.no_review)?;
     match super::reviews::publish(&state.db, state.clock.as_ref(), p.workspace_id, id).await {
-        Ok(()) => Ok("Review published.".to_owned()),
-        Err(PublishError::NotFound) => Err(ApiError::NotFound("There is no review with that id.".to_owned())),
-        Err(e @ PublishError::NotReady(_)) => Err(ApiError::Conflict(e.to_string())),
+        Ok(()) => Ok(text().tenant.published.to_owned()),
+        Err(PublishError::NotFound) => Err(ApiError::NotFound(text().errors.no_review.to_owned())),
+        Err(PublishError::NotReady(status)) => {
+            Err(ApiError::Conflict((text().errors.not_publishable)(&(text().tenant.record_status)(&status))))
+        }
         Err(PublishError::Database(e)) => Err(internal(e)),
     }
 }

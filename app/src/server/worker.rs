@@ -4,6 +4,7 @@
 
 use super::lifecycle::{Completion, LifecycleError, ProgressUpdate};
 use super::state::AppState;
+use crate::copy::text;
 use crate::domain::transition::Actor;
 use crate::domain::{Run, RunId, RunOutcome, RunType};
 use std::collections::HashMap;
@@ -144,18 +145,13 @@ impl Worker {
             None => Ok(HandlerResult::ended(
                 RunOutcome::Failed,
                 "no_handler",
-                "This server cannot run this kind of operation.",
+                text().records.no_handler,
                 Some(format!("no handler registered for {}", run.run_type.as_str())),
             )),
             Some(handler) => self.work(handler.clone(), run).await,
         };
         let result = result.unwrap_or_else(|e| {
-            HandlerResult::ended(
-                RunOutcome::Failed,
-                "internal_error",
-                "Something went wrong inside Opshub.",
-                Some(format!("{e:#}")),
-            )
+            HandlerResult::ended(RunOutcome::Failed, "internal_error", text().records.internal, Some(format!("{e:#}")))
         });
         let mut completion = Completion::by_worker(&self.owner, result.outcome);
         if let Some((code, message, detail)) = result.failure {
@@ -197,7 +193,7 @@ impl Worker {
                         Err(e) if e.is_panic() => Ok(HandlerResult::ended(
                             RunOutcome::Failed,
                             "internal_error",
-                            "Something went wrong inside Opshub.",
+                            text().records.internal,
                             Some("the handler panicked".to_owned()),
                         )),
                         Err(e) => Err(e.into()),
@@ -215,7 +211,7 @@ impl Worker {
 
     /// Runs `concurrency` claim loops until `shutdown` turns true. Then it stops claiming,
     /// lets in-flight work finish for up to `grace`, and completes whatever is still running
-    /// under this worker as `cancelled` ("Stopped because the server was shutting down.").
+    /// under this worker as `cancelled` (text().records.shutdown).
     pub async fn run_pool(self, concurrency: usize, shutdown: watch::Receiver<bool>, grace: Duration) {
         let mut set = tokio::task::JoinSet::new();
         for _ in 0..concurrency {
@@ -268,7 +264,7 @@ impl Worker {
         for id in ids {
             let mut c = Completion::by_worker(&self.owner, RunOutcome::Cancelled).with_failure(
                 "shutdown",
-                "Stopped because the server was shutting down.",
+                text().records.shutdown,
                 None,
             );
             c.by = Actor::Shutdown(self.owner.clone());

@@ -2,6 +2,7 @@
 //! calm error panels.
 
 use crate::api::ApiError;
+use crate::copy::text;
 use crate::domain::{Badge, Progress, RunView, Timestamp};
 use leptos::prelude::*;
 
@@ -92,14 +93,14 @@ pub fn ProgressView(progress: Progress, #[prop(optional)] compact: bool) -> impl
 
 /// "3 min ago", measured on the server's clock so server and browser render the same text.
 pub fn ago(at: Timestamp, now: Timestamp) -> String {
-    format!("{} ago", now.human_since(at))
+    crate::domain::time::ago(at, now)
 }
 
 /// A calm error panel. When the session has ended it offers the way back in.
 #[component]
 pub fn ErrorPanel(error: ApiError) -> impl IntoView {
     let sign_in = matches!(error, ApiError::Unauthorized(_))
-        .then(|| view! { " " <a href="/login" data-testid="sign-in-link">"Sign in"</a> });
+        .then(|| view! { " " <a href="/login" data-testid="sign-in-link">{text().shell.sign_in}</a> });
     view! {
         <div class="notice notice-error" role="alert" data-testid="error" data-status=error.status()>
             {error.message().to_owned()}
@@ -111,10 +112,11 @@ pub fn ErrorPanel(error: ApiError) -> impl IntoView {
 /// The page for unknown routes.
 #[component]
 pub fn NotFound() -> impl IntoView {
+    let t = &text().shell;
     view! {
         <section class="empty">
-            <h1>"Page not found"</h1>
-            <p>"There is nothing at this address. " <a href="/admin/operations">"Go to operations"</a></p>
+            <h1>{t.not_found_title}</h1>
+            <p>{t.not_found_body} " " <a href="/admin/operations">{t.go_to_operations}</a></p>
         </section>
     }
 }

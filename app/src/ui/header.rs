@@ -4,6 +4,7 @@
 
 use super::notifications::NotificationsChanged;
 use crate::api::{Me, SignOut, SwitchWorkspace, who_am_i};
+use crate::copy::text;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn as _;
 use leptos_router::components::A;
@@ -18,7 +19,7 @@ pub fn TopBar() -> impl IntoView {
     let who = Resource::new(move || (location.pathname.get(), changed.map(|c| c.get())), |_| who_am_i());
     view! {
         <header class="topbar">
-            <A href="/admin/operations" attr:class="brand">"Opshub"</A>
+            <A href="/admin/operations" attr:class="brand">{text().shell.app_name}</A>
             <Suspense fallback=|| ()>
                 {move || who.get().map(|r| match r {
                     Ok(Some(me)) => view! { <SignedIn me/> }.into_any(),
@@ -33,6 +34,7 @@ pub fn TopBar() -> impl IntoView {
 fn SignedIn(me: Me) -> impl IntoView {
     // Signing out and switching are plain form posts: the server answers with a redirect
     // and the browser loads the next page afresh, so nothing of the old session lingers.
+    let t = &text().shell;
     let current = me.workspace_id;
     let workspace_name = me.workspaces.iter().find(|w| w.id == current).map(|w| w.name.clone()).unwrap_or_default();
     let switcher = (me.workspaces.len() > 1).then(|| {
@@ -44,23 +46,23 @@ fn SignedIn(me: Me) -> impl IntoView {
         view! {
             <form method="post" action=SwitchWorkspace::PATH class="switcher" data-testid="workspace-switcher">
                 <label>
-                    <span class="visually-hidden">"Workspace"</span>
+                    <span class="visually-hidden">{t.workspace}</span>
                     <select name="workspace" data-testid="workspace-select">{options}</select>
                 </label>
-                <button type="submit" data-testid="workspace-switch">"Switch"</button>
+                <button type="submit" data-testid="workspace-switch">{t.switch}</button>
             </form>
         }
     });
     let unread = me.unread_notifications;
-    let bell_label = format!("Notifications, {unread} unread");
+    let bell_label = (t.bell_label)(unread);
     view! {
         <nav>
-            <A href="/admin/operations">"Operations"</A>
-            {me.platform_operator.then(|| view! { <A href="/system">"System"</A> })}
+            <A href="/admin/operations">{t.nav_operations}</A>
+            {me.platform_operator.then(|| view! { <A href="/system">{t.nav_system}</A> })}
         </nav>
         <div class="account">
             <A href="/admin/notifications" attr:class="bell" attr:data-testid="bell" attr:data-unread-count=unread attr:aria-label=bell_label>
-                <span aria-hidden="true">"Notifications"</span>
+                <span aria-hidden="true">{t.notifications}</span>
                 {(unread > 0).then(|| view! { <span class="bell-count" data-testid="bell-count">{unread}</span> })}
             </A>
             {match switcher {
@@ -72,7 +74,7 @@ fn SignedIn(me: Me) -> impl IntoView {
                 <span class="role">{me.role.clone()}</span>
             </span>
             <form method="post" action=SignOut::PATH class="sign-out">
-                <button type="submit" class="link" data-testid="sign-out">"Sign out"</button>
+                <button type="submit" class="link" data-testid="sign-out">{t.sign_out}</button>
             </form>
         </div>
     }

@@ -2,6 +2,7 @@
 //! with a redirect) and, once hydrated, shows a refused sign-in without reloading.
 
 use crate::api::SignIn;
+use crate::copy::text;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -9,14 +10,15 @@ use leptos_router::hooks::use_query_map;
 /// `/login`: email and password, returning to `next` afterwards.
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    let t = &text().login;
     let action = ServerAction::<SignIn>::new();
     let next = move || use_query_map().read().get("next").unwrap_or_default();
     let refused = move || action.value().get().and_then(Result::err);
     view! {
-        <Title text="Sign in · Opshub"/>
+        <Title text=(text().shell.page_title)(t.title)/>
         <section class="sign-in panel">
-            <h1>"Sign in to Opshub"</h1>
-            <p class="lede">"Use the email address and password your workspace owner gave you."</p>
+            <h1>{t.heading}</h1>
+            <p class="lede">{t.lede}</p>
             {move || {
                 refused()
                     .map(|error| {
@@ -30,11 +32,11 @@ pub fn LoginPage() -> impl IntoView {
             <ActionForm action attr:class="sign-in-form" attr:data-testid="sign-in-form">
                 <input type="hidden" name="next" prop:value=next/>
                 <label>
-                    "Email"
+                    {t.email}
                     <input type="email" name="email" autocomplete="username" required data-testid="sign-in-email"/>
                 </label>
                 <label>
-                    "Password"
+                    {t.password}
                     <input
                         type="password"
                         name="password"
@@ -44,7 +46,7 @@ pub fn LoginPage() -> impl IntoView {
                     />
                 </label>
                 <button type="submit" data-testid="sign-in-submit" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                    {move || if action.pending().get() { t.pending } else { t.submit }}
                 </button>
             </ActionForm>
         </section>

@@ -48,7 +48,7 @@ pub fn App() -> impl IntoView {
     provide_context(notifications::NotificationsChanged(RwSignal::new(0)));
     view! {
         <Stylesheet id="opshub" href="/pkg/opshub.css"/>
-        <Title text="Opshub"/>
+        <Title text=crate::copy::text().shell.app_name/>
         <Router>
             <header::TopBar/>
             <main class="page" data-hydrated=move || hydrated.get().to_string()>

@@ -4,6 +4,7 @@
 
 use super::common::{ErrorPanel, RunBadges, ago};
 use crate::api::{MarkAllNotificationsRead, MarkNotificationRead, NotificationItem, list_notifications};
+use crate::copy::text;
 use crate::domain::Timestamp;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -16,6 +17,7 @@ pub struct NotificationsChanged(pub RwSignal<u64>);
 /// The notifications page.
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
+    let t = &text().notices;
     let mark = ServerAction::<MarkNotificationRead>::new();
     let mark_all = ServerAction::<MarkAllNotificationsRead>::new();
     let list = Resource::new(move || (mark.version().get(), mark_all.version().get()), |_| list_notifications());
@@ -29,10 +31,10 @@ pub fn NotificationsPage() -> impl IntoView {
     view! {
         <section class="notifications">
             <div class="page-head">
-                <h1>"Notifications"</h1>
-                <p class="lede">"How the operations you started ended."</p>
+                <h1>{t.heading}</h1>
+                <p class="lede">{t.lede}</p>
             </div>
-            <Suspense fallback=|| view! { <p class="loading">"Loading notifications…"</p> }>
+            <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(n) => {
@@ -43,10 +45,10 @@ pub fn NotificationsPage() -> impl IntoView {
                                 <div class="list" data-testid="notifications" data-unread-count=unread>
                                     <ActionForm action=mark_all attr:class="mark-all">
                                         <button type="submit" data-testid="mark-all-read" disabled=unread == 0>
-                                            "Mark all as read"
+                                            {t.mark_all}
                                         </button>
                                     </ActionForm>
-                                    <Show when=move || !empty fallback=|| view! { <p class="empty">"Nothing yet: you will hear here when an operation you started ends."</p> }>
+                                    <Show when=move || !empty fallback=move || view! { <p class="empty">{t.empty}</p> }>
                                         <ul class="notification-list">
                                             {n.items.iter().cloned().map(|item| view! { <Item item now mark/> }).collect_view()}
                                         </ul>
@@ -69,6 +71,7 @@ fn Item(item: NotificationItem, now: Timestamp, mark: ServerAction<MarkNotificat
     let [id, run_type, tenant, status, outcome, freshness, problem, mode] = hooks;
     let badges = item.run.clone().map(|view| view! { <RunBadges view/> });
     let read = item.read;
+    let t = &text().notices;
     view! {
         <li
             class=if read { "notification read" } else { "notification unread" }
@@ -91,12 +94,12 @@ fn Item(item: NotificationItem, now: Timestamp, mark: ServerAction<MarkNotificat
             <p>{item.body.clone()}</p>
             <div class="notification-actions">
                 {item.list_link.clone().map(|href| view! {
-                    <A href=href attr:data-testid="notification-list-link">"See runs like this"</A>
+                    <A href=href attr:data-testid="notification-list-link">{t.see_like_this}</A>
                 })}
                 {(!read).then(|| view! {
                     <ActionForm action=mark attr:class="inline">
                         <input type="hidden" name="id" value=item.id.to_string()/>
-                        <button type="submit" class="link" data-testid="mark-read">"Mark as read"</button>
+                        <button type="submit" class="link" data-testid="mark-read">{t.mark_read}</button>
                     </ActionForm>
                 })}
             </div>

@@ -3,6 +3,7 @@
 
 use super::common::{ErrorPanel, ProgressView, RunBadges, RunTableRow, ago};
 use crate::api::{ListQuery, RunListPage, StartOperation, list_runs};
+use crate::copy::text;
 use crate::domain::{Badge, ProblemClass, RunOutcome, RunStatus, RunType, RunView};
 use leptos::prelude::*;
 use leptos_router::components::{A, Form};
@@ -42,16 +43,17 @@ pub fn use_list_query() -> impl Fn() -> ListQuery + Copy + Send + Sync + 'static
 /// The operations list page.
 #[component]
 pub fn OperationsPage() -> impl IntoView {
+    let t = &text().list;
     let start = ServerAction::<StartOperation>::new();
     let list_query = use_list_query();
     let page = Resource::new(move || (list_query(), start.version().get()), |(q, _)| list_runs(q));
     view! {
         <section class="operations">
             <div class="page-head">
-                <h1>"Operations"</h1>
-                <p class="lede">"Every long-running operation in this workspace, newest first."</p>
+                <h1>{t.heading}</h1>
+                <p class="lede">{t.lede}</p>
             </div>
-            <Suspense fallback=|| view! { <p class="loading">"Loading operations…"</p> }>
+            <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(page) => view! { {StartSync(StartSyncProps { page: page.clone(), start }).into_any()} {Filters(FiltersProps { page: page.clone(), current: list_query() }).into_any()} {ClassCounts(ClassCountsProps { page: page.clone(), current: list_query(), place: ADMIN_LIST }).into_any()} {RunTable(RunTableProps { page, current: list_query(), place: ADMIN_LIST }).into_any()} }.into_any(),
@@ -65,23 +67,24 @@ pub fn OperationsPage() -> impl IntoView {
 
 #[component]
 fn StartSync(page: RunListPage, start: ServerAction<StartOperation>) -> impl IntoView {
+    let t = &text().list;
     let result = start.value();
     view! {
         <ActionForm action=start attr:class="start-form" attr:data-testid="start-sync-form">
             <label>
-                "Tenant "
+                {t.start_tenant} " "
                 <select name="tenant" data-testid="start-sync-tenant" required>
                     {page.tenants.iter().map(|t| view! { <option value=t.id.to_string()>{t.name.clone()}</option> }).collect_view()}
                 </select>
             </label>
             <label>
-                "Operation "
+                {t.start_operation} " "
                 <select name="run_type" data-testid="start-type">
-                    {RunType::STARTABLE.iter().map(|t| view! { <option value=t.as_str()>{t.label()}</option> }).collect_view()}
+                    {RunType::STARTABLE.iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
                 </select>
             </label>
             <button type="submit" class="primary" data-testid="start-sync" disabled=move || start.pending().get()>
-                "Start"
+                {t.start}
             </button>
         </ActionForm>
         {move || {
@@ -89,7 +92,7 @@ fn StartSync(page: RunListPage, start: ServerAction<StartOperation>) -> impl Int
                 Ok(ok) => view! {
                     <div class="notice notice-ok" role="status" data-testid="start-result" data-run-id=ok.run_id data-already-running=ok.already_running.to_string()>
                         {ok.message.clone()} " "
-                        <A href=format!("/admin/operations/{}", ok.run_id)>"Open the run"</A>
+                        <A href=format!("/admin/operations/{}", ok.run_id)>{t.open_run}</A>
                     </div>
                 }
                 .into_any(),
@@ -102,57 +105,58 @@ fn StartSync(page: RunListPage, start: ServerAction<StartOperation>) -> impl Int
 /// The list's filter form (a GET to the list's own address).
 #[component]
 pub fn Filters(page: RunListPage, current: ListQuery) -> impl IntoView {
+    let t = &text().list;
     let selected = |cur: &Option<String>, v: &str| cur.as_deref() == Some(v);
     view! {
         <Form method="GET" action="" attr:class="filters" attr:data-testid="filters">
             <label>
-                "Tenant "
+                {t.filter_tenant} " "
                 <select name="tenant">
-                    <option value="">"All tenants"</option>
-                    {page.tenants.iter().map(|t| {
-                        let id = t.id.to_string();
+                    <option value="">{t.all_tenants}</option>
+                    {page.tenants.iter().map(|tenant| {
+                        let id = tenant.id.to_string();
                         let sel = selected(&current.tenant, &id);
-                        view! { <option value=id selected=sel>{t.name.clone()}</option> }
+                        view! { <option value=id selected=sel>{tenant.name.clone()}</option> }
                     }).collect_view()}
                 </select>
             </label>
             <label>
-                "Type "
+                {t.filter_type} " "
                 <select name="type">
-                    <option value="">"All types"</option>
-                    {RunType::ALL.into_iter().map(|t| view! {
-                        <option value=t.as_str() selected=selected(&current.run_type, t.as_str())>{t.label()}</option>
+                    <option value="">{t.all_types}</option>
+                    {RunType::ALL.into_iter().map(|r| view! {
+                        <option value=r.as_str() selected=selected(&current.run_type, r.as_str())>{r.label()}</option>
                     }).collect_view()}
                 </select>
             </label>
             <label>
-                "Status "
+                {t.filter_status} " "
                 <select name="status">
-                    <option value="">"Any status"</option>
+                    <option value="">{t.any_status}</option>
                     {RunStatus::ALL.into_iter().map(|s| view! {
                         <option value=s.as_str() selected=selected(&current.status, s.as_str())>{Badge::status(s).label}</option>
                     }).collect_view()}
                 </select>
             </label>
             <label>
-                "Outcome "
+                {t.filter_outcome} " "
                 <select name="outcome">
-                    <option value="">"Any outcome"</option>
+                    <option value="">{t.any_outcome}</option>
                     {RunOutcome::ALL.into_iter().map(|o| view! {
                         <option value=o.as_str() selected=selected(&current.outcome, o.as_str())>{Badge::outcome(o).label}</option>
                     }).collect_view()}
                 </select>
             </label>
             <label>
-                "Problem "
+                {t.filter_problem} " "
                 <select name="class">
-                    <option value="">"Any"</option>
+                    <option value="">{t.any_problem}</option>
                     {ProblemClass::ALL.into_iter().map(|c| view! {
                         <option value=c.as_str() selected=selected(&current.class, c.as_str())>{Badge::problem(c).label}</option>
                     }).collect_view()}
                 </select>
             </label>
-            <button type="submit">"Filter"</button>
+            <button type="submit">{t.filter}</button>
         </Form>
     }
 }
@@ -162,7 +166,7 @@ pub fn Filters(page: RunListPage, current: ListQuery) -> impl IntoView {
 #[component]
 pub fn ClassCounts(page: RunListPage, current: ListQuery, place: ListPlace) -> impl IntoView {
     view! {
-        <nav class="class-counts" data-testid="class-counts" aria-label="Runs by problem">
+        <nav class="class-counts" data-testid="class-counts" aria-label=text().list.counts_label>
             {page.class_counts.into_iter().map(|c| {
                 let badge = Badge::problem(c.class);
                 let chosen = current.class.as_deref() == Some(c.class.as_str());
@@ -188,6 +192,7 @@ pub fn ClassCounts(page: RunListPage, current: ListQuery, place: ListPlace) -> i
 /// The table of runs with the total count and the next-page link.
 #[component]
 pub fn RunTable(page: RunListPage, current: ListQuery, place: ListPlace) -> impl IntoView {
+    let t = &text().list;
     let total = page.total_count;
     let names: std::collections::HashMap<i64, String> =
         page.workspace_names.iter().map(|w| (w.id, w.name.clone())).collect();
@@ -202,14 +207,14 @@ pub fn RunTable(page: RunListPage, current: ListQuery, place: ListPlace) -> impl
     let empty = page.runs.is_empty();
     view! {
         <div class="list" data-testid="operations-list" data-total-count=total data-polling="off">
-            <p class="count">{format!("{total} operation{}", if total == 1 { "" } else { "s" })}</p>
-            <Show when=move || !empty fallback=|| view! { <p class="empty">"No operations match these filters."</p> }>
+            <p class="count">{(t.total)(total)}</p>
+            <Show when=move || !empty fallback=move || view! { <p class="empty">{t.empty}</p> }>
                 <table class="runs">
                     <thead>
                         <tr>
-                            <th>"Operation"</th>
-                            {place.system.then(|| view! { <th>"Workspace"</th> })}
-                            <th>"Tenant"</th><th>"State"</th><th>"Progress"</th><th>"Queued"</th>
+                            <th>{t.col_operation}</th>
+                            {place.system.then(|| view! { <th>{t.col_workspace}</th> })}
+                            <th>{t.col_tenant}</th><th>{t.col_state}</th><th>{t.col_progress}</th><th>{t.col_queued}</th>
                         </tr>
                     </thead>
                     <tbody>
@@ -218,7 +223,7 @@ pub fn RunTable(page: RunListPage, current: ListQuery, place: ListPlace) -> impl
                 </table>
             </Show>
             {next.clone().map(|n| view! {
-                <p class="pager"><A href=list_href(place, &ListQuery { after: Some(n), ..current.clone() }) attr:data-testid="next-page">"Older operations →"</A></p>
+                <p class="pager"><A href=list_href(place, &ListQuery { after: Some(n), ..current.clone() }) attr:data-testid="next-page">{t.older}</A></p>
             })}
         </div>
     }
@@ -229,8 +234,7 @@ fn RunRow(view: RunView, place: ListPlace, workspace: Option<String>) -> impl In
     let id = view.id;
     let href = format!("{}/{id}", place.run);
     let tenant_name = view.tenant_name.clone().unwrap_or_default();
-    let number = format!(" #{id}");
-    let label = view.run_type.label();
+    let name = (text().runs.run_name)(view.run_type.label(), id.get());
     let tenant = view.tenant_id;
     let badges = view.clone();
     let progress = view.progress.clone();
@@ -238,7 +242,7 @@ fn RunRow(view: RunView, place: ListPlace, workspace: Option<String>) -> impl In
     let observed = view.observed_at;
     view! {
         <RunTableRow view>
-            <td><A href=href attr:class="run-link">{label} {number}</A></td>
+            <td><A href=href attr:class="run-link">{name}</A></td>
             {place.system.then(|| view! { <td data-testid="run-workspace">{workspace.clone().unwrap_or_default()}</td> })}
             <td>
                 {match tenant {
@@ -246,7 +250,7 @@ fn RunRow(view: RunView, place: ListPlace, workspace: Option<String>) -> impl In
                     Some(t) => view! {
                         <A href=format!("/admin/t/{t}") attr:data-testid="tenant-link">{tenant_name}</A>
                     }.into_any(),
-                    None => view! { <span>"Whole workspace"</span> }.into_any(),
+                    None => view! { <span>{text().runs.whole_workspace}</span> }.into_any(),
                 }}
             </td>
             <td><RunBadges view=badges/></td>

@@ -5,6 +5,7 @@
 
 use super::common::{ErrorPanel, ProgressView, RunBadges, ago};
 use crate::api::{Diagnostics, RunDetail, get_run};
+use crate::copy::text;
 use crate::domain::RunView;
 use crate::domain::time::human_duration;
 use crate::domain::view::closing_sentence;
@@ -18,12 +19,13 @@ pub fn RunDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let run = Resource::new(id, get_run);
+    let t = &text().detail;
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading the operation…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>
             {move || Suspend::new(async move {
                 match run.await {
                     Ok(detail) => view! { <RunDetailView initial=detail/> }.into_any(),
-                    Err(e) => view! { <section class="empty"><h1>"Operation unavailable"</h1><ErrorPanel error=e/></section> }.into_any(),
+                    Err(e) => view! { <section class="empty"><h1>{t.unavailable}</h1><ErrorPanel error=e/></section> }.into_any(),
                 }
             })}
         </Suspense>
@@ -49,17 +51,18 @@ pub fn RunDetailView(
     });
     #[cfg(not(feature = "hydrate"))]
     let _ = system;
+    let t = text();
     let v = move || current.with(|d| d.view.clone());
     let hook = move |i: usize| move || current.with(|d| d.view.hooks()[i].1.clone());
     view! {
-        <Title text=move || current.with(|d| format!("{} #{} · Opshub", d.view.run_type.label(), d.view.id))/>
+        <Title text=move || current.with(|d| (t.shell.page_title)(&(t.runs.run_name)(d.view.run_type.label(), d.view.id.get())))/>
         <section
             class="run-detail"
             data-testid="run-detail"
             data-polling=move || if current.with(|d| d.view.poll_interval_ms.is_some()) { "on" } else { "off" }
             data-poll-interval-ms=move || current.with(|d| d.view.poll_interval_ms.map(|ms| ms.to_string()))
         >
-            <p class="crumbs"><a href=list_href>"Operations"</a> " / " {move || current.with(|d| format!("#{}", d.view.id))}</p>
+            <p class="crumbs"><a href=list_href>{t.shell.nav_operations}</a> " / " {move || current.with(|d| format!("#{}", d.view.id))}</p>
             <header
                 class="detail-head"
                 data-testid="run-header"
@@ -73,16 +76,16 @@ pub fn RunDetailView(
                 data-progress-mode=hook(7)
             >
                 <h1>{move || current.with(|d| d.view.run_type.label())}</h1>
-                <p class="scope">{move || current.with(|d| d.view.tenant_name.clone().unwrap_or_else(|| "Whole workspace".to_owned()))}</p>
+                <p class="scope">{move || current.with(|d| d.view.tenant_name.clone().unwrap_or_else(|| t.runs.whole_workspace.to_owned()))}</p>
                 {move || view! { <RunBadges view=v()/> }}
             </header>
             <DecisionZone current/>
             <section class="panel">
-                <h2>"Progress"</h2>
+                <h2>{t.detail.progress}</h2>
                 {move || {
                     let p = current.with(|d| d.view.progress.clone());
                     if p.label().is_empty() {
-                        view! { <p class="muted">"This operation is no longer running."</p> }.into_any()
+                        view! { <p class="muted">{t.detail.no_longer_running}</p> }.into_any()
                     } else {
                         view! { <ProgressView progress=p/> }.into_any()
                     }
@@ -93,7 +96,7 @@ pub fn RunDetailView(
                 let counts = current.with(|d| d.view.counts.clone());
                 (!counts.is_empty()).then(|| view! {
                     <section class="panel">
-                        <h2>"Results"</h2>
+                        <h2>{t.detail.results}</h2>
                         <dl class="counts" data-testid="counts">
                             {counts.into_iter().map(|(k, n)| view! { <dt>{k}</dt><dd>{n}</dd> }).collect_view()}
                         </dl>
@@ -102,7 +105,7 @@ pub fn RunDetailView(
             }}
             {move || current.with(|d| d.view.related.clone()).map(|link| view! {
                 <section class="panel">
-                    <h2>"Related records"</h2>
+                    <h2>{t.detail.related}</h2>
                     <p><a href=link.href>{link.label}</a></p>
                 </section>
             })}
@@ -114,20 +117,21 @@ pub fn RunDetailView(
 /// The decision zone: still active? reconciled? what next? — answered before anything else.
 #[component]
 fn DecisionZone(current: RwSignal<RunDetail>) -> impl IntoView {
+    let t = &text().decision;
     view! {
             <div class=move || current.with(|d| format!("decision tone-{}", decision_tone(&d.view))) data-testid="decision-zone">
                 <h2>{move || current.with(|d| decision_headline(&d.view))}</h2>
                 <dl class="answers">
-                    <dt>"Is it still active?"</dt>
+                    <dt>{t.active_question}</dt>
                     <dd data-testid="decision-active">{move || current.with(|d| d.view.active_answer())}</dd>
-                    <dt>"Was it reconciled?"</dt>
+                    <dt>{t.reconciled_question}</dt>
                     <dd data-testid="decision-reconciled">
                         <span data-testid="reconciled-note">{move || current.with(|d| d.view.reconciled_answer())}</span>
                         {move || current.with(|d| d.view.related.clone()).map(|link| view! {
                             " " <a href=link.href data-testid="related-record">{link.label}</a>
                         })}
                     </dd>
-                    <dt>"What next?"</dt>
+                    <dt>{t.next_question}</dt>
                     <dd data-testid="decision-next">
                         <span data-testid="guidance">{move || current.with(|d| d.view.guidance.clone())}</span>
                         {move || current.with(|d| d.closes_by.map(|at| (at, d.view.observed_at))).map(|(at, now)| view! {
@@ -144,29 +148,26 @@ fn DecisionZone(current: RwSignal<RunDetail>) -> impl IntoView {
 /// poll (PRODUCT §7), so nothing shifts under the reader.
 #[component]
 fn HowJudged(current: RwSignal<RunDetail>) -> impl IntoView {
+    let t = &text().decision;
     let open = RwSignal::new(false);
     let windows = move || {
         current.with(|d| {
             let p = d.policy;
             [
-                format!("It should start within {} of being queued.", human_duration(p.expected_queue_wait)),
-                format!("It should finish within {} of starting.", human_duration(p.expected_duration)),
-                format!(
-                    "It is judged likely stuck after {} in one state, or {} without a sign of life from its worker.",
-                    human_duration(p.stale_after),
-                    human_duration(p.heartbeat_timeout)
-                ),
+                (t.window_queue)(&human_duration(p.expected_queue_wait)),
+                (t.window_duration)(&human_duration(p.expected_duration)),
+                (t.window_stale)(&human_duration(p.stale_after), &human_duration(p.heartbeat_timeout)),
             ]
         })
     };
     view! {
         <button type="button" class="link" data-testid="how-judged" on:click=move |_| open.set(true)>
-            "How is this judged?"
+            {t.how_judged}
         </button>
         <dialog class="dialog" open=move || open.get() data-testid="how-judged-dialog" aria-labelledby="how-judged-title">
-            <h3 id="how-judged-title">"How Opshub judges this run"</h3>
+            <h3 id="how-judged-title">{t.how_judged_title}</h3>
             <ul>{move || windows().into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}</ul>
-            <button type="button" data-testid="close-dialog" on:click=move |_| open.set(false)>"Close"</button>
+            <button type="button" data-testid="close-dialog" on:click=move |_| open.set(false)>{t.close}</button>
         </dialog>
     }
 }
@@ -174,9 +175,10 @@ fn HowJudged(current: RwSignal<RunDetail>) -> impl IntoView {
 /// Every status change and who or what caused it; the last sign of life while active.
 #[component]
 fn TimelinePanel(current: RwSignal<RunDetail>) -> impl IntoView {
+    let t = &text().timeline;
     view! {
             <section class="panel">
-                <h2>"Timeline"</h2>
+                <h2>{t.heading}</h2>
                 <ol class="timeline" data-testid="timeline">
                     {move || current.with(|d| {
                         let now = d.view.observed_at;
@@ -192,7 +194,7 @@ fn TimelinePanel(current: RwSignal<RunDetail>) -> impl IntoView {
                         if let Some(hb) = d.view.heartbeat_at.filter(|_| d.view.state.is_active()) {
                             items.push(view! {
                                 <li data-testid="timeline-heartbeat">
-                                    <span class="what">"Last sign of life"</span>
+                                    <span class="what">{t.last_sign_of_life}</span>
                                     " " <time class="muted" datetime=hb.to_rfc3339() title=hb.to_rfc3339()>{ago(hb, now)}</time>
                                 </li>
                             }.into_any());
@@ -207,20 +209,21 @@ fn TimelinePanel(current: RwSignal<RunDetail>) -> impl IntoView {
 /// Raw detail for platform operators (the server sends it to nobody else).
 #[component]
 fn DiagnosticsPanel(g: Diagnostics) -> impl IntoView {
-    let opt = |v: Option<String>| v.unwrap_or_else(|| "—".to_owned());
+    let t = &text().detail;
+    let opt = |v: Option<String>| v.unwrap_or_else(|| text().shell.absent.to_owned());
     view! {
         <section class="panel diagnostics" data-testid="diagnostics">
-            <h2>"Diagnostics"</h2>
+            <h2>{t.diagnostics}</h2>
             <dl class="counts">
-                <dt>"Workspace"</dt><dd>{g.workspace_id}</dd>
-                <dt>"Attempt"</dt><dd>{g.attempt}</dd>
-                <dt>"Lease owner"</dt><dd>{opt(g.lease_owner)}</dd>
-                <dt>"Lease expires"</dt><dd>{opt(g.lease_expires_at.map(|t| t.to_rfc3339()))}</dd>
-                <dt>"Dedupe key"</dt><dd>{opt(g.dedupe_key)}</dd>
-                <dt>"Failure code"</dt><dd>{opt(g.failure_code)}</dd>
+                <dt>{t.workspace}</dt><dd>{g.workspace_id}</dd>
+                <dt>{t.attempt}</dt><dd>{g.attempt}</dd>
+                <dt>{t.lease_owner}</dt><dd>{opt(g.lease_owner)}</dd>
+                <dt>{t.lease_expires}</dt><dd>{opt(g.lease_expires_at.map(|at| at.to_rfc3339()))}</dd>
+                <dt>{t.dedupe_key}</dt><dd>{opt(g.dedupe_key)}</dd>
+                <dt>{t.failure_code}</dt><dd>{opt(g.failure_code)}</dd>
             </dl>
-            {g.failure_detail.map(|d| view! { <h3>"Failure detail"</h3><pre data-testid="failure-detail">{d}</pre> })}
-            <h3>"Context"</h3>
+            {g.failure_detail.map(|d| view! { <h3>{t.failure_detail}</h3><pre data-testid="failure-detail">{d}</pre> })}
+            <h3>{t.context}</h3>
             <pre data-testid="context-json">{g.context_json}</pre>
         </section>
     }
@@ -232,11 +235,12 @@ fn decision_tone(v: &RunView) -> &'static str {
 
 fn decision_headline(v: &RunView) -> String {
     use crate::domain::{ProblemClass, RunState};
+    let t = &text().decision;
     match (v.state, v.problem) {
-        (_, ProblemClass::ActiveStale) => "Likely stuck".to_owned(),
-        (RunState::Queued, _) => "Waiting to start".to_owned(),
-        (RunState::Running, _) => "Still working".to_owned(),
-        (RunState::Completed(_), ProblemClass::ReconciledStale) => "Stopped by the system".to_owned(),
+        (_, ProblemClass::ActiveStale) => t.headline_stuck.to_owned(),
+        (RunState::Queued, _) => t.headline_queued.to_owned(),
+        (RunState::Running, _) => t.headline_running.to_owned(),
+        (RunState::Completed(_), ProblemClass::ReconciledStale) => t.headline_stopped.to_owned(),
         (RunState::Completed(o), _) => crate::domain::Badge::outcome(o).label.to_owned(),
     }
 }

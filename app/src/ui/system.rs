@@ -9,6 +9,7 @@ use crate::api::{
     StuckRun, StuckRuns, SystemOverview, get_system_run, list_system_failures, list_system_runs, load_stuck_runs,
     load_system_overview,
 };
+use crate::copy::text;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -18,9 +19,10 @@ use leptos_router::hooks::use_params_map;
 #[component]
 pub fn SystemPage() -> impl IntoView {
     let overview = Resource::new(|| (), |()| load_system_overview());
+    let t = text();
     view! {
-        <Title text="System · Opshub"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Title text=(t.shell.page_title)(t.system.heading)/>
+        <Suspense fallback=move || view! { <p class="loading">{t.shell.loading}</p> }>
             {move || overview.get().map(|r| match r {
                 Ok(o) => view! { <Overview o/> }.into_any(),
                 Err(error) => view! { <ErrorPanel error/> }.into_any(),
@@ -31,6 +33,7 @@ pub fn SystemPage() -> impl IntoView {
 
 #[component]
 fn Overview(o: SystemOverview) -> impl IntoView {
+    let t = &text().system;
     let rows = o
         .workspaces
         .into_iter()
@@ -51,34 +54,34 @@ fn Overview(o: SystemOverview) -> impl IntoView {
         .collect_view();
     view! {
         <div class="page-head">
-            <h1>"System"</h1>
-            <p class="lede">"Every workspace on this platform, and whether any of its work is stuck right now."</p>
+            <h1>{t.heading}</h1>
+            <p class="lede">{t.lede}</p>
             <p class="links">
-                <A href="/system/ops/stuck" attr:data-testid="system-stuck-link">"Stuck right now"</A>
+                <A href="/system/ops/stuck" attr:data-testid="system-stuck-link">{t.stuck}</A>
                 " · "
-                <A href="/system/ops/failures" attr:data-testid="system-failures-link">"Needs follow-up"</A>
+                <A href="/system/ops/failures" attr:data-testid="system-failures-link">{t.follow_up}</A>
                 " · "
-                <A href="/system/ops/runs" attr:data-testid="system-runs-link">"All runs"</A>
-                " — across every workspace"
+                <A href="/system/ops/runs" attr:data-testid="system-runs-link">{t.all_runs}</A>
+                {t.across}
             </p>
         </div>
         <div class="list">
             <table data-testid="system-workspaces">
                 <thead>
                     <tr>
-                        <th>"Workspace"</th>
-                        <th class="num">"Tenants"</th>
-                        <th class="num">"Members"</th>
-                        <th class="num">"Active"</th>
-                        <th class="num">"Likely stuck"</th>
-                        <th class="num">"Failed"</th>
-                        <th class="num">"All runs"</th>
+                        <th>{t.col_workspace}</th>
+                        <th class="num">{t.col_tenants}</th>
+                        <th class="num">{t.col_members}</th>
+                        <th class="num">{t.col_active}</th>
+                        <th class="num">{t.col_likely_stuck}</th>
+                        <th class="num">{t.col_failed}</th>
+                        <th class="num">{t.col_runs}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
         </div>
-        <p class="muted">{format!("Answered by {}.", o.instance)}</p>
+        <p class="muted">{(t.answered_by)(&o.instance)}</p>
     }
 }
 
@@ -86,9 +89,10 @@ fn Overview(o: SystemOverview) -> impl IntoView {
 #[component]
 pub fn StuckPage() -> impl IntoView {
     let stuck = Resource::new(|| (), |()| load_stuck_runs());
+    let t = text();
     view! {
-        <Title text="Stuck right now · System · Opshub"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Title text=(t.shell.system_page_title)(t.system.stuck)/>
+        <Suspense fallback=move || view! { <p class="loading">{t.shell.loading}</p> }>
             {move || stuck.get().map(|r| match r {
                 Ok(s) => view! { <StuckList s/> }.into_any(),
                 Err(error) => view! { <ErrorPanel error/> }.into_any(),
@@ -99,10 +103,11 @@ pub fn StuckPage() -> impl IntoView {
 
 #[component]
 fn StuckList(s: StuckRuns) -> impl IntoView {
+    let t = &text().system;
     let count = s.runs.len();
     let now = s.observed_at;
     let body = if s.runs.is_empty() {
-        view! { <p class="empty" data-testid="stuck-empty">"Nothing is stuck right now."</p> }.into_any()
+        view! { <p class="empty" data-testid="stuck-empty">{t.stuck_empty}</p> }.into_any()
     } else {
         let rows = s.runs.into_iter().map(|r| view! { <StuckRow r now/> }).collect_view();
         view! {
@@ -110,12 +115,12 @@ fn StuckList(s: StuckRuns) -> impl IntoView {
                 <table data-testid="stuck-runs">
                     <thead>
                         <tr>
-                            <th>"Run"</th>
-                            <th>"Workspace"</th>
-                            <th>"Tenant"</th>
-                            <th>"State"</th>
-                            <th>"Progress"</th>
-                            <th>"Last sign of life"</th>
+                            <th>{t.col_run}</th>
+                            <th>{t.col_workspace}</th>
+                            <th>{text().list.col_tenant}</th>
+                            <th>{text().list.col_state}</th>
+                            <th>{text().list.col_progress}</th>
+                            <th>{t.col_silent}</th>
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>
@@ -126,11 +131,9 @@ fn StuckList(s: StuckRuns) -> impl IntoView {
     };
     view! {
         <div class="page-head">
-            <h1>"Stuck right now"</h1>
-            <p class="lede">
-                "Active runs of every workspace that stopped reporting or never started, the one silent longest first. The reconciler closes each of them at its next sweep."
-            </p>
-            <p><A href="/system">"Back to the system overview"</A></p>
+            <h1>{t.stuck}</h1>
+            <p class="lede">{t.stuck_lede}</p>
+            <p><A href="/system">{t.back}</A></p>
         </div>
         <div data-testid="stuck-page" data-total-count=count>{body}</div>
     }
@@ -138,9 +141,9 @@ fn StuckList(s: StuckRuns) -> impl IntoView {
 
 #[component]
 fn StuckRow(r: StuckRun, now: crate::domain::Timestamp) -> impl IntoView {
-    let label = format!("{} #{}", r.view.run_type.label(), r.view.id);
+    let label = (text().runs.run_name)(r.view.run_type.label(), r.view.id.get());
     let href = format!("/system/ops/runs/{}", r.view.id);
-    let tenant_name = r.view.tenant_name.clone().unwrap_or_else(|| "Whole workspace".to_owned());
+    let tenant_name = r.view.tenant_name.clone().unwrap_or_else(|| text().runs.whole_workspace.to_owned());
     let badges = r.view.clone();
     let progress = r.view.progress.clone();
     let silent = r.silent_since;
@@ -181,23 +184,21 @@ fn SystemList(failures: bool) -> impl IntoView {
     let page = Resource::new(list_query, move |q| async move {
         if failures { list_system_failures(q).await } else { list_system_runs(q).await }
     });
+    let t = text();
     let (title, lede) = if failures {
-        (
-            "Needs follow-up",
-            "Runs of every workspace that ended needing a person: failed, partial or blocked by their own work, or stopped by the system after going stale.",
-        )
+        (t.system.follow_up, t.system.follow_up_lede)
     } else {
-        ("All runs", "Every run of every workspace, newest first.")
+        (t.system.all_runs, t.system.all_runs_lede)
     };
     view! {
-        <Title text=format!("{title} · System · Opshub")/>
+        <Title text=(t.shell.system_page_title)(title)/>
         <section class="operations" data-testid=if failures { "system-failures" } else { "system-runs" }>
             <div class="page-head">
                 <h1>{title}</h1>
                 <p class="lede">{lede}</p>
-                <p><A href="/system">"Back to the system overview"</A></p>
+                <p><A href="/system">{t.system.back}</A></p>
             </div>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Suspense fallback=move || view! { <p class="loading">{t.shell.loading}</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(page) => view! {
@@ -221,12 +222,13 @@ pub fn SystemRunPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let run = Resource::new(id, get_system_run);
+    let t = &text().detail;
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading the operation…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>
             {move || Suspend::new(async move {
                 match run.await {
                     Ok(detail) => view! { <RunDetailView initial=detail list_href="/system/ops/runs" system=true/> }.into_any(),
-                    Err(e) => view! { <section class="empty"><h1>"Operation unavailable"</h1><ErrorPanel error=e/></section> }.into_any(),
+                    Err(e) => view! { <section class="empty"><h1>{t.unavailable}</h1><ErrorPanel error=e/></section> }.into_any(),
                 }
             })}
         </Suspense>

@@ -4,6 +4,7 @@
 
 use super::common::{ErrorPanel, ago};
 use crate::api::{PublishReview, StartOperation, TenantWorkbench, load_workbench};
+use crate::copy::text;
 use crate::domain::RunType;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -14,6 +15,7 @@ use leptos_router::hooks::use_params_map;
 pub fn TenantPage() -> impl IntoView {
     let params = use_params_map();
     let tenant = move || params.read().get("tenant").unwrap_or_default();
+    let t = &text().tenant;
     let start = ServerAction::<StartOperation>::new();
     let publish = ServerAction::<PublishReview>::new();
     let data = Resource::new(
@@ -24,7 +26,7 @@ pub fn TenantPage() -> impl IntoView {
         {move || start.value().get().map(|r| match r {
             Ok(ok) => view! {
                 <div class="notice notice-ok" role="status" data-testid="start-result" data-run-id=ok.run_id>
-                    {ok.message.clone()} " " <A href=format!("/admin/operations/{}", ok.run_id)>"Open the run"</A>
+                    {ok.message.clone()} " " <A href=format!("/admin/operations/{}", ok.run_id)>{text().list.open_run}</A>
                 </div>
             }.into_any(),
             Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
@@ -33,11 +35,11 @@ pub fn TenantPage() -> impl IntoView {
             Ok(message) => view! { <div class="notice notice-ok" role="status" data-testid="publish-result">{message}</div> }.into_any(),
             Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
         })}
-        <Suspense fallback=|| view! { <p class="loading">"Loading the tenant…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(w) => Workbench(WorkbenchProps { w, start, publish }).into_any(),
-                    Err(e) => view! { <section class="empty"><h1>"Tenant unavailable"</h1><ErrorPanel error=e/></section> }.into_any(),
+                    Err(e) => view! { <section class="empty"><h1>{t.unavailable}</h1><ErrorPanel error=e/></section> }.into_any(),
                 }
             })}
         </Suspense>
@@ -50,56 +52,57 @@ fn Workbench(
     start: ServerAction<StartOperation>,
     publish: ServerAction<PublishReview>,
 ) -> impl IntoView {
+    let t = &text().tenant;
     let tenant = w.tenant_id.to_string();
     let now = w.observed_at;
     let starts = [
-        (RunType::InventorySync, "Sync inventory"),
-        (RunType::BaselineCapture, "Capture baseline"),
-        (RunType::EnvironmentReviewCompose, "Compose review"),
-        (RunType::ReviewPackGenerate, "Generate review pack"),
+        RunType::InventorySync,
+        RunType::BaselineCapture,
+        RunType::EnvironmentReviewCompose,
+        RunType::ReviewPackGenerate,
     ];
     view! {
         <section class="tenant" data-testid="tenant-workbench" data-tenant-id=w.tenant_id>
             <div class="page-head">
                 <h1>{w.tenant_name.clone()}</h1>
                 <p class="lede">
-                    <A href=format!("/admin/operations?tenant={}", w.tenant_id)>"This tenant's operations"</A>
+                    <A href=format!("/admin/operations?tenant={}", w.tenant_id)>{t.operations}</A>
                 </p>
             </div>
             <div class="start-form">
-                {starts.into_iter().map(|(t, label)| {
+                {starts.into_iter().map(|run_type| {
                     let tenant = tenant.clone();
                     view! {
                         <ActionForm action=start>
                             <input type="hidden" name="tenant" value=tenant/>
-                            <input type="hidden" name="run_type" value=t.as_str()/>
-                            <button type="submit" data-testid=format!("start-{}", t.as_str())>{label}</button>
+                            <input type="hidden" name="run_type" value=run_type.as_str()/>
+                            <button type="submit" data-testid=format!("start-{}", run_type.as_str())>{(text().runs.start_verb)(run_type)}</button>
                         </ActionForm>
                     }
                 }).collect_view()}
             </div>
             <section class="panel" data-testid="inventory" data-inventory-count=w.inventory_count>
-                <h2>"Inventory"</h2>
+                <h2>{t.inventory}</h2>
                 <p class="muted">
                     {if w.inventory_count == 0 {
-                        "Nothing synced yet.".to_owned()
+                        t.nothing_synced.to_owned()
                     } else {
-                        format!("{} items in inventory{}.", w.inventory_count, if w.inventory_count > 20 { "; the first 20 by name" } else { "" })
+                        (t.inventory_count)(w.inventory_count, w.inventory_count > 20)
                     }}
                 </p>
                 <table class="runs">
                     <tbody>
                         {w.inventory.iter().map(|i| view! {
-                            <tr><td>{i.display_name.clone()}</td><td>{i.kind.replace('_', " ")}</td><td>{format!("version {}", i.version)}</td></tr>
+                            <tr><td>{i.display_name.clone()}</td><td>{i.kind.replace('_', " ")}</td><td>{(t.version)(i.version)}</td></tr>
                         }).collect_view()}
                     </tbody>
                 </table>
             </section>
             <section class="panel" data-testid="findings">
-                <h2>"Drift since the baseline"</h2>
+                <h2>{t.drift}</h2>
                 {match &w.findings {
-                    None => view! { <p class="muted">"No baseline compare has completed yet."</p> }.into_any(),
-                    Some(f) if f.is_empty() => view! { <p class="muted">"No drift: the tenant matches its baseline."</p> }.into_any(),
+                    None => view! { <p class="muted">{t.no_compare}</p> }.into_any(),
+                    Some(f) if f.is_empty() => view! { <p class="muted">{t.no_drift}</p> }.into_any(),
                     Some(f) => view! {
                         <table class="runs">
                             <tbody>
@@ -115,21 +118,21 @@ fn Workbench(
                     }.into_any(),
                 }}
             </section>
-            <RecordPanel testid="snapshots" title="Baselines" empty=w.snapshots.is_empty() empty_message="No baseline captured yet.">
+            <RecordPanel testid="snapshots" title=t.baselines empty=w.snapshots.is_empty() empty_message=t.no_baselines>
                         {w.snapshots.iter().map(|s| {
                             let (tenant_a, tenant_b) = (tenant.clone(), tenant.clone());
                             let (id, compare_id) = (s.id.to_string(), s.id.to_string());
                             view! {
                                 <tr data-testid="snapshot-row" data-snapshot-id=s.id>
-                                    <td>{format!("Snapshot #{}", s.id)}</td>
-                                    <td>{format!("{} items", s.item_count)}</td>
+                                    <td>{(t.snapshot)(s.id)}</td>
+                                    <td>{(t.items)(s.item_count)}</td>
                                     <td>{ago(s.captured_at, now)}</td>
                                     <td>
                                         <ActionForm action=start>
                                             <input type="hidden" name="tenant" value=tenant_a/>
                                             <input type="hidden" name="run_type" value="baseline.compare"/>
                                             <input type="hidden" name="snapshot" value=compare_id/>
-                                            <button type="submit" data-testid="compare-snapshot">"Compare now"</button>
+                                            <button type="submit" data-testid="compare-snapshot">{t.compare_now}</button>
                                         </ActionForm>
                                     </td>
                                     <td>
@@ -139,31 +142,31 @@ fn Workbench(
                                             <input type="hidden" name="snapshot" value=id/>
                                             <label>
                                                 <input type="checkbox" name="confirm" value="true" required data-testid="restore-confirm"/>
-                                                " I understand this puts the tenant's configuration back to this baseline"
+                                                {t.restore_confirm}
                                             </label>
                                             " "
-                                            <button type="submit" data-testid="restore-snapshot">"Restore"</button>
+                                            <button type="submit" data-testid="restore-snapshot">{t.restore}</button>
                                         </ActionForm>
                                     </td>
                                 </tr>
                             }
                         }).collect_view()}
             </RecordPanel>
-            <RecordPanel testid="reviews" title="Environment reviews" empty=w.reviews.is_empty() empty_message="No review composed yet.">
+            <RecordPanel testid="reviews" title=t.reviews empty=w.reviews.is_empty() empty_message=t.no_reviews>
                         {w.reviews.iter().map(|r| {
                             let ready = r.status == "ready";
                             let id = r.id.to_string();
                             view! {
                                 <tr id=format!("review-{}", r.id) data-testid="review-row" data-review-id=r.id data-review-status=r.status.clone()>
-                                    <td>{format!("Review #{}", r.id)}</td>
-                                    <td>{r.status.clone()}</td>
-                                    <td title="Evidence fingerprint"><code>{r.fingerprint.clone()}</code></td>
+                                    <td>{(t.review)(r.id)}</td>
+                                    <td>{(t.record_status)(&r.status)}</td>
+                                    <td title=t.fingerprint><code>{r.fingerprint.clone()}</code></td>
                                     <td>{ago(r.updated_at, now)}</td>
                                     <td>
                                         {ready.then(|| view! {
                                             <ActionForm action=publish>
                                                 <input type="hidden" name="review" value=id/>
-                                                <button type="submit" data-testid="publish-review">"Publish"</button>
+                                                <button type="submit" data-testid="publish-review">{t.publish}</button>
                                             </ActionForm>
                                         })}
                                     </td>
@@ -171,31 +174,31 @@ fn Workbench(
                             }
                         }).collect_view()}
             </RecordPanel>
-            <RecordPanel testid="packs" title="Review packs" empty=w.packs.is_empty() empty_message="No review pack generated yet.">
+            <RecordPanel testid="packs" title=t.packs empty=w.packs.is_empty() empty_message=t.no_packs>
                         {w.packs.iter().map(|p| {
                             let ready = p.status == "ready";
-                            let expires = p.expires_at.map(|e| format!("expires {}", e.to_rfc3339())).unwrap_or_default();
+                            let expires = p.expires_at.map(|e| (t.expires)(&e.to_rfc3339())).unwrap_or_default();
                             view! {
                                 <tr data-testid="pack-row" data-pack-id=p.id data-pack-status=p.status.clone()>
-                                    <td>{format!("Pack #{}", p.id)}</td>
-                                    <td>{p.status.clone()}</td>
+                                    <td>{(t.pack)(p.id)}</td>
+                                    <td>{(t.record_status)(&p.status)}</td>
                                     <td>{expires}</td>
                                     <td>
                                         {ready.then(|| view! {
-                                            <a href=format!("/admin/review-packs/{}/download", p.id) data-testid="pack-download" rel="external">"Download"</a>
+                                            <a href=format!("/admin/review-packs/{}/download", p.id) data-testid="pack-download" rel="external">{t.download}</a>
                                         })}
                                     </td>
                                 </tr>
                             }
                         }).collect_view()}
             </RecordPanel>
-            <RecordPanel testid="restores" title="Restores" empty=w.restores.is_empty() empty_message="No restore started yet.">
+            <RecordPanel testid="restores" title=t.restores empty=w.restores.is_empty() empty_message=t.no_restores>
                         {w.restores.iter().map(|r| view! {
                             <tr id=format!("restore-{}", r.id) data-testid="restore-row" data-restore-id=r.id data-restore-status=r.status.clone()>
-                                <td>{format!("Restore #{} of baseline #{}", r.id, r.snapshot_id)}</td>
-                                <td>{r.status.replace('_', " ")}</td>
-                                <td>{format!("{} put back, {} refused", r.applied, r.failed)}</td>
-                                <td><a href=format!("/admin/operations/{}", r.run_id)>{format!("Operation #{}", r.run_id)}</a></td>
+                                <td>{(t.restore_of)(r.id, r.snapshot_id)}</td>
+                                <td>{(t.record_status)(&r.status)}</td>
+                                <td>{(t.restore_tally)(r.applied, r.failed)}</td>
+                                <td><a href=format!("/admin/operations/{}", r.run_id)>{(text().runs.operation_number)(r.run_id)}</a></td>
                             </tr>
                         }).collect_view()}
             </RecordPanel>
