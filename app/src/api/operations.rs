@@ -7,6 +7,9 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
+/// The `status` filter value for "queued or running" (a public URL spelling).
+pub const STATUS_ACTIVE: &str = "active";
+
 /// The list's filters and page position, as they appear in the URL query.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListQuery {
@@ -20,6 +23,8 @@ pub struct ListQuery {
     pub outcome: Option<String>,
     /// Problem class spelling (`data-problem-class`).
     pub class: Option<String>,
+    /// Only runs completed at or after this instant (milliseconds since the epoch).
+    pub since: Option<String>,
     /// Opaque cursor of the page to show.
     pub after: Option<String>,
 }

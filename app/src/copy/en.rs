@@ -484,6 +484,12 @@ group! {
         all_types: &'static str = "All types",
         /// No status filter.
         any_status: &'static str = "Any status",
+        /// Status filter: queued or running.
+        status_active: &'static str = "Active (queued or running)",
+        /// The completion window in force (an instant).
+        completed_since: fn(&str) -> String = |at| format!("Only runs completed since {at}."),
+        /// Removes the completion window.
+        clear_since: &'static str = "Show all",
         /// No outcome filter.
         any_outcome: &'static str = "Any outcome",
         /// No problem filter.
@@ -752,7 +758,9 @@ group! {
         /// Filter: type.
         bad_type_filter: &'static str = "There is no operation type with that name.",
         /// Filter: status.
-        bad_status_filter: &'static str = "The status filter must be queued, running or completed.",
+        bad_status_filter: &'static str = "The status filter must be active, queued, running or completed.",
+        /// Filter: completed since.
+        bad_since_filter: &'static str = "The completion filter must be a time in milliseconds since 1970.",
         /// Filter: outcome.
         bad_outcome_filter: &'static str =
             "The outcome filter must be succeeded, partially_succeeded, failed, blocked or cancelled.",

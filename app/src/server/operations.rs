@@ -67,11 +67,23 @@ pub fn parse_query(q: &ListQuery) -> Result<ParsedQuery, ApiError> {
         None => None,
         Some(t) => Some(RunType::parse(&t).map_err(|_| ApiError::Invalid(text().errors.bad_type_filter.to_owned()))?),
     };
-    let status = match nonempty(&q.status) {
+    let (status, active_only) = match nonempty(&q.status) {
+        None => (None, false),
+        Some(s) if s == crate::api::STATUS_ACTIVE => (None, true),
+        Some(s) => (
+            Some(RunStatus::parse(&s).map_err(|_| ApiError::Invalid(text().errors.bad_status_filter.to_owned()))?),
+            false,
+        ),
+    };
+    let completed_since = match nonempty(&q.since) {
         None => None,
-        Some(s) => {
-            Some(RunStatus::parse(&s).map_err(|_| ApiError::Invalid(text().errors.bad_status_filter.to_owned()))?)
-        }
+        Some(s) => Some(
+            s.parse::<i64>()
+                .ok()
+                .filter(|ms| *ms >= 0)
+                .map(Timestamp)
+                .ok_or_else(|| ApiError::Invalid(text().errors.bad_since_filter.to_owned()))?,
+        ),
     };
     let outcome = match nonempty(&q.outcome) {
         None => None,
@@ -89,8 +101,17 @@ pub fn parse_query(q: &ListQuery) -> Result<ParsedQuery, ApiError> {
         None => None,
         Some(c) => Some(parse_cursor(&c).ok_or_else(|| ApiError::Invalid(text().errors.bad_page.to_owned()))?),
     };
-    let filter =
-        RunFilter { tenant, run_type, status, outcome, terminal_class: None, follow_up_only: false, scope: None };
+    let filter = RunFilter {
+        tenant,
+        run_type,
+        status,
+        active_only,
+        completed_since,
+        outcome,
+        terminal_class: None,
+        follow_up_only: false,
+        scope: None,
+    };
     Ok(ParsedQuery { filter, class, after })
 }
 
@@ -460,6 +481,7 @@ mod tests {
             status: Some("completed".into()),
             outcome: Some("blocked".into()),
             class: Some("reconciled_stale".into()),
+            since: Some("1600".into()),
             after: Some("1700.42".into()),
         };
         let parsed = parse_query(&q).unwrap_or_default();
@@ -470,6 +492,9 @@ mod tests {
         assert_eq!(f.outcome, Some(RunOutcome::Blocked));
         assert_eq!(parsed.class, Some(ProblemClass::ReconciledStale));
         assert_eq!(parsed.after, Some(Cursor { created_at: Timestamp(1700), id: RunId(42) }));
+        assert_eq!(f.completed_since, Some(Timestamp(1600)));
+        let active = parse_query(&ListQuery { status: Some("active".into()), ..ListQuery::default() });
+        assert!(active.is_ok_and(|p| p.filter.active_only && p.filter.status.is_none()));
         assert_eq!(
             parse_query(&ListQuery { tenant: Some(" ".into()), ..ListQuery::default() }),
             Ok(ParsedQuery::default())
@@ -481,6 +506,8 @@ mod tests {
             ListQuery { outcome: Some("exploded".into()), ..ListQuery::default() },
             ListQuery { class: Some("urgent".into()), ..ListQuery::default() },
             ListQuery { after: Some("tomorrow".into()), ..ListQuery::default() },
+            ListQuery { since: Some("yesterday".into()), ..ListQuery::default() },
+            ListQuery { since: Some("-5".into()), ..ListQuery::default() },
         ] {
             let err = parse_query(&bad).map(|_| ()).unwrap_err_or_default();
             assert_eq!(err.status(), 422, "{bad:?}");

@@ -132,6 +132,11 @@ pub struct RunFilter {
     pub run_type: Option<RunType>,
     /// Only runs in this status.
     pub status: Option<RunStatus>,
+    /// Only active runs (queued or running).
+    pub active_only: bool,
+    /// Only runs completed at or after this instant (exact counts then come from the runs,
+    /// bounded by `ix_runs_tenant_completed`, not from the counters).
+    pub completed_since: Option<Timestamp>,
     /// Only completed runs with this outcome.
     pub outcome: Option<RunOutcome>,
     /// Only completed runs that keep this problem class (the stored `terminal_class`). An
@@ -152,6 +157,7 @@ impl RunFilter {
         self.outcome.is_none()
             && self.terminal_class.is_none()
             && !self.follow_up_only
+            && self.completed_since.is_none()
             && self.tenant.is_none_or(|t| run.tenant_id == Some(t))
             && self.run_type.is_none_or(|t| run.run_type == t)
             && self.status.is_none_or(|s| run.state.status() == s)
@@ -225,6 +231,14 @@ fn filter_sql(filter: &RunFilter, first_param: usize) -> (String, Vec<FilterArg>
     if let Some(s) = filter.status {
         sql.push_str(&format!(" AND r.status = ${n}"));
         args.push(FilterArg::Text(s.as_str()));
+        n += 1;
+    }
+    if filter.active_only {
+        sql.push_str(" AND r.status <> 'completed'");
+    }
+    if let Some(since) = filter.completed_since {
+        sql.push_str(&format!(" AND r.status = 'completed' AND r.completed_at >= ${n}"));
+        args.push(FilterArg::Int(since.millis()));
         n += 1;
     }
     if let Some(o) = filter.outcome {
@@ -311,14 +325,25 @@ pub async fn list_page(
     Ok(convert(rows))
 }
 
+/// Where counts under `filter` come from, and what each row adds: the counter tables (per
+/// tenant when filtered by tenant or scope, per workspace otherwise), whose rows carry `n`;
+/// or, for a completion window the counters do not key on, the runs themselves (one each).
+fn count_source(filter: &RunFilter) -> (&'static str, &'static str) {
+    match (filter.completed_since, filter.tenant.is_some() || filter.scope.is_some()) {
+        (Some(_), _) => ("operation_runs", "1"),
+        (None, true) => ("run_counts", "r.n"),
+        (None, false) => ("run_counts_ws", "r.n"),
+    }
+}
+
 /// How many of `workspace`'s runs (every workspace's when `None`) match `filter`: exact, from
 /// the trigger-maintained counter tables (a handful of rows: per tenant when filtered by
 /// tenant, per workspace otherwise), never a scan of the runs.
 pub async fn count(db: &Db, workspace: Option<WorkspaceId>, filter: &RunFilter) -> Result<u64, RunQueryError> {
     let (place, first) = place_sql(workspace);
     let (where_sql, args) = filter_sql(filter, first);
-    let table = if filter.tenant.is_some() || filter.scope.is_some() { "run_counts" } else { "run_counts_ws" };
-    let sql = format!("SELECT CAST(COALESCE(SUM(r.n), 0) AS BIGINT) FROM {table} r WHERE {place}{where_sql}");
+    let (table, n) = count_source(filter);
+    let sql = format!("SELECT CAST(COALESCE(SUM({n}), 0) AS BIGINT) FROM {table} r WHERE {place}{where_sql}");
     let mut q = sqlx::query_scalar::<_, i64>(&sql);
     if let Some(ws) = workspace {
         q = q.bind(ws.get());
@@ -343,9 +368,9 @@ pub async fn terminal_class_counts(
 ) -> Result<Vec<(ProblemClass, u64)>, RunQueryError> {
     let (place, first) = place_sql(workspace);
     let (where_sql, args) = filter_sql(filter, first);
-    let table = if filter.tenant.is_some() || filter.scope.is_some() { "run_counts" } else { "run_counts_ws" };
+    let (table, n) = count_source(filter);
     let sql = format!(
-        "SELECT r.terminal_class, CAST(COALESCE(SUM(r.n), 0) AS BIGINT) FROM {table} r \
+        "SELECT r.terminal_class, CAST(COALESCE(SUM({n}), 0) AS BIGINT) FROM {table} r \
          WHERE {place} AND r.status = 'completed'{where_sql} GROUP BY r.terminal_class"
     );
     let mut q = sqlx::query_as::<_, (String, i64)>(&sql);

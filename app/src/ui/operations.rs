@@ -2,9 +2,9 @@
 //! carrying the PRODUCT §13 hooks — and the form that starts an inventory sync.
 
 use super::common::{ErrorPanel, ProgressView, RunBadges, RunTableRow, ago};
-use crate::api::{ListQuery, RunListPage, StartOperation, list_runs};
+use crate::api::{ListQuery, RunListPage, STATUS_ACTIVE, StartOperation, list_runs};
 use crate::copy::text;
-use crate::domain::{Badge, ProblemClass, RunOutcome, RunStatus, RunType, RunView};
+use crate::domain::{Badge, ProblemClass, RunOutcome, RunStatus, RunType, RunView, Timestamp};
 use leptos::prelude::*;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
@@ -35,6 +35,7 @@ pub fn use_list_query() -> impl Fn() -> ListQuery + Copy + Send + Sync + 'static
             status: q.get("status"),
             outcome: q.get("outcome"),
             class: q.get("class"),
+            since: q.get("since"),
             after: q.get("after"),
         }
     }
@@ -56,7 +57,7 @@ pub fn OperationsPage() -> impl IntoView {
             <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(page) => view! { {StartSync(StartSyncProps { page: page.clone(), start }).into_any()} {Filters(FiltersProps { page: page.clone(), current: list_query() }).into_any()} {ClassCounts(ClassCountsProps { page: page.clone(), current: list_query(), place: ADMIN_LIST }).into_any()} {RunTable(RunTableProps { page, current: list_query(), place: ADMIN_LIST }).into_any()} }.into_any(),
+                        Ok(page) => view! { {StartSync(StartSyncProps { page: page.clone(), start }).into_any()} {Filters(FiltersProps { page: page.clone(), current: list_query(), place: ADMIN_LIST }).into_any()} {ClassCounts(ClassCountsProps { page: page.clone(), current: list_query(), place: ADMIN_LIST }).into_any()} {RunTable(RunTableProps { page, current: list_query(), place: ADMIN_LIST }).into_any()} }.into_any(),
                         Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                     }
                 })}
@@ -104,9 +105,15 @@ fn StartSync(page: RunListPage, start: ServerAction<StartOperation>) -> impl Int
 
 /// The list's filter form (a GET to the list's own address).
 #[component]
-pub fn Filters(page: RunListPage, current: ListQuery) -> impl IntoView {
+pub fn Filters(page: RunListPage, current: ListQuery, place: ListPlace) -> impl IntoView {
     let t = &text().list;
     let selected = |cur: &Option<String>, v: &str| cur.as_deref() == Some(v);
+    let since = current
+        .since
+        .as_deref()
+        .and_then(|s| s.parse::<i64>().ok())
+        .map(|ms| (ms.to_string(), Timestamp(ms).to_rfc3339()));
+    let clear_since = list_href(place, &ListQuery { since: None, after: None, ..current.clone() });
     view! {
         <Form method="GET" action="" attr:class="filters" attr:data-testid="filters">
             <label>
@@ -133,6 +140,7 @@ pub fn Filters(page: RunListPage, current: ListQuery) -> impl IntoView {
                 {t.filter_status} " "
                 <select name="status">
                     <option value="">{t.any_status}</option>
+                    <option value=STATUS_ACTIVE selected=selected(&current.status, STATUS_ACTIVE)>{t.status_active}</option>
                     {RunStatus::ALL.into_iter().map(|s| view! {
                         <option value=s.as_str() selected=selected(&current.status, s.as_str())>{Badge::status(s).label}</option>
                     }).collect_view()}
@@ -156,6 +164,12 @@ pub fn Filters(page: RunListPage, current: ListQuery) -> impl IntoView {
                     }).collect_view()}
                 </select>
             </label>
+            {since.map(|(ms, at)| view! {
+                <input type="hidden" name="since" value=ms/>
+                <p class="since" data-testid="since-filter">
+                    {(t.completed_since)(&at)} " " <A href=clear_since>{t.clear_since}</A>
+                </p>
+            })}
             <button type="submit">{t.filter}</button>
         </Form>
     }
@@ -269,6 +283,7 @@ fn list_href(place: ListPlace, q: &ListQuery) -> String {
         ("status", &q.status),
         ("outcome", &q.outcome),
         ("class", &q.class),
+        ("since", &q.since),
         ("after", &q.after),
     ]
     .into_iter()
@@ -299,11 +314,12 @@ mod tests {
             status: None,
             outcome: Some("failed".into()),
             class: Some("terminal_follow_up".into()),
+            since: Some("1700000000000".into()),
             after: Some("99.7".into()),
         };
         assert_eq!(
             list_href(ADMIN_LIST, &q),
-            "/admin/operations?tenant=3&type=inventory.sync&outcome=failed&class=terminal_follow_up&after=99.7"
+            "/admin/operations?tenant=3&type=inventory.sync&outcome=failed&class=terminal_follow_up&since=1700000000000&after=99.7"
         );
         let q = ListQuery { status: Some("a b&c".into()), ..ListQuery::default() };
         assert_eq!(list_href(ADMIN_LIST, &q), "/admin/operations?status=a%20b%26c");

@@ -202,7 +202,7 @@ fn SystemList(failures: bool) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(page) => view! {
-                            {Filters(FiltersProps { page: page.clone(), current: list_query() }).into_any()}
+                            {Filters(FiltersProps { page: page.clone(), current: list_query(), place }).into_any()}
                             {ClassCounts(ClassCountsProps { page: page.clone(), current: list_query(), place }).into_any()}
                             {RunTable(RunTableProps { page, current: list_query(), place }).into_any()}
                         }

@@ -64,6 +64,7 @@ conformance!(
     the_demo_seed_is_idempotent_and_covers_every_problem_class,
     exact_counts_agree_with_the_runs_under_every_filter,
     class_counts_class_filters_and_badges_agree_on_every_class,
+    the_active_and_completed_since_filters_list_exactly_what_they_count,
     the_timeline_names_who_or_what_caused_every_transition,
     the_bell_lists_a_persons_notifications_in_scope_and_marks_them_read,
     the_system_lists_span_every_workspace_for_platform_operators_only,
@@ -734,15 +735,8 @@ async fn exact_counts_agree_with_the_runs_under_every_filter(t: &TestDb) {
             for status in statuses {
                 for outcome in outcomes {
                     for terminal_class in classes {
-                        let filter = RunFilter {
-                            tenant,
-                            run_type,
-                            status,
-                            outcome,
-                            terminal_class,
-                            follow_up_only: false,
-                            scope: None,
-                        };
+                        let filter =
+                            RunFilter { tenant, run_type, status, outcome, terminal_class, ..RunFilter::default() };
                         let mut sql = String::from("SELECT COUNT(*) FROM operation_runs WHERE workspace_id = $1");
                         let mut args: Vec<String> = Vec::new();
                         for (col, value) in [
@@ -875,6 +869,70 @@ async fn class_counts_class_filters_and_badges_agree_on_every_class(t: &TestDb) 
     outsider.tenants = app::domain::access::TenantScope::Only(vec![t.other_tenant]);
     let page = list_runs(&t.state, &outsider, &ListQuery::default()).await.unwrap();
     assert!(page.class_counts.iter().all(|c| c.count == 0), "{:?}", page.class_counts);
+}
+
+/// `status=active` and `since` (the dashboard's drill-through for "active" and "succeeded in
+/// the last 24 h") list exactly the runs they count, with class counts that agree.
+async fn the_active_and_completed_since_filters_list_exactly_what_they_count(t: &TestDb) {
+    use app::server::operations::list_runs;
+    use app::server::principal::Principal;
+    t.state.live.reload().await.unwrap();
+    let life = t.state.lifecycle();
+    let mut key = 0;
+    let mut start = |tenant: Option<TenantId>| {
+        key += 1;
+        let mut req = new_run(t, tenant);
+        req.dedupe_key = Some(format!("k{key}"));
+        req
+    };
+    let mut finish = async |outcome| {
+        let r = life.start(start(Some(t.tenant))).await.unwrap().run().clone();
+        life.claim(r.id, "w1", LEASE).await.unwrap().unwrap();
+        life.complete(r.id, Completion::by_worker("w1", outcome)).await.unwrap();
+        r.id
+    };
+    // Two successes long ago, then one success and one failure inside the window.
+    finish(RunOutcome::Succeeded).await;
+    finish(RunOutcome::Succeeded).await;
+    t.clock.advance(Duration::from_secs(3 * 3600));
+    let since = t.clock.now();
+    let recent_ok = finish(RunOutcome::Succeeded).await;
+    let recent_failed = finish(RunOutcome::Failed).await;
+    // Two active runs: one running, one queued (the queued one workspace-wide).
+    let running = life.start(start(Some(t.tenant))).await.unwrap().run().clone();
+    life.claim(running.id, "w1", LEASE).await.unwrap().unwrap();
+    let queued = life.start(start(None)).await.unwrap().run().clone();
+
+    let owner = Principal::owner(t.user, t.ws, "Owner");
+    let ids = |page: &app::api::RunListPage| {
+        let mut ids: Vec<i64> = page.runs.iter().map(|v| v.id.get()).collect();
+        ids.sort_unstable();
+        ids
+    };
+    let active = ListQuery { status: Some("active".into()), ..ListQuery::default() };
+    let page = list_runs(&t.state, &owner, &active).await.unwrap();
+    assert_eq!(page.total_count, 2);
+    assert_eq!(ids(&page), vec![running.id.get(), queued.id.get()]);
+    assert_eq!(page.class_counts.iter().map(|c| c.count).sum::<u64>(), 2);
+
+    let since_ms = Some(since.millis().to_string());
+    let window = ListQuery { since: since_ms.clone(), ..ListQuery::default() };
+    let page = list_runs(&t.state, &owner, &window).await.unwrap();
+    assert_eq!(page.total_count, 2, "completed in the window, whatever the outcome");
+    assert_eq!(ids(&page), vec![recent_ok.get(), recent_failed.get()]);
+    let counts: Vec<u64> = page.class_counts.iter().map(|c| c.count).collect();
+    assert_eq!(counts, [0, 1, 0, 1], "the class counts come from the runs in the window too");
+
+    let succeeded = ListQuery {
+        tenant: Some(t.tenant.to_string()),
+        outcome: Some("succeeded".into()),
+        since: since_ms,
+        ..ListQuery::default()
+    };
+    let page = list_runs(&t.state, &owner, &succeeded).await.unwrap();
+    assert_eq!(page.total_count, 1);
+    assert_eq!(ids(&page), vec![recent_ok.get()]);
+    assert_eq!(page.class_counts.iter().map(|c| c.count).sum::<u64>(), 1);
 }
 
 async fn the_timeline_names_who_or_what_caused_every_transition(t: &TestDb) {
