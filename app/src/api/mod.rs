@@ -3,6 +3,7 @@
 //! context, calls a plain service in `server::operations`, and maps the result to
 //! [`ApiError`], which carries only operator-safe text.
 
+mod dashboard;
 mod error;
 mod notifications;
 mod operations;
@@ -10,6 +11,7 @@ mod session;
 mod system;
 mod tenant;
 
+pub use dashboard::*;
 pub use error::ApiError;
 pub use notifications::*;
 pub use operations::*;

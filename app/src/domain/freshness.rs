@@ -106,6 +106,34 @@ pub fn stale_at(state: RunState, times: LifecycleTimes, policy: &LifecyclePolicy
     }
 }
 
+/// The first instant after `now` at which the freshness of a run in `state` changes if
+/// nothing happens to it (no claim, no heartbeat), or `None` when it never will: a terminal
+/// run, or one already likely stale. Caches of derived answers keep until then.
+pub fn next_change(
+    state: RunState,
+    times: LifecycleTimes,
+    policy: &LifecyclePolicy,
+    now: Timestamp,
+) -> Option<Timestamp> {
+    let past = |t: Timestamp, d| t.plus(d).plus(std::time::Duration::from_millis(1));
+    let started = times.started_at.unwrap_or(times.created_at);
+    let candidates = match state {
+        RunState::Completed(_) => return None,
+        RunState::Queued => {
+            vec![past(times.created_at, policy.expected_queue_wait), past(times.created_at, policy.stale_after)]
+        }
+        RunState::Running => vec![
+            past(started, policy.expected_duration),
+            past(started, policy.stale_after),
+            past(times.last_sign_of_life(), policy.heartbeat_timeout),
+        ],
+    };
+    if freshness(state, times, policy, now) == Some(Freshness::LikelyStale) {
+        return None;
+    }
+    candidates.into_iter().filter(|t| *t > now).min()
+}
+
 /// Whether a running run's worker has gone quiet: its last sign of life (heartbeat, or its
 /// start before the first heartbeat) is older than the heartbeat timeout. The reconciler takes
 /// a running run away from its worker only then.
@@ -235,5 +263,31 @@ mod tests {
             assert_eq!(Freshness::parse(f.as_str()), Some(f));
         }
         assert_eq!(Freshness::parse("stale"), None);
+    }
+
+    #[test]
+    fn the_next_change_is_the_first_window_a_run_will_cross() {
+        let queued = LifecycleTimes { created_at: T0, started_at: None, heartbeat_at: None };
+        let at = next_change(RunState::Queued, queued, &POLICY, T0);
+        assert_eq!(at, Some(T0.plus(Duration::from_millis(30_001))), "past the queue wait first");
+        let later = T0.plus(Duration::from_secs(31));
+        assert_eq!(
+            next_change(RunState::Queued, queued, &POLICY, later),
+            Some(T0.plus(Duration::from_millis(600_001)))
+        );
+        let running = LifecycleTimes {
+            created_at: T0,
+            started_at: Some(T0),
+            heartbeat_at: Some(T0.plus(Duration::from_secs(50))),
+        };
+        let now = T0.plus(Duration::from_secs(60));
+        assert_eq!(
+            next_change(RunState::Running, running, &POLICY, now),
+            Some(T0.plus(Duration::from_millis(110_001))),
+            "the heartbeat timeout comes before the expected duration"
+        );
+        let stale = T0.plus(Duration::from_secs(700));
+        assert_eq!(next_change(RunState::Running, running, &POLICY, stale), None, "stale stays stale");
+        assert_eq!(next_change(RunState::Completed(RunOutcome::Succeeded), running, &POLICY, now), None);
     }
 }

@@ -50,6 +50,12 @@ impl PollingPolicy {
     pub fn overlay_interval(&self, active: impl IntoIterator<Item = (RunState, Duration)>) -> Option<Duration> {
         active.into_iter().filter_map(|(state, age)| self.run_interval(Some(state), age)).min()
     }
+
+    /// How much older a run that is `age` old must get before its interval changes (it
+    /// crosses into the next tier), or `None` once it is past every tier.
+    pub fn next_tier_in(&self, age: Duration) -> Option<Duration> {
+        self.tiers.iter().map(|(younger_than, _)| *younger_than).find(|t| *t > age).map(|t| t - age)
+    }
 }
 
 #[cfg(test)]
@@ -101,5 +107,13 @@ mod tests {
             assert_eq!(p.run_interval(Some(RunState::Completed(o)), secs(1)), None);
         }
         assert_eq!(p.run_interval(None, secs(1)), None);
+    }
+
+    #[test]
+    fn a_runs_interval_changes_when_it_crosses_into_the_next_tier() {
+        let p = PollingPolicy::default();
+        assert_eq!(p.next_tier_in(secs(45)), Some(secs(15)));
+        assert_eq!(p.next_tier_in(secs(60)), Some(secs(540)), "exactly at a limit, the next tier is the one ahead");
+        assert_eq!(p.next_tier_in(secs(4000)), None);
     }
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod baselines;
 pub mod clock;
 pub mod db;
+pub mod digest;
 pub mod inventory;
 pub mod lifecycle;
 pub mod live;

@@ -7,7 +7,6 @@
 use super::principal::Principal;
 use super::state::AppState;
 use crate::api::{ApiError, TenantActivity};
-use crate::copy::text;
 use crate::domain::{RunView, TenantId, Timestamp};
 use axum::body::Bytes;
 use std::collections::HashMap;
@@ -36,14 +35,7 @@ impl PollCache {
 /// The JSON body of `GET /api/tenants/{tenant}/active-runs` for the caller. A tenant outside
 /// the caller's workspace is "not found", exactly like one that does not exist.
 pub async fn tenant_active_runs_json(state: &AppState, p: &Principal, tenant: &str) -> Result<Bytes, ApiError> {
-    let not_found = || ApiError::NotFound(text().errors.no_tenant.to_owned());
-    let t = TenantId::parse(tenant).ok_or_else(not_found)?;
-    let info = state.live.tenant(t).await.map_err(|e| {
-        tracing::error!(error = %e, "tenant lookup failed");
-        ApiError::internal()
-    })?;
-    let info = info.filter(|i| i.workspace_id == p.workspace_id).ok_or_else(not_found)?;
-    p.authorize(info.workspace_id, Some(t), crate::domain::access::Capability::ViewRuns, text().errors.no_tenant)?;
+    let (t, info) = super::tenant::visible_tenant(state, p, tenant).await?;
     let now = state.clock.now();
     let second = now.millis().div_euclid(1000);
     let version = state.live.version(t);

@@ -80,6 +80,8 @@ pub struct AppState {
     pub poll_cache: Arc<PollCache>,
     /// Session records and principals recently read (the poll path asks no database).
     pub auth_cache: Arc<super::auth::AuthCache>,
+    /// Built tenant digests, valid until the truth changes or time moves a judgement on.
+    pub digests: Arc<super::digest::DigestCache>,
 }
 
 impl AppState {
@@ -94,6 +96,7 @@ impl AppState {
             live,
             poll_cache: Arc::new(PollCache::new()),
             auth_cache: Arc::default(),
+            digests: Arc::default(),
         }
     }
 

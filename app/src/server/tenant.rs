@@ -1,6 +1,7 @@
 //! The tenant workbench service: a tenant's snapshots, reviews and packs, and publishing.
 //! A tenant or review outside the caller's workspace is "not found".
 
+use super::live::TenantInfo;
 use super::principal::Principal;
 use super::state::AppState;
 use crate::api::{ApiError, FindingRow, InventoryRow, PackRow, RestoreRow, ReviewRow, SnapshotRow, TenantWorkbench};
@@ -13,8 +14,10 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
     super::internal_error("tenant workbench request failed", e)
 }
 
-/// The workbench of `tenant`.
-pub async fn workbench(state: &AppState, p: &Principal, tenant: &str) -> Result<TenantWorkbench, ApiError> {
+/// The tenant `tenant` names, if the caller may see it: one of their workspace's tenants within
+/// their entitlement. Anything else — not an id, another workspace's tenant, a tenant outside
+/// the entitlement — is "not found", indistinguishable from a tenant that does not exist.
+pub async fn visible_tenant(state: &AppState, p: &Principal, tenant: &str) -> Result<(TenantId, TenantInfo), ApiError> {
     let not_found = || ApiError::NotFound(text().errors.no_tenant.to_owned());
     let t = TenantId::parse(tenant).ok_or_else(not_found)?;
     let info = state
@@ -25,6 +28,12 @@ pub async fn workbench(state: &AppState, p: &Principal, tenant: &str) -> Result<
         .filter(|i| i.workspace_id == p.workspace_id)
         .ok_or_else(not_found)?;
     p.authorize(info.workspace_id, Some(t), Capability::ViewRuns, text().errors.no_tenant)?;
+    Ok((t, info))
+}
+
+/// The workbench of `tenant`.
+pub async fn workbench(state: &AppState, p: &Principal, tenant: &str) -> Result<TenantWorkbench, ApiError> {
+    let (t, info) = visible_tenant(state, p, tenant).await?;
     let db = state.db.pool();
     let snapshots: Vec<(i64, i64, i64)> = sqlx::query_as(
         "SELECT id, item_count, captured_at FROM baseline_snapshots WHERE tenant_id = $1 ORDER BY captured_at DESC, id DESC LIMIT 20",

@@ -65,6 +65,7 @@ conformance!(
     exact_counts_agree_with_the_runs_under_every_filter,
     class_counts_class_filters_and_badges_agree_on_every_class,
     the_active_and_completed_since_filters_list_exactly_what_they_count,
+    the_dashboard_digest_counts_what_its_links_list_and_is_unchanged_until_the_truth_moves,
     the_timeline_names_who_or_what_caused_every_transition,
     the_bell_lists_a_persons_notifications_in_scope_and_marks_them_read,
     the_system_lists_span_every_workspace_for_platform_operators_only,
@@ -933,6 +934,91 @@ async fn the_active_and_completed_since_filters_list_exactly_what_they_count(t: 
     assert_eq!(page.total_count, 1);
     assert_eq!(ids(&page), vec![recent_ok.get()]);
     assert_eq!(page.class_counts.iter().map(|c| c.count).sum::<u64>(), 1);
+}
+
+/// The tenant dashboard's one poll: every count equals what its drill-through lists; a page
+/// holding the current version is told "unchanged"; a completion and a run going stale with
+/// no event at all both change it; outside the caller's scope the tenant does not exist.
+async fn the_dashboard_digest_counts_what_its_links_list_and_is_unchanged_until_the_truth_moves(t: &TestDb) {
+    use app::api::{Bucket, DigestPoll, TenantDigest};
+    use app::server::digest::tenant_digest;
+    use app::server::operations::list_runs;
+    use app::server::principal::Principal;
+    use app::server::reconciler::Reconciler;
+    t.state.live.reload().await.unwrap();
+    let life = t.state.lifecycle();
+    let mut key = 0;
+    let mut start = || {
+        key += 1;
+        let mut req = new_run(t, Some(t.tenant));
+        req.dedupe_key = Some(format!("k{key}"));
+        req
+    };
+    let failed = life.start(start()).await.unwrap().run().clone();
+    life.claim(failed.id, "w1", LEASE).await.unwrap().unwrap();
+    life.complete(failed.id, Completion::by_worker("w1", RunOutcome::Failed)).await.unwrap();
+    let lost = life.start(start()).await.unwrap().run().clone();
+    life.claim(lost.id, "w-gone", LEASE).await.unwrap().unwrap();
+    t.clock.advance(Duration::from_secs(2 * 3600));
+    assert_eq!(Reconciler::new(t.state.clone(), "sweeper").sweep().await.unwrap().decided.len(), 1);
+    let ok = life.start(start()).await.unwrap().run().clone();
+    life.claim(ok.id, "w1", LEASE).await.unwrap().unwrap();
+    life.complete(ok.id, Completion::by_worker("w1", RunOutcome::Succeeded)).await.unwrap();
+    let stuck = life.start(start()).await.unwrap().run().clone();
+    life.claim(stuck.id, "w-gone", LEASE).await.unwrap().unwrap();
+    t.clock.advance(Duration::from_secs(5 * 60));
+    let running = life.start(start()).await.unwrap().run().clone();
+    life.claim(running.id, "w1", LEASE).await.unwrap().unwrap();
+
+    let owner = Principal::owner(t.user, t.ws, "Owner");
+    let tenant = t.tenant.to_string();
+    let changed = |poll: DigestPoll| -> TenantDigest {
+        match poll {
+            DigestPoll::Changed(d) => *d,
+            DigestPoll::Unchanged => panic!("expected a changed digest"),
+        }
+    };
+    let d = changed(tenant_digest(&t.state, &owner, &tenant, None).await.unwrap());
+    let k = d.kpis;
+    assert_eq!((k.active, k.stuck, k.follow_up, k.stopped, k.succeeded_recently), (2, 1, 1, 1, 1), "{k:?}");
+    assert_eq!(d.active.iter().map(|v| v.id).collect::<Vec<_>>(), vec![stuck.id, running.id], "oldest first");
+    assert_eq!(d.follow_up.iter().map(|v| v.id).collect::<Vec<_>>(), vec![lost.id, failed.id], "newest first");
+    assert_eq!(d.recent.first().map(|v| v.id), Some(running.id));
+    assert!(d.poll_interval_ms.is_some(), "active runs keep the page polling");
+    for bucket in Bucket::ALL {
+        let page = list_runs(&t.state, &owner, &bucket.query(d.tenant_id, d.since)).await.unwrap();
+        assert_eq!(page.total_count, bucket.count(&d.kpis), "{bucket:?}");
+        assert_eq!(page.runs.len() as u64, bucket.count(&d.kpis), "{bucket:?}");
+    }
+
+    // Holding the current version: unchanged, also after a rebuild past the backstop.
+    let v1 = d.version.clone();
+    assert_eq!(tenant_digest(&t.state, &owner, &tenant, Some(&v1)).await.unwrap(), DigestPoll::Unchanged);
+    // A completion on this instance reaches the digest at once.
+    life.complete(running.id, Completion::by_worker("w1", RunOutcome::Succeeded)).await.unwrap();
+    let d = changed(tenant_digest(&t.state, &owner, &tenant, Some(&v1)).await.unwrap());
+    assert_eq!((d.kpis.active, d.kpis.succeeded_recently), (1, 2));
+    let v2 = d.version.clone();
+    t.clock.advance(Duration::from_secs(61));
+    assert_eq!(tenant_digest(&t.state, &owner, &tenant, Some(&v2)).await.unwrap(), DigestPoll::Unchanged);
+
+    // A healthy run that falls silent changes the digest by time alone, with no event.
+    let fresh = life.start(start()).await.unwrap().run().clone();
+    life.claim(fresh.id, "w-gone", LEASE).await.unwrap().unwrap();
+    let d = changed(tenant_digest(&t.state, &owner, &tenant, Some(&v2)).await.unwrap());
+    assert_eq!(d.kpis.stuck, 1);
+    let v3 = d.version.clone();
+    t.clock.advance(Duration::from_secs(1));
+    assert_eq!(tenant_digest(&t.state, &owner, &tenant, Some(&v3)).await.unwrap(), DigestPoll::Unchanged);
+    t.clock.advance(Duration::from_secs(3 * 60));
+    let d = changed(tenant_digest(&t.state, &owner, &tenant, Some(&v3)).await.unwrap());
+    assert_eq!(d.kpis.stuck, 2, "the silent run is stuck now");
+
+    // Outside the caller's entitlement the tenant does not exist.
+    let mut outsider = Principal::owner(t.user, t.ws, "Reader");
+    outsider.tenants = app::domain::access::TenantScope::Only(vec![t.other_tenant]);
+    let err = tenant_digest(&t.state, &outsider, &tenant, None).await.unwrap_err();
+    assert_eq!(err.status(), 404);
 }
 
 async fn the_timeline_names_who_or_what_caused_every_transition(t: &TestDb) {

@@ -181,6 +181,11 @@ fn rows() -> Vec<Row> {
             call: |t| post("/api/load_workbench", format!("tenant={}", t.tenant)),
             expect: [UNAUTHORIZED, OK, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND],
         },
+        Row {
+            route: "/api/poll_tenant_digest",
+            call: |t| post("/api/poll_tenant_digest", format!("tenant={}", t.tenant)),
+            expect: [UNAUTHORIZED, OK, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND],
+        },
         // The review is still composing: whoever may publish it hears that it is not ready.
         Row {
             route: "/api/publish_review",

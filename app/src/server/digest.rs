@@ -1,0 +1,233 @@
+//! The tenant dashboard's digest (PRODUCT §7 "one poll per page"): counts, attention
+//! buckets, recent operations, the overlay's active runs and the latest review pack, built at
+//! most once per change of truth and answered "unchanged" to a page that already holds it.
+//!
+//! A built digest is kept per tenant with what it was built from — the live view's version
+//! of the tenant (every run change on any instance moves it) — and until when it stays true
+//! without any event: the next instant an active run's freshness or poll tier changes, the
+//! pack expires, a success leaves the 24-hour window, or a minute passes (a backstop for
+//! changes no run announces). A poll inside those bounds is a map lookup; one that rebuilds
+//! and finds the same content still answers "unchanged", because the version is a hash of
+//! the content, not of the clock.
+
+use super::principal::Principal;
+use super::runs::{self, RunFilter};
+use super::state::AppState;
+use crate::api::{ApiError, DigestPoll, PackCard, TenantDigest, TenantKpis};
+use crate::domain::freshness::next_change;
+use crate::domain::{ProblemClass, RunOutcome, RunView, TenantId, Timestamp};
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+/// How far back "succeeded recently" looks.
+pub const RECENT_WINDOW: Duration = Duration::from_secs(24 * 3600);
+/// How many recent operations and follow-up runs the dashboard lists.
+pub const LIST_LEN: u32 = 8;
+/// The longest a digest is trusted without an event.
+const BACKSTOP: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone)]
+struct Entry {
+    live_version: u64,
+    valid_until: Timestamp,
+    digest: Arc<TenantDigest>,
+}
+
+/// Built digests by tenant.
+#[derive(Debug, Default)]
+pub struct DigestCache {
+    entries: RwLock<HashMap<TenantId, Entry>>,
+}
+
+impl DigestCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn get(&self, t: TenantId, live_version: u64, now: Timestamp) -> Option<Arc<TenantDigest>> {
+        let entries = self.entries.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        entries.get(&t).filter(|e| e.live_version == live_version && now < e.valid_until).map(|e| Arc::clone(&e.digest))
+    }
+
+    fn put(&self, t: TenantId, entry: Entry) {
+        self.entries.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(t, entry);
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    super::internal_error("tenant digest request failed", e)
+}
+
+/// The digest of `tenant` for the caller, or [`DigestPoll::Unchanged`] when `known` is its
+/// current version.
+#[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
+pub async fn tenant_digest(
+    state: &AppState,
+    p: &Principal,
+    tenant: &str,
+    known: Option<&str>,
+) -> Result<DigestPoll, ApiError> {
+    let (t, info) = super::tenant::visible_tenant(state, p, tenant).await?;
+    let now = state.clock.now();
+    let live_version = state.live.version(t);
+    let digest = match state.digests.get(t, live_version, now) {
+        Some(d) => d,
+        None => {
+            let (digest, valid_until) = build(state, t, info.workspace_id, info.name, now).await?;
+            let digest = Arc::new(digest);
+            state.digests.put(t, Entry { live_version, valid_until, digest: Arc::clone(&digest) });
+            digest
+        }
+    };
+    Ok(if known == Some(digest.version.as_str()) {
+        DigestPoll::Unchanged
+    } else {
+        DigestPoll::Changed(Box::new(TenantDigest::clone(&digest)))
+    })
+}
+
+/// Builds the digest of tenant `t` at `now`, and until when it stays true without an event.
+async fn build(
+    state: &AppState,
+    t: TenantId,
+    ws: crate::domain::WorkspaceId,
+    name: String,
+    now: Timestamp,
+) -> Result<(TenantDigest, Timestamp), ApiError> {
+    let polling = &state.config.polling;
+    let view = |r: &crate::domain::Run, tenant_name: Option<String>| {
+        RunView::derive(r, tenant_name, &state.config.policy(r.run_type), polling, now)
+    };
+    let mut valid_until = now.plus(BACKSTOP);
+
+    let live = state.live.tenant_runs(t);
+    for r in &live {
+        let policy = state.config.policy(r.run_type);
+        if let Some(at) = next_change(r.state, r.lifecycle_times(), &policy, now) {
+            valid_until = valid_until.min(at);
+        }
+        if let Some(d) = polling.next_tier_in(now.since(r.created_at)) {
+            valid_until = valid_until.min(now.plus(d));
+        }
+    }
+    let active: Vec<RunView> = live.iter().map(|r| view(r, Some(name.clone()))).collect();
+
+    let tenant_only = RunFilter { tenant: Some(t), ..RunFilter::default() };
+    let stored = runs::terminal_class_counts(&state.db, Some(ws), &tenant_only).await.map_err(internal)?;
+    let stored_count = |class| stored.iter().filter(|(c, _)| *c == class).map(|(_, n)| *n).sum::<u64>();
+    let since = now.minus(RECENT_WINDOW);
+    let recent_successes =
+        RunFilter { outcome: Some(RunOutcome::Succeeded), completed_since: Some(since), ..tenant_only.clone() };
+    let succeeded_recently = runs::count(&state.db, Some(ws), &recent_successes).await.map_err(internal)?;
+    if succeeded_recently > 0
+        && let Some(oldest) = oldest_completion(state, t, since).await?
+    {
+        valid_until = valid_until.min(oldest.plus(RECENT_WINDOW).plus(Duration::from_millis(1)));
+    }
+    let kpis = TenantKpis {
+        active: active.len() as u64,
+        stuck: active.iter().filter(|v| v.problem == ProblemClass::ActiveStale).count() as u64,
+        follow_up: stored_count(ProblemClass::TerminalFollowUp),
+        stopped: stored_count(ProblemClass::ReconciledStale),
+        succeeded_recently,
+    };
+
+    let follow_up_only = RunFilter { follow_up_only: true, ..tenant_only.clone() };
+    let follow_up = runs::list_page(&state.db, Some(ws), &follow_up_only, None, LIST_LEN).await.map_err(internal)?;
+    let recent = runs::list_page(&state.db, Some(ws), &tenant_only, None, LIST_LEN).await.map_err(internal)?;
+    let follow_up: Vec<RunView> = follow_up.iter().map(|r| view(&r.run, r.tenant_name.clone())).collect();
+    let recent: Vec<RunView> = recent.iter().map(|r| view(&r.run, r.tenant_name.clone())).collect();
+
+    let pack = latest_pack(state, t, now).await?;
+    if let Some(at) = pack.as_ref().and_then(|p| p.expires_at).filter(|at| *at > now) {
+        valid_until = valid_until.min(at);
+    }
+    let overlay = polling.overlay_interval(active.iter().map(|v| (v.state, now.since(v.created_at))));
+    let card = pack.as_ref().filter(|p| p.in_progress()).map(|_| polling.review_pack);
+    let interval = overlay.into_iter().chain(card).min();
+
+    let mut digest = TenantDigest {
+        tenant_id: t.get(),
+        tenant_name: name,
+        version: String::new(),
+        kpis,
+        since,
+        active,
+        follow_up,
+        recent,
+        pack,
+        poll_interval_ms: interval.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        observed_at: now,
+    };
+    digest.version = version_of(&digest);
+    Ok((digest, valid_until))
+}
+
+/// A hash of everything the dashboard shows except the clock reading, so two builds of the
+/// same truth carry the same version.
+fn version_of(d: &TenantDigest) -> String {
+    let mut h = DefaultHasher::new();
+    d.tenant_name.hash(&mut h);
+    d.kpis.hash(&mut h);
+    d.pack.hash(&mut h);
+    d.poll_interval_ms.hash(&mut h);
+    for (list, views) in [("a", &d.active), ("f", &d.follow_up), ("r", &d.recent)] {
+        list.hash(&mut h);
+        for v in views {
+            let hooks = v.hooks();
+            for (_, value) in &hooks {
+                value.hash(&mut h);
+            }
+            v.progress.label().hash(&mut h);
+            v.guidance.hash(&mut h);
+            v.heartbeat_at.hash(&mut h);
+            v.completed_at.hash(&mut h);
+        }
+    }
+    format!("{:016x}", h.finish())
+}
+
+/// When the oldest success inside the window completed (it leaves the window first).
+async fn oldest_completion(state: &AppState, t: TenantId, since: Timestamp) -> Result<Option<Timestamp>, ApiError> {
+    let at: Option<i64> = sqlx::query_scalar(
+        "SELECT MIN(completed_at) FROM operation_runs WHERE tenant_id = $1 AND status = 'completed' \
+         AND outcome = 'succeeded' AND completed_at >= $2",
+    )
+    .bind(t.get())
+    .bind(since.millis())
+    .fetch_one(state.db.pool())
+    .await
+    .map_err(internal)?;
+    Ok(at.map(Timestamp))
+}
+
+/// The tenant's latest review pack as its card shows it.
+async fn latest_pack(state: &AppState, t: TenantId, now: Timestamp) -> Result<Option<PackCard>, ApiError> {
+    /// `id, status, review_id, run_id, size_bytes, expires_at, failure_message`.
+    type PackRecord = (i64, String, Option<i64>, i64, Option<i64>, Option<i64>, Option<String>);
+    let row: Option<PackRecord> = sqlx::query_as(
+        "SELECT p.id, p.status, p.review_id, p.run_id, p.size_bytes, p.expires_at, o.failure_message \
+         FROM review_packs p JOIN operation_runs o ON o.id = p.run_id WHERE p.tenant_id = $1 \
+         ORDER BY p.created_at DESC, p.id DESC LIMIT 1",
+    )
+    .bind(t.get())
+    .fetch_optional(state.db.pool())
+    .await
+    .map_err(internal)?;
+    Ok(row.map(|(id, status, review_id, run_id, size_bytes, expires_at, failure)| {
+        let expires_at = expires_at.map(Timestamp);
+        let lapsed = status == "ready" && expires_at.is_some_and(|at| at <= now);
+        PackCard {
+            id,
+            status: if lapsed { "expired".to_owned() } else { status.clone() },
+            review_id,
+            run_id,
+            size_bytes: size_bytes.filter(|_| status == "ready" && !lapsed),
+            expires_at: expires_at.filter(|_| status == "ready" && !lapsed),
+            failure: failure.filter(|_| status == "failed"),
+        }
+    }))
+}
