@@ -1,6 +1,7 @@
 //! The catalog's groups, each declared once with its English text. A second locale writes
 //! the same structs with its own values; see the module docs of [`crate::copy`].
 
+use crate::api::Bucket;
 use crate::domain::access::Capability;
 use crate::domain::reconcile::Reason;
 use crate::domain::{Freshness, ProblemClass, RunOutcome, RunStatus, RunType, SummaryKey};
@@ -678,6 +679,60 @@ group! {
             "generating" => "being generated".to_owned(),
             "applying" => "being applied".to_owned(),
             other => other.replace('_', " "),
+        },
+    }
+}
+
+group! {
+    /// The tenant dashboard: counts, the progress overlay, attention, the review-pack card.
+    struct Dashboard = DASHBOARD {
+        /// A count's label.
+        bucket: fn(Bucket) -> &'static str = |b| match b {
+            Bucket::Active => "Active",
+            Bucket::Stuck => "Stuck right now",
+            Bucket::FollowUp => "Needs follow-up",
+            Bucket::Stopped => "Stopped by the system",
+            Bucket::SucceededRecently => "Succeeded in the last 24 h",
+        },
+        /// The counts' accessible name.
+        counts_label: &'static str = "This tenant's operations at a glance",
+        /// The overlay's heading.
+        overlay: &'static str = "In progress",
+        /// The overlay with nothing active.
+        overlay_empty: &'static str = "Nothing is running for this tenant right now.",
+        /// A run that just finished, before it leaves the overlay.
+        just_finished: &'static str = "Just finished",
+        /// The attention section's heading.
+        attention: &'static str = "Needs attention",
+        /// No run needs attention.
+        attention_none: &'static str = "Nothing needs attention.",
+        /// See every run of a bucket.
+        see_all: fn(u64) -> String = |n| format!("See all {n}"),
+        /// The recent operations' heading.
+        recent: &'static str = "Recent operations",
+        /// No operations yet.
+        recent_none: &'static str = "No operation has run for this tenant yet.",
+        /// The pack card's heading.
+        pack: &'static str = "Latest review pack",
+        /// No pack yet.
+        pack_none: &'static str = "No review pack yet. Generate one from a ready review below.",
+        /// Pack queued or generating.
+        pack_in_progress: &'static str = "Being generated. This card updates by itself.",
+        /// Pack ready: its size and when it expires.
+        pack_ready: fn(&str, &str) -> String = |size, within| format!("Ready: {size}, kept for another {within}."),
+        /// Pack failed (the reason follows).
+        pack_failed: &'static str = "Generating it did not succeed.",
+        /// Pack expired.
+        pack_expired: &'static str = "It has expired and its file is gone.",
+        /// Generate the pack again.
+        generate_again: &'static str = "Generate again",
+        /// The pack's run.
+        pack_run: &'static str = "Its operation",
+        /// A size in bytes, readably.
+        size: fn(i64) -> String = |b| match b {
+            ..=1023 => format!("{b} B"),
+            1024..=1_048_575 => format!("{:.1} KB", b as f64 / 1024.0),
+            _ => format!("{:.1} MB", b as f64 / 1_048_576.0),
         },
     }
 }

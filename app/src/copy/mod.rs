@@ -22,7 +22,7 @@
 pub mod en;
 
 pub use en::{
-    Access, Accounts, Badges, Decision, Detail, Errors, List, Login, Notices, Pages, Records, Runs, Shell, System,
+    Access, Accounts, Badges, Dashboard, Decision, Detail, Errors, List, Login, Notices, Pages, Records, Runs, Shell, System,
     Tenant, Time, Timeline,
 };
 
@@ -53,6 +53,8 @@ pub struct Catalog {
     pub system: System,
     /// The tenant workbench.
     pub tenant: Tenant,
+    /// The tenant dashboard.
+    pub dashboard: Dashboard,
     /// Refusals for a missing capability.
     pub access: Access,
     /// Account administration and sign-in checks.
@@ -79,6 +81,7 @@ pub static EN: Catalog = Catalog {
     detail: en::DETAIL,
     system: en::SYSTEM,
     tenant: en::TENANT,
+    dashboard: en::DASHBOARD,
     access: en::ACCESS,
     accounts: en::ACCOUNTS,
     errors: en::ERRORS,
@@ -128,6 +131,9 @@ mod tests {
         }
         for k in SummaryKey::ALL {
             out.push((c.runs.summary_key)(k).to_owned());
+        }
+        for b in crate::api::Bucket::ALL {
+            out.push((c.dashboard.bucket)(b).to_owned());
         }
         for r in Reason::ALL {
             out.push((c.decision.reason)(r).to_owned());

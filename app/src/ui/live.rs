@@ -3,8 +3,8 @@
 //! on return, and stops for good when the run is terminal (the server then sends no
 //! interval) or the page is left.
 
-use crate::api::RunDetail;
-use crate::api::{poll_run, poll_system_run};
+use super::dashboard::Finished;
+use crate::api::{DigestPoll, RunDetail, TenantDigest, poll_run, poll_system_run, poll_tenant_digest};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 
@@ -40,5 +40,80 @@ pub fn poll_run_while_active(current: RwSignal<RunDetail>, system: bool) {
                 return;
             }
         }
+    });
+}
+
+/// How long a finished run stays in the overlay with its result.
+const FINISHED_SHOWN_MS: u32 = 6_000;
+/// The step of the dashboard's local wait: how soon a start wakes the poll (no request is
+/// made by waiting).
+const WAKE_STEP_MS: u32 = 250;
+
+/// The dashboard's one poll: asks for the digest again after its interval, or at once when
+/// `kick` moves (the viewer started work); sends the version it holds, so an unchanged
+/// answer carries nothing. With no interval it makes no request at all until kicked. Paused
+/// while the tab is hidden (one poll on return) or a dialog is open.
+pub fn poll_digest(
+    current: RwSignal<TenantDigest>,
+    kick: RwSignal<u64>,
+    finished: RwSignal<Vec<Finished>>,
+    truth_changed: RwSignal<u64>,
+) {
+    leptos::task::spawn_local(async move {
+        let Some(mut seen_kick) = kick.try_get_untracked() else { return };
+        loop {
+            let Some(interval) = current.try_with_untracked(|d| d.poll_interval_ms) else { return };
+            let mut waited: u64 = 0;
+            loop {
+                let Some(k) = kick.try_get_untracked() else { return };
+                if k != seen_kick {
+                    seen_kick = k;
+                    break;
+                }
+                if interval.is_some_and(|i| waited >= i) {
+                    break;
+                }
+                TimeoutFuture::new(WAKE_STEP_MS).await;
+                waited += u64::from(WAKE_STEP_MS);
+            }
+            while tab_hidden() || dialog_open() {
+                TimeoutFuture::new(500).await;
+            }
+            let Some((tenant, version)) = current.try_with_untracked(|d| (d.tenant_id.to_string(), d.version.clone()))
+            else {
+                return;
+            };
+            // A failed poll keeps showing the last known truth and tries again next interval.
+            if let Ok(DigestPoll::Changed(fresh)) = poll_tenant_digest(tenant, Some(version)).await {
+                let Some(left) = current.try_with_untracked(|old| left_overlay(old, &fresh)) else { return };
+                for view in left {
+                    show_finished(finished, view);
+                }
+                if current.try_set(*fresh).is_some() {
+                    return;
+                }
+                truth_changed.update(|n| *n += 1);
+            }
+        }
+    });
+}
+
+/// The runs that were active in `old` and are not in `new`, as `new` lists them now (ended).
+fn left_overlay(old: &TenantDigest, new: &TenantDigest) -> Vec<crate::domain::RunView> {
+    old.active
+        .iter()
+        .filter(|v| !new.active.iter().any(|n| n.id == v.id))
+        .filter_map(|v| new.recent.iter().chain(new.follow_up.iter()).find(|n| n.id == v.id).cloned())
+        .filter(|v| !v.state.is_active())
+        .collect()
+}
+
+/// Shows `view` among the overlay's finished runs for a moment.
+fn show_finished(finished: RwSignal<Vec<Finished>>, view: crate::domain::RunView) {
+    let id = view.id;
+    finished.update(|f| f.push(Finished(view)));
+    leptos::task::spawn_local(async move {
+        TimeoutFuture::new(FINISHED_SHOWN_MS).await;
+        let _ = finished.try_update(|f| f.retain(|Finished(v)| v.id != id));
     });
 }

@@ -3,6 +3,7 @@
 //! live poll loop, lives in `live` behind the `hydrate` feature.
 
 mod common;
+mod dashboard;
 mod header;
 #[cfg(feature = "hydrate")]
 mod live;

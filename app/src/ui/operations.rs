@@ -244,7 +244,7 @@ pub fn RunTable(page: RunListPage, current: ListQuery, place: ListPlace) -> impl
 }
 
 #[component]
-fn RunRow(view: RunView, place: ListPlace, workspace: Option<String>) -> impl IntoView {
+pub(crate) fn RunRow(view: RunView, place: ListPlace, workspace: Option<String>) -> impl IntoView {
     let id = view.id;
     let href = format!("{}/{id}", place.run);
     let tenant_name = view.tenant_name.clone().unwrap_or_default();
@@ -276,7 +276,7 @@ fn RunRow(view: RunView, place: ListPlace, workspace: Option<String>) -> impl In
 
 /// The list's address for `q`: every filter and the page position, in the URL so it can be
 /// shared and the back button works.
-fn list_href(place: ListPlace, q: &ListQuery) -> String {
+pub(crate) fn list_href(place: ListPlace, q: &ListQuery) -> String {
     let parts: Vec<String> = [
         ("tenant", &q.tenant),
         ("type", &q.run_type),

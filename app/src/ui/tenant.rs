@@ -1,11 +1,12 @@
-//! `/admin/t/{tenant}`: the tenant workbench — start work for one tenant, and act on what
-//! its work produced: compare with or restore a baseline snapshot (a restore asks for explicit
-//! confirmation), publish a review, download a review pack.
+//! `/admin/t/{tenant}`: the tenant's dashboard (see [`super::dashboard`]) above its
+//! workbench — act on what its work produced: compare with or restore a baseline snapshot (a
+//! restore asks for explicit confirmation), publish a review, download a review pack. The
+//! records refresh whenever the dashboard's poll brings new truth.
 
 use super::common::{ErrorPanel, ago};
-use crate::api::{PublishReview, StartOperation, TenantWorkbench, load_workbench};
+use super::dashboard::TenantDashboard;
+use crate::api::{DigestPoll, PublishReview, StartOperation, TenantWorkbench, load_workbench, poll_tenant_digest};
 use crate::copy::text;
-use crate::domain::RunType;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -18,9 +19,11 @@ pub fn TenantPage() -> impl IntoView {
     let t = &text().tenant;
     let start = ServerAction::<StartOperation>::new();
     let publish = ServerAction::<PublishReview>::new();
+    let truth_changed = RwSignal::new(0_u64);
+    let digest = Resource::new(tenant, |t| poll_tenant_digest(t, None));
     let data = Resource::new(
-        move || (tenant(), start.version().get(), publish.version().get()),
-        |(t, _, _)| load_workbench(t),
+        move || (tenant(), start.version().get(), publish.version().get(), truth_changed.get()),
+        |(t, _, _, _)| load_workbench(t),
     );
     view! {
         {move || start.value().get().map(|r| match r {
@@ -37,9 +40,20 @@ pub fn TenantPage() -> impl IntoView {
         })}
         <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>
             {move || Suspend::new(async move {
+                match digest.await {
+                    Ok(DigestPoll::Changed(d)) => view! { <TenantDashboard initial=*d start truth_changed/> }.into_any(),
+                    // Asked without a version, the digest always comes back whole.
+                    Ok(DigestPoll::Unchanged) => ().into_any(),
+                    Err(e) => view! { <section class="empty"><h1>{t.unavailable}</h1><ErrorPanel error=e/></section> }.into_any(),
+                }
+            })}
+        </Suspense>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
                 match data.await {
                     Ok(w) => Workbench(WorkbenchProps { w, start, publish }).into_any(),
-                    Err(e) => view! { <section class="empty"><h1>{t.unavailable}</h1><ErrorPanel error=e/></section> }.into_any(),
+                    // The dashboard above already says why the tenant cannot be shown.
+                    Err(_) => ().into_any(),
                 }
             })}
         </Suspense>
@@ -55,32 +69,8 @@ fn Workbench(
     let t = &text().tenant;
     let tenant = w.tenant_id.to_string();
     let now = w.observed_at;
-    let starts = [
-        RunType::InventorySync,
-        RunType::BaselineCapture,
-        RunType::EnvironmentReviewCompose,
-        RunType::ReviewPackGenerate,
-    ];
     view! {
         <section class="tenant" data-testid="tenant-workbench" data-tenant-id=w.tenant_id>
-            <div class="page-head">
-                <h1>{w.tenant_name.clone()}</h1>
-                <p class="lede">
-                    <A href=format!("/admin/operations?tenant={}", w.tenant_id)>{t.operations}</A>
-                </p>
-            </div>
-            <div class="start-form">
-                {starts.into_iter().map(|run_type| {
-                    let tenant = tenant.clone();
-                    view! {
-                        <ActionForm action=start>
-                            <input type="hidden" name="tenant" value=tenant/>
-                            <input type="hidden" name="run_type" value=run_type.as_str()/>
-                            <button type="submit" data-testid=format!("start-{}", run_type.as_str())>{(text().runs.start_verb)(run_type)}</button>
-                        </ActionForm>
-                    }
-                }).collect_view()}
-            </div>
             <section class="panel" data-testid="inventory" data-inventory-count=w.inventory_count>
                 <h2>{t.inventory}</h2>
                 <p class="muted">

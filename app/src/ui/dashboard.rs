@@ -1,0 +1,349 @@
+//! The tenant dashboard at the top of `/admin/t/{tenant}`: counts that drill through to the
+//! list, the progress overlay, what needs attention, the review-pack card and recent
+//! operations — all fed by one digest the page polls (PRODUCT §7 "one poll per page") only
+//! while something on it can change by itself, and at once after the viewer starts work.
+
+use super::common::{BadgeView, ProgressView, RunBadges};
+use super::operations::{ADMIN_LIST, RunRow, list_href};
+use crate::api::{Bucket, PackCard, StartOperation, TenantDigest};
+use crate::copy::text;
+use crate::domain::{Badge, ProblemClass, RunType, RunView};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// A run that left the overlay on the last poll, shown with its result for a moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finished(pub RunView);
+
+/// The dashboard for `initial`. `start` is the page's start action (a start wakes the poll at
+/// once); `truth_changed` is bumped whenever a poll brings a new digest, so the records below
+/// can refresh too.
+#[component]
+pub fn TenantDashboard(
+    initial: TenantDigest,
+    start: ServerAction<StartOperation>,
+    truth_changed: RwSignal<u64>,
+) -> impl IntoView {
+    let current = RwSignal::new(initial);
+    let finished = RwSignal::new(Vec::<Finished>::new());
+    let kick = RwSignal::new(0_u64);
+    Effect::new(move |seen: Option<usize>| {
+        let version = start.version().get();
+        if seen.is_some_and(|s| s != version) {
+            kick.update(|k| *k += 1);
+        }
+        version
+    });
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |started: Option<()>| {
+        if started.is_none() {
+            super::live::poll_digest(current, kick, finished, truth_changed);
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (kick, truth_changed);
+    let t = text();
+    let d = move || current.get();
+    view! {
+        <section
+            class="dashboard"
+            data-testid="tenant-dashboard"
+            data-tenant-id=move || current.with(|d| d.tenant_id)
+            data-digest-version=move || current.with(|d| d.version.clone())
+            data-polling=move || if current.with(|d| d.poll_interval_ms.is_some()) { "on" } else { "off" }
+            data-poll-interval-ms=move || current.with(|d| d.poll_interval_ms.map(|ms| ms.to_string()))
+        >
+            <div class="page-head">
+                <h1>{move || current.with(|d| d.tenant_name.clone())}</h1>
+                <p class="lede">
+                    <A href=move || current.with(|d| format!("/admin/operations?tenant={}", d.tenant_id))>
+                        {t.tenant.operations}
+                    </A>
+                </p>
+            </div>
+            <StartButtons tenant=current.with_untracked(|d| d.tenant_id) start/>
+            {move || view! { <Counts d=d()/> }}
+            <Overlay current finished/>
+            <div class="dashboard-grid">
+                {move || view! { <Attention d=d()/> }}
+                {move || view! { <PackCardView d=d() start/> }}
+            </div>
+            {move || view! { <Recent d=d()/> }}
+        </section>
+    }
+}
+
+#[component]
+fn StartButtons(tenant: i64, start: ServerAction<StartOperation>) -> impl IntoView {
+    let starts =
+        [RunType::InventorySync, RunType::BaselineCapture, RunType::EnvironmentReviewCompose, RunType::ReviewPackGenerate];
+    view! {
+        <div class="start-form">
+            {starts.into_iter().map(|run_type| view! {
+                <ActionForm action=start>
+                    <input type="hidden" name="tenant" value=tenant/>
+                    <input type="hidden" name="run_type" value=run_type.as_str()/>
+                    <button type="submit" data-testid=format!("start-{}", run_type.as_str())>
+                        {(text().runs.start_verb)(run_type)}
+                    </button>
+                </ActionForm>
+            }).collect_view()}
+        </div>
+    }
+}
+
+/// The counts, each a link to the list filtered to exactly those runs.
+#[component]
+fn Counts(d: TenantDigest) -> impl IntoView {
+    let t = &text().dashboard;
+    view! {
+        <nav class="kpis" data-testid="kpis" aria-label=t.counts_label>
+            {Bucket::ALL.into_iter().map(|bucket| {
+                let n = bucket.count(&d.kpis);
+                let tone = match bucket {
+                    Bucket::Stuck if n > 0 => "danger",
+                    Bucket::FollowUp | Bucket::Stopped if n > 0 => "warning",
+                    _ => "neutral",
+                };
+                view! {
+                    <A
+                        href=list_href(ADMIN_LIST, &bucket.query(d.tenant_id, d.since))
+                        attr:class=format!("kpi tone-{tone}")
+                        attr:data-testid="kpi"
+                        attr:data-count-for=bucket.as_str()
+                        attr:data-count=n
+                    >
+                        <strong>{n}</strong>
+                        <span>{(t.bucket)(bucket)}</span>
+                    </A>
+                }
+            }).collect_view()}
+        </nav>
+    }
+}
+
+/// The tenant's active runs: calm while healthy, "taking longer than usual" past expected,
+/// escalated (badge, icon and words, not colour alone) when likely stale; a run that just
+/// finished shows its result until it leaves. Changes are announced politely.
+#[component]
+fn Overlay(current: RwSignal<TenantDigest>, finished: RwSignal<Vec<Finished>>) -> impl IntoView {
+    let t = &text().dashboard;
+    let items = move || {
+        let mut items: Vec<(RunView, bool)> = current.with(|d| d.active.iter().cloned().map(|v| (v, false)).collect());
+        items.extend(finished.with(|f| f.iter().map(|Finished(v)| (v.clone(), true)).collect::<Vec<_>>()));
+        items
+    };
+    view! {
+        <section
+            class="panel overlay"
+            data-testid="progress-overlay"
+            data-polling=move || if current.with(|d| d.active.is_empty()) { "off" } else { "on" }
+            data-poll-interval-ms=move || {
+                current.with(|d| (!d.active.is_empty()).then(|| d.poll_interval_ms.map(|ms| ms.to_string())).flatten())
+            }
+        >
+            <h2>{t.overlay}</h2>
+            <ul class="overlay-list" aria-live="polite">
+                {move || {
+                    let items = items();
+                    if items.is_empty() {
+                        return view! { <li class="muted" data-testid="overlay-empty">{t.overlay_empty}</li> }.into_any();
+                    }
+                    items.into_iter().map(|(v, done)| view! { <OverlayItem v done/> }).collect_view().into_any()
+                }}
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn OverlayItem(v: RunView, done: bool) -> impl IntoView {
+    let [id, run_type, tenant, status, outcome, freshness, problem, mode] = v.hooks().map(|(_, value)| value);
+    let escalated = v.problem == ProblemClass::ActiveStale;
+    let class = match (done, escalated) {
+        (true, _) => "overlay-item finished",
+        (false, true) => "overlay-item escalated",
+        (false, false) => "overlay-item",
+    };
+    let href = format!("/admin/operations/{}", v.id);
+    let name = (text().runs.run_name)(v.run_type.label(), v.id.get());
+    let progress = v.progress.clone();
+    view! {
+        <li
+            class=class
+            data-testid="overlay-item"
+            data-finished=done.to_string()
+            data-run-id=id
+            data-run-type=run_type
+            data-run-tenant=tenant
+            data-run-status=status
+            data-run-outcome=outcome
+            data-run-freshness=freshness
+            data-problem-class=problem
+            data-progress-mode=mode
+        >
+            <A href=href attr:class="run-link">{name}</A>
+            <RunBadges view=v.clone()/>
+            {done.then(|| view! { <span class="muted">{text().dashboard.just_finished}</span> })}
+            {(!done).then(|| view! { <ProgressView progress compact=true/> })}
+            {escalated.then(|| view! { <p class="escalation" data-testid="escalation">{v.guidance.clone()}</p> })}
+        </li>
+    }
+}
+
+/// Needs attention, split as PRODUCT §5 says: stuck right now, and needs follow-up.
+#[component]
+fn Attention(d: TenantDigest) -> impl IntoView {
+    let t = &text().dashboard;
+    let stuck: Vec<RunView> = d.active.iter().filter(|v| v.problem == ProblemClass::ActiveStale).cloned().collect();
+    let none = stuck.is_empty() && d.follow_up.is_empty();
+    let bucket_link = |bucket: Bucket, n: u64| {
+        (n > 0).then(|| {
+            view! {
+                <A href=list_href(ADMIN_LIST, &bucket.query(d.tenant_id, d.since)) attr:data-testid="attention-see-all">
+                    {(t.see_all)(n)}
+                </A>
+            }
+        })
+    };
+    let stuck_all = bucket_link(Bucket::Stuck, d.kpis.stuck);
+    let follow_all = bucket_link(Bucket::FollowUp, d.kpis.follow_up);
+    let stopped_all = bucket_link(Bucket::Stopped, d.kpis.stopped);
+    view! {
+        <section class="panel attention" data-testid="attention">
+            <h2>{t.attention}</h2>
+            {none.then(|| view! { <p class="muted" data-testid="attention-none">{t.attention_none}</p> })}
+            {(!stuck.is_empty()).then(|| view! {
+                <h3><BadgeView badge=Badge::problem(ProblemClass::ActiveStale)/></h3>
+                <ul class="attention-list" data-testid="attention-stuck">
+                    {stuck.into_iter().map(|v| view! { <AttentionItem v/> }).collect_view()}
+                </ul>
+                <p>{stuck_all}</p>
+            })}
+            {(!d.follow_up.is_empty()).then(|| view! {
+                <h3>{(t.bucket)(Bucket::FollowUp)}</h3>
+                <ul class="attention-list" data-testid="attention-follow-up">
+                    {d.follow_up.iter().cloned().map(|v| view! { <AttentionItem v/> }).collect_view()}
+                </ul>
+                <p>{follow_all} " " {stopped_all}</p>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn AttentionItem(v: RunView) -> impl IntoView {
+    let [id, run_type, tenant, status, outcome, freshness, problem, mode] = v.hooks().map(|(_, value)| value);
+    let href = format!("/admin/operations/{}", v.id);
+    let name = (text().runs.run_name)(v.run_type.label(), v.id.get());
+    view! {
+        <li
+            data-testid="attention-item"
+            data-run-id=id
+            data-run-type=run_type
+            data-run-tenant=tenant
+            data-run-status=status
+            data-run-outcome=outcome
+            data-run-freshness=freshness
+            data-problem-class=problem
+            data-progress-mode=mode
+        >
+            <A href=href attr:class="run-link">{name}</A>
+            <RunBadges view=v.clone()/>
+            <p class="muted">{v.guidance.clone()}</p>
+        </li>
+    }
+}
+
+/// The latest review pack: polls (through the page's one poll) only while it is being made.
+#[component]
+fn PackCardView(d: TenantDigest, start: ServerAction<StartOperation>) -> impl IntoView {
+    let t = &text().dashboard;
+    let now = d.observed_at;
+    let tenant = d.tenant_id;
+    let body = match d.pack.clone() {
+        None => view! { <p class="muted">{t.pack_none}</p> }.into_any(),
+        Some(p) => {
+            let run_link = view! { <A href=format!("/admin/operations/{}", p.run_id)>{t.pack_run}</A> };
+            let again = |p: &PackCard| {
+                p.review_id.map(|review| {
+                    view! {
+                        <ActionForm action=start>
+                            <input type="hidden" name="tenant" value=tenant/>
+                            <input type="hidden" name="run_type" value=RunType::ReviewPackGenerate.as_str()/>
+                            <input type="hidden" name="review" value=review/>
+                            <button type="submit" data-testid="pack-generate-again">{t.generate_again}</button>
+                        </ActionForm>
+                    }
+                })
+            };
+            match p.status.as_str() {
+                "ready" => {
+                    let size = p.size_bytes.map(t.size).unwrap_or_default();
+                    let within = p.expires_at.map(|at| at.human_since(now)).unwrap_or_default();
+                    view! {
+                        <p>{(t.pack_ready)(&size, &within)}</p>
+                        <p>
+                            <a href=format!("/admin/review-packs/{}/download", p.id) data-testid="pack-card-download" rel="external">
+                                {text().tenant.download}
+                            </a>
+                            " · " {run_link}
+                        </p>
+                    }
+                    .into_any()
+                }
+                "failed" => view! {
+                    <p>{t.pack_failed} " " {p.failure.clone()}</p>
+                    {again(&p)}
+                    <p>{run_link}</p>
+                }
+                .into_any(),
+                "expired" => view! { <p>{t.pack_expired}</p> {again(&p)} }.into_any(),
+                _ => view! {
+                    <p>{t.pack_in_progress}</p>
+                    <div class="bar indeterminate" role="progressbar" aria-busy="true"><div class="fill"></div></div>
+                    <p>{run_link}</p>
+                }
+                .into_any(),
+            }
+        }
+    };
+    let polling = d.pack.as_ref().is_some_and(PackCard::in_progress);
+    view! {
+        <section
+            class="panel pack-card"
+            data-testid="pack-card"
+            data-pack-status=d.pack.as_ref().map(|p| p.status.clone()).unwrap_or_default()
+            data-polling=if polling { "on" } else { "off" }
+            data-poll-interval-ms=polling.then(|| d.poll_interval_ms.map(|ms| ms.to_string())).flatten()
+        >
+            <h2>{t.pack}</h2>
+            {body}
+        </section>
+    }
+}
+
+#[component]
+fn Recent(d: TenantDigest) -> impl IntoView {
+    let t = text();
+    let empty = d.recent.is_empty();
+    view! {
+        <section class="panel" data-testid="recent-operations">
+            <h2>{t.dashboard.recent}</h2>
+            {empty.then(|| view! { <p class="muted">{t.dashboard.recent_none}</p> })}
+            {(!empty).then(|| view! {
+                <table class="runs">
+                    <thead>
+                        <tr>
+                            <th>{t.list.col_operation}</th><th>{t.list.col_tenant}</th><th>{t.list.col_state}</th>
+                            <th>{t.list.col_progress}</th><th>{t.list.col_queued}</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {d.recent.iter().cloned().map(|v| view! { <RunRow view=v place=ADMIN_LIST workspace=None/> }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+        </section>
+    }
+}
