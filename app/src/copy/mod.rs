@@ -22,8 +22,8 @@
 pub mod en;
 
 pub use en::{
-    Access, Accounts, Badges, Dashboard, Decision, Detail, Errors, List, Login, Notices, Pages, Records, Runs, Shell, System,
-    Tenant, Time, Timeline,
+    Access, Accounts, Badges, Dashboard, Decision, Detail, Errors, List, Login, Notices, Pages, Records, Runs, Shell,
+    System, Tenant, Time, Timeline,
 };
 
 /// Every text of one locale.

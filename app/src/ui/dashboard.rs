@@ -75,8 +75,12 @@ pub fn TenantDashboard(
 
 #[component]
 fn StartButtons(tenant: i64, start: ServerAction<StartOperation>) -> impl IntoView {
-    let starts =
-        [RunType::InventorySync, RunType::BaselineCapture, RunType::EnvironmentReviewCompose, RunType::ReviewPackGenerate];
+    let starts = [
+        RunType::InventorySync,
+        RunType::BaselineCapture,
+        RunType::EnvironmentReviewCompose,
+        RunType::ReviewPackGenerate,
+    ];
     view! {
         <div class="start-form">
             {starts.into_iter().map(|run_type| view! {
