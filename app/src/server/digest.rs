@@ -183,7 +183,6 @@ fn version_of(d: &TenantDigest) -> String {
             }
             v.progress.label().hash(&mut h);
             v.guidance.hash(&mut h);
-            v.heartbeat_at.hash(&mut h);
             v.completed_at.hash(&mut h);
         }
     }
