@@ -127,3 +127,25 @@ test('the review-pack card polls only while its pack is being made and ends read
   expect(download.status()).toBe(200);
   expect(download.headers()['content-type']).toBe('application/zip');
 });
+
+test('the workspace overview shows every tenant with counts that drill through exactly', async ({ page }) => {
+  await page.goto('/admin');
+  const overview = page.getByTestId('workspace-overview');
+  await expect(overview).toBeVisible();
+  const rows = page.getByTestId('overview-tenant');
+  await expect(rows).toHaveCount(3);
+  const links: { href: string; count: number; bucket: string }[] = [];
+  for (const a of await page.locator('[data-testid="tenant-count"], [data-testid="kpi"]').all()) {
+    links.push({
+      href: (await a.getAttribute('href')) ?? '',
+      count: Number(await a.getAttribute('data-count')),
+      bucket: (await a.getAttribute('data-count-for')) ?? '',
+    });
+  }
+  expect(links.length).toBe(3 * 5 + 5);
+  // The terminal buckets (active runs go stale and recent successes age while we look).
+  for (const { href, count, bucket } of links.filter((l) => /^(terminal_follow_up|reconciled_stale)$/.test(l.bucket))) {
+    await page.goto(href);
+    await expect(page.getByTestId('operations-list'), `${bucket} ${href}`).toHaveAttribute('data-total-count', String(count));
+  }
+});

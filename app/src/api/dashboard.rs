@@ -65,10 +65,11 @@ impl Bucket {
         }
     }
 
-    /// The list query showing exactly the runs this bucket counts for `tenant` (`since` is
-    /// the start of the recent window).
-    pub fn query(self, tenant: i64, since: Timestamp) -> ListQuery {
-        let tenant = Some(tenant.to_string());
+    /// The list query showing exactly the runs this bucket counts for `tenant` (every tenant
+    /// the viewer may see, and workspace-wide runs, when `None`); `since` is the start of the
+    /// recent window.
+    pub fn query(self, tenant: Option<i64>, since: Timestamp) -> ListQuery {
+        let tenant = tenant.map(|t| t.to_string());
         match self {
             Self::Active => ListQuery { tenant, status: Some(super::STATUS_ACTIVE.to_owned()), ..ListQuery::default() },
             Self::Stuck | Self::FollowUp | Self::Stopped => {
@@ -156,6 +157,59 @@ pub enum DigestPoll {
 pub async fn poll_tenant_digest(tenant: String, known: Option<String>) -> Result<DigestPoll, ApiError> {
     let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
     crate::server::digest::tenant_digest(&state, &principal, &tenant, known.as_deref())
+        .await
+        .map_err(super::operations::respond)
+}
+
+/// One tenant's row of the workspace overview.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct OverviewTenant {
+    /// The tenant.
+    pub tenant_id: i64,
+    /// Its name.
+    pub name: String,
+    /// Its counts.
+    pub kpis: TenantKpis,
+}
+
+/// The workspace overview (`/admin`): every tenant the viewer may see with the dashboard's
+/// counts, what needs attention and the newest runs across them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkspaceOverview {
+    /// Changes whenever anything below does (apart from `observed_at`).
+    pub version: String,
+    /// The counts over everything the viewer may see (workspace-wide runs included).
+    pub totals: TenantKpis,
+    /// Per tenant, by name.
+    pub tenants: Vec<OverviewTenant>,
+    /// The start of the "succeeded recently" window.
+    pub since: Timestamp,
+    /// Runs stuck right now, oldest first.
+    pub stuck: Vec<RunView>,
+    /// The newest runs that ended needing a person, newest first.
+    pub follow_up: Vec<RunView>,
+    /// The newest runs, newest first.
+    pub recent: Vec<RunView>,
+    /// When to poll again; `None` when nothing the viewer may see is active.
+    pub poll_interval_ms: Option<u64>,
+    /// The server's clock when this was derived.
+    pub observed_at: Timestamp,
+}
+
+/// The answer to an overview poll.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum OverviewPoll {
+    /// Nothing changed since the version the page holds.
+    Unchanged,
+    /// The current overview.
+    Changed(Box<WorkspaceOverview>),
+}
+
+/// The workspace overview; `known` is the version the page holds, if any.
+#[server(endpoint = "poll_workspace_overview")]
+pub async fn poll_workspace_overview(known: Option<String>) -> Result<OverviewPoll, ApiError> {
+    let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
+    crate::server::digest::workspace_overview(&state, &principal, known.as_deref())
         .await
         .map_err(super::operations::respond)
 }

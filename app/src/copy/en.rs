@@ -35,6 +35,8 @@ group! {
         page_title: fn(&str) -> String = |page| format!("{page} · Opshub"),
         /// A system-plane page's `<title>`.
         system_page_title: fn(&str) -> String = |page| format!("{page} · System · Opshub"),
+        /// Top bar link to the workspace overview.
+        nav_overview: &'static str = "Overview",
         /// Top bar link to the operations list.
         nav_operations: &'static str = "Operations",
         /// Top bar link to the system plane (platform operators only).
@@ -728,6 +730,12 @@ group! {
         generate_again: &'static str = "Generate again",
         /// The pack's run.
         pack_run: &'static str = "Its operation",
+        /// The workspace overview's heading.
+        overview: &'static str = "Overview",
+        /// What the overview holds.
+        overview_lede: &'static str = "Every tenant you may see in this workspace: what runs, what is stuck, what needs a person.",
+        /// The overview's tenant table heading.
+        tenants: &'static str = "Tenants",
         /// A size in bytes, readably.
         size: fn(i64) -> String = |b| match b {
             ..=1023 => format!("{b} B"),

@@ -13,9 +13,11 @@
 use super::principal::Principal;
 use super::runs::{self, RunFilter};
 use super::state::AppState;
-use crate::api::{ApiError, DigestPoll, PackCard, TenantDigest, TenantKpis};
+use crate::api::{
+    ApiError, DigestPoll, OverviewPoll, OverviewTenant, PackCard, TenantDigest, TenantKpis, WorkspaceOverview,
+};
 use crate::domain::freshness::next_change;
-use crate::domain::{ProblemClass, RunOutcome, RunView, TenantId, Timestamp};
+use crate::domain::{ProblemClass, RunOutcome, RunView, TenantId, Timestamp, WorkspaceId};
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, RwLock};
@@ -93,7 +95,7 @@ pub async fn tenant_digest(
 async fn build(
     state: &AppState,
     t: TenantId,
-    ws: crate::domain::WorkspaceId,
+    ws: WorkspaceId,
     name: String,
     now: Timestamp,
 ) -> Result<(TenantDigest, Timestamp), ApiError> {
@@ -116,24 +118,13 @@ async fn build(
     let active: Vec<RunView> = live.iter().map(|r| view(r, Some(name.clone()))).collect();
 
     let tenant_only = RunFilter { tenant: Some(t), ..RunFilter::default() };
-    let stored = runs::terminal_class_counts(&state.db, Some(ws), &tenant_only).await.map_err(internal)?;
-    let stored_count = |class| stored.iter().filter(|(c, _)| *c == class).map(|(_, n)| *n).sum::<u64>();
     let since = now.minus(RECENT_WINDOW);
-    let recent_successes =
-        RunFilter { outcome: Some(RunOutcome::Succeeded), completed_since: Some(since), ..tenant_only.clone() };
-    let succeeded_recently = runs::count(&state.db, Some(ws), &recent_successes).await.map_err(internal)?;
-    if succeeded_recently > 0
+    let kpis = counts(state, ws, &tenant_only, &active, since).await?;
+    if kpis.succeeded_recently > 0
         && let Some(oldest) = oldest_completion(state, t, since).await?
     {
         valid_until = valid_until.min(oldest.plus(RECENT_WINDOW).plus(Duration::from_millis(1)));
     }
-    let kpis = TenantKpis {
-        active: active.len() as u64,
-        stuck: active.iter().filter(|v| v.problem == ProblemClass::ActiveStale).count() as u64,
-        follow_up: stored_count(ProblemClass::TerminalFollowUp),
-        stopped: stored_count(ProblemClass::ReconciledStale),
-        succeeded_recently,
-    };
 
     let follow_up_only = RunFilter { follow_up_only: true, ..tenant_only.clone() };
     let follow_up = runs::list_page(&state.db, Some(ws), &follow_up_only, None, LIST_LEN).await.map_err(internal)?;
@@ -166,6 +157,44 @@ async fn build(
     Ok((digest, valid_until))
 }
 
+/// The dashboard's counts for the runs `filter` selects; `active` are the active runs it
+/// admits, as views. Completed runs come from the counters (the recent window from the runs,
+/// bounded by an index), active ones from the live view — the same sources as the list each
+/// count links to.
+async fn counts(
+    state: &AppState,
+    ws: WorkspaceId,
+    filter: &RunFilter,
+    active: &[RunView],
+    since: Timestamp,
+) -> Result<TenantKpis, ApiError> {
+    let stored = runs::terminal_class_counts(&state.db, Some(ws), filter).await.map_err(internal)?;
+    let stored_count = |class| stored.iter().filter(|(c, _)| *c == class).map(|(_, n)| *n).sum::<u64>();
+    let recent_successes =
+        RunFilter { outcome: Some(RunOutcome::Succeeded), completed_since: Some(since), ..filter.clone() };
+    let succeeded_recently = runs::count(&state.db, Some(ws), &recent_successes).await.map_err(internal)?;
+    Ok(TenantKpis {
+        active: active.len() as u64,
+        stuck: active.iter().filter(|v| v.problem == ProblemClass::ActiveStale).count() as u64,
+        follow_up: stored_count(ProblemClass::TerminalFollowUp),
+        stopped: stored_count(ProblemClass::ReconciledStale),
+        succeeded_recently,
+    })
+}
+
+/// Hashes what a list of runs shows (not the clock reading).
+fn hash_views(h: &mut DefaultHasher, list: &str, views: &[RunView]) {
+    list.hash(h);
+    for v in views {
+        for (_, value) in &v.hooks() {
+            value.hash(h);
+        }
+        v.progress.label().hash(h);
+        v.guidance.hash(h);
+        v.completed_at.hash(h);
+    }
+}
+
 /// A hash of everything the dashboard shows except the clock reading, so two builds of the
 /// same truth carry the same version.
 fn version_of(d: &TenantDigest) -> String {
@@ -174,19 +203,74 @@ fn version_of(d: &TenantDigest) -> String {
     d.kpis.hash(&mut h);
     d.pack.hash(&mut h);
     d.poll_interval_ms.hash(&mut h);
-    for (list, views) in [("a", &d.active), ("f", &d.follow_up), ("r", &d.recent)] {
-        list.hash(&mut h);
-        for v in views {
-            let hooks = v.hooks();
-            for (_, value) in &hooks {
-                value.hash(&mut h);
-            }
-            v.progress.label().hash(&mut h);
-            v.guidance.hash(&mut h);
-            v.completed_at.hash(&mut h);
-        }
-    }
+    hash_views(&mut h, "a", &d.active);
+    hash_views(&mut h, "f", &d.follow_up);
+    hash_views(&mut h, "r", &d.recent);
     format!("{:016x}", h.finish())
+}
+
+/// The workspace overview for the caller, or [`OverviewPoll::Unchanged`] when `known` is its
+/// current version. Built per request (two queries per tenant the caller may see, plus three)
+/// and compared by content, so an unchanged answer carries no payload.
+#[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
+pub async fn workspace_overview(
+    state: &AppState,
+    p: &Principal,
+    known: Option<&str>,
+) -> Result<OverviewPoll, ApiError> {
+    // Like the operations list: every member may view runs; the scope narrows what they see.
+    let ws = p.workspace_id;
+    let now = state.clock.now();
+    let since = now.minus(RECENT_WINDOW);
+    let polling = &state.config.polling;
+    let view = |r: &crate::domain::Run, tenant_name: Option<String>| {
+        RunView::derive(r, tenant_name, &state.config.policy(r.run_type), polling, now)
+    };
+    let visible = RunFilter { scope: p.scope(), ..RunFilter::default() };
+    let mut active: Vec<RunView> = state
+        .live
+        .active_runs(Some(ws))
+        .iter()
+        .filter(|r| visible.admits_active(r))
+        .map(|r| view(r, r.tenant_id.and_then(|t| state.live.tenant_name(t))))
+        .collect();
+    active.sort_by_key(|v| (v.created_at, v.id));
+    let totals = counts(state, ws, &visible, &active, since).await?;
+    let mut tenants = Vec::new();
+    for (id, name) in super::operations::visible_tenants(state, p).await? {
+        let t = TenantId(id);
+        let filter = RunFilter { tenant: Some(t), ..visible.clone() };
+        let theirs: Vec<RunView> = active.iter().filter(|v| v.tenant_id == Some(t)).cloned().collect();
+        tenants.push(OverviewTenant { tenant_id: id, name, kpis: counts(state, ws, &filter, &theirs, since).await? });
+    }
+    let follow_up_only = RunFilter { follow_up_only: true, ..visible.clone() };
+    let follow_up = runs::list_page(&state.db, Some(ws), &follow_up_only, None, LIST_LEN).await.map_err(internal)?;
+    let recent = runs::list_page(&state.db, Some(ws), &visible, None, LIST_LEN).await.map_err(internal)?;
+    let interval = polling.overlay_interval(active.iter().map(|v| (v.state, now.since(v.created_at))));
+    let mut overview = WorkspaceOverview {
+        version: String::new(),
+        totals,
+        tenants,
+        since,
+        stuck: active.into_iter().filter(|v| v.problem == ProblemClass::ActiveStale).collect(),
+        follow_up: follow_up.iter().map(|r| view(&r.run, r.tenant_name.clone())).collect(),
+        recent: recent.iter().map(|r| view(&r.run, r.tenant_name.clone())).collect(),
+        poll_interval_ms: interval.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        observed_at: now,
+    };
+    let mut h = DefaultHasher::new();
+    overview.totals.hash(&mut h);
+    overview.tenants.hash(&mut h);
+    overview.poll_interval_ms.hash(&mut h);
+    hash_views(&mut h, "s", &overview.stuck);
+    hash_views(&mut h, "f", &overview.follow_up);
+    hash_views(&mut h, "r", &overview.recent);
+    overview.version = format!("{:016x}", h.finish());
+    Ok(if known == Some(overview.version.as_str()) {
+        OverviewPoll::Unchanged
+    } else {
+        OverviewPoll::Changed(Box::new(overview))
+    })
 }
 
 /// When the oldest success inside the window completed (it leaves the window first).

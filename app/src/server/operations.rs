@@ -125,7 +125,8 @@ fn parse_cursor(text: &str) -> Option<Cursor> {
     Some(Cursor { created_at: Timestamp(at.parse().ok()?), id: RunId::parse(id)? })
 }
 
-async fn tenants(state: &AppState, p: &Principal) -> Result<Vec<TenantOption>, ApiError> {
+/// The tenants of the caller's workspace they may see, by name, as `(id, name)`.
+pub(crate) async fn visible_tenants(state: &AppState, p: &Principal) -> Result<Vec<(i64, String)>, ApiError> {
     let scope = p.scope();
     let only = scope.as_ref().map(|list| runs::scope_sql("id", list.len(), 2)).unwrap_or_default();
     let sql = format!("SELECT id, name FROM tenants WHERE workspace_id = $1{only} ORDER BY name");
@@ -133,8 +134,11 @@ async fn tenants(state: &AppState, p: &Principal) -> Result<Vec<TenantOption>, A
     for t in scope.iter().flatten() {
         q = q.bind(t.get());
     }
-    let rows = q.fetch_all(state.db.pool()).await.map_err(internal)?;
-    Ok(rows.into_iter().map(|(id, name)| TenantOption { id, name }).collect())
+    q.fetch_all(state.db.pool()).await.map_err(internal)
+}
+
+async fn tenants(state: &AppState, p: &Principal) -> Result<Vec<TenantOption>, ApiError> {
+    Ok(visible_tenants(state, p).await?.into_iter().map(|(id, name)| TenantOption { id, name }).collect())
 }
 
 /// The active runs of `workspace` that pass `filter`, each with its class now, from the live

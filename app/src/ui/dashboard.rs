@@ -5,9 +5,9 @@
 
 use super::common::{BadgeView, ProgressView, RunBadges};
 use super::operations::{ADMIN_LIST, RunRow, list_href};
-use crate::api::{Bucket, PackCard, StartOperation, TenantDigest};
+use crate::api::{Bucket, PackCard, StartOperation, TenantDigest, TenantKpis};
 use crate::copy::text;
-use crate::domain::{Badge, ProblemClass, RunType, RunView};
+use crate::domain::{Badge, ProblemClass, RunType, RunView, Timestamp};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -62,13 +62,16 @@ pub fn TenantDashboard(
                 </p>
             </div>
             <StartButtons tenant=current.with_untracked(|d| d.tenant_id) start/>
-            {move || view! { <Counts d=d()/> }}
+            {move || current.with(|d| view! { <Counts kpis=d.kpis tenant=Some(d.tenant_id) since=d.since/> })}
             <Overlay current finished/>
             <div class="dashboard-grid">
-                {move || view! { <Attention d=d()/> }}
+                {move || current.with(|d| {
+                    let stuck = d.active.iter().filter(|v| v.problem == ProblemClass::ActiveStale).cloned().collect::<Vec<_>>();
+                    view! { <Attention stuck follow_up=d.follow_up.clone() kpis=d.kpis tenant=Some(d.tenant_id) since=d.since/> }
+                })}
                 {move || view! { <PackCardView d=d() start/> }}
             </div>
-            {move || view! { <Recent d=d()/> }}
+            {move || current.with(|d| view! { <Recent recent=d.recent.clone()/> })}
         </section>
     }
 }
@@ -96,14 +99,15 @@ fn StartButtons(tenant: i64, start: ServerAction<StartOperation>) -> impl IntoVi
     }
 }
 
-/// The counts, each a link to the list filtered to exactly those runs.
+/// The counts of one tenant (every tenant the viewer may see when `tenant` is `None`), each a
+/// link to the list filtered to exactly those runs.
 #[component]
-fn Counts(d: TenantDigest) -> impl IntoView {
+pub(crate) fn Counts(kpis: TenantKpis, tenant: Option<i64>, since: Timestamp) -> impl IntoView {
     let t = &text().dashboard;
     view! {
         <nav class="kpis" data-testid="kpis" aria-label=t.counts_label>
             {Bucket::ALL.into_iter().map(|bucket| {
-                let n = bucket.count(&d.kpis);
+                let n = bucket.count(&kpis);
                 let tone = match bucket {
                     Bucket::Stuck if n > 0 => "danger",
                     Bucket::FollowUp | Bucket::Stopped if n > 0 => "warning",
@@ -111,7 +115,7 @@ fn Counts(d: TenantDigest) -> impl IntoView {
                 };
                 view! {
                     <A
-                        href=list_href(ADMIN_LIST, &bucket.query(d.tenant_id, d.since))
+                        href=list_href(ADMIN_LIST, &bucket.query(tenant, since))
                         attr:class=format!("kpi tone-{tone}")
                         attr:data-testid="kpi"
                         attr:data-count-for=bucket.as_str()
@@ -197,22 +201,27 @@ fn OverlayItem(v: RunView, done: bool) -> impl IntoView {
 
 /// Needs attention, split as PRODUCT §5 says: stuck right now, and needs follow-up.
 #[component]
-fn Attention(d: TenantDigest) -> impl IntoView {
+pub(crate) fn Attention(
+    stuck: Vec<RunView>,
+    follow_up: Vec<RunView>,
+    kpis: TenantKpis,
+    tenant: Option<i64>,
+    since: Timestamp,
+) -> impl IntoView {
     let t = &text().dashboard;
-    let stuck: Vec<RunView> = d.active.iter().filter(|v| v.problem == ProblemClass::ActiveStale).cloned().collect();
-    let none = stuck.is_empty() && d.follow_up.is_empty();
+    let none = stuck.is_empty() && follow_up.is_empty();
     let bucket_link = |bucket: Bucket, n: u64| {
         (n > 0).then(|| {
             view! {
-                <A href=list_href(ADMIN_LIST, &bucket.query(d.tenant_id, d.since)) attr:data-testid="attention-see-all">
+                <A href=list_href(ADMIN_LIST, &bucket.query(tenant, since)) attr:data-testid="attention-see-all">
                     {(t.see_all)(n)}
                 </A>
             }
         })
     };
-    let stuck_all = bucket_link(Bucket::Stuck, d.kpis.stuck);
-    let follow_all = bucket_link(Bucket::FollowUp, d.kpis.follow_up);
-    let stopped_all = bucket_link(Bucket::Stopped, d.kpis.stopped);
+    let stuck_all = bucket_link(Bucket::Stuck, kpis.stuck);
+    let follow_all = bucket_link(Bucket::FollowUp, kpis.follow_up);
+    let stopped_all = bucket_link(Bucket::Stopped, kpis.stopped);
     view! {
         <section class="panel attention" data-testid="attention">
             <h2>{t.attention}</h2>
@@ -224,10 +233,10 @@ fn Attention(d: TenantDigest) -> impl IntoView {
                 </ul>
                 <p>{stuck_all}</p>
             })}
-            {(!d.follow_up.is_empty()).then(|| view! {
+            {(!follow_up.is_empty()).then(|| view! {
                 <h3>{(t.bucket)(Bucket::FollowUp)}</h3>
                 <ul class="attention-list" data-testid="attention-follow-up">
-                    {d.follow_up.iter().cloned().map(|v| view! { <AttentionItem v/> }).collect_view()}
+                    {follow_up.into_iter().map(|v| view! { <AttentionItem v/> }).collect_view()}
                 </ul>
                 <p>{follow_all} " " {stopped_all}</p>
             })}
@@ -327,10 +336,11 @@ fn PackCardView(d: TenantDigest, start: ServerAction<StartOperation>) -> impl In
     }
 }
 
+/// The newest runs, as rows of the list.
 #[component]
-fn Recent(d: TenantDigest) -> impl IntoView {
+pub(crate) fn Recent(recent: Vec<RunView>) -> impl IntoView {
     let t = text();
-    let empty = d.recent.is_empty();
+    let empty = recent.is_empty();
     view! {
         <section class="panel" data-testid="recent-operations">
             <h2>{t.dashboard.recent}</h2>
@@ -344,7 +354,7 @@ fn Recent(d: TenantDigest) -> impl IntoView {
                         </tr>
                     </thead>
                     <tbody>
-                        {d.recent.iter().cloned().map(|v| view! { <RunRow view=v place=ADMIN_LIST workspace=None/> }).collect_view()}
+                        {recent.into_iter().map(|v| view! { <RunRow view=v place=ADMIN_LIST workspace=None/> }).collect_view()}
                     </tbody>
                 </table>
             })}

@@ -57,6 +57,7 @@ fn SignedIn(me: Me) -> impl IntoView {
     let bell_label = (t.bell_label)(unread);
     view! {
         <nav>
+            <A href="/admin" exact=true>{t.nav_overview}</A>
             <A href="/admin/operations">{t.nav_operations}</A>
             {me.platform_operator.then(|| view! { <A href="/system">{t.nav_system}</A> })}
         </nav>

@@ -4,7 +4,10 @@
 //! interval) or the page is left.
 
 use super::dashboard::Finished;
-use crate::api::{DigestPoll, RunDetail, TenantDigest, poll_run, poll_system_run, poll_tenant_digest};
+use crate::api::{
+    DigestPoll, OverviewPoll, RunDetail, TenantDigest, WorkspaceOverview, poll_run, poll_system_run,
+    poll_tenant_digest, poll_workspace_overview,
+};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 
@@ -49,10 +52,35 @@ const FINISHED_SHOWN_MS: u32 = 6_000;
 /// made by waiting).
 const WAKE_STEP_MS: u32 = 250;
 
-/// The dashboard's one poll: asks for the digest again after its interval, or at once when
-/// `kick` moves (the viewer started work); sends the version it holds, so an unchanged
-/// answer carries nothing. With no interval it makes no request at all until kicked. Paused
-/// while the tab is hidden (one poll on return) or a dialog is open.
+/// Waits for the next turn of a page's one poll: `interval` milliseconds (never, when
+/// `None`), or less if `kick` moves (the viewer started work); then waits while the tab is
+/// hidden (one poll on return) or a dialog is open. Waiting makes no request. `false` when
+/// the page was left.
+async fn next_turn(interval: Option<u64>, kick: Option<RwSignal<u64>>, seen_kick: &mut u64) -> bool {
+    let mut waited: u64 = 0;
+    loop {
+        if let Some(kick) = kick {
+            let Some(k) = kick.try_get_untracked() else { return false };
+            if k != *seen_kick {
+                *seen_kick = k;
+                break;
+            }
+        }
+        if interval.is_some_and(|i| waited >= i) {
+            break;
+        }
+        TimeoutFuture::new(WAKE_STEP_MS).await;
+        waited += u64::from(WAKE_STEP_MS);
+    }
+    while tab_hidden() || dialog_open() {
+        TimeoutFuture::new(500).await;
+    }
+    true
+}
+
+/// The tenant dashboard's one poll: asks for the digest again at its interval, or at once
+/// when `kick` moves, sending the version it holds so an unchanged answer carries nothing.
+/// With no interval it makes no request until kicked.
 pub fn poll_digest(
     current: RwSignal<TenantDigest>,
     kick: RwSignal<u64>,
@@ -63,21 +91,8 @@ pub fn poll_digest(
         let Some(mut seen_kick) = kick.try_get_untracked() else { return };
         loop {
             let Some(interval) = current.try_with_untracked(|d| d.poll_interval_ms) else { return };
-            let mut waited: u64 = 0;
-            loop {
-                let Some(k) = kick.try_get_untracked() else { return };
-                if k != seen_kick {
-                    seen_kick = k;
-                    break;
-                }
-                if interval.is_some_and(|i| waited >= i) {
-                    break;
-                }
-                TimeoutFuture::new(WAKE_STEP_MS).await;
-                waited += u64::from(WAKE_STEP_MS);
-            }
-            while tab_hidden() || dialog_open() {
-                TimeoutFuture::new(500).await;
+            if !next_turn(interval, Some(kick), &mut seen_kick).await {
+                return;
             }
             let Some((tenant, version)) = current.try_with_untracked(|d| (d.tenant_id.to_string(), d.version.clone()))
             else {
@@ -93,6 +108,25 @@ pub fn poll_digest(
                     return;
                 }
                 truth_changed.update(|n| *n += 1);
+            }
+        }
+    });
+}
+
+/// The workspace overview's one poll, while anything the viewer may see is active.
+pub fn poll_overview(current: RwSignal<WorkspaceOverview>) {
+    leptos::task::spawn_local(async move {
+        let mut no_kick = 0;
+        loop {
+            let Some(interval) = current.try_with_untracked(|o| o.poll_interval_ms) else { return };
+            if interval.is_none() || !next_turn(interval, None, &mut no_kick).await {
+                return;
+            }
+            let Some(version) = current.try_with_untracked(|o| o.version.clone()) else { return };
+            if let Ok(OverviewPoll::Changed(fresh)) = poll_workspace_overview(Some(version)).await
+                && current.try_set(*fresh).is_some()
+            {
+                return;
             }
         }
     });

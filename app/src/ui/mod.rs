@@ -10,6 +10,7 @@ mod live;
 mod login;
 mod notifications;
 pub(crate) mod operations;
+mod overview;
 pub(crate) mod run_detail;
 mod system;
 mod tenant;
@@ -56,7 +57,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=common::NotFound>
                     <Route path=path!("/login") view=login::LoginPage/>
                     <Route path=path!("/") view=|| view! { <Redirect path="/admin/operations"/> }/>
-                    <Route path=path!("/admin") view=|| view! { <Redirect path="/admin/operations"/> }/>
+                    <Route path=path!("/admin") view=overview::OverviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/operations") view=operations::OperationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/operations/:id") view=run_detail::RunDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/notifications") view=notifications::NotificationsPage ssr=SsrMode::Async/>

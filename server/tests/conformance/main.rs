@@ -66,6 +66,7 @@ conformance!(
     class_counts_class_filters_and_badges_agree_on_every_class,
     the_active_and_completed_since_filters_list_exactly_what_they_count,
     the_dashboard_digest_counts_what_its_links_list_and_is_unchanged_until_the_truth_moves,
+    the_workspace_overview_counts_each_tenant_as_its_links_list_within_the_viewers_scope,
     the_timeline_names_who_or_what_caused_every_transition,
     the_bell_lists_a_persons_notifications_in_scope_and_marks_them_read,
     the_system_lists_span_every_workspace_for_platform_operators_only,
@@ -986,7 +987,7 @@ async fn the_dashboard_digest_counts_what_its_links_list_and_is_unchanged_until_
     assert_eq!(d.recent.first().map(|v| v.id), Some(running.id));
     assert!(d.poll_interval_ms.is_some(), "active runs keep the page polling");
     for bucket in Bucket::ALL {
-        let page = list_runs(&t.state, &owner, &bucket.query(d.tenant_id, d.since)).await.unwrap();
+        let page = list_runs(&t.state, &owner, &bucket.query(Some(d.tenant_id), d.since)).await.unwrap();
         assert_eq!(page.total_count, bucket.count(&d.kpis), "{bucket:?}");
         assert_eq!(page.runs.len() as u64, bucket.count(&d.kpis), "{bucket:?}");
     }
@@ -1019,6 +1020,67 @@ async fn the_dashboard_digest_counts_what_its_links_list_and_is_unchanged_until_
     outsider.tenants = app::domain::access::TenantScope::Only(vec![t.other_tenant]);
     let err = tenant_digest(&t.state, &outsider, &tenant, None).await.unwrap_err();
     assert_eq!(err.status(), 404);
+}
+
+/// The workspace overview: per tenant and in total, every count equals what its drill-through
+/// lists; a reader entitled to one tenant sees only that tenant's row and runs; a page holding
+/// the current version is told "unchanged".
+async fn the_workspace_overview_counts_each_tenant_as_its_links_list_within_the_viewers_scope(t: &TestDb) {
+    use app::api::{Bucket, OverviewPoll, WorkspaceOverview};
+    use app::server::digest::workspace_overview;
+    use app::server::operations::list_runs;
+    use app::server::principal::Principal;
+    t.state.live.reload().await.unwrap();
+    let life = t.state.lifecycle();
+    let mut key = 0;
+    let mut start = |tenant: Option<TenantId>| {
+        key += 1;
+        let mut req = new_run(t, tenant);
+        req.dedupe_key = Some(format!("k{key}"));
+        req
+    };
+    for (tenant, outcome) in
+        [(Some(t.tenant), RunOutcome::Failed), (Some(t.tenant), RunOutcome::Succeeded), (None, RunOutcome::Succeeded)]
+    {
+        let r = life.start(start(tenant)).await.unwrap().run().clone();
+        life.claim(r.id, "w1", LEASE).await.unwrap().unwrap();
+        life.complete(r.id, Completion::by_worker("w1", outcome)).await.unwrap();
+    }
+    let stuck = life.start(start(Some(t.tenant))).await.unwrap().run().clone();
+    life.claim(stuck.id, "w-gone", LEASE).await.unwrap().unwrap();
+    t.clock.advance(Duration::from_secs(5 * 60));
+    life.start(start(Some(t.tenant))).await.unwrap();
+
+    let changed = |poll: OverviewPoll| -> WorkspaceOverview {
+        match poll {
+            OverviewPoll::Changed(o) => *o,
+            OverviewPoll::Unchanged => panic!("expected a changed overview"),
+        }
+    };
+    let owner = Principal::owner(t.user, t.ws, "Owner");
+    let o = changed(workspace_overview(&t.state, &owner, None).await.unwrap());
+    let k = o.totals;
+    assert_eq!((k.active, k.stuck, k.follow_up, k.succeeded_recently), (2, 1, 1, 2), "{k:?}");
+    assert_eq!(o.stuck.iter().map(|v| v.id).collect::<Vec<_>>(), vec![stuck.id]);
+    assert!(o.poll_interval_ms.is_some());
+    let ours = o.tenants.iter().find(|r| r.tenant_id == t.tenant.get()).expect("our tenant has a row");
+    assert_eq!(ours.kpis.succeeded_recently, 1, "the workspace-wide success is not the tenant's");
+    for bucket in Bucket::ALL {
+        let all = list_runs(&t.state, &owner, &bucket.query(None, o.since)).await.unwrap();
+        assert_eq!(all.total_count, bucket.count(&o.totals), "total {bucket:?}");
+        for row in &o.tenants {
+            let page = list_runs(&t.state, &owner, &bucket.query(Some(row.tenant_id), o.since)).await.unwrap();
+            assert_eq!(page.total_count, bucket.count(&row.kpis), "{} {bucket:?}", row.name);
+        }
+    }
+    assert_eq!(workspace_overview(&t.state, &owner, Some(&o.version)).await.unwrap(), OverviewPoll::Unchanged);
+
+    let mut reader = Principal::owner(t.user, t.ws, "Reader");
+    reader.tenants = app::domain::access::TenantScope::Only(vec![t.other_tenant]);
+    let theirs = changed(workspace_overview(&t.state, &reader, None).await.unwrap());
+    assert!(theirs.tenants.iter().all(|r| r.tenant_id == t.other_tenant.get()), "{:?}", theirs.tenants);
+    assert_eq!(theirs.totals, app::api::TenantKpis::default(), "nothing of ours, nothing workspace-wide");
+    assert!(theirs.recent.is_empty() && theirs.stuck.is_empty() && theirs.poll_interval_ms.is_none());
 }
 
 async fn the_timeline_names_who_or_what_caused_every_transition(t: &TestDb) {

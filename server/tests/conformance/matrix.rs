@@ -95,10 +95,11 @@ fn rows() -> Vec<Row> {
     vec![
         Row { route: "/login", call: |_| get("/login".into()), expect: [OK, OK, OK, OK, OK, OK, OK] },
         Row { route: "/", call: |_| get("/".into()), expect: [SIGN_IN, FOUND, FOUND, FOUND, FOUND, FOUND, FOUND] },
+        Row { route: "/admin", call: |_| get("/admin".into()), expect: [SIGN_IN, OK, OK, OK, OK, OK, OK] },
         Row {
-            route: "/admin",
-            call: |_| get("/admin".into()),
-            expect: [SIGN_IN, FOUND, FOUND, FOUND, FOUND, FOUND, FOUND],
+            route: "/api/poll_workspace_overview",
+            call: |_| post("/api/poll_workspace_overview", String::new()),
+            expect: [UNAUTHORIZED, OK, OK, OK, OK, OK, OK],
         },
         Row {
             route: "/admin/operations",
@@ -665,7 +666,9 @@ pub(crate) async fn every_page_of_the_seeded_demo_reads_without_internal_text(t:
         .expect("runs");
     assert!(runs.len() > 10, "the demo has a history");
     let mut owner_pages = vec![
+        "/admin".to_owned(),
         "/admin/operations".to_owned(),
+        "/admin/operations?status=active".to_owned(),
         "/admin/notifications".to_owned(),
         "/admin/operations?status=completed&outcome=failed".to_owned(),
     ];
