@@ -42,7 +42,27 @@ struct Figures {
     claims_per_sec: [f64; 2],
     sweep: SweepFigures,
     surfaces: SurfaceFigures,
+    digest: DigestFigures,
 }
+
+/// The tenant dashboard's one poll (issue 8): a tenant with [`DIGEST_ACTIVE`] active runs.
+#[derive(Default)]
+struct DigestFigures {
+    /// Active runs in the polled tenant.
+    active: usize,
+    /// Building the digest once (cold: every query and view).
+    build_ms: f64,
+    /// A poll holding the current version (the service call, no HTTP), median and p99.
+    unchanged_p50_ms: f64,
+    unchanged_p99_ms: f64,
+    /// `DIGEST_POLLERS` connections polling over HTTP with the held version.
+    pollers: Option<WrkResult>,
+}
+
+/// Active runs seeded into the polled tenant of the digest benchmark.
+const DIGEST_ACTIVE: usize = 200;
+/// Simulated pollers (wrk connections) of the digest benchmark.
+const DIGEST_POLLERS: usize = 1_000;
 
 /// The monitoring surfaces over the whole table, as a signed-in browser asks for them.
 #[derive(Default)]
@@ -152,6 +172,10 @@ async fn main() -> anyhow::Result<()> {
     sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(admin.pool()).await?;
     all.push(result?);
 
+    if digest_only() {
+        print_digest_figures(&all, runs);
+        return Ok(());
+    }
     println!("\n## Monitoring surfaces ({runs} runs; 1 in 500 reconciled-stale)\n");
     println!(
         "| database | list page SSR p50 | p99 | reconciled-stale filter p50 | cancelled restores p50 | class counts p50 | p99 |"
@@ -201,9 +225,132 @@ fn sweep_only() -> bool {
     std::env::var("OPSHUB_BENCH_ONLY").is_ok_and(|v| v == "sweep")
 }
 
+/// `OPSHUB_BENCH_ONLY=digest`: seed, then measure only the tenant dashboard's poll.
+fn digest_only() -> bool {
+    std::env::var("OPSHUB_BENCH_ONLY").is_ok_and(|v| v == "digest")
+}
+
 /// `OPSHUB_BENCH_ONLY=surfaces`: seed, then measure only the monitoring surfaces.
 fn surfaces_only() -> bool {
     std::env::var("OPSHUB_BENCH_ONLY").is_ok_and(|v| v == "surfaces")
+}
+
+fn print_digest_figures(all: &[Figures], runs: i64) {
+    let secs = digest_secs();
+    println!(
+        "\n## Tenant dashboard digest ({runs} runs; {DIGEST_ACTIVE} active in the polled tenant; wrk -t2 -c{DIGEST_POLLERS} -d{secs}s)\n"
+    );
+    println!("| database | build | unchanged poll p50 | p99 | {DIGEST_POLLERS} pollers req/s | p99 | errors |");
+    println!("|---|---|---|---|---|---|---|");
+    for f in all {
+        let d = &f.digest;
+        let (rps, p99, errors) = d.pollers.as_ref().map_or((0.0, 0.0, 0), |w| (w.rps, w.p99_ms, w.errors));
+        println!(
+            "| {} | {:.2} ms | {:.3} ms | {:.3} ms | {:.0} | {:.2} ms | {} |",
+            f.backend, d.build_ms, d.unchanged_p50_ms, d.unchanged_p99_ms, rps, p99, errors
+        );
+        println!("<!-- {}: the polled tenant had {} active runs -->", f.backend, d.active);
+    }
+}
+
+fn digest_secs() -> u64 {
+    std::env::var("OPSHUB_BENCH_DIGEST_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(60)
+}
+
+/// Seeds [`DIGEST_ACTIVE`] running runs into `tenant`, then times the digest: one cold build,
+/// polls holding the version in-process, and [`DIGEST_POLLERS`] HTTP pollers with wrk.
+async fn digest_figures(
+    state: &AppState,
+    principal: &Principal,
+    tenant: TenantId,
+    addr: std::net::SocketAddr,
+    cookie: &str,
+) -> anyhow::Result<DigestFigures> {
+    use app::api::DigestPoll;
+    use app::server::digest::tenant_digest;
+    let now = state.clock.now();
+    let mut sql = String::from(
+        "INSERT INTO operation_runs (workspace_id, tenant_id, initiator_id, run_type, status, summary_counts, context, \
+         created_at, started_at, updated_at, heartbeat_at, attempt, active_key) VALUES ",
+    );
+    for k in 0..DIGEST_ACTIVE {
+        // Past expected but far from stale, older than every poll tier and with a fresh
+        // heartbeat: nothing about them changes for two minutes, so every poll is unchanged.
+        let created = now.millis() - 1_000_000 - i64::try_from(k)? * 100;
+        let sep = if k == 0 { "" } else { "," };
+        let _ = write!(
+            sql,
+            "{sep}({ws}, {t}, {u}, 'restore.execute', 'running', '{{\"total\": 400, \"processed\": {k}}}', '{{}}', {created}, {created}, {n}, {n}, 1, 'digest-bench/{k}')",
+            ws = principal.workspace_id.get(),
+            t = tenant.get(),
+            u = principal.user_id.get(),
+            n = now.millis()
+        );
+    }
+    sqlx::query(&sql).execute(state.db.pool()).await?;
+    state.live.reload().await?;
+    let key = tenant.get().to_string();
+    let t0 = Instant::now();
+    let DigestPoll::Changed(d) = tenant_digest(state, principal, &key, None).await.map_err(|e| anyhow::anyhow!("{e}"))?
+    else {
+        bail!("a first poll must carry the digest");
+    };
+    let build_ms = t0.elapsed().as_secs_f64() * 1000.0;
+    let active = d.active.len();
+    let mut times = Vec::new();
+    for _ in 0..2_000 {
+        let t0 = Instant::now();
+        let poll = tenant_digest(state, principal, &key, Some(&d.version)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        times.push(t0.elapsed());
+        if poll != DigestPoll::Unchanged {
+            bail!("the digest changed while nothing happened");
+        }
+    }
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let dir = tempfile::tempdir()?;
+    let script = dir.path().join("digest.lua");
+    std::fs::write(
+        &script,
+        format!(
+            "wrk.method = \"POST\"\nwrk.body = \"tenant={key}&known={}\"\n\
+             wrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n\
+             wrk.headers[\"Cookie\"] = \"{cookie}\"\nwrk.headers[\"Origin\"] = \"http://{addr}\"\n",
+            d.version
+        ),
+    )?;
+    eprintln!("   wrk: {DIGEST_POLLERS} pollers of the digest for {} s", digest_secs());
+    let pollers = wrk_script(
+        &format!("http://{addr}/api/poll_tenant_digest"),
+        &script.display().to_string(),
+        DIGEST_POLLERS,
+        digest_secs(),
+    )?;
+    Ok(DigestFigures {
+        active,
+        build_ms,
+        unchanged_p50_ms: ms(times[times.len() / 2]),
+        unchanged_p99_ms: ms(times[times.len() * 99 / 100]),
+        pollers: Some(pollers),
+    })
+}
+
+/// wrk with a Lua `script` (method, body, headers) at `connections`, reading requests per
+/// second, p99 and every failed request (non-2xx answers and socket errors, timeouts
+/// included).
+fn wrk_script(url: &str, script: &str, connections: usize, secs: u64) -> anyhow::Result<WrkResult> {
+    let out = Command::new("wrk")
+        .args(["-t2", &format!("-c{connections}"), &format!("-d{secs}s"), "--timeout", "5s", "--latency", "-s", script])
+        .arg(url)
+        .output()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut result = parse_wrk(&text)?;
+    result.errors += text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Socket errors:"))
+        .map(|v| v.split(',').filter_map(|part| part.split_whitespace().last()?.parse::<u64>().ok()).sum())
+        .unwrap_or(0);
+    Ok(result)
 }
 
 fn print_http_figures(all: &[Figures], runs: i64, secs: u64) {
@@ -262,6 +409,7 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
             claims_per_sec: [0.0; 2],
             sweep,
             surfaces: SurfaceFigures::default(),
+            digest: DigestFigures::default(),
         });
     }
 
@@ -274,6 +422,25 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
         .await
         .map_err(|e| anyhow::anyhow!("setting the bench password: {e}"))?;
     let cookie = sign_in(addr)?;
+    if digest_only() {
+        let digest = digest_figures(&state, &principal, tenants[0], addr, &cookie).await?;
+        serving.abort();
+        db.close().await;
+        let none = || WrkResult { rps: 0.0, p99_ms: 0.0, errors: 0 };
+        return Ok(Figures {
+            backend,
+            seed_secs,
+            trivial: none(),
+            poll: none(),
+            poll_runs: 0,
+            list_median_ms: 0.0,
+            list_p99_ms: 0.0,
+            claims_per_sec: [0.0; 2],
+            sweep: SweepFigures { select_ms: 0.0, decide_ms: 0.0, decided: 0, idle_ms: 0.0 },
+            surfaces: SurfaceFigures::default(),
+            digest,
+        });
+    }
     eprintln!("   monitoring surfaces: list page render and class counts");
     let surfaces = surface_figures(&state, &principal, addr, &cookie).await?;
     if surfaces_only() {
@@ -290,6 +457,7 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
             claims_per_sec: [0.0; 2],
             sweep: SweepFigures { select_ms: 0.0, decide_ms: 0.0, decided: 0, idle_ms: 0.0 },
             surfaces,
+            digest: DigestFigures::default(),
         });
     }
 
@@ -342,6 +510,7 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
         claims_per_sec,
         sweep,
         surfaces,
+        digest: DigestFigures::default(),
     })
 }
 
@@ -520,7 +689,11 @@ fn wrk(url: &str, cookie: Option<&str>, secs: u64) -> anyhow::Result<WrkResult> 
         .args(&header)
         .arg(url)
         .output()?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    parse_wrk(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// Requests per second, p99 and non-2xx answers from wrk's `--latency` report.
+fn parse_wrk(text: &str) -> anyhow::Result<WrkResult> {
     let rps = text
         .lines()
         .find_map(|l| l.strip_prefix("Requests/sec:"))
