@@ -57,6 +57,7 @@ const WAKE_STEP_MS: u32 = 250;
 /// hidden (one poll on return) or a dialog is open. Waiting makes no request. `false` when
 /// the page was left.
 async fn next_turn(interval: Option<u64>, kick: Option<RwSignal<u64>>, seen_kick: &mut u64) -> bool {
+    let interval = interval.map(jittered);
     let mut waited: u64 = 0;
     loop {
         if let Some(kick) = kick {
@@ -76,6 +77,14 @@ async fn next_turn(interval: Option<u64>, kick: Option<RwSignal<u64>>, seen_kick
         TimeoutFuture::new(500).await;
     }
     true
+}
+
+/// `ms` give or take up to a tenth, at random: pages opened together (say, all reloaded after
+/// a deploy) drift apart instead of polling in step, which would queue every one of their
+/// requests behind the others at the same instant. The mean interval stays the policy's.
+fn jittered(ms: u64) -> u64 {
+    let factor = 0.9 + 0.2 * web_sys::js_sys::Math::random();
+    (ms as f64 * factor) as u64
 }
 
 /// The tenant dashboard's one poll: asks for the digest again at its interval, or at once
