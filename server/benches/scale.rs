@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 const TENANTS: i64 = 1_000;
 const BATCH: usize = 500;
 
+#[derive(Default)]
 struct WrkResult {
     rps: f64,
     p99_ms: f64,
@@ -79,6 +80,7 @@ struct SurfaceFigures {
 }
 
 /// The reconciler over the whole table: 10,000 active runs of which 1,000 are abandoned.
+#[derive(Default)]
 struct SweepFigures {
     /// Median time to find the abandoned runs (the index scans plus the exact rule).
     select_ms: f64,
@@ -88,6 +90,25 @@ struct SweepFigures {
     decided: usize,
     /// Median sweep when nothing is abandoned (the steady state, every 30 s).
     idle_ms: f64,
+}
+
+impl Figures {
+    /// The figures of a partial run (`OPSHUB_BENCH_ONLY`): what was not measured is zero.
+    fn only(backend: &'static str, seed_secs: f64) -> Self {
+        Figures {
+            backend,
+            seed_secs,
+            trivial: WrkResult::default(),
+            poll: WrkResult::default(),
+            poll_runs: 0,
+            list_median_ms: 0.0,
+            list_p99_ms: 0.0,
+            claims_per_sec: [0.0; 2],
+            sweep: SweepFigures::default(),
+            surfaces: SurfaceFigures::default(),
+            digest: DigestFigures::default(),
+        }
+    }
 }
 
 /// A trivial run: claimed, handed to this handler, completed — nothing else.
@@ -411,20 +432,7 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
         eprintln!("   reconciler sweep only (OPSHUB_BENCH_ONLY=sweep)");
         let sweep = sweep_figures(&state).await?;
         db.close().await;
-        let none = || WrkResult { rps: 0.0, p99_ms: 0.0, errors: 0 };
-        return Ok(Figures {
-            backend,
-            seed_secs,
-            trivial: none(),
-            poll: none(),
-            poll_runs: 0,
-            list_median_ms: 0.0,
-            list_p99_ms: 0.0,
-            claims_per_sec: [0.0; 2],
-            sweep,
-            surfaces: SurfaceFigures::default(),
-            digest: DigestFigures::default(),
-        });
+        return Ok(Figures { sweep, ..Figures::only(backend, seed_secs) });
     }
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -440,39 +448,14 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
         let digest = digest_figures(&state, &principal, tenants[0], addr, &cookie).await?;
         serving.abort();
         db.close().await;
-        let none = || WrkResult { rps: 0.0, p99_ms: 0.0, errors: 0 };
-        return Ok(Figures {
-            backend,
-            seed_secs,
-            trivial: none(),
-            poll: none(),
-            poll_runs: 0,
-            list_median_ms: 0.0,
-            list_p99_ms: 0.0,
-            claims_per_sec: [0.0; 2],
-            sweep: SweepFigures { select_ms: 0.0, decide_ms: 0.0, decided: 0, idle_ms: 0.0 },
-            surfaces: SurfaceFigures::default(),
-            digest,
-        });
+        return Ok(Figures { digest, ..Figures::only(backend, seed_secs) });
     }
     eprintln!("   monitoring surfaces: list page render and class counts");
     let surfaces = surface_figures(&state, &principal, addr, &cookie).await?;
     if surfaces_only() {
         serving.abort();
         db.close().await;
-        return Ok(Figures {
-            backend,
-            seed_secs,
-            trivial: WrkResult { rps: 0.0, p99_ms: 0.0, errors: 0 },
-            poll: WrkResult { rps: 0.0, p99_ms: 0.0, errors: 0 },
-            poll_runs: 0,
-            list_median_ms: 0.0,
-            list_p99_ms: 0.0,
-            claims_per_sec: [0.0; 2],
-            sweep: SweepFigures { select_ms: 0.0, decide_ms: 0.0, decided: 0, idle_ms: 0.0 },
-            surfaces,
-            digest: DigestFigures::default(),
-        });
+        return Ok(Figures { surfaces, ..Figures::only(backend, seed_secs) });
     }
 
     let tenant = tenants

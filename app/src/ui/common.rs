@@ -47,6 +47,36 @@ pub fn RunTableRow(view: RunView, children: Children) -> impl IntoView {
     }
 }
 
+/// A list item presenting one run (overlay, attention, notification), with the same hooks as
+/// [`RunTableRow`]; `view` is `None` for an item whose run can no longer be read (its hooks
+/// are then empty). Extra attributes (`attr:data-…`) land on the `<li>`.
+#[component]
+pub fn RunListItem(
+    view: Option<RunView>,
+    testid: &'static str,
+    #[prop(into)] class: String,
+    children: Children,
+) -> impl IntoView {
+    let hooks = view.as_ref().map(|v| v.hooks().map(|(_, value)| value)).unwrap_or_default();
+    let [id, run_type, tenant, status, outcome, freshness, problem, mode] = hooks;
+    view! {
+        <li
+            class=class
+            data-testid=testid
+            data-run-id=id
+            data-run-type=run_type
+            data-run-tenant=tenant
+            data-run-status=status
+            data-run-outcome=outcome
+            data-run-freshness=freshness
+            data-problem-class=problem
+            data-progress-mode=mode
+        >
+            {children()}
+        </li>
+    }
+}
+
 /// Progress rendered by its mode: a determinate bar only for counted progress.
 #[component]
 pub fn ProgressView(progress: Progress, #[prop(optional)] compact: bool) -> impl IntoView {

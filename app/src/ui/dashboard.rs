@@ -3,7 +3,7 @@
 //! operations — all fed by one digest the page polls (PRODUCT §7 "one poll per page") only
 //! while something on it can change by itself, and at once after the viewer starts work.
 
-use super::common::{BadgeView, ProgressView, RunBadges};
+use super::common::{BadgeView, ProgressView, RunBadges, RunListItem};
 use super::operations::{ADMIN_LIST, RunRow, list_href};
 use crate::api::{Bucket, PackCard, StartOperation, TenantDigest, TenantKpis};
 use crate::copy::text;
@@ -166,7 +166,6 @@ fn Overlay(current: RwSignal<TenantDigest>, finished: RwSignal<Vec<Finished>>) -
 
 #[component]
 fn OverlayItem(v: RunView, done: bool) -> impl IntoView {
-    let [id, run_type, tenant, status, outcome, freshness, problem, mode] = v.hooks().map(|(_, value)| value);
     let escalated = v.problem == ProblemClass::ActiveStale;
     let class = match (done, escalated) {
         (true, _) => "overlay-item finished",
@@ -177,25 +176,13 @@ fn OverlayItem(v: RunView, done: bool) -> impl IntoView {
     let name = (text().runs.run_name)(v.run_type.label(), v.id.get());
     let progress = v.progress.clone();
     view! {
-        <li
-            class=class
-            data-testid="overlay-item"
-            data-finished=done.to_string()
-            data-run-id=id
-            data-run-type=run_type
-            data-run-tenant=tenant
-            data-run-status=status
-            data-run-outcome=outcome
-            data-run-freshness=freshness
-            data-problem-class=problem
-            data-progress-mode=mode
-        >
+        <RunListItem view=Some(v.clone()) testid="overlay-item" class=class attr:data-finished=done.to_string()>
             <A href=href attr:class="run-link">{name}</A>
             <RunBadges view=v.clone()/>
             {done.then(|| view! { <span class="muted">{text().dashboard.just_finished}</span> })}
             {(!done).then(|| view! { <ProgressView progress compact=true/> })}
             {escalated.then(|| view! { <p class="escalation" data-testid="escalation">{v.guidance.clone()}</p> })}
-        </li>
+        </RunListItem>
     }
 }
 
@@ -246,25 +233,15 @@ pub(crate) fn Attention(
 
 #[component]
 fn AttentionItem(v: RunView) -> impl IntoView {
-    let [id, run_type, tenant, status, outcome, freshness, problem, mode] = v.hooks().map(|(_, value)| value);
     let href = format!("/admin/operations/{}", v.id);
     let name = (text().runs.run_name)(v.run_type.label(), v.id.get());
+    let guidance = v.guidance.clone();
     view! {
-        <li
-            data-testid="attention-item"
-            data-run-id=id
-            data-run-type=run_type
-            data-run-tenant=tenant
-            data-run-status=status
-            data-run-outcome=outcome
-            data-run-freshness=freshness
-            data-problem-class=problem
-            data-progress-mode=mode
-        >
+        <RunListItem view=Some(v.clone()) testid="attention-item" class="attention-item">
             <A href=href attr:class="run-link">{name}</A>
-            <RunBadges view=v.clone()/>
-            <p class="muted">{v.guidance.clone()}</p>
-        </li>
+            <RunBadges view=v/>
+            <p class="muted">{guidance}</p>
+        </RunListItem>
     }
 }
 

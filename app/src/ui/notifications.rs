@@ -2,7 +2,7 @@
 //! started, worded by its problem class, each carrying the run's PRODUCT §13 hooks, with
 //! "mark as read" and "mark all as read". The top bar's unread count follows every change.
 
-use super::common::{ErrorPanel, RunBadges, ago};
+use super::common::{ErrorPanel, RunBadges, RunListItem, ago};
 use crate::api::{MarkAllNotificationsRead, MarkNotificationRead, NotificationItem, list_notifications};
 use crate::copy::text;
 use crate::domain::Timestamp;
@@ -67,24 +67,15 @@ pub fn NotificationsPage() -> impl IntoView {
 
 #[component]
 fn Item(item: NotificationItem, now: Timestamp, mark: ServerAction<MarkNotificationRead>) -> impl IntoView {
-    let hooks = item.run.as_ref().map(|v| v.hooks().map(|(_, value)| value)).unwrap_or_default();
-    let [id, run_type, tenant, status, outcome, freshness, problem, mode] = hooks;
     let badges = item.run.clone().map(|view| view! { <RunBadges view/> });
     let read = item.read;
     let t = &text().notices;
     view! {
-        <li
+        <RunListItem
+            view=item.run.clone()
+            testid="notification-item"
             class=if read { "notification read" } else { "notification unread" }
-            data-testid="notification-item"
-            data-read=read.to_string()
-            data-run-id=id
-            data-run-type=run_type
-            data-run-tenant=tenant
-            data-run-status=status
-            data-run-outcome=outcome
-            data-run-freshness=freshness
-            data-problem-class=problem
-            data-progress-mode=mode
+            attr:data-read=read.to_string()
         >
             <div class="notification-head">
                 <A href=item.link.clone() attr:class="notification-title" attr:data-testid="notification-link">{item.title.clone()}</A>
@@ -103,6 +94,6 @@ fn Item(item: NotificationItem, now: Timestamp, mark: ServerAction<MarkNotificat
                     </ActionForm>
                 })}
             </div>
-        </li>
+        </RunListItem>
     }
 }

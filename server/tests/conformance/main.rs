@@ -166,6 +166,16 @@ pub(crate) fn new_run(t: &TestDb, tenant: Option<TenantId>) -> NewRun {
     }
 }
 
+/// Makes new-run requests that never dedupe against each other (each with its own key), so a
+/// test can hold many active runs of one type and tenant.
+pub(crate) fn distinct_runs(t: &TestDb) -> impl FnMut(Option<TenantId>) -> NewRun + '_ {
+    let mut key = 0;
+    move |tenant| {
+        key += 1;
+        NewRun { dedupe_key: Some(format!("k{key}")), ..new_run(t, tenant) }
+    }
+}
+
 async fn notifications_for(t: &TestDb, run: i64) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE run_id = $1")
         .bind(run)
@@ -774,13 +784,7 @@ async fn class_counts_class_filters_and_badges_agree_on_every_class(t: &TestDb) 
     use app::server::reconciler::Reconciler;
     t.state.live.reload().await.unwrap();
     let life = t.state.lifecycle();
-    let mut key = 0;
-    let mut start = |tenant: Option<TenantId>| {
-        key += 1;
-        let mut req = new_run(t, tenant);
-        req.dedupe_key = Some(format!("k{key}"));
-        req
-    };
+    let mut start = distinct_runs(t);
     // Two runs whose worker vanished, closed by the reconciler: reconciled_stale.
     for _ in 0..2 {
         let r = life.start(start(Some(t.tenant))).await.unwrap().run().clone();
@@ -880,13 +884,7 @@ async fn the_active_and_completed_since_filters_list_exactly_what_they_count(t: 
     use app::server::principal::Principal;
     t.state.live.reload().await.unwrap();
     let life = t.state.lifecycle();
-    let mut key = 0;
-    let mut start = |tenant: Option<TenantId>| {
-        key += 1;
-        let mut req = new_run(t, tenant);
-        req.dedupe_key = Some(format!("k{key}"));
-        req
-    };
+    let mut start = distinct_runs(t);
     let mut finish = async |outcome| {
         let r = life.start(start(Some(t.tenant))).await.unwrap().run().clone();
         life.claim(r.id, "w1", LEASE).await.unwrap().unwrap();
@@ -948,13 +946,8 @@ async fn the_dashboard_digest_counts_what_its_links_list_and_is_unchanged_until_
     use app::server::reconciler::Reconciler;
     t.state.live.reload().await.unwrap();
     let life = t.state.lifecycle();
-    let mut key = 0;
-    let mut start = || {
-        key += 1;
-        let mut req = new_run(t, Some(t.tenant));
-        req.dedupe_key = Some(format!("k{key}"));
-        req
-    };
+    let mut next = distinct_runs(t);
+    let mut start = || next(Some(t.tenant));
     let failed = life.start(start()).await.unwrap().run().clone();
     life.claim(failed.id, "w1", LEASE).await.unwrap().unwrap();
     life.complete(failed.id, Completion::by_worker("w1", RunOutcome::Failed)).await.unwrap();
@@ -1032,13 +1025,7 @@ async fn the_workspace_overview_counts_each_tenant_as_its_links_list_within_the_
     use app::server::principal::Principal;
     t.state.live.reload().await.unwrap();
     let life = t.state.lifecycle();
-    let mut key = 0;
-    let mut start = |tenant: Option<TenantId>| {
-        key += 1;
-        let mut req = new_run(t, tenant);
-        req.dedupe_key = Some(format!("k{key}"));
-        req
-    };
+    let mut start = distinct_runs(t);
     for (tenant, outcome) in
         [(Some(t.tenant), RunOutcome::Failed), (Some(t.tenant), RunOutcome::Succeeded), (None, RunOutcome::Succeeded)]
     {
