@@ -5,8 +5,9 @@
 //! A built digest is kept per tenant with what it was built from — the live view's version
 //! of the tenant (every run change on any instance moves it) — and until when it stays true
 //! without any event: the next instant an active run's freshness or poll tier changes, the
-//! pack expires, a success leaves the 24-hour window, or a minute passes (a backstop for
-//! changes no run announces). A poll inside those bounds is a map lookup; one that rebuilds
+//! pack expires, or a minute passes (a backstop for changes no run announces, and for the
+//! 24-hour window moving on: its count and its drill-through start at the same instant, so
+//! they agree however old the digest is). A poll inside those bounds is a map lookup; one that rebuilds
 //! and finds the same content still answers "unchanged", because the version is a hash of
 //! the content, not of the clock.
 
@@ -119,12 +120,9 @@ async fn build(
 
     let tenant_only = RunFilter { tenant: Some(t), ..RunFilter::default() };
     let since = now.minus(RECENT_WINDOW);
-    let kpis = counts(state, ws, &tenant_only, &active, since).await?;
-    if kpis.succeeded_recently > 0
-        && let Some(oldest) = oldest_completion(state, t, since).await?
-    {
-        valid_until = valid_until.min(oldest.plus(RECENT_WINDOW).plus(Duration::from_millis(1)));
-    }
+    // The window moves with the clock; the count and its drill-through both start at `since`,
+    // so they agree however old the digest is (the backstop refreshes it within a minute).
+    let kpis = Completed::read(state, ws, &tenant_only, since).await?.kpis(&active, |_| true);
 
     let follow_up_only = RunFilter { follow_up_only: true, ..tenant_only.clone() };
     let follow_up = runs::list_page(&state.db, Some(ws), &follow_up_only, None, LIST_LEN).await.map_err(internal)?;
@@ -157,29 +155,38 @@ async fn build(
     Ok((digest, valid_until))
 }
 
-/// The dashboard's counts for the runs `filter` selects; `active` are the active runs it
-/// admits, as views. Completed runs come from the counters (the recent window from the runs,
-/// bounded by an index), active ones from the live view — the same sources as the list each
-/// count links to.
-async fn counts(
-    state: &AppState,
-    ws: WorkspaceId,
-    filter: &RunFilter,
-    active: &[RunView],
-    since: Timestamp,
-) -> Result<TenantKpis, ApiError> {
-    let stored = runs::terminal_class_counts(&state.db, Some(ws), filter).await.map_err(internal)?;
-    let stored_count = |class| stored.iter().filter(|(c, _)| *c == class).map(|(_, n)| *n).sum::<u64>();
-    let recent_successes =
-        RunFilter { outcome: Some(RunOutcome::Succeeded), completed_since: Some(since), ..filter.clone() };
-    let succeeded_recently = runs::count(&state.db, Some(ws), &recent_successes).await.map_err(internal)?;
-    Ok(TenantKpis {
-        active: active.len() as u64,
-        stuck: active.iter().filter(|v| v.problem == ProblemClass::ActiveStale).count() as u64,
-        follow_up: stored_count(ProblemClass::TerminalFollowUp),
-        stopped: stored_count(ProblemClass::ReconciledStale),
-        succeeded_recently,
-    })
+/// Completed runs per tenant and class: those `filter` selects, and the successes among them
+/// since `since` — two grouped queries, whatever the number of tenants.
+struct Completed {
+    stored: Vec<(Option<TenantId>, ProblemClass, u64)>,
+    successes: Vec<(Option<TenantId>, ProblemClass, u64)>,
+}
+
+impl Completed {
+    async fn read(state: &AppState, ws: WorkspaceId, filter: &RunFilter, since: Timestamp) -> Result<Self, ApiError> {
+        let recent_successes =
+            RunFilter { outcome: Some(RunOutcome::Succeeded), completed_since: Some(since), ..filter.clone() };
+        Ok(Self {
+            stored: runs::completed_counts_by_tenant(&state.db, ws, filter).await.map_err(internal)?,
+            successes: runs::completed_counts_by_tenant(&state.db, ws, &recent_successes).await.map_err(internal)?,
+        })
+    }
+
+    /// The dashboard's counts for the tenants `wanted` admits; `active` are the active runs
+    /// (from the live view) already narrowed the same way. The same sources as the list each
+    /// count links to.
+    fn kpis(&self, active: &[RunView], wanted: impl Fn(Option<TenantId>) -> bool) -> TenantKpis {
+        let sum = |rows: &[(Option<TenantId>, ProblemClass, u64)], class: Option<ProblemClass>| {
+            rows.iter().filter(|(t, c, _)| wanted(*t) && class.is_none_or(|k| k == *c)).map(|(_, _, n)| *n).sum()
+        };
+        TenantKpis {
+            active: active.len() as u64,
+            stuck: active.iter().filter(|v| v.problem == ProblemClass::ActiveStale).count() as u64,
+            follow_up: sum(&self.stored, Some(ProblemClass::TerminalFollowUp)),
+            stopped: sum(&self.stored, Some(ProblemClass::ReconciledStale)),
+            succeeded_recently: sum(&self.successes, None),
+        }
+    }
 }
 
 /// Hashes what a list of runs shows (not the clock reading).
@@ -210,8 +217,8 @@ fn version_of(d: &TenantDigest) -> String {
 }
 
 /// The workspace overview for the caller, or [`OverviewPoll::Unchanged`] when `known` is its
-/// current version. Built per request (two queries per tenant the caller may see, plus three)
-/// and compared by content, so an unchanged answer carries no payload.
+/// current version. Built per request (five queries, whatever the number of tenants) and
+/// compared by content, so an unchanged answer carries no payload.
 #[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
 pub async fn workspace_overview(
     state: &AppState,
@@ -235,14 +242,17 @@ pub async fn workspace_overview(
         .map(|r| view(r, r.tenant_id.and_then(|t| state.live.tenant_name(t))))
         .collect();
     active.sort_by_key(|v| (v.created_at, v.id));
-    let totals = counts(state, ws, &visible, &active, since).await?;
-    let mut tenants = Vec::new();
-    for (id, name) in super::operations::visible_tenants(state, p).await? {
-        let t = TenantId(id);
-        let filter = RunFilter { tenant: Some(t), ..visible.clone() };
-        let theirs: Vec<RunView> = active.iter().filter(|v| v.tenant_id == Some(t)).cloned().collect();
-        tenants.push(OverviewTenant { tenant_id: id, name, kpis: counts(state, ws, &filter, &theirs, since).await? });
-    }
+    let completed = Completed::read(state, ws, &visible, since).await?;
+    let totals = completed.kpis(&active, |_| true);
+    let tenants = super::operations::visible_tenants(state, p)
+        .await?
+        .into_iter()
+        .map(|(id, name)| {
+            let t = Some(TenantId(id));
+            let theirs: Vec<RunView> = active.iter().filter(|v| v.tenant_id == t).cloned().collect();
+            OverviewTenant { tenant_id: id, name, kpis: completed.kpis(&theirs, |of| of == t) }
+        })
+        .collect();
     let follow_up_only = RunFilter { follow_up_only: true, ..visible.clone() };
     let follow_up = runs::list_page(&state.db, Some(ws), &follow_up_only, None, LIST_LEN).await.map_err(internal)?;
     let recent = runs::list_page(&state.db, Some(ws), &visible, None, LIST_LEN).await.map_err(internal)?;
@@ -271,20 +281,6 @@ pub async fn workspace_overview(
     } else {
         OverviewPoll::Changed(Box::new(overview))
     })
-}
-
-/// When the oldest success inside the window completed (it leaves the window first).
-async fn oldest_completion(state: &AppState, t: TenantId, since: Timestamp) -> Result<Option<Timestamp>, ApiError> {
-    let at: Option<i64> = sqlx::query_scalar(
-        "SELECT MIN(completed_at) FROM operation_runs WHERE tenant_id = $1 AND status = 'completed' \
-         AND outcome = 'succeeded' AND completed_at >= $2",
-    )
-    .bind(t.get())
-    .bind(since.millis())
-    .fetch_one(state.db.pool())
-    .await
-    .map_err(internal)?;
-    Ok(at.map(Timestamp))
 }
 
 /// The tenant's latest review pack as its card shows it.

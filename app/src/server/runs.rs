@@ -358,6 +358,38 @@ pub async fn count(db: &Db, workspace: Option<WorkspaceId>, filter: &RunFilter) 
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
+/// How many of `workspace`'s completed runs matching `filter` there are per tenant (`None`
+/// for workspace-wide runs) and problem class, in one grouped query: from the per-tenant
+/// counters, or from the runs when `filter` sets a completion window. Empty groups are absent.
+pub async fn completed_counts_by_tenant(
+    db: &Db,
+    workspace: WorkspaceId,
+    filter: &RunFilter,
+) -> Result<Vec<(Option<TenantId>, ProblemClass, u64)>, RunQueryError> {
+    let (place, first) = place_sql(Some(workspace));
+    let (where_sql, args) = filter_sql(filter, first);
+    let (table, n) = if filter.completed_since.is_some() { ("operation_runs", "1") } else { ("run_counts", "r.n") };
+    let sql = format!(
+        "SELECT r.tenant_id, r.terminal_class, CAST(COALESCE(SUM({n}), 0) AS BIGINT) FROM {table} r \
+         WHERE {place} AND r.status = 'completed'{where_sql} GROUP BY r.tenant_id, r.terminal_class"
+    );
+    let mut q = sqlx::query_as::<_, (Option<i64>, Option<String>, i64)>(&sql).bind(workspace.get());
+    for a in args {
+        q = match a {
+            FilterArg::Int(v) => q.bind(v),
+            FilterArg::Text(v) => q.bind(v),
+        };
+    }
+    let rows = q.fetch_all(db.pool()).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(tenant, class, n)| {
+            let tenant = tenant.filter(|t| *t > 0).map(TenantId);
+            Some((tenant, ProblemClass::parse(class.as_deref()?)?, u64::try_from(n).unwrap_or(0)))
+        })
+        .collect())
+}
+
 /// How many of `workspace`'s completed runs matching `filter` keep each problem class, from
 /// the same counters as [`count`] (the class is part of their key). Classes with no runs are
 /// absent. Active runs are counted from the live view by the caller.
