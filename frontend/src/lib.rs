@@ -6,5 +6,14 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    // Speak the language the server rendered this page in (it wrote it into <html lang>), so
+    // hydration finds the same text it would render.
+    let lang = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+        .and_then(|e| e.get_attribute("lang"));
+    if let Some(locale) = lang.as_deref().and_then(|l| app::copy::Locale::parse(l).ok()) {
+        app::copy::set_page_locale(locale);
+    }
     leptos::mount::hydrate_body(app::App);
 }

@@ -9,7 +9,7 @@
 //! the principal it hands on.
 
 use app::api::ApiError;
-use app::copy::text;
+use app::copy::{Catalog, Locale};
 use app::server::AppState;
 use app::server::auth::{ClientAddr, DbSessionStore, Viewer};
 use app::server::principal::Principal;
@@ -46,7 +46,13 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
     let api_state = state.clone();
     let pack_state = state.clone();
     let auth_state = state.clone();
-    let context = move || provide_context(state.clone());
+    // Every page and server function reads the app state and the request's locale (chosen
+    // by the middleware below) from its Leptos context.
+    let context = move || {
+        provide_context(state.clone());
+        let locale = use_context::<axum::http::request::Parts>().and_then(|p| p.extensions.get::<Locale>().copied());
+        provide_context(locale.unwrap_or_default());
+    };
     let render = {
         let options = options.clone();
         move || shell(options.clone())
@@ -55,20 +61,28 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .route(PLAIN_ROUTES[0], get(|| async { "ok" }))
         .route(
             PLAIN_ROUTES[1],
-            get(move |Path(tenant): Path<String>, Extension(viewer): Extension<Viewer>| async move {
-                let Some(principal) = viewer.0 else { return api_error(&not_signed_in()) };
-                match app::server::poll::tenant_active_runs_json(&api_state, &principal, &tenant).await {
-                    Ok(body) => json(StatusCode::OK, body.into()),
-                    Err(e) => api_error(&e),
-                }
-            }),
+            get(
+                move |Path(tenant): Path<String>,
+                      Extension(viewer): Extension<Viewer>,
+                      Extension(locale): Extension<Locale>| async move {
+                    let Some(principal) = viewer.0 else { return api_error(&not_signed_in(locale.catalog())) };
+                    match app::server::poll::tenant_active_runs_json(&api_state, &principal, &tenant).await {
+                        Ok(body) => json(StatusCode::OK, body.into()),
+                        Err(e) => api_error(&e),
+                    }
+                },
+            ),
         )
         .route(
             PLAIN_ROUTES[2],
-            get(move |Path(pack): Path<String>, Extension(viewer): Extension<Viewer>| async move {
-                let Some(principal) = viewer.0 else { return api_error(&not_signed_in()) };
-                pack_download(&pack_state, &principal, &pack).await
-            }),
+            get(
+                move |Path(pack): Path<String>,
+                      Extension(viewer): Extension<Viewer>,
+                      Extension(locale): Extension<Locale>| async move {
+                    let Some(principal) = viewer.0 else { return api_error(&not_signed_in(locale.catalog())) };
+                    pack_download(&pack_state, &principal, &pack, locale).await
+                },
+            ),
         )
         .leptos_routes_with_context(&options, routes, context.clone(), render)
         .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
@@ -77,8 +91,8 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .with_state(options)
 }
 
-fn not_signed_in() -> ApiError {
-    ApiError::Unauthorized(text().errors.sign_in.to_owned())
+fn not_signed_in(text: &Catalog) -> ApiError {
+    ApiError::Unauthorized(text.errors.sign_in.to_owned())
 }
 
 /// Paths anyone may request: the sign-in page and its server function, the header's
@@ -126,9 +140,11 @@ fn encode_query_value(path: &str) -> String {
 /// The one authentication step every request passes (see the module docs).
 async fn authenticate(State(state): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
+    let browser = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Locale::negotiate);
     if changes_state(req.method()) && !same_origin(req.headers()) {
         tracing::warn!(path, "refused a state-changing request from another origin");
-        return api_error(&ApiError::Forbidden(text().errors.cross_origin.to_owned()));
+        let text = browser.unwrap_or_default().catalog();
+        return api_error(&ApiError::Forbidden(text.errors.cross_origin.to_owned()));
     }
     let client = req
         .extensions()
@@ -151,8 +167,11 @@ async fn authenticate(State(state): State<AppState>, session: Session, mut req: 
             let target = req.uri().path_and_query().map_or(path.as_str(), |pq| pq.as_str()).to_owned();
             return Redirect::to(&format!("/login?next={}", encode_query_value(&target))).into_response();
         }
-        return api_error(&not_signed_in());
+        return api_error(&not_signed_in(browser.unwrap_or_default().catalog()));
     }
+    // The page's language: the user's setting, else their browser's, else English.
+    let locale = principal.as_ref().and_then(|p| p.locale).or(browser).unwrap_or_default();
+    req.extensions_mut().insert(locale);
     req.extensions_mut().insert(Viewer(principal));
     req.extensions_mut().insert(ClientAddr(client));
     next.run(req).await
@@ -178,8 +197,9 @@ fn api_error(e: &ApiError) -> Response {
 }
 
 /// Streams a ready review pack; an expired one answers a calm page, not an error.
-async fn pack_download(state: &AppState, principal: &Principal, pack: &str) -> Response {
+async fn pack_download(state: &AppState, principal: &Principal, pack: &str, locale: Locale) -> Response {
     use app::server::packs::PackDownload;
+    let text = locale.catalog();
     match app::server::packs::download(state, principal, pack).await {
         Ok(PackDownload::Ready { file_name, bytes }) => {
             let mut res = (StatusCode::OK, bytes).into_response();
@@ -190,31 +210,33 @@ async fn pack_download(state: &AppState, principal: &Principal, pack: &str) -> R
             res
         }
         Ok(PackDownload::Expired) => {
-            calm_page(StatusCode::GONE, text().pages.pack_expired_title, text().pages.pack_expired_body)
+            calm_page(locale, StatusCode::GONE, text.pages.pack_expired_title, text.pages.pack_expired_body)
         }
         Ok(PackDownload::NotReady(_)) => {
-            calm_page(StatusCode::CONFLICT, text().pages.pack_not_ready_title, text().pages.pack_not_ready_body)
+            calm_page(locale, StatusCode::CONFLICT, text.pages.pack_not_ready_title, text.pages.pack_not_ready_body)
         }
         Ok(PackDownload::NotFound) => {
-            calm_page(StatusCode::NOT_FOUND, text().pages.pack_not_found_title, text().pages.pack_not_found_body)
+            calm_page(locale, StatusCode::NOT_FOUND, text.pages.pack_not_found_title, text.pages.pack_not_found_body)
         }
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "review pack download failed");
-            calm_page(StatusCode::INTERNAL_SERVER_ERROR, text().pages.pack_failed_title, text().pages.pack_failed_body)
+            let (title, body) = (text.pages.pack_failed_title, text.pages.pack_failed_body);
+            calm_page(locale, StatusCode::INTERNAL_SERVER_ERROR, title, body)
         }
     }
 }
 
 /// A small, calm HTML page for answers outside the app's pages.
-fn calm_page(status: StatusCode, title: &str, body: &str) -> Response {
-    let shell = &text().shell;
+fn calm_page(locale: Locale, status: StatusCode, title: &str, body: &str) -> Response {
+    let shell = &locale.catalog().shell;
     let html = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{page_title}</title>\
+        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{page_title}</title>\
          <link rel=\"stylesheet\" href=\"/pkg/opshub.css\"></head><body><main class=\"page\"><section class=\"empty\" \
          data-testid=\"calm-page\" data-status=\"{code}\"><h1>{title}</h1><p>{body}</p>\
          <p><a href=\"/admin/operations\">{back}</a></p></section></main></body></html>",
         page_title = (shell.page_title)(title),
         back = shell.go_to_operations,
+        lang = locale.code(),
         code = status.as_u16()
     );
     let mut res = (status, html).into_response();

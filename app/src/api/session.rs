@@ -29,6 +29,23 @@ pub struct Me {
     pub platform_operator: bool,
     /// Their unread notifications in the current workspace (the bell).
     pub unread_notifications: u64,
+    /// The language they chose (`None`: their browser's).
+    pub language: Option<crate::copy::Locale>,
+}
+
+/// The value of the language picker that follows the browser.
+pub const BROWSER_LANGUAGE: &str = "browser";
+
+/// The language a picker's value names: [`BROWSER_LANGUAGE`] (or nothing) for none, else a
+/// locale's code.
+pub fn parse_language(value: &str) -> Result<Option<crate::copy::Locale>, ApiError> {
+    let value = value.trim();
+    if value.is_empty() || value == BROWSER_LANGUAGE {
+        return Ok(None);
+    }
+    crate::copy::Locale::parse(value)
+        .map(Some)
+        .map_err(|_| ApiError::Invalid(crate::copy::text().errors.bad_language.to_owned()))
 }
 
 /// Where to go after signing in: `next` when it is a path on this site, else the operations
@@ -108,6 +125,18 @@ pub async fn switch_workspace(workspace: String) -> Result<(), ApiError> {
     let session = ssr::session().await.map_err(respond)?;
     crate::server::auth::switch_workspace(&state, &session, &principal, id).await.map_err(respond)?;
     leptos_axum::redirect("/admin/operations");
+    Ok(())
+}
+
+/// Stores the language the signed-in user chose for their pages, then shows `next` (a path
+/// on this site) in it.
+#[server(endpoint = "set_language")]
+pub async fn set_language(language: String, next: Option<String>) -> Result<(), ApiError> {
+    use super::operations::{context, respond};
+    let (state, principal) = context().map_err(respond)?;
+    let locale = parse_language(&language).map_err(respond)?;
+    crate::server::auth::set_language(&state, &principal, locale).await.map_err(respond)?;
+    leptos_axum::redirect(&safe_return_path(next.as_deref()));
     Ok(())
 }
 

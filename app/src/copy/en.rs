@@ -1,9 +1,12 @@
-//! The catalog's groups, each declared once with its English text. A second locale writes
-//! the same structs with its own values; see the module docs of [`crate::copy`].
+//! The catalog's groups, each declared once with its English text. The German catalog in
+//! [`super::de`] writes the same structs with its own values; see the module docs of
+//! [`crate::copy`].
 
+use super::{Locale, grouped};
 use crate::api::Bucket;
-use crate::domain::access::Capability;
+use crate::domain::access::{Capability, Role};
 use crate::domain::reconcile::Reason;
+use crate::domain::time::DateParts;
 use crate::domain::{Freshness, ProblemClass, RunOutcome, RunStatus, RunType, SummaryKey};
 
 /// Declares one group of the catalog: a struct whose fields carry their docs and types, and
@@ -23,6 +26,14 @@ macro_rules! group {
 
         #[doc = concat!("The English [`", stringify!($name), "`].")]
         pub const $en: $name = $name { $( $field: $value, )* };
+
+        impl $name {
+            /// Every entry worded with sample arguments, by field name (the locales'
+            /// coverage tests compare them).
+            pub fn entries(&self) -> Vec<(&'static str, String)> {
+                vec![ $( (stringify!($field), super::Sample::sample(&self.$field)), )* ]
+            }
+        }
     };
 }
 
@@ -51,6 +62,15 @@ group! {
         switch: &'static str = "Switch",
         /// The sign-out button.
         sign_out: &'static str = "Sign out",
+        /// Label of the language switcher (read by screen readers).
+        language: &'static str = "Language",
+        /// The language switcher's choice that follows the browser.
+        browser_language: &'static str = "Browser's language",
+        /// A language by its own name (the same in every locale, so a reader finds theirs).
+        language_name: fn(Locale) -> &'static str = |l| match l {
+            Locale::En => "English",
+            Locale::De => "Deutsch",
+        },
         /// The way back in from an error panel when the session has ended.
         sign_in: &'static str = "Sign in",
         /// While a page's data loads.
@@ -81,6 +101,16 @@ group! {
         days: fn(u64) -> String = |d| format!("{d} d"),
         /// "3 min ago".
         ago: fn(&str) -> String = |d| format!("{d} ago"),
+        /// A count, grouped by thousands: "12,345".
+        number: fn(u64) -> String = |n| grouped(n, ','),
+        /// A whole percentage: "25%".
+        percent: fn(u8) -> String = |p| format!("{p}%"),
+        /// A date and time of day in UTC: "23 Nov 2026, 12:34 UTC".
+        date_time: fn(DateParts) -> String = |p| {
+            const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+            let month = MONTHS.get((p.month as usize).wrapping_sub(1)).copied().unwrap_or_default();
+            format!("{} {month} {}, {:02}:{:02} UTC", p.day, p.year, p.hour, p.minute)
+        },
     }
 }
 
@@ -192,7 +222,8 @@ group! {
         /// Activity progress of a running run.
         working: &'static str = "Working",
         /// Counted progress: processed, total.
-        counted: fn(u64, u64) -> String = |done, total| format!("{done} of {total} processed"),
+        counted: fn(u64, u64) -> String =
+            |done, total| format!("{} of {} processed", grouped(done, ','), grouped(total, ',')),
         /// Phased progress: step label, step, steps.
         phased: fn(&str, usize, usize) -> String = |label, step, of| format!("{label} — step {step} of {of}"),
         /// Composite progress: ready, total, noun, failed.
@@ -502,7 +533,8 @@ group! {
         /// The class counts' accessible name.
         counts_label: &'static str = "Runs by problem",
         /// How many runs match.
-        total: fn(u64) -> String = |n| if n == 1 { "1 operation".to_owned() } else { format!("{n} operations") },
+        total: fn(u64) -> String =
+            |n| if n == 1 { "1 operation".to_owned() } else { format!("{} operations", grouped(n, ',')) },
         /// When none match.
         empty: &'static str = "No operations match these filters.",
         /// Column.
@@ -709,7 +741,7 @@ group! {
         /// No run needs attention.
         attention_none: &'static str = "Nothing needs attention.",
         /// See every run of a bucket.
-        see_all: fn(u64) -> String = |n| format!("See all {n}"),
+        see_all: fn(u64) -> String = |n| format!("See all {}", grouped(n, ',')),
         /// The recent operations' heading.
         recent: &'static str = "Recent operations",
         /// No operations yet.
@@ -748,6 +780,13 @@ group! {
 group! {
     /// Refusals for a missing capability.
     struct Access = ACCESS {
+        /// A member's role, next to their name.
+        role: fn(Role) -> &'static str = |r| match r {
+            Role::Owner => "Owner",
+            Role::Manager => "Manager",
+            Role::Operator => "Operator",
+            Role::Reader => "Reader",
+        },
         /// The calm sentence when a member lacks a capability.
         refusal: fn(Capability) -> &'static str = |c| match c {
             Capability::ViewRuns => "Your role cannot see operations in this workspace.",
@@ -853,6 +892,8 @@ group! {
         tenant_not_in_workspace: &'static str = "That tenant does not exist in this workspace.",
         /// Start: a conflict that persisted through retries.
         could_not_start: &'static str = "The operation could not be started right now; please try again.",
+        /// A language this version does not speak.
+        bad_language: &'static str = "Choose English, Deutsch or the browser's language.",
         /// Sign-in refused.
         wrong_credentials: &'static str = "That email and password do not match an account.",
         /// Sign-in throttled.

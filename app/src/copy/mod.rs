@@ -1,8 +1,9 @@
 //! The copy catalog: every sentence, label and heading an operator reads on an Opshub page,
 //! in an API error, in a notification or in a record the system writes for people — in one
-//! module, so wording is reviewed in one place, the rules of PRODUCT §12 are checked in one
-//! place, and a second locale is a second value of [`Catalog`] (the compiler refuses one that
-//! misses an entry).
+//! module, so wording is reviewed in one place and the rules of PRODUCT §12 are checked in
+//! one place. Each locale is one value of [`Catalog`]: English ([`EN`], the default) and
+//! German ([`DE`]); the compiler refuses a locale that misses an entry, and a test refuses one
+//! that leaves an entry in English.
 //!
 //! Each group is declared once, next to its English text, by the `group!` macro in [`en`]:
 //! a field's doc says where the text appears; its type says what it needs (a plain
@@ -15,16 +16,121 @@
 //! stay English; raw failure detail, which PRODUCT §12 confines to diagnostics; and data
 //! (tenant, workspace and people's names, provider item names).
 //!
+//! Which locale a page speaks is decided once per request on the server (the user's
+//! setting, else `Accept-Language`, else English), put into the request's Leptos context and
+//! written into `<html lang>`; the browser reads it back from there before hydrating, so the
+//! server's HTML and the browser's render use the same catalog. [`text`] reads that choice.
+//!
+//! Why a typed catalog rather than Fluent or leptos_i18n: both look text up by key at run
+//! time or through generated code over JSON files; here an entry is a struct field, so a
+//! missing translation is a compile error in every build (SSR and wasm alike), arguments are
+//! typed (an enum's `match` must cover every value), and the browser bundle carries no
+//! message parser. Plurals and number formats are code in each locale's entries.
+//!
 //! Text the system stores for later reading (a notification, a run's failure sentence, a
 //! review's sections, a restore item's result) is worded from here at the moment it is
-//! written, in the catalog of that moment.
+//! written: jobs run outside any request, so they write English.
 
+pub mod de;
 pub mod en;
 
 pub use en::{
     Access, Accounts, Badges, Dashboard, Decision, Detail, Errors, List, Login, Notices, Pages, Records, Runs, Shell,
     System, Tenant, Time, Timeline,
 };
+
+use serde::{Deserialize, Serialize};
+
+/// A language Opshub speaks. A page is rendered in one: the signed-in user's setting, else
+/// the best match of the browser's `Accept-Language`, else English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Locale {
+    /// English.
+    #[default]
+    En,
+    /// German.
+    De,
+}
+
+/// A language code Opshub does not speak.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a language Opshub speaks (en or de)")]
+pub struct UnknownLocale(pub String);
+
+impl Locale {
+    /// Every locale, in the order a language picker lists them.
+    pub const ALL: [Locale; 2] = [Self::En, Self::De];
+
+    /// The BCP 47 primary language subtag (`<html lang>`, the stored setting).
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::De => "de",
+        }
+    }
+
+    /// The locale of a language tag: its primary subtag, any case (`de`, `de-AT`, `EN-us`).
+    pub fn parse(tag: &str) -> Result<Self, UnknownLocale> {
+        let primary = tag.trim().split(['-', '_']).next().unwrap_or_default();
+        Self::ALL
+            .into_iter()
+            .find(|l| l.code().eq_ignore_ascii_case(primary))
+            .ok_or_else(|| UnknownLocale(tag.trim().to_owned()))
+    }
+
+    /// The best locale for an `Accept-Language` header: the spoken language with the highest
+    /// weight (the earlier one on a tie), `None` when it names none we speak. A malformed
+    /// entry or weight is skipped, never fatal; `q=0` means "not this one".
+    pub fn negotiate(accept_language: &str) -> Option<Self> {
+        let mut best: Option<(Locale, u16)> = None;
+        for entry in accept_language.split(',') {
+            let mut parts = entry.split(';');
+            let Ok(locale) = Self::parse(parts.next().unwrap_or_default()) else { continue };
+            let weight = parts.find_map(|p| p.trim().strip_prefix("q=")).map_or(Some(1000), |q| quality(q.trim()));
+            match weight {
+                Some(w) if w > 0 && best.is_none_or(|(_, b)| w > b) => best = Some((locale, w)),
+                _ => {}
+            }
+        }
+        best.map(|(l, _)| l)
+    }
+
+    /// Every text of this locale.
+    pub fn catalog(self) -> &'static Catalog {
+        match self {
+            Self::En => &EN,
+            Self::De => &DE,
+        }
+    }
+}
+
+/// An HTTP quality value (`0`, `0.5`, `1.000`) in thousandths; `None` when malformed.
+fn quality(q: &str) -> Option<u16> {
+    let (whole, frac) = q.split_once('.').unwrap_or((q, ""));
+    if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let thousandths = format!("{frac:0<3}").parse::<u16>().ok()?;
+    match whole {
+        "0" => Some(thousandths),
+        "1" if thousandths == 0 => Some(1000),
+        _ => None,
+    }
+}
+
+/// `n` with `sep` between groups of three digits: `grouped(1234567, ',')` is "1,234,567".
+pub(crate) fn grouped(n: u64, sep: char) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
+}
 
 /// Every text of one locale.
 #[derive(Debug, Clone, Copy)]
@@ -67,7 +173,7 @@ pub struct Catalog {
     pub pages: Pages,
 }
 
-/// English, the catalog every page reads today.
+/// English, the default.
 pub static EN: Catalog = Catalog {
     shell: en::SHELL,
     time: en::TIME,
@@ -89,13 +195,158 @@ pub static EN: Catalog = Catalog {
     pages: en::PAGES,
 };
 
-/// Every locale, for tests that must hold in each.
-pub static LOCALES: [&Catalog; 1] = [&EN];
+/// German.
+pub static DE: Catalog = Catalog {
+    shell: de::SHELL,
+    time: de::TIME,
+    login: de::LOGIN,
+    badges: de::BADGES,
+    runs: de::RUNS,
+    decision: de::DECISION,
+    timeline: de::TIMELINE,
+    notices: de::NOTICES,
+    list: de::LIST,
+    detail: de::DETAIL,
+    system: de::SYSTEM,
+    tenant: de::TENANT,
+    dashboard: de::DASHBOARD,
+    access: de::ACCESS,
+    accounts: de::ACCOUNTS,
+    errors: de::ERRORS,
+    records: de::RECORDS,
+    pages: de::PAGES,
+};
 
-/// The catalog surfaces read. One locale today; choosing by the session's language is this
-/// function's job once there is a second.
+/// Every locale, for tests that must hold in each.
+pub static LOCALES: [&Catalog; 2] = [&EN, &DE];
+
+/// The locale of the page being rendered: the one the server put into the request's
+/// context (SSR and server functions), else the one the browser page was rendered in
+/// ([`set_page_locale`]), else English — also for jobs, which word their records in English
+/// (see the module docs).
+pub fn locale() -> Locale {
+    leptos::prelude::use_context::<Locale>().or_else(|| PAGE_LOCALE.get().copied()).unwrap_or_default()
+}
+
+/// The catalog surfaces read: that of [`locale`].
 pub fn text() -> &'static Catalog {
-    &EN
+    locale().catalog()
+}
+
+/// The locale the server rendered this browser page in, set once before hydration so every
+/// text the browser renders matches the server's (a wasm instance serves one page).
+static PAGE_LOCALE: std::sync::OnceLock<Locale> = std::sync::OnceLock::new();
+
+/// Records the page's locale (the browser entry point calls it with `<html lang>`).
+pub fn set_page_locale(locale: Locale) {
+    // A second call would come from the same page, so it names the same locale.
+    let _ = PAGE_LOCALE.set(locale);
+}
+
+/// An entry worded with sample arguments, so tests can compare locales entry by entry: a
+/// plain text as it is, a formatter with fixed arguments, a text per enum value for every
+/// value joined by [`SAMPLE_SEPARATOR`].
+pub trait Sample {
+    /// The entry's sample wording.
+    fn sample(&self) -> String;
+}
+
+/// Between the texts of an enum entry's sample.
+pub const SAMPLE_SEPARATOR: &str = " | ";
+
+mod sample {
+    use super::{Locale, Sample};
+    use crate::api::Bucket;
+    use crate::domain::access::{Capability, Role};
+    use crate::domain::reconcile::Reason;
+    use crate::domain::time::DateParts;
+    use crate::domain::{Freshness, ProblemClass, RunOutcome, RunStatus, RunType, SummaryKey};
+
+    macro_rules! sample {
+        ($($ty:ty => |$f:ident| $body:expr;)*) => {
+            $(impl Sample for $ty {
+                fn sample(&self) -> String {
+                    let $f = self;
+                    $body
+                }
+            })*
+        };
+    }
+
+    macro_rules! every {
+        ($($enum:ty),*) => {
+            $(impl Sample for fn($enum) -> &'static str {
+                fn sample(&self) -> String {
+                    <$enum>::ALL.iter().map(|v| self(*v)).collect::<Vec<_>>().join(super::SAMPLE_SEPARATOR)
+                }
+            })*
+        };
+    }
+
+    every!(
+        Bucket,
+        Capability,
+        Freshness,
+        Locale,
+        ProblemClass,
+        Reason,
+        Role,
+        RunOutcome,
+        RunStatus,
+        RunType,
+        SummaryKey
+    );
+
+    sample! {
+        &'static str => |s| (*s).to_owned();
+        fn(&str) -> String => |f| f("X");
+        fn(&str, &str) -> String => |f| f("X", "Y");
+        fn(&str, i64) -> String => |f| f("X", 7);
+        fn(&str, usize, usize) -> String => |f| f("X", 2, 3);
+        fn(i64) -> String => |f| f(1234);
+        fn(i64, bool) -> String => |f| format!("{} / {}", f(1234, true), f(7, false));
+        fn(i64, i64) -> String => |f| f(3, 1234);
+        fn(i64, i64, i64) -> String => |f| f(1, 2, 3);
+        fn(u64) -> String => |f| format!("{} / {}", f(1), f(1234));
+        fn(u8) -> String => |f| f(25);
+        fn(u64, u64) -> String => |f| f(3, 1234);
+        fn(u64, u64, &str, u64) -> String => |f| format!("{} / {}", f(2, 5, "X", 0), f(2, 5, "X", 1));
+        fn(usize) -> String => |f| f(12);
+        fn(usize, &str) -> String => |f| f(2, "X");
+        fn(DateParts) -> String => |f| f(DateParts { year: 2026, month: 11, day: 30, hour: 9, minute: 5, second: 0 });
+        fn(&str) -> Option<&'static str> => |f| {
+            let keys = RunType::ALL.iter().flat_map(|t| t.phases().iter().map(|p| p.key));
+            keys.filter_map(f).collect::<Vec<_>>().join(super::SAMPLE_SEPARATOR)
+        };
+        fn(Reason) -> Option<&'static str> => |f| Reason::ALL.iter().filter_map(|r| f(*r)).collect::<Vec<_>>().join(super::SAMPLE_SEPARATOR);
+    }
+}
+
+impl Catalog {
+    /// Every entry of every group with sample arguments: (group, field, text).
+    pub fn entries(&self) -> Vec<(&'static str, &'static str, String)> {
+        let groups: [(&str, Vec<(&'static str, String)>); 18] = [
+            ("shell", self.shell.entries()),
+            ("time", self.time.entries()),
+            ("login", self.login.entries()),
+            ("badges", self.badges.entries()),
+            ("runs", self.runs.entries()),
+            ("decision", self.decision.entries()),
+            ("timeline", self.timeline.entries()),
+            ("notices", self.notices.entries()),
+            ("list", self.list.entries()),
+            ("detail", self.detail.entries()),
+            ("system", self.system.entries()),
+            ("tenant", self.tenant.entries()),
+            ("dashboard", self.dashboard.entries()),
+            ("access", self.access.entries()),
+            ("accounts", self.accounts.entries()),
+            ("errors", self.errors.entries()),
+            ("records", self.records.entries()),
+            ("pages", self.pages.entries()),
+        ];
+        groups.into_iter().flat_map(|(g, es)| es.into_iter().map(move |(f, t)| (g, f, t))).collect()
+    }
 }
 
 #[cfg(test)]
@@ -165,6 +416,100 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Entries that read the same in German as in English, and why.
+    const SAME_IN_BOTH: [(&str, &str, &str); 12] = [
+        ("shell", "app_name", "the product's name"),
+        ("shell", "page_title", "the product's name around the page's"),
+        ("shell", "system_page_title", "\"System\" is German too"),
+        ("shell", "nav_system", "\"System\" is German too"),
+        ("shell", "absent", "a dash"),
+        ("shell", "language_name", "languages by their own names"),
+        ("time", "seconds", "the SI unit"),
+        ("system", "heading", "\"System\" is German too"),
+        ("runs", "run_name", "a type's name and a number"),
+        ("list", "filter_problem", "\"Problem\" is German too"),
+        ("tenant", "baselines", "the German term is the English one"),
+        ("tenant", "snapshot", "the German term is the English one"),
+    ];
+
+    /// Words of English prose that no German sentence of ours uses.
+    const ENGLISH_WORDS: [&str; 14] =
+        ["the", "and", "of", "is", "has", "with", "for", "this", "your", "not", "been", "from", "will", "it"];
+
+    #[test]
+    fn german_words_every_entry_of_the_english_catalog_in_german() {
+        let (en, de) = (EN.entries(), DE.entries());
+        assert_eq!(en.len(), de.len());
+        let mut untranslated = Vec::new();
+        for ((group, field, english), (_, _, german)) in en.iter().zip(&de) {
+            let same_by_decision = SAME_IN_BOTH.iter().any(|(g, f, _)| g == group && f == field);
+            if english == german && !same_by_decision {
+                untranslated.push(format!("{group}.{field}: {german:?} is the English text"));
+            }
+            let words = german.split(|c: char| !c.is_alphabetic()).map(str::to_lowercase);
+            if let Some(w) = words.into_iter().find(|w| ENGLISH_WORDS.contains(&w.as_str())) {
+                untranslated.push(format!("{group}.{field}: {german:?} has the English word {w:?}"));
+            }
+        }
+        assert!(untranslated.is_empty(), "German entries in English:\n{}", untranslated.join("\n"));
+    }
+
+    #[test]
+    fn the_coverage_test_would_see_an_entry_left_in_english() {
+        let mut half = DE;
+        half.list.empty = EN.list.empty;
+        let left = EN.entries().into_iter().zip(half.entries()).filter(|(e, d)| e == d).count();
+        let same = EN.entries().into_iter().zip(DE.entries()).filter(|(e, d)| e == d).count();
+        assert_eq!(left, same + 1);
+    }
+
+    #[test]
+    fn a_locale_is_its_primary_language_subtag_in_any_case() {
+        assert_eq!(Locale::parse("de"), Ok(Locale::De));
+        assert_eq!(Locale::parse(" DE-at "), Ok(Locale::De));
+        assert_eq!(Locale::parse("en_GB"), Ok(Locale::En));
+        assert_eq!(Locale::parse("fr"), Err(UnknownLocale("fr".to_owned())));
+        assert!(Locale::parse("").is_err());
+        for l in Locale::ALL {
+            assert_eq!(Locale::parse(l.code()), Ok(l));
+        }
+    }
+
+    #[test]
+    fn accept_language_picks_the_heaviest_language_we_speak() {
+        assert_eq!(Locale::negotiate("de-DE,de;q=0.9,en;q=0.8"), Some(Locale::De));
+        assert_eq!(Locale::negotiate("fr-FR, de;q=0.5, en;q=0.7"), Some(Locale::En));
+        assert_eq!(Locale::negotiate("en;q=0.2, de"), Some(Locale::De));
+        assert_eq!(Locale::negotiate("de, en"), Some(Locale::De), "a tie goes to the earlier");
+        assert_eq!(Locale::negotiate("de;q=0, en;q=0.1"), Some(Locale::En), "q=0 refuses");
+        assert_eq!(Locale::negotiate("fr, it;q=0.9"), None);
+        assert_eq!(Locale::negotiate(""), None);
+        assert_eq!(Locale::negotiate("de;q=banana, en;q=0.3"), Some(Locale::En), "a malformed weight is skipped");
+        assert_eq!(Locale::negotiate("de;q=1.5, en;q=0.3"), Some(Locale::En));
+        assert_eq!(Locale::negotiate("*;q=0.5, de;q=0.4"), Some(Locale::De));
+    }
+
+    #[test]
+    fn numbers_and_dates_are_worded_as_each_locale_writes_them() {
+        assert_eq!((EN.time.number)(1_234_567), "1,234,567");
+        assert_eq!((DE.time.number)(1_234_567), "1.234.567");
+        assert_eq!((EN.time.number)(999), "999");
+        assert_eq!((EN.time.percent)(25), "25%");
+        assert_eq!((DE.time.percent)(25), "25 %");
+        let at = crate::domain::Timestamp(1_795_437_296_000).parts();
+        assert_eq!((EN.time.date_time)(at), "23 Nov 2026, 12:34 UTC");
+        assert_eq!((DE.time.date_time)(at), "23.11.2026, 12:34 UTC");
+        assert_eq!((DE.dashboard.size)(1536), "1,5 KB");
+        assert_eq!((DE.time.days)(1), "1 Tag");
+        assert_eq!((DE.time.days)(3), "3 Tage");
+    }
+
+    #[test]
+    fn outside_a_request_or_page_the_catalog_is_english() {
+        assert_eq!(locale(), Locale::En);
+        assert_eq!(text().list.heading, "Operations");
     }
 
     #[test]

@@ -70,6 +70,12 @@ pub enum Capability {
 }
 
 impl Capability {
+    /// Every capability.
+    pub const ALL: [Capability; 5] =
+        [Self::ViewRuns, Self::StartOperations, Self::ChangeConfiguration, Self::PublishReviews, Self::ManageMembers];
+}
+
+impl Capability {
     /// The calm sentence when a member lacks this capability (from the copy catalog).
     pub fn refusal(self) -> &'static str {
         (crate::copy::text().access.refusal)(self)

@@ -181,6 +181,11 @@ impl Reason {
         (crate::copy::text().decision.reason)(self)
     }
 
+    /// The reason a stored code names (`None` for a code this version does not know).
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
     /// The sentence when the job itself (not the reconciler) reached this decision, e.g. a
     /// compose whose review write met another review of the same evidence.
     pub fn in_job_sentence(self) -> &'static str {

@@ -46,12 +46,35 @@ impl Timestamp {
 
     /// RFC 3339 in UTC with second precision, e.g. `2026-11-23T12:34:56Z`.
     pub fn to_rfc3339(self) -> String {
-        let secs = self.0.div_euclid(1000);
-        let days = secs.div_euclid(86_400);
-        let rem = secs.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
-        format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, (rem % 3600) / 60, rem % 60)
+        let p = self.parts();
+        format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", p.year, p.month, p.day, p.hour, p.minute, p.second)
     }
+
+    /// The calendar date and time of day in UTC, for the catalog to word in its locale.
+    pub fn parts(self) -> DateParts {
+        let secs = self.0.div_euclid(1000);
+        let rem = secs.rem_euclid(86_400);
+        let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+        let part = |v: i64| u32::try_from(v).unwrap_or(0);
+        DateParts { year, month, day, hour: part(rem / 3600), minute: part((rem % 3600) / 60), second: part(rem % 60) }
+    }
+}
+
+/// An instant's calendar date and time of day in UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateParts {
+    /// Proleptic Gregorian year.
+    pub year: i64,
+    /// 1–12.
+    pub month: u32,
+    /// 1–31.
+    pub day: u32,
+    /// 0–23.
+    pub hour: u32,
+    /// 0–59.
+    pub minute: u32,
+    /// 0–59.
+    pub second: u32,
 }
 
 /// "45 s", "3 min", "2 h 5 min", "3 d".

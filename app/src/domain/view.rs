@@ -7,7 +7,7 @@ use super::ids::{RunId, TenantId};
 use super::polling::PollingPolicy;
 use super::problem::ProblemClass;
 use super::progress::{Progress, ProgressMode};
-use super::reconcile::RecordKind;
+use super::reconcile::{Reason, RecordKind};
 use super::run::Run;
 use super::run_type::{LifecyclePolicy, RunType};
 use super::status::{RunOutcome, RunState, RunStatus};
@@ -96,7 +96,11 @@ impl RunView {
         let reconciled = note.is_some();
         let poll = polling.run_interval(Some(run.state), now.since(run.created_at));
         let failure_message = run.failure.as_ref().map(|f| f.message.clone());
-        let summary = note.as_ref().and_then(|n| n.summary.as_deref());
+        // Worded from the decision's reason code in the reader's language; the sentence stored
+        // with it only for a code this version does not know.
+        let summary = note.as_ref().and_then(|n| {
+            n.reason.as_deref().and_then(Reason::from_code).map(Reason::sentence).or(n.summary.as_deref())
+        });
         let guidance = match summary {
             Some(summary) => reconciled_guidance(run.state, summary),
             None => guidance(run.state, freshness, problem, reconciled, failure_message.as_deref()),
@@ -318,6 +322,20 @@ mod tests {
             RunContext::from_value(json!({"reconciliation": {"at": 5, "by": "reconciler", "reason": "worker lost"}}));
         let closed = view(&r, Duration::from_secs(10));
         assert!(closed.reconciled_answer().starts_with("Yes. Decided by the system"), "{}", closed.reconciled_answer());
+    }
+
+    #[test]
+    fn a_reconciled_runs_sentence_is_worded_from_its_reason_code_not_the_stored_text() {
+        let mut r = run(RunState::Completed(RunOutcome::Succeeded));
+        r.context = RunContext::from_value(json!({"reconciliation": {
+            "at": 5, "by": "adapter:environment.review.compose", "reason": "review_ready", "summary": "Stored long ago."
+        }}));
+        let v = view(&r, Duration::from_secs(10));
+        assert_eq!(v.guidance, format!("{} {}", Reason::ReviewReady.sentence(), "Nothing to do."));
+        r.context = RunContext::from_value(json!({"reconciliation": {
+            "at": 5, "by": "reconciler", "reason": "a_code_from_a_newer_version", "summary": "Stored long ago."
+        }}));
+        assert_eq!(view(&r, Duration::from_secs(10)).guidance, "Stored long ago. Nothing to do.");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use super::db::Db;
 use super::principal::{self, Principal};
 use super::state::AppState;
 use crate::api::{ApiError, Me, WorkspaceOption};
-use crate::copy::text;
+use crate::copy::{Locale, text};
 use crate::domain::{Timestamp, UserId, WorkspaceId};
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -242,6 +242,7 @@ pub async fn me(state: &AppState, principal: &Principal) -> Result<Me, ApiError>
         workspace_id: principal.workspace_id.get(),
         workspaces: rows.into_iter().map(|(id, name)| WorkspaceOption { id, name }).collect(),
         platform_operator: principal.platform_operator,
+        language: principal.locale,
         unread_notifications: super::notifications::unread_count(state, principal).await?,
     })
 }
@@ -359,6 +360,22 @@ pub async fn sign_in(
 /// Ends the session: the record is deleted and the cookie cleared.
 pub async fn sign_out(session: &Session) -> Result<(), ApiError> {
     session.flush().await.map_err(|e| super::internal_error("the session could not be ended", e))
+}
+
+/// Stores the language `principal`'s user chose (`None`: follow the browser) and forgets
+/// their cached principals here, so this instance's next page speaks it at once (others
+/// within [`AUTH_CACHE_TTL`]).
+pub async fn set_language(state: &AppState, principal: &Principal, locale: Option<Locale>) -> Result<(), ApiError> {
+    principal::set_locale(&state.db, principal.user_id, locale)
+        .await
+        .map_err(|e| super::internal_error("could not store the language", e))?;
+    state
+        .auth_cache
+        .principals
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .retain(|(user, _), _| *user != principal.user_id);
+    Ok(())
 }
 
 /// Makes `workspace` the session's workspace, if the principal's user is a member there;

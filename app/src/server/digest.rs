@@ -17,6 +17,7 @@ use super::state::AppState;
 use crate::api::{
     ApiError, DigestPoll, OverviewPoll, OverviewTenant, PackCard, TenantDigest, TenantKpis, WorkspaceOverview,
 };
+use crate::copy::Locale;
 use crate::domain::freshness::next_change;
 use crate::domain::{ProblemClass, RunOutcome, RunView, TenantId, Timestamp, WorkspaceId};
 use std::collections::HashMap;
@@ -38,10 +39,11 @@ struct Entry {
     digest: Arc<TenantDigest>,
 }
 
-/// Built digests by tenant.
+/// Built digests by tenant and language (a digest carries worded guidance, so a German
+/// page's digest is never served to an English one).
 #[derive(Debug, Default)]
 pub struct DigestCache {
-    entries: RwLock<HashMap<TenantId, Entry>>,
+    entries: RwLock<HashMap<(TenantId, Locale), Entry>>,
 }
 
 impl DigestCache {
@@ -50,13 +52,16 @@ impl DigestCache {
         Self::default()
     }
 
-    fn get(&self, t: TenantId, live_version: u64, now: Timestamp) -> Option<Arc<TenantDigest>> {
+    fn get(&self, key: (TenantId, Locale), live_version: u64, now: Timestamp) -> Option<Arc<TenantDigest>> {
         let entries = self.entries.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        entries.get(&t).filter(|e| e.live_version == live_version && now < e.valid_until).map(|e| Arc::clone(&e.digest))
+        entries
+            .get(&key)
+            .filter(|e| e.live_version == live_version && now < e.valid_until)
+            .map(|e| Arc::clone(&e.digest))
     }
 
-    fn put(&self, t: TenantId, entry: Entry) {
-        self.entries.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(t, entry);
+    fn put(&self, key: (TenantId, Locale), entry: Entry) {
+        self.entries.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key, entry);
     }
 }
 
@@ -76,12 +81,13 @@ pub async fn tenant_digest(
     let (t, info) = super::tenant::visible_tenant(state, p, tenant).await?;
     let now = state.clock.now();
     let live_version = state.live.version(t);
-    let digest = match state.digests.get(t, live_version, now) {
+    let key = (t, crate::copy::locale());
+    let digest = match state.digests.get(key, live_version, now) {
         Some(d) => d,
         None => {
             let (digest, valid_until) = build(state, t, info.workspace_id, info.name, now).await?;
             let digest = Arc::new(digest);
-            state.digests.put(t, Entry { live_version, valid_until, digest: Arc::clone(&digest) });
+            state.digests.put(key, Entry { live_version, valid_until, digest: Arc::clone(&digest) });
             digest
         }
     };

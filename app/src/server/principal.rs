@@ -6,7 +6,7 @@
 
 use super::db::Db;
 use crate::api::ApiError;
-use crate::copy::text;
+use crate::copy::{Locale, text};
 use crate::domain::access::{Access, Capability, Denial, Role, TenantScope, authorize};
 use crate::domain::{TenantId, UserId, WorkspaceId};
 
@@ -25,6 +25,8 @@ pub struct Principal {
     pub tenants: TenantScope,
     /// Whether they may use the platform's system pages.
     pub platform_operator: bool,
+    /// The language they chose for their pages (`None`: their browser's).
+    pub locale: Option<Locale>,
 }
 
 impl Principal {
@@ -37,6 +39,7 @@ impl Principal {
             role,
             tenants,
             platform_operator: false,
+            locale: None,
         }
     }
 
@@ -86,15 +89,15 @@ impl Principal {
 /// The principal of `user` in `workspace` as their membership says, or `None` when they are
 /// not a member there. An unknown stored role reads as reader (the least power), never more.
 pub async fn load(db: &Db, user: UserId, workspace: WorkspaceId) -> Result<Option<Principal>, sqlx::Error> {
-    let row: Option<(String, String, i64, i64)> = sqlx::query_as(
-        "SELECT u.display_name, m.role, m.all_tenants, u.is_platform_operator FROM users u \
+    let row: Option<(String, String, i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT u.display_name, m.role, m.all_tenants, u.is_platform_operator, u.locale FROM users u \
          JOIN memberships m ON m.user_id = u.id WHERE u.id = $1 AND m.workspace_id = $2",
     )
     .bind(user.get())
     .bind(workspace.get())
     .fetch_optional(db.pool())
     .await?;
-    let Some((name, role, all, platform)) = row else { return Ok(None) };
+    let Some((name, role, all, platform, locale)) = row else { return Ok(None) };
     let tenants = if all != 0 {
         TenantScope::All
     } else {
@@ -115,6 +118,7 @@ pub async fn load(db: &Db, user: UserId, workspace: WorkspaceId) -> Result<Optio
         role: Role::parse(&role).unwrap_or(Role::Reader),
         tenants,
         platform_operator: platform != 0,
+        locale: stored_locale(locale.as_deref()),
     }))
 }
 
@@ -122,20 +126,40 @@ pub async fn load(db: &Db, user: UserId, workspace: WorkspaceId) -> Result<Optio
 /// record is out of their scope and every list is empty) and use the system pages. `None`
 /// for anyone else.
 pub async fn platform_only(db: &Db, user: UserId) -> Result<Option<Principal>, sqlx::Error> {
-    let row: Option<(String, i64)> =
-        sqlx::query_as("SELECT display_name, is_platform_operator FROM users WHERE id = $1")
+    let row: Option<(String, i64, Option<String>)> =
+        sqlx::query_as("SELECT display_name, is_platform_operator, locale FROM users WHERE id = $1")
             .bind(user.get())
             .fetch_optional(db.pool())
             .await?;
-    Ok(row.filter(|(_, platform)| *platform != 0).map(|(name, _)| Principal {
+    Ok(row.filter(|(_, platform, _)| *platform != 0).map(|(name, _, locale)| Principal {
         user_id: user,
         workspace_id: NO_WORKSPACE,
         display_name: name,
         role: Role::Reader,
         tenants: TenantScope::Only(Vec::new()),
         platform_operator: true,
+        locale: stored_locale(locale.as_deref()),
     }))
 }
 
 /// The workspace of a principal who acts in none (no row has this id).
 pub const NO_WORKSPACE: WorkspaceId = WorkspaceId(0);
+
+/// A stored language setting: `None` for none, and for a value this version does not speak
+/// (logged, so a bad row is found, but the user still gets their pages).
+fn stored_locale(stored: Option<&str>) -> Option<Locale> {
+    let stored = stored?;
+    Locale::parse(stored)
+        .inspect_err(|e| tracing::warn!(error = %e, "a user's stored language is unknown; using their browser's"))
+        .ok()
+}
+
+/// Stores `user`'s language (`None`: follow the browser).
+pub async fn set_locale(db: &Db, user: UserId, locale: Option<Locale>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
+        .bind(locale.map(Locale::code))
+        .bind(user.get())
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}

@@ -90,7 +90,7 @@ pub fn ProgressView(progress: Progress, #[prop(optional)] compact: bool) -> impl
                 <div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=pct>
                     <div class="fill" style=format!("width: {pct}%")></div>
                 </div>
-                <span class="progress-label" data-testid="progress-label">{format!("{label} · {pct}%")}</span>
+                <span class="progress-label" data-testid="progress-label">{format!("{label} · {}", (text().time.percent)(pct))}</span>
             }
             .into_any()
         }

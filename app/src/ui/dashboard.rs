@@ -121,7 +121,7 @@ pub(crate) fn Counts(kpis: TenantKpis, tenant: Option<i64>, since: Timestamp) ->
                         attr:data-count-for=bucket.as_str()
                         attr:data-count=n
                     >
-                        <strong>{n}</strong>
+                        <strong>{(text().time.number)(n)}</strong>
                         <span>{(t.bucket)(bucket)}</span>
                     </A>
                 }

@@ -3,8 +3,9 @@
 //! and signing out.
 
 use super::notifications::NotificationsChanged;
-use crate::api::{Me, SignOut, SwitchWorkspace, who_am_i};
-use crate::copy::text;
+use crate::api::{BROWSER_LANGUAGE, Me, SetLanguage, SignOut, SwitchWorkspace, who_am_i};
+use crate::copy::{Locale, text};
+use crate::domain::access::Role;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn as _;
 use leptos_router::components::A;
@@ -53,6 +54,18 @@ fn SignedIn(me: Me) -> impl IntoView {
             </form>
         }
     });
+    let location = use_location();
+    let (path, query) = (location.pathname.get_untracked(), location.search.get_untracked());
+    let next = match query.trim_start_matches('?') {
+        "" => path,
+        q => format!("{path}?{q}"),
+    };
+    let languages = Locale::ALL
+        .map(|l| {
+            view! { <option value=l.code() lang=l.code() selected=me.language == Some(l)>{(t.language_name)(l)}</option> }
+        })
+        .collect_view();
+    let role = Role::parse(&me.role).map(|r| (text().access.role)(r)).unwrap_or_default();
     let unread = me.unread_notifications;
     let bell_label = (t.bell_label)(unread);
     view! {
@@ -72,8 +85,19 @@ fn SignedIn(me: Me) -> impl IntoView {
             }}
             <span class="who" data-testid="user-name" data-role=me.role.clone()>
                 {me.display_name.clone()}
-                <span class="role">{me.role.clone()}</span>
+                <span class="role">{role}</span>
             </span>
+            <form method="post" action=SetLanguage::PATH class="switcher" data-testid="language-switcher">
+                <input type="hidden" name="next" value=next/>
+                <label>
+                    <span class="visually-hidden">{t.language}</span>
+                    <select name="language" data-testid="language-select" data-locale=crate::copy::locale().code()>
+                        <option value=BROWSER_LANGUAGE selected=me.language.is_none()>{t.browser_language}</option>
+                        {languages}
+                    </select>
+                </label>
+                <button type="submit" data-testid="language-switch">{t.switch}</button>
+            </form>
             <form method="post" action=SignOut::PATH class="sign-out">
                 <button type="submit" class="link" data-testid="sign-out">{t.sign_out}</button>
             </form>

@@ -112,7 +112,7 @@ pub fn Filters(page: RunListPage, current: ListQuery, place: ListPlace) -> impl 
         .since
         .as_deref()
         .and_then(|s| s.parse::<i64>().ok())
-        .map(|ms| (ms.to_string(), Timestamp(ms).to_rfc3339()));
+        .map(|ms| (ms.to_string(), (text().time.date_time)(Timestamp(ms).parts())));
     let clear_since = list_href(place, &ListQuery { since: None, after: None, ..current.clone() });
     view! {
         <Form method="GET" action="" attr:class="filters" attr:data-testid="filters">
@@ -195,7 +195,7 @@ pub fn ClassCounts(page: RunListPage, current: ListQuery, place: ListPlace) -> i
                         attr:data-count=c.count
                     >
                         <span class="badge-icon" aria-hidden="true">{badge.icon}</span>
-                        {badge.label} " " <strong>{c.count}</strong>
+                        {badge.label} " " <strong>{(text().time.number)(c.count)}</strong>
                     </A>
                 }
             }).collect_view()}

@@ -94,7 +94,7 @@ fn TenantTable(tenants: Vec<OverviewTenant>, since: Timestamp) -> impl IntoView 
                                                 attr:data-count-for=bucket.as_str()
                                                 attr:data-count=n
                                             >
-                                                {n}
+                                                {(text().time.number)(n)}
                                             </A>
                                         </td>
                                     }

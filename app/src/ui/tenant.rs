@@ -167,7 +167,7 @@ fn Workbench(
             <RecordPanel testid="packs" title=t.packs empty=w.packs.is_empty() empty_message=t.no_packs>
                         {w.packs.iter().map(|p| {
                             let ready = p.status == "ready";
-                            let expires = p.expires_at.map(|e| (t.expires)(&e.to_rfc3339())).unwrap_or_default();
+                            let expires = p.expires_at.map(|e| (t.expires)(&(text().time.date_time)(e.parts()))).unwrap_or_default();
                             view! {
                                 <tr data-testid="pack-row" data-pack-id=p.id data-pack-status=p.status.clone()>
                                     <td>{(t.pack)(p.id)}</td>

@@ -104,6 +104,8 @@ conformance!(
     grants_set_role_and_tenant_entitlement_and_revoke_removes_them,
     every_endpoint_answers_every_caller_as_the_matrix_says,
     every_page_of_the_seeded_demo_reads_without_internal_text,
+    german_pages_show_no_english_operator_text,
+    a_users_language_wins_over_the_browsers_until_they_hand_it_back,
     lists_and_counts_never_include_out_of_scope_runs,
     sessions_rotate_on_sign_in_and_end_on_sign_out,
     a_cross_site_post_is_refused_before_it_does_anything,
