@@ -10,7 +10,7 @@ use super::db::Db;
 use super::lifecycle::ProgressUpdate;
 use super::provider::{Injected, ProviderItem, begin, items_after};
 use super::worker::{BoxFuture, Handler, HandlerResult, Job};
-use crate::copy::text;
+use crate::domain::Sentence;
 use crate::domain::{RunOutcome, TenantId};
 use anyhow::Context as _;
 use serde_json::{Value, json};
@@ -92,12 +92,7 @@ async fn capture(job: Job) -> anyhow::Result<HandlerResult> {
         .fetch_one(job.state.db.pool())
         .await?;
     if total == 0 {
-        return Ok(HandlerResult::ended(
-            RunOutcome::Blocked,
-            "nothing_to_capture",
-            text().records.nothing_to_capture,
-            None,
-        ));
+        return Ok(HandlerResult::ended(RunOutcome::Blocked, "nothing_to_capture", Sentence::NothingToCapture, None));
     }
 
     job.progress(phase("capturing_evidence", &[("total", total)])).await?;
@@ -153,7 +148,7 @@ async fn capture(job: Job) -> anyhow::Result<HandlerResult> {
         HandlerResult::ended(
             RunOutcome::PartiallySucceeded,
             "items_unreadable",
-            &(text().records.capture_skipped)(skipped, processed),
+            Sentence::CaptureSkipped { skipped, total: processed },
             None,
         )
     })
@@ -188,7 +183,7 @@ async fn compare(job: Job) -> anyhow::Result<HandlerResult> {
         }
     };
     let Some(snapshot) = snapshot else {
-        let message = if wanted.is_some() { text().records.baseline_missing } else { text().records.no_baseline_yet };
+        let message = if wanted.is_some() { Sentence::BaselineMissing } else { Sentence::NoBaselineYet };
         return Ok(HandlerResult::ended(RunOutcome::Blocked, "no_baseline", message, None));
     };
     let rows: Vec<(String, String, String)> = sqlx::query_as(
@@ -265,7 +260,7 @@ async fn compare(job: Job) -> anyhow::Result<HandlerResult> {
         HandlerResult::ended(
             RunOutcome::PartiallySucceeded,
             "items_unreadable",
-            &(text().records.compare_skipped)(skipped, processed),
+            Sentence::CompareSkipped { skipped, total: processed },
             None,
         )
     })

@@ -303,6 +303,7 @@ async fn latest_pack(state: &AppState, t: TenantId, now: Timestamp) -> Result<Op
     .await
     .map_err(internal)?;
     Ok(row.map(|(id, status, review_id, run_id, size_bytes, expires_at, failure)| {
+        let failure = failure.map(|f| crate::domain::Sentence::read(&f));
         let expires_at = expires_at.map(Timestamp);
         let lapsed = status == "ready" && expires_at.is_some_and(|at| at <= now);
         PackCard {

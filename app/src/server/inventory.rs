@@ -6,7 +6,7 @@
 use super::lifecycle::ProgressUpdate;
 use super::provider::{Injected, ProviderItem, begin, items_after};
 use super::worker::{BoxFuture, Handler, HandlerResult, Job};
-use crate::copy::text;
+use crate::domain::Sentence;
 use crate::domain::{RunOutcome, TenantId};
 use anyhow::Context as _;
 
@@ -88,12 +88,12 @@ async fn sync(job: Job) -> anyhow::Result<HandlerResult> {
     Ok(match (tally.failed, tally.succeeded) {
         (0, _) => HandlerResult::succeeded(),
         (f, 0) => {
-            HandlerResult::ended(RunOutcome::Failed, "items_unreadable", &(text().records.none_readable)(f), None)
+            HandlerResult::ended(RunOutcome::Failed, "items_unreadable", Sentence::NoneReadable { total: f }, None)
         }
         (f, _) => HandlerResult::ended(
             RunOutcome::PartiallySucceeded,
             "items_unreadable",
-            &(text().records.some_unreadable)(f, tally.processed),
+            Sentence::SomeUnreadable { failed: f, total: tally.processed },
             None,
         ),
     })

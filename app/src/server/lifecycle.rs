@@ -10,6 +10,7 @@ use super::db::Db;
 use super::live::LiveRuns;
 use super::runs::{self, DamagedRun, RUN_COLUMNS, RunQueryError, RunRow};
 use crate::copy::text;
+use crate::domain::Sentence;
 use crate::domain::Timestamp;
 use crate::domain::context::CompositeCounts;
 use crate::domain::notification::terminal_notification;
@@ -161,9 +162,9 @@ impl Completion {
         }
     }
 
-    /// Adds a failure.
-    pub fn with_failure(mut self, code: &str, message: &str, detail: Option<String>) -> Self {
-        self.failure = Some(Failure { code: code.to_owned(), message: message.to_owned(), detail });
+    /// Adds a failure: its code, the sentence (stored typed, worded when read) and detail.
+    pub fn with_failure(mut self, code: &str, message: &Sentence, detail: Option<String>) -> Self {
+        self.failure = Some(Failure { code: code.to_owned(), message: message.store(), detail });
         self
     }
 }
@@ -630,13 +631,10 @@ async fn insert_terminal_notifications(
         let mut q = sqlx::query(&sql);
         for (run, user, outcome) in chunk {
             let problem = problem_class(run.state, None, run.was_reconciled());
-            let text = terminal_notification(
-                run.id,
-                run.run_type,
-                *outcome,
-                problem,
-                run.failure.as_ref().map(|f| f.message.as_str()),
-            );
+            // Stored worded (English: no reader yet) for anything that reads the table
+            // directly; the notifications page words it again in the reader's language.
+            let failure = run.failure.as_ref().map(|f| Sentence::read(&f.message));
+            let text = terminal_notification(run.id, run.run_type, *outcome, problem, failure.as_deref());
             q = q
                 .bind(user.get())
                 .bind(run.workspace_id.get())

@@ -65,6 +65,12 @@ pub async fn list(state: &AppState, p: &Principal) -> Result<Notifications, ApiE
         .into_iter()
         .map(|(id, run_id, title, body, link, created_at, read_at)| {
             let run = run_id.and_then(|r| views.get(&r).cloned());
+            // Worded again from the run, in the reader's language; the stored words only
+            // when the run is out of sight or not (yet) ended.
+            let (title, body) = match run.as_ref().and_then(reworded) {
+                Some(text) => (text.title, text.body),
+                None => (title, body),
+            };
             NotificationItem {
                 id,
                 list_link: run.as_ref().map(list_link_for),
@@ -151,4 +157,16 @@ pub async fn mark_all_read(state: &AppState, p: &Principal) -> Result<u64, ApiEr
         .await
         .map_err(internal)?;
     unread_count(state, p).await
+}
+
+/// A run's terminal notification worded now (in the reader's language), if it has ended.
+fn reworded(v: &RunView) -> Option<crate::domain::notification::NotificationText> {
+    let outcome = v.outcome()?;
+    Some(crate::domain::notification::terminal_notification(
+        v.id,
+        v.run_type,
+        outcome,
+        v.problem,
+        v.failure_message.as_deref(),
+    ))
 }

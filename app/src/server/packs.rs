@@ -10,7 +10,7 @@ use super::principal::Principal;
 use super::provider::{Injected, begin};
 use super::state::AppState;
 use super::worker::{BoxFuture, Handler, HandlerResult, Job};
-use crate::copy::text;
+use crate::domain::Sentence;
 use crate::domain::{RunOutcome, TenantId};
 use anyhow::Context as _;
 use serde_json::{Value, json};
@@ -75,7 +75,7 @@ async fn generate(job: Job) -> anyhow::Result<HandlerResult> {
     .fetch_optional(db.pool())
     .await?;
     let Some(review) = review else {
-        return Ok(HandlerResult::ended(RunOutcome::Blocked, "no_review", text().records.nothing_to_export, None));
+        return Ok(HandlerResult::ended(RunOutcome::Blocked, "no_review", Sentence::NothingToExport, None));
     };
     let now = job.state.clock.now().millis();
     let pack: i64 = sqlx::query_scalar(

@@ -185,7 +185,7 @@ impl Injected {
             Some(Fault::Fail) => Some(super::worker::HandlerResult::ended(
                 crate::domain::RunOutcome::Failed,
                 "provider_rejected",
-                crate::copy::text().records.provider_rejected,
+                crate::domain::Sentence::ProviderRejected,
                 Some("injected fault: fail".to_owned()),
             )),
             _ => None,
@@ -233,7 +233,7 @@ pub async fn begin(
         return Ok(Err(super::worker::HandlerResult::ended(
             crate::domain::RunOutcome::Failed,
             "missing_tenant",
-            (crate::copy::text().records.needs_tenant)(job.run.run_type),
+            crate::domain::Sentence::NeedsTenant(job.run.run_type),
             None,
         )));
     };

@@ -15,6 +15,7 @@ use super::db::placeholders;
 use super::lifecycle::{Completion, Expect};
 use super::runs::{RUN_COLUMNS, RunRow};
 use super::state::AppState;
+use crate::domain::Sentence;
 use crate::domain::reconcile::{
     Abandoned, Decision, RestoreFact, RestoreStatus, ReviewFact, ReviewStatus, Verdict, abandoned, decide_compose,
     decide_restore,
@@ -218,7 +219,7 @@ fn completion_for(run: &Run, d: &Decision, now: Timestamp) -> Completion {
     c.reconciliation = Some(d.record(run.state.status(), now));
     c.counts = d.counts.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
     if d.verdict != Verdict::Succeeded {
-        c = c.with_failure(d.reason.code(), d.reason.sentence(), None);
+        c = c.with_failure(d.reason.code(), &Sentence::Reconciled(d.reason), None);
     }
     c
 }

@@ -10,6 +10,7 @@ use super::provider::begin;
 use super::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::copy::text;
 use crate::domain::RunOutcome;
+use crate::domain::Sentence;
 use serde_json::Value;
 
 /// Items applied per transaction and per progress report.
@@ -53,12 +54,7 @@ async fn restore(job: Job) -> anyhow::Result<HandlerResult> {
         None => None,
     };
     let Some(snapshot) = snapshot else {
-        return Ok(HandlerResult::ended(
-            RunOutcome::Blocked,
-            "no_baseline",
-            text().records.restore_baseline_missing,
-            None,
-        ));
+        return Ok(HandlerResult::ended(RunOutcome::Blocked, "no_baseline", Sentence::RestoreBaselineMissing, None));
     };
     let items: Vec<SnapshotItem> = sqlx::query_as(
         "SELECT external_id, kind, display_name, settings FROM baseline_snapshot_items WHERE snapshot_id = $1 ORDER BY external_id",
@@ -158,16 +154,15 @@ async fn restore(job: Job) -> anyhow::Result<HandlerResult> {
     }
     let (status, result) = match (tally.failed, total) {
         (0, _) => ("applied", HandlerResult::succeeded()),
-        (f, t) if f == t => (
-            "failed",
-            HandlerResult::ended(RunOutcome::Failed, "restore_refused", text().records.restore_refused, None),
-        ),
+        (f, t) if f == t => {
+            ("failed", HandlerResult::ended(RunOutcome::Failed, "restore_refused", Sentence::RestoreRefused, None))
+        }
         (f, t) => (
             "partially_applied",
             HandlerResult::ended(
                 RunOutcome::PartiallySucceeded,
                 "restore_partial",
-                &(text().records.restore_partial)(f, t),
+                Sentence::RestorePartial { failed: f, total: t },
                 None,
             ),
         ),

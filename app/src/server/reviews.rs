@@ -17,6 +17,7 @@ use super::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::copy::text;
 use crate::domain::context::CompositeCounts;
 use crate::domain::reconcile::Verdict;
+use crate::domain::{ReviewSource, Sentence};
 use crate::domain::{Run, RunOutcome, TenantId, WorkspaceId};
 use serde_json::{Value, json};
 
@@ -38,7 +39,7 @@ impl Handler for ComposeReview {
 /// One evidence source as gathered.
 #[derive(Debug, Clone)]
 struct Source {
-    title: &'static str,
+    source: ReviewSource,
     ready: bool,
     body: String,
     basis: String,
@@ -81,20 +82,20 @@ async fn gather(state: &AppState, tenant: TenantId, index: u64) -> Result<Source
                     .fetch_one(db.pool())
                     .await?;
                 Source {
-                    title: t.section_inventory,
+                    source: ReviewSource::Inventory,
                     ready: true,
                     body: (t.inventory_ready)(items, id),
                     basis: format!("inv:{id}"),
                 }
             }
             Some((id, _)) => Source {
-                title: t.section_inventory,
+                source: ReviewSource::Inventory,
                 ready: false,
                 body: (t.inventory_failed)(id),
                 basis: format!("inv-failed:{id}"),
             },
             None => Source {
-                title: t.section_inventory,
+                source: ReviewSource::Inventory,
                 ready: false,
                 body: t.inventory_none.to_owned(),
                 basis: "inv:none".into(),
@@ -102,19 +103,19 @@ async fn gather(state: &AppState, tenant: TenantId, index: u64) -> Result<Source
         },
         1 => match latest_run(db, tenant, "baseline.compare").await? {
             Some((id, outcome)) if usable(&outcome) => Source {
-                title: t.section_comparison,
+                source: ReviewSource::Comparison,
                 ready: true,
                 body: (t.comparison_ready)(id),
                 basis: format!("cmp:{id}"),
             },
             Some((id, _)) => Source {
-                title: t.section_comparison,
+                source: ReviewSource::Comparison,
                 ready: false,
                 body: (t.comparison_failed)(id),
                 basis: format!("cmp-failed:{id}"),
             },
             None => Source {
-                title: t.section_comparison,
+                source: ReviewSource::Comparison,
                 ready: false,
                 body: t.comparison_none.to_owned(),
                 basis: "cmp:none".into(),
@@ -131,14 +132,14 @@ async fn gather(state: &AppState, tenant: TenantId, index: u64) -> Result<Source
                 let n = |c: &str| rows.iter().find(|r| r.0 == c).map_or(0, |r| r.1);
                 let body = (t.findings_ready)(n("added"), n("removed"), n("changed"));
                 Source {
-                    title: t.section_findings,
+                    source: ReviewSource::Findings,
                     ready: true,
                     body,
                     basis: format!("fnd:{id}:{}:{}:{}", n("added"), n("removed"), n("changed")),
                 }
             }
             _ => Source {
-                title: t.section_findings,
+                source: ReviewSource::Findings,
                 ready: false,
                 body: t.findings_none.to_owned(),
                 basis: "fnd:none".into(),
@@ -161,7 +162,7 @@ async fn gather(state: &AppState, tenant: TenantId, index: u64) -> Result<Source
                 (t.failures_some)(ids.len(), &list.join(", "))
             };
             let basis = format!("fail:{}", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
-            Source { title: t.section_failures, ready: true, body, basis }
+            Source { source: ReviewSource::Failures, ready: true, body, basis }
         }
     })
 }
@@ -187,10 +188,11 @@ async fn compose(job: Job) -> anyhow::Result<HandlerResult> {
     }
     let basis: Vec<&str> = sources.iter().map(|s| s.basis.as_str()).collect();
     let fp = fingerprint(&basis.join("|"));
-    let unavailable: Vec<&str> = sources.iter().filter(|s| !s.ready).map(|s| s.title).collect();
+    let missing: Vec<ReviewSource> = sources.iter().filter(|s| !s.ready).map(|s| s.source).collect();
+    let unavailable: Vec<&str> = missing.iter().map(|s| s.title()).collect();
     let mut sections: Vec<Value> = sources
         .iter()
-        .map(|s| json!({ "title": s.title, "status": if s.ready { "ready" } else { "unavailable" }, "body": s.body }))
+        .map(|s| json!({ "title": s.source.title(), "status": if s.ready { "ready" } else { "unavailable" }, "body": s.body }))
         .collect();
     let summary = if unavailable.is_empty() {
         text().records.summary_complete.to_owned()
@@ -218,7 +220,7 @@ async fn compose(job: Job) -> anyhow::Result<HandlerResult> {
         HandlerResult::ended(
             RunOutcome::PartiallySucceeded,
             "evidence_unavailable",
-            &(text().records.composed_without)(&unavailable.join(", ")),
+            Sentence::ComposedWithout(missing),
             None,
         )
     })
@@ -291,13 +293,13 @@ pub async fn recover_duplicate(state: &AppState, run: &Run, fp: &str) -> Result<
         Some(d) => HandlerResult::ended(
             d.verdict.outcome(),
             d.reason.code(),
-            d.reason.in_job_sentence(),
+            Sentence::DecidedInJob(d.reason),
             Some(format!("duplicate evidence fingerprint {fp}; decided {}", d.verdict.as_str())),
         ),
         None => HandlerResult::ended(
             RunOutcome::Failed,
             "compose_conflict",
-            text().records.compose_in_progress,
+            Sentence::ComposeInProgress,
             Some(format!("duplicate evidence fingerprint {fp}; no finished review to prove")),
         ),
     })

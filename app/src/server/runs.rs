@@ -3,6 +3,7 @@
 
 use super::db::Db;
 use crate::copy::text;
+use crate::domain::Sentence;
 use crate::domain::run::Failure;
 use crate::domain::transition::{Actor, Transition};
 use crate::domain::{
@@ -73,7 +74,9 @@ impl RunRow {
         let state = RunState::from_parts(&self.status, self.outcome.as_deref()).map_err(damaged)?;
         let failure = self.failure_code.map(|code| Failure {
             code,
-            message: self.failure_message.unwrap_or_else(|| text().records.did_not_finish.to_owned()),
+            message: self
+                .failure_message
+                .map_or_else(|| text().records.did_not_finish.to_owned(), |m| Sentence::read(&m)),
             detail: self.failure_detail,
         });
         Ok(Run {

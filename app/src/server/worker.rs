@@ -4,7 +4,7 @@
 
 use super::lifecycle::{Completion, LifecycleError, ProgressUpdate};
 use super::state::AppState;
-use crate::copy::text;
+use crate::domain::Sentence;
 use crate::domain::transition::Actor;
 use crate::domain::{Run, RunId, RunOutcome, RunType};
 use std::collections::HashMap;
@@ -23,8 +23,8 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 pub struct HandlerResult {
     /// The outcome to record.
     pub outcome: RunOutcome,
-    /// `(code, operator-safe message, detail)` when it did not fully succeed.
-    pub failure: Option<(String, String, Option<String>)>,
+    /// `(code, why, detail)` when it did not fully succeed.
+    pub failure: Option<(String, Sentence, Option<String>)>,
 }
 
 impl HandlerResult {
@@ -34,8 +34,8 @@ impl HandlerResult {
     }
 
     /// It ended with `outcome` for the reason given.
-    pub fn ended(outcome: RunOutcome, code: &str, message: &str, detail: Option<String>) -> Self {
-        Self { outcome, failure: Some((code.to_owned(), message.to_owned(), detail)) }
+    pub fn ended(outcome: RunOutcome, code: &str, message: Sentence, detail: Option<String>) -> Self {
+        Self { outcome, failure: Some((code.to_owned(), message, detail)) }
     }
 }
 
@@ -145,13 +145,13 @@ impl Worker {
             None => Ok(HandlerResult::ended(
                 RunOutcome::Failed,
                 "no_handler",
-                text().records.no_handler,
+                Sentence::NoHandler,
                 Some(format!("no handler registered for {}", run.run_type.as_str())),
             )),
             Some(handler) => self.work(handler.clone(), run).await,
         };
         let result = result.unwrap_or_else(|e| {
-            HandlerResult::ended(RunOutcome::Failed, "internal_error", text().records.internal, Some(format!("{e:#}")))
+            HandlerResult::ended(RunOutcome::Failed, "internal_error", Sentence::Internal, Some(format!("{e:#}")))
         });
         let mut completion = Completion::by_worker(&self.owner, result.outcome);
         if let Some((code, message, detail)) = result.failure {
@@ -193,7 +193,7 @@ impl Worker {
                         Err(e) if e.is_panic() => Ok(HandlerResult::ended(
                             RunOutcome::Failed,
                             "internal_error",
-                            text().records.internal,
+                            Sentence::Internal,
                             Some("the handler panicked".to_owned()),
                         )),
                         Err(e) => Err(e.into()),
@@ -264,7 +264,7 @@ impl Worker {
         for id in ids {
             let mut c = Completion::by_worker(&self.owner, RunOutcome::Cancelled).with_failure(
                 "shutdown",
-                text().records.shutdown,
+                &Sentence::Shutdown,
                 None,
             );
             c.by = Actor::Shutdown(self.owner.clone());

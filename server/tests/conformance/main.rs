@@ -318,7 +318,15 @@ async fn two_concurrent_completions_have_one_winner_and_one_notification(t: &Tes
                     ..Completion::by_worker("", RunOutcome::Failed)
                 };
                 c.reconciliation = Some(json!({"by": "reconciler", "reason": "worker lost"}));
-                life.complete(run.id, c.with_failure("worker_lost", "The worker stopped responding.", None)).await
+                life.complete(
+                    run.id,
+                    c.with_failure(
+                        "worker_lost",
+                        &app::domain::Sentence::Reconciled(app::domain::reconcile::Reason::WorkerLost),
+                        None,
+                    ),
+                )
+                .await
             })
         };
         let results = [worker.await.unwrap(), reconciler.await.unwrap()];

@@ -715,18 +715,14 @@ pub(crate) async fn every_page_of_the_seeded_demo_reads_without_internal_text(t:
 
 /// The English texts a German page must not show: each plain entry and each enum value's
 /// text that German words differently. Formatted entries are covered by the catalog's own
-/// coverage test (their samples carry arguments no page shows); the records group is left
-/// out because jobs write those sentences in English (see `app::copy`).
+/// coverage test (their samples carry arguments no page shows).
 fn english_only_texts() -> Vec<&'static str> {
     /// English entries that are German words as well ("nach dem Start").
     const GERMAN_TOO: [&str; 1] = ["Start"];
     use app::copy::{DE, EN, SAMPLE_SEPARATOR};
     let german = DE.entries();
     let mut out = Vec::new();
-    for ((group, _, english), (_, _, deutsch)) in EN.entries().iter().zip(&german) {
-        if *group == "records" {
-            continue;
-        }
+    for ((_, _, english), (_, _, deutsch)) in EN.entries().iter().zip(&german) {
         for (e, d) in english.split(SAMPLE_SEPARATOR).zip(deutsch.split(SAMPLE_SEPARATOR)) {
             let formatted = e.contains('X') || e.chars().any(|c| c.is_ascii_digit());
             if e != d && !formatted && e.trim().len() > 2 && !GERMAN_TOO.contains(&e.trim()) {
@@ -770,10 +766,9 @@ fn operator_text(html: &str) -> String {
     out.replace("&#x27;", "'").replace("&amp;", "&").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">")
 }
 
-/// The seeded demo's pages for a German browser: German throughout, `<html lang="de">`.
-/// The sentences jobs stored in English (runs' failure sentences, notifications) are taken
-/// out of the page first — they are the one known gap, until records are stored as typed
-/// sentences and worded when read.
+/// The seeded demo's pages for a German browser: German throughout, `<html lang="de">` —
+/// failure sentences and notifications included, which jobs stored as typed sentences and
+/// the pages word in the reader's language.
 pub(crate) async fn german_pages_show_no_english_operator_text(t: &TestDb) {
     use server::seed::DEMO_PEOPLE;
     const GERMAN: &str = "de-DE,de;q=0.9,en;q=0.5";
@@ -792,18 +787,14 @@ pub(crate) async fn german_pages_show_no_english_operator_text(t: &TestDb) {
         .fetch_all(state.db.pool())
         .await
         .expect("runs");
-    let mut stored: Vec<String> = sqlx::query_scalar(
-        "SELECT failure_message FROM operation_runs WHERE failure_message IS NOT NULL \
-         UNION SELECT title FROM notifications UNION SELECT body FROM notifications \
-         UNION SELECT name FROM tenants UNION SELECT name FROM workspaces",
-    )
-    .fetch_all(state.db.pool())
-    .await
-    .expect("stored sentences");
+    let mut names: Vec<String> = sqlx::query_scalar("SELECT name FROM tenants UNION SELECT name FROM workspaces")
+        .fetch_all(state.db.pool())
+        .await
+        .expect("names");
     // Names are data, not operator text: tenants and workspaces above ("Tenant One"), people
     // here ("Dana Operator").
-    stored.extend(DEMO_PEOPLE.iter().map(|p| p.name.to_owned()));
-    stored.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    names.extend(DEMO_PEOPLE.iter().map(|p| p.name.to_owned()));
+    names.sort_by_key(|s| std::cmp::Reverse(s.len()));
     let mut pages: Vec<(String, &str)> = ["/admin", "/admin/operations", "/admin/operations?status=active"]
         .map(|p| (p.to_owned(), owner_cookie.as_str()))
         .to_vec();
@@ -824,7 +815,7 @@ pub(crate) async fn german_pages_show_no_english_operator_text(t: &TestDb) {
         assert_eq!(status, 200, "{path}");
         assert!(body.contains("<html lang=\"de\""), "{path} is not marked German");
         let mut body = operator_text(&without_diagnostics(&body));
-        for s in &stored {
+        for s in &names {
             body = body.replace(s.as_str(), " ");
         }
         let found: Vec<&str> = english.iter().copied().filter(|e| has_phrase(&body, e)).collect();

@@ -434,6 +434,7 @@ pub(crate) async fn a_duplicate_fingerprint_is_recovered_from_the_records_not_re
     assert_eq!(ended.outcome, RunOutcome::Blocked);
     let (code, message, _) = ended.failure.unwrap();
     assert_eq!(code, "review_superseded");
+    let message = message.word();
     assert!(message.contains("newer review"), "{message} (successor {newer})");
 
     review(t, t.tenant, "fp-busy", "composing").await;
@@ -441,6 +442,7 @@ pub(crate) async fn a_duplicate_fingerprint_is_recovered_from_the_records_not_re
     assert_eq!(ended.outcome, RunOutcome::Failed);
     let (code, message, _) = ended.failure.unwrap();
     assert_eq!(code, "compose_conflict");
+    let message = message.word();
     for bad in ["duplicate key", "constraint", "environment_reviews", "SQLSTATE"] {
         assert!(!message.contains(bad), "{message}");
     }
@@ -575,7 +577,7 @@ pub(crate) async fn a_batched_decision_skips_every_run_that_changed_since_it_was
         .map(|r| {
             let mut c = Completion::by_worker("reconciler", RunOutcome::Failed).with_failure(
                 "worker_lost",
-                "The worker stopped reporting.",
+                &app::domain::Sentence::Reconciled(app::domain::reconcile::Reason::WorkerLost),
                 None,
             );
             c.expect = app::server::lifecycle::Expect::Unchanged { status: r.state.status(), updated_at: r.updated_at };
