@@ -10,7 +10,7 @@ use super::en::{
     Access, Accounts, Badges, Dashboard, Decision, Detail, Errors, List, Login, Notices, Pages, Records, Runs, Shell,
     System, Tenant, Time, Timeline,
 };
-use super::{Locale, grouped};
+use super::{Locale, grouped, one_decimal};
 use crate::api::Bucket;
 use crate::domain::access::{Capability, Role};
 use crate::domain::reconcile::Reason;
@@ -504,8 +504,8 @@ pub const DASHBOARD: Dashboard = Dashboard {
     tenants: "Mandanten",
     size: |b| match b {
         ..=1023 => format!("{b} B"),
-        1024..=1_048_575 => format!("{:.1} KB", b as f64 / 1024.0).replace('.', ","),
-        _ => format!("{:.1} MB", b as f64 / 1_048_576.0).replace('.', ","),
+        1024..=1_048_575 => format!("{} KB", one_decimal(b, 1024, ',')),
+        _ => format!("{} MB", one_decimal(b, 1_048_576, ',')),
     },
 };
 

@@ -2,7 +2,7 @@
 //! [`super::de`] writes the same structs with its own values; see the module docs of
 //! [`crate::copy`].
 
-use super::{Locale, grouped};
+use super::{Locale, grouped, one_decimal};
 use crate::api::Bucket;
 use crate::domain::access::{Capability, Role};
 use crate::domain::reconcile::Reason;
@@ -771,8 +771,8 @@ group! {
         /// A size in bytes, readably.
         size: fn(i64) -> String = |b| match b {
             ..=1023 => format!("{b} B"),
-            1024..=1_048_575 => format!("{:.1} KB", b as f64 / 1024.0),
-            _ => format!("{:.1} MB", b as f64 / 1_048_576.0),
+            1024..=1_048_575 => format!("{} KB", one_decimal(b, 1024, '.')),
+            _ => format!("{} MB", one_decimal(b, 1_048_576, '.')),
         },
     }
 }

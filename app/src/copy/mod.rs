@@ -132,6 +132,15 @@ pub(crate) fn grouped(n: u64, sep: char) -> String {
     out
 }
 
+/// `value / unit` rounded to one decimal, with `point` as the decimal mark: `one_decimal(1536,
+/// 1024, '.')` is "1.5". Integer arithmetic, so the browser bundle carries no float
+/// formatting.
+pub(crate) fn one_decimal(value: i64, unit: i64, point: char) -> String {
+    let unit = unit.max(1);
+    let tenths = (i128::from(value) * 10 + i128::from(unit) / 2) / i128::from(unit);
+    format!("{}{point}{}", tenths / 10, tenths % 10)
+}
+
 /// Every text of one locale.
 #[derive(Debug, Clone, Copy)]
 pub struct Catalog {
@@ -502,6 +511,10 @@ mod tests {
         assert_eq!((EN.time.date_time)(at), "23 Nov 2026, 12:34 UTC");
         assert_eq!((DE.time.date_time)(at), "23.11.2026, 12:34 UTC");
         assert_eq!((DE.dashboard.size)(1536), "1,5 KB");
+        assert_eq!((EN.dashboard.size)(1536), "1.5 KB");
+        assert_eq!((EN.dashboard.size)(1023), "1023 B");
+        assert_eq!((EN.dashboard.size)(1_048_575), "1024.0 KB");
+        assert_eq!((EN.dashboard.size)(5 * 1_048_576 + 104_858), "5.1 MB");
         assert_eq!((DE.time.days)(1), "1 Tag");
         assert_eq!((DE.time.days)(3), "3 Tage");
     }
