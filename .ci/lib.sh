@@ -60,16 +60,28 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-# Starts the release server on a free port with a fresh SQLite database, runs Playwright
-# against it, and stops it again. The reconciler sweeps once an hour there (its first sweep
+# Starts the release server on a free port with a fresh database of the backend named in $1
+# (`sqlite`: a new file; `postgres`: a new database on $OPSHUB_TEST_POSTGRES_URL's server,
+# dropped afterwards), runs Playwright against it, and stops it again. The reconciler sweeps once an hour there (its first sweep
 # an hour after start-up): the suite reads the seeded moment (a stuck run, escalated, with
 # the detail's promise of when it will be closed), which a sweep would end; the reconciler
 # itself is tested by the conformance suite and the real-binary tests.
 run_e2e() {
-  local target_dir="${CARGO_TARGET_DIR:-target}" port work pid status=0
+  local backend="$1" target_dir="${CARGO_TARGET_DIR:-target}" port work pid status=0 db_url pg_db=""
   port="$(free_port)"
   work="$(mktemp -d /tmp/opshub-e2e.XXXXXX)"
-  OPSHUB_DATABASE_URL="sqlite://$work/e2e.db" OPSHUB_ADDR="127.0.0.1:$port" OPSHUB_SITE_ROOT="target/site" \
+  case "$backend" in
+    sqlite) db_url="sqlite://$work/e2e.db" ;;
+    postgres)
+      command -v psql >/dev/null || { say "installing psql from Debian"; apt_install postgresql-client; }
+      pg_db="opshub_e2e_$$_$RANDOM"
+      psql "$OPSHUB_TEST_POSTGRES_URL" -qc "CREATE DATABASE $pg_db" >/dev/null || die "could not create the database $pg_db"
+      db_url="${OPSHUB_TEST_POSTGRES_URL%/*}/$pg_db"
+      ;;
+    *) die "run_e2e: unknown backend '$backend'" ;;
+  esac
+  say "Playwright against the release server on $backend"
+  OPSHUB_DATABASE_URL="$db_url" OPSHUB_ADDR="127.0.0.1:$port" OPSHUB_SITE_ROOT="target/site" \
     OPSHUB_DEMO_PACING_MS="${OPSHUB_E2E_PACING_MS:-250}" OPSHUB_RECONCILE_SECS=3600 RUST_LOG="${RUST_LOG:-info,sqlx=warn}" \
     "$target_dir/release/opshub" serve >"$work/server.log" 2>&1 &
   pid=$!
@@ -82,8 +94,11 @@ run_e2e() {
   (cd end2end && OPSHUB_BASE_URL="http://127.0.0.1:$port" npx playwright test) || status=$?
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
+  if [ -n "$pg_db" ]; then
+    psql "$OPSHUB_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
   if [ "$status" -ne 0 ]; then
     echo "--- server log ($work/server.log) ---"; tail -n 80 "$work/server.log"
-    die "Playwright failed"
+    die "Playwright failed on $backend"
   fi
 }

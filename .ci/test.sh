@@ -28,6 +28,7 @@ cargo test -p server
 say "release build of the server and the browser bundle"
 cargo leptos build --release
 
-say "Playwright smoke in Debian's Chromium against a freshly started server"
+say "Playwright in Debian's Chromium against a freshly started server, once per database"
 ensure_browser_tools
-run_e2e
+run_e2e sqlite
+run_e2e postgres
