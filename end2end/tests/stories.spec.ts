@@ -1,0 +1,83 @@
+import { test, expect, type Page } from '@playwright/test';
+import { hydrated, PEOPLE, signIn } from './hooks';
+
+// Seed stories not covered by a surface's own spec: one truth converging on every surface
+// without a new event (spec 178), and the review-pack card keeping no timer in the states
+// that cannot change by themselves (spec 123 US3). Poll assertions count real requests.
+
+/** Counts the page's requests to `fragment` from now on. */
+function requests(page: Page, fragment: string): { count: () => number } {
+  let n = 0;
+  page.on('request', (r) => {
+    if (r.url().includes(fragment)) n += 1;
+  });
+  return { count: () => n };
+}
+
+test('a run that ends converges on the detail, the dashboard and the list within one poll, with the same class everywhere', async ({
+  browser,
+}) => {
+  const context = await browser.newContext();
+  const dashboard = await context.newPage();
+  await signIn(dashboard, PEOPLE.owner);
+  await dashboard.goto('/admin/t/3');
+  await hydrated(dashboard);
+  await dashboard.getByTestId('start-inventory.sync').click();
+  const started = dashboard.getByTestId('start-result');
+  await expect(started).toBeVisible();
+  const id = await started.getAttribute('data-run-id');
+  expect(id).toMatch(/^\d+$/);
+
+  // A second page watches the same run's detail: nothing connects the two pages but the
+  // server's truth.
+  const detail = await context.newPage();
+  await detail.goto(`/admin/operations/${id}`);
+  await hydrated(detail);
+  const header = detail.getByTestId('run-header');
+  const item = dashboard.locator(`[data-testid="overlay-item"][data-run-id="${id}"]`);
+  // Watch both at once: each page learns of the end from its own poll. The dashboard shows a
+  // finished run only for a moment, so its moment is caught as it happens.
+  const seen = async (check: () => Promise<void>): Promise<number> => {
+    await check();
+    return Date.now();
+  };
+  const [onDetail, onDashboard] = await Promise.all([
+    seen(() => expect(header).toHaveAttribute('data-run-status', 'completed', { timeout: 75_000 })),
+    seen(() => expect(item).toHaveAttribute('data-run-status', 'completed', { timeout: 75_000 })),
+  ]);
+  // Within one cycle of each other (the dashboard polls at most every 10 s at this age).
+  expect(Math.abs(onDashboard - onDetail), 'both pages converge within one poll').toBeLessThan(12_000);
+  const outcome = await header.getAttribute('data-run-outcome');
+  const problem = await header.getAttribute('data-problem-class');
+  expect(outcome).toMatch(/^(succeeded|partially_succeeded|failed|blocked|cancelled)$/);
+  // And the list, loaded now, says the same.
+  const list = await context.newPage();
+  await list.goto('/admin/operations?tenant=3');
+  const row = list.locator(`[data-testid="run-row"][data-run-id="${id}"]`);
+  await expect(row).toHaveAttribute('data-run-outcome', outcome ?? '');
+  await expect(row).toHaveAttribute('data-problem-class', problem ?? '');
+  // The finished run leaves the overlay after showing its result; then nothing polls.
+  await expect(item).toHaveCount(0, { timeout: 15_000 });
+  await expect(dashboard.getByTestId('overlay-empty')).toBeVisible();
+  await expect(dashboard.getByTestId('tenant-dashboard')).toHaveAttribute('data-polling', 'off');
+  await context.close();
+});
+
+test('a review-pack card that cannot change by itself keeps no timer and sends no request', async ({ page }) => {
+  await signIn(page, PEOPLE.owner);
+  // Adatum (3) has never had a pack; Northwind (1) has a ready one from the demo.
+  for (const tenant of [3, 1]) {
+    await page.goto(`/admin/t/${tenant}`);
+    await hydrated(page);
+    const card = page.getByTestId('pack-card');
+    await expect(card).toHaveAttribute('data-pack-status', /^(|ready|expired|failed)$/);
+    await expect(card).toHaveAttribute('data-polling', 'off');
+    await expect(card).not.toHaveAttribute('data-poll-interval-ms', /.+/);
+    const dashboard = page.getByTestId('tenant-dashboard');
+    if ((await dashboard.getAttribute('data-polling')) === 'off') {
+      const polls = requests(page, '/api/poll_tenant_digest');
+      await page.waitForTimeout(3_000);
+      expect(polls.count(), `tenant ${tenant}: nothing can change, nothing polls`).toBe(0);
+    }
+  }
+});
