@@ -56,6 +56,11 @@ struct DigestFigures {
     /// A poll holding the current version (the service call, no HTTP), median and p99.
     unchanged_p50_ms: f64,
     unchanged_p99_ms: f64,
+    /// The same, with one of the active runs heartbeating before every poll, and how many
+    /// digests were built meanwhile (heartbeats alone must rebuild none).
+    heartbeating_p50_ms: f64,
+    heartbeating_p99_ms: f64,
+    heartbeating_builds: u64,
     /// `DIGEST_POLLERS` connections polling over HTTP with the held version.
     pollers: Option<WrkResult>,
 }
@@ -261,17 +266,22 @@ fn print_digest_figures(all: &[Figures], runs: i64) {
     println!(
         "\n## Tenant dashboard digest ({runs} runs; {DIGEST_ACTIVE} active in the polled tenant; {DIGEST_POLLERS} pollers every 2 s ± 1 s, wrk -t2 -c{DIGEST_POLLERS} -d{secs}s)\n"
     );
-    println!("| database | build | unchanged poll p50 | p99 | {DIGEST_POLLERS} pollers req/s | p99 | errors |");
-    println!("|---|---|---|---|---|---|---|");
+    println!(
+        "| database | build | unchanged poll p50 | p99 | while heartbeating p50 | p99 | builds | {DIGEST_POLLERS} pollers req/s | p99 | errors |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for f in all {
         let d = &f.digest;
         let (rps, p99, errors) = d.pollers.as_ref().map_or((0.0, 0.0, 0), |w| (w.rps, w.p99_ms, w.errors));
         println!(
-            "| {} | {:.2} ms | {:.1} µs | {:.1} µs | {:.0} | {:.2} ms | {} |",
+            "| {} | {:.2} ms | {:.1} µs | {:.1} µs | {:.1} µs | {:.1} µs | {} | {:.0} | {:.2} ms | {} |",
             f.backend,
             d.build_ms,
             d.unchanged_p50_ms * 1000.0,
             d.unchanged_p99_ms * 1000.0,
+            d.heartbeating_p50_ms * 1000.0,
+            d.heartbeating_p99_ms * 1000.0,
+            d.heartbeating_builds,
             rps,
             p99,
             errors
@@ -283,6 +293,9 @@ fn print_digest_figures(all: &[Figures], runs: i64) {
 fn digest_secs() -> u64 {
     std::env::var("OPSHUB_BENCH_DIGEST_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(60)
 }
+
+/// The worker holding the digest benchmark's runs.
+const BENCH_WORKER: &str = "digest-bench-worker";
 
 /// Seeds [`DIGEST_ACTIVE`] running runs into `tenant`, then times the digest: one cold build,
 /// polls holding the version in-process, and [`DIGEST_POLLERS`] HTTP pollers with wrk.
@@ -298,7 +311,7 @@ async fn digest_figures(
     let now = state.clock.now();
     let mut sql = String::from(
         "INSERT INTO operation_runs (workspace_id, tenant_id, initiator_id, run_type, status, summary_counts, context, \
-         created_at, started_at, updated_at, heartbeat_at, attempt, active_key) VALUES ",
+         created_at, started_at, updated_at, heartbeat_at, attempt, active_key, lease_owner, lease_expires_at) VALUES ",
     );
     for k in 0..DIGEST_ACTIVE {
         // Past expected but far from stale, older than every poll tier and with a fresh
@@ -307,11 +320,12 @@ async fn digest_figures(
         let sep = if k == 0 { "" } else { "," };
         let _ = write!(
             sql,
-            "{sep}({ws}, {t}, {u}, 'restore.execute', 'running', '{{\"total\": 400, \"processed\": {k}}}', '{{}}', {created}, {created}, {n}, {n}, 1, 'digest-bench/{k}')",
+            "{sep}({ws}, {t}, {u}, 'restore.execute', 'running', '{{\"total\": 400, \"processed\": {k}}}', '{{}}', {created}, {created}, {n}, {n}, 1, 'digest-bench/{k}', '{BENCH_WORKER}', {lease})",
             ws = principal.workspace_id.get(),
             t = tenant.get(),
             u = principal.user_id.get(),
-            n = now.millis()
+            n = now.millis(),
+            lease = now.millis() + 3_600_000
         );
     }
     sqlx::query(&sql).execute(state.db.pool()).await?;
@@ -336,6 +350,27 @@ async fn digest_figures(
     }
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+
+    // Workers report in: one of the runs heartbeats before every poll.
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM operation_runs WHERE lease_owner = $1 ORDER BY id")
+        .bind(BENCH_WORKER)
+        .fetch_all(state.db.pool())
+        .await?;
+    let life = state.lifecycle();
+    let builds = state.digests.builds();
+    let mut beating = Vec::new();
+    for k in 0..2_000 {
+        let id = app::domain::RunId(ids[k % ids.len()]);
+        life.heartbeat(id, BENCH_WORKER, Duration::from_secs(3600)).await?;
+        let t0 = Instant::now();
+        let poll = tenant_digest(state, principal, &key, Some(&d.version)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        beating.push(t0.elapsed());
+        if poll != DigestPoll::Unchanged {
+            bail!("a heartbeat changed the digest");
+        }
+    }
+    beating.sort();
+    let heartbeating_builds = state.digests.builds() - builds;
     // Each connection is one open dashboard polling as often as the policy ever asks (its
     // youngest tier, jittered ±50 % as dashboards opened at different moments are), not a
     // closed loop hammering the server.
@@ -366,6 +401,9 @@ async fn digest_figures(
         build_ms,
         unchanged_p50_ms: ms(times[times.len() / 2]),
         unchanged_p99_ms: ms(times[times.len() * 99 / 100]),
+        heartbeating_p50_ms: ms(beating[beating.len() / 2]),
+        heartbeating_p99_ms: ms(beating[beating.len() * 99 / 100]),
+        heartbeating_builds,
         pollers: Some(pollers),
     })
 }

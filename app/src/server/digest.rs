@@ -18,10 +18,11 @@ use crate::api::{
     ApiError, DigestPoll, OverviewPoll, OverviewTenant, PackCard, TenantDigest, TenantKpis, WorkspaceOverview,
 };
 use crate::copy::Locale;
-use crate::domain::freshness::next_change;
-use crate::domain::{ProblemClass, RunOutcome, RunView, TenantId, Timestamp, WorkspaceId};
+use crate::domain::freshness::{next_change, worker_silent};
+use crate::domain::{ProblemClass, RunOutcome, RunState, RunView, TenantId, Timestamp, WorkspaceId};
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -34,9 +35,20 @@ const BACKSTOP: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone)]
 struct Entry {
-    live_version: u64,
+    /// The tenant's live versions when it was built: unmoved by heartbeats, and any change.
+    versions: (u64, u64),
+    /// Whether a run in it was judged by its worker's silence: then a heartbeat alone can
+    /// change it (stuck → on track), so any change invalidates it.
+    silent: bool,
     valid_until: Timestamp,
     digest: Arc<TenantDigest>,
+}
+
+impl Entry {
+    fn holds(&self, versions: (u64, u64), now: Timestamp) -> bool {
+        let same = if self.silent { self.versions == versions } else { self.versions.0 == versions.0 };
+        same && now < self.valid_until
+    }
 }
 
 /// Built digests by tenant and language (a digest carries worded guidance, so a German
@@ -44,6 +56,7 @@ struct Entry {
 #[derive(Debug, Default)]
 pub struct DigestCache {
     entries: RwLock<HashMap<(TenantId, Locale), Entry>>,
+    builds: AtomicU64,
 }
 
 impl DigestCache {
@@ -52,12 +65,14 @@ impl DigestCache {
         Self::default()
     }
 
-    fn get(&self, key: (TenantId, Locale), live_version: u64, now: Timestamp) -> Option<Arc<TenantDigest>> {
+    /// How many digests this cache has built (each a handful of queries).
+    pub fn builds(&self) -> u64 {
+        self.builds.load(Ordering::Relaxed)
+    }
+
+    fn get(&self, key: (TenantId, Locale), versions: (u64, u64), now: Timestamp) -> Option<Arc<TenantDigest>> {
         let entries = self.entries.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        entries
-            .get(&key)
-            .filter(|e| e.live_version == live_version && now < e.valid_until)
-            .map(|e| Arc::clone(&e.digest))
+        entries.get(&key).filter(|e| e.holds(versions, now)).map(|e| Arc::clone(&e.digest))
     }
 
     fn put(&self, key: (TenantId, Locale), entry: Entry) {
@@ -80,14 +95,18 @@ pub async fn tenant_digest(
 ) -> Result<DigestPoll, ApiError> {
     let (t, info) = super::tenant::visible_tenant(state, p, tenant).await?;
     let now = state.clock.now();
-    let live_version = state.live.version(t);
+    // Read before building: a change during the build leaves the entry behind, never ahead.
+    let versions = (state.live.shape_version(t), state.live.version(t));
     let key = (t, crate::copy::locale());
-    let digest = match state.digests.get(key, live_version, now) {
+    let digest = match state.digests.get(key, versions, now) {
         Some(d) => d,
         None => {
-            let (digest, valid_until) = build(state, t, info.workspace_id, info.name, now).await?;
-            let digest = Arc::new(digest);
-            state.digests.put(key, Entry { live_version, valid_until, digest: Arc::clone(&digest) });
+            let built = build(state, t, info.workspace_id, info.name, now).await?;
+            state.digests.builds.fetch_add(1, Ordering::Relaxed);
+            let digest = Arc::new(built.digest);
+            let entry =
+                Entry { versions, silent: built.silent, valid_until: built.valid_until, digest: Arc::clone(&digest) };
+            state.digests.put(key, entry);
             digest
         }
     };
@@ -98,14 +117,22 @@ pub async fn tenant_digest(
     })
 }
 
-/// Builds the digest of tenant `t` at `now`, and until when it stays true without an event.
+/// A digest, until when it stays true without an event, and whether a heartbeat alone could
+/// change it.
+struct Built {
+    digest: TenantDigest,
+    valid_until: Timestamp,
+    silent: bool,
+}
+
+/// Builds the digest of tenant `t` at `now`.
 async fn build(
     state: &AppState,
     t: TenantId,
     ws: WorkspaceId,
     name: String,
     now: Timestamp,
-) -> Result<(TenantDigest, Timestamp), ApiError> {
+) -> Result<Built, ApiError> {
     let polling = &state.config.polling;
     let view = |r: &crate::domain::Run, tenant_name: Option<String>| {
         RunView::derive(r, tenant_name, &state.config.policy(r.run_type), polling, now)
@@ -113,8 +140,10 @@ async fn build(
     let mut valid_until = now.plus(BACKSTOP);
 
     let live = state.live.tenant_runs(t);
+    let mut silent = false;
     for r in &live {
         let policy = state.config.policy(r.run_type);
+        silent |= r.state == RunState::Running && worker_silent(r.lifecycle_times(), &policy, now);
         if let Some(at) = next_change(r.state, r.lifecycle_times(), &policy, now) {
             valid_until = valid_until.min(at);
         }
@@ -158,7 +187,7 @@ async fn build(
         observed_at: now,
     };
     digest.version = version_of(&digest);
-    Ok((digest, valid_until))
+    Ok(Built { digest, valid_until, silent })
 }
 
 /// Completed runs per tenant and class: those `filter` selects, and the successes among them

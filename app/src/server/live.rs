@@ -42,6 +42,10 @@ struct Inner {
     /// Bumped on every change to a tenant's active runs (and on reload, for all), so derived
     /// answers can be cached until the truth changes.
     versions: HashMap<TenantId, u64>,
+    shapes: HashMap<TenantId, u64>,
+    /// Bumped like `versions` except for a sign of life alone (a heartbeat: new heartbeat,
+    /// lease and `updated_at`, nothing else), which changes no answer but freshness — and
+    /// that only for a run whose worker had gone silent. See [`LiveRuns::shape_version`].
     /// Added to every version: a reload moves every tenant on at once.
     epoch: u64,
 }
@@ -105,6 +109,15 @@ impl LiveRuns {
     /// Records the state of a run just written: filed if active, dropped if completed.
     pub fn apply(&self, run: &Run) {
         let mut inner = self.write();
+        if let Some(t) = run.tenant_id
+            && let Some(runs) = inner.by_tenant.get_mut(&t)
+            && let Some(cached) = runs.get_mut(&run.id)
+            && only_a_sign_of_life(cached, run)
+        {
+            *cached = Arc::new(run.clone());
+            *inner.versions.entry(t).or_default() += 1;
+            return;
+        }
         unfile(&mut inner, run.id);
         if run.state.is_active() {
             file(&mut inner, run.clone());
@@ -171,6 +184,15 @@ impl LiveRuns {
         inner.epoch + inner.versions.get(&t).copied().unwrap_or(0)
     }
 
+    /// Like [`Self::version`], but unmoved by a heartbeat alone. An answer that shows no
+    /// heartbeat and judges no run by its worker's silence stays true across heartbeats, so
+    /// it may be cached on this version (200 heartbeating runs would otherwise rebuild it on
+    /// nearly every poll).
+    pub fn shape_version(&self, t: TenantId) -> u64 {
+        let inner = self.read();
+        inner.epoch + inner.shapes.get(&t).copied().unwrap_or(0)
+    }
+
     /// A tenant's active runs, oldest first.
     pub fn tenant_runs(&self, t: TenantId) -> Vec<Arc<Run>> {
         let inner = self.read();
@@ -216,6 +238,7 @@ fn file(inner: &mut Inner, run: Run) {
     match run.tenant_id {
         Some(t) => {
             *inner.versions.entry(t).or_default() += 1;
+            *inner.shapes.entry(t).or_default() += 1;
             inner.tenant_of.insert(run.id, t);
             inner.by_tenant.entry(t).or_default().insert(run.id, Arc::new(run));
         }
@@ -225,12 +248,23 @@ fn file(inner: &mut Inner, run: Run) {
     }
 }
 
+/// Whether `new` differs from `cached` only by a sign of life: heartbeat, lease expiry and
+/// `updated_at`.
+fn only_a_sign_of_life(cached: &Run, new: &Run) -> bool {
+    let mut same = cached.clone();
+    same.heartbeat_at = new.heartbeat_at;
+    same.lease_expires_at = new.lease_expires_at;
+    same.updated_at = new.updated_at;
+    same == *new && cached.heartbeat_at != new.heartbeat_at
+}
+
 fn unfile(inner: &mut Inner, id: RunId) {
     inner.workspace_level.remove(&id);
     if let Some(t) = inner.tenant_of.remove(&id)
         && let Some(m) = inner.by_tenant.get_mut(&t)
     {
         *inner.versions.entry(t).or_default() += 1;
+        *inner.shapes.entry(t).or_default() += 1;
         m.remove(&id);
         if m.is_empty() {
             inner.by_tenant.remove(&t);

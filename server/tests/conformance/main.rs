@@ -66,6 +66,7 @@ conformance!(
     class_counts_class_filters_and_badges_agree_on_every_class,
     the_active_and_completed_since_filters_list_exactly_what_they_count,
     the_dashboard_digest_counts_what_its_links_list_and_is_unchanged_until_the_truth_moves,
+    a_heartbeat_alone_rebuilds_no_digest_unless_a_worker_had_fallen_silent,
     the_workspace_overview_counts_each_tenant_as_its_links_list_within_the_viewers_scope,
     the_timeline_names_who_or_what_caused_every_transition,
     the_bell_lists_a_persons_notifications_in_scope_and_marks_them_read,
@@ -1023,6 +1024,51 @@ async fn the_dashboard_digest_counts_what_its_links_list_and_is_unchanged_until_
     outsider.tenants = app::domain::access::TenantScope::Only(vec![t.other_tenant]);
     let err = tenant_digest(&t.state, &outsider, &tenant, None).await.unwrap_err();
     assert_eq!(err.status(), 404);
+}
+
+/// Heartbeats change no digest — unless a run was judged stuck because its worker had gone
+/// quiet: then the heartbeat that proves it alive makes it on track again at once.
+async fn a_heartbeat_alone_rebuilds_no_digest_unless_a_worker_had_fallen_silent(t: &TestDb) {
+    use app::api::{DigestPoll, TenantDigest};
+    use app::server::digest::tenant_digest;
+    use app::server::principal::Principal;
+    t.state.live.reload().await.unwrap();
+    let life = t.state.lifecycle();
+    let run = life.start(distinct_runs(t)(Some(t.tenant))).await.unwrap().run().clone();
+    life.claim(run.id, "w1", LEASE).await.unwrap().unwrap();
+    let policy = t.state.config.policy(run.run_type);
+    assert!(policy.heartbeat_timeout < policy.stale_after, "the test needs silence to come first");
+    let owner = Principal::owner(t.user, t.ws, "Owner");
+    let tenant = t.tenant.to_string();
+    let changed = |poll: DigestPoll| -> TenantDigest {
+        match poll {
+            DigestPoll::Changed(d) => *d,
+            DigestPoll::Unchanged => panic!("expected a changed digest"),
+        }
+    };
+    let d = changed(tenant_digest(&t.state, &owner, &tenant, None).await.unwrap());
+    let v1 = d.version.clone();
+    let builds = t.state.digests.builds();
+    for _ in 0..3 {
+        t.clock.advance(Duration::from_secs(1));
+        life.heartbeat(run.id, "w1", LEASE).await.unwrap();
+        assert_eq!(tenant_digest(&t.state, &owner, &tenant, Some(&v1)).await.unwrap(), DigestPoll::Unchanged);
+    }
+    assert_eq!(t.state.digests.builds(), builds, "heartbeats alone rebuilt the digest");
+
+    // The worker goes quiet: stuck by time alone (one rebuild, at the moment it turns).
+    t.clock.advance(policy.heartbeat_timeout + Duration::from_secs(1));
+    let d = changed(tenant_digest(&t.state, &owner, &tenant, Some(&v1)).await.unwrap());
+    assert_eq!(d.kpis.stuck, 1);
+    let v2 = d.version.clone();
+    // Its heartbeat returns: on track again within this poll.
+    life.heartbeat(run.id, "w1", LEASE).await.unwrap();
+    let d = changed(tenant_digest(&t.state, &owner, &tenant, Some(&v2)).await.unwrap());
+    assert_eq!(d.kpis.stuck, 0, "the heartbeat that proves it alive reaches the digest at once");
+    // Anything more than a sign of life still moves it at once.
+    life.complete(run.id, Completion::by_worker("w1", RunOutcome::Succeeded)).await.unwrap();
+    let d3 = changed(tenant_digest(&t.state, &owner, &tenant, Some(&d.version)).await.unwrap());
+    assert_eq!(d3.kpis.active, 0);
 }
 
 /// The workspace overview: per tenant and in total, every count equals what its drill-through
