@@ -169,6 +169,14 @@ pub(crate) fn new_run(t: &TestDb, tenant: Option<TenantId>) -> NewRun {
     }
 }
 
+/// The digest a poll carried; panics on "unchanged".
+fn changed(poll: app::api::DigestPoll) -> app::api::TenantDigest {
+    match poll {
+        app::api::DigestPoll::Changed(d) => *d,
+        app::api::DigestPoll::Unchanged => panic!("expected a changed digest"),
+    }
+}
+
 /// Makes new-run requests that never dedupe against each other (each with its own key), so a
 /// test can hold many active runs of one type and tenant.
 pub(crate) fn distinct_runs(t: &TestDb) -> impl FnMut(Option<TenantId>) -> NewRun + '_ {
@@ -950,7 +958,7 @@ async fn the_active_and_completed_since_filters_list_exactly_what_they_count(t: 
 /// holding the current version is told "unchanged"; a completion and a run going stale with
 /// no event at all both change it; outside the caller's scope the tenant does not exist.
 async fn the_dashboard_digest_counts_what_its_links_list_and_is_unchanged_until_the_truth_moves(t: &TestDb) {
-    use app::api::{Bucket, DigestPoll, TenantDigest};
+    use app::api::{Bucket, DigestPoll};
     use app::server::digest::tenant_digest;
     use app::server::operations::list_runs;
     use app::server::principal::Principal;
@@ -977,12 +985,6 @@ async fn the_dashboard_digest_counts_what_its_links_list_and_is_unchanged_until_
 
     let owner = Principal::owner(t.user, t.ws, "Owner");
     let tenant = t.tenant.to_string();
-    let changed = |poll: DigestPoll| -> TenantDigest {
-        match poll {
-            DigestPoll::Changed(d) => *d,
-            DigestPoll::Unchanged => panic!("expected a changed digest"),
-        }
-    };
     let d = changed(tenant_digest(&t.state, &owner, &tenant, None).await.unwrap());
     let k = d.kpis;
     assert_eq!((k.active, k.stuck, k.follow_up, k.stopped, k.succeeded_recently), (2, 1, 1, 1, 1), "{k:?}");
@@ -1029,7 +1031,7 @@ async fn the_dashboard_digest_counts_what_its_links_list_and_is_unchanged_until_
 /// Heartbeats change no digest — unless a run was judged stuck because its worker had gone
 /// quiet: then the heartbeat that proves it alive makes it on track again at once.
 async fn a_heartbeat_alone_rebuilds_no_digest_unless_a_worker_had_fallen_silent(t: &TestDb) {
-    use app::api::{DigestPoll, TenantDigest};
+    use app::api::DigestPoll;
     use app::server::digest::tenant_digest;
     use app::server::principal::Principal;
     t.state.live.reload().await.unwrap();
@@ -1040,12 +1042,6 @@ async fn a_heartbeat_alone_rebuilds_no_digest_unless_a_worker_had_fallen_silent(
     assert!(policy.heartbeat_timeout < policy.stale_after, "the test needs silence to come first");
     let owner = Principal::owner(t.user, t.ws, "Owner");
     let tenant = t.tenant.to_string();
-    let changed = |poll: DigestPoll| -> TenantDigest {
-        match poll {
-            DigestPoll::Changed(d) => *d,
-            DigestPoll::Unchanged => panic!("expected a changed digest"),
-        }
-    };
     let d = changed(tenant_digest(&t.state, &owner, &tenant, None).await.unwrap());
     let v1 = d.version.clone();
     let builds = t.state.digests.builds();

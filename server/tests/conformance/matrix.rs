@@ -659,27 +659,43 @@ fn assert_reads_calmly(path: &str, body: &str) {
     assert_eq!(rust_path(body), None, "{path} shows a Rust path");
 }
 
-/// Every page of the seeded demo — its failures include injected provider faults, runs the
-/// reconciler closed and a stuck run — as the owner and as the platform operator.
-pub(crate) async fn every_page_of_the_seeded_demo_reads_without_internal_text(t: &TestDb) {
+/// The seeded demo behind the real router, with the owner and the platform operator signed in.
+struct SeededDemo {
+    state: app::server::AppState,
+    router: Router,
+    demo: server::seed::Demo,
+    owner_cookie: String,
+    platform_cookie: String,
+    /// The demo workspace's runs, oldest first.
+    runs: Vec<i64>,
+    /// Where review packs are written; removed when the demo is dropped.
+    _packs: tempfile::TempDir,
+}
+
+async fn seeded_demo(t: &TestDb) -> SeededDemo {
     use server::seed::DEMO_PEOPLE;
-    let dir = tempfile::tempdir().expect("dir");
-    let state = super::pack_state(t, dir.path());
+    let packs = tempfile::tempdir().expect("dir");
+    let state = super::pack_state(t, packs.path());
     let demo = server::seed::seed_demo(&state).await.expect("seed");
     state.live.reload().await.expect("reload");
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     let router = server::web::router(state.clone(), server::web::leptos_options("target/site", addr));
-    let person = |role: &str| DEMO_PEOPLE.iter().find(|p| p.role == role).copied().expect("demo person");
-    let owner = person("owner");
+    let owner = DEMO_PEOPLE.iter().find(|p| p.role == "owner").copied().expect("owner");
     let platform = DEMO_PEOPLE.iter().find(|p| p.platform).copied().expect("platform person");
     let owner_cookie = sign_in(&router, owner.email, owner.password).await;
     let platform_cookie = sign_in(&router, platform.email, platform.password).await;
-
     let runs: Vec<i64> = sqlx::query_scalar("SELECT id FROM operation_runs WHERE workspace_id = $1 ORDER BY id")
         .bind(demo.workspace.get())
         .fetch_all(state.db.pool())
         .await
         .expect("runs");
+    SeededDemo { state, router, demo, owner_cookie, platform_cookie, runs, _packs: packs }
+}
+
+/// Every page of the seeded demo — its failures include injected provider faults, runs the
+/// reconciler closed and a stuck run — as the owner and as the platform operator.
+pub(crate) async fn every_page_of_the_seeded_demo_reads_without_internal_text(t: &TestDb) {
+    let SeededDemo { router, demo, owner_cookie, platform_cookie, runs, .. } = seeded_demo(t).await;
     assert!(runs.len() > 10, "the demo has a history");
     let mut owner_pages = vec![
         "/admin".to_owned(),
@@ -772,21 +788,7 @@ fn operator_text(html: &str) -> String {
 pub(crate) async fn german_pages_show_no_english_operator_text(t: &TestDb) {
     use server::seed::DEMO_PEOPLE;
     const GERMAN: &str = "de-DE,de;q=0.9,en;q=0.5";
-    let dir = tempfile::tempdir().expect("dir");
-    let state = super::pack_state(t, dir.path());
-    let demo = server::seed::seed_demo(&state).await.expect("seed");
-    state.live.reload().await.expect("reload");
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    let router = server::web::router(state.clone(), server::web::leptos_options("target/site", addr));
-    let owner = DEMO_PEOPLE.iter().find(|p| p.role == "owner").copied().expect("owner");
-    let platform = DEMO_PEOPLE.iter().find(|p| p.platform).copied().expect("platform person");
-    let owner_cookie = sign_in(&router, owner.email, owner.password).await;
-    let platform_cookie = sign_in(&router, platform.email, platform.password).await;
-    let runs: Vec<i64> = sqlx::query_scalar("SELECT id FROM operation_runs WHERE workspace_id = $1 ORDER BY id")
-        .bind(demo.workspace.get())
-        .fetch_all(state.db.pool())
-        .await
-        .expect("runs");
+    let SeededDemo { state, router, demo, owner_cookie, platform_cookie, runs, .. } = seeded_demo(t).await;
     let mut names: Vec<String> = sqlx::query_scalar("SELECT name FROM tenants UNION SELECT name FROM workspaces")
         .fetch_all(state.db.pool())
         .await
