@@ -81,3 +81,22 @@ test('a review-pack card that cannot change by itself keeps no timer and sends n
     }
   }
 });
+
+test('a run the system stopped after its worker vanished reads calmly and says what to do (359)', async ({ page }) => {
+  await signIn(page, PEOPLE.owner);
+  // The seeded Adatum capture lost its worker; the reconciler's sweep closed it.
+  await page.goto('/admin/operations?tenant=3&type=baseline.capture&class=reconciled_stale');
+  const row = page.getByTestId('run-row').first();
+  await expect(row).toHaveAttribute('data-problem-class', 'reconciled_stale');
+  await row.locator('.run-link').click();
+  const header = page.getByTestId('run-header');
+  await expect(header).toHaveAttribute('data-run-outcome', 'failed');
+  await expect(header).toHaveAttribute('data-problem-class', 'reconciled_stale');
+  await expect(page.getByTestId('decision-zone')).toContainText('Stopped by the system');
+  await expect(page.getByTestId('guidance')).toContainText(/start it again/i);
+  await expect(page.getByTestId('reconciled-note')).toContainText('no worker was working on it any more');
+  const text = (await page.getByTestId('run-detail').innerText()).toLowerCase();
+  for (const internal of ['worker_lost', 'sqlstate', 'panicked', 'null', '::']) {
+    expect(text, `no internal text: ${internal}`).not.toContain(internal);
+  }
+});
