@@ -27,11 +27,11 @@ test('a German browser gets German pages that hydrate cleanly and stay German wh
   await expect(page.locator('html')).toHaveAttribute('lang', 'de');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Vorgänge');
 
-  // The dashboard of the tenant with nothing active: starting a sync shows the overlay,
+  // The dashboard of the tenant with nothing active: starting a review shows the overlay,
   // rendered by the browser from the poll, in German.
   await page.goto('/admin/t/3');
   await hydrated(page);
-  await page.getByTestId('start-inventory.sync').click();
+  await page.getByTestId('start-environment.review.compose').click();
   const item = page.getByTestId('progress-overlay').getByTestId('overlay-item').first();
   await expect(item).toBeVisible();
   await expect(item).toContainText(/Wartet|Läuft|Erfolgreich|Gerade fertig/);

@@ -18,7 +18,7 @@ test('every active run shows progress by its mode, with a percentage only when c
     const label = (await row.getByTestId('progress-label').textContent()) ?? '';
     expect(label, 'never a raw key').not.toMatch(/_|::|Exception/);
     if (mode === 'counted') {
-      expect(label).toMatch(/^\d+ of \d+ processed · \d+%$/);
+      expect(label).toMatch(/^[\d,]+ of [\d,]+ processed · \d+%$/);
       await expect(row.locator('[role="progressbar"][aria-valuenow]')).toHaveCount(1);
     } else {
       expect(label, `${mode}: no percentage`).not.toContain('%');

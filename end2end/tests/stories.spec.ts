@@ -22,7 +22,7 @@ test('a run that ends converges on the detail, the dashboard and the list within
   await signIn(dashboard, PEOPLE.owner);
   await dashboard.goto('/admin/t/3');
   await hydrated(dashboard);
-  await dashboard.getByTestId('start-inventory.sync').click();
+  await dashboard.getByTestId('start-environment.review.compose').click();
   const started = dashboard.getByTestId('start-result');
   await expect(started).toBeVisible();
   const id = await started.getAttribute('data-run-id');
