@@ -42,10 +42,10 @@ struct Inner {
     /// Bumped on every change to a tenant's active runs (and on reload, for all), so derived
     /// answers can be cached until the truth changes.
     versions: HashMap<TenantId, u64>,
-    shapes: HashMap<TenantId, u64>,
     /// Bumped like `versions` except for a sign of life alone (a heartbeat: new heartbeat,
     /// lease and `updated_at`, nothing else), which changes no answer but freshness — and
     /// that only for a run whose worker had gone silent. See [`LiveRuns::shape_version`].
+    shapes: HashMap<TenantId, u64>,
     /// Added to every version: a reload moves every tenant on at once.
     epoch: u64,
 }
