@@ -195,17 +195,30 @@ impl RunView {
         }
     }
 
+    /// The names of the `data-*` hooks of PRODUCT §13, in the order [`Self::hooks`] gives them.
+    pub const HOOK_NAMES: [&'static str; 8] = [
+        "data-run-id",
+        "data-run-type",
+        "data-run-tenant",
+        "data-run-status",
+        "data-run-outcome",
+        "data-run-freshness",
+        "data-problem-class",
+        "data-progress-mode",
+    ];
+
     /// The `data-*` hooks of PRODUCT §13 as `(name, value)` pairs.
     pub fn hooks(&self) -> [(&'static str, String); 8] {
+        let [id, run_type, tenant, status, outcome, freshness, problem, mode] = Self::HOOK_NAMES;
         [
-            ("data-run-id", self.id.to_string()),
-            ("data-run-type", self.run_type.as_str().to_owned()),
-            ("data-run-tenant", self.tenant_id.map(|t| t.to_string()).unwrap_or_default()),
-            ("data-run-status", self.status().as_str().to_owned()),
-            ("data-run-outcome", self.outcome().map(|o| o.as_str().to_owned()).unwrap_or_default()),
-            ("data-run-freshness", self.freshness.map(|f| f.as_str().to_owned()).unwrap_or_default()),
-            ("data-problem-class", self.problem.as_str().to_owned()),
-            ("data-progress-mode", self.progress_mode().as_str().to_owned()),
+            (id, self.id.to_string()),
+            (run_type, self.run_type.as_str().to_owned()),
+            (tenant, self.tenant_id.map(|t| t.to_string()).unwrap_or_default()),
+            (status, self.status().as_str().to_owned()),
+            (outcome, self.outcome().map(|o| o.as_str().to_owned()).unwrap_or_default()),
+            (freshness, self.freshness.map(|f| f.as_str().to_owned()).unwrap_or_default()),
+            (problem, self.problem.as_str().to_owned()),
+            (mode, self.progress_mode().as_str().to_owned()),
         ]
     }
 }

@@ -290,6 +290,20 @@ enum FilterArg {
     Text(&'static str),
 }
 
+/// Binds a filter's arguments, in order, to a query of any kind (rows, scalars).
+macro_rules! bind_filter {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                FilterArg::Int(v) => q.bind(v),
+                FilterArg::Text(v) => q.bind(v),
+            };
+        }
+        q
+    }};
+}
+
 /// One keyset page of `workspace`'s runs (every workspace's when `None`), newest first.
 pub async fn list_page(
     db: &Db,
@@ -315,12 +329,7 @@ pub async fn list_page(
     if let Some(ws) = workspace {
         q = q.bind(ws.get());
     }
-    for a in args {
-        q = match a {
-            FilterArg::Int(v) => q.bind(v),
-            FilterArg::Text(v) => q.bind(v),
-        };
-    }
+    q = bind_filter!(q, args);
     if let Some(c) = after {
         q = q.bind(c.created_at.millis()).bind(c.id.get());
     }
@@ -351,12 +360,7 @@ pub async fn count(db: &Db, workspace: Option<WorkspaceId>, filter: &RunFilter) 
     if let Some(ws) = workspace {
         q = q.bind(ws.get());
     }
-    for a in args {
-        q = match a {
-            FilterArg::Int(v) => q.bind(v),
-            FilterArg::Text(v) => q.bind(v),
-        };
-    }
+    q = bind_filter!(q, args);
     let n = q.fetch_one(db.pool()).await?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
@@ -377,12 +381,7 @@ pub async fn completed_counts_by_tenant(
          WHERE {place} AND r.status = 'completed'{where_sql} GROUP BY r.tenant_id, r.terminal_class"
     );
     let mut q = sqlx::query_as::<_, (Option<i64>, Option<String>, i64)>(&sql).bind(workspace.get());
-    for a in args {
-        q = match a {
-            FilterArg::Int(v) => q.bind(v),
-            FilterArg::Text(v) => q.bind(v),
-        };
-    }
+    q = bind_filter!(q, args);
     let rows = q.fetch_all(db.pool()).await?;
     Ok(rows
         .into_iter()
@@ -412,12 +411,7 @@ pub async fn terminal_class_counts(
     if let Some(ws) = workspace {
         q = q.bind(ws.get());
     }
-    for a in args {
-        q = match a {
-            FilterArg::Int(v) => q.bind(v),
-            FilterArg::Text(v) => q.bind(v),
-        };
-    }
+    q = bind_filter!(q, args);
     let rows = q.fetch_all(db.pool()).await?;
     Ok(rows
         .into_iter()

@@ -23,16 +23,15 @@ pub fn RunBadges(view: RunView) -> impl IntoView {
     view! { <span class="badges">{view.badges().into_iter().map(|b| view! { <BadgeView badge=b/> }).collect_view()}</span> }
 }
 
-/// A table row presenting one run, carrying the run hooks of PRODUCT §13 (`run-row`,
-/// `data-run-*`, `data-problem-class`, `data-progress-mode`); every run list renders its rows
-/// through this, so the hooks cannot drift apart between surfaces.
-#[component]
-pub fn RunTableRow(view: RunView, children: Children) -> impl IntoView {
-    let [id, run_type, tenant, status, outcome, freshness, problem, mode] = view.hooks().map(|(_, v)| v);
+/// The run hooks of PRODUCT §13 (`data-run-*`, `data-problem-class`, `data-progress-mode`)
+/// as attributes to spread onto the element presenting a run; empty values for a run that can
+/// no longer be read. Every element presenting a run takes its hooks from here, so they
+/// cannot drift apart between surfaces.
+fn run_hooks(view: Option<&RunView>) -> impl leptos::tachys::html::attribute::Attribute + use<> {
+    let hooks = view.map(|v| v.hooks().map(|(_, value)| value)).unwrap_or_default();
+    let [id, run_type, tenant, status, outcome, freshness, problem, mode] = hooks;
     view! {
-        <tr
-            class="run-row"
-            data-testid="run-row"
+        <{..}
             data-run-id=id
             data-run-type=run_type
             data-run-tenant=tenant
@@ -41,7 +40,17 @@ pub fn RunTableRow(view: RunView, children: Children) -> impl IntoView {
             data-run-freshness=freshness
             data-problem-class=problem
             data-progress-mode=mode
-        >
+        />
+    }
+}
+
+/// A table row presenting one run (`run-row`, with the run hooks); every run list renders
+/// its rows through this.
+#[component]
+pub fn RunTableRow(view: RunView, children: Children) -> impl IntoView {
+    let hooks = run_hooks(Some(&view));
+    view! {
+        <tr class="run-row" data-testid="run-row" {..hooks}>
             {children()}
         </tr>
     }
@@ -57,21 +66,9 @@ pub fn RunListItem(
     #[prop(into)] class: String,
     children: Children,
 ) -> impl IntoView {
-    let hooks = view.as_ref().map(|v| v.hooks().map(|(_, value)| value)).unwrap_or_default();
-    let [id, run_type, tenant, status, outcome, freshness, problem, mode] = hooks;
+    let hooks = run_hooks(view.as_ref());
     view! {
-        <li
-            class=class
-            data-testid=testid
-            data-run-id=id
-            data-run-type=run_type
-            data-run-tenant=tenant
-            data-run-status=status
-            data-run-outcome=outcome
-            data-run-freshness=freshness
-            data-problem-class=problem
-            data-progress-mode=mode
-        >
+        <li class={class} data-testid={testid} {..hooks}>
             {children()}
         </li>
     }

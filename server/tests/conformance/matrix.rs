@@ -715,6 +715,15 @@ pub(crate) async fn every_page_of_the_seeded_demo_reads_without_internal_text(t:
         if path.starts_with("/admin/operations/") {
             assert!(body.contains("data-testid=\"decision-next\""), "{path} renders its detail");
         }
+        if path == "/admin/operations" {
+            // Every row presenting a run carries every PRODUCT §13 hook.
+            let row = |i: usize| &body[i..body[i..].find('>').map_or(body.len(), |e| i + e)];
+            let first = body.find("data-testid=\"run-row\"").map(row);
+            let first = first.unwrap_or_else(|| panic!("{path} lists runs"));
+            for hook in app::domain::RunView::HOOK_NAMES {
+                assert!(first.contains(&format!("{hook}=\"")), "{path}: a run row lacks {hook}: {first}");
+            }
+        }
     }
     let mut platform_pages: Vec<String> =
         ["/system", "/system/ops/stuck", "/system/ops/runs", "/system/ops/failures"].map(str::to_owned).to_vec();
