@@ -96,7 +96,7 @@ pub async fn tenant_digest(
     let (t, info) = super::tenant::visible_tenant(state, p, tenant).await?;
     let now = state.clock.now();
     // Read before building: a change during the build leaves the entry behind, never ahead.
-    let versions = (state.live.shape_version(t), state.live.version(t));
+    let versions = state.live.versions(t);
     let key = (t, crate::copy::locale());
     let digest = match state.digests.get(key, versions, now) {
         Some(d) => d,

@@ -44,7 +44,7 @@ struct Inner {
     versions: HashMap<TenantId, u64>,
     /// Bumped like `versions` except for a sign of life alone (a heartbeat: new heartbeat,
     /// lease and `updated_at`, nothing else), which changes no answer but freshness — and
-    /// that only for a run whose worker had gone silent. See [`LiveRuns::shape_version`].
+    /// that only for a run whose worker had gone silent. See [`LiveRuns::versions`].
     shapes: HashMap<TenantId, u64>,
     /// Added to every version: a reload moves every tenant on at once.
     epoch: u64,
@@ -188,9 +188,12 @@ impl LiveRuns {
     /// heartbeat and judges no run by its worker's silence stays true across heartbeats, so
     /// it may be cached on this version (200 heartbeating runs would otherwise rebuild it on
     /// nearly every poll).
-    pub fn shape_version(&self, t: TenantId) -> u64 {
+    ///
+    /// Returned with [`Self::version`] as `(shape, any)`, read under one lock.
+    pub fn versions(&self, t: TenantId) -> (u64, u64) {
         let inner = self.read();
-        inner.epoch + inner.shapes.get(&t).copied().unwrap_or(0)
+        let of = |m: &HashMap<TenantId, u64>| inner.epoch + m.get(&t).copied().unwrap_or(0);
+        (of(&inner.shapes), of(&inner.versions))
     }
 
     /// A tenant's active runs, oldest first.

@@ -91,7 +91,7 @@ fn SignedIn(me: Me) -> impl IntoView {
                 <input type="hidden" name="next" value=next/>
                 <label>
                     <span class="visually-hidden">{t.language}</span>
-                    <select name="language" data-testid="language-select" data-locale=crate::copy::locale().code()>
+                    <select name="language" data-testid="language-select">
                         <option value=BROWSER_LANGUAGE selected=me.language.is_none()>{t.browser_language}</option>
                         {languages}
                     </select>

@@ -741,7 +741,7 @@ pub(crate) async fn every_page_of_the_seeded_demo_reads_without_internal_text(t:
 /// The English texts a German page must not show: each plain entry and each enum value's
 /// text that German words differently. Formatted entries are covered by the catalog's own
 /// coverage test (their samples carry arguments no page shows).
-fn english_only_texts() -> Vec<&'static str> {
+fn english_only_texts() -> Vec<String> {
     /// English entries that are German words as well ("nach dem Start").
     const GERMAN_TOO: [&str; 1] = ["Start"];
     use app::copy::{DE, EN, SAMPLE_SEPARATOR};
@@ -751,7 +751,7 @@ fn english_only_texts() -> Vec<&'static str> {
         for (e, d) in english.split(SAMPLE_SEPARATOR).zip(deutsch.split(SAMPLE_SEPARATOR)) {
             let formatted = e.contains('X') || e.chars().any(|c| c.is_ascii_digit());
             if e != d && !formatted && e.trim().len() > 2 && !GERMAN_TOO.contains(&e.trim()) {
-                out.push(e.trim().to_owned().leak() as &'static str);
+                out.push(e.trim().to_owned());
             }
         }
     }
@@ -829,7 +829,7 @@ pub(crate) async fn german_pages_show_no_english_operator_text(t: &TestDb) {
         for s in &names {
             body = body.replace(s.as_str(), " ");
         }
-        let found: Vec<&str> = english.iter().copied().filter(|e| has_phrase(&body, e)).collect();
+        let found: Vec<&str> = english.iter().map(String::as_str).filter(|e| has_phrase(&body, e)).collect();
         let context: Vec<&str> = found
             .iter()
             .filter_map(|e| body.find(e).and_then(|i| body.get(i.saturating_sub(60)..(i + 60).min(body.len()))))
