@@ -28,6 +28,9 @@ cargo test -p server
 say "release build of the server and the browser bundle"
 cargo leptos build --release
 
+say "the browser bundle stays within its size budget"
+.ci/bundle-size.sh
+
 say "Playwright in Debian's Chromium against a freshly started server, once per database"
 ensure_browser_tools
 run_e2e sqlite

@@ -22,6 +22,26 @@ test('the operations list is server-rendered with every run hook and a total cou
   await expect(page.locator('[data-problem-class="reconciled_stale"]').first()).toBeVisible();
 });
 
+test('the filter form moves to the filtered list in the same document, with only the chosen filters in the address', async ({ page }) => {
+  await page.goto('/admin/operations');
+  await hydrated(page);
+  // A marker that a full reload would wipe: filtering must not reload the page.
+  await page.evaluate(() => ((window as unknown as { __opshubMarker: number }).__opshubMarker = 7));
+  const filters = page.getByTestId('filters');
+  await filters.locator('select[name="status"]').selectOption('completed');
+  await filters.locator('select[name="class"]').selectOption('terminal_follow_up');
+  await filters.locator('button[type="submit"]').click();
+  await expect(page).toHaveURL(/\/admin\/operations\?status=completed&class=terminal_follow_up$/);
+  const rows = page.getByTestId('run-row');
+  const truths = () =>
+    rows.evaluateAll((rs) => rs.map((r) => `${r.getAttribute('data-run-status')}/${r.getAttribute('data-problem-class')}`));
+  // Every row the filtered list shows is a completed run that needs follow-up.
+  await expect.poll(async () => [...new Set(await truths())]).toEqual(['completed/terminal_follow_up']);
+  const seen = await truths();
+  expect(Number(await page.getByTestId('operations-list').getAttribute('data-total-count'))).toBe(seen.length);
+  expect(await page.evaluate(() => (window as unknown as { __opshubMarker: number }).__opshubMarker)).toBe(7);
+});
+
 test('a sync started from the list runs live to completion, then polling stops for good', async ({ page }) => {
   await page.goto('/admin/operations');
   await hydrated(page);

@@ -175,7 +175,18 @@ pub const DECISION: Decision = Decision {
     active_queued: "Ja — wartet auf einen Worker.",
     active_running_late: "Ja — dauert länger als üblich, meldet aber weiter Fortschritt.",
     active_running: "Ja — in Arbeit, und er meldet Fortschritt.",
-    active_ended: |outcome| format!("Nein — er ist beendet: {outcome}."),
+    active_ended: |o| {
+        format!(
+            "Nein — er ist beendet: {}.",
+            match o {
+                RunOutcome::Succeeded => "erfolgreich",
+                RunOutcome::PartiallySucceeded => "teilweise erfolgreich",
+                RunOutcome::Failed => "fehlgeschlagen",
+                RunOutcome::Blocked => "blockiert",
+                RunOutcome::Cancelled => "abgebrochen",
+            }
+        )
+    },
     reconciled_yes: |how| format!("Ja. {how}"),
     reconciled_not_yet: "Bisher nicht.",
     reconciled_no: "Nein — er hat von selbst geendet.",

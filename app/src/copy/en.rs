@@ -275,8 +275,14 @@ group! {
         active_running_late: &'static str = "Yes — taking longer than usual, and still reporting progress.",
         /// Active: running.
         active_running: &'static str = "Yes — working, and reporting progress.",
-        /// Not active: how it ended (the outcome, in small letters).
-        active_ended: fn(&str) -> String = |outcome| format!("No — it ended: {outcome}."),
+        /// Not active: how it ended.
+        active_ended: fn(RunOutcome) -> String = |o| format!("No — it ended: {}.", match o {
+            RunOutcome::Succeeded => "succeeded",
+            RunOutcome::PartiallySucceeded => "partially succeeded",
+            RunOutcome::Failed => "failed",
+            RunOutcome::Blocked => "blocked",
+            RunOutcome::Cancelled => "cancelled",
+        }),
         /// Reconciled: how it was decided.
         reconciled_yes: fn(&str) -> String = |how| format!("Yes. {how}"),
         /// Not reconciled, still active.
@@ -407,7 +413,7 @@ group! {
         /// The reconciler's generic rule.
         reconciler: &'static str = "the reconciler, after the run stopped reporting",
         /// A run type's adapter (the type's name in small letters).
-        adapter: fn(&str) -> String = |t| format!("the reconciler, from the records a {t} leaves"),
+        adapter: fn(&str) -> String = |t| format!("the reconciler, from the records a {} leaves", t.to_ascii_lowercase()),
         /// An instance shutting down.
         shutdown: fn(&str) -> String = |w| format!("the shutdown of {w}"),
         /// A cause this version cannot read.

@@ -39,8 +39,13 @@ impl ProgressMode {
 }
 
 /// What a run can honestly say about its progress.
+///
+/// On the wire it is one flat object tagged by `mode` (`{"mode":"counted","processed":3,
+/// "total":9}`). It is read back through [`ProgressWire`], a plain struct, rather than serde's
+/// internally tagged enum support, which buffers the whole value first and costs the browser
+/// bundle a generic buffering deserializer for this one type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "mode", rename_all = "snake_case")]
+#[serde(tag = "mode", rename_all = "snake_case", try_from = "ProgressWire")]
 pub enum Progress {
     /// Nothing to show.
     None,
@@ -76,6 +81,57 @@ pub enum Progress {
         /// What the sources are ("evidence sources").
         noun: String,
     },
+}
+
+/// [`Progress`] as it arrives: the mode and every field any mode may carry.
+#[derive(Debug, Deserialize)]
+pub struct ProgressWire {
+    mode: ProgressMode,
+    waiting: Option<bool>,
+    processed: Option<u64>,
+    total: Option<u64>,
+    step: Option<usize>,
+    of: Option<usize>,
+    label: Option<String>,
+    ready: Option<u64>,
+    failed: Option<u64>,
+    noun: Option<String>,
+}
+
+/// Why a [`ProgressWire`] is not a [`Progress`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{mode} progress needs `{field}`")]
+pub struct MissingProgressField {
+    mode: &'static str,
+    field: &'static str,
+}
+
+impl TryFrom<ProgressWire> for Progress {
+    type Error = MissingProgressField;
+
+    fn try_from(w: ProgressWire) -> Result<Self, Self::Error> {
+        let mode = w.mode.as_str();
+        let need = |field: &'static str| MissingProgressField { mode, field };
+        Ok(match w.mode {
+            ProgressMode::None => Self::None,
+            ProgressMode::Activity => Self::Activity { waiting: w.waiting.ok_or_else(|| need("waiting"))? },
+            ProgressMode::Counted => Self::Counted {
+                processed: w.processed.ok_or_else(|| need("processed"))?,
+                total: w.total.ok_or_else(|| need("total"))?,
+            },
+            ProgressMode::Phased => Self::Phased {
+                step: w.step.ok_or_else(|| need("step"))?,
+                of: w.of.ok_or_else(|| need("of"))?,
+                label: w.label.ok_or_else(|| need("label"))?,
+            },
+            ProgressMode::Composite => Self::Composite {
+                ready: w.ready.ok_or_else(|| need("ready"))?,
+                failed: w.failed.ok_or_else(|| need("failed"))?,
+                total: w.total.ok_or_else(|| need("total"))?,
+                noun: w.noun.ok_or_else(|| need("noun"))?,
+            },
+        })
+    }
 }
 
 impl Progress {
@@ -153,6 +209,34 @@ mod tests {
 
     fn ctx(v: serde_json::Value) -> RunContext {
         RunContext::from_value(v)
+    }
+
+    #[test]
+    fn every_progress_travels_as_one_flat_object_tagged_by_mode_and_reads_back_the_same() {
+        let all = [
+            (Progress::None, json!({"mode": "none"})),
+            (Progress::Activity { waiting: true }, json!({"mode": "activity", "waiting": true})),
+            (Progress::Counted { processed: 3, total: 9 }, json!({"mode": "counted", "processed": 3, "total": 9})),
+            (
+                Progress::Phased { step: 2, of: 4, label: "Applying".into() },
+                json!({"mode": "phased", "step": 2, "of": 4, "label": "Applying"}),
+            ),
+            (
+                Progress::Composite { ready: 1, failed: 1, total: 3, noun: "sources".into() },
+                json!({"mode": "composite", "ready": 1, "failed": 1, "total": 3, "noun": "sources"}),
+            ),
+        ];
+        for (progress, wire) in all {
+            assert_eq!(serde_json::to_value(&progress).ok(), Some(wire.clone()));
+            assert_eq!(serde_json::from_value::<Progress>(wire).ok(), Some(progress));
+        }
+    }
+
+    #[test]
+    fn a_progress_missing_a_field_of_its_mode_is_refused_with_the_field_named() {
+        let err = serde_json::from_value::<Progress>(json!({"mode": "counted", "processed": 3})).err();
+        assert!(err.is_some_and(|e| e.to_string().contains("counted progress needs `total`")));
+        assert!(serde_json::from_value::<Progress>(json!({"mode": "sideways"})).is_err());
     }
 
     fn counts(text: &str) -> SummaryCounts {

@@ -96,8 +96,12 @@ impl RunOutcome {
 }
 
 /// Status and outcome together, so an outcome exists exactly when the run is completed.
+///
+/// On the wire: `{"status":"completed","outcome":"succeeded"}`, `{"status":"running"}`. Read
+/// back through [`RunStateWire`], a plain struct: serde's adjacently tagged enums buffer the
+/// value first, which costs the browser bundle a generic buffering deserializer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "status", content = "outcome", rename_all = "snake_case")]
+#[serde(tag = "status", content = "outcome", rename_all = "snake_case", try_from = "RunStateWire")]
 pub enum RunState {
     /// Waiting for a worker.
     Queued,
@@ -105,6 +109,21 @@ pub enum RunState {
     Running,
     /// Finished with an outcome.
     Completed(RunOutcome),
+}
+
+/// [`RunState`] as it arrives.
+#[derive(Debug, Deserialize)]
+pub struct RunStateWire {
+    status: RunStatus,
+    outcome: Option<RunOutcome>,
+}
+
+impl TryFrom<RunStateWire> for RunState {
+    type Error = ParseError;
+
+    fn try_from(w: RunStateWire) -> Result<Self, Self::Error> {
+        Self::combine(w.status, w.outcome)
+    }
 }
 
 impl RunState {
@@ -134,6 +153,11 @@ impl RunState {
     pub fn from_parts(status: &str, outcome: Option<&str>) -> Result<Self, ParseError> {
         let status = RunStatus::parse(status)?;
         let outcome = outcome.filter(|o| !o.is_empty()).map(RunOutcome::parse).transpose()?;
+        Self::combine(status, outcome)
+    }
+
+    /// The state of a run with `status` and `outcome`, rejecting contradictions.
+    pub fn combine(status: RunStatus, outcome: Option<RunOutcome>) -> Result<Self, ParseError> {
         match (status, outcome) {
             (RunStatus::Queued, None) => Ok(Self::Queued),
             (RunStatus::Running, None) => Ok(Self::Running),
@@ -168,6 +192,25 @@ mod tests {
             assert_eq!(RunOutcome::parse(o.as_str()), Ok(o));
         }
         assert!(RunOutcome::parse("success").is_err());
+    }
+
+    #[test]
+    fn a_state_travels_as_status_and_outcome_and_a_contradiction_is_refused() {
+        use serde_json::json;
+        let all = [
+            (RunState::Queued, json!({"status": "queued"})),
+            (RunState::Running, json!({"status": "running"})),
+            (
+                RunState::Completed(RunOutcome::PartiallySucceeded),
+                json!({"status": "completed", "outcome": "partially_succeeded"}),
+            ),
+        ];
+        for (state, wire) in all {
+            assert_eq!(serde_json::to_value(state).ok(), Some(wire.clone()));
+            assert_eq!(serde_json::from_value::<RunState>(wire).ok(), Some(state));
+        }
+        assert!(serde_json::from_value::<RunState>(json!({"status": "completed"})).is_err());
+        assert!(serde_json::from_value::<RunState>(json!({"status": "running", "outcome": "failed"})).is_err());
     }
 
     #[test]

@@ -181,7 +181,7 @@ impl RunView {
             (RunState::Queued, _) => t.active_queued.to_owned(),
             (RunState::Running, Some(Freshness::PastExpected)) => t.active_running_late.to_owned(),
             (RunState::Running, _) => t.active_running.to_owned(),
-            (RunState::Completed(o), _) => (t.active_ended)(&Badge::outcome(o).label.to_lowercase()),
+            (RunState::Completed(o), _) => (t.active_ended)(o),
         }
     }
 

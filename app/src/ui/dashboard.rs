@@ -5,6 +5,7 @@
 
 use super::common::{BadgeView, ProgressView, RunBadges, RunListItem};
 use super::operations::{ADMIN_LIST, RunRow, list_href};
+use super::post_form::PostForm;
 use crate::api::{Bucket, PackCard, StartOperation, TenantDigest, TenantKpis};
 use crate::copy::text;
 use crate::domain::{Badge, ProblemClass, RunType, RunView, Timestamp};
@@ -87,13 +88,13 @@ fn StartButtons(tenant: i64, start: ServerAction<StartOperation>) -> impl IntoVi
     view! {
         <div class="start-form">
             {starts.into_iter().map(|run_type| view! {
-                <ActionForm action=start>
+                <PostForm action=start>
                     <input type="hidden" name="tenant" value=tenant/>
                     <input type="hidden" name="run_type" value=run_type.as_str()/>
                     <button type="submit" data-testid=format!("start-{}", run_type.as_str())>
                         {(text().runs.start_verb)(run_type)}
                     </button>
-                </ActionForm>
+                </PostForm>
             }).collect_view()}
         </div>
     }
@@ -258,12 +259,12 @@ fn PackCardView(d: TenantDigest, start: ServerAction<StartOperation>) -> impl In
             let again = |p: &PackCard| {
                 p.review_id.map(|review| {
                     view! {
-                        <ActionForm action=start>
+                        <PostForm action=start>
                             <input type="hidden" name="tenant" value=tenant/>
                             <input type="hidden" name="run_type" value=RunType::ReviewPackGenerate.as_str()/>
                             <input type="hidden" name="review" value=review/>
                             <button type="submit" data-testid="pack-generate-again">{t.generate_again}</button>
-                        </ActionForm>
+                        </PostForm>
                     }
                 })
             };

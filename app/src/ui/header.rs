@@ -2,6 +2,7 @@
 //! switcher (when they belong to more than one), the system link for platform operators,
 //! and signing out.
 
+use super::answer::answer;
 use super::notifications::NotificationsChanged;
 use crate::api::{BROWSER_LANGUAGE, Me, SetLanguage, SignOut, SwitchWorkspace, who_am_i};
 use crate::copy::{Locale, text};
@@ -17,7 +18,7 @@ use leptos_router::hooks::use_location;
 pub fn TopBar() -> impl IntoView {
     let location = use_location();
     let changed = use_context::<NotificationsChanged>().map(|c| c.0);
-    let who = Resource::new(move || (location.pathname.get(), changed.map(|c| c.get())), |_| who_am_i());
+    let who = answer(move || (location.pathname.get(), changed.map(|c| c.get())), |_| who_am_i());
     view! {
         <header class="topbar">
             <A href="/admin/operations" attr:class="brand">{text().shell.app_name}</A>

@@ -1,6 +1,7 @@
 //! The sign-in page. It works without JavaScript (a plain form post that the server answers
 //! with a redirect) and, once hydrated, shows a refused sign-in without reloading.
 
+use super::post_form::PostForm;
 use crate::api::SignIn;
 use crate::copy::text;
 use leptos::prelude::*;
@@ -29,7 +30,7 @@ pub fn LoginPage() -> impl IntoView {
                         }
                     })
             }}
-            <ActionForm action attr:class="sign-in-form" attr:data-testid="sign-in-form">
+            <PostForm action attr:class="sign-in-form" attr:data-testid="sign-in-form">
                 <input type="hidden" name="next" prop:value=next/>
                 <label>
                     {t.email}
@@ -48,7 +49,7 @@ pub fn LoginPage() -> impl IntoView {
                 <button type="submit" data-testid="sign-in-submit" disabled=move || action.pending().get()>
                     {move || if action.pending().get() { t.pending } else { t.submit }}
                 </button>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }

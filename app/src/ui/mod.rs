@@ -2,6 +2,7 @@
 //! [`crate::domain::RunView`]s and never recompute a rule; the one browser-only piece, the
 //! live poll loop, lives in `live` behind the `hydrate` feature.
 
+mod answer;
 mod common;
 mod dashboard;
 mod header;
@@ -11,6 +12,7 @@ mod login;
 mod notifications;
 pub(crate) mod operations;
 mod overview;
+mod post_form;
 pub(crate) mod run_detail;
 mod system;
 mod tenant;

@@ -2,7 +2,9 @@
 //! started, worded by its problem class, each carrying the run's PRODUCT §13 hooks, with
 //! "mark as read" and "mark all as read". The top bar's unread count follows every change.
 
+use super::answer::answer;
 use super::common::{ErrorPanel, RunBadges, RunListItem, ago};
+use super::post_form::PostForm;
 use crate::api::{MarkAllNotificationsRead, MarkNotificationRead, NotificationItem, list_notifications};
 use crate::copy::text;
 use crate::domain::Timestamp;
@@ -20,7 +22,7 @@ pub fn NotificationsPage() -> impl IntoView {
     let t = &text().notices;
     let mark = ServerAction::<MarkNotificationRead>::new();
     let mark_all = ServerAction::<MarkAllNotificationsRead>::new();
-    let list = Resource::new(move || (mark.version().get(), mark_all.version().get()), |_| list_notifications());
+    let list = answer(move || (mark.version().get(), mark_all.version().get()), |_| list_notifications());
     if let Some(NotificationsChanged(changed)) = use_context::<NotificationsChanged>() {
         Effect::new(move |_| {
             if mark.version().get() + mark_all.version().get() > 0 {
@@ -43,11 +45,11 @@ pub fn NotificationsPage() -> impl IntoView {
                             let empty = n.items.is_empty();
                             view! {
                                 <div class="list" data-testid="notifications" data-unread-count=unread>
-                                    <ActionForm action=mark_all attr:class="mark-all">
+                                    <PostForm action=mark_all attr:class="mark-all">
                                         <button type="submit" data-testid="mark-all-read" disabled=unread == 0>
                                             {t.mark_all}
                                         </button>
-                                    </ActionForm>
+                                    </PostForm>
                                     <Show when=move || !empty fallback=move || view! { <p class="empty">{t.empty}</p> }>
                                         <ul class="notification-list">
                                             {n.items.iter().cloned().map(|item| view! { <Item item now mark/> }).collect_view()}
@@ -88,10 +90,10 @@ fn Item(item: NotificationItem, now: Timestamp, mark: ServerAction<MarkNotificat
                     <A href=href attr:data-testid="notification-list-link">{t.see_like_this}</A>
                 })}
                 {(!read).then(|| view! {
-                    <ActionForm action=mark attr:class="inline">
+                    <PostForm action=mark attr:class="inline">
                         <input type="hidden" name="id" value=item.id.to_string()/>
                         <button type="submit" class="link" data-testid="mark-read">{t.mark_read}</button>
-                    </ActionForm>
+                    </PostForm>
                 })}
             </div>
         </RunListItem>

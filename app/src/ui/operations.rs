@@ -1,13 +1,15 @@
 //! `/admin/operations`: the canonical operations list — filters, keyset pages, every row
 //! carrying the PRODUCT §13 hooks — and the form that starts an inventory sync.
 
+use super::answer::answer;
 use super::common::{ErrorPanel, ProgressView, RunBadges, RunTableRow, ago};
+use super::post_form::{PostForm, submitted};
 use crate::api::{ListQuery, RunListPage, STATUS_ACTIVE, StartOperation, list_runs};
 use crate::copy::text;
 use crate::domain::{Badge, ProblemClass, RunOutcome, RunStatus, RunType, RunView, Timestamp};
 use leptos::prelude::*;
-use leptos_router::components::{A, Form};
-use leptos_router::hooks::use_query_map;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 /// Where a run list lives: its own address (filters and pages link there) and where its
 /// runs' details are.
@@ -47,7 +49,7 @@ pub fn OperationsPage() -> impl IntoView {
     let t = &text().list;
     let start = ServerAction::<StartOperation>::new();
     let list_query = use_list_query();
-    let page = Resource::new(move || (list_query(), start.version().get()), |(q, _)| list_runs(q));
+    let page = answer(move || (list_query(), start.version().get()), |(q, _)| list_runs(q));
     view! {
         <section class="operations">
             <div class="page-head">
@@ -71,7 +73,7 @@ fn StartSync(page: RunListPage, start: ServerAction<StartOperation>) -> impl Int
     let t = &text().list;
     let result = start.value();
     view! {
-        <ActionForm action=start attr:class="start-form" attr:data-testid="start-sync-form">
+        <PostForm action=start attr:class="start-form" attr:data-testid="start-sync-form">
             <label>
                 {t.start_tenant} " "
                 <select name="tenant" data-testid="start-sync-tenant" required>
@@ -87,7 +89,7 @@ fn StartSync(page: RunListPage, start: ServerAction<StartOperation>) -> impl Int
             <button type="submit" class="primary" data-testid="start-sync" disabled=move || start.pending().get()>
                 {t.start}
             </button>
-        </ActionForm>
+        </PostForm>
         {move || {
             result.get().map(|r| match r {
                 Ok(ok) => view! {
@@ -114,8 +116,17 @@ pub fn Filters(page: RunListPage, current: ListQuery, place: ListPlace) -> impl 
         .and_then(|s| s.parse::<i64>().ok())
         .map(|ms| (ms.to_string(), (text().time.date_time)(Timestamp(ms).parts())));
     let clear_since = list_href(place, &ListQuery { since: None, after: None, ..current.clone() });
+    // Without the browser bundle the form is a plain GET to the list; with it, the page moves
+    // to the filtered list's address without a reload (and without empty parameters).
+    let navigate = use_navigate();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        if let Some(q) = submitted::<ListQuery>(&ev) {
+            ev.prevent_default();
+            navigate(&list_href(place, &q), Default::default());
+        }
+    };
     view! {
-        <Form method="GET" action="" attr:class="filters" attr:data-testid="filters">
+        <form method="get" action=place.list class="filters" data-testid="filters" on:submit=submit>
             <label>
                 {t.filter_tenant} " "
                 <select name="tenant">
@@ -171,7 +182,7 @@ pub fn Filters(page: RunListPage, current: ListQuery, place: ListPlace) -> impl 
                 </p>
             })}
             <button type="submit">{t.filter}</button>
-        </Form>
+        </form>
     }
 }
 

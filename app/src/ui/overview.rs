@@ -2,6 +2,7 @@
 //! through to the list), what needs attention and the newest runs across every tenant the
 //! viewer may see. It polls only while something they may see is active.
 
+use super::answer::answer;
 use super::common::ErrorPanel;
 use super::dashboard::{Attention, Counts, Recent};
 use super::operations::{ADMIN_LIST, list_href};
@@ -15,7 +16,7 @@ use leptos_router::components::A;
 /// The overview page.
 #[component]
 pub fn OverviewPage() -> impl IntoView {
-    let overview = Resource::new(|| (), |()| poll_workspace_overview(None));
+    let overview = answer(|| (), |()| poll_workspace_overview(None));
     let t = text();
     view! {
         <Title text=(t.shell.page_title)(t.dashboard.overview)/>

@@ -3,6 +3,7 @@
 //! counts and the failure. While the run is active the page polls on the policy's interval;
 //! a run loaded already terminal starts no timer at all.
 
+use super::answer::answer;
 use super::common::{ErrorPanel, ProgressView, RunBadges, ago};
 use crate::api::{Diagnostics, RunDetail, get_run};
 use crate::copy::text;
@@ -18,7 +19,7 @@ use leptos_router::hooks::use_params_map;
 pub fn RunDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let run = Resource::new(id, get_run);
+    let run = answer(id, get_run);
     let t = &text().detail;
     view! {
         <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>

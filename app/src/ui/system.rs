@@ -1,5 +1,6 @@
 //! `/system`: the platform operators' view across every workspace.
 
+use super::answer::answer;
 use super::common::{ErrorPanel, ProgressView, RunBadges, RunTableRow, ago};
 use super::operations::{
     ClassCounts, ClassCountsProps, Filters, FiltersProps, ListPlace, RunTable, RunTableProps, use_list_query,
@@ -18,7 +19,7 @@ use leptos_router::hooks::use_params_map;
 /// The system overview page.
 #[component]
 pub fn SystemPage() -> impl IntoView {
-    let overview = Resource::new(|| (), |()| load_system_overview());
+    let overview = answer(|| (), |()| load_system_overview());
     let t = text();
     view! {
         <Title text=(t.shell.page_title)(t.system.heading)/>
@@ -88,7 +89,7 @@ fn Overview(o: SystemOverview) -> impl IntoView {
 /// `/system/ops/stuck`: every workspace's runs that are stuck right now.
 #[component]
 pub fn StuckPage() -> impl IntoView {
-    let stuck = Resource::new(|| (), |()| load_stuck_runs());
+    let stuck = answer(|| (), |()| load_stuck_runs());
     let t = text();
     view! {
         <Title text=(t.shell.system_page_title)(t.system.stuck)/>
@@ -181,7 +182,7 @@ fn SystemList(failures: bool) -> impl IntoView {
         run: "/system/ops/runs",
         system: true,
     };
-    let page = Resource::new(list_query, move |q| async move {
+    let page = answer(list_query, move |q| async move {
         if failures { list_system_failures(q).await } else { list_system_runs(q).await }
     });
     let t = text();
@@ -221,7 +222,7 @@ fn SystemList(failures: bool) -> impl IntoView {
 pub fn SystemRunPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let run = Resource::new(id, get_system_run);
+    let run = answer(id, get_system_run);
     let t = &text().detail;
     view! {
         <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>

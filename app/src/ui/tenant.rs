@@ -3,8 +3,10 @@
 //! restore asks for explicit confirmation), publish a review, download a review pack. The
 //! records refresh whenever the dashboard's poll brings new truth.
 
+use super::answer::answer;
 use super::common::{ErrorPanel, ago};
 use super::dashboard::TenantDashboard;
+use super::post_form::PostForm;
 use crate::api::{DigestPoll, PublishReview, StartOperation, TenantWorkbench, load_workbench, poll_tenant_digest};
 use crate::copy::text;
 use leptos::prelude::*;
@@ -20,8 +22,8 @@ pub fn TenantPage() -> impl IntoView {
     let start = ServerAction::<StartOperation>::new();
     let publish = ServerAction::<PublishReview>::new();
     let truth_changed = RwSignal::new(0_u64);
-    let digest = Resource::new(tenant, |t| poll_tenant_digest(t, None));
-    let data = Resource::new(
+    let digest = answer(tenant, |t| poll_tenant_digest(t, None));
+    let data = answer(
         move || (tenant(), start.version().get(), publish.version().get(), truth_changed.get()),
         |(t, _, _, _)| load_workbench(t),
     );
@@ -118,15 +120,15 @@ fn Workbench(
                                     <td>{(t.items)(s.item_count)}</td>
                                     <td>{ago(s.captured_at, now)}</td>
                                     <td>
-                                        <ActionForm action=start>
+                                        <PostForm action=start>
                                             <input type="hidden" name="tenant" value=tenant_a/>
                                             <input type="hidden" name="run_type" value="baseline.compare"/>
                                             <input type="hidden" name="snapshot" value=compare_id/>
                                             <button type="submit" data-testid="compare-snapshot">{t.compare_now}</button>
-                                        </ActionForm>
+                                        </PostForm>
                                     </td>
                                     <td>
-                                        <ActionForm action=start attr:class="restore-form">
+                                        <PostForm action=start attr:class="restore-form">
                                             <input type="hidden" name="tenant" value=tenant_b/>
                                             <input type="hidden" name="run_type" value="restore.execute"/>
                                             <input type="hidden" name="snapshot" value=id/>
@@ -136,7 +138,7 @@ fn Workbench(
                                             </label>
                                             " "
                                             <button type="submit" data-testid="restore-snapshot">{t.restore}</button>
-                                        </ActionForm>
+                                        </PostForm>
                                     </td>
                                 </tr>
                             }
@@ -154,10 +156,10 @@ fn Workbench(
                                     <td>{ago(r.updated_at, now)}</td>
                                     <td>
                                         {ready.then(|| view! {
-                                            <ActionForm action=publish>
+                                            <PostForm action=publish>
                                                 <input type="hidden" name="review" value=id/>
                                                 <button type="submit" data-testid="publish-review">{t.publish}</button>
-                                            </ActionForm>
+                                            </PostForm>
                                         })}
                                     </td>
                                 </tr>
