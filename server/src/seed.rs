@@ -31,6 +31,9 @@ const SEED_VERSION: &str = "2";
 /// The lease owner of the worker that writes the history.
 const HISTORY_WORKER: &str = "demo-history";
 
+/// How long the shutdown story waits for its worker to claim the run it will cancel.
+const CLAIM_DEADLINE: Duration = Duration::from_secs(30);
+
 /// Creates the workspace `slug` if missing and returns its id.
 pub async fn ensure_workspace(db: &Db, slug: &str, name: &str, now: Timestamp) -> anyhow::Result<WorkspaceId> {
     sqlx::query("INSERT INTO workspaces (slug, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (slug) DO NOTHING")
@@ -391,17 +394,19 @@ impl History {
         let before = self.inject(RunType::InventorySync, Some(Fault::Hang)).await?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let pool = tokio::spawn(self.worker.clone().run_pool(1, stopped, Duration::ZERO));
+        // The pool claims within milliseconds on a quiet machine; the deadline is generous
+        // because seeding may share two cores with a whole test suite doing the same.
+        let deadline = tokio::time::Instant::now() + CLAIM_DEADLINE;
         let mut claimed = false;
-        for _ in 0..500 {
+        while !claimed && tokio::time::Instant::now() < deadline {
             let status: String = sqlx::query_scalar("SELECT status FROM operation_runs WHERE id = $1")
                 .bind(id.get())
                 .fetch_one(self.state.db.pool())
                 .await?;
-            if status != "queued" {
-                claimed = true;
-                break;
+            claimed = status != "queued";
+            if !claimed {
+                tokio::time::sleep(Duration::from_millis(10)).await;
             }
-            tokio::time::sleep(Duration::from_millis(10)).await;
         }
         let _ = stop.send(true);
         pool.await.context("the history worker pool")?;
