@@ -4,7 +4,7 @@
 //! server-function answers are read with `serde_json::from_slice`. The two readers are different
 //! types, so every answer type's decoder was compiled into the browser bundle twice. Pages build
 //! their resources with [`answer`], whose codec reads through the same slice reader as the
-//! server functions: one decoder per type, and a smaller bundle (see specs/tenant-dashboard).
+//! server functions: one decoder per type, and a smaller bundle (see specs/browser-bundle).
 
 use leptos::prelude::*;
 use leptos::server::codee::{Decoder, Encoder};
