@@ -412,7 +412,7 @@ group! {
         worker: fn(&str) -> String = |w| format!("worker {w}"),
         /// The reconciler's generic rule.
         reconciler: &'static str = "the reconciler, after the run stopped reporting",
-        /// A run type's adapter (the type's name in small letters).
+        /// A run type's adapter (given the type's label; English writes it in small letters).
         adapter: fn(&str) -> String = |t| format!("the reconciler, from the records a {} leaves", t.to_ascii_lowercase()),
         /// An instance shutting down.
         shutdown: fn(&str) -> String = |w| format!("the shutdown of {w}"),
