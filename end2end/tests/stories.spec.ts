@@ -100,3 +100,35 @@ test('a run the system stopped after its worker vanished reads calmly and says w
     expect(text, `no internal text: ${internal}`).not.toContain(internal);
   }
 });
+
+test('a compose that met a review of the same evidence at its write is proved by it and reads calmly (359)', async ({ page }) => {
+  await signIn(page, PEOPLE.owner);
+  // The seeded second Northwind compose met the first one's review when it came to write its
+  // own; it ended by what that review proves instead of failing on the duplicate.
+  await page.goto('/admin/operations?tenant=1&type=environment.review.compose&outcome=succeeded');
+  const hrefs = await page.getByTestId('run-row').locator('.run-link').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
+  let found = false;
+  for (const href of hrefs) {
+    await page.goto(href);
+    const note = page.getByTestId('reconciled-note');
+    if ((await note.count()) === 0 || !(await note.innerText()).includes('by the run itself')) continue;
+    found = true;
+    const header = page.getByTestId('run-header');
+    await expect(header).toHaveAttribute('data-run-outcome', 'succeeded');
+    await expect(header).toHaveAttribute('data-problem-class', 'none');
+    await expect(page.getByTestId('guidance')).toHaveText('The review with this evidence already exists. Nothing to do.');
+    // Ended by its own worker, not by the reconciler's sweep.
+    await expect(page.getByTestId('timeline-entry').last()).toContainText('worker');
+    await expect(page.getByTestId('timeline-entry').last()).not.toContainText('reconciler');
+    const target = await page.getByTestId('related-record').getAttribute('href');
+    expect(target).toMatch(/^\/admin\/t\/1#review-\d+$/);
+    const text = (await page.getByTestId('run-detail').innerText()).toLowerCase();
+    for (const internal of ['duplicate key', 'unique', 'constraint', 'sqlstate', 'environment_reviews', 'panicked']) {
+      expect(text, `no internal text: ${internal}`).not.toContain(internal);
+    }
+    await page.goto(target ?? '/');
+    await expect(page.locator(`#${target?.split('#')[1]}`)).toHaveAttribute('data-review-status', /ready|published/);
+    break;
+  }
+  expect(found, 'the seeded duplicate-recovered compose is listed').toBe(true);
+});

@@ -11,7 +11,7 @@
 //! truth where there is some.
 
 use anyhow::Context as _;
-use app::domain::{RunId, RunType, TenantId, Timestamp, UserId, WorkspaceId};
+use app::domain::{RunId, RunOutcome, RunType, TenantId, Timestamp, UserId, WorkspaceId};
 use app::server::lifecycle::{NewRun, ProgressUpdate, Started};
 use app::server::operations::{StartOptions, start_operation};
 use app::server::principal::Principal;
@@ -415,6 +415,24 @@ impl History {
         Ok(id)
     }
 
+    /// A compose whose review write met the review another compose of the same evidence had
+    /// just written. On PostgreSQL two composes can race to that unique key; SQLite's single
+    /// writer makes them take turns, so the demo stages the meeting. From there it is the
+    /// compose handler's own path: `recover_duplicate` proves the run from the review it met.
+    async fn duplicate_recovered(&self, tenant: usize) -> anyhow::Result<RunId> {
+        let id = self.queue(tenant, RunType::EnvironmentReviewCompose, By::Operator, None).await?;
+        let life = self.state.lifecycle();
+        let run = life
+            .claim(id, HISTORY_WORKER, self.state.config.lease)
+            .await?
+            .context("the second compose was not claimable")?;
+        let fingerprint = app::server::reviews::evidence_fingerprint(&self.state, self.tenants[tenant]).await?;
+        let ended = app::server::reviews::recover_duplicate(&self.state, &run, &fingerprint).await?;
+        anyhow::ensure!(ended.outcome == RunOutcome::Succeeded, "the review it met should prove the second compose");
+        life.complete(id, ended.completion(HISTORY_WORKER)).await?;
+        Ok(id)
+    }
+
     /// A run whose worker went away mid-run: claimed `started` before now, it reported `phase`
     /// and `counts` (its last sign of life, `silent` before now) and was never heard from again.
     async fn abandoned(
@@ -593,6 +611,11 @@ async fn seed_history(state: &AppState, principal: Principal, tenants: &[TenantI
     // Northwind's review is composed again over unchanged evidence: ready, not yet published.
     h.at(hours(2));
     h.work(northwind, EnvironmentReviewCompose, Operator, None).await?;
+
+    // Someone asked again at the same moment: a second compose of the same evidence met that
+    // review at its write and was proved by it rather than failing on the duplicate.
+    h.at(hours(2) - minutes(1));
+    h.duplicate_recovered(northwind).await?;
 
     // A refresh of that review lost its worker after gathering its evidence; the reconciler
     // found the ready review with the same evidence fingerprint and proved it succeeded.

@@ -191,6 +191,7 @@ pub const DECISION: Decision = Decision {
     reconciled_not_yet: "Bisher nicht.",
     reconciled_no: "Nein — er hat von selbst geendet.",
     decided_from_records: "Vom System entschieden, anhand der Datensätze, die die Arbeit dieses Vorgangs hinterlassen hat.",
+    decided_in_job: "Vom Vorgang selbst entschieden, anhand der Datensätze, die er beim Schreiben seines Ergebnisses vorfand.",
     decided_worker_gone: "Vom System entschieden, weil kein Worker mehr daran gearbeitet hat.",
     reason: |r| match r {
         Reason::NeverStarted => {

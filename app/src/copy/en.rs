@@ -291,6 +291,8 @@ group! {
         reconciled_no: &'static str = "No — it ended on its own.",
         /// Decided by a run type's adapter from business records.
         decided_from_records: &'static str = "Decided by the system from the records this run's work left.",
+        /// How it was decided: by the run itself, from records it met when writing its result.
+        decided_in_job: &'static str = "Decided by the run itself from the records it found when it came to write its result.",
         /// Decided by the generic rule.
         decided_worker_gone: &'static str = "Decided by the system because no worker was working on it any more.",
         /// A reconciler's decision, by its reason.

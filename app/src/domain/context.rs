@@ -37,6 +37,9 @@ pub struct ReconciliationNote {
     pub summary: Option<String>,
     /// The business record the decision points at, as `(kind, id)`.
     pub related: Option<(String, i64)>,
+    /// Whether the run decided it itself, on meeting the records when it came to write its
+    /// result (rather than the reconciler's sweep deciding a run that had gone quiet).
+    pub in_job: bool,
 }
 
 impl RunContext {
@@ -116,6 +119,7 @@ impl RunContext {
             decision: text("decision"),
             summary: text("summary"),
             related,
+            in_job: s.get("in_job").and_then(Value::as_bool).unwrap_or(false),
         })
     }
 }

@@ -255,6 +255,16 @@ impl Decision {
         }
     }
 
+    /// [`Self::record`] for a decision a run made itself, on meeting these records when it
+    /// came to write its result (a compose whose review write met another's review).
+    pub fn record_in_job(&self, previous: RunStatus, at: Timestamp) -> Value {
+        let mut record = self.record(previous, at);
+        if let Value::Object(fields) = &mut record {
+            fields.insert("in_job".to_owned(), Value::Bool(true));
+        }
+        record
+    }
+
     /// The record written once into `context.reconciliation`: when, by what, why, the status
     /// it was taken from, the decision, the related record and the bounded evidence.
     pub fn record(&self, previous: RunStatus, at: Timestamp) -> Value {

@@ -99,7 +99,8 @@ impl RunView {
         // Worded from the decision's reason code in the reader's language; the sentence stored
         // with it only for a code this version does not know.
         let summary = note.as_ref().and_then(|n| {
-            n.reason.as_deref().and_then(Reason::from_code).map(Reason::sentence).or(n.summary.as_deref())
+            let sentence = if n.in_job { Reason::in_job_sentence } else { Reason::sentence };
+            n.reason.as_deref().and_then(Reason::from_code).map(sentence).or(n.summary.as_deref())
         });
         let guidance = match summary {
             Some(summary) => reconciled_guidance(run.state, summary),
@@ -108,6 +109,7 @@ impl RunView {
         let t = &crate::copy::text().decision;
         let decided_how = note.as_ref().map(|n| {
             match n.by.as_deref() {
+                _ if n.in_job => t.decided_in_job,
                 Some(by) if by.starts_with("adapter:") => t.decided_from_records,
                 _ => t.decided_worker_gone,
             }
@@ -349,6 +351,21 @@ mod tests {
             "at": 5, "by": "reconciler", "reason": "a_code_from_a_newer_version", "summary": "Stored long ago."
         }}));
         assert_eq!(view(&r, Duration::from_secs(10)).guidance, "Stored long ago. Nothing to do.");
+    }
+
+    #[test]
+    fn a_run_that_decided_itself_from_the_records_says_so_and_not_that_it_stopped_reporting() {
+        let mut r = run(RunState::Completed(RunOutcome::Succeeded));
+        r.context = RunContext::from_value(json!({"reconciliation": {
+            "at": 5, "by": "adapter:environment.review.compose", "reason": "review_ready", "in_job": true,
+            "related": {"kind": "environment_review", "id": 7}
+        }}));
+        let v = view(&r, Duration::from_secs(10));
+        assert_eq!(v.guidance, format!("{} {}", Reason::ReviewReady.in_job_sentence(), "Nothing to do."));
+        assert!(!v.guidance.contains("stopped reporting"), "{}", v.guidance);
+        assert_eq!(v.decided_how.as_deref(), Some(crate::copy::EN.decision.decided_in_job));
+        assert!(v.related.is_some());
+        assert_eq!(v.problem, ProblemClass::None);
     }
 
     #[test]

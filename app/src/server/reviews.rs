@@ -281,7 +281,8 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
 
 /// Ends a compose whose review write met another review of the same evidence: the compose
 /// adapter decides from the records (succeeded, blocked by a successor, or needs attention),
-/// and the operator reads a calm sentence — never the database's.
+/// and the operator reads a calm sentence — never the database's. A success carries the
+/// adapter's decision record (what proved it, and the related review).
 pub async fn recover_duplicate(state: &AppState, run: &Run, fp: &str) -> Result<HandlerResult, sqlx::Error> {
     let mut run = run.clone();
     let mut inputs = run.context.inputs().cloned().unwrap_or_default();
@@ -289,7 +290,11 @@ pub async fn recover_duplicate(state: &AppState, run: &Run, fp: &str) -> Result<
     run.context.set_section("inputs", Value::Object(inputs));
     let decision = super::reconciler::adapter_decision(state, &run).await?;
     Ok(match decision {
-        Some(d) if d.verdict == Verdict::Succeeded => HandlerResult::succeeded(),
+        // Proven by the review the other compose wrote: recorded like the reconciler's proof,
+        // so the run says how it was decided and links that review.
+        Some(d) if d.verdict == Verdict::Succeeded => {
+            HandlerResult::succeeded().decided(d.record_in_job(run.state.status(), state.clock.now()))
+        }
         Some(d) => HandlerResult::ended(
             d.verdict.outcome(),
             d.reason.code(),

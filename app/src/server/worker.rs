@@ -7,6 +7,7 @@ use super::state::AppState;
 use crate::domain::Sentence;
 use crate::domain::transition::Actor;
 use crate::domain::{Run, RunId, RunOutcome, RunType};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -25,17 +26,36 @@ pub struct HandlerResult {
     pub outcome: RunOutcome,
     /// `(code, why, detail)` when it did not fully succeed.
     pub failure: Option<(String, Sentence, Option<String>)>,
+    /// A decision proved from business records, when the handler ended by one (written into
+    /// `context.reconciliation`, as the reconciler writes its own).
+    pub decision: Option<Value>,
 }
 
 impl HandlerResult {
     /// Everything worked.
     pub fn succeeded() -> Self {
-        Self { outcome: RunOutcome::Succeeded, failure: None }
+        Self { outcome: RunOutcome::Succeeded, failure: None, decision: None }
     }
 
     /// It ended with `outcome` for the reason given.
     pub fn ended(outcome: RunOutcome, code: &str, message: Sentence, detail: Option<String>) -> Self {
-        Self { outcome, failure: Some((code.to_owned(), message, detail)) }
+        Self { outcome, failure: Some((code.to_owned(), message, detail)), decision: None }
+    }
+
+    /// Records `decision` (a [`crate::domain::reconcile::Decision::record`]) with the ending.
+    pub fn decided(mut self, decision: Value) -> Self {
+        self.decision = Some(decision);
+        self
+    }
+
+    /// The lifecycle completion that records this ending for the worker `owner`.
+    pub fn completion(self, owner: &str) -> Completion {
+        let mut completion = Completion::by_worker(owner, self.outcome);
+        if let Some((code, message, detail)) = self.failure {
+            completion = completion.with_failure(&code, &message, detail);
+        }
+        completion.reconciliation = self.decision;
+        completion
     }
 }
 
@@ -153,10 +173,7 @@ impl Worker {
         let result = result.unwrap_or_else(|e| {
             HandlerResult::ended(RunOutcome::Failed, "internal_error", Sentence::Internal, Some(format!("{e:#}")))
         });
-        let mut completion = Completion::by_worker(&self.owner, result.outcome);
-        if let Some((code, message, detail)) = result.failure {
-            completion = completion.with_failure(&code, &message, detail);
-        }
+        let completion = result.completion(&self.owner);
         // The work is done; losing its outcome to a passing database hiccup would let the
         // reconciler call it lost. Retry a few times before giving up.
         let mut attempt = 0;

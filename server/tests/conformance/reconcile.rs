@@ -400,7 +400,7 @@ pub(crate) async fn a_duplicate_fingerprint_is_recovered_from_the_records_not_re
     use app::server::reviews::{is_unique_violation, recover_duplicate};
     super::full_evidence(t, &super::baseline_worker(&t.state)).await;
     // The database really refuses a second mutable review of the same evidence…
-    review(t, t.tenant, "fp-dup", "ready").await;
+    let first = review(t, t.tenant, "fp-dup", "ready").await;
     let second = sqlx::query(
         "INSERT INTO environment_reviews (workspace_id, tenant_id, fingerprint, status, sections, evidence, created_at, updated_at) \
          VALUES ($1, $2, 'fp-dup', 'composing', '[]', '{}', 0, 0)",
@@ -427,6 +427,11 @@ pub(crate) async fn a_duplicate_fingerprint_is_recovered_from_the_records_not_re
         .unwrap();
     let ended = recover_duplicate(&t.state, &compose, "fp-dup").await.unwrap();
     assert_eq!((ended.outcome, ended.failure.is_none()), (RunOutcome::Succeeded, true));
+    // The success says what proved it: the adapter's record, relating the review it found.
+    let decision = ended.decision.expect("a recovered success records its proof");
+    assert_eq!(decision["by"], json!("adapter:environment.review.compose"), "{decision}");
+    assert_eq!(decision["related"], json!({ "kind": "environment_review", "id": first }), "{decision}");
+    assert_eq!(decision["in_job"], json!(true), "decided by the run itself, not by a sweep: {decision}");
 
     review(t, t.tenant, "fp-old", "superseded").await;
     let newer = review(t, t.tenant, "fp-newer", "published").await;
