@@ -3,8 +3,8 @@ import { expectRunHooks, hydrated, PEOPLE, signIn } from './hooks';
 
 // The tenant dashboard (issue 8, seeds 123 and 233): counts that drill through, the progress
 // overlay and the review-pack card, fed by one poll that runs only while something can change.
-// Demo tenants: 1 Northwind, 2 Fabrikam (a capture stuck for 40 minutes), 3 Adatum (nothing
-// active). Every test acts as the workspace owner.
+// Demo tenants: 1 Northwind, 2 Fabrikam (a capture, a compose and a compare stuck for over
+// half an hour), 3 Adatum (nothing active). Every test acts as the workspace owner.
 test.beforeEach(async ({ page }) => {
   await signIn(page, PEOPLE.owner);
 });
@@ -72,19 +72,22 @@ test('the overlay escalates a stale run in words and icon, keeps healthy ones ca
   await hydrated(page);
   const overlay = page.getByTestId('progress-overlay');
   await expect(overlay).toHaveAttribute('data-polling', 'on');
+  // The seeded capture, compose and compare of Fabrikam all went quiet over half an hour ago.
   const stale = overlay.locator('[data-testid="overlay-item"][data-problem-class="active_stale"]');
-  await expect(stale).toHaveCount(1);
-  await expectRunHooks(stale);
-  await expect(stale).toHaveClass(/escalated/);
-  await expect(stale.getByTestId('badge-freshness-likely_stale')).toBeVisible();
-  await expect(stale.getByTestId('escalation')).toHaveText('This run will not finish by itself.');
+  await expect(stale).toHaveCount(3);
+  for (const item of await stale.all()) {
+    await expectRunHooks(item);
+    await expect(item).toHaveClass(/escalated/);
+    await expect(item.getByTestId('badge-freshness-likely_stale')).toBeVisible();
+    await expect(item.getByTestId('escalation')).toHaveText('This run will not finish by itself.');
+    const stuckId = await item.getAttribute('data-run-id');
+    await expect(page.getByTestId('attention-stuck').locator(`[data-run-id="${stuckId}"]`)).toBeVisible();
+  }
   for (const calm of await overlay.locator('[data-testid="overlay-item"][data-problem-class="none"]').all()) {
     await expect(calm).not.toHaveClass(/escalated/);
     await expect(calm.getByTestId('escalation')).toHaveCount(0);
   }
   await expect(overlay.locator('ul')).toHaveAttribute('aria-live', 'polite');
-  const stuckId = await stale.getAttribute('data-run-id');
-  await expect(page.getByTestId('attention-stuck').locator(`[data-run-id="${stuckId}"]`)).toBeVisible();
 });
 
 test('the dashboard polls once per cycle only while work is active, wakes at once on a start, and then goes quiet', async ({

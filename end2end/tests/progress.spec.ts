@@ -29,4 +29,28 @@ test('every active run shows progress by its mode, with a percentage only when c
     if (mode === 'activity') expect(label).not.toMatch(/\d/);
   }
   expect(modes.has('phased'), 'the seeded compare reports its phase').toBe(true);
+  expect(modes.has('composite'), 'the seeded Fabrikam compose reports its sources').toBe(true);
+});
+
+test('a run whose reported counts cannot be true shows activity, never a made-up percentage', async ({ page }) => {
+  // The seeded Fabrikam compare reported 25 processed of 10 in scope before it went quiet.
+  await page.goto('/admin/operations?tenant=2&type=baseline.compare&status=active');
+  const row = page.getByTestId('run-row');
+  await expect(row).toHaveCount(1);
+  await expect(row).toHaveAttribute('data-progress-mode', 'activity');
+  await expect(row.getByTestId('progress-label')).toHaveText('Working');
+  await row.locator('.run-link').click();
+  const header = page.getByTestId('run-header');
+  await expect(header).toHaveAttribute('data-progress-mode', 'activity');
+  const detail = (await page.getByTestId('run-detail').innerText()).toLowerCase();
+  expect(detail).not.toContain('%');
+  expect(detail).not.toContain('25 of 10');
+});
+
+test('a composite run says how many of its sources are ready and how many failed', async ({ page }) => {
+  await page.goto('/admin/operations?tenant=2&type=environment.review.compose&status=active');
+  const row = page.getByTestId('run-row');
+  await expect(row).toHaveCount(1);
+  await expect(row).toHaveAttribute('data-progress-mode', 'composite');
+  await expect(row.getByTestId('progress-label')).toHaveText(/^1 of 3 evidence sources ready, 1 failed$/);
 });

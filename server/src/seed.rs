@@ -11,6 +11,7 @@
 //! truth where there is some.
 
 use anyhow::Context as _;
+use app::domain::context::CompositeCounts;
 use app::domain::{RunId, RunOutcome, RunType, TenantId, Timestamp, UserId, WorkspaceId};
 use app::server::lifecycle::{NewRun, ProgressUpdate, Started};
 use app::server::operations::{StartOptions, start_operation};
@@ -433,16 +434,15 @@ impl History {
         Ok(id)
     }
 
-    /// A run whose worker went away mid-run: claimed `started` before now, it reported `phase`
-    /// and `counts` (its last sign of life, `silent` before now) and was never heard from again.
+    /// A run whose worker went away mid-run: claimed `started` before now, it reported
+    /// `update` (its last sign of life, `silent` before now) and was never heard from again.
     async fn abandoned(
         &self,
         tenant: usize,
         run_type: RunType,
         started: Duration,
         silent: Duration,
-        phase: Option<&str>,
-        counts: &[(&str, i64)],
+        update: ProgressUpdate,
     ) -> anyhow::Result<RunId> {
         self.at(started + Duration::from_secs(3));
         let id = self.queue(tenant, run_type, By::Operator, None).await?;
@@ -450,8 +450,6 @@ impl History {
         let life = self.state.lifecycle();
         life.claim(id, "worker-gone", self.state.config.lease).await?.context("the run was not claimable")?;
         self.at(silent);
-        let counts = counts.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
-        let update = ProgressUpdate { counts, phase: phase.map(str::to_owned), composite: None };
         life.record_progress(id, "worker-gone", self.state.config.lease, &update).await?;
         Ok(id)
     }
@@ -528,6 +526,12 @@ pub async fn customer_changes(db: &Db, tenant: TenantId, changed: usize, now: Ti
     Ok(())
 }
 
+/// A worker's progress report: the phase it is in and its counts so far.
+fn report(phase: Option<&str>, counts: &[(&str, i64)]) -> ProgressUpdate {
+    let counts = counts.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
+    ProgressUpdate { counts, phase: phase.map(str::to_owned), composite: None }
+}
+
 /// The story the demo tells, oldest first. Tenant 0 (Northwind, 20 items) is well kept and
 /// drifts; tenant 1 (Fabrikam, 200 items, two unreadable) needs attention; tenant 2 (Adatum,
 /// 2,000 items) is large and busy.
@@ -594,8 +598,7 @@ async fn seed_history(state: &AppState, principal: Principal, tenants: &[TenantI
         BaselineCapture,
         hours(12),
         hours(12) - minutes(1),
-        Some("capturing_evidence"),
-        &[("total", 2000)],
+        report(Some("capturing_evidence"), &[("total", 2000)]),
     )
     .await?;
     anyhow::ensure!(h.sweep(hours(11)).await? == 1, "the sweep should close the abandoned capture");
@@ -619,22 +622,43 @@ async fn seed_history(state: &AppState, principal: Principal, tenants: &[TenantI
 
     // A refresh of that review lost its worker after gathering its evidence; the reconciler
     // found the ready review with the same evidence fingerprint and proved it succeeded.
-    h.abandoned(northwind, EnvironmentReviewCompose, minutes(90), minutes(89), None, &[]).await?;
+    h.abandoned(northwind, EnvironmentReviewCompose, minutes(90), minutes(89), report(None, &[])).await?;
     anyhow::ensure!(h.sweep(minutes(80)).await? == 1, "the sweep should prove the abandoned compose");
 
     // Active right now. A Fabrikam capture whose worker vanished 40 minutes ago (likely
     // stale); a Northwind compare running past its expected time whose worker was last heard
     // from 20 seconds ago; and a Fabrikam sync the schedule just queued, which this server's
     // workers pick up (fresh).
-    h.abandoned(fabrikam, BaselineCapture, minutes(40), minutes(39), Some("capturing_evidence"), &[("total", 200)])
+    h.abandoned(
+        fabrikam,
+        BaselineCapture,
+        minutes(40),
+        minutes(39),
+        report(Some("capturing_evidence"), &[("total", 200)]),
+    )
+    .await?;
+    // Two more Fabrikam runs went quiet half an hour ago, each having reported what its kind
+    // of progress can say (seed 272): a review compose with one of its three evidence sources
+    // ready and one failed (composite), and a compare whose worker claimed more items
+    // processed than were in scope — counts that cannot be true, so the run shows activity,
+    // never a made-up percentage.
+    let sources = CompositeCounts { total: 3, ready: 1, failed: 1 };
+    h.abandoned(
+        fabrikam,
+        EnvironmentReviewCompose,
+        minutes(36),
+        minutes(35),
+        ProgressUpdate { composite: Some(sources), ..report(None, &[]) },
+    )
+    .await?;
+    h.abandoned(fabrikam, BaselineCompare, minutes(33), minutes(32), report(None, &[("total", 10), ("processed", 25)]))
         .await?;
     h.abandoned(
         northwind,
         BaselineCompare,
         minutes(7),
         Duration::from_secs(20),
-        Some("comparing"),
-        &[("total", 20), ("processed", 12)],
+        report(Some("comparing"), &[("total", 20), ("processed", 12)]),
     )
     .await?;
     h.at(Duration::ZERO);
