@@ -5,8 +5,8 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 export PATH="$HOME/.cargo/bin:$PATH"
-OPSHUB_TOOLS="${OPSHUB_TOOLS:-$HOME/.cache/opshub/tools}"
-export PATH="$OPSHUB_TOOLS/node_modules/.bin:$PATH"
+OPSHUB_CI_TOOLS="${OPSHUB_CI_TOOLS:-$HOME/.cache/opshub/tools}"
+export PATH="$OPSHUB_CI_TOOLS/node_modules/.bin:$PATH"
 
 # The wasm-bindgen version the lock file pins (the CLI must match it exactly).
 wasm_bindgen_version() {
@@ -14,9 +14,9 @@ wasm_bindgen_version() {
 }
 
 apt_install() {
-  if [ -z "${OPSHUB_APT_UPDATED:-}" ]; then
+  if [ -z "${OPSHUB_CI_APT_UPDATED:-}" ]; then
     apt-get update -qq || die "apt-get update failed"
-    export OPSHUB_APT_UPDATED=1
+    export OPSHUB_CI_APT_UPDATED=1
   fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
 }
@@ -39,8 +39,8 @@ ensure_build_tools() {
   fi
   if ! wasm-opt --version 2>/dev/null | grep -q 'version 1[3-9][0-9]'; then
     say "installing wasm-opt (binaryen 132) from npm"
-    mkdir -p "$OPSHUB_TOOLS"
-    npm install --silent --no-audit --no-fund --prefix "$OPSHUB_TOOLS" binaryen@132 >/dev/null
+    mkdir -p "$OPSHUB_CI_TOOLS"
+    npm install --silent --no-audit --no-fund --prefix "$OPSHUB_CI_TOOLS" binaryen@132 >/dev/null
   fi
 }
 

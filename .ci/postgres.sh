@@ -16,13 +16,13 @@ ensure_postgres() {
   fi
   local bin port dir
   bin="$(dirname "$(ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n1)")"
-  port="${OPSHUB_THROWAWAY_PG_PORT:-55432}"
+  port="${OPSHUB_CI_THROWAWAY_PG_PORT:-55432}"
   dir="$(mktemp -d /tmp/opshub-pg.XXXXXX)"
   chown postgres:postgres "$dir" 2>/dev/null || true
   as_postgres "$bin/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
   as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -o "-p $port -k $dir -c listen_addresses=127.0.0.1" -w start >/dev/null
-  OPSHUB_THROWAWAY_PG="$bin/pg_ctl -D $dir/data"
-  trap 'as_postgres $OPSHUB_THROWAWAY_PG -m fast stop >/dev/null 2>&1 || true' EXIT
+  OPSHUB_CI_THROWAWAY_PG="$bin/pg_ctl -D $dir/data"
+  trap 'as_postgres $OPSHUB_CI_THROWAWAY_PG -m fast stop >/dev/null 2>&1 || true' EXIT
   export OPSHUB_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
   pg_answers "$OPSHUB_TEST_POSTGRES_URL" || die "the throwaway PostgreSQL did not start (log: $dir/log)"
   say "throwaway PostgreSQL running at $OPSHUB_TEST_POSTGRES_URL"

@@ -472,7 +472,11 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let router = server::web::router(state.clone(), server::web::leptos_options("target/site", addr));
+    let router = server::web::router(
+        state.clone(),
+        server::web::leptos_options("target/site", addr),
+        server::web::Ops::default(),
+    );
     let serving = tokio::spawn(async move { axum::serve(listener, router).await });
     // The poll path is measured as a signed-in browser calls it: with a session cookie.
     app::server::accounts::set_password(&db, BENCH_EMAIL, BENCH_PASSWORD)

@@ -1,152 +1,463 @@
-//! Configuration from the environment, validated at start-up with messages that say which
-//! variable is wrong and what it should look like. Every setting has a default, so a bare
-//! `opshub` serves the demo on SQLite.
+//! One typed configuration, gathered from four layers — built-in defaults, an optional TOML
+//! file, `OPSHUB_*` environment variables and command-line flags, each overriding the one
+//! before — and validated once at start-up.
+//!
+//! Every key is declared once in [`KEYS`] with its default and what it means: the README's
+//! table, `opshub config` and the unknown-key check all read that list, so a key cannot exist
+//! in one place and not another. A bad value stops start-up with one line naming the key,
+//! where the value came from and what is allowed; an unknown key (a typo in the file, an
+//! `OPSHUB_` variable or a flag nobody reads) stops it too, because a setting silently
+//! ignored is worse than one refused.
 
+use std::collections::BTreeMap;
+use std::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
-/// Everything `opshub` reads from its environment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Config {
-    /// `OPSHUB_DATABASE_URL` (or `DATABASE_URL`): `sqlite://…` or `postgres://…`.
-    pub database_url: String,
-    /// `OPSHUB_ADDR`: where to listen.
-    pub addr: SocketAddr,
-    /// `OPSHUB_SITE_ROOT`: the built browser bundle (cargo-leptos's `target/site`).
-    pub site_root: String,
-    /// `OPSHUB_WORKERS`: concurrent runs this instance works on (0 disables workers).
-    pub workers: usize,
-    /// `OPSHUB_SEED_DEMO`: seed the demo data set on start.
-    pub seed_demo: bool,
-    /// `OPSHUB_SESSION_IDLE_MINS`, `OPSHUB_SESSION_MAX_HOURS`, `OPSHUB_SECURE_COOKIES`: how
-    /// long a sign-in lasts unused and at most, and whether its cookie is https-only.
-    pub sessions: app::server::auth::SessionPolicy,
-    /// `OPSHUB_DEMO_PACING_MS`: time inventory.sync spends per item, so progress is watchable.
-    pub demo_pacing: Duration,
-    /// `OPSHUB_HEARTBEAT_SECS`: worker heartbeat interval.
-    pub heartbeat: Duration,
-    /// `OPSHUB_INSTANCE_ID`: this instance's name in leases and logs.
-    pub instance_id: String,
-    /// `OPSHUB_SHUTDOWN_GRACE_SECS`: how long running work may finish after SIGTERM/SIGINT
-    /// before it is completed as cancelled.
-    pub shutdown_grace: Duration,
-    /// `OPSHUB_FAULTS`: demo-provider faults to inject at start, e.g.
-    /// `inventory.sync=slow,restore.execute=fail` (see `opshub fault`).
-    pub faults: Vec<(app::domain::RunType, app::server::provider::Fault)>,
-    /// `OPSHUB_DATA_DIR`: where review packs are written.
-    pub data_dir: std::path::PathBuf,
-    /// `OPSHUB_PACK_RETENTION_DAYS`: how long a ready review pack is kept.
-    pub pack_retention: Duration,
-    /// `OPSHUB_RECONCILE_SECS`: how often the reconciler sweeps (0 turns it off here).
-    pub reconcile_every: Duration,
-    /// `OPSHUB_LIFECYCLE`: per-type lifecycle windows overriding the defaults, e.g.
-    /// `restore.execute=60,900,3600,120;*=30,120,600,60` (queue, expected, stale, heartbeat).
-    pub lifecycle: std::collections::BTreeMap<app::domain::RunType, app::domain::LifecyclePolicy>,
+/// How `opshub config` may show a key's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// As it is.
+    Plain,
+    /// A URL whose password is hidden.
+    Url,
+    /// Never; only whether it is set.
+    Secret,
 }
 
-/// A configuration value that cannot be used.
+/// One configuration key.
+#[derive(Debug, Clone, Copy)]
+pub struct Key {
+    /// The key in the file; `OPSHUB_<NAME>` in the environment, `--<name-with-dashes>` as a flag.
+    pub name: &'static str,
+    /// The default, as written in a file.
+    pub default: &'static str,
+    /// What it means and what is allowed.
+    pub help: &'static str,
+    /// How it may be printed.
+    pub shown: Shown,
+}
+
+const fn key(name: &'static str, default: &'static str, help: &'static str) -> Key {
+    Key { name, default, help, shown: Shown::Plain }
+}
+
+/// Every key `opshub` reads, in the order `opshub config` and the README list them.
+pub const KEYS: &[Key] = &[
+    Key {
+        shown: Shown::Url,
+        ..key(
+            "database_url",
+            "sqlite://data/opshub.db",
+            "sqlite://<file> or postgres://<user>@<host>/<db> (DATABASE_URL is read too)",
+        )
+    },
+    key("addr", "127.0.0.1:3000", "IP address and port to listen on"),
+    key("site_root", "target/site", "the built browser bundle (cargo-leptos's target/site)"),
+    key("workers", "4", "runs this instance works on at once, 0 to 256 (0 disables workers here)"),
+    key("seed_demo", "true", "seed the demo data set at start (true/false)"),
+    key("session_idle_mins", "120", "minutes a sign-in lasts unused, 1 to 43200"),
+    key("session_max_hours", "12", "hours a sign-in lasts at most, 1 to 2160"),
+    key(
+        "secure_cookies",
+        "false",
+        "served over https: cookies are Secure and browsers are told to keep to https (true/false)",
+    ),
+    key("demo_pacing_ms", "150", "milliseconds the demo inventory sync spends per item, 0 to 60000"),
+    key("heartbeat_secs", "10", "seconds between worker heartbeats, 1 to 3600"),
+    key("instance_id", "", "this instance's name in leases and logs (empty: opshub-<pid>)"),
+    key("shutdown_grace_secs", "30", "seconds running work may finish after SIGTERM before it is cancelled, 0 to 3600"),
+    key("faults", "", "demo-provider faults at start, run-type=fail|partial|slow|hang|crash separated by commas"),
+    key("data_dir", "data", "where review packs are written"),
+    key("pack_retention_days", "7", "days a ready review pack is kept, 0 to 3650"),
+    key("reconcile_secs", "30", "seconds between reconciler sweeps, 0 to 3600 (0 turns the reconciler off here)"),
+    key(
+        "lifecycle",
+        "",
+        "per-type windows in seconds, type=queue,expected,stale,heartbeat separated by ';' (type may be *)",
+    ),
+    key("log_format", "text", "text (for people) or json (one JSON object per line)"),
+    key("log_filter", "info,sqlx=warn", "which log lines to write, in tracing's filter syntax (RUST_LOG is read too)"),
+    Key {
+        shown: Shown::Secret,
+        ..key(
+            "metrics_token",
+            "",
+            "when set, /metrics answers only requests bearing this token (at least 16 characters)",
+        )
+    },
+];
+
+/// Environment variables starting with `OPSHUB_` that are not configuration keys: the file
+/// to read, the CLI's password input, and the test and build tooling's own settings.
+const NOT_KEYS: [&str; 3] = ["OPSHUB_CONFIG", "OPSHUB_PASSWORD", "OPSHUB_BASE_URL"];
+const TOOLING_PREFIXES: [&str; 4] = ["OPSHUB_CI_", "OPSHUB_TEST_", "OPSHUB_BENCH_", "OPSHUB_E2E_"];
+
+/// The environment variable of `key`.
+pub fn env_name(key: &str) -> String {
+    format!("OPSHUB_{}", key.to_ascii_uppercase())
+}
+
+/// The command-line flag of `key`.
+pub fn flag_name(key: &str) -> String {
+    format!("--{}", key.replace('_', "-"))
+}
+
+/// Where a value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The built-in default.
+    Default,
+    /// The configuration file.
+    File(PathBuf),
+    /// An environment variable.
+    Env(String),
+    /// A command-line flag.
+    Flag(String),
+}
+
+impl Source {
+    /// Where, without the key's own name.
+    pub fn place(&self) -> String {
+        match self {
+            Self::Default => "the defaults".to_owned(),
+            Self::File(p) => format!("file {}", p.display()),
+            Self::Env(_) => "the environment".to_owned(),
+            Self::Flag(_) => "the command line".to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Default => f.write_str("default"),
+            Self::File(p) => write!(f, "file {}", p.display()),
+            Self::Env(v) => write!(f, "environment {v}"),
+            Self::Flag(v) => write!(f, "flag {v}"),
+        }
+    }
+}
+
+/// A configuration that cannot be used: one line naming the key, where it came from and
+/// what is allowed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{var} {problem} (got {value:?})")]
-pub struct ConfigError {
-    /// The variable.
-    pub var: &'static str,
-    /// What it should be.
-    pub problem: String,
-    /// What it was.
-    pub value: String,
+pub enum ConfigError {
+    /// A value that does not fit its key.
+    #[error("{key} = {value:?} (from {from}): {problem}")]
+    Value {
+        /// The key.
+        key: &'static str,
+        /// What was given (a URL's password hidden, a secret never shown).
+        value: String,
+        /// Where it came from.
+        from: Source,
+        /// What is allowed.
+        problem: String,
+    },
+    /// A key nobody reads.
+    #[error("{name} is not a configuration key (in {}); `opshub config` and the README list the keys", from.place())]
+    Unknown {
+        /// As written.
+        name: String,
+        /// Where it came from.
+        from: Source,
+    },
+    /// The file could not be read or is not TOML.
+    #[error("the configuration file {path} {problem}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        problem: String,
+    },
+}
+
+impl ConfigError {
+    /// The key (or unknown name) the error is about, if any.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            Self::Value { key, .. } => Some(key),
+            Self::Unknown { name, .. } => Some(name),
+            Self::File { .. } => None,
+        }
+    }
+}
+
+/// The raw layers, merged: each key's winning text and where it came from.
+#[derive(Debug, Clone, Default)]
+pub struct Layers {
+    values: BTreeMap<&'static str, (String, Source)>,
+}
+
+impl Layers {
+    /// Gathers the layers: `flags` (`(name, value)` as given after `--`), the environment
+    /// `env`, and the file named by `--config` or `OPSHUB_CONFIG`, if any.
+    pub fn gather(flags: &[(String, String)], env: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let mut layers = Self::default();
+        let file = flags
+            .iter()
+            .rev()
+            .find(|(n, _)| n == "config")
+            .map(|(_, v)| v.clone())
+            .or_else(|| env.get("OPSHUB_CONFIG").cloned())
+            .filter(|v| !v.trim().is_empty());
+        if let Some(path) = file {
+            let path = PathBuf::from(path);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| ConfigError::File { path: path.clone(), problem: format!("cannot be read: {e}") })?;
+            layers.read_file(&path, &text)?;
+        }
+        for (name, value) in env {
+            if !name.starts_with("OPSHUB_")
+                || NOT_KEYS.contains(&name.as_str())
+                || TOOLING_PREFIXES.iter().any(|p| name.starts_with(p))
+            {
+                continue;
+            }
+            let key = KEYS
+                .iter()
+                .find(|k| env_name(k.name) == *name)
+                .ok_or_else(|| ConfigError::Unknown { name: name.clone(), from: Source::Env(name.clone()) })?;
+            layers.set(key.name, value, Source::Env(name.clone()));
+        }
+        // Conventional aliases, used only when the OPSHUB_ name is not set.
+        for (alias, key) in [("DATABASE_URL", "database_url"), ("RUST_LOG", "log_filter")] {
+            if let Some(v) = env.get(alias)
+                && !env.contains_key(&env_name(key))
+            {
+                layers.set(key, v, Source::Env(alias.to_owned()));
+            }
+        }
+        for (name, value) in flags {
+            if name == "config" {
+                continue;
+            }
+            let key = KEYS.iter().find(|k| k.name == name.replace('-', "_")).ok_or_else(|| ConfigError::Unknown {
+                name: format!("--{name}"),
+                from: Source::Flag(format!("--{name}")),
+            })?;
+            layers.set(key.name, value, Source::Flag(flag_name(key.name)));
+        }
+        Ok(layers)
+    }
+
+    fn read_file(&mut self, path: &std::path::Path, text: &str) -> Result<(), ConfigError> {
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::File {
+            path: path.to_owned(),
+            problem: format!("is not valid TOML: {}", e.message()),
+        })?;
+        for (name, value) in table {
+            let source = Source::File(path.to_owned());
+            let key = KEYS
+                .iter()
+                .find(|k| k.name == name)
+                .ok_or_else(|| ConfigError::Unknown { name: name.clone(), from: source.clone() })?;
+            let text = match value {
+                toml::Value::String(s) => s,
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                toml::Value::Float(f) => f.to_string(),
+                other => {
+                    return Err(ConfigError::Value {
+                        key: key.name,
+                        value: other.to_string(),
+                        from: source,
+                        problem: "must be a single value (a string, number or true/false)".into(),
+                    });
+                }
+            };
+            self.set(key.name, &text, source);
+        }
+        Ok(())
+    }
+
+    fn set(&mut self, key: &'static str, value: &str, source: Source) {
+        self.values.insert(key, (value.trim().to_owned(), source));
+    }
+
+    /// The winning text of `key` and its source (the default when no layer set it).
+    pub fn get(&self, key: &'static str) -> (String, Source) {
+        self.values.get(key).cloned().unwrap_or_else(|| {
+            let default = KEYS.iter().find(|k| k.name == key).map_or("", |k| k.default);
+            (default.to_owned(), Source::Default)
+        })
+    }
+
+    /// `opshub config`: every key's effective value as TOML, each with its source; secrets
+    /// show only whether they are set, a URL's password is hidden.
+    pub fn describe(&self) -> String {
+        let mut out = String::from("# Effective configuration: flag > environment > file > default.\n");
+        for k in KEYS {
+            let (value, source) = self.get(k.name);
+            let shown = match k.shown {
+                Shown::Plain => value,
+                Shown::Url => app::server::db::redact(&value),
+                Shown::Secret if value.is_empty() => String::new(),
+                Shown::Secret => "<set, hidden>".to_owned(),
+            };
+            // Numbers and switches print bare, as a file would hold them.
+            let bare =
+                (!shown.is_empty() && shown.bytes().all(|b| b.is_ascii_digit())) || shown == "true" || shown == "false";
+            let line = if bare {
+                format!("{} = {shown}", k.name)
+            } else {
+                format!("{} = {}", k.name, toml::Value::String(shown))
+            };
+            out.push_str(&format!("{line:<48} # {source}\n"));
+        }
+        out
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Everything `opshub` is configured with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `database_url`: `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// `addr`: where to listen.
+    pub addr: SocketAddr,
+    /// `site_root`: the built browser bundle.
+    pub site_root: String,
+    /// `workers`: concurrent runs this instance works on (0 disables workers).
+    pub workers: usize,
+    /// `seed_demo`: seed the demo data set on start.
+    pub seed_demo: bool,
+    /// `session_idle_mins`, `session_max_hours`, `secure_cookies`.
+    pub sessions: app::server::auth::SessionPolicy,
+    /// `demo_pacing_ms`: time inventory.sync spends per item, so progress is watchable.
+    pub demo_pacing: Duration,
+    /// `heartbeat_secs`: worker heartbeat interval.
+    pub heartbeat: Duration,
+    /// `instance_id`: this instance's name in leases and logs.
+    pub instance_id: String,
+    /// `shutdown_grace_secs`: how long running work may finish after SIGTERM/SIGINT before
+    /// it is completed as cancelled.
+    pub shutdown_grace: Duration,
+    /// `faults`: demo-provider faults to inject at start (see `opshub fault`).
+    pub faults: Vec<(app::domain::RunType, app::server::provider::Fault)>,
+    /// `data_dir`: where review packs are written.
+    pub data_dir: PathBuf,
+    /// `pack_retention_days`: how long a ready review pack is kept.
+    pub pack_retention: Duration,
+    /// `reconcile_secs`: how often the reconciler sweeps (zero turns it off here).
+    pub reconcile_every: Duration,
+    /// `lifecycle`: per-type lifecycle windows overriding the defaults.
+    pub lifecycle: BTreeMap<app::domain::RunType, app::domain::LifecyclePolicy>,
+    /// `log_format`.
+    pub log_format: LogFormat,
+    /// `log_filter`, checked to parse.
+    pub log_filter: String,
+    /// `metrics_token`: the bearer token `/metrics` asks for, if any.
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
-    /// Reads the configuration from the process environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|k| std::env::var(k).ok())
+    /// Gathers and validates the configuration of this process: its flags and environment.
+    pub fn load(flags: &[(String, String)]) -> Result<(Self, Layers), ConfigError> {
+        let env: BTreeMap<String, String> =
+            std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))).collect();
+        let layers = Layers::gather(flags, &env)?;
+        Ok((Self::from_layers(&layers)?, layers))
     }
 
-    /// Reads the configuration through `get` (tests pass a map).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |k: &str| get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let database_url = get("OPSHUB_DATABASE_URL")
-            .or_else(|| get("DATABASE_URL"))
-            .unwrap_or_else(|| "sqlite://data/opshub.db".into());
+    /// Validates merged layers into a configuration.
+    pub fn from_layers(layers: &Layers) -> Result<Self, ConfigError> {
+        let bad = |key: &'static str, problem: &str| {
+            let (value, source) = layers.get(key);
+            let shown = KEYS.iter().find(|k| k.name == key).map_or(Shown::Plain, |k| k.shown);
+            let value = match shown {
+                Shown::Plain => value,
+                Shown::Url => app::server::db::redact(&value),
+                Shown::Secret => "<hidden>".to_owned(),
+            };
+            ConfigError::Value { key, value, from: source, problem: problem.to_owned() }
+        };
+        let text = |key: &'static str| layers.get(key).0;
+        let number = |key: &'static str, min: u64, max: u64, unit: &str| -> Result<u64, ConfigError> {
+            text(key)
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .ok_or_else(|| bad(key, &format!("must be a whole number of {unit} from {min} to {max}")))
+        };
+        let flag = |key: &'static str| -> Result<bool, ConfigError> {
+            match text(key).as_str() {
+                "1" | "true" | "yes" | "on" => Ok(true),
+                "0" | "false" | "no" | "off" => Ok(false),
+                _ => Err(bad(key, "must be true or false")),
+            }
+        };
+        let database_url = text("database_url");
         if app::server::Backend::from_url(&database_url).is_err() {
-            return Err(ConfigError {
-                var: "OPSHUB_DATABASE_URL",
-                problem: "must start with sqlite:// or postgres://".into(),
-                value: app::server::db::redact(&database_url),
-            });
+            return Err(bad("database_url", "must start with sqlite:// or postgres://"));
         }
-        let addr_text = get("OPSHUB_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
-        let addr = addr_text.parse().map_err(|_| ConfigError {
-            var: "OPSHUB_ADDR",
-            problem: "must be an IP address and port such as 127.0.0.1:3000".into(),
-            value: addr_text.clone(),
+        let addr = text("addr")
+            .parse()
+            .map_err(|_| bad("addr", "must be an IP address and a port from 0 to 65535, such as 127.0.0.1:3000"))?;
+        let log_filter = text("log_filter");
+        if tracing_subscriber::EnvFilter::try_new(&log_filter).is_err() {
+            return Err(bad("log_filter", "must be a tracing filter such as info or info,sqlx=warn"));
+        }
+        let metrics_token = Some(text("metrics_token")).filter(|t| !t.is_empty());
+        if metrics_token.as_ref().is_some_and(|t| t.len() < 16 || t.chars().any(|c| !c.is_ascii_graphic())) {
+            return Err(bad("metrics_token", "must be at least 16 visible ASCII characters"));
+        }
+        let lifecycle_text = text("lifecycle");
+        let lifecycle = app::domain::LifecyclePolicy::parse_overrides(&lifecycle_text).map_err(|why| {
+            bad("lifecycle", &format!("must be type=queue,expected,stale,heartbeat in seconds separated by ';': {why}"))
         })?;
-        let number = |var: &'static str, default: u64, max: u64| -> Result<u64, ConfigError> {
-            match get(var) {
-                None => Ok(default),
-                Some(v) => v.parse::<u64>().ok().filter(|n| *n <= max).ok_or(ConfigError {
-                    var,
-                    problem: "must be a whole number in range".into(),
-                    value: v,
-                }),
-            }
+        let faults_text = text("faults");
+        let faults = if faults_text.is_empty() {
+            Vec::new()
+        } else {
+            app::server::provider::parse_fault_list(&faults_text).map_err(|_| {
+                bad("faults", "must be run-type=fault pairs separated by commas (fail, partial, slow, hang, crash)")
+            })?
         };
-        let flag = |var: &'static str, default: bool| -> Result<bool, ConfigError> {
-            match get(var).as_deref() {
-                None => Ok(default),
-                Some("1" | "true" | "yes" | "on") => Ok(true),
-                Some("0" | "false" | "no" | "off") => Ok(false),
-                Some(v) => Err(ConfigError { var, problem: "must be true or false".into(), value: v.to_owned() }),
-            }
-        };
-        let seed_demo = flag("OPSHUB_SEED_DEMO", true)?;
-        let heartbeat = number("OPSHUB_HEARTBEAT_SECS", 10, 3600)?;
-        if heartbeat == 0 {
-            return Err(ConfigError {
-                var: "OPSHUB_HEARTBEAT_SECS",
-                problem: "must be at least 1".into(),
-                value: "0".into(),
-            });
+        let instance_id = Some(text("instance_id"))
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| format!("opshub-{}", std::process::id()));
+        if instance_id.len() > 64 || instance_id.chars().any(|c| c.is_control()) {
+            return Err(bad("instance_id", "must be at most 64 characters with no control characters"));
         }
         Ok(Self {
             database_url,
             addr,
-            site_root: get("OPSHUB_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
-            workers: usize::try_from(number("OPSHUB_WORKERS", 4, 256)?).unwrap_or(4),
-            seed_demo,
+            site_root: text("site_root"),
+            workers: usize::try_from(number("workers", 0, 256, "runs")?).unwrap_or(4),
+            seed_demo: flag("seed_demo")?,
             sessions: app::server::auth::SessionPolicy {
-                idle: Duration::from_secs(60 * number("OPSHUB_SESSION_IDLE_MINS", 120, 60 * 24 * 30)?.max(1)),
-                absolute: Duration::from_secs(3600 * number("OPSHUB_SESSION_MAX_HOURS", 12, 24 * 90)?.max(1)),
-                secure_cookie: flag("OPSHUB_SECURE_COOKIES", false)?,
+                idle: Duration::from_secs(60 * number("session_idle_mins", 1, 60 * 24 * 30, "minutes")?),
+                absolute: Duration::from_secs(3600 * number("session_max_hours", 1, 24 * 90, "hours")?),
+                secure_cookie: flag("secure_cookies")?,
             },
-            demo_pacing: Duration::from_millis(number("OPSHUB_DEMO_PACING_MS", 150, 60_000)?),
-            heartbeat: Duration::from_secs(heartbeat),
-            instance_id: get("OPSHUB_INSTANCE_ID").unwrap_or_else(|| format!("opshub-{}", std::process::id())),
-            shutdown_grace: Duration::from_secs(number("OPSHUB_SHUTDOWN_GRACE_SECS", 30, 3600)?),
-            data_dir: get("OPSHUB_DATA_DIR").unwrap_or_else(|| "data".into()).into(),
-            pack_retention: Duration::from_secs(86_400 * number("OPSHUB_PACK_RETENTION_DAYS", 7, 3650)?),
-            reconcile_every: Duration::from_secs(number("OPSHUB_RECONCILE_SECS", 30, 3600)?),
-            lifecycle: match get("OPSHUB_LIFECYCLE") {
-                None => std::collections::BTreeMap::new(),
-                Some(v) => app::domain::LifecyclePolicy::parse_overrides(&v).map_err(|why| ConfigError {
-                    var: "OPSHUB_LIFECYCLE",
-                    problem: format!(
-                        "must be type=queue,expected,stale,heartbeat entries in seconds separated by ';' (type may \
-                         be *): {why}"
-                    ),
-                    value: v.clone(),
-                })?,
+            demo_pacing: Duration::from_millis(number("demo_pacing_ms", 0, 60_000, "milliseconds")?),
+            heartbeat: Duration::from_secs(number("heartbeat_secs", 1, 3600, "seconds")?),
+            instance_id,
+            shutdown_grace: Duration::from_secs(number("shutdown_grace_secs", 0, 3600, "seconds")?),
+            data_dir: text("data_dir").into(),
+            pack_retention: Duration::from_secs(86_400 * number("pack_retention_days", 0, 3650, "days")?),
+            reconcile_every: Duration::from_secs(number("reconcile_secs", 0, 3600, "seconds")?),
+            lifecycle,
+            faults,
+            log_format: match text("log_format").as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                _ => return Err(bad("log_format", "must be text or json")),
             },
-            faults: match get("OPSHUB_FAULTS") {
-                None => Vec::new(),
-                Some(v) => app::server::provider::parse_fault_list(&v).map_err(|_| ConfigError {
-                    var: "OPSHUB_FAULTS",
-                    problem:
-                        "must be run-type=fault pairs separated by commas (faults: fail, partial, slow, hang, crash)"
-                            .into(),
-                    value: v.clone(),
-                })?,
-            },
+            log_filter,
+            metrics_token,
         })
     }
 }
@@ -154,11 +465,21 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    fn flags(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
 
     fn with(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        Config::from_lookup(|k| map.get(k).cloned())
+        Config::from_layers(&Layers::gather(&[], &env(pairs))?)
+    }
+
+    fn key_of(r: Result<Config, ConfigError>) -> String {
+        r.expect_err("should be refused").key().unwrap_or_default().to_owned()
     }
 
     #[test]
@@ -170,6 +491,47 @@ mod tests {
         assert_eq!(c.workers, 4);
         assert_eq!(c.shutdown_grace, Duration::from_secs(30));
         assert_eq!(c.sessions, app::server::auth::SessionPolicy::default());
+        assert_eq!((c.log_format, c.metrics_token), (LogFormat::Text, None));
+        assert!(c.instance_id.starts_with("opshub-"));
+    }
+
+    #[test]
+    fn every_default_is_itself_a_valid_value() {
+        // The defaults are the same text a file would hold, so they pass the same checks.
+        for k in KEYS {
+            let layers = Layers::gather(&flags(&[(k.name, k.default)]), &BTreeMap::new()).expect("a known key");
+            assert!(Config::from_layers(&layers).is_ok(), "{} = {:?}", k.name, k.default);
+        }
+    }
+
+    #[test]
+    fn flags_beat_the_environment_which_beats_the_file_which_beats_the_default() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("opshub.toml");
+        std::fs::write(&file, "workers = 8\nreconcile_secs = 5\nseed_demo = false\nlog_format = \"json\"\n")
+            .expect("write");
+        let path = file.to_string_lossy().into_owned();
+        let e = env(&[("OPSHUB_CONFIG", &path), ("OPSHUB_WORKERS", "6"), ("OPSHUB_RECONCILE_SECS", "7")]);
+        let layers = Layers::gather(&flags(&[("workers", "2")]), &e).expect("layers");
+        let c = Config::from_layers(&layers).expect("valid");
+        assert_eq!(c.workers, 2);
+        assert_eq!(c.reconcile_every, Duration::from_secs(7));
+        assert!(!c.seed_demo);
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.heartbeat, Duration::from_secs(10));
+        assert_eq!(layers.get("workers").1, Source::Flag("--workers".into()));
+        assert_eq!(layers.get("seed_demo").1, Source::File(file.clone()));
+        assert_eq!(layers.get("heartbeat_secs").1, Source::Default);
+        let described = layers.describe();
+        assert!(described.contains("workers = 2 "), "{described}");
+        assert!(described.contains("log_format = \"json\""), "{described}");
+        // What `opshub config` prints is itself a configuration file that means the same.
+        let printed = dir.path().join("printed.toml");
+        std::fs::write(&printed, &described).expect("write");
+        let again =
+            Layers::gather(&flags(&[("config", &printed.to_string_lossy())]), &BTreeMap::new()).expect("reads back");
+        assert_eq!(Config::from_layers(&again).map(|c| c.workers), Ok(2));
+        assert!(described.contains("# flag --workers"), "{described}");
     }
 
     #[test]
@@ -183,28 +545,75 @@ mod tests {
         assert_eq!(c.sessions.idle, Duration::from_secs(900));
         assert_eq!(c.sessions.absolute, Duration::from_secs(8 * 3600));
         assert!(c.sessions.secure_cookie);
-        assert_eq!(with(&[("OPSHUB_SECURE_COOKIES", "sometimes")]).expect_err("bad").var, "OPSHUB_SECURE_COOKIES");
-        assert_eq!(with(&[("OPSHUB_SESSION_IDLE_MINS", "-1")]).expect_err("bad").var, "OPSHUB_SESSION_IDLE_MINS");
+        assert_eq!(key_of(with(&[("OPSHUB_SECURE_COOKIES", "sometimes")])), "secure_cookies");
+        assert_eq!(key_of(with(&[("OPSHUB_SESSION_IDLE_MINS", "-1")])), "session_idle_mins");
     }
 
     #[test]
-    fn bad_values_name_the_variable_and_hide_passwords() {
-        let e = with(&[("OPSHUB_ADDR", "localhost")]).expect_err("bad addr");
-        assert_eq!(e.var, "OPSHUB_ADDR");
-        let e = with(&[("DATABASE_URL", "mysql://root:secret@db/x")]).expect_err("bad url");
-        assert!(!e.to_string().contains("secret"), "{e}");
-        assert_eq!(with(&[("OPSHUB_WORKERS", "lots")]).expect_err("bad workers").var, "OPSHUB_WORKERS");
-        assert_eq!(with(&[("OPSHUB_WORKERS", "100000")]).expect_err("too many").var, "OPSHUB_WORKERS");
-        assert_eq!(with(&[("OPSHUB_SEED_DEMO", "maybe")]).expect_err("bad bool").var, "OPSHUB_SEED_DEMO");
-        assert_eq!(with(&[("OPSHUB_HEARTBEAT_SECS", "0")]).expect_err("zero").var, "OPSHUB_HEARTBEAT_SECS");
-        assert_eq!(with(&[("OPSHUB_FAULTS", "inventory.sync=explode")]).expect_err("bad fault").var, "OPSHUB_FAULTS");
+    fn bad_values_name_the_key_its_source_and_what_is_allowed_on_one_line() {
+        let e = with(&[("OPSHUB_ADDR", "127.0.0.1:abc")]).expect_err("bad port");
+        let line = e.to_string();
+        assert_eq!(e.key(), Some("addr"));
+        assert!(
+            line.contains("environment OPSHUB_ADDR") && line.contains("0 to 65535") && !line.contains('\n'),
+            "{line}"
+        );
+        let e = with(&[("OPSHUB_RECONCILE_SECS", "-5")]).expect_err("negative");
+        assert!(e.to_string().contains("from 0 to 3600"), "{e}");
+        assert_eq!(key_of(with(&[("OPSHUB_WORKERS", "lots")])), "workers");
+        assert_eq!(key_of(with(&[("OPSHUB_WORKERS", "100000")])), "workers");
+        assert_eq!(key_of(with(&[("OPSHUB_SEED_DEMO", "maybe")])), "seed_demo");
+        assert_eq!(key_of(with(&[("OPSHUB_HEARTBEAT_SECS", "0")])), "heartbeat_secs");
+        assert_eq!(key_of(with(&[("OPSHUB_FAULTS", "inventory.sync=explode")])), "faults");
+        assert_eq!(key_of(with(&[("OPSHUB_LOG_FORMAT", "xml")])), "log_format");
+        assert_eq!(key_of(with(&[("OPSHUB_LOG_FILTER", "info,[[")])), "log_filter");
+        assert_eq!(key_of(with(&[("OPSHUB_METRICS_TOKEN", "short")])), "metrics_token");
         assert_eq!(with(&[("OPSHUB_FAULTS", "inventory.sync=hang")]).expect("a fault").faults.len(), 1);
         let e = with(&[("OPSHUB_LIFECYCLE", "inventory.sync=1,20,10,4")]).expect_err("bad windows");
-        assert_eq!(e.var, "OPSHUB_LIFECYCLE");
+        assert_eq!(e.key(), Some("lifecycle"));
         assert!(e.to_string().contains("shorter than stale-after"), "{e}");
-        assert_eq!(with(&[("OPSHUB_RECONCILE_SECS", "soon")]).expect_err("bad secs").var, "OPSHUB_RECONCILE_SECS");
         let c = with(&[("OPSHUB_LIFECYCLE", "*=2,3,10,4"), ("OPSHUB_RECONCILE_SECS", "1")]).expect("overrides");
         assert_eq!((c.lifecycle.len(), c.reconcile_every), (6, Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_wherever_they_are_written() {
+        let e = with(&[("OPSHUB_WORKER", "8")]).expect_err("typo");
+        assert!(matches!(e, ConfigError::Unknown { ref name, .. } if name == "OPSHUB_WORKER"), "{e}");
+        let e = Layers::gather(&flags(&[("wrokers", "8")]), &BTreeMap::new()).expect_err("typo");
+        assert!(e.to_string().starts_with("--wrokers"), "{e}");
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("o.toml");
+        std::fs::write(&file, "port = 80\n").expect("write");
+        let e = Layers::gather(&flags(&[("config", &file.to_string_lossy())]), &BTreeMap::new()).expect_err("typo");
+        assert_eq!(e.key(), Some("port"));
+        std::fs::write(&file, "workers = [1, 2]\n").expect("write");
+        let e = Layers::gather(&flags(&[("config", &file.to_string_lossy())]), &BTreeMap::new()).expect_err("array");
+        assert!(e.to_string().contains("single value"), "{e}");
+        std::fs::write(&file, "workers = \n").expect("write");
+        let e = Layers::gather(&flags(&[("config", &file.to_string_lossy())]), &BTreeMap::new()).expect_err("toml");
+        assert!(matches!(e, ConfigError::File { .. }) && !e.to_string().contains('\n'), "{e}");
+        // The tooling's own variables and the CLI's password are not configuration.
+        assert!(with(&[("OPSHUB_TEST_POSTGRES_URL", "x"), ("OPSHUB_PASSWORD", "p"), ("OPSHUB_CI_TOOLS", "t")]).is_ok());
+    }
+
+    #[test]
+    fn secrets_are_never_printed_and_urls_lose_their_password() {
+        let e = env(&[
+            ("OPSHUB_METRICS_TOKEN", "a-very-secret-token-123"),
+            ("DATABASE_URL", "postgres://ops:hunter2@db/opshub"),
+        ]);
+        let layers = Layers::gather(&[], &e).expect("layers");
+        let c = Config::from_layers(&layers).expect("valid");
+        assert_eq!(c.metrics_token.as_deref(), Some("a-very-secret-token-123"));
+        assert_eq!(c.database_url, "postgres://ops:hunter2@db/opshub");
+        let shown = layers.describe();
+        assert!(!shown.contains("a-very-secret-token-123") && !shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("<set, hidden>") && shown.contains("environment DATABASE_URL"), "{shown}");
+        let e = with(&[("DATABASE_URL", "mysql://root:secret@db/x")]).expect_err("bad url");
+        assert!(!e.to_string().contains("secret"), "{e}");
+        let e = with(&[("OPSHUB_METRICS_TOKEN", "sh ort")]).expect_err("bad token");
+        assert!(!e.to_string().contains("sh ort"), "{e}");
     }
 
     #[test]

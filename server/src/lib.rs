@@ -5,6 +5,9 @@
 #![recursion_limit = "512"]
 
 pub mod config;
+pub mod headers;
+pub mod health;
+pub mod logs;
 pub mod seed;
 pub mod serve;
 pub mod web;

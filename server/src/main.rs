@@ -1,7 +1,8 @@
 //! `opshub`: the operations hub server.
 //!
 //! ```text
-//! opshub [serve]   migrate, seed the demo (unless OPSHUB_SEED_DEMO=false), serve
+//! opshub [serve]   migrate, seed the demo (unless seed_demo is false), serve
+//! opshub config    print the effective configuration (secrets hidden) and exit
 //! opshub migrate   apply database migrations and exit
 //! opshub seed      migrate and seed the demo data set, then exit
 //! opshub fault <run-type> <fail|partial|slow|hang|crash|off>
@@ -22,20 +23,37 @@ use app::server::{Clock as _, SystemClock};
 use server::config::Config;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: opshub [serve | migrate | seed | reconcile --once | fault <run-type> <fault|off> | fault list\n              | user add <email> <name> | user passwd <email> | user grant <email> <workspace> <role> [tenants]\n              | user revoke <email> <workspace> | help]\n\nConfiguration comes from the environment; see README.md.";
+const USAGE: &str = "usage: opshub [command] [--<key> <value>]…
+
+commands:
+  serve                    migrate, seed the demo (unless seed_demo is false), serve (the default)
+  config                   print the effective configuration, secrets hidden, and exit
+  migrate | seed           apply migrations (and seed the demo), then exit
+  reconcile --once         one reconciler sweep; print what was decided
+  fault <run-type> <fail|partial|slow|hang|crash|off> | fault list
+  user add <email> <name> | user passwd <email> | user revoke <email> <workspace>
+  user grant <email> <workspace> <owner|manager|operator|reader> [tenant,tenant…]
+  help
+
+Every configuration key can be given as --<key> <value> (or --key=value), as OPSHUB_<KEY>
+in the environment or in a TOML file named by --config / OPSHUB_CONFIG; see `opshub config`
+and README.md for the keys.";
 
 #[tokio::main]
 #[expect(clippy::print_stderr, reason = "a command line reports usage and fatal errors on stderr")]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let command = match args.as_slice() {
+    let (words, flags) = match split_flags(&args) {
+        Ok(split) => split,
+        Err(message) => {
+            eprintln!("opshub: {message}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let command = match words.as_slice() {
         [] | ["serve"] => Command::Serve,
+        ["config"] => Command::Config,
         ["migrate"] => Command::Migrate,
         ["seed"] => Command::Seed,
         ["fault", "list"] => Command::Faults,
@@ -62,21 +80,61 @@ async fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         _ => {
-            eprintln!("opshub: unknown arguments {args:?}\n{USAGE}");
+            eprintln!("opshub: unknown arguments {words:?}\n{USAGE}");
             return ExitCode::from(2);
         }
     };
-    match run(command).await {
+    // A configuration that cannot be used stops here, with one line and before anything
+    // else happens (no database is touched, no port is opened).
+    let (config, layers) = match Config::load(&flags) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("opshub: configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if matches!(command, Command::Config) {
+        print!("{}", layers.describe());
+        return ExitCode::SUCCESS;
+    }
+    server::logs::init(config.log_format, &config.log_filter);
+    match run(command, config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "opshub stopped");
             eprintln!("opshub: {e:#}");
             ExitCode::FAILURE
         }
     }
 }
 
+/// Configuration flags as given: `(key, value)`.
+type Flags = Vec<(String, String)>;
+
+/// Splits the arguments into command words and `--key value` / `--key=value` flags. The
+/// command's own switches (`--once`, `--help`) stay words.
+fn split_flags(args: &[String]) -> Result<(Vec<String>, Flags), String> {
+    let mut words = Vec::new();
+    let mut flags = Vec::new();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.strip_prefix("--") {
+            Some("once" | "help") | None => words.push(arg.clone()),
+            Some(flag) => match flag.split_once('=') {
+                Some((k, v)) => flags.push((k.to_owned(), v.to_owned())),
+                None => {
+                    let value = rest.next().ok_or_else(|| format!("--{flag} needs a value"))?;
+                    flags.push((flag.to_owned(), value.clone()));
+                }
+            },
+        }
+    }
+    Ok((words, flags))
+}
+
 enum Command {
     Serve,
+    Config,
     Migrate,
     Seed,
     Faults,
@@ -113,9 +171,9 @@ fn parse_fault(run_type: &str, fault: &str) -> Result<(RunType, Option<Fault>), 
     Ok((t, Some(f)))
 }
 
-async fn run(command: Command) -> anyhow::Result<()> {
-    let config = Config::from_env().context("the configuration is not valid")?;
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
+        Command::Config => {}
         Command::Migrate => {
             server::serve::open_database(&config).await?;
             println!("migrations applied");

@@ -3,6 +3,7 @@
 //! in-flight work finish.
 
 use crate::config::Config;
+use crate::health::Readiness;
 use crate::{seed, web};
 use anyhow::Context as _;
 use app::domain::RunType;
@@ -86,20 +87,34 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("could not listen on {}; is another server using that port?", config.addr))?;
     let addr = listener.local_addr()?;
-    let router = web::router(state.clone(), web::leptos_options(&config.site_root, addr))
+    let ops = web::Ops { readiness: Readiness::default(), metrics_token: config.metrics_token.clone() };
+    let readiness = ops.readiness.clone();
+    let router = web::router(state.clone(), web::leptos_options(&config.site_root, addr), ops)
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let workers = tokio::spawn(worker(&state).run_pool(config.workers, stop_rx.clone(), config.shutdown_grace));
-    if config.workers == 0 {
-        tracing::info!("workers disabled (OPSHUB_WORKERS=0)");
-    }
+    let workers = if config.workers == 0 {
+        tracing::info!("workers disabled (workers = 0)");
+        None
+    } else {
+        let alive = readiness.workers.running();
+        let pool = worker(&state).run_pool(config.workers, stop_rx.clone(), config.shutdown_grace);
+        Some(tokio::spawn(async move {
+            let _alive = alive;
+            pool.await;
+        }))
+    };
     let reconciler = if config.reconcile_every.is_zero() {
-        tracing::info!("reconciler disabled here (OPSHUB_RECONCILE_SECS=0)");
+        tracing::info!("reconciler disabled here (reconcile_secs = 0)");
         None
     } else {
         let r = Reconciler::new(state.clone(), config.instance_id.clone());
-        Some(tokio::spawn(run_periodically(r, config.reconcile_every, stop_rx.clone())))
+        let alive = readiness.reconciler.running();
+        let sweeps = run_periodically(r, config.reconcile_every, stop_rx.clone());
+        Some(tokio::spawn(async move {
+            let _alive = alive;
+            sweeps.await;
+        }))
     };
     let mut http_stop = stop_rx;
     let http = tokio::spawn(
@@ -116,8 +131,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         grace_secs = config.shutdown_grace.as_secs(),
         "shutting down: no new work is claimed; running work may finish"
     );
+    readiness.stopping.store(true, std::sync::atomic::Ordering::Release);
     let _ = stop_tx.send(true);
-    if let Err(e) = workers.await {
+    if let Some(Err(e)) = match workers {
+        Some(task) => Some(task.await),
+        None => None,
+    } {
         tracing::error!(error = %e, "the worker pool ended abnormally");
     }
     if let Some(Err(e)) = match reconciler {

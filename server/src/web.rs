@@ -26,16 +26,26 @@ use std::net::SocketAddr;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Session, SessionManagerLayer};
 
-/// The routes served outside Leptos (liveness, the poll API, pack downloads). The
+/// The routes served outside Leptos (health, metrics, the poll API, pack downloads). The
 /// authorization matrix test reads this list, so a new route here needs a row there.
-pub const PLAIN_ROUTES: [&str; 3] =
-    ["/healthz", "/api/tenants/{tenant}/active-runs", "/admin/review-packs/{pack}/download"];
+pub const PLAIN_ROUTES: [&str; 5] =
+    ["/healthz", "/api/tenants/{tenant}/active-runs", "/admin/review-packs/{pack}/download", "/readyz", "/metrics"];
+
+/// What the operational endpoints need beyond the app state.
+#[derive(Debug, Clone, Default)]
+pub struct Ops {
+    /// What `/readyz` watches.
+    pub readiness: crate::health::Readiness,
+    /// The bearer token `/metrics` asks for, if any.
+    pub metrics_token: Option<String>,
+}
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "opshub_session";
 
 /// Builds the router for `state`.
-pub fn router(state: AppState, options: LeptosOptions) -> Router {
+pub fn router(state: AppState, options: LeptosOptions, ops: Ops) -> Router {
+    crate::logs::carry_spans_into_leptos_tasks();
     let routes = generate_route_list(App);
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone(), state.auth_cache.clone()))
         .with_name(SESSION_COOKIE)
@@ -46,19 +56,45 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
     let api_state = state.clone();
     let pack_state = state.clone();
     let auth_state = state.clone();
+    let request_state = state.clone();
+    let ready_state = state.clone();
+    let metrics_state = state.clone();
+    let https = crate::headers::Https(state.config.sessions.secure_cookie);
     // Every page and server function reads the app state and the request's locale (chosen
-    // by the middleware below) from its Leptos context.
+    // by the middleware below) from its Leptos context. A page's policy names the nonce
+    // Leptos put on its inline scripts for this response.
     let context = move || {
         provide_context(state.clone());
         let locale = use_context::<axum::http::request::Parts>().and_then(|p| p.extensions.get::<Locale>().copied());
         provide_context(locale.unwrap_or_default());
+        if let (Some(nonce), Some(res)) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+            && let Ok(policy) = HeaderValue::from_str(&crate::headers::page_policy(&nonce))
+        {
+            res.insert_header(header::CONTENT_SECURITY_POLICY, policy);
+        }
     };
     let render = {
         let options = options.clone();
         move || shell(options.clone())
     };
+    let readiness = ops.readiness;
+    let token = ops.metrics_token;
     Router::new()
-        .route(PLAIN_ROUTES[0], get(|| async { "ok" }))
+        .route(PLAIN_ROUTES[0], get(crate::health::healthz))
+        .route(
+            PLAIN_ROUTES[3],
+            get(move || {
+                let (state, readiness) = (ready_state.clone(), readiness.clone());
+                async move { crate::health::readyz(&state.db, &readiness).await }
+            }),
+        )
+        .route(
+            PLAIN_ROUTES[4],
+            get(move |headers: HeaderMap| {
+                let (state, token) = (metrics_state.clone(), token.clone());
+                async move { metrics(&state, token.as_deref(), &headers) }
+            }),
+        )
         .route(
             PLAIN_ROUTES[1],
             get(
@@ -88,7 +124,42 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
         .layer(middleware::from_fn_with_state(auth_state, authenticate))
         .layer(sessions)
+        .layer(middleware::from_fn_with_state(https, crate::headers::security_headers))
+        .layer(middleware::from_fn_with_state(request_state, crate::logs::request_span))
         .with_state(options)
+}
+
+/// `/metrics`: the Prometheus text exposition, for a request bearing the configured token
+/// (compared in constant time) or for anyone when none is configured.
+fn metrics(state: &AppState, token: Option<&str>, headers: &HeaderMap) -> Response {
+    if let Some(expected) = token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        let same = given.len() == expected.len()
+            && given.bytes().zip(expected.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+        if !same {
+            let mut res = (StatusCode::UNAUTHORIZED, "a bearer token is required\n").into_response();
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return res;
+        }
+    }
+    match state.metrics.encode(&state.live, &state.config, state.clock.now()) {
+        Ok(body) => {
+            let mut res = (StatusCode::OK, body).into_response();
+            res.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+            );
+            res
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not encode the metrics");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 fn not_signed_in(text: &Catalog) -> ApiError {
@@ -98,7 +169,7 @@ fn not_signed_in(text: &Catalog) -> ApiError {
 /// Paths anyone may request: the sign-in page and its server function, the header's
 /// "who am I", liveness, and the static bundle.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/login" | "/healthz" | "/api/sign_in" | "/api/who_am_i" | "/favicon.ico")
+    matches!(path, "/login" | "/healthz" | "/readyz" | "/metrics" | "/api/sign_in" | "/api/who_am_i" | "/favicon.ico")
         || path.starts_with("/pkg/")
 }
 
@@ -150,7 +221,8 @@ async fn authenticate(State(state): State<AppState>, session: Session, mut req: 
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
-    let principal: Option<Principal> = if path.starts_with("/pkg/") || path == "/healthz" {
+    let operational = matches!(path.as_str(), "/healthz" | "/readyz" | "/metrics");
+    let principal: Option<Principal> = if path.starts_with("/pkg/") || operational {
         None
     } else {
         match app::server::auth::resolve(&state, &session).await {

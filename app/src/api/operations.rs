@@ -149,7 +149,9 @@ pub(super) fn context() -> Result<(crate::server::AppState, crate::server::princ
     Ok((state, principal))
 }
 
-/// Sets the HTTP status of the server-function response to match the error.
+/// Sets the HTTP status of the server-function response to match the error, and gives an
+/// internal error the request's id, so the person who sees it can hand support the one
+/// reference that finds its log lines.
 #[cfg(feature = "ssr")]
 pub(super) fn respond(err: ApiError) -> ApiError {
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>()
@@ -157,7 +159,14 @@ pub(super) fn respond(err: ApiError) -> ApiError {
     {
         res.set_status(code);
     }
-    err
+    let request = use_context::<axum::http::request::Parts>()
+        .and_then(|p| p.extensions.get::<crate::server::RequestId>().cloned());
+    match (err, request) {
+        (ApiError::Internal(message), Some(id)) => {
+            ApiError::Internal(format!("{message} {}", (crate::copy::text().errors.reference)(id.as_str())))
+        }
+        (err, _) => err,
+    }
 }
 
 /// One page of the canonical operations list.
@@ -178,6 +187,7 @@ pub async fn get_run(id: String) -> Result<RunDetail, ApiError> {
 #[server(endpoint = "poll_run")]
 pub async fn poll_run(id: String) -> Result<RunDetail, ApiError> {
     let (state, principal) = context().map_err(respond)?;
+    state.metrics.poll("run_detail", crate::server::metrics::PollAnswer::Full);
     crate::server::operations::run_detail(&state, &principal, &id).await.map_err(respond)
 }
 

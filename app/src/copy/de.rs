@@ -565,6 +565,7 @@ pub const ACCOUNTS: Accounts = Accounts {
 pub const ERRORS: Errors = Errors {
     internal: "In Opshub ist etwas schiefgegangen. Bitte versuchen Sie es erneut; wenn es wieder passiert, \
                informieren Sie Ihr Plattform-Team.",
+    reference: |id| format!("Referenz: {id}."),
     bad_shape: "Die Anfrage hatte nicht die erwartete Form.",
     unreachable: "Opshub ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.",
     sign_in: "Melden Sie sich an, um fortzufahren.",

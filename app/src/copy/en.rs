@@ -841,6 +841,8 @@ group! {
         /// Anything unexpected (the detail is logged, never shown).
         internal: &'static str =
             "Something went wrong inside Opshub. Please try again; if it keeps happening, tell your platform team.",
+        /// The request's id after an internal error, so support can find its log lines.
+        reference: fn(&str) -> String = |id| format!("Reference: {id}."),
         /// A request body that did not parse.
         bad_shape: &'static str = "The request was not in the expected shape.",
         /// The browser could not reach the server.

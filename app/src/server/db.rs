@@ -125,6 +125,19 @@ impl Db {
             .context("database migrations failed; the database is unchanged past the last good migration")
     }
 
+    /// How many of this build's migrations the database has not applied (a readiness check:
+    /// an instance older or newer than its database's schema must not take traffic). Also
+    /// proves the database answers.
+    pub async fn pending_migrations(&self) -> Result<usize, sqlx::Error> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success").fetch_all(&self.pool).await?;
+        Ok(migrator.iter().filter(|m| !applied.contains(&m.version)).count())
+    }
+
     /// The pool.
     pub fn pool(&self) -> &AnyPool {
         &self.pool

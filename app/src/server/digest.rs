@@ -11,6 +11,7 @@
 //! and finds the same content still answers "unchanged", because the version is a hash of
 //! the content, not of the clock.
 
+use super::metrics::PollAnswer;
 use super::principal::Principal;
 use super::runs::{self, RunFilter};
 use super::state::AppState;
@@ -111,8 +112,10 @@ pub async fn tenant_digest(
         }
     };
     Ok(if known == Some(digest.version.as_str()) {
+        state.metrics.poll("tenant_digest", PollAnswer::Unchanged);
         DigestPoll::Unchanged
     } else {
+        state.metrics.poll("tenant_digest", PollAnswer::Full);
         DigestPoll::Changed(Box::new(TenantDigest::clone(&digest)))
     })
 }
@@ -312,8 +315,10 @@ pub async fn workspace_overview(
     hash_views(&mut h, "r", &overview.recent);
     overview.version = format!("{:016x}", h.finish());
     Ok(if known == Some(overview.version.as_str()) {
+        state.metrics.poll("workspace_overview", PollAnswer::Unchanged);
         OverviewPoll::Unchanged
     } else {
+        state.metrics.poll("workspace_overview", PollAnswer::Full);
         OverviewPoll::Changed(Box::new(overview))
     })
 }

@@ -186,6 +186,7 @@ pub struct Lifecycle {
     db: Db,
     clock: Arc<dyn Clock>,
     live: Option<Arc<LiveRuns>>,
+    metrics: Option<Arc<super::metrics::Metrics>>,
 }
 
 fn active_key(ws: WorkspaceId, tenant: Option<TenantId>, t: RunType, dedupe: Option<&str>) -> String {
@@ -196,12 +197,18 @@ fn active_key(ws: WorkspaceId, tenant: Option<TenantId>, t: RunType, dedupe: Opt
 impl Lifecycle {
     /// A service over `db`, reading time from `clock`.
     pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
-        Self { db, clock, live: None }
+        Self { db, clock, live: None, metrics: None }
     }
 
     /// Keeps `live` current with every write this service makes.
     pub fn with_live(mut self, live: Arc<LiveRuns>) -> Self {
         self.live = Some(live);
+        self
+    }
+
+    /// Counts every committed start, claim and completion in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<super::metrics::Metrics>) -> Self {
+        self.metrics = Some(metrics);
         self
     }
 
@@ -265,6 +272,9 @@ impl Lifecycle {
             if let Some(row) = row {
                 let run = row.into_run()?;
                 tracing::info!(run_id = run.id.get(), "run queued");
+                if let Some(m) = &self.metrics {
+                    m.run_started(run.run_type);
+                }
                 self.written(&run).await;
                 return Ok(Started::Created(run));
             }
@@ -301,6 +311,9 @@ impl Lifecycle {
             if let Some(row) = row {
                 let run = row.into_run()?;
                 tracing::info!(run_id = run.id.get(), run_type = run.run_type.as_str(), "run claimed");
+                if let Some(m) = &self.metrics {
+                    m.run_claimed(&run);
+                }
                 self.written(&run).await;
                 return Ok(Some(run));
             }
@@ -356,6 +369,9 @@ impl Lifecycle {
         let Some(row) = row else { return Ok(None) };
         let run = row.into_run()?;
         tracing::info!(run_id = run.id.get(), run_type = run.run_type.as_str(), "run claimed");
+        if let Some(m) = &self.metrics {
+            m.run_claimed(&run);
+        }
         self.written(&run).await;
         Ok(Some(run))
     }
@@ -498,6 +514,9 @@ impl Lifecycle {
         self.db.notify_run_changed_in(&mut tx, id.get()).await?;
         tx.commit().await?;
         tracing::info!(run_id = id.get(), outcome = c.outcome.as_str(), "run completed");
+        if let Some(m) = &self.metrics {
+            m.run_completed(&run);
+        }
         if let Some(live) = &self.live {
             live.apply(&run);
         }
@@ -582,8 +601,11 @@ impl Lifecycle {
             insert_terminal_notifications(&self.db, &mut tx, &winners, now).await?;
             self.db.notify_runs_changed_in(&mut tx, winners.iter().map(|r| r.id.get())).await?;
             tx.commit().await?;
-            if let Some(live) = &self.live {
-                for run in &winners {
+            for run in &winners {
+                if let Some(m) = &self.metrics {
+                    m.run_completed(run);
+                }
+                if let Some(live) = &self.live {
                     live.apply(run);
                 }
             }

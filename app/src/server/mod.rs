@@ -10,6 +10,7 @@ pub mod digest;
 pub mod inventory;
 pub mod lifecycle;
 pub mod live;
+pub mod metrics;
 pub mod notifications;
 pub mod operations;
 pub mod packs;
@@ -24,6 +25,18 @@ pub mod state;
 pub mod system;
 pub mod tenant;
 pub mod worker;
+
+/// The id of the HTTP request being served (set by the server's request middleware, echoed
+/// in the `x-request-id` header, every log line of the request and an internal error's text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(pub std::sync::Arc<str>);
+
+impl RequestId {
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use db::{Backend, Db, DbOptions};

@@ -36,6 +36,7 @@ impl PollCache {
 /// the caller's workspace is "not found", exactly like one that does not exist.
 pub async fn tenant_active_runs_json(state: &AppState, p: &Principal, tenant: &str) -> Result<Bytes, ApiError> {
     let (t, info) = super::tenant::visible_tenant(state, p, tenant).await?;
+    state.metrics.poll("tenant_active_runs", super::metrics::PollAnswer::Full);
     let now = state.clock.now();
     let second = now.millis().div_euclid(1000);
     let version = state.live.version(t);

@@ -84,7 +84,11 @@ impl Reconciler {
             tracing::debug!("another instance is sweeping");
             return Ok(SweepReport::default());
         }
+        let began = std::time::Instant::now();
         let result = self.sweep_unlocked().await;
+        if let Ok(report) = &result {
+            self.state.metrics.sweep(began.elapsed(), report.decided.iter().map(|(_, reason, _)| (*reason).to_owned()));
+        }
         if let Err(e) = self.release_lease().await {
             tracing::warn!(error = %e, "could not release the sweep lease; it expires by itself");
         }

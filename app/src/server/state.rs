@@ -82,6 +82,8 @@ pub struct AppState {
     pub auth_cache: Arc<super::auth::AuthCache>,
     /// Built tenant digests, valid until the truth changes or time moves a judgement on.
     pub digests: Arc<super::digest::DigestCache>,
+    /// This instance's metrics.
+    pub metrics: Arc<super::metrics::Metrics>,
 }
 
 impl AppState {
@@ -97,11 +99,14 @@ impl AppState {
             poll_cache: Arc::new(PollCache::new()),
             auth_cache: Arc::default(),
             digests: Arc::default(),
+            metrics: Arc::default(),
         }
     }
 
     /// The lifecycle service.
     pub fn lifecycle(&self) -> Lifecycle {
-        Lifecycle::new(self.db.clone(), self.clock.clone()).with_live(self.live.clone())
+        Lifecycle::new(self.db.clone(), self.clock.clone())
+            .with_live(self.live.clone())
+            .with_metrics(self.metrics.clone())
     }
 }

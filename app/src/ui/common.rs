@@ -84,9 +84,9 @@ pub fn ProgressView(progress: Progress, #[prop(optional)] compact: bool) -> impl
         Progress::Counted { .. } => {
             let pct = progress.percent().unwrap_or(0);
             view! {
-                <div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=pct>
-                    <div class="fill" style=format!("width: {pct}%")></div>
-                </div>
+                // A native <progress>: its fill needs no inline style, which the page's
+                // Content-Security-Policy would refuse.
+                <progress class="bar" max="100" value=pct role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=pct></progress>
                 <span class="progress-label" data-testid="progress-label">{format!("{label} · {}", (text().time.percent)(pct))}</span>
             }
             .into_any()

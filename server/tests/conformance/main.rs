@@ -104,6 +104,9 @@ conformance!(
     twenty_wrong_passwords_are_throttled_and_the_right_one_works_after_the_window,
     grants_set_role_and_tenant_entitlement_and_revoke_removes_them,
     every_endpoint_answers_every_caller_as_the_matrix_says,
+    health_readiness_and_metrics_answer_plainly_and_name_no_tenant,
+    every_response_carries_the_security_headers_and_a_request_id,
+    an_internal_error_shows_the_request_id_that_finds_its_log_lines,
     every_page_of_the_seeded_demo_reads_without_internal_text,
     german_pages_show_no_english_operator_text,
     a_users_language_wins_over_the_browsers_until_they_hand_it_back,
@@ -152,10 +155,12 @@ mod access;
 mod accounts;
 mod cross_instance;
 mod matrix;
+mod ops;
 mod reconcile;
 use access::*;
 use accounts::*;
 use matrix::*;
+use ops::*;
 use reconcile::*;
 
 pub(crate) fn new_run(t: &TestDb, tenant: Option<TenantId>) -> NewRun {

@@ -18,7 +18,7 @@ use axum::http::{Request, StatusCode, header};
 use std::collections::BTreeSet;
 use tower::ServiceExt as _;
 
-const HOST: &str = "opshub.test";
+pub(crate) const HOST: &str = "opshub.test";
 
 /// Who is asking, in matrix column order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,6 +154,10 @@ fn rows() -> Vec<Row> {
             expect: [SIGN_IN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK],
         },
         Row { route: "/healthz", call: |_| get("/healthz".into()), expect: [OK, OK, OK, OK, OK, OK, OK] },
+        // Readiness and metrics name no tenant or person, so nobody needs to sign in for
+        // them; metrics can ask for a bearer token instead (see the ops tests).
+        Row { route: "/readyz", call: |_| get("/readyz".into()), expect: [OK, OK, OK, OK, OK, OK, OK] },
+        Row { route: "/metrics", call: |_| get("/metrics".into()), expect: [OK, OK, OK, OK, OK, OK, OK] },
         Row {
             route: "/api/tenants/{tenant}/active-runs",
             call: |t| get(format!("/api/tenants/{}/active-runs", t.tenant)),
@@ -311,7 +315,7 @@ async fn send(router: &Router, call: &Call, cookie: Option<&str>) -> (u16, Strin
 }
 
 /// Signs `email` in through the real server function; returns the session cookie.
-async fn sign_in(router: &Router, email: &str, password: &str) -> String {
+pub(crate) async fn sign_in(router: &Router, email: &str, password: &str) -> String {
     let body = format!("email={}&password={password}", email.replace('@', "%40"));
     let req = Request::builder()
         .method("POST")
@@ -433,7 +437,11 @@ async fn world(t: &TestDb) -> World {
     t.state.live.reload().await.expect("reload");
 
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    let router = server::web::router(t.state.clone(), server::web::leptos_options("target/site", addr));
+    let router = server::web::router(
+        t.state.clone(),
+        server::web::leptos_options("target/site", addr),
+        server::web::Ops::default(),
+    );
     let mut cookies = Vec::new();
     for caller in CALLERS {
         let email = match caller {
@@ -660,26 +668,31 @@ fn assert_reads_calmly(path: &str, body: &str) {
 }
 
 /// The seeded demo behind the real router, with the owner and the platform operator signed in.
-struct SeededDemo {
-    state: app::server::AppState,
-    router: Router,
-    demo: server::seed::Demo,
-    owner_cookie: String,
+pub(crate) struct SeededDemo {
+    pub(crate) state: app::server::AppState,
+    pub(crate) router: Router,
+    pub(crate) demo: server::seed::Demo,
+    pub(crate) owner_cookie: String,
     platform_cookie: String,
     /// The demo workspace's runs, oldest first.
-    runs: Vec<i64>,
+    pub(crate) runs: Vec<i64>,
     /// Where review packs are written; removed when the demo is dropped.
     _packs: tempfile::TempDir,
 }
 
 async fn seeded_demo(t: &TestDb) -> SeededDemo {
+    seeded_demo_with(t, server::web::Ops::default()).await
+}
+
+/// The seeded demo served by a router with `ops`, the owner and platform operator signed in.
+pub(crate) async fn seeded_demo_with(t: &TestDb, ops: server::web::Ops) -> SeededDemo {
     use server::seed::DEMO_PEOPLE;
     let packs = tempfile::tempdir().expect("dir");
     let state = super::pack_state(t, packs.path());
     let demo = server::seed::seed_demo(&state).await.expect("seed");
     state.live.reload().await.expect("reload");
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    let router = server::web::router(state.clone(), server::web::leptos_options("target/site", addr));
+    let router = server::web::router(state.clone(), server::web::leptos_options("target/site", addr), ops);
     let owner = DEMO_PEOPLE.iter().find(|p| p.role == "owner").copied().expect("owner");
     let platform = DEMO_PEOPLE.iter().find(|p| p.platform).copied().expect("platform person");
     let owner_cookie = sign_in(&router, owner.email, owner.password).await;

@@ -1,0 +1,125 @@
+//! Logs that support can follow: readable lines by default, JSON lines for collectors, and
+//! one request id per HTTP request that every log line of the request carries.
+//!
+//! The id is taken from a well-formed incoming `x-request-id` (so a proxy's id carries
+//! through) or made here, returned in the response's `x-request-id` header, put on the
+//! request's span (so every event inside it names it), and appended to an internal error's
+//! calm text (see `app::api::operations::respond`) — a screenshot of the error is enough to
+//! find its log lines. Leptos renders a page's resources on spawned tasks; the executor
+//! installed here carries the spawning span into them, so those lines carry the id too.
+
+use crate::config::LogFormat;
+use app::server::{AppState, RequestId};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+use std::hash::{BuildHasher as _, Hasher as _};
+use std::sync::atomic::{AtomicU64, Ordering};
+use tracing::Instrument as _;
+
+/// The header carrying the request id, both ways.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Installs the process's log subscriber: `format` lines filtered by `filter` (already
+/// checked by the configuration).
+pub fn init(format: LogFormat, filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).with_span_list(true).init(),
+    }
+}
+
+/// Makes Leptos spawn its tasks (a page's resources, server functions rendered on the
+/// server) inside the span that spawned them, so their log lines carry the request id.
+/// Must run before the router is built; a second call changes nothing.
+pub fn carry_spans_into_leptos_tasks() {
+    let _ = any_spawner::Executor::init_custom_executor(SpanCarryingExecutor);
+}
+
+#[derive(Debug, Clone, Copy)]
+struct SpanCarryingExecutor;
+
+impl any_spawner::CustomExecutor for SpanCarryingExecutor {
+    fn spawn(&self, fut: any_spawner::PinnedFuture<()>) {
+        tokio::spawn(fut.in_current_span());
+    }
+
+    fn spawn_local(&self, fut: any_spawner::PinnedLocalFuture<()>) {
+        tokio::task::spawn_local(fut.in_current_span());
+    }
+
+    fn poll_local(&self) {}
+}
+
+/// A new request id: 16 hex digits, unique within the process (a counter) and unlikely to
+/// repeat across instances (keyed by the process's random hasher seed).
+fn new_request_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    static KEYS: std::sync::OnceLock<std::collections::hash_map::RandomState> = std::sync::OnceLock::new();
+    let mut h = KEYS.get_or_init(Default::default).build_hasher();
+    h.write_u64(NEXT.fetch_add(1, Ordering::Relaxed));
+    format!("{:016x}", h.finish())
+}
+
+/// An incoming id worth keeping: short, and only characters safe in logs and headers.
+fn acceptable(id: &str) -> bool {
+    (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// The request route's template (`/admin/t/{tenant}`), never the path itself, so neither
+/// logs' route field nor metrics' labels carry tenant or user names.
+pub fn route_of(req: &Request) -> String {
+    req.extensions().get::<MatchedPath>().map_or_else(
+        || if req.uri().path().starts_with("/pkg/") { "/pkg/*" } else { "unmatched" }.to_owned(),
+        |m| m.as_str().to_owned(),
+    )
+}
+
+/// The request middleware: id, span, the HTTP metrics, and one debug line when the
+/// response is ready.
+pub async fn request_span(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| acceptable(v))
+        .map_or_else(new_request_id, str::to_owned);
+    let route = route_of(&req);
+    let method = req.method().clone();
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), route = %route);
+    req.extensions_mut().insert(RequestId(id.as_str().into()));
+    let began = std::time::Instant::now();
+    let mut res = next.run(req).instrument(span.clone()).await;
+    let status = res.status().as_u16();
+    let took = began.elapsed();
+    state.metrics.http(&route, method.as_str(), status, took);
+    span.in_scope(|| tracing::debug!(status, micros = took.as_micros(), "answered"));
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(REQUEST_ID_HEADER, v);
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_do_not_repeat_and_are_safe_in_headers() {
+        let ids: std::collections::HashSet<String> = (0..10_000).map(|_| new_request_id()).collect();
+        assert_eq!(ids.len(), 10_000);
+        assert!(ids.iter().all(|id| acceptable(id) && HeaderValue::from_str(id).is_ok()));
+    }
+
+    #[test]
+    fn an_incoming_id_is_kept_only_when_it_is_short_and_plain() {
+        assert!(acceptable("3f2a-bc19.proxy_7"));
+        assert!(!acceptable("short"));
+        assert!(!acceptable("has space in it"));
+        assert!(!acceptable("line\nbreak-injected"));
+        assert!(!acceptable(&"x".repeat(65)));
+    }
+}
