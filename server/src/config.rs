@@ -617,6 +617,21 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_lists_every_key_with_its_default() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).expect("README");
+        for k in KEYS {
+            let shown = match (k.name, k.default) {
+                ("instance_id", _) => "`opshub-<pid>`",
+                ("lifecycle", _) => "(built-in per type)",
+                (_, "") => "(none)",
+                (_, d) => &format!("`{d}`"),
+            };
+            let row = format!("| `{}` | {shown} |", k.name);
+            assert!(readme.contains(&row), "README.md has no row starting {row:?}");
+        }
+    }
+
+    #[test]
     fn postgres_urls_are_accepted_from_either_variable() {
         let c = with(&[("DATABASE_URL", "postgres://u@h/db")]).expect("pg");
         assert_eq!(c.database_url, "postgres://u@h/db");

@@ -535,3 +535,164 @@ async fn crashed_and_killed_processes_leave_every_run_decided_once_from_business
     assert!(adapter_successes >= 2);
     drop(fourth);
 }
+
+/// `opshub` run to completion with `args` and `env`: exit code, stdout, stderr.
+fn opshub(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_opshub"));
+    cmd.args(args).current_dir(dir.path()).env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+    (out.status.code(), text(out.stdout), text(out.stderr))
+}
+
+#[test]
+fn a_configuration_that_cannot_be_used_stops_start_up_with_one_line_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("opshub.toml");
+    std::fs::write(&file, "workers = 2\nport = 8080\n").unwrap();
+    let file = file.to_string_lossy().into_owned();
+    for (args, env, key) in [
+        (vec!["serve"], vec![("OPSHUB_ADDR", "127.0.0.1:abc")], "addr"),
+        (vec!["serve", "--reconcile-secs", "-5"], vec![], "reconcile_secs"),
+        (vec!["serve"], vec![("OPSHUB_WORKRES", "3")], "OPSHUB_WORKRES"),
+        (vec!["serve", "--config", file.as_str()], vec![], "port"),
+        (vec!["migrate", "--log-format=xml"], vec![], "log_format"),
+    ] {
+        let (code, stdout, stderr) = opshub(&args, &env);
+        assert_eq!(code, Some(2), "{args:?} {env:?}: {stderr}");
+        assert!(stdout.is_empty(), "nothing started: {stdout}");
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+        assert!(stderr.starts_with("opshub: configuration: ") && stderr.contains(key), "{stderr}");
+    }
+}
+
+#[test]
+fn opshub_config_prints_every_key_with_its_source_and_never_a_secret() {
+    let (code, stdout, stderr) = opshub(
+        &["config", "--workers", "3"],
+        &[
+            ("OPSHUB_DATABASE_URL", "postgres://ops:hunter2@db.internal/opshub"),
+            ("OPSHUB_METRICS_TOKEN", "s3cret-metrics-token-value"),
+        ],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stdout.contains("hunter2") && !stdout.contains("s3cret-metrics-token-value"), "{stdout}");
+    assert!(stdout.contains("postgres://ops:***@db.internal/opshub"), "{stdout}");
+    assert!(stdout.contains("metrics_token = \"<set, hidden>\""), "{stdout}");
+    assert!(stdout.contains("# flag --workers") && stdout.contains("# environment OPSHUB_DATABASE_URL"), "{stdout}");
+    for key in server::config::KEYS {
+        assert!(stdout.lines().any(|l| l.starts_with(&format!("{} = ", key.name))), "{} missing", key.name);
+    }
+}
+
+/// A TCP forwarder standing between the server and PostgreSQL, so a test can take the
+/// database away (closing every connection) and give it back on the same port.
+struct Cable {
+    port: u16,
+    upstream: String,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Cable {
+    async fn plug(port: u16, upstream: &str) -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_reuseaddr(true).unwrap();
+        socket.bind(std::net::SocketAddr::from(([127, 0, 0, 1], port))).unwrap();
+        let listener = socket.listen(64).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let to = upstream.to_owned();
+        let task = tokio::spawn(async move {
+            // Dropping the set (when this task is aborted) cuts every forwarded connection.
+            let mut conns = tokio::task::JoinSet::new();
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let to = to.clone();
+                conns.spawn(async move {
+                    if let Ok(mut out) = tokio::net::TcpStream::connect(to).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
+                    }
+                });
+            }
+        });
+        Self { port, upstream: upstream.to_owned(), task: Some(task) }
+    }
+
+    async fn unplug(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    async fn replug(&mut self) {
+        *self = Self::plug(self.port, &self.upstream).await;
+    }
+}
+
+/// `GET path` on `addr`: status and body.
+fn http_get(addr: &str, path: &str) -> (u16, String) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, text.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_follows_the_database_away_and_back_without_a_restart() {
+    let base = std::env::var("OPSHUB_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = format!("opshub_ready_{}", std::process::id());
+    let admin = Db::connect(&DbOptions { max_connections: 1, ..DbOptions::new(base.clone()) })
+        .await
+        .expect("PostgreSQL is required");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(admin.pool()).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(admin.pool()).await.unwrap();
+    // postgres://user@host:port/db → host:port
+    let upstream = base.rsplit_once('@').map_or("127.0.0.1:5432", |(_, rest)| rest.split('/').next().unwrap_or(rest));
+    let user = base.strip_prefix("postgres://").and_then(|r| r.split_once('@')).map_or("postgres", |(u, _)| u);
+    let mut cable = Cable::plug(0, upstream).await;
+    let url = format!("postgres://{user}@127.0.0.1:{}/{name}", cable.port);
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&url, dir.path(), "ready", &[("OPSHUB_SEED_DEMO", "false"), ("OPSHUB_WORKERS", "1")]);
+    let log = server.log();
+    let addr = log
+        .split("Opshub is running at http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .expect("the address")
+        .to_owned();
+    let ready = |want: u16, limit: Duration| {
+        let began = Instant::now();
+        loop {
+            let (status, body) = http_get(&addr, "/readyz");
+            if status == want {
+                return body;
+            }
+            assert!(began.elapsed() < limit, "/readyz stayed {status}: {body}\n{}", server.log());
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    let body = tokio::task::block_in_place(|| ready(200, Duration::from_secs(10)));
+    assert!(body.contains(r#""workers":"running""#) && body.contains(r#""reconciler":"running""#), "{body}");
+
+    cable.unplug().await;
+    let body = tokio::task::block_in_place(|| ready(503, Duration::from_secs(15)));
+    assert!(body.contains(r#""database":"unreachable""#) && body.contains("the database did not answer"), "{body}");
+    assert_eq!(http_get(&addr, "/healthz").0, 200, "the process itself is alive");
+
+    cable.replug().await;
+    let body = tokio::task::block_in_place(|| ready(200, Duration::from_secs(30)));
+    assert!(body.contains(r#""status":"ready""#), "{body}");
+    drop(server);
+    cable.unplug().await;
+    admin.close().await;
+    let admin = Db::connect(&DbOptions { max_connections: 1, ..DbOptions::new(base) }).await.unwrap();
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(admin.pool()).await;
+}
