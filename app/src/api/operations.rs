@@ -113,6 +113,19 @@ pub struct RunDetail {
     pub closes_by: Option<Timestamp>,
     /// The windows its type is judged by (the "How is this judged?" dialog).
     pub policy: LifecyclePolicy,
+    /// Whether the caller may cancel it now (it is active and they may start its type).
+    pub can_cancel: bool,
+    /// When a person asked it to stop, while it is still running.
+    pub cancel_requested_at: Option<Timestamp>,
+}
+
+/// What asking a run to stop did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelResult {
+    /// It ended at once (it was queued); otherwise it stops at its next report.
+    pub ended: bool,
+    /// What to tell the operator.
+    pub message: String,
 }
 
 /// What starting an operation did.
@@ -181,6 +194,13 @@ pub async fn list_runs(query: ListQuery) -> Result<RunListPage, ApiError> {
 pub async fn get_run(id: String) -> Result<RunDetail, ApiError> {
     let (state, principal) = context().map_err(respond)?;
     crate::server::operations::run_detail(&state, &principal, &id).await.map_err(respond)
+}
+
+/// Asks an active run to stop (see [`CancelResult`]).
+#[server(endpoint = "cancel_run")]
+pub async fn cancel_run(id: String) -> Result<CancelResult, ApiError> {
+    let (state, principal) = context().map_err(respond)?;
+    crate::server::operations::cancel_run(&state, &principal, &id).await.map_err(respond)
 }
 
 /// The live poll of an active run's detail: the same detail, asked for again.

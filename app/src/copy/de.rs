@@ -404,6 +404,15 @@ pub const DETAIL: Detail = Detail {
     failure_code: "Fehlercode",
     failure_detail: "Fehlerdetails",
     context: "Kontext",
+    cancel: "Diesen Vorgang abbrechen",
+    cancel_title: "Diesen Vorgang abbrechen?",
+    cancel_explained: "Ein wartender Vorgang wird sofort abgebrochen. Ein laufender hält bei seiner nächsten Meldung an \
+                       und behält, was er bis dahin erledigt hat. Das lässt sich nicht rückgängig machen.",
+    cancel_confirm: "Ja, abbrechen",
+    cancel_keep: "Weiterlaufen lassen",
+    cancelled_now: "Abgebrochen. Er hat nie begonnen.",
+    cancel_requested: "Zum Anhalten aufgefordert. Er hält bei seiner nächsten Meldung an und behält, was er erledigt hat.",
+    cancel_too_late: "Er war bereits fertig, es gab nichts abzubrechen.",
 };
 
 /// The German [`System`].
@@ -612,6 +621,7 @@ pub const RECORDS: Records = Records {
     no_handler: "Dieser Server kann diese Art von Vorgang nicht ausführen.",
     internal: "In Opshub ist etwas schiefgegangen.",
     shutdown: "Angehalten, weil der Server heruntergefahren wurde.",
+    cancelled_on_request: "Auf Anfrage angehalten, bevor er fertig war; was er bis dahin erledigt hat, bleibt erhalten.",
     needs_tenant: |t| match t {
         RunType::InventorySync => "Eine Inventar-Synchronisierung braucht einen Mandanten.",
         RunType::BaselineCapture | RunType::BaselineCompare => "Eine Baseline braucht einen Mandanten.",

@@ -595,6 +595,23 @@ group! {
         failure_detail: &'static str = "Failure detail",
         /// Diagnostics heading.
         context: &'static str = "Context",
+        /// The action that asks an active run to stop.
+        cancel: &'static str = "Cancel this run",
+        /// The confirmation dialog's title.
+        cancel_title: &'static str = "Cancel this run?",
+        /// What cancelling does.
+        cancel_explained: &'static str =
+            "A queued run is cancelled at once. A running run stops at its next report and keeps what it finished so far. This cannot be undone.",
+        /// Confirms the cancellation.
+        cancel_confirm: &'static str = "Yes, cancel it",
+        /// Closes the dialog without cancelling.
+        cancel_keep: &'static str = "Keep it running",
+        /// A queued run was cancelled.
+        cancelled_now: &'static str = "Cancelled. It never started.",
+        /// A running run was asked to stop.
+        cancel_requested: &'static str = "Asked to stop. It stops at its next report and keeps what it finished.",
+        /// Cancelling a run that ended meanwhile.
+        cancel_too_late: &'static str = "It already finished, so there was nothing to cancel.",
     }
 }
 
@@ -927,6 +944,8 @@ group! {
         internal: &'static str = "Something went wrong inside Opshub.",
         /// A run cancelled by a shutdown.
         shutdown: &'static str = "Stopped because the server was shutting down.",
+        /// A run a person cancelled.
+        cancelled_on_request: &'static str = "Stopped on request before it finished; what it finished is kept.",
         /// A tenant run without a tenant, by run type.
         needs_tenant: fn(RunType) -> &'static str = |t| match t {
             RunType::InventorySync => "An inventory sync needs a tenant.",

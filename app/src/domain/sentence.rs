@@ -49,6 +49,8 @@ pub enum Sentence {
     Internal,
     /// A shutdown stopped it.
     Shutdown,
+    /// A person asked it to stop (see the timeline for who).
+    CancelledOnRequest,
     /// A tenant run started without a tenant.
     NeedsTenant(RunType),
     /// The provider refused a request.
@@ -117,6 +119,7 @@ impl Sentence {
             Self::NoHandler => t.no_handler.to_owned(),
             Self::Internal => t.internal.to_owned(),
             Self::Shutdown => t.shutdown.to_owned(),
+            Self::CancelledOnRequest => t.cancelled_on_request.to_owned(),
             Self::NeedsTenant(run_type) => (t.needs_tenant)(*run_type).to_owned(),
             Self::ProviderRejected => t.provider_rejected.to_owned(),
             Self::NoneReadable { total } => (t.none_readable)(*total),

@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 pub enum Actor {
     /// The person who started the run.
     Initiator(UserId),
+    /// A person acting on the run after it started (cancelling it).
+    Person(UserId),
     /// Scheduled work with no initiator.
     System,
     /// A worker instance (it claimed the run, or finished it).
@@ -34,6 +36,7 @@ impl Actor {
     pub fn to_stored(&self) -> String {
         match self {
             Self::Initiator(u) => format!("initiator:{}", u.get()),
+            Self::Person(u) => format!("person:{}", u.get()),
             Self::System => "system".to_owned(),
             Self::Worker(w) => format!("worker:{w}"),
             Self::Reconciler => "reconciler".to_owned(),
@@ -49,6 +52,7 @@ impl Actor {
             None if text == "system" => Self::System,
             None if text == "reconciler" => Self::Reconciler,
             Some(("initiator", id)) => id.parse().ok().map_or(Self::Unknown, |id| Self::Initiator(UserId(id))),
+            Some(("person", id)) => id.parse().ok().map_or(Self::Unknown, |id| Self::Person(UserId(id))),
             Some(("worker", w)) if !w.is_empty() => Self::Worker(w.to_owned()),
             Some(("shutdown", w)) if !w.is_empty() => Self::Shutdown(w.to_owned()),
             Some(("adapter", t)) => RunType::parse(t).map_or(Self::Unknown, Self::Adapter),
@@ -78,8 +82,8 @@ impl Transition {
     pub fn sentence(&self, initiator: Option<&str>) -> String {
         let t = &crate::copy::text().timeline;
         let who = match (&self.actor, initiator) {
-            (Actor::Initiator(_), Some(name)) => name.to_owned(),
-            (Actor::Initiator(_), None) => t.former_member.to_owned(),
+            (Actor::Initiator(_) | Actor::Person(_), Some(name)) => name.to_owned(),
+            (Actor::Initiator(_) | Actor::Person(_), None) => t.former_member.to_owned(),
             (Actor::System, _) => t.system.to_owned(),
             (Actor::Worker(w), _) => (t.worker)(w),
             (Actor::Reconciler, _) => t.reconciler.to_owned(),
@@ -104,6 +108,7 @@ mod tests {
     fn every_actor_survives_the_round_trip_through_its_stored_spelling() {
         for a in [
             Actor::Initiator(UserId(7)),
+            Actor::Person(UserId(8)),
             Actor::System,
             Actor::Worker("opshub-1".into()),
             Actor::Reconciler,
@@ -117,7 +122,9 @@ mod tests {
 
     #[test]
     fn unknown_or_damaged_spellings_read_as_unknown() {
-        for junk in ["", "initiator:x", "worker:", "adapter:nope", "robot", "shutdown:", "system:1"] {
+        for junk in
+            ["", "initiator:x", "person:", "person:me", "worker:", "adapter:nope", "robot", "shutdown:", "system:1"]
+        {
             assert_eq!(Actor::parse(junk), Actor::Unknown, "{junk}");
         }
     }
@@ -146,6 +153,10 @@ mod tests {
         assert_eq!(
             t(RunStatus::Completed, Some(RunOutcome::Cancelled), Actor::Shutdown("opshub-2".into())).sentence(None),
             "Ended cancelled — by the shutdown of opshub-2"
+        );
+        assert_eq!(
+            t(RunStatus::Completed, Some(RunOutcome::Cancelled), Actor::Person(UserId(3))).sentence(Some("Olu")),
+            "Ended cancelled — by Olu"
         );
         let text = t(RunStatus::Completed, Some(RunOutcome::Succeeded), Actor::Adapter(RunType::RestoreExecute))
             .sentence(None);

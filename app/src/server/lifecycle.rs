@@ -53,6 +53,15 @@ pub enum LifecycleError {
     /// The run changed since it was observed (its worker reported in).
     #[error("run {0} changed since it was observed")]
     Changed(RunId),
+    /// A person asked the run to stop: the worker should end it `cancelled` with what it
+    /// finished so far. The heartbeat or progress that found the request was still written.
+    #[error("run {id} was asked to stop")]
+    CancelRequested {
+        /// The run.
+        id: RunId,
+        /// Who asked (if still known).
+        by: Option<UserId>,
+    },
     /// Summary counts failed validation.
     #[error(transparent)]
     InvalidCounts(#[from] SummaryError),
@@ -178,6 +187,41 @@ pub struct ProgressUpdate {
     pub phase: Option<String>,
     /// The composite summary.
     pub composite: Option<CompositeCounts>,
+}
+
+/// What asking a run to stop did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CancelAnswer {
+    /// It was queued and is now `cancelled`.
+    Cancelled(Box<Run>),
+    /// It is running; its worker will stop it at its next heartbeat or progress write.
+    Requested,
+}
+
+/// What a progress write needs of the row it renews.
+#[derive(Debug, sqlx::FromRow)]
+struct ProgressRow {
+    run_type: String,
+    summary_counts: String,
+    context: String,
+    cancel_requested_at: Option<i64>,
+    cancel_requested_by: Option<i64>,
+}
+
+/// A run row as its worker renews it, with any request to stop.
+#[derive(Debug, sqlx::FromRow)]
+struct HeldRow {
+    #[sqlx(flatten)]
+    run: RunRow,
+    cancel_requested_at: Option<i64>,
+    cancel_requested_by: Option<i64>,
+}
+
+impl HeldRow {
+    fn cancel_request(&self, id: RunId) -> Option<LifecycleError> {
+        self.cancel_requested_at
+            .map(|_| LifecycleError::CancelRequested { id, by: self.cancel_requested_by.map(UserId) })
+    }
 }
 
 /// The lifecycle service. Cheap to clone.
@@ -376,12 +420,14 @@ impl Lifecycle {
         Ok(Some(run))
     }
 
-    /// Renews the lease of a run this worker holds and records a sign of life.
+    /// Renews the lease of a run this worker holds and records a sign of life. Fails with
+    /// `CancelRequested` (after renewing) when a person asked the run to stop.
     pub async fn heartbeat(&self, id: RunId, owner: &str, lease: Duration) -> Result<(), LifecycleError> {
         let now = self.clock.now();
-        let row: Option<RunRow> = sqlx::query_as(&format!(
+        let row: Option<HeldRow> = sqlx::query_as(&format!(
             "UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1, lease_expires_at = $2 \
-             WHERE id = $3 AND status = 'running' AND lease_owner = $4 RETURNING {RUN_COLUMNS}"
+             WHERE id = $3 AND status = 'running' AND lease_owner = $4 \
+             RETURNING {RUN_COLUMNS}, cancel_requested_at, cancel_requested_by"
         ))
         .bind(now.millis())
         .bind(now.plus(lease).millis())
@@ -389,9 +435,76 @@ impl Lifecycle {
         .bind(owner)
         .fetch_optional(self.db.pool())
         .await?;
-        let run = row.ok_or(LifecycleError::LeaseLost(id))?.into_run()?;
-        self.written(&run).await;
-        Ok(())
+        let held = row.ok_or(LifecycleError::LeaseLost(id))?;
+        let cancel = held.cancel_request(id);
+        self.written(&held.run.into_run()?).await;
+        cancel.map_or(Ok(()), Err)
+    }
+
+    /// Asks run `id` to stop, on behalf of `by`. A queued run ends `cancelled` at once (a
+    /// guarded write: a worker claiming it at the same moment makes this a request instead);
+    /// a running one records the request, which its worker sees at its next heartbeat or
+    /// progress write. Asking again changes nothing. A completed run is `AlreadyCompleted`.
+    #[tracing::instrument(skip(self))]
+    pub async fn request_cancel(&self, id: RunId, by: UserId) -> Result<CancelAnswer, LifecycleError> {
+        for _ in 0..4 {
+            let Some(run) = runs::get(&self.db, id).await? else { return Err(LifecycleError::NotFound(id)) };
+            match run.state {
+                RunState::Completed(outcome) => return Err(LifecycleError::AlreadyCompleted { id, outcome }),
+                RunState::Queued => {
+                    let mut c = Completion::by_worker("", RunOutcome::Cancelled).with_failure(
+                        "cancelled",
+                        &Sentence::CancelledOnRequest,
+                        None,
+                    );
+                    c.expect = Expect::Status(RunStatus::Queued);
+                    c.by = Actor::Person(by);
+                    match self.complete(id, c).await {
+                        Ok(run) => return Ok(CancelAnswer::Cancelled(Box::new(run))),
+                        // Claimed (or ended) in between: look again.
+                        Err(LifecycleError::IllegalTransition { .. } | LifecycleError::AlreadyCompleted { .. }) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                RunState::Running => {
+                    let now = self.clock.now();
+                    let row: Option<RunRow> = sqlx::query_as(&format!(
+                        "UPDATE operation_runs SET cancel_requested_at = $1, cancel_requested_by = $2, updated_at = $1 \
+                         WHERE id = $3 AND status = 'running' AND cancel_requested_at IS NULL RETURNING {RUN_COLUMNS}"
+                    ))
+                    .bind(now.millis())
+                    .bind(by.get())
+                    .bind(id.get())
+                    .fetch_optional(self.db.pool())
+                    .await?;
+                    if let Some(row) = row {
+                        tracing::info!(run_id = id.get(), by = by.get(), "cancellation requested");
+                        self.written(&row.into_run()?).await;
+                        return Ok(CancelAnswer::Requested);
+                    }
+                    let pending: Option<Option<i64>> = sqlx::query_scalar(
+                        "SELECT cancel_requested_at FROM operation_runs WHERE id = $1 AND status = 'running'",
+                    )
+                    .bind(id.get())
+                    .fetch_optional(self.db.pool())
+                    .await?;
+                    if matches!(pending, Some(Some(_))) {
+                        return Ok(CancelAnswer::Requested);
+                    }
+                }
+            }
+        }
+        Err(LifecycleError::Changed(id))
+    }
+
+    /// Whether a person asked run `id` to stop, and when.
+    pub async fn cancel_requested(&self, id: RunId) -> Result<Option<(Timestamp, Option<UserId>)>, LifecycleError> {
+        let row: Option<(Option<i64>, Option<i64>)> =
+            sqlx::query_as("SELECT cancel_requested_at, cancel_requested_by FROM operation_runs WHERE id = $1")
+                .bind(id.get())
+                .fetch_optional(self.db.pool())
+                .await?;
+        Ok(row.and_then(|(at, by)| Some((Timestamp(at?), by.map(UserId)))))
     }
 
     /// Records progress (counts, phase, composite) for a run this worker holds. Counts as a
@@ -406,9 +519,10 @@ impl Lifecycle {
     ) -> Result<(), LifecycleError> {
         let now = self.clock.now();
         let mut tx = self.db.begin_write().await?;
-        let row: Option<(String, String, String)> = sqlx::query_as(
+        let row: Option<ProgressRow> = sqlx::query_as(
             "UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1, lease_expires_at = $2 \
-             WHERE id = $3 AND status = 'running' AND lease_owner = $4 RETURNING run_type, summary_counts, context",
+             WHERE id = $3 AND status = 'running' AND lease_owner = $4 \
+             RETURNING run_type, summary_counts, context, cancel_requested_at, cancel_requested_by",
         )
         .bind(now.millis())
         .bind(now.plus(lease).millis())
@@ -416,9 +530,17 @@ impl Lifecycle {
         .bind(owner)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((run_type, summary, context)) = row else {
+        let Some(ProgressRow {
+            run_type,
+            summary_counts: summary,
+            context,
+            cancel_requested_at: cancel_at,
+            cancel_requested_by: cancel_by,
+        }) = row
+        else {
             return Err(LifecycleError::LeaseLost(id));
         };
+        let cancel = cancel_at.map(|_| LifecycleError::CancelRequested { id, by: cancel_by.map(UserId) });
         let run_type = RunType::parse(&run_type).map_err(|source| DamagedRun { id: id.get(), source })?;
         let mut counts = SummaryCounts::from_json_lenient(&summary);
         counts.merge(&SummaryCounts::validated(run_type, update.counts.iter().map(|(k, v)| (k.as_str(), *v)))?);
@@ -442,7 +564,7 @@ impl Lifecycle {
         .await?;
         tx.commit().await?;
         self.written(&row.into_run()?).await;
-        Ok(())
+        cancel.map_or(Ok(()), Err)
     }
 
     /// Completes a run with a guarded write and, in the same transaction, writes its

@@ -3,15 +3,17 @@
 //! caller's workspace is "not found", exactly like one that does not exist) and return
 //! [`ApiError`] with operator-safe text, logging the raw cause once here.
 
-use super::lifecycle::{LifecycleError, NewRun, Started};
+use super::lifecycle::{CancelAnswer, LifecycleError, NewRun, Started};
 use super::live::LiveRuns;
 use super::principal::Principal;
 use super::runs::{self, Cursor, RunFilter, RunQueryError, RunWithTenant};
 use super::state::AppState;
+use crate::api::CancelResult;
 use crate::api::{
     ApiError, ClassCount, Diagnostics, ListQuery, RunDetail, RunListPage, StartResult, TenantOption, TimelineEntry,
 };
 use crate::copy::text;
+use crate::domain::RunState;
 use crate::domain::access::Capability;
 use crate::domain::freshness::stale_at;
 use crate::domain::reconcile::closes_by;
@@ -292,12 +294,38 @@ async fn run_in_scope(state: &AppState, p: &Principal, id: &str) -> Result<RunWi
     Ok(found)
 }
 
+/// Asks run `id` to stop for the caller: a queued run ends `cancelled` at once, a running
+/// one stops at its next heartbeat or progress write. Needs the capability that starts a
+/// run of its type (403 for a reader); out of scope is "not found".
+#[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
+pub async fn cancel_run(state: &AppState, p: &Principal, id: &str) -> Result<CancelResult, ApiError> {
+    let found = run_in_scope(state, p, id).await?;
+    let run = &found.run;
+    p.authorize(run.workspace_id, run.tenant_id, capability_to_start(run.run_type), text().errors.no_operation)?;
+    let t = &text().detail;
+    match state.lifecycle().request_cancel(run.id, p.user_id).await {
+        Ok(CancelAnswer::Cancelled(_)) => Ok(CancelResult { ended: true, message: t.cancelled_now.to_owned() }),
+        Ok(CancelAnswer::Requested) => Ok(CancelResult { ended: false, message: t.cancel_requested.to_owned() }),
+        Err(LifecycleError::AlreadyCompleted { .. }) => Err(ApiError::Conflict(t.cancel_too_late.to_owned())),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+/// What a person must be allowed to do to start (and so to stop) a run of type `t`.
+fn capability_to_start(t: RunType) -> Capability {
+    if t.changes_configuration() { Capability::ChangeConfiguration } else { Capability::StartOperations }
+}
+
 /// The canonical detail of one run in the caller's workspace: its view, its timeline, and
 /// diagnostics when the caller is a platform operator.
 #[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
 pub async fn run_detail(state: &AppState, p: &Principal, id: &str) -> Result<RunDetail, ApiError> {
     let found = run_in_scope(state, p, id).await?;
-    detail_of(state, found, p.platform_operator).await
+    let may_start =
+        p.authorize(found.run.workspace_id, found.run.tenant_id, capability_to_start(found.run.run_type), "").is_ok();
+    let mut detail = detail_of(state, found, p.platform_operator).await?;
+    detail.can_cancel = may_start && !matches!(detail.view.state, RunState::Completed(_));
+    Ok(detail)
 }
 
 /// The detail of a run already authorized: shared by the admin and system planes.
@@ -326,7 +354,11 @@ pub(crate) async fn detail_of(
         attempt: run.attempt,
         dedupe_key: run.dedupe_key.clone(),
     });
-    Ok(RunDetail { view, timeline, diagnostics, closes_by, policy })
+    let cancel_requested_at = match run.state {
+        RunState::Running => state.lifecycle().cancel_requested(run.id).await.map_err(internal)?.map(|(at, _)| at),
+        _ => None,
+    };
+    Ok(RunDetail { view, timeline, diagnostics, closes_by, policy, can_cancel: false, cancel_requested_at })
 }
 
 /// The run's timeline from its transition log; a run completed before the log existed gets
@@ -347,7 +379,7 @@ async fn timeline(state: &AppState, run: &Run) -> Result<Vec<TimelineEntry>, Api
     }
     let mut names = std::collections::HashMap::new();
     for t in &log {
-        if let Actor::Initiator(u) = t.actor
+        if let Actor::Initiator(u) | Actor::Person(u) = t.actor
             && !names.contains_key(&u)
         {
             let name: Option<String> = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
@@ -362,7 +394,7 @@ async fn timeline(state: &AppState, run: &Run) -> Result<Vec<TimelineEntry>, Api
         .iter()
         .map(|t| {
             let name = match t.actor {
-                Actor::Initiator(u) => names.get(&u).cloned().flatten(),
+                Actor::Initiator(u) | Actor::Person(u) => names.get(&u).cloned().flatten(),
                 _ => None,
             };
             TimelineEntry { at: t.at, to: t.to, text: t.sentence(name.as_deref()) }
@@ -399,9 +431,7 @@ pub async fn start_operation(
     if info.is_none_or(|i| i.workspace_id != p.workspace_id) {
         return Err(no_tenant());
     }
-    let needs =
-        if run_type.changes_configuration() { Capability::ChangeConfiguration } else { Capability::StartOperations };
-    p.authorize(p.workspace_id, Some(tenant), needs, text().errors.no_tenant)?;
+    p.authorize(p.workspace_id, Some(tenant), capability_to_start(run_type), text().errors.no_tenant)?;
     let given = |v: Option<&'_ str>| v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     let (snapshot, review) = (given(o.snapshot), given(o.review));
     let mut inputs = json!({ "requested_by": p.display_name });

@@ -6,7 +6,7 @@ use super::lifecycle::{Completion, LifecycleError, ProgressUpdate};
 use super::state::AppState;
 use crate::domain::Sentence;
 use crate::domain::transition::Actor;
-use crate::domain::{Run, RunId, RunOutcome, RunType};
+use crate::domain::{Run, RunId, RunOutcome, RunType, UserId};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::future::Future;
@@ -68,13 +68,24 @@ pub struct Job {
     pub state: AppState,
     owner: String,
     hung: Arc<AtomicBool>,
+    stop: StopRequest,
 }
+
+/// Set once a person asks the run to stop: who asked (if still known).
+type StopRequest = Arc<std::sync::OnceLock<Option<UserId>>>;
 
 impl Job {
     /// Reports progress (also a heartbeat). Fails with `LeaseLost` if the run was taken away
-    /// (e.g. completed by the reconciler); the handler should then stop.
+    /// (e.g. completed by the reconciler), or with `CancelRequested` (the progress itself was
+    /// written) when a person asked it to stop; the handler should then stop, and the worker
+    /// ends the run `cancelled` with what it finished.
     pub async fn progress(&self, update: ProgressUpdate) -> Result<(), LifecycleError> {
-        self.state.lifecycle().record_progress(self.run.id, &self.owner, self.state.config.lease, &update).await
+        let result =
+            self.state.lifecycle().record_progress(self.run.id, &self.owner, self.state.config.lease, &update).await;
+        if let Err(LifecycleError::CancelRequested { by, .. }) = &result {
+            let _ = self.stop.set(*by);
+        }
+        result
     }
 
     /// Simulates a worker that stopped answering (the demo provider's `hang` fault): from now
@@ -161,6 +172,7 @@ impl Worker {
     async fn finish(&self, run: Run) -> anyhow::Result<RunId> {
         let lifecycle = self.state.lifecycle();
         let id = run.id;
+        let stop = StopRequest::default();
         let result = match self.handlers.get(&run.run_type) {
             None => Ok(HandlerResult::ended(
                 RunOutcome::Failed,
@@ -168,12 +180,26 @@ impl Worker {
                 Sentence::NoHandler,
                 Some(format!("no handler registered for {}", run.run_type.as_str())),
             )),
-            Some(handler) => self.work(handler.clone(), run).await,
+            Some(handler) => self.work(handler.clone(), run, stop.clone()).await,
         };
-        let result = result.unwrap_or_else(|e| {
-            HandlerResult::ended(RunOutcome::Failed, "internal_error", Sentence::Internal, Some(format!("{e:#}")))
-        });
-        let completion = result.completion(&self.owner);
+        let completion = match (stop.get(), result) {
+            // It finished before it heard the request: its own ending stands.
+            (_, Ok(r)) if r.outcome == RunOutcome::Succeeded => r.completion(&self.owner),
+            // Asked to stop: it ends cancelled, keeping the counts it reported.
+            (Some(by), _) => {
+                let mut c =
+                    HandlerResult::ended(RunOutcome::Cancelled, "cancelled", Sentence::CancelledOnRequest, None)
+                        .completion(&self.owner);
+                c.by = by.map_or(Actor::Unknown, Actor::Person);
+                tracing::info!(run_id = id.get(), "run stopped on request");
+                c
+            }
+            (None, Ok(r)) => r.completion(&self.owner),
+            (None, Err(e)) => {
+                HandlerResult::ended(RunOutcome::Failed, "internal_error", Sentence::Internal, Some(format!("{e:#}")))
+                    .completion(&self.owner)
+            }
+        };
         // The work is done; losing its outcome to a passing database hiccup would let the
         // reconciler call it lost. Retry a few times before giving up.
         let mut attempt = 0;
@@ -195,10 +221,13 @@ impl Worker {
     }
 
     /// Runs the handler in its own task (so a panic is contained) while heartbeating.
-    async fn work(&self, handler: Arc<dyn Handler>, run: Run) -> anyhow::Result<HandlerResult> {
+    /// A heartbeat that finds a request to stop ends the handler there (its open
+    /// transaction, if any, rolls back) and records who asked in `stop`.
+    async fn work(&self, handler: Arc<dyn Handler>, run: Run, stop: StopRequest) -> anyhow::Result<HandlerResult> {
         let id = run.id;
         let hung = Arc::new(AtomicBool::new(false));
-        let job = Job { run, state: self.state.clone(), owner: self.owner.clone(), hung: hung.clone() };
+        let job =
+            Job { run, state: self.state.clone(), owner: self.owner.clone(), hung: hung.clone(), stop: stop.clone() };
         let mut task = AbortOnDrop(tokio::spawn(handler.run(job)));
         let mut beat = tokio::time::interval(self.state.config.heartbeat_every);
         beat.tick().await;
@@ -217,9 +246,18 @@ impl Worker {
                     };
                 }
                 _ = beat.tick(), if !hung.load(Ordering::SeqCst) => {
-                    let hb = self.state.lifecycle().heartbeat(id, &self.owner, self.state.config.lease).await;
-                    if let Err(e) = hb {
-                        tracing::warn!(run_id = id.get(), error = %e, "heartbeat failed");
+                    match self.state.lifecycle().heartbeat(id, &self.owner, self.state.config.lease).await {
+                        Ok(()) => {}
+                        Err(LifecycleError::CancelRequested { by, .. }) => {
+                            let _ = stop.set(by);
+                            return Ok(HandlerResult::ended(
+                                RunOutcome::Cancelled,
+                                "cancelled",
+                                Sentence::CancelledOnRequest,
+                                None,
+                            ));
+                        }
+                        Err(e) => tracing::warn!(run_id = id.get(), error = %e, "heartbeat failed"),
                     }
                 }
             }

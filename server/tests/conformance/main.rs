@@ -105,6 +105,10 @@ conformance!(
     grants_set_role_and_tenant_entitlement_and_revoke_removes_them,
     every_endpoint_answers_every_caller_as_the_matrix_says,
     health_readiness_and_metrics_answer_plainly_and_name_no_tenant,
+    a_queued_run_is_cancelled_at_once_and_the_timeline_names_who,
+    a_running_run_stops_at_its_next_progress_write_keeping_what_it_finished,
+    a_silent_handler_is_stopped_by_the_heartbeat_that_hears_the_request,
+    a_cancel_racing_a_completion_and_a_sweep_ends_with_one_terminal_write,
     every_response_carries_the_security_headers_and_a_request_id,
     an_internal_error_shows_the_request_id_that_finds_its_log_lines,
     every_page_of_the_seeded_demo_reads_without_internal_text,
@@ -153,12 +157,14 @@ async fn run_pool_until_shutdown(t: &TestDb, work: Duration, grace: Duration) ->
 
 mod access;
 mod accounts;
+mod cancel;
 mod cross_instance;
 mod matrix;
 mod ops;
 mod reconcile;
 use access::*;
 use accounts::*;
+use cancel::*;
 use matrix::*;
 use ops::*;
 use reconcile::*;

@@ -273,6 +273,13 @@ fn rows() -> Vec<Row> {
             call: |_| post("/api/sign_in", "email=owner%40acme.example&password=wrong-password-1".into()),
             expect: [UNAUTHORIZED; 7],
         },
+        // Cancelling ends the (queued) target run for the owner, so the operator after them
+        // finds it finished; it runs late so no row before it sees a cancelled run.
+        Row {
+            route: "/api/cancel_run",
+            call: |t| post("/api/cancel_run", format!("id={}", t.run)),
+            expect: [UNAUTHORIZED, OK, CONFLICT, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND],
+        },
         // Signing out ends the caller's session, so it runs last (see the test).
         Row {
             route: "/api/sign_out",
