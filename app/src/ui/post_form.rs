@@ -9,7 +9,9 @@
 //! query-string deserializer, compiled into the browser bundle once per form type; here each
 //! argument type names its fields in [`FromFields`], a few lines that cost next to nothing.
 
-use crate::api::{ListQuery, MarkAllNotificationsRead, MarkNotificationRead, PublishReview, SignIn, StartOperation};
+use crate::api::{
+    CancelRun, ListQuery, MarkAllNotificationsRead, MarkNotificationRead, PublishReview, SignIn, StartOperation,
+};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -83,6 +85,12 @@ impl FromFields for StartOperation {
 impl FromFields for PublishReview {
     fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
         Some(Self { review: field("review")? })
+    }
+}
+
+impl FromFields for CancelRun {
+    fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
+        Some(Self { id: field("id")? })
     }
 }
 

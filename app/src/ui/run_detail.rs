@@ -5,7 +5,8 @@
 
 use super::answer::answer;
 use super::common::{ErrorPanel, ProgressView, RunBadges, ago};
-use crate::api::{Diagnostics, RunDetail, get_run};
+use super::post_form::PostForm;
+use crate::api::{CancelRun, Diagnostics, RunDetail, get_run, poll_run};
 use crate::copy::text;
 use crate::domain::RunView;
 use crate::domain::time::human_duration;
@@ -141,7 +142,71 @@ fn DecisionZone(current: RwSignal<RunDetail>) -> impl IntoView {
                     </dd>
                 </dl>
                 <div class="how-judged"><HowJudged current/></div>
+                <CancelAction current/>
             </div>
+    }
+}
+
+/// "Cancel this run", for people who may start its type, while it is active: a confirmation
+/// dialog (polls wait while it is open), then the lifecycle's answer — cancelled at once, or
+/// asked to stop at its next report — and the detail read again at once.
+#[component]
+fn CancelAction(current: RwSignal<RunDetail>) -> impl IntoView {
+    let t = &text().detail;
+    let open = RwSignal::new(false);
+    let cancel = ServerAction::<CancelRun>::new();
+    let id = move || current.with(|d| d.view.id.get().to_string());
+    Effect::new(move |_| {
+        if let Some(answer) = cancel.value().get() {
+            open.set(false);
+            if answer.is_ok() {
+                let id = id();
+                leptos::task::spawn_local(async move {
+                    if let Ok(detail) = poll_run(id).await {
+                        current.set(detail);
+                    }
+                });
+            }
+        }
+    });
+    let message = move || {
+        cancel.value().get().map(|answer| match answer {
+            Ok(r) => view! { <p class="notice notice-ok" role="status" data-testid="cancel-message">{r.message}</p> }.into_any(),
+            Err(e) => view! { <p class="notice notice-error" role="alert" data-testid="cancel-message">{e.message().to_owned()}</p> }
+                .into_any(),
+        })
+    };
+    let requested = move || current.with(|d| d.cancel_requested_at.is_some());
+    view! {
+        <Show when=move || current.with(|d| d.can_cancel)>
+            <div class="cancel">
+                <button
+                    type="button"
+                    class="danger"
+                    data-testid="cancel-run"
+                    disabled=requested
+                    on:click=move |_| open.set(true)
+                >
+                    {t.cancel}
+                </button>
+                <Show when=requested>
+                    <p class="muted" data-testid="cancel-requested">{t.cancel_requested}</p>
+                </Show>
+                <dialog class="dialog" open=move || open.get() data-testid="cancel-dialog" aria-labelledby="cancel-title">
+                    <h3 id="cancel-title">{t.cancel_title}</h3>
+                    <p>{t.cancel_explained}</p>
+                    <PostForm action=cancel>
+                        <input type="hidden" name="id" value=id/>
+                        <button type="submit" class="danger" data-testid="confirm-cancel">{t.cancel_confirm}</button>
+                        " "
+                        <button type="button" data-testid="keep-running" on:click=move |_| open.set(false)>
+                            {t.cancel_keep}
+                        </button>
+                    </PostForm>
+                </dialog>
+            </div>
+        </Show>
+        {message}
     }
 }
 
