@@ -58,4 +58,31 @@ mod tests {
         assert!(!p.contains("'unsafe-eval'") && !p.contains("'unsafe-inline'"), "{p}");
         assert!(HeaderValue::from_str(&p).is_ok());
     }
+
+    async fn headers_with(https: bool) -> axum::http::HeaderMap {
+        use tower::ServiceExt as _;
+        let app = axum::Router::new()
+            .route("/", axum::routing::get(|| async { "x" }))
+            .layer(axum::middleware::from_fn_with_state(Https(https), security_headers));
+        let req = axum::http::Request::builder().uri("/").body(axum::body::Body::empty()).expect("request");
+        app.oneshot(req).await.expect("response").headers().clone()
+    }
+
+    #[tokio::test]
+    async fn browsers_are_told_to_keep_to_https_only_when_the_instance_is_served_over_it() {
+        let over_https = headers_with(true).await;
+        assert_eq!(
+            over_https.get(header::STRICT_TRANSPORT_SECURITY).map(HeaderValue::as_bytes),
+            Some(&b"max-age=31536000"[..])
+        );
+        let plain = headers_with(false).await;
+        assert!(plain.get(header::STRICT_TRANSPORT_SECURITY).is_none());
+        for h in [&over_https, &plain] {
+            assert_eq!(
+                h.get(header::CONTENT_SECURITY_POLICY).map(HeaderValue::as_bytes),
+                Some(NOT_A_PAGE_POLICY.as_bytes())
+            );
+            assert_eq!(h.get(header::X_CONTENT_TYPE_OPTIONS).map(HeaderValue::as_bytes), Some(&b"nosniff"[..]));
+        }
+    }
 }

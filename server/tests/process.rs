@@ -79,6 +79,38 @@ impl Drop for Server {
     }
 }
 
+/// A database of its own on the test PostgreSQL (`OPSHUB_TEST_POSTGRES_URL`), for tests that
+/// run whole processes against it.
+struct ThrowawayPostgres {
+    admin: Db,
+    /// The server's URL as configured (naming its maintenance database).
+    base: String,
+    name: String,
+}
+
+impl ThrowawayPostgres {
+    async fn create(prefix: &str) -> Self {
+        let base = std::env::var("OPSHUB_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let name = format!("{prefix}_{}", std::process::id());
+        let admin = Db::connect(&DbOptions { max_connections: 1, ..DbOptions::new(base.clone()) })
+            .await
+            .expect("PostgreSQL is required");
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(admin.pool()).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(admin.pool()).await.unwrap();
+        Self { admin, base, name }
+    }
+
+    /// The new database's URL.
+    fn url(&self) -> String {
+        format!("{}/{}", self.base.rsplit_once('/').map_or(self.base.as_str(), |(head, _)| head), self.name)
+    }
+
+    async fn drop_it(self) {
+        sqlx::query(&format!("DROP DATABASE {} WITH (FORCE)", self.name)).execute(self.admin.pool()).await.unwrap();
+    }
+}
+
 async fn state_for(url: &str) -> AppState {
     let db = Db::connect(&DbOptions::new(url)).await.unwrap();
     AppState::new(db, Arc::new(SystemClock), RuntimeConfig::default())
@@ -197,15 +229,8 @@ async fn sigkill_leaves_a_run_whose_heartbeat_stops_and_nothing_else_damaged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_on_one_postgres_run_every_run_exactly_once() {
     const RUNS: usize = 300;
-    let base = std::env::var("OPSHUB_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let name = format!("opshub_twoproc_{}", std::process::id());
-    let admin = Db::connect(&DbOptions { max_connections: 1, ..DbOptions::new(base.clone()) })
-        .await
-        .expect("PostgreSQL is required");
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(admin.pool()).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(admin.pool()).await.unwrap();
-    let url = format!("{}/{name}", base.rsplit_once('/').map_or(base.as_str(), |(head, _)| head));
+    let pg = ThrowawayPostgres::create("opshub_twoproc").await;
+    let url = pg.url();
 
     let state = state_for(&url).await;
     state.db.migrate().await.unwrap();
@@ -304,7 +329,7 @@ async fn two_processes_on_one_postgres_run_every_run_exactly_once() {
     a.wait_exit(Duration::from_secs(30));
     b.wait_exit(Duration::from_secs(30));
     state.db.close().await;
-    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(admin.pool()).await.unwrap();
+    pg.drop_it().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -632,42 +657,82 @@ impl Cable {
     }
 }
 
-/// `GET path` on `addr`: status and body.
-fn http_get(addr: &str, path: &str) -> (u16, String) {
+/// `method path` on `addr` with `headers` (each line ending in CRLF): status, response
+/// headers, body.
+fn http(addr: &str, method: &str, path: &str, headers: &str) -> (u16, String, String) {
     use std::io::{Read as _, Write as _};
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\n{headers}Connection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut text = String::new();
     stream.read_to_string(&mut text).unwrap();
     let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    (status, text.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned())
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((text.as_str(), ""));
+    (status, head.to_ascii_lowercase(), body.to_owned())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn readiness_follows_the_database_away_and_back_without_a_restart() {
-    let base = std::env::var("OPSHUB_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let name = format!("opshub_ready_{}", std::process::id());
-    let admin = Db::connect(&DbOptions { max_connections: 1, ..DbOptions::new(base.clone()) })
-        .await
-        .expect("PostgreSQL is required");
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(admin.pool()).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(admin.pool()).await.unwrap();
-    // postgres://user@host:port/db → host:port
-    let upstream = base.rsplit_once('@').map_or("127.0.0.1:5432", |(_, rest)| rest.split('/').next().unwrap_or(rest));
-    let user = base.strip_prefix("postgres://").and_then(|r| r.split_once('@')).map_or("postgres", |(u, _)| u);
-    let mut cable = Cable::plug(0, upstream).await;
-    let url = format!("postgres://{user}@127.0.0.1:{}/{name}", cable.port);
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&url, dir.path(), "ready", &[("OPSHUB_SEED_DEMO", "false"), ("OPSHUB_WORKERS", "1")]);
-    let log = server.log();
-    let addr = log
+/// `GET path` on `addr`: status and body.
+fn http_get(addr: &str, path: &str) -> (u16, String) {
+    let (status, _, body) = http(addr, "GET", path, "");
+    (status, body)
+}
+
+/// The address a started server printed.
+fn address_of(server: &Server) -> String {
+    server
+        .log()
         .split("Opshub is running at http://")
         .nth(1)
         .and_then(|r| r.split('/').next())
         .expect("the address")
-        .to_owned();
+        .to_owned()
+}
+
+#[test]
+fn every_log_line_of_a_request_names_the_request_id_the_response_carries() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/o.db", dir.path().display());
+    let env = [("OPSHUB_SEED_DEMO", "false"), ("OPSHUB_LOG_FORMAT", "json"), ("RUST_LOG", "info,server=debug")];
+    let server = Server::start(&url, dir.path(), "logs", &env);
+    let addr = address_of(&server);
+    // A state-changing request from another site: the middleware logs its refusal.
+    let (status, head, _) = http(&addr, "POST", "/api/start_operation", "Origin: https://evil.example\r\n");
+    assert_eq!(status, 403);
+    let id = head.lines().find_map(|l| l.strip_prefix("x-request-id: ")).expect("a request id").trim().to_owned();
+    let needle = format!("\"request_id\":\"{id}\"");
+    let began = Instant::now();
+    let lines = loop {
+        let log = server.log();
+        let lines: Vec<String> = log.lines().filter(|l| l.contains(&needle)).map(str::to_owned).collect();
+        if lines.len() >= 2 || began.elapsed() > Duration::from_secs(5) {
+            break lines;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(lines.iter().any(|l| l.contains("refused a state-changing request")), "{lines:?}");
+    assert!(lines.iter().any(|l| l.contains("\"message\":\"answered\"") && l.contains("\"status\":403")), "{lines:?}");
+    for line in &lines {
+        let v: serde_json::Value = serde_json::from_str(line).expect("each line is one JSON object");
+        assert!(v["timestamp"].is_string() && v["level"].is_string(), "{line}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_follows_the_database_away_and_back_without_a_restart() {
+    let pg = ThrowawayPostgres::create("opshub_ready").await;
+    // postgres://user@host:port/db → host:port
+    let base = &pg.base;
+    let upstream = base.rsplit_once('@').map_or("127.0.0.1:5432", |(_, rest)| rest.split('/').next().unwrap_or(rest));
+    let user = base.strip_prefix("postgres://").and_then(|r| r.split_once('@')).map_or("postgres", |(u, _)| u);
+    let mut cable = Cable::plug(0, upstream).await;
+    let url = format!("postgres://{user}@127.0.0.1:{}/{}", cable.port, pg.name);
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&url, dir.path(), "ready", &[("OPSHUB_SEED_DEMO", "false"), ("OPSHUB_WORKERS", "1")]);
+    let addr = address_of(&server);
     let ready = |want: u16, limit: Duration| {
         let began = Instant::now();
         loop {
@@ -692,7 +757,5 @@ async fn readiness_follows_the_database_away_and_back_without_a_restart() {
     assert!(body.contains(r#""status":"ready""#), "{body}");
     drop(server);
     cable.unplug().await;
-    admin.close().await;
-    let admin = Db::connect(&DbOptions { max_connections: 1, ..DbOptions::new(base) }).await.unwrap();
-    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(admin.pool()).await;
+    pg.drop_it().await;
 }

@@ -34,7 +34,7 @@ pub use ids::{RunId, TenantId, UserId, WorkspaceId};
 pub use polling::PollingPolicy;
 pub use problem::{ProblemClass, problem_class};
 pub use progress::{Progress, ProgressMode, progress};
-pub use run::{Failure, Run};
+pub use run::{CancelRequest, Failure, Run};
 pub use run_type::{LifecyclePolicy, RunType};
 pub use sentence::{ReviewSource, Sentence};
 pub use status::{RunOutcome, RunState, RunStatus};

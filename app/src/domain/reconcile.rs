@@ -567,6 +567,7 @@ mod tests {
             lease_expires_at: None,
             attempt: 1,
             dedupe_key: None,
+            cancel_requested: None,
         }
     }
 

@@ -62,6 +62,18 @@ pub struct Run {
     pub attempt: i32,
     /// Dedupe key given at start.
     pub dedupe_key: Option<String>,
+    /// A person's request that it stop, once made (kept after it ends, for the record).
+    #[serde(default)]
+    pub cancel_requested: Option<CancelRequest>,
+}
+
+/// A person asked a running run to stop; its worker ends it at its next report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelRequest {
+    /// When.
+    pub at: Timestamp,
+    /// Who (if still known).
+    pub by: Option<UserId>,
 }
 
 impl Run {

@@ -198,29 +198,11 @@ pub enum CancelAnswer {
     Requested,
 }
 
-/// What a progress write needs of the row it renews.
-#[derive(Debug, sqlx::FromRow)]
-struct ProgressRow {
-    run_type: String,
-    summary_counts: String,
-    context: String,
-    cancel_requested_at: Option<i64>,
-    cancel_requested_by: Option<i64>,
-}
-
-/// A run row as its worker renews it, with any request to stop.
-#[derive(Debug, sqlx::FromRow)]
-struct HeldRow {
-    #[sqlx(flatten)]
-    run: RunRow,
-    cancel_requested_at: Option<i64>,
-    cancel_requested_by: Option<i64>,
-}
-
-impl HeldRow {
-    fn cancel_request(&self, id: RunId) -> Option<LifecycleError> {
-        self.cancel_requested_at
-            .map(|_| LifecycleError::CancelRequested { id, by: self.cancel_requested_by.map(UserId) })
+/// `Err(CancelRequested)` when a person asked `run` to stop.
+fn stop_requested(run: &Run) -> Result<(), LifecycleError> {
+    match run.cancel_requested {
+        Some(r) => Err(LifecycleError::CancelRequested { id: run.id, by: r.by }),
+        None => Ok(()),
     }
 }
 
@@ -424,10 +406,9 @@ impl Lifecycle {
     /// `CancelRequested` (after renewing) when a person asked the run to stop.
     pub async fn heartbeat(&self, id: RunId, owner: &str, lease: Duration) -> Result<(), LifecycleError> {
         let now = self.clock.now();
-        let row: Option<HeldRow> = sqlx::query_as(&format!(
+        let row: Option<RunRow> = sqlx::query_as(&format!(
             "UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1, lease_expires_at = $2 \
-             WHERE id = $3 AND status = 'running' AND lease_owner = $4 \
-             RETURNING {RUN_COLUMNS}, cancel_requested_at, cancel_requested_by"
+             WHERE id = $3 AND status = 'running' AND lease_owner = $4 RETURNING {RUN_COLUMNS}"
         ))
         .bind(now.millis())
         .bind(now.plus(lease).millis())
@@ -435,10 +416,9 @@ impl Lifecycle {
         .bind(owner)
         .fetch_optional(self.db.pool())
         .await?;
-        let held = row.ok_or(LifecycleError::LeaseLost(id))?;
-        let cancel = held.cancel_request(id);
-        self.written(&held.run.into_run()?).await;
-        cancel.map_or(Ok(()), Err)
+        let run = row.ok_or(LifecycleError::LeaseLost(id))?.into_run()?;
+        self.written(&run).await;
+        stop_requested(&run)
     }
 
     /// Asks run `id` to stop, on behalf of `by`. A queued run ends `cancelled` at once (a
@@ -466,6 +446,7 @@ impl Lifecycle {
                         Err(e) => return Err(e),
                     }
                 }
+                RunState::Running if run.cancel_requested.is_some() => return Ok(CancelAnswer::Requested),
                 RunState::Running => {
                     let now = self.clock.now();
                     let row: Option<RunRow> = sqlx::query_as(&format!(
@@ -477,34 +458,16 @@ impl Lifecycle {
                     .bind(id.get())
                     .fetch_optional(self.db.pool())
                     .await?;
+                    // No row: it ended, or someone else asked first; look again.
                     if let Some(row) = row {
                         tracing::info!(run_id = id.get(), by = by.get(), "cancellation requested");
                         self.written(&row.into_run()?).await;
-                        return Ok(CancelAnswer::Requested);
-                    }
-                    let pending: Option<Option<i64>> = sqlx::query_scalar(
-                        "SELECT cancel_requested_at FROM operation_runs WHERE id = $1 AND status = 'running'",
-                    )
-                    .bind(id.get())
-                    .fetch_optional(self.db.pool())
-                    .await?;
-                    if matches!(pending, Some(Some(_))) {
                         return Ok(CancelAnswer::Requested);
                     }
                 }
             }
         }
         Err(LifecycleError::Changed(id))
-    }
-
-    /// Whether a person asked run `id` to stop, and when.
-    pub async fn cancel_requested(&self, id: RunId) -> Result<Option<(Timestamp, Option<UserId>)>, LifecycleError> {
-        let row: Option<(Option<i64>, Option<i64>)> =
-            sqlx::query_as("SELECT cancel_requested_at, cancel_requested_by FROM operation_runs WHERE id = $1")
-                .bind(id.get())
-                .fetch_optional(self.db.pool())
-                .await?;
-        Ok(row.and_then(|(at, by)| Some((Timestamp(at?), by.map(UserId)))))
     }
 
     /// Records progress (counts, phase, composite) for a run this worker holds. Counts as a
@@ -519,10 +482,9 @@ impl Lifecycle {
     ) -> Result<(), LifecycleError> {
         let now = self.clock.now();
         let mut tx = self.db.begin_write().await?;
-        let row: Option<ProgressRow> = sqlx::query_as(
+        let row: Option<(String, String, String)> = sqlx::query_as(
             "UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1, lease_expires_at = $2 \
-             WHERE id = $3 AND status = 'running' AND lease_owner = $4 \
-             RETURNING run_type, summary_counts, context, cancel_requested_at, cancel_requested_by",
+             WHERE id = $3 AND status = 'running' AND lease_owner = $4 RETURNING run_type, summary_counts, context",
         )
         .bind(now.millis())
         .bind(now.plus(lease).millis())
@@ -530,17 +492,9 @@ impl Lifecycle {
         .bind(owner)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some(ProgressRow {
-            run_type,
-            summary_counts: summary,
-            context,
-            cancel_requested_at: cancel_at,
-            cancel_requested_by: cancel_by,
-        }) = row
-        else {
+        let Some((run_type, summary, context)) = row else {
             return Err(LifecycleError::LeaseLost(id));
         };
-        let cancel = cancel_at.map(|_| LifecycleError::CancelRequested { id, by: cancel_by.map(UserId) });
         let run_type = RunType::parse(&run_type).map_err(|source| DamagedRun { id: id.get(), source })?;
         let mut counts = SummaryCounts::from_json_lenient(&summary);
         counts.merge(&SummaryCounts::validated(run_type, update.counts.iter().map(|(k, v)| (k.as_str(), *v)))?);
@@ -563,8 +517,9 @@ impl Lifecycle {
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
-        self.written(&row.into_run()?).await;
-        cancel.map_or(Ok(()), Err)
+        let run = row.into_run()?;
+        self.written(&run).await;
+        stop_requested(&run)
     }
 
     /// Completes a run with a guarded write and, in the same transaction, writes its

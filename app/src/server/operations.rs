@@ -354,10 +354,7 @@ pub(crate) async fn detail_of(
         attempt: run.attempt,
         dedupe_key: run.dedupe_key.clone(),
     });
-    let cancel_requested_at = match run.state {
-        RunState::Running => state.lifecycle().cancel_requested(run.id).await.map_err(internal)?.map(|(at, _)| at),
-        _ => None,
-    };
+    let cancel_requested_at = run.cancel_requested.filter(|_| run.state == RunState::Running).map(|r| r.at);
     Ok(RunDetail { view, timeline, diagnostics, closes_by, policy, can_cancel: false, cancel_requested_at })
 }
 

@@ -4,7 +4,7 @@
 use super::db::Db;
 use crate::copy::text;
 use crate::domain::Sentence;
-use crate::domain::run::Failure;
+use crate::domain::run::{CancelRequest, Failure};
 use crate::domain::transition::{Actor, Transition};
 use crate::domain::{
     ParseError, ProblemClass, Run, RunContext, RunId, RunOutcome, RunState, RunStatus, RunType, SummaryCounts,
@@ -15,7 +15,8 @@ use sqlx::FromRow;
 /// The columns of `operation_runs` every run query selects, in [`RunRow`] order.
 pub const RUN_COLUMNS: &str = "id, workspace_id, tenant_id, run_type, initiator_id, status, outcome, \
     summary_counts, context, failure_code, failure_message, failure_detail, created_at, started_at, \
-    completed_at, updated_at, heartbeat_at, lease_owner, lease_expires_at, attempt, dedupe_key";
+    completed_at, updated_at, heartbeat_at, lease_owner, lease_expires_at, attempt, dedupe_key, \
+    cancel_requested_at, cancel_requested_by";
 
 /// [`RUN_COLUMNS`] qualified with the alias `r`, for joins.
 pub fn run_columns_r() -> String {
@@ -46,6 +47,8 @@ pub struct RunRow {
     lease_expires_at: Option<i64>,
     attempt: i64,
     dedupe_key: Option<String>,
+    cancel_requested_at: Option<i64>,
+    cancel_requested_by: Option<i64>,
     #[sqlx(default)]
     tenant_name: Option<String>,
 }
@@ -98,6 +101,9 @@ impl RunRow {
             lease_expires_at: self.lease_expires_at.map(Timestamp),
             attempt: i32::try_from(self.attempt).unwrap_or(i32::MAX),
             dedupe_key: self.dedupe_key,
+            cancel_requested: self
+                .cancel_requested_at
+                .map(|at| CancelRequest { at: Timestamp(at), by: self.cancel_requested_by.map(UserId) }),
         })
     }
 }

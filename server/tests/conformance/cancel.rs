@@ -84,13 +84,13 @@ pub(crate) async fn a_running_run_stops_at_its_next_progress_write_keeping_what_
 
     let answer = t.state.lifecycle().request_cancel(run.id, t.user).await.unwrap();
     assert_eq!(answer, CancelAnswer::Requested);
-    let asked = t.state.lifecycle().cancel_requested(run.id).await.unwrap();
-    assert_eq!(asked.map(|(_, by)| by), Some(Some(t.user)), "the request is recorded with who asked");
-    assert_eq!(
-        runs::get(&t.state.db, run.id).await.unwrap().unwrap().state,
-        RunState::Running,
-        "running until the worker hears it"
-    );
+    let asked = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
+    assert_eq!(asked.cancel_requested.map(|r| r.by), Some(Some(t.user)), "the request is recorded with who asked");
+    assert_eq!(asked.state, RunState::Running, "running until the worker hears it");
+    // Its detail says so, and still offers the action (disabled in the page) to its owner.
+    let owner = app::server::principal::Principal::owner(t.user, t.ws, "Op");
+    let detail = app::server::operations::run_detail(&t.state, &owner, &run.id.to_string()).await.unwrap();
+    assert_eq!((detail.can_cancel, detail.cancel_requested_at.is_some()), (true, true));
     assert_eq!(t.state.lifecycle().request_cancel(run.id, t.user).await.unwrap(), CancelAnswer::Requested);
 
     gate.notify_one();
