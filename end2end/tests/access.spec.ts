@@ -143,9 +143,10 @@ test('the platform operator sees every workspace on the system page; nobody else
   await pat.goto('/system');
   await pat.getByTestId('system-runs-link').click();
   await expect(pat).toHaveURL(/\/system\/ops\/runs$/);
+  // Wait for the list the link navigated to (reading its rows does not wait by itself).
+  await expect(pat.locator(`[data-testid="run-row"][data-run-id="${litwareRun}"]`)).toHaveCount(1);
   const workspaces = await pat.getByTestId('run-workspace').allTextContents();
   expect(new Set(workspaces)).toEqual(new Set(['Litware IT', 'Contoso Managed Services']));
-  await expect(pat.locator(`[data-testid="run-row"][data-run-id="${litwareRun}"]`)).toHaveCount(1);
   // Its detail: the same decision zone, with diagnostics for the platform operator.
   await pat.locator(`[data-testid="run-row"][data-run-id="${litwareRun}"] a.run-link`).click();
   await expect(pat).toHaveURL(new RegExp(`/system/ops/runs/${litwareRun}$`));

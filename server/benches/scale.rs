@@ -28,6 +28,7 @@ const BATCH: usize = 500;
 #[derive(Default)]
 struct WrkResult {
     rps: f64,
+    p50_ms: f64,
     p99_ms: f64,
     errors: u64,
 }
@@ -44,6 +45,21 @@ struct Figures {
     sweep: SweepFigures,
     surfaces: SurfaceFigures,
     digest: DigestFigures,
+    soak: SoakFigures,
+}
+
+/// The soak (issue 9): [`DIGEST_POLLERS`] pollers of the tenant digest and a run's detail
+/// while runs start, finish and get reconciled underneath.
+#[derive(Default)]
+struct SoakFigures {
+    polls: WrkResult,
+    /// The process's resident memory before and after, in MiB.
+    rss_before_mib: f64,
+    rss_after_mib: f64,
+    /// Runs started and completed meanwhile, and runs the reconciler decided.
+    started: usize,
+    completed: i64,
+    reconciled: usize,
 }
 
 /// The tenant dashboard's one poll (issue 8): a tenant with [`DIGEST_ACTIVE`] active runs.
@@ -112,6 +128,7 @@ impl Figures {
             sweep: SweepFigures::default(),
             surfaces: SurfaceFigures::default(),
             digest: DigestFigures::default(),
+            soak: SoakFigures::default(),
         }
     }
 }
@@ -202,6 +219,10 @@ async fn main() -> anyhow::Result<()> {
         print_digest_figures(&all, runs);
         return Ok(());
     }
+    print_soak_figures(&all, runs);
+    if soak_only() {
+        return Ok(());
+    }
     println!("\n## Monitoring surfaces ({runs} runs; 1 in 500 reconciled-stale)\n");
     println!(
         "| database | list page SSR p50 | p99 | reconciled-stale filter p50 | cancelled restores p50 | class counts p50 | p99 |"
@@ -254,6 +275,193 @@ fn sweep_only() -> bool {
 /// `OPSHUB_BENCH_ONLY=digest`: seed, then measure only the tenant dashboard's poll.
 fn digest_only() -> bool {
     std::env::var("OPSHUB_BENCH_ONLY").is_ok_and(|v| v == "digest")
+}
+
+/// `OPSHUB_BENCH_ONLY=soak`: seed, then run only the soak.
+fn soak_only() -> bool {
+    std::env::var("OPSHUB_BENCH_ONLY").is_ok_and(|v| v == "soak")
+}
+
+fn print_soak_figures(all: &[Figures], runs: i64) {
+    println!(
+        "\n## Soak ({runs} runs; {DIGEST_POLLERS} pollers of the digest and a run detail, every 2 s ± 1 s, for {} s, while runs start, finish and are reconciled)\n",
+        digest_secs()
+    );
+    println!("| database | req/s | p50 | p99 | errors | RSS before | RSS after | started | completed | reconciled |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for f in all {
+        let s = &f.soak;
+        println!(
+            "| {} | {:.0} | {:.2} ms | {:.2} ms | {} | {:.0} MiB | {:.0} MiB | {} | {} | {} |",
+            f.backend,
+            s.polls.rps,
+            s.polls.p50_ms,
+            s.polls.p99_ms,
+            s.polls.errors,
+            s.rss_before_mib,
+            s.rss_after_mib,
+            s.started,
+            s.completed,
+            s.reconciled
+        );
+    }
+}
+
+/// This process's resident memory in MiB (Linux).
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| l.strip_prefix("VmRSS:")?.trim().strip_suffix("kB")?.trim().parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// The soak: [`DIGEST_POLLERS`] wrk connections, each an open dashboard alternating between
+/// the tenant's digest (holding the version it was given) and an active run's detail, every
+/// 2 s ± 1 s, for [`digest_secs`]; underneath, a run starts in the tenant every 100 ms and a
+/// worker pool finishes it, and every 2 s 20 runs are abandoned and a sweep decides them.
+async fn soak_figures(
+    state: &AppState,
+    principal: &Principal,
+    tenant: TenantId,
+    addr: std::net::SocketAddr,
+    cookie: &str,
+) -> anyhow::Result<SoakFigures> {
+    use app::api::DigestPoll;
+    use app::domain::RunType;
+    let now = state.clock.now();
+    // The seeded active runs report in now, so only the runs abandoned below are stale.
+    sqlx::query("UPDATE operation_runs SET heartbeat_at = $1, lease_owner = 'soak-holder', lease_expires_at = $2 WHERE status = 'running'")
+        .bind(now.millis())
+        .bind(now.millis() + 3_600_000)
+        .execute(state.db.pool())
+        .await?;
+    state.live.reload().await?;
+    let key = tenant.get().to_string();
+    let DigestPoll::Changed(d) =
+        app::server::digest::tenant_digest(state, principal, &key, None).await.map_err(|e| anyhow::anyhow!("{e}"))?
+    else {
+        bail!("a first poll must carry the digest");
+    };
+    let detail: i64 = sqlx::query_scalar(
+        "SELECT id FROM operation_runs WHERE tenant_id = $1 AND status = 'running' ORDER BY id LIMIT 1",
+    )
+    .bind(tenant.get())
+    .fetch_one(state.db.pool())
+    .await?;
+    let completed_before: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM operation_runs WHERE tenant_id = $1 AND status = 'completed'")
+            .bind(tenant.get())
+            .fetch_one(state.db.pool())
+            .await?;
+    let rss_before_mib = rss_mib();
+
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker =
+        app::server::worker::Worker::new(state.clone(), "soak-worker").with_handler(RunType::InventorySync, Trivial);
+    let pool = tokio::spawn(worker.run_pool(4, stopped.clone(), Duration::from_secs(5)));
+    let churn = {
+        let (state, principal, mut stopped) = (state.clone(), principal.clone(), stopped.clone());
+        tokio::spawn(async move {
+            let sweeper = app::server::reconciler::Reconciler::new(state.clone(), "soak-sweeper");
+            let (mut started, mut reconciled) = (0_usize, 0_usize);
+            let mut tick = tokio::time::interval(Duration::from_millis(100));
+            for k in 0_u64.. {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = stopped.changed() => break,
+                }
+                let req = app::server::lifecycle::NewRun {
+                    workspace_id: principal.workspace_id,
+                    tenant_id: Some(tenant),
+                    run_type: RunType::InventorySync,
+                    initiator: Some(principal.user_id),
+                    dedupe_key: Some(format!("soak-{k}")),
+                    inputs: serde_json::json!({}),
+                };
+                state.lifecycle().start(req).await?;
+                state.work_queued.notify_one();
+                started += 1;
+                if k % 20 == 19 {
+                    let ids = abandon(&state, &principal, tenant, k, 20).await?;
+                    state.live.refresh(&ids).await?;
+                    reconciled += sweeper.sweep().await?.decided.len();
+                }
+            }
+            anyhow::Ok((started, reconciled))
+        })
+    };
+    let poll_every = app::domain::PollingPolicy::default().tiers[0].1;
+    let dir = tempfile::tempdir()?;
+    let script = dir.path().join("soak.lua");
+    std::fs::write(
+        &script,
+        format!(
+            "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n\
+             wrk.headers[\"Cookie\"] = \"{cookie}\"\nwrk.headers[\"Origin\"] = \"http://{addr}\"\n\
+             local n = 0\n\
+             request = function()\n  n = n + 1\n  if n % 2 == 0 then\n\
+               return wrk.format(nil, \"/api/poll_tenant_digest\", nil, \"tenant={key}&known={version}\")\n  else\n\
+               return wrk.format(nil, \"/api/poll_run\", nil, \"id={detail}\")\n  end\nend\n\
+             function delay() return math.random({lo}, {hi}) end\n",
+            version = d.version,
+            lo = poll_every.as_millis() / 2,
+            hi = poll_every.as_millis() * 3 / 2
+        ),
+    )?;
+    eprintln!("   soak: {DIGEST_POLLERS} pollers for {} s with runs starting, finishing and reconciled", digest_secs());
+    let polls = tokio::task::spawn_blocking({
+        let url = format!("http://{addr}/");
+        let script = script.display().to_string();
+        move || wrk_script(&url, &script, DIGEST_POLLERS, digest_secs())
+    })
+    .await??;
+    let _ = stop.send(true);
+    let (started, reconciled) = churn.await??;
+    pool.await?;
+    let completed_after: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM operation_runs WHERE tenant_id = $1 AND status = 'completed'")
+            .bind(tenant.get())
+            .fetch_one(state.db.pool())
+            .await?;
+    Ok(SoakFigures {
+        polls,
+        rss_before_mib,
+        rss_after_mib: rss_mib(),
+        started,
+        completed: completed_after - completed_before,
+        reconciled,
+    })
+}
+
+/// Inserts `n` runs of `tenant` whose worker went quiet two hours ago (the soak's work for
+/// the reconciler); their ids.
+async fn abandon(
+    state: &AppState,
+    principal: &Principal,
+    tenant: TenantId,
+    round: u64,
+    n: usize,
+) -> anyhow::Result<Vec<app::domain::RunId>> {
+    let long_ago = state.clock.now().millis() - 7_200_000;
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO operation_runs (workspace_id, tenant_id, initiator_id, run_type, status, summary_counts, context, \
+             created_at, started_at, updated_at, heartbeat_at, attempt, active_key, lease_owner, lease_expires_at) \
+             VALUES ($1, $2, $3, 'inventory.sync', 'running', '{}', '{}', $4, $4, $4, $4, 1, $5, 'soak-gone', $4) RETURNING id",
+        )
+        .bind(principal.workspace_id.get())
+        .bind(tenant.get())
+        .bind(principal.user_id.get())
+        .bind(long_ago)
+        .bind(format!("soak-abandoned/{round}/{i}"))
+        .fetch_one(state.db.pool())
+        .await?;
+        ids.push(app::domain::RunId(id));
+    }
+    Ok(ids)
 }
 
 /// `OPSHUB_BENCH_ONLY=surfaces`: seed, then measure only the monitoring surfaces.
@@ -483,6 +691,12 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
         .await
         .map_err(|e| anyhow::anyhow!("setting the bench password: {e}"))?;
     let cookie = sign_in(addr)?;
+    if soak_only() {
+        let soak = soak_figures(&state, &principal, tenants[1], addr, &cookie).await?;
+        serving.abort();
+        db.close().await;
+        return Ok(Figures { soak, ..Figures::only(backend, seed_secs) });
+    }
     if digest_only() {
         let digest = digest_figures(&state, &principal, tenants[0], addr, &cookie).await?;
         serving.abort();
@@ -533,6 +747,7 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
     }
     eprintln!("   reconciler sweep (1,000 of the active runs abandoned)");
     let sweep = sweep_figures(&state).await?;
+    let soak = soak_figures(&state, &principal, tenants[1], addr, &cookie).await?;
     serving.abort();
     db.close().await;
     Ok(Figures {
@@ -547,6 +762,7 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
         sweep,
         surfaces,
         digest: DigestFigures::default(),
+        soak,
     })
 }
 
@@ -740,12 +956,14 @@ fn parse_wrk(text: &str) -> anyhow::Result<WrkResult> {
         .find_map(|l| l.trim().strip_prefix("99%"))
         .map(|v| parse_wrk_duration(v.trim()))
         .with_context(|| format!("no 99% latency in wrk output:\n{text}"))??;
+    let p50 =
+        text.lines().find_map(|l| l.trim().strip_prefix("50%")).map_or(Ok(0.0), |v| parse_wrk_duration(v.trim()))?;
     let errors = text
         .lines()
         .find_map(|l| l.trim().strip_prefix("Non-2xx or 3xx responses:"))
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0);
-    Ok(WrkResult { rps, p99_ms: p99, errors })
+    Ok(WrkResult { rps, p50_ms: p50, p99_ms: p99, errors })
 }
 
 fn parse_wrk_duration(v: &str) -> anyhow::Result<f64> {

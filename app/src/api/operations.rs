@@ -117,6 +117,13 @@ pub struct RunDetail {
     pub can_cancel: bool,
     /// When a person asked it to stop, while it is still running.
     pub cancel_requested_at: Option<Timestamp>,
+    /// Whether the caller may run it again now (it needs follow-up, they may start its type,
+    /// and no retry of it exists yet).
+    pub can_retry: bool,
+    /// The run this one retries ("run again"), if any.
+    pub retry_of: Option<i64>,
+    /// The run that retries this one, if any.
+    pub retried_by: Option<i64>,
 }
 
 /// What asking a run to stop did.
@@ -201,6 +208,14 @@ pub async fn get_run(id: String) -> Result<RunDetail, ApiError> {
 pub async fn cancel_run(id: String) -> Result<CancelResult, ApiError> {
     let (state, principal) = context().map_err(respond)?;
     crate::server::operations::cancel_run(&state, &principal, &id).await.map_err(respond)
+}
+
+/// Runs a run that needs follow-up again: a new run of the same type, scope and inputs,
+/// linked both ways. A second request returns the same new run.
+#[server(endpoint = "retry_run")]
+pub async fn retry_run(id: String) -> Result<StartResult, ApiError> {
+    let (state, principal) = context().map_err(respond)?;
+    crate::server::operations::retry_run(&state, &principal, &id).await.map_err(respond)
 }
 
 /// The live poll of an active run's detail: the same detail, asked for again.

@@ -413,6 +413,17 @@ pub const DETAIL: Detail = Detail {
     cancelled_now: "Abgebrochen. Er hat nie begonnen.",
     cancel_requested: "Zum Anhalten aufgefordert. Er hält bei seiner nächsten Meldung an und behält, was er erledigt hat.",
     cancel_too_late: "Er war bereits fertig, es gab nichts abzubrechen.",
+    retry: "Erneut ausführen",
+    retry_title: "Erneut ausführen?",
+    retry_explained: "Ein neuer Vorgang startet mit demselben Typ, Mandanten und denselben Eingaben. Dieser Vorgang \
+                      bleibt, wie er endete, und wird mit dem neuen verknüpft.",
+    retry_confirm: "Ja, erneut ausführen",
+    retry_keep: "Nicht jetzt",
+    retry_started: "Wird erneut ausgeführt.",
+    retry_exists: "Dieser Vorgang wurde bereits erneut ausgeführt; hier ist dieser Vorgang.",
+    retry_not_offered: "Dieser Vorgang braucht keinen zweiten Versuch.",
+    retry_of: |id| format!("Zweiter Versuch von Vorgang #{id}"),
+    retried_by: |id| format!("Erneut ausgeführt als Vorgang #{id}"),
 };
 
 /// The German [`System`].

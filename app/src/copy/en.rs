@@ -612,6 +612,27 @@ group! {
         cancel_requested: &'static str = "Asked to stop. It stops at its next report and keeps what it finished.",
         /// Cancelling a run that ended meanwhile.
         cancel_too_late: &'static str = "It already finished, so there was nothing to cancel.",
+        /// The action that starts a run again with the same type, scope and inputs.
+        retry: &'static str = "Run again",
+        /// The confirmation dialog's title.
+        retry_title: &'static str = "Run this again?",
+        /// What running again does.
+        retry_explained: &'static str =
+            "A new run starts with the same type, tenant and inputs. This run stays as it ended, linked to the new one.",
+        /// Confirms running again.
+        retry_confirm: &'static str = "Yes, run it again",
+        /// Closes the dialog without running again.
+        retry_keep: &'static str = "Not now",
+        /// A retry was queued.
+        retry_started: &'static str = "Running again.",
+        /// The retry already exists.
+        retry_exists: &'static str = "This run was already run again; here is that run.",
+        /// Running again a run that did not need it.
+        retry_not_offered: &'static str = "This run needs no second attempt.",
+        /// Link from a retry to its original.
+        retry_of: fn(i64) -> String = |id| format!("Second attempt of operation #{id}"),
+        /// Link from an original to its retry.
+        retried_by: fn(i64) -> String = |id| format!("Run again as operation #{id}"),
     }
 }
 

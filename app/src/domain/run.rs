@@ -102,8 +102,84 @@ impl Run {
         self.state.outcome().map(|o| terminal_class(o, self.was_reconciled()))
     }
 
+    /// Whether "run again" means something for this run: it ended in a way a person must
+    /// follow up (failed, partly done, blocked, or closed by the reconciler as lost). A
+    /// success — reconciled or not — and a deliberate cancel offer nothing to retry.
+    pub fn can_run_again(&self) -> bool {
+        self.terminal_class().is_some_and(ProblemClass::needs_follow_up)
+    }
+
+    /// The dedupe key of the retry of run `id` (at most one per original).
+    pub fn retry_key(id: RunId) -> String {
+        format!("retry-of:{}", id.get())
+    }
+
+    /// The run this one retries, if it was started by "run again".
+    pub fn retry_of(&self) -> Option<RunId> {
+        self.dedupe_key.as_deref()?.strip_prefix("retry-of:")?.parse().ok().map(RunId)
+    }
+
     /// The progress (PRODUCT §6).
     pub fn progress(&self) -> Progress {
         progress(self.state, self.run_type, &self.summary, &self.context)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::status::RunOutcome;
+
+    fn ended(outcome: RunOutcome, reconciled: bool) -> Run {
+        let mut context = RunContext::empty();
+        if reconciled {
+            context.set_section("reconciliation", serde_json::json!({ "reason": "worker_lost" }));
+        }
+        Run {
+            id: RunId(12),
+            workspace_id: WorkspaceId(1),
+            tenant_id: Some(TenantId(1)),
+            run_type: RunType::InventorySync,
+            initiator: None,
+            state: RunState::Completed(outcome),
+            summary: SummaryCounts::default(),
+            context,
+            failure: None,
+            created_at: Timestamp(0),
+            started_at: None,
+            completed_at: Some(Timestamp(1)),
+            updated_at: Timestamp(1),
+            heartbeat_at: None,
+            lease_owner: None,
+            lease_expires_at: None,
+            attempt: 1,
+            dedupe_key: None,
+            cancel_requested: None,
+        }
+    }
+
+    #[test]
+    fn only_runs_that_need_follow_up_can_be_run_again() {
+        for outcome in [RunOutcome::Failed, RunOutcome::PartiallySucceeded, RunOutcome::Blocked] {
+            assert!(ended(outcome, false).can_run_again(), "{outcome:?}");
+        }
+        assert!(ended(RunOutcome::Failed, true).can_run_again(), "a run the reconciler closed as lost");
+        assert!(!ended(RunOutcome::Succeeded, false).can_run_again());
+        assert!(!ended(RunOutcome::Succeeded, true).can_run_again(), "a reconciled success is done");
+        assert!(!ended(RunOutcome::Cancelled, false).can_run_again(), "a cancel was deliberate");
+        let mut active = ended(RunOutcome::Failed, false);
+        active.state = RunState::Running;
+        assert!(!active.can_run_again());
+    }
+
+    #[test]
+    fn a_retry_knows_its_original_by_its_dedupe_key() {
+        let mut retry = ended(RunOutcome::Failed, false);
+        retry.dedupe_key = Some(Run::retry_key(RunId(7)));
+        assert_eq!(retry.retry_of(), Some(RunId(7)));
+        for other in [None, Some("retry-of:x"), Some("nightly"), Some("retry-of:")] {
+            retry.dedupe_key = other.map(str::to_owned);
+            assert_eq!(retry.retry_of(), None, "{other:?}");
+        }
     }
 }

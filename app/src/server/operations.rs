@@ -311,6 +311,55 @@ pub async fn cancel_run(state: &AppState, p: &Principal, id: &str) -> Result<Can
     }
 }
 
+/// "Run again" for the caller: a new run with the original's type, scope and inputs, its
+/// dedupe key naming the original (so the two link both ways and a second request returns
+/// the same run). Offered only for runs that need follow-up ([`Run::can_run_again`]); needs
+/// the capability that starts the type (403 for a reader); out of scope is "not found".
+#[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
+pub async fn retry_run(state: &AppState, p: &Principal, id: &str) -> Result<StartResult, ApiError> {
+    let found = run_in_scope(state, p, id).await?;
+    let original = &found.run;
+    p.authorize(
+        original.workspace_id,
+        original.tenant_id,
+        capability_to_start(original.run_type),
+        text().errors.no_operation,
+    )?;
+    let t = &text().detail;
+    if !original.can_run_again() {
+        return Err(ApiError::Conflict(t.retry_not_offered.to_owned()));
+    }
+    let key = Run::retry_key(original.id);
+    if let Some(existing) = runs::by_dedupe_key(&state.db, original.workspace_id, &key).await.map_err(internal)? {
+        return Ok(StartResult { run_id: existing.get(), already_running: true, message: t.retry_exists.to_owned() });
+    }
+    let mut inputs = original.context.inputs().cloned().map_or_else(|| json!({}), serde_json::Value::Object);
+    inputs["requested_by"] = json!(p.display_name);
+    if let (RunType::EnvironmentReviewCompose, Some(tenant)) = (original.run_type, original.tenant_id) {
+        // The fingerprint names the evidence a compose is built on: the evidence of now.
+        let fp = super::reviews::evidence_fingerprint(state, tenant).await.map_err(internal)?;
+        inputs["fingerprint"] = json!(fp);
+    }
+    let req = NewRun {
+        workspace_id: original.workspace_id,
+        tenant_id: original.tenant_id,
+        run_type: original.run_type,
+        initiator: Some(p.user_id),
+        dedupe_key: Some(key),
+        inputs,
+    };
+    match state.lifecycle().start(req).await.map_err(internal)? {
+        Started::Created(run) => {
+            state.work_queued.notify_one();
+            Ok(StartResult { run_id: run.id.get(), already_running: false, message: t.retry_started.to_owned() })
+        }
+        // Two requests at once: the other one's run.
+        Started::AlreadyActive(run) => {
+            Ok(StartResult { run_id: run.id.get(), already_running: true, message: t.retry_exists.to_owned() })
+        }
+    }
+}
+
 /// What a person must be allowed to do to start (and so to stop) a run of type `t`.
 fn capability_to_start(t: RunType) -> Capability {
     if t.changes_configuration() { Capability::ChangeConfiguration } else { Capability::StartOperations }
@@ -323,8 +372,10 @@ pub async fn run_detail(state: &AppState, p: &Principal, id: &str) -> Result<Run
     let found = run_in_scope(state, p, id).await?;
     let may_start =
         p.authorize(found.run.workspace_id, found.run.tenant_id, capability_to_start(found.run.run_type), "").is_ok();
+    let follow_up = found.run.can_run_again();
     let mut detail = detail_of(state, found, p.platform_operator).await?;
     detail.can_cancel = may_start && !matches!(detail.view.state, RunState::Completed(_));
+    detail.can_retry = may_start && follow_up && detail.retried_by.is_none();
     Ok(detail)
 }
 
@@ -355,7 +406,27 @@ pub(crate) async fn detail_of(
         dedupe_key: run.dedupe_key.clone(),
     });
     let cancel_requested_at = run.cancel_requested.filter(|_| run.state == RunState::Running).map(|r| r.at);
-    Ok(RunDetail { view, timeline, diagnostics, closes_by, policy, can_cancel: false, cancel_requested_at })
+    // Only a run that needs follow-up can have been run again, so only its detail looks.
+    let retried_by = if run.can_run_again() {
+        runs::by_dedupe_key(&state.db, run.workspace_id, &Run::retry_key(run.id))
+            .await
+            .map_err(internal)?
+            .map(RunId::get)
+    } else {
+        None
+    };
+    Ok(RunDetail {
+        view,
+        timeline,
+        diagnostics,
+        closes_by,
+        policy,
+        can_cancel: false,
+        cancel_requested_at,
+        can_retry: false,
+        retry_of: run.retry_of().map(RunId::get),
+        retried_by,
+    })
 }
 
 /// The run's timeline from its transition log; a run completed before the log existed gets

@@ -183,6 +183,18 @@ pub struct Cursor {
     pub id: RunId,
 }
 
+/// The oldest run of `workspace` started with dedupe key `key` (any status).
+pub async fn by_dedupe_key(db: &Db, workspace: WorkspaceId, key: &str) -> Result<Option<RunId>, sqlx::Error> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM operation_runs WHERE workspace_id = $1 AND dedupe_key = $2 ORDER BY id LIMIT 1",
+    )
+    .bind(workspace.get())
+    .bind(key)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(id.map(RunId))
+}
+
 /// One run of `workspace` by id, with its tenant name. Runs of other workspaces are `None`,
 /// exactly like runs that do not exist.
 pub async fn get_in_workspace(

@@ -10,7 +10,8 @@
 //! argument type names its fields in [`FromFields`], a few lines that cost next to nothing.
 
 use crate::api::{
-    CancelRun, ListQuery, MarkAllNotificationsRead, MarkNotificationRead, PublishReview, SignIn, StartOperation,
+    CancelRun, ListQuery, MarkAllNotificationsRead, MarkNotificationRead, PublishReview, RetryRun, SignIn,
+    StartOperation,
 };
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -89,6 +90,12 @@ impl FromFields for PublishReview {
 }
 
 impl FromFields for CancelRun {
+    fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
+        Some(Self { id: field("id")? })
+    }
+}
+
+impl FromFields for RetryRun {
     fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
         Some(Self { id: field("id")? })
     }

@@ -6,7 +6,7 @@
 use super::answer::answer;
 use super::common::{ErrorPanel, ProgressView, RunBadges, ago};
 use super::post_form::PostForm;
-use crate::api::{CancelRun, Diagnostics, RunDetail, get_run, poll_run};
+use crate::api::{CancelRun, Diagnostics, RetryRun, RunDetail, get_run, poll_run};
 use crate::copy::text;
 use crate::domain::RunView;
 use crate::domain::time::human_duration;
@@ -143,6 +143,8 @@ fn DecisionZone(current: RwSignal<RunDetail>) -> impl IntoView {
                 </dl>
                 <div class="how-judged"><HowJudged current/></div>
                 <CancelAction current/>
+                <RetryAction current/>
+                <Attempts current/>
             </div>
     }
 }
@@ -207,6 +209,62 @@ fn CancelAction(current: RwSignal<RunDetail>) -> impl IntoView {
             </div>
         </Show>
         {message}
+    }
+}
+
+/// "Run again", for people who may start its type, on a run that needs follow-up and has
+/// not been run again yet: a confirmation dialog, then the new run's detail.
+#[component]
+fn RetryAction(current: RwSignal<RunDetail>) -> impl IntoView {
+    let t = &text().detail;
+    let open = RwSignal::new(false);
+    let retry = ServerAction::<RetryRun>::new();
+    let id = move || current.with(|d| d.view.id.get().to_string());
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(answer) = retry.value().get() {
+            open.set(false);
+            if let Ok(started) = answer {
+                navigate(&format!("/admin/operations/{}", started.run_id), Default::default());
+            }
+        }
+    });
+    let failed = move || {
+        retry.value().get().and_then(Result::err).map(|e| {
+            view! { <p class="notice notice-error" role="alert" data-testid="retry-message">{e.message().to_owned()}</p> }
+        })
+    };
+    view! {
+        <Show when=move || current.with(|d| d.can_retry)>
+            <div class="cancel">
+                <button type="button" data-testid="retry-run" on:click=move |_| open.set(true)>{t.retry}</button>
+                <dialog class="dialog" open=move || open.get() data-testid="retry-dialog" aria-labelledby="retry-title">
+                    <h3 id="retry-title">{t.retry_title}</h3>
+                    <p>{t.retry_explained}</p>
+                    <PostForm action=retry>
+                        <input type="hidden" name="id" value=id/>
+                        <button type="submit" data-testid="confirm-retry">{t.retry_confirm}</button>
+                        " "
+                        <button type="button" data-testid="keep-as-is" on:click=move |_| open.set(false)>{t.retry_keep}</button>
+                    </PostForm>
+                </dialog>
+            </div>
+        </Show>
+        {failed}
+    }
+}
+
+/// The links between a run and its second attempt, both ways.
+#[component]
+fn Attempts(current: RwSignal<RunDetail>) -> impl IntoView {
+    let t = &text().detail;
+    view! {
+        {move || current.with(|d| d.retry_of).map(|id| view! {
+            <p><a href=format!("/admin/operations/{id}") data-testid="retry-of">{(t.retry_of)(id)}</a></p>
+        })}
+        {move || current.with(|d| d.retried_by).map(|id| view! {
+            <p><a href=format!("/admin/operations/{id}") data-testid="retried-by">{(t.retried_by)(id)}</a></p>
+        })}
     }
 }
 

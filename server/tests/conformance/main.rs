@@ -109,6 +109,9 @@ conformance!(
     a_running_run_stops_at_its_next_progress_write_keeping_what_it_finished,
     a_silent_handler_is_stopped_by_the_heartbeat_that_hears_the_request,
     a_cancel_racing_a_completion_and_a_sweep_ends_with_one_terminal_write,
+    running_again_starts_one_linked_run_with_the_same_type_scope_and_inputs,
+    two_clicks_at_once_start_one_retry,
+    a_retry_is_offered_only_where_it_means_something_and_never_to_a_reader,
     every_response_carries_the_security_headers_and_a_request_id,
     an_internal_error_shows_the_request_id_that_finds_its_log_lines,
     every_page_of_the_seeded_demo_reads_without_internal_text,
@@ -162,12 +165,14 @@ mod cross_instance;
 mod matrix;
 mod ops;
 mod reconcile;
+mod retry;
 use access::*;
 use accounts::*;
 use cancel::*;
 use matrix::*;
 use ops::*;
 use reconcile::*;
+use retry::*;
 
 pub(crate) fn new_run(t: &TestDb, tenant: Option<TenantId>) -> NewRun {
     NewRun {

@@ -280,6 +280,13 @@ fn rows() -> Vec<Row> {
             call: |t| post("/api/cancel_run", format!("id={}", t.run)),
             expect: [UNAUTHORIZED, OK, CONFLICT, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND],
         },
+        // After the cancel row the target has ended cancelled: nothing to run again (409) for
+        // those who may start it; the reader may not (403); out of scope is 404.
+        Row {
+            route: "/api/retry_run",
+            call: |t| post("/api/retry_run", format!("id={}", t.run)),
+            expect: [UNAUTHORIZED, CONFLICT, CONFLICT, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND],
+        },
         // Signing out ends the caller's session, so it runs last (see the test).
         Row {
             route: "/api/sign_out",

@@ -1,0 +1,107 @@
+//! "Run again" (issue 9): a run that needs follow-up starts a new run of the same type, scope
+//! and inputs, linked both ways; a second request — at once or later — returns the same run;
+//! nothing is offered where a retry means nothing; a reader may not.
+
+use super::harness::TestDb;
+use super::new_run;
+use app::api::ApiError;
+use app::domain::access::{Role, TenantScope};
+use app::domain::{Run, RunId, RunOutcome, Sentence};
+use app::server::lifecycle::{Completion, Expect};
+use app::server::operations::{retry_run, run_detail};
+use app::server::principal::Principal;
+use app::server::runs;
+use serde_json::json;
+use std::time::Duration;
+
+const LEASE: Duration = Duration::from_secs(60);
+
+/// A run of the test tenant that ended `outcome` by its worker.
+async fn ended(t: &TestDb, key: &str, outcome: RunOutcome) -> Run {
+    let life = t.state.lifecycle();
+    let mut req = new_run(t, Some(t.tenant));
+    req.dedupe_key = Some(key.to_owned());
+    req.inputs = json!({ "reason": "test", "scope": "all" });
+    let run = life.start(req).await.unwrap().run().clone();
+    life.claim(run.id, "w", LEASE).await.unwrap().unwrap();
+    let mut c = Completion::by_worker("w", outcome);
+    if outcome != RunOutcome::Succeeded {
+        c = c.with_failure("provider_rejected", &Sentence::ProviderRejected, None);
+    }
+    life.complete(run.id, c).await.unwrap()
+}
+
+pub(crate) async fn running_again_starts_one_linked_run_with_the_same_type_scope_and_inputs(t: &TestDb) {
+    let owner = Principal::owner(t.user, t.ws, "Op");
+    let failed = ended(t, "to-retry", RunOutcome::Failed).await;
+    let before = run_detail(&t.state, &owner, &failed.id.to_string()).await.unwrap();
+    assert!(before.can_retry && before.retried_by.is_none());
+
+    let first = retry_run(&t.state, &owner, &failed.id.to_string()).await.unwrap();
+    assert!(!first.already_running);
+    let retry = runs::get(&t.state.db, RunId(first.run_id)).await.unwrap().unwrap();
+    assert_eq!(
+        (retry.run_type, retry.tenant_id, retry.workspace_id),
+        (failed.run_type, failed.tenant_id, failed.workspace_id)
+    );
+    assert_eq!(retry.initiator, Some(t.user));
+    let inputs = retry.context.inputs().cloned().unwrap_or_default();
+    assert_eq!((inputs.get("reason"), inputs.get("scope")), (Some(&json!("test")), Some(&json!("all"))));
+    assert_eq!(retry.retry_of(), Some(failed.id));
+
+    // Linked both ways, and offered no more.
+    let original = run_detail(&t.state, &owner, &failed.id.to_string()).await.unwrap();
+    assert_eq!((original.retried_by, original.can_retry), (Some(first.run_id), false));
+    let second = run_detail(&t.state, &owner, &first.run_id.to_string()).await.unwrap();
+    assert_eq!(second.retry_of, Some(failed.id.get()));
+
+    // A second click — now, and after the retry itself has ended — returns the same run.
+    let again = retry_run(&t.state, &owner, &failed.id.to_string()).await.unwrap();
+    assert_eq!((again.run_id, again.already_running), (first.run_id, true));
+    let life = t.state.lifecycle();
+    let c = Completion {
+        expect: Expect::Status(app::domain::RunStatus::Queued),
+        ..Completion::by_worker("", RunOutcome::Failed)
+    };
+    life.complete(retry.id, c).await.unwrap();
+    let later = retry_run(&t.state, &owner, &failed.id.to_string()).await.unwrap();
+    assert_eq!(later.run_id, first.run_id);
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM operation_runs WHERE dedupe_key = $1")
+        .bind(Run::retry_key(failed.id))
+        .fetch_one(t.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+}
+
+pub(crate) async fn two_clicks_at_once_start_one_retry(t: &TestDb) {
+    let owner = Principal::owner(t.user, t.ws, "Op");
+    for round in 0..20 {
+        let failed = ended(t, &format!("twice-{round}"), RunOutcome::PartiallySucceeded).await;
+        let id = failed.id.to_string();
+        let (a, b) = tokio::join!(retry_run(&t.state, &owner, &id), retry_run(&t.state, &owner, &id));
+        assert_eq!(a.unwrap().run_id, b.unwrap().run_id, "round {round}");
+    }
+}
+
+pub(crate) async fn a_retry_is_offered_only_where_it_means_something_and_never_to_a_reader(t: &TestDb) {
+    let owner = Principal::owner(t.user, t.ws, "Op");
+    let done = ended(t, "fine", RunOutcome::Succeeded).await;
+    let cancelled = ended(t, "stopped", RunOutcome::Cancelled).await;
+    for run in [&done, &cancelled] {
+        let detail = run_detail(&t.state, &owner, &run.id.to_string()).await.unwrap();
+        assert!(!detail.can_retry, "{:?}", run.state);
+        let refused = retry_run(&t.state, &owner, &run.id.to_string()).await;
+        assert!(matches!(refused, Err(ApiError::Conflict(_))), "{refused:?}");
+    }
+    // (A reconciled success offers nothing either: `domain::run` tests the rule.)
+    // A reader sees the failure and may not run it again; another tenant's reader finds nothing.
+    let failed = ended(t, "for-reader", RunOutcome::Failed).await;
+    let reader = Principal::new(t.user, t.ws, "Reader", Role::Reader, TenantScope::All);
+    assert!(!run_detail(&t.state, &reader, &failed.id.to_string()).await.unwrap().can_retry);
+    let refused = retry_run(&t.state, &reader, &failed.id.to_string()).await;
+    assert!(matches!(refused, Err(ApiError::Forbidden(_))), "{refused:?}");
+    let elsewhere = Principal::new(t.user, t.ws, "Reader", Role::Operator, TenantScope::Only(vec![t.other_tenant]));
+    let hidden = retry_run(&t.state, &elsewhere, &failed.id.to_string()).await;
+    assert!(matches!(hidden, Err(ApiError::NotFound(_))), "{hidden:?}");
+}
