@@ -220,12 +220,14 @@ fn RetryAction(current: RwSignal<RunDetail>) -> impl IntoView {
     let open = RwSignal::new(false);
     let retry = ServerAction::<RetryRun>::new();
     let id = move || current.with(|d| d.view.id.get().to_string());
-    let navigate = leptos_router::hooks::use_navigate();
+    // A whole-page load, not a router navigation: this page does not yet re-render for
+    // another run when only the id in its address changes (the same goes for the links in
+    // `Attempts`, marked external).
     Effect::new(move |_| {
         if let Some(answer) = retry.value().get() {
             open.set(false);
             if let Ok(started) = answer {
-                navigate(&format!("/admin/operations/{}", started.run_id), Default::default());
+                let _ = window().location().set_href(&format!("/admin/operations/{}", started.run_id));
             }
         }
     });
@@ -260,10 +262,10 @@ fn Attempts(current: RwSignal<RunDetail>) -> impl IntoView {
     let t = &text().detail;
     view! {
         {move || current.with(|d| d.retry_of).map(|id| view! {
-            <p><a href=format!("/admin/operations/{id}") data-testid="retry-of">{(t.retry_of)(id)}</a></p>
+            <p><a href=format!("/admin/operations/{id}") rel="external" data-testid="retry-of">{(t.retry_of)(id)}</a></p>
         })}
         {move || current.with(|d| d.retried_by).map(|id| view! {
-            <p><a href=format!("/admin/operations/{id}") data-testid="retried-by">{(t.retried_by)(id)}</a></p>
+            <p><a href=format!("/admin/operations/{id}") rel="external" data-testid="retried-by">{(t.retried_by)(id)}</a></p>
         })}
     }
 }
