@@ -17,6 +17,10 @@ test('a failed run run again lands on the new run, linked both ways, and is offe
   await page.goto(`/admin/operations/${original}`);
   await hydrated(page);
   await expect(page.getByTestId('run-header')).toHaveAttribute('data-run-outcome', 'failed');
+  // Every move below stays in this document (the router's navigation): a mark set here
+  // survives only if no page is loaded again, and the detail must re-render for each run.
+  await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+  const sameDocument = () => page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument === true);
   await page.getByTestId('retry-run').click();
   await expect(page.getByTestId('retry-dialog')).toBeVisible();
   await page.getByTestId('confirm-retry').click();
@@ -29,13 +33,17 @@ test('a failed run run again lands on the new run, linked both ways, and is offe
   await expect(header).toHaveAttribute('data-run-tenant', tenant ?? '');
   const retryId = page.url().split('/').pop();
   expect(retryId).not.toBe(original);
+  await expect(header).toHaveAttribute('data-run-id', retryId ?? '');
+  await expect(page).toHaveTitle(new RegExp(`#${retryId}\\b`));
   await expect(page.getByTestId('retry-of')).toHaveText(`Second attempt of operation #${original}`);
 
   // The original links forward and offers no second retry.
   await page.getByTestId('retry-of').click();
   await expect(page).toHaveURL(new RegExp(`/admin/operations/${original}$`));
+  await expect(header).toHaveAttribute('data-run-id', original ?? '');
   await expect(page.getByTestId('retried-by')).toHaveText(`Run again as operation #${retryId}`);
   await expect(page.getByTestId('retry-run')).toHaveCount(0);
+  expect(await sameDocument(), 'retrying and following the links never reloaded the page').toBe(true);
 
   // A second request (a stale page, a double click) returns the same new run.
   const origin = new URL(page.url()).origin;

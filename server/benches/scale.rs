@@ -56,6 +56,9 @@ struct SoakFigures {
     /// The process's resident memory before and after, in MiB.
     rss_before_mib: f64,
     rss_after_mib: f64,
+    /// Resident memory sampled every [`RSS_SAMPLE_SECS`] through the soak (MiB): whether it
+    /// levels off or keeps climbing is read from its second half.
+    rss_samples: Vec<f64>,
     /// Runs started and completed meanwhile, and runs the reconciler decided.
     started: usize,
     completed: i64,
@@ -202,18 +205,21 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut all = Vec::new();
     let dir = tempfile::tempdir()?;
-    let sqlite = DbOptions::new(format!("sqlite://{}/bench.db", dir.path().display()));
-    all.push(bench("SQLite", sqlite, runs, secs).await?);
-
-    let pg_url = std::env::var("OPSHUB_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let schema = format!("bench_{}", std::process::id());
-    let admin = Db::connect(&DbOptions { max_connections: 1, ..DbOptions::new(pg_url.clone()) }).await?;
-    sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(admin.pool()).await?;
-    let pg = DbOptions { pg_schema: Some(schema.clone()), ..DbOptions::new(pg_url) };
-    let result = bench("PostgreSQL", pg, runs, secs).await;
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(admin.pool()).await?;
-    all.push(result?);
+    if measures("sqlite") {
+        let sqlite = DbOptions::new(format!("sqlite://{}/bench.db", dir.path().display()));
+        all.push(bench("SQLite", sqlite, runs, secs).await?);
+    }
+    if measures("postgres") {
+        let pg_url = std::env::var("OPSHUB_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let schema = format!("bench_{}", std::process::id());
+        let admin = Db::connect(&DbOptions { max_connections: 1, ..DbOptions::new(pg_url.clone()) }).await?;
+        sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(admin.pool()).await?;
+        let pg = DbOptions { pg_schema: Some(schema.clone()), ..DbOptions::new(pg_url) };
+        let result = bench("PostgreSQL", pg, runs, secs).await;
+        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(admin.pool()).await?;
+        all.push(result?);
+    }
 
     if digest_only() {
         print_digest_figures(&all, runs);
@@ -267,6 +273,12 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whether `database` (`sqlite` or `postgres`) is measured: `OPSHUB_BENCH_DATABASES` names
+/// one of them, or both when unset.
+fn measures(database: &str) -> bool {
+    std::env::var("OPSHUB_BENCH_DATABASES").ok().is_none_or(|v| v.split(',').any(|d| d.trim() == database))
+}
+
 /// `OPSHUB_BENCH_ONLY=sweep`: seed, then measure only the reconciler sweep (a quick look).
 fn sweep_only() -> bool {
     std::env::var("OPSHUB_BENCH_ONLY").is_ok_and(|v| v == "sweep")
@@ -285,14 +297,16 @@ fn soak_only() -> bool {
 fn print_soak_figures(all: &[Figures], runs: i64) {
     println!(
         "\n## Soak ({runs} runs; {DIGEST_POLLERS} pollers of the digest and a run detail, every 2 s ± 1 s, for {} s, while runs start, finish and are reconciled)\n",
-        digest_secs()
+        soak_secs()
     );
-    println!("| database | req/s | p50 | p99 | errors | RSS before | RSS after | started | completed | reconciled |");
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| database | req/s | p50 | p99 | errors | RSS before | RSS after | growth, second half | started | completed | reconciled |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for f in all {
         let s = &f.soak;
         println!(
-            "| {} | {:.0} | {:.2} ms | {:.2} ms | {} | {:.0} MiB | {:.0} MiB | {} | {} | {} |",
+            "| {} | {:.0} | {:.2} ms | {:.2} ms | {} | {:.0} MiB | {:.0} MiB | {:+.1} MiB | {} | {} | {} |",
             f.backend,
             s.polls.rps,
             s.polls.p50_ms,
@@ -300,10 +314,15 @@ fn print_soak_figures(all: &[Figures], runs: i64) {
             s.polls.errors,
             s.rss_before_mib,
             s.rss_after_mib,
+            second_half_growth(&s.rss_samples),
             s.started,
             s.completed,
             s.reconciled
         );
+    }
+    for f in all {
+        let samples: Vec<String> = f.soak.rss_samples.iter().map(|m| format!("{m:.0}")).collect();
+        println!("<!-- {}: RSS every {RSS_SAMPLE_SECS} s (MiB): {} -->", f.backend, samples.join(" "));
     }
 }
 
@@ -418,11 +437,27 @@ async fn soak_figures(
     eprintln!("   soak: warm-up, {SOAK_WARMUP_SECS} s");
     soak(SOAK_WARMUP_SECS).await??;
     let rss_before_mib = rss_mib();
-    eprintln!("   soak: {DIGEST_POLLERS} pollers for {} s with runs starting, finishing and reconciled", digest_secs());
-    let polls = soak(digest_secs()).await??;
+    eprintln!("   soak: {DIGEST_POLLERS} pollers for {} s with runs starting, finishing and reconciled", soak_secs());
+    let sampler = {
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            let mut samples = vec![rss_mib()];
+            let mut tick = tokio::time::interval(Duration::from_secs(RSS_SAMPLE_SECS));
+            tick.tick().await;
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => samples.push(rss_mib()),
+                    _ = stopped.changed() => break,
+                }
+            }
+            samples
+        })
+    };
+    let polls = soak(soak_secs()).await??;
     let _ = stop.send(true);
     let (started, reconciled) = churn.await??;
     pool.await?;
+    let rss_samples = sampler.await?;
     let completed_after: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM operation_runs WHERE tenant_id = $1 AND status = 'completed'")
             .bind(tenant.get())
@@ -432,6 +467,7 @@ async fn soak_figures(
         polls,
         rss_before_mib,
         rss_after_mib: rss_mib(),
+        rss_samples,
         started,
         completed: completed_after - completed_before,
         reconciled,
@@ -440,6 +476,22 @@ async fn soak_figures(
 
 /// The soak's warm-up before memory is first read.
 const SOAK_WARMUP_SECS: u64 = 15;
+/// How often the soak reads the process's resident memory.
+const RSS_SAMPLE_SECS: u64 = 5;
+
+/// How long the soak runs after its warm-up (`OPSHUB_BENCH_SOAK_SECONDS`, default 60).
+fn soak_secs() -> u64 {
+    std::env::var("OPSHUB_BENCH_SOAK_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(60)
+}
+
+/// How much resident memory grew over the second half of the soak (MiB): near zero when
+/// what the first half took was caches filling up to their bounds, not a leak.
+fn second_half_growth(samples: &[f64]) -> f64 {
+    match samples {
+        [] => 0.0,
+        [.., last] => last - samples[samples.len() / 2],
+    }
+}
 
 /// Inserts `n` runs of `tenant` whose worker went quiet two hours ago (the soak's work for
 /// the reconciler); their ids.

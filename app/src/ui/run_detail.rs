@@ -44,6 +44,10 @@ pub fn RunDetailView(
     #[prop(optional)]
     system: bool,
 ) -> impl IntoView {
+    let t = text();
+    // A run's type and id never change, so neither does its title: a plain string, not a
+    // closure over `current` that the head would keep calling after this view is gone.
+    let title = (t.shell.page_title)(&(t.runs.run_name)(initial.view.run_type.label(), initial.view.id.get()));
     let current = RwSignal::new(initial);
     #[cfg(feature = "hydrate")]
     Effect::new(move |started: Option<()>| {
@@ -53,11 +57,10 @@ pub fn RunDetailView(
     });
     #[cfg(not(feature = "hydrate"))]
     let _ = system;
-    let t = text();
     let v = move || current.with(|d| d.view.clone());
     let hook = move |i: usize| move || current.with(|d| d.view.hooks()[i].1.clone());
     view! {
-        <Title text=move || current.with(|d| (t.shell.page_title)(&(t.runs.run_name)(d.view.run_type.label(), d.view.id.get())))/>
+        <Title text=title/>
         <section
             class="run-detail"
             data-testid="run-detail"
@@ -220,14 +223,12 @@ fn RetryAction(current: RwSignal<RunDetail>) -> impl IntoView {
     let open = RwSignal::new(false);
     let retry = ServerAction::<RetryRun>::new();
     let id = move || current.with(|d| d.view.id.get().to_string());
-    // A whole-page load, not a router navigation: this page does not yet re-render for
-    // another run when only the id in its address changes (the same goes for the links in
-    // `Attempts`, marked external).
+    let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
         if let Some(answer) = retry.value().get() {
             open.set(false);
             if let Ok(started) = answer {
-                let _ = window().location().set_href(&format!("/admin/operations/{}", started.run_id));
+                navigate(&format!("/admin/operations/{}", started.run_id), Default::default());
             }
         }
     });
@@ -262,10 +263,10 @@ fn Attempts(current: RwSignal<RunDetail>) -> impl IntoView {
     let t = &text().detail;
     view! {
         {move || current.with(|d| d.retry_of).map(|id| view! {
-            <p><a href=format!("/admin/operations/{id}") rel="external" data-testid="retry-of">{(t.retry_of)(id)}</a></p>
+            <p><a href=format!("/admin/operations/{id}") data-testid="retry-of">{(t.retry_of)(id)}</a></p>
         })}
         {move || current.with(|d| d.retried_by).map(|id| view! {
-            <p><a href=format!("/admin/operations/{id}") rel="external" data-testid="retried-by">{(t.retried_by)(id)}</a></p>
+            <p><a href=format!("/admin/operations/{id}") data-testid="retried-by">{(t.retried_by)(id)}</a></p>
         })}
     }
 }
