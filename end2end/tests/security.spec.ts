@@ -26,6 +26,11 @@ async function watchViolations(page: Page): Promise<() => Promise<string[]>> {
 
 test('pages carry the security headers and hydrate under their policy without a violation', async ({ page }) => {
   const violations = await watchViolations(page);
+  // Nor any other error in the console: a failed load (say, a missing icon) is one too.
+  const errors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(msg.text());
+  });
   await signIn(page, PEOPLE.owner);
   const res = await page.goto('/admin/operations');
   expect(res).not.toBeNull();
@@ -49,6 +54,7 @@ test('pages carry the security headers and hydrate under their policy without a 
   expect((await answered).status()).toBe(200);
   await expect(page).toHaveURL(/\/admin$/);
   expect(await violations(), 'no CSP violation anywhere').toEqual([]);
+  expect(errors, 'no error in the console').toEqual([]);
 });
 
 test('a page is never framed and every answer names its request', async ({ page, request }) => {
