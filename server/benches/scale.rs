@@ -321,6 +321,12 @@ fn print_soak_figures(all: &[Figures], runs: i64) {
         );
     }
     for f in all {
+        if f.soak.polls.errors > 0 {
+            eprintln!(
+                "warning: the {} soak had {} failed requests (it must have none)",
+                f.backend, f.soak.polls.errors
+            );
+        }
         let samples: Vec<String> = f.soak.rss_samples.iter().map(|m| format!("{m:.0}")).collect();
         println!("<!-- {}: RSS every {RSS_SAMPLE_SECS} s (MiB): {} -->", f.backend, samples.join(" "));
     }
