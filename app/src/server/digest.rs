@@ -10,6 +10,12 @@
 //! they agree however old the digest is). A poll inside those bounds is a map lookup; one that rebuilds
 //! and finds the same content still answers "unchanged", because the version is a hash of
 //! the content, not of the clock.
+//!
+//! One build per tenant and language at a time: when a change invalidates the digest while a
+//! thousand dashboards poll it, the first poll builds and the others wait for its result
+//! rather than each running the same queries (a build read after a poll arrived answers that
+//! poll truthfully). Without this, a busy tenant's builds pile up faster than the database
+//! answers them as its history grows — the 19-minute SQLite soak of 2026-12-01.
 
 use super::metrics::PollAnswer;
 use super::principal::Principal;
@@ -24,7 +30,7 @@ use crate::domain::{ProblemClass, RunOutcome, RunState, RunView, TenantId, Times
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 /// How far back "succeeded recently" looks.
@@ -46,17 +52,24 @@ struct Entry {
 }
 
 impl Entry {
+    /// Whether this entry answers a poll that read `versions`: built from that truth or a
+    /// later one (versions only grow), and not yet due to change by time.
     fn holds(&self, versions: (u64, u64), now: Timestamp) -> bool {
-        let same = if self.silent { self.versions == versions } else { self.versions.0 == versions.0 };
-        same && now < self.valid_until
+        let current = if self.silent { self.versions.1 >= versions.1 } else { self.versions.0 >= versions.0 };
+        current && now < self.valid_until
     }
 }
+
+/// The cache key: a tenant in one language.
+type Key = (TenantId, Locale);
 
 /// Built digests by tenant and language (a digest carries worded guidance, so a German
 /// page's digest is never served to an English one).
 #[derive(Debug, Default)]
 pub struct DigestCache {
-    entries: RwLock<HashMap<(TenantId, Locale), Entry>>,
+    entries: RwLock<HashMap<Key, Entry>>,
+    /// One build at a time per key; the others wait for its entry.
+    turns: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
     builds: AtomicU64,
 }
 
@@ -71,13 +84,19 @@ impl DigestCache {
         self.builds.load(Ordering::Relaxed)
     }
 
-    fn get(&self, key: (TenantId, Locale), versions: (u64, u64), now: Timestamp) -> Option<Arc<TenantDigest>> {
+    fn get(&self, key: Key, versions: (u64, u64), now: Timestamp) -> Option<Arc<TenantDigest>> {
         let entries = self.entries.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         entries.get(&key).filter(|e| e.holds(versions, now)).map(|e| Arc::clone(&e.digest))
     }
 
-    fn put(&self, key: (TenantId, Locale), entry: Entry) {
+    fn put(&self, key: Key, entry: Entry) {
         self.entries.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key, entry);
+    }
+
+    /// The lock a build of `key` holds (as many as tenants × languages, like the entries).
+    fn turn(&self, key: Key) -> Arc<tokio::sync::Mutex<()>> {
+        let mut turns = self.turns.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(turns.entry(key).or_default())
     }
 }
 
@@ -95,20 +114,30 @@ pub async fn tenant_digest(
     known: Option<&str>,
 ) -> Result<DigestPoll, ApiError> {
     let (t, info) = super::tenant::visible_tenant(state, p, tenant).await?;
-    let now = state.clock.now();
-    // Read before building: a change during the build leaves the entry behind, never ahead.
-    let versions = state.live.versions(t);
     let key = (t, crate::copy::locale());
-    let digest = match state.digests.get(key, versions, now) {
+    let arrived = state.live.versions(t);
+    let digest = match state.digests.get(key, arrived, state.clock.now()) {
         Some(d) => d,
         None => {
-            let built = build(state, t, info.workspace_id, info.name, now).await?;
-            state.digests.builds.fetch_add(1, Ordering::Relaxed);
-            let digest = Arc::new(built.digest);
-            let entry =
-                Entry { versions, silent: built.silent, valid_until: built.valid_until, digest: Arc::clone(&digest) };
-            state.digests.put(key, entry);
-            digest
+            let turn = state.digests.turn(key);
+            let _turn = turn.lock().await;
+            // The build this poll waited for read the truth after the poll arrived: its
+            // entry answers this poll too.
+            let now = state.clock.now();
+            match state.digests.get(key, arrived, now) {
+                Some(d) => d,
+                None => {
+                    // Read before building: a change during the build leaves the entry
+                    // behind, never ahead.
+                    let versions = state.live.versions(t);
+                    let built = build(state, t, info.workspace_id, info.name, now).await?;
+                    state.digests.builds.fetch_add(1, Ordering::Relaxed);
+                    let digest = Arc::new(built.digest);
+                    let (silent, valid_until) = (built.silent, built.valid_until);
+                    state.digests.put(key, Entry { versions, silent, valid_until, digest: Arc::clone(&digest) });
+                    digest
+                }
+            }
         }
     };
     Ok(if known == Some(digest.version.as_str()) {

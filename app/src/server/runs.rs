@@ -284,7 +284,7 @@ fn filter_sql(filter: &RunFilter, first_param: usize) -> (String, Vec<FilterArg>
 
 /// The terminal classes that need follow-up, as SQL literals from the domain rule
 /// (`'terminal_follow_up', 'reconciled_stale'`). Literal rather than bound, so the planner can
-/// match the partial index of migration 0015 that spells the same list.
+/// match the partial indexes of migrations 0015 and 0021 that spell the same list.
 fn follow_up_classes_sql() -> String {
     ProblemClass::ALL
         .into_iter()
@@ -495,6 +495,8 @@ mod tests {
         for migration in [
             include_str!("../../../migrations/sqlite/0015_system_lists.sql"),
             include_str!("../../../migrations/postgres/0015_system_lists.sql"),
+            include_str!("../../../migrations/sqlite/0021_dashboard_indexes.sql"),
+            include_str!("../../../migrations/postgres/0021_dashboard_indexes.sql"),
         ] {
             assert!(migration.contains(&predicate), "{migration}");
         }

@@ -85,6 +85,7 @@ conformance!(
     the_active_and_completed_since_filters_list_exactly_what_they_count,
     the_dashboard_digest_counts_what_its_links_list_and_is_unchanged_until_the_truth_moves,
     a_heartbeat_alone_rebuilds_no_digest_unless_a_worker_had_fallen_silent,
+    polls_arriving_while_a_digest_builds_share_that_build,
     the_workspace_overview_counts_each_tenant_as_its_links_list_within_the_viewers_scope,
     the_timeline_names_who_or_what_caused_every_transition,
     the_bell_lists_a_persons_notifications_in_scope_and_marks_them_read,
@@ -1099,6 +1100,32 @@ async fn a_heartbeat_alone_rebuilds_no_digest_unless_a_worker_had_fallen_silent(
     life.complete(run.id, Completion::by_worker("w1", RunOutcome::Succeeded)).await.unwrap();
     let d3 = changed(tenant_digest(&t.state, &owner, &tenant, Some(&d.version)).await.unwrap());
     assert_eq!(d3.kpis.active, 0);
+}
+
+/// Polls that arrive while a changed digest is being built wait for that build and answer
+/// from it: a thousand open dashboards cost one build per change, not one each.
+async fn polls_arriving_while_a_digest_builds_share_that_build(t: &TestDb) {
+    use app::server::digest::tenant_digest;
+    use app::server::principal::Principal;
+    t.state.live.reload().await.unwrap();
+    let owner = Principal::owner(t.user, t.ws, "Owner");
+    let tenant = t.tenant.to_string();
+    let known = changed(tenant_digest(&t.state, &owner, &tenant, None).await.unwrap()).version;
+    t.state.lifecycle().start(distinct_runs(t)(Some(t.tenant))).await.unwrap();
+    let builds = t.state.digests.builds();
+    let mut polls = tokio::task::JoinSet::new();
+    for _ in 0..32 {
+        let (state, owner, tenant, known) = (t.state.clone(), owner.clone(), tenant.clone(), known.clone());
+        polls.spawn(async move { tenant_digest(&state, &owner, &tenant, Some(&known)).await });
+    }
+    let mut versions = std::collections::HashSet::new();
+    while let Some(poll) = polls.join_next().await {
+        let d = changed(poll.unwrap().unwrap());
+        assert_eq!(d.kpis.active, 1, "every poll sees the run that started before it");
+        versions.insert(d.version);
+    }
+    assert_eq!(versions.len(), 1);
+    assert_eq!(t.state.digests.builds() - builds, 1, "the polls built the same digest more than once");
 }
 
 /// The workspace overview: per tenant and in total, every count equals what its drill-through
