@@ -118,27 +118,7 @@ pub async fn tenant_digest(
     let arrived = state.live.versions(t);
     let digest = match state.digests.get(key, arrived, state.clock.now()) {
         Some(d) => d,
-        None => {
-            let turn = state.digests.turn(key);
-            let _turn = turn.lock().await;
-            // The build this poll waited for read the truth after the poll arrived: its
-            // entry answers this poll too.
-            let now = state.clock.now();
-            match state.digests.get(key, arrived, now) {
-                Some(d) => d,
-                None => {
-                    // Read before building: a change during the build leaves the entry
-                    // behind, never ahead.
-                    let versions = state.live.versions(t);
-                    let built = build(state, t, info.workspace_id, info.name, now).await?;
-                    state.digests.builds.fetch_add(1, Ordering::Relaxed);
-                    let digest = Arc::new(built.digest);
-                    let (silent, valid_until) = (built.silent, built.valid_until);
-                    state.digests.put(key, Entry { versions, silent, valid_until, digest: Arc::clone(&digest) });
-                    digest
-                }
-            }
-        }
+        None => build_once(state, key, arrived, info.workspace_id, info.name).await?,
     };
     Ok(if known == Some(digest.version.as_str()) {
         state.metrics.poll("tenant_digest", PollAnswer::Unchanged);
@@ -147,6 +127,32 @@ pub async fn tenant_digest(
         state.metrics.poll("tenant_digest", PollAnswer::Full);
         DigestPoll::Changed(Box::new(TenantDigest::clone(&digest)))
     })
+}
+
+/// The digest for a poll that read `arrived` and found no entry holding it: built under the
+/// key's turn, or, when the build this poll waited for read the truth after the poll
+/// arrived, that build's entry.
+async fn build_once(
+    state: &AppState,
+    key: Key,
+    arrived: (u64, u64),
+    ws: WorkspaceId,
+    name: String,
+) -> Result<Arc<TenantDigest>, ApiError> {
+    let turn = state.digests.turn(key);
+    let _turn = turn.lock().await;
+    let now = state.clock.now();
+    if let Some(d) = state.digests.get(key, arrived, now) {
+        return Ok(d);
+    }
+    // Read before building: a change during the build leaves the entry behind, never ahead.
+    let versions = state.live.versions(key.0);
+    let built = build(state, key.0, ws, name, now).await?;
+    state.digests.builds.fetch_add(1, Ordering::Relaxed);
+    let digest = Arc::new(built.digest);
+    let (silent, valid_until) = (built.silent, built.valid_until);
+    state.digests.put(key, Entry { versions, silent, valid_until, digest: Arc::clone(&digest) });
+    Ok(digest)
 }
 
 /// A digest, until when it stays true without an event, and whether a heartbeat alone could
