@@ -1,6 +1,8 @@
 //! Opshub's shared core. It compiles for the server (`ssr`) and the browser (`hydrate`):
-//! the pure run domain and shared types are always compiled; storage, services and workers
-//! live in the `server` module behind the `ssr` feature.
+//! the pure run domain, the copy catalog, shared types and the UI are always compiled; the
+//! server-only rooms — [`store`] (SQL), [`services`] (use cases), [`jobs`] (the run
+//! machinery) and [`runtime`] (the shared state) — only with the `ssr` feature, so none of
+//! them (nor sqlx, tokio or axum) reaches the browser.
 #![recursion_limit = "512"]
 
 pub mod api;
@@ -11,4 +13,10 @@ pub mod ui;
 pub use ui::{App, shell};
 
 #[cfg(feature = "ssr")]
-pub mod server;
+pub mod jobs;
+#[cfg(feature = "ssr")]
+pub mod runtime;
+#[cfg(feature = "ssr")]
+pub mod services;
+#[cfg(feature = "ssr")]
+pub mod store;

@@ -14,8 +14,9 @@ use anyhow::{Context as _, bail};
 use app::api::ListQuery;
 use app::domain::problem::terminal_class;
 use app::domain::{RunOutcome, TenantId, Timestamp, UserId, WorkspaceId};
-use app::server::principal::Principal;
-use app::server::{AppState, Db, DbOptions, RuntimeConfig, SystemClock};
+use app::runtime::{AppState, RuntimeConfig, SystemClock};
+use app::services::principal::Principal;
+use app::store::{Db, DbOptions};
 use server::seed;
 use std::fmt::Write as _;
 use std::process::Command;
@@ -142,12 +143,12 @@ impl Figures {
 /// A trivial run: claimed, handed to this handler, completed — nothing else.
 struct Trivial;
 
-impl app::server::worker::Handler for Trivial {
+impl app::jobs::worker::Handler for Trivial {
     fn run(
         &self,
-        _job: app::server::worker::Job,
-    ) -> app::server::worker::BoxFuture<anyhow::Result<app::server::worker::HandlerResult>> {
-        Box::pin(async { Ok(app::server::worker::HandlerResult::succeeded()) })
+        _job: app::jobs::worker::Job,
+    ) -> app::jobs::worker::BoxFuture<anyhow::Result<app::jobs::worker::HandlerResult>> {
+        Box::pin(async { Ok(app::jobs::worker::HandlerResult::succeeded()) })
     }
 }
 
@@ -164,7 +165,7 @@ async fn claim_throughput(
     workers: usize,
 ) -> anyhow::Result<f64> {
     for i in 0..CLAIM_RUNS {
-        let req = app::server::lifecycle::NewRun {
+        let req = app::jobs::lifecycle::NewRun {
             workspace_id: principal.workspace_id,
             tenant_id: Some(tenant),
             run_type: app::domain::RunType::RestoreExecute,
@@ -174,7 +175,7 @@ async fn claim_throughput(
         };
         state.lifecycle().start(req).await?;
     }
-    let worker = app::server::worker::Worker::new(state.clone(), "bench")
+    let worker = app::jobs::worker::Worker::new(state.clone(), "bench")
         .with_handler(app::domain::RunType::RestoreExecute, Trivial);
     let started = Instant::now();
     let mut loops = tokio::task::JoinSet::new();
@@ -369,7 +370,7 @@ async fn soak_figures(
     state.live.reload().await?;
     let key = tenant.get().to_string();
     let DigestPoll::Changed(d) =
-        app::server::digest::tenant_digest(state, principal, &key, None).await.map_err(|e| anyhow::anyhow!("{e}"))?
+        app::services::digest::tenant_digest(state, principal, &key, None).await.map_err(|e| anyhow::anyhow!("{e}"))?
     else {
         bail!("a first poll must carry the digest");
     };
@@ -386,12 +387,12 @@ async fn soak_figures(
             .await?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker =
-        app::server::worker::Worker::new(state.clone(), "soak-worker").with_handler(RunType::InventorySync, Trivial);
+        app::jobs::worker::Worker::new(state.clone(), "soak-worker").with_handler(RunType::InventorySync, Trivial);
     let pool = tokio::spawn(worker.run_pool(4, stopped.clone(), Duration::from_secs(5)));
     let churn = {
         let (state, principal, mut stopped) = (state.clone(), principal.clone(), stopped.clone());
         tokio::spawn(async move {
-            let sweeper = app::server::reconciler::Reconciler::new(state.clone(), "soak-sweeper");
+            let sweeper = app::jobs::reconciler::Reconciler::new(state.clone(), "soak-sweeper");
             let (mut started, mut reconciled) = (0_usize, 0_usize);
             let mut tick = tokio::time::interval(Duration::from_millis(100));
             for k in 0_u64.. {
@@ -399,7 +400,7 @@ async fn soak_figures(
                     _ = tick.tick() => {}
                     _ = stopped.changed() => break,
                 }
-                let req = app::server::lifecycle::NewRun {
+                let req = app::jobs::lifecycle::NewRun {
                     workspace_id: principal.workspace_id,
                     tenant_id: Some(tenant),
                     run_type: RunType::InventorySync,
@@ -588,7 +589,7 @@ async fn digest_figures(
     cookie: &str,
 ) -> anyhow::Result<DigestFigures> {
     use app::api::DigestPoll;
-    use app::server::digest::tenant_digest;
+    use app::services::digest::tenant_digest;
     let now = state.clock.now();
     let mut sql = String::from(
         "INSERT INTO operation_runs (workspace_id, tenant_id, initiator_id, run_type, status, summary_counts, context, \
@@ -760,7 +761,7 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
     );
     let serving = tokio::spawn(async move { axum::serve(listener, router).await });
     // The poll path is measured as a signed-in browser calls it: with a session cookie.
-    app::server::accounts::set_password(&db, BENCH_EMAIL, BENCH_PASSWORD)
+    app::services::accounts::set_password(&db, BENCH_EMAIL, BENCH_PASSWORD)
         .await
         .map_err(|e| anyhow::anyhow!("setting the bench password: {e}"))?;
     let cookie = sign_in(addr)?;
@@ -801,7 +802,7 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
     let mut times = Vec::new();
     for i in 0..220 {
         let t0 = Instant::now();
-        let page = app::server::operations::list_runs(&state, &principal, &ListQuery::default())
+        let page = app::services::operations::list_runs(&state, &principal, &ListQuery::default())
             .await
             .map_err(|e| anyhow::anyhow!("list failed: {e}"))?;
         if i >= 20 {
@@ -891,10 +892,10 @@ async fn surface_figures(
     let rare_class = timed("/admin/operations?class=reconciled_stale", 50).await?;
     let rare_outcome = timed("/admin/operations?outcome=cancelled&type=restore.execute", 50).await?;
     let mut counts = Vec::new();
-    let filter = app::server::runs::RunFilter::default();
+    let filter = app::store::runs::RunFilter::default();
     for i in 0..520 {
         let t0 = Instant::now();
-        let c = app::server::operations::count_classes(state, principal.workspace_id, &filter)
+        let c = app::services::operations::count_classes(state, principal.workspace_id, &filter)
             .await
             .map_err(|e| anyhow::anyhow!("class counts failed: {e}"))?;
         if i >= 20 {
@@ -917,7 +918,7 @@ async fn surface_figures(
 }
 
 async fn sweep_figures(state: &AppState) -> anyhow::Result<SweepFigures> {
-    use app::server::reconciler::Reconciler;
+    use app::jobs::reconciler::Reconciler;
     let now = state.clock.now().millis();
     // Every active run heartbeats now; one in ten went quiet an hour ago.
     sqlx::query("UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1 WHERE status = 'running'")

@@ -293,7 +293,7 @@ impl Layers {
             let (value, source) = self.get(k.name);
             let shown = match k.shown {
                 Shown::Plain => value,
-                Shown::Url => app::server::db::redact(&value),
+                Shown::Url => app::store::db::redact(&value),
                 Shown::Secret if value.is_empty() => String::new(),
                 Shown::Secret => "<set, hidden>".to_owned(),
             };
@@ -334,7 +334,7 @@ pub struct Config {
     /// `seed_demo`: seed the demo data set on start.
     pub seed_demo: bool,
     /// `session_idle_mins`, `session_max_hours`, `secure_cookies`.
-    pub sessions: app::server::auth::SessionPolicy,
+    pub sessions: app::services::auth::SessionPolicy,
     /// `demo_pacing_ms`: time inventory.sync spends per item, so progress is watchable.
     pub demo_pacing: Duration,
     /// `heartbeat_secs`: worker heartbeat interval.
@@ -345,7 +345,7 @@ pub struct Config {
     /// it is completed as cancelled.
     pub shutdown_grace: Duration,
     /// `faults`: demo-provider faults to inject at start (see `opshub fault`).
-    pub faults: Vec<(app::domain::RunType, app::server::provider::Fault)>,
+    pub faults: Vec<(app::domain::RunType, app::jobs::provider::Fault)>,
     /// `data_dir`: where review packs are written.
     pub data_dir: PathBuf,
     /// `pack_retention_days`: how long a ready review pack is kept.
@@ -378,7 +378,7 @@ impl Config {
             let shown = KEYS.iter().find(|k| k.name == key).map_or(Shown::Plain, |k| k.shown);
             let value = match shown {
                 Shown::Plain => value,
-                Shown::Url => app::server::db::redact(&value),
+                Shown::Url => app::store::db::redact(&value),
                 Shown::Secret => "<hidden>".to_owned(),
             };
             ConfigError::Value { key, value, from: source, problem: problem.to_owned() }
@@ -399,7 +399,7 @@ impl Config {
             }
         };
         let database_url = text("database_url");
-        if app::server::Backend::from_url(&database_url).is_err() {
+        if app::store::Backend::from_url(&database_url).is_err() {
             return Err(bad("database_url", "must start with sqlite:// or postgres://"));
         }
         let addr = text("addr")
@@ -421,7 +421,7 @@ impl Config {
         let faults = if faults_text.is_empty() {
             Vec::new()
         } else {
-            app::server::provider::parse_fault_list(&faults_text).map_err(|_| {
+            app::jobs::provider::parse_fault_list(&faults_text).map_err(|_| {
                 bad("faults", "must be run-type=fault pairs separated by commas (fail, partial, slow, hang, crash)")
             })?
         };
@@ -437,7 +437,7 @@ impl Config {
             site_root: text("site_root"),
             workers: usize::try_from(number("workers", 0, 256, "runs")?).unwrap_or(4),
             seed_demo: flag("seed_demo")?,
-            sessions: app::server::auth::SessionPolicy {
+            sessions: app::services::auth::SessionPolicy {
                 idle: Duration::from_secs(60 * number("session_idle_mins", 1, 60 * 24 * 30, "minutes")?),
                 absolute: Duration::from_secs(3600 * number("session_max_hours", 1, 24 * 90, "hours")?),
                 secure_cookie: flag("secure_cookies")?,
@@ -490,7 +490,7 @@ mod tests {
         assert!(c.seed_demo);
         assert_eq!(c.workers, 4);
         assert_eq!(c.shutdown_grace, Duration::from_secs(30));
-        assert_eq!(c.sessions, app::server::auth::SessionPolicy::default());
+        assert_eq!(c.sessions, app::services::auth::SessionPolicy::default());
         assert_eq!((c.log_format, c.metrics_token), (LogFormat::Text, None));
         assert!(c.instance_id.starts_with("opshub-"));
     }

@@ -7,7 +7,7 @@
 //! failure. The answer is computed per request, so an instance turns ready again as soon as
 //! its database returns — no restart.
 
-use app::server::Db;
+use app::store::Db;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;

@@ -9,7 +9,7 @@
 //! installed here carries the spawning span into them, so those lines carry the id too.
 
 use crate::config::LogFormat;
-use app::server::{AppState, RequestId};
+use app::runtime::{AppState, RequestId};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;

@@ -18,8 +18,8 @@
 
 use anyhow::Context as _;
 use app::domain::RunType;
-use app::server::provider::{self, Fault};
-use app::server::{Clock as _, SystemClock};
+use app::jobs::provider::{self, Fault};
+use app::runtime::{Clock as _, SystemClock};
 use server::config::Config;
 use std::process::ExitCode;
 
@@ -205,7 +205,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let db = server::serve::open_database(&config).await?;
             let state = server::serve::app_state(db, &config);
             let owner = format!("{}-reconcile", config.instance_id);
-            let report = app::server::reconciler::Reconciler::new(state, owner).sweep().await?;
+            let report = app::jobs::reconciler::Reconciler::new(state, owner).sweep().await?;
             if !report.swept {
                 println!("another instance is sweeping right now; nothing done");
             }
@@ -222,18 +222,18 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::UserAdd(email, name) => {
             let db = server::serve::open_database(&config).await?;
             let password = read_password()?;
-            app::server::accounts::add_user(&db, &SystemClock, &email, &name, Some(&password)).await?;
+            app::services::accounts::add_user(&db, &SystemClock, &email, &name, Some(&password)).await?;
             println!("user {} can sign in", email.trim().to_lowercase());
         }
         Command::UserPasswd(email) => {
             let db = server::serve::open_database(&config).await?;
             let password = read_password()?;
-            app::server::accounts::set_password(&db, &email, &password).await?;
+            app::services::accounts::set_password(&db, &email, &password).await?;
             println!("password changed");
         }
         Command::Grant(email, ws, role, tenants) => {
             let db = server::serve::open_database(&config).await?;
-            app::server::accounts::grant(&db, &email, &ws, &role, tenants.as_deref()).await?;
+            app::services::accounts::grant(&db, &email, &ws, &role, tenants.as_deref()).await?;
             match tenants {
                 None => println!("{email} is {role} of {ws}, every tenant"),
                 Some(t) => println!("{email} is {role} of {ws}, tenants: {}", t.join(", ")),
@@ -241,7 +241,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Revoke(email, ws) => {
             let db = server::serve::open_database(&config).await?;
-            app::server::accounts::revoke(&db, &email, &ws).await?;
+            app::services::accounts::revoke(&db, &email, &ws).await?;
             println!("{email} is no longer a member of {ws}");
         }
         Command::Serve => server::serve::serve(config).await?,

@@ -13,13 +13,14 @@
 use anyhow::Context as _;
 use app::domain::context::CompositeCounts;
 use app::domain::{RunId, RunOutcome, RunType, TenantId, Timestamp, UserId, WorkspaceId};
-use app::server::lifecycle::{NewRun, ProgressUpdate, Started};
-use app::server::operations::{StartOptions, start_operation};
-use app::server::principal::Principal;
-use app::server::provider::{Fault, fault_for, set_fault};
-use app::server::reconciler::Reconciler;
-use app::server::worker::Worker;
-use app::server::{AppState, Clock, Db};
+use app::jobs::lifecycle::{NewRun, ProgressUpdate, Started};
+use app::jobs::provider::{Fault, fault_for, set_fault};
+use app::jobs::reconciler::Reconciler;
+use app::jobs::worker::Worker;
+use app::runtime::{AppState, Clock};
+use app::services::operations::{StartOptions, start_operation};
+use app::services::principal::Principal;
+use app::store::Db;
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -264,7 +265,7 @@ pub const DEMO_PEOPLE: [DemoPerson; 5] = [
 /// Creates the demo people with their passwords and memberships, and the second workspace
 /// (Litware IT, one tenant) that the Contoso people must never see.
 async fn seed_people(state: &AppState) -> anyhow::Result<()> {
-    use app::server::accounts::{add_user, grant, set_platform_operator};
+    use app::services::accounts::{add_user, grant, set_platform_operator};
     let db = &state.db;
     let now = state.clock.now();
     let litware = ensure_workspace(db, "litware-it", "Litware IT", now).await?;
@@ -427,8 +428,9 @@ impl History {
             .claim(id, HISTORY_WORKER, self.state.config.lease)
             .await?
             .context("the second compose was not claimable")?;
-        let fingerprint = app::server::reviews::evidence_fingerprint(&self.state, self.tenants[tenant]).await?;
-        let ended = app::server::reviews::recover_duplicate(&self.state, &run, &fingerprint).await?;
+        let fingerprint =
+            app::jobs::run_types::reviews::evidence_fingerprint(&self.state, self.tenants[tenant]).await?;
+        let ended = app::jobs::run_types::reviews::recover_duplicate(&self.state, &run, &fingerprint).await?;
         anyhow::ensure!(ended.outcome == RunOutcome::Succeeded, "the review it met should prove the second compose");
         life.complete(id, ended.completion(HISTORY_WORKER)).await?;
         Ok(id)
@@ -481,7 +483,7 @@ impl History {
         .fetch_optional(self.state.db.pool())
         .await?;
         let id = id.context("the tenant has no ready review to publish")?;
-        app::server::reviews::publish(&self.state.db, &self.clock, self.principal.workspace_id, id).await?;
+        app::jobs::run_types::reviews::publish(&self.state.db, &self.clock, self.principal.workspace_id, id).await?;
         Ok(())
     }
 }
@@ -541,7 +543,7 @@ async fn seed_history(state: &AppState, principal: Principal, tenants: &[TenantI
     let now = state.clock.now();
     let clock = HistoryClock(Arc::new(AtomicI64::new(now.millis())));
     // The history runs without demo pacing; everything else is the server's own configuration.
-    let config = app::server::RuntimeConfig { inventory_item_delay: Duration::ZERO, ..(*state.config).clone() };
+    let config = app::runtime::RuntimeConfig { inventory_item_delay: Duration::ZERO, ..(*state.config).clone() };
     let history = AppState { clock: Arc::new(clock.clone()), config: Arc::new(config), ..state.clone() };
     let worker = crate::serve::worker_as(&history, HISTORY_WORKER);
     let h = History { state: history, clock, worker, principal, tenants: tenants.to_vec(), now };
@@ -665,6 +667,6 @@ async fn seed_history(state: &AppState, principal: Principal, tenants: &[TenantI
     h.queue(fabrikam, InventorySync, Schedule, None).await?;
 
     // Packs past their retention are expired as the server's sweep would.
-    app::server::packs::sweep_expired(state).await?;
+    app::jobs::run_types::packs::sweep_expired(state).await?;
     Ok(())
 }

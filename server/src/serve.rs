@@ -7,14 +7,15 @@ use crate::health::Readiness;
 use crate::{seed, web};
 use anyhow::Context as _;
 use app::domain::RunType;
-use app::server::baselines::{BaselineCapture, BaselineCompare};
-use app::server::inventory::InventorySync;
-use app::server::packs::GeneratePack;
-use app::server::reconciler::{Reconciler, run_periodically};
-use app::server::restore::RestoreExecute;
-use app::server::reviews::ComposeReview;
-use app::server::worker::Worker;
-use app::server::{AppState, Db, DbOptions, RuntimeConfig, SystemClock};
+use app::jobs::reconciler::{Reconciler, run_periodically};
+use app::jobs::run_types::baselines::{BaselineCapture, BaselineCompare};
+use app::jobs::run_types::inventory::InventorySync;
+use app::jobs::run_types::packs::GeneratePack;
+use app::jobs::run_types::restore::RestoreExecute;
+use app::jobs::run_types::reviews::ComposeReview;
+use app::jobs::worker::Worker;
+use app::runtime::{AppState, RuntimeConfig, SystemClock};
+use app::store::{Db, DbOptions};
 use std::future::IntoFuture as _;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -71,7 +72,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         print_demo_sign_ins();
     }
     for (run_type, fault) in &config.faults {
-        app::server::provider::set_fault(&db, *run_type, Some(*fault), state.clock.now()).await?;
+        app::jobs::provider::set_fault(&db, *run_type, Some(*fault), state.clock.now()).await?;
         tracing::warn!(
             run_type = run_type.as_str(),
             fault = fault.as_str(),
@@ -80,7 +81,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let active = state.live.reload().await.context("loading the active runs")?;
     tracing::info!(active, "live view loaded");
-    tokio::spawn(app::server::live::listen(state.live.clone(), config.database_url.clone()));
+    tokio::spawn(app::services::live::listen(state.live.clone(), config.database_url.clone()));
     tokio::spawn(sweep_packs(state.clone()));
     tokio::spawn(sweep_sessions(state.clone()));
     let listener = tokio::net::TcpListener::bind(config.addr)
@@ -190,7 +191,7 @@ async fn shutdown_signal() {
 /// Expires review packs past their retention period, every ten minutes.
 /// Deletes expired sign-in sessions every ten minutes (loading never returns one anyway).
 async fn sweep_sessions(state: AppState) {
-    let store = app::server::auth::DbSessionStore::new(state.db.clone(), state.auth_cache.clone());
+    let store = app::services::auth::DbSessionStore::new(state.db.clone(), state.auth_cache.clone());
     let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         every.tick().await;
@@ -206,7 +207,7 @@ async fn sweep_packs(state: AppState) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         every.tick().await;
-        if let Err(e) = app::server::packs::sweep_expired(&state).await {
+        if let Err(e) = app::jobs::run_types::packs::sweep_expired(&state).await {
             tracing::error!(error = %format!("{e:#}"), "the review pack sweep failed; it will run again");
         }
     }

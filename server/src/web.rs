@@ -10,9 +10,9 @@
 
 use app::api::ApiError;
 use app::copy::{Catalog, Locale};
-use app::server::AppState;
-use app::server::auth::{ClientAddr, DbSessionStore, Viewer};
-use app::server::principal::Principal;
+use app::runtime::AppState;
+use app::services::auth::{ClientAddr, DbSessionStore, Viewer};
+use app::services::principal::Principal;
 use app::{App, shell};
 use axum::Router;
 use axum::extract::{ConnectInfo, Extension, Path, Request, State};
@@ -102,7 +102,7 @@ pub fn router(state: AppState, options: LeptosOptions, ops: Ops) -> Router {
                       Extension(viewer): Extension<Viewer>,
                       Extension(locale): Extension<Locale>| async move {
                     let Some(principal) = viewer.0 else { return api_error(&not_signed_in(locale.catalog())) };
-                    match app::server::poll::tenant_active_runs_json(&api_state, &principal, &tenant).await {
+                    match app::services::poll::tenant_active_runs_json(&api_state, &principal, &tenant).await {
                         Ok(body) => json(StatusCode::OK, body.into()),
                         Err(e) => api_error(&e),
                     }
@@ -225,7 +225,7 @@ async fn authenticate(State(state): State<AppState>, session: Session, mut req: 
     let principal: Option<Principal> = if path.starts_with("/pkg/") || operational {
         None
     } else {
-        match app::server::auth::resolve(&state, &session).await {
+        match app::services::auth::resolve(&state, &session).await {
             Ok(p) => p,
             Err(e) => {
                 tracing::error!(error = %e, "could not resolve the session");
@@ -270,9 +270,9 @@ fn api_error(e: &ApiError) -> Response {
 
 /// Streams a ready review pack; an expired one answers a calm page, not an error.
 async fn pack_download(state: &AppState, principal: &Principal, pack: &str, locale: Locale) -> Response {
-    use app::server::packs::PackDownload;
+    use app::jobs::run_types::packs::PackDownload;
     let text = locale.catalog();
-    match app::server::packs::download(state, principal, pack).await {
+    match app::jobs::run_types::packs::download(state, principal, pack).await {
         Ok(PackDownload::Ready { file_name, bytes }) => {
             let mut res = (StatusCode::OK, bytes).into_response();
             res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));

@@ -3,9 +3,10 @@
 #![expect(clippy::expect_used, clippy::unwrap_used, reason = "tests fail loudly on setup errors")]
 
 use app::domain::{RunOutcome, RunState, RunType, TenantId, Timestamp};
-use app::server::lifecycle::NewRun;
-use app::server::runs;
-use app::server::{AppState, Db, DbOptions, RuntimeConfig, SystemClock};
+use app::jobs::lifecycle::NewRun;
+use app::runtime::{AppState, RuntimeConfig, SystemClock};
+use app::store::runs;
+use app::store::{Db, DbOptions};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -255,8 +256,8 @@ async fn two_processes_on_one_postgres_run_every_run_exactly_once() {
     // Runs whose worker died two hours ago: both processes' reconcilers sweep at start, and
     // each of these must be decided exactly once between them.
     const ABANDONED: usize = 100;
-    let past = app::server::ManualClock::at(now.minus(Duration::from_secs(7200)));
-    let old_life = app::server::lifecycle::Lifecycle::new(state.db.clone(), Arc::new(past));
+    let past = app::runtime::ManualClock::at(now.minus(Duration::from_secs(7200)));
+    let old_life = app::jobs::lifecycle::Lifecycle::new(state.db.clone(), Arc::new(past));
     let dead_tenant = server::seed::ensure_tenant(&state.db, ws, "dead", "Dead", now).await.unwrap();
     let mut abandoned = Vec::new();
     for i in 0..ABANDONED {
@@ -377,10 +378,10 @@ async fn the_fault_cli_injects_a_crash_that_takes_the_process_down_mid_run() {
 /// records.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crashed_and_killed_processes_leave_every_run_decided_once_from_business_truth() {
-    use app::server::Clock as _;
-    use app::server::operations::{StartOptions, start_operation};
-    use app::server::principal::Principal;
-    use app::server::provider::{Fault, set_fault};
+    use app::jobs::provider::{Fault, set_fault};
+    use app::runtime::Clock as _;
+    use app::services::operations::{StartOptions, start_operation};
+    use app::services::principal::Principal;
 
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/o.db", dir.path().display());

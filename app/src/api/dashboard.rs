@@ -156,7 +156,7 @@ pub enum DigestPoll {
 #[server(endpoint = "poll_tenant_digest")]
 pub async fn poll_tenant_digest(tenant: String, known: Option<String>) -> Result<DigestPoll, ApiError> {
     let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
-    crate::server::digest::tenant_digest(&state, &principal, &tenant, known.as_deref())
+    crate::services::digest::tenant_digest(&state, &principal, &tenant, known.as_deref())
         .await
         .map_err(super::operations::respond)
 }
@@ -209,7 +209,7 @@ pub enum OverviewPoll {
 #[server(endpoint = "poll_workspace_overview")]
 pub async fn poll_workspace_overview(known: Option<String>) -> Result<OverviewPoll, ApiError> {
     let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
-    crate::server::digest::workspace_overview(&state, &principal, known.as_deref())
+    crate::services::digest::workspace_overview(&state, &principal, known.as_deref())
         .await
         .map_err(super::operations::respond)
 }

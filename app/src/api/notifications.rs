@@ -41,19 +41,19 @@ pub struct Notifications {
 #[server(endpoint = "list_notifications")]
 pub async fn list_notifications() -> Result<Notifications, ApiError> {
     let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
-    crate::server::notifications::list(&state, &principal).await.map_err(super::operations::respond)
+    crate::services::notifications::list(&state, &principal).await.map_err(super::operations::respond)
 }
 
 /// Marks one notification read; answers the unread count left.
 #[server(endpoint = "mark_notification_read")]
 pub async fn mark_notification_read(id: String) -> Result<u64, ApiError> {
     let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
-    crate::server::notifications::mark_read(&state, &principal, &id).await.map_err(super::operations::respond)
+    crate::services::notifications::mark_read(&state, &principal, &id).await.map_err(super::operations::respond)
 }
 
 /// Marks every notification read; answers the unread count left.
 #[server(endpoint = "mark_all_notifications_read")]
 pub async fn mark_all_notifications_read() -> Result<u64, ApiError> {
     let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
-    crate::server::notifications::mark_all_read(&state, &principal).await.map_err(super::operations::respond)
+    crate::services::notifications::mark_all_read(&state, &principal).await.map_err(super::operations::respond)
 }

@@ -160,11 +160,11 @@ pub struct TenantActivity {
 }
 
 #[cfg(feature = "ssr")]
-pub(super) fn context() -> Result<(crate::server::AppState, crate::server::principal::Principal), ApiError> {
-    let state = use_context::<crate::server::AppState>().ok_or_else(ApiError::internal)?;
+pub(super) fn context() -> Result<(crate::runtime::AppState, crate::services::principal::Principal), ApiError> {
+    let state = use_context::<crate::runtime::AppState>().ok_or_else(ApiError::internal)?;
     // The authentication middleware resolved the session before the request got here.
     let principal = use_context::<axum::http::request::Parts>()
-        .and_then(|p| p.extensions.get::<crate::server::auth::Viewer>().and_then(|v| v.0.clone()))
+        .and_then(|p| p.extensions.get::<crate::services::auth::Viewer>().and_then(|v| v.0.clone()))
         .ok_or_else(|| ApiError::Unauthorized(crate::copy::text().errors.sign_in.to_owned()))?;
     Ok((state, principal))
 }
@@ -180,7 +180,7 @@ pub(super) fn respond(err: ApiError) -> ApiError {
         res.set_status(code);
     }
     let request = use_context::<axum::http::request::Parts>()
-        .and_then(|p| p.extensions.get::<crate::server::RequestId>().cloned());
+        .and_then(|p| p.extensions.get::<crate::runtime::RequestId>().cloned());
     match (err, request) {
         (ApiError::Internal(message), Some(id)) => {
             ApiError::Internal(format!("{message} {}", (crate::copy::text().errors.reference)(id.as_str())))
@@ -193,21 +193,21 @@ pub(super) fn respond(err: ApiError) -> ApiError {
 #[server(endpoint = "list_runs", input = Json)]
 pub async fn list_runs(query: ListQuery) -> Result<RunListPage, ApiError> {
     let (state, principal) = context().map_err(respond)?;
-    crate::server::operations::list_runs(&state, &principal, &query).await.map_err(respond)
+    crate::services::operations::list_runs(&state, &principal, &query).await.map_err(respond)
 }
 
 /// One run's detail.
 #[server(endpoint = "get_run")]
 pub async fn get_run(id: String) -> Result<RunDetail, ApiError> {
     let (state, principal) = context().map_err(respond)?;
-    crate::server::operations::run_detail(&state, &principal, &id).await.map_err(respond)
+    crate::services::operations::run_detail(&state, &principal, &id).await.map_err(respond)
 }
 
 /// Asks an active run to stop (see [`CancelResult`]).
 #[server(endpoint = "cancel_run")]
 pub async fn cancel_run(id: String) -> Result<CancelResult, ApiError> {
     let (state, principal) = context().map_err(respond)?;
-    crate::server::operations::cancel_run(&state, &principal, &id).await.map_err(respond)
+    crate::services::operations::cancel_run(&state, &principal, &id).await.map_err(respond)
 }
 
 /// Runs a run that needs follow-up again: a new run of the same type, scope and inputs,
@@ -215,15 +215,15 @@ pub async fn cancel_run(id: String) -> Result<CancelResult, ApiError> {
 #[server(endpoint = "retry_run")]
 pub async fn retry_run(id: String) -> Result<StartResult, ApiError> {
     let (state, principal) = context().map_err(respond)?;
-    crate::server::operations::retry_run(&state, &principal, &id).await.map_err(respond)
+    crate::services::operations::retry_run(&state, &principal, &id).await.map_err(respond)
 }
 
 /// The live poll of an active run's detail: the same detail, asked for again.
 #[server(endpoint = "poll_run")]
 pub async fn poll_run(id: String) -> Result<RunDetail, ApiError> {
     let (state, principal) = context().map_err(respond)?;
-    state.metrics.poll("run_detail", crate::server::metrics::PollAnswer::Full);
-    crate::server::operations::run_detail(&state, &principal, &id).await.map_err(respond)
+    state.metrics.poll("run_detail", crate::runtime::metrics::PollAnswer::Full);
+    crate::services::operations::run_detail(&state, &principal, &id).await.map_err(respond)
 }
 
 /// Starts an operation for a tenant (or returns the identical one already running).
@@ -238,10 +238,10 @@ pub async fn start_operation(
     confirm: Option<bool>,
 ) -> Result<StartResult, ApiError> {
     let (state, principal) = context().map_err(respond)?;
-    let options = crate::server::operations::StartOptions {
+    let options = crate::services::operations::StartOptions {
         snapshot: snapshot.as_deref(),
         review: review.as_deref(),
         confirm: confirm.unwrap_or(false),
     };
-    crate::server::operations::start_operation(&state, &principal, &tenant, &run_type, options).await.map_err(respond)
+    crate::services::operations::start_operation(&state, &principal, &tenant, &run_type, options).await.map_err(respond)
 }

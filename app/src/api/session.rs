@@ -63,7 +63,7 @@ pub fn safe_return_path(next: Option<&str>) -> String {
 #[cfg(feature = "ssr")]
 mod ssr {
     use crate::api::ApiError;
-    use crate::server::auth::{ClientAddr, Viewer};
+    use crate::services::auth::{ClientAddr, Viewer};
     use leptos::prelude::*;
 
     /// The request's session (the session layer puts it in every request).
@@ -82,7 +82,7 @@ mod ssr {
     }
 
     /// Whether the request came from a signed-in user (without failing when not).
-    pub(super) fn viewer() -> Option<crate::server::principal::Principal> {
+    pub(super) fn viewer() -> Option<crate::services::principal::Principal> {
         use_context::<axum::http::request::Parts>().and_then(|p| p.extensions.get::<Viewer>().and_then(|v| v.0.clone()))
     }
 }
@@ -91,12 +91,12 @@ mod ssr {
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), ApiError> {
     use super::operations::respond;
-    let state = use_context::<crate::server::AppState>().ok_or_else(ApiError::internal).map_err(respond)?;
+    let state = use_context::<crate::runtime::AppState>().ok_or_else(ApiError::internal).map_err(respond)?;
     let session = ssr::session().await.map_err(respond)?;
     let principal =
-        crate::server::auth::sign_in(&state, &session, &email, &password, &ssr::client()).await.map_err(respond)?;
+        crate::services::auth::sign_in(&state, &session, &email, &password, &ssr::client()).await.map_err(respond)?;
     // A platform operator outside every workspace has nothing to see there: start at /system.
-    let home = principal.workspace_id == crate::server::principal::NO_WORKSPACE && next.is_none();
+    let home = principal.workspace_id == crate::services::principal::NO_WORKSPACE && next.is_none();
     leptos_axum::redirect(&if home { "/system".to_owned() } else { safe_return_path(next.as_deref()) });
     Ok(())
 }
@@ -106,7 +106,7 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
 pub async fn sign_out() -> Result<(), ApiError> {
     use super::operations::respond;
     let session = ssr::session().await.map_err(respond)?;
-    crate::server::auth::sign_out(&session).await.map_err(respond)?;
+    crate::services::auth::sign_out(&session).await.map_err(respond)?;
     leptos_axum::redirect("/login");
     Ok(())
 }
@@ -123,7 +123,7 @@ pub async fn switch_workspace(workspace: String) -> Result<(), ApiError> {
         .map_err(|_| ApiError::NotFound(crate::copy::text().errors.no_workspace.to_owned()))
         .map_err(respond)?;
     let session = ssr::session().await.map_err(respond)?;
-    crate::server::auth::switch_workspace(&state, &session, &principal, id).await.map_err(respond)?;
+    crate::services::auth::switch_workspace(&state, &session, &principal, id).await.map_err(respond)?;
     leptos_axum::redirect("/admin/operations");
     Ok(())
 }
@@ -135,7 +135,7 @@ pub async fn set_language(language: String, next: Option<String>) -> Result<(), 
     use super::operations::{context, respond};
     let (state, principal) = context().map_err(respond)?;
     let locale = parse_language(&language).map_err(respond)?;
-    crate::server::auth::set_language(&state, &principal, locale).await.map_err(respond)?;
+    crate::services::auth::set_language(&state, &principal, locale).await.map_err(respond)?;
     leptos_axum::redirect(&safe_return_path(next.as_deref()));
     Ok(())
 }
@@ -145,8 +145,8 @@ pub async fn set_language(language: String, next: Option<String>) -> Result<(), 
 pub async fn who_am_i() -> Result<Option<Me>, ApiError> {
     use super::operations::respond;
     let Some(principal) = ssr::viewer() else { return Ok(None) };
-    let state = use_context::<crate::server::AppState>().ok_or_else(ApiError::internal).map_err(respond)?;
-    crate::server::auth::me(&state, &principal).await.map(Some).map_err(respond)
+    let state = use_context::<crate::runtime::AppState>().ok_or_else(ApiError::internal).map_err(respond)?;
+    crate::services::auth::me(&state, &principal).await.map(Some).map_err(respond)
 }
 
 #[cfg(test)]

@@ -117,12 +117,12 @@ pub struct TenantWorkbench {
 #[server(endpoint = "load_workbench")]
 pub async fn load_workbench(tenant: String) -> Result<TenantWorkbench, ApiError> {
     let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
-    crate::server::tenant::workbench(&state, &principal, &tenant).await.map_err(super::operations::respond)
+    crate::services::tenant::workbench(&state, &principal, &tenant).await.map_err(super::operations::respond)
 }
 
 /// Publishes a ready review (the tenant's previous published review is superseded).
 #[server(endpoint = "publish_review")]
 pub async fn publish_review(review: String) -> Result<String, ApiError> {
     let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
-    crate::server::tenant::publish(&state, &principal, &review).await.map_err(super::operations::respond)
+    crate::services::tenant::publish(&state, &principal, &review).await.map_err(super::operations::respond)
 }

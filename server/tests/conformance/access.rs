@@ -7,8 +7,8 @@ use super::harness::{T0, TestDb};
 use super::{new_run, start_type};
 use app::api::{ApiError, ListQuery};
 use app::domain::{RunType, TenantId, UserId, WorkspaceId};
-use app::server::operations::{StartOptions, list_runs, run_detail, start_operation};
-use app::server::principal::{self, Principal};
+use app::services::operations::{StartOptions, list_runs, run_detail, start_operation};
+use app::services::principal::{self, Principal};
 use serde_json::json;
 
 async fn member(t: &TestDb, email: &str, ws: WorkspaceId, role: &str, tenants: Option<&[TenantId]>) -> Principal {
@@ -98,14 +98,14 @@ pub(crate) async fn every_service_answers_only_inside_the_callers_scope(t: &Test
     // The workbench, the poll path and downloads follow the same scope.
     let bench = |p: &Principal, tenant: TenantId| {
         let (state, p) = (t.state.clone(), p.clone());
-        async move { status(app::server::tenant::workbench(&state, &p, &tenant.get().to_string()).await) }
+        async move { status(app::services::tenant::workbench(&state, &p, &tenant.get().to_string()).await) }
     };
     assert_eq!(bench(&reader, t.tenant).await.0, 200);
     assert_eq!(bench(&reader, second).await, (404, "There is no tenant with that id.".into()));
     assert_eq!(bench(&outsider, t.tenant).await.0, 404);
     let poll = |p: &Principal, tenant: TenantId| {
         let (state, p) = (t.state.clone(), p.clone());
-        async move { status(app::server::poll::tenant_active_runs_json(&state, &p, &tenant.get().to_string()).await) }
+        async move { status(app::services::poll::tenant_active_runs_json(&state, &p, &tenant.get().to_string()).await) }
     };
     assert_eq!(poll(&reader, t.tenant).await.0, 200);
     assert_eq!(poll(&reader, second).await.0, 404);
@@ -120,7 +120,7 @@ pub(crate) async fn every_service_answers_only_inside_the_callers_scope(t: &Test
     .fetch_one(t.state.db.pool())
     .await
     .unwrap();
-    use app::server::packs::{PackDownload, download};
+    use app::jobs::run_types::packs::{PackDownload, download};
     let d = download(&t.state, &reader, &pack.to_string()).await.unwrap();
     assert!(matches!(d, PackDownload::NotFound), "{d:?}");
     let d = download(&t.state, &operator, &pack.to_string()).await.unwrap();

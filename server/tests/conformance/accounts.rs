@@ -3,8 +3,8 @@
 
 use super::harness::{T0, TestDb};
 use app::domain::access::{Role, TenantScope};
-use app::server::accounts::{AccountError, add_user, check_sign_in, grant, revoke, set_password};
-use app::server::principal;
+use app::services::accounts::{AccountError, add_user, check_sign_in, grant, revoke, set_password};
+use app::services::principal;
 use std::time::Duration;
 
 const PASSWORD: &str = "a long demo password";

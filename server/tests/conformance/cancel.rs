@@ -7,10 +7,10 @@ use super::harness::TestDb;
 use super::{new_run, notifications_for};
 use app::domain::transition::Actor;
 use app::domain::{RunId, RunOutcome, RunState, RunStatus, RunType, Sentence, SummaryKey};
-use app::server::lifecycle::{CancelAnswer, Completion, LifecycleError};
-use app::server::reconciler::Reconciler;
-use app::server::runs;
-use app::server::worker::{BoxFuture, Handler, HandlerResult, Job, Worker};
+use app::jobs::lifecycle::{CancelAnswer, Completion, LifecycleError};
+use app::jobs::reconciler::Reconciler;
+use app::jobs::worker::{BoxFuture, Handler, HandlerResult, Job, Worker};
+use app::store::runs;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -88,8 +88,8 @@ pub(crate) async fn a_running_run_stops_at_its_next_progress_write_keeping_what_
     assert_eq!(asked.cancel_requested.map(|r| r.by), Some(Some(t.user)), "the request is recorded with who asked");
     assert_eq!(asked.state, RunState::Running, "running until the worker hears it");
     // Its detail says so, and still offers the action (disabled in the page) to its owner.
-    let owner = app::server::principal::Principal::owner(t.user, t.ws, "Op");
-    let detail = app::server::operations::run_detail(&t.state, &owner, &run.id.to_string()).await.unwrap();
+    let owner = app::services::principal::Principal::owner(t.user, t.ws, "Op");
+    let detail = app::services::operations::run_detail(&t.state, &owner, &run.id.to_string()).await.unwrap();
     assert_eq!((detail.can_cancel, detail.cancel_requested_at.is_some()), (true, true));
     assert_eq!(t.state.lifecycle().request_cancel(run.id, t.user).await.unwrap(), CancelAnswer::Requested);
 
@@ -119,7 +119,7 @@ impl Handler for Silent {
 pub(crate) async fn a_silent_handler_is_stopped_by_the_heartbeat_that_hears_the_request(t: &TestDb) {
     let mut config = (*t.state.config).clone();
     config.heartbeat_every = Duration::from_millis(20);
-    let state = app::server::AppState { config: Arc::new(config), ..t.state.clone() };
+    let state = app::runtime::AppState { config: Arc::new(config), ..t.state.clone() };
     let worker = Worker::new(state.clone(), "w-silent").with_handler(RunType::InventorySync, Silent);
     let run = state.lifecycle().start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();
     let working = tokio::spawn(async move { worker.run_one().await });

@@ -2,7 +2,8 @@
 //! PostgreSQL at `OPSHUB_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`).
 
 use app::domain::{TenantId, Timestamp, UserId, WorkspaceId};
-use app::server::{AppState, Db, DbOptions, ManualClock, RuntimeConfig};
+use app::runtime::{AppState, ManualClock, RuntimeConfig};
+use app::store::{Db, DbOptions};
 use server::seed;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -8,11 +8,11 @@ use app::api::ListQuery;
 use app::domain::{
     PollingPolicy, ProblemClass, ProgressMode, RunOutcome, RunState, RunStatus, RunType, RunView, SummaryKey, TenantId,
 };
-use app::server::Clock as _;
-use app::server::inventory::InventorySync;
-use app::server::lifecycle::{Completion, Expect, LifecycleError, NewRun, ProgressUpdate, Started};
-use app::server::runs::{self, Cursor, RunFilter};
-use app::server::worker::Worker;
+use app::jobs::lifecycle::{Completion, Expect, LifecycleError, NewRun, ProgressUpdate, Started};
+use app::jobs::run_types::inventory::InventorySync;
+use app::jobs::worker::Worker;
+use app::runtime::Clock as _;
+use app::store::runs::{self, Cursor, RunFilter};
 use harness::{T0, TestDb};
 use serde_json::json;
 use std::time::Duration;
@@ -147,15 +147,15 @@ conformance!(
 /// A handler that takes `0` of real time and then succeeds.
 struct Takes(Duration);
 
-impl app::server::worker::Handler for Takes {
+impl app::jobs::worker::Handler for Takes {
     fn run(
         &self,
-        _job: app::server::worker::Job,
-    ) -> app::server::worker::BoxFuture<anyhow::Result<app::server::worker::HandlerResult>> {
+        _job: app::jobs::worker::Job,
+    ) -> app::jobs::worker::BoxFuture<anyhow::Result<app::jobs::worker::HandlerResult>> {
         let d = self.0;
         Box::pin(async move {
             tokio::time::sleep(d).await;
-            Ok(app::server::worker::HandlerResult::succeeded())
+            Ok(app::jobs::worker::HandlerResult::succeeded())
         })
     }
 }
@@ -833,9 +833,9 @@ async fn exact_counts_agree_with_the_runs_under_every_filter(t: &TestDb) {
 }
 
 async fn class_counts_class_filters_and_badges_agree_on_every_class(t: &TestDb) {
-    use app::server::operations::{PAGE_SIZE, list_runs};
-    use app::server::principal::Principal;
-    use app::server::reconciler::Reconciler;
+    use app::jobs::reconciler::Reconciler;
+    use app::services::operations::{PAGE_SIZE, list_runs};
+    use app::services::principal::Principal;
     t.state.live.reload().await.unwrap();
     let life = t.state.lifecycle();
     let mut start = distinct_runs(t);
@@ -934,8 +934,8 @@ async fn class_counts_class_filters_and_badges_agree_on_every_class(t: &TestDb) 
 /// `status=active` and `since` (the dashboard's drill-through for "active" and "succeeded in
 /// the last 24 h") list exactly the runs they count, with class counts that agree.
 async fn the_active_and_completed_since_filters_list_exactly_what_they_count(t: &TestDb) {
-    use app::server::operations::list_runs;
-    use app::server::principal::Principal;
+    use app::services::operations::list_runs;
+    use app::services::principal::Principal;
     t.state.live.reload().await.unwrap();
     let life = t.state.lifecycle();
     let mut start = distinct_runs(t);
@@ -994,10 +994,10 @@ async fn the_active_and_completed_since_filters_list_exactly_what_they_count(t: 
 /// no event at all both change it; outside the caller's scope the tenant does not exist.
 async fn the_dashboard_digest_counts_what_its_links_list_and_is_unchanged_until_the_truth_moves(t: &TestDb) {
     use app::api::{Bucket, DigestPoll};
-    use app::server::digest::tenant_digest;
-    use app::server::operations::list_runs;
-    use app::server::principal::Principal;
-    use app::server::reconciler::Reconciler;
+    use app::jobs::reconciler::Reconciler;
+    use app::services::digest::tenant_digest;
+    use app::services::operations::list_runs;
+    use app::services::principal::Principal;
     t.state.live.reload().await.unwrap();
     let life = t.state.lifecycle();
     let mut next = distinct_runs(t);
@@ -1067,8 +1067,8 @@ async fn the_dashboard_digest_counts_what_its_links_list_and_is_unchanged_until_
 /// quiet: then the heartbeat that proves it alive makes it on track again at once.
 async fn a_heartbeat_alone_rebuilds_no_digest_unless_a_worker_had_fallen_silent(t: &TestDb) {
     use app::api::DigestPoll;
-    use app::server::digest::tenant_digest;
-    use app::server::principal::Principal;
+    use app::services::digest::tenant_digest;
+    use app::services::principal::Principal;
     t.state.live.reload().await.unwrap();
     let life = t.state.lifecycle();
     let run = life.start(distinct_runs(t)(Some(t.tenant))).await.unwrap().run().clone();
@@ -1105,8 +1105,8 @@ async fn a_heartbeat_alone_rebuilds_no_digest_unless_a_worker_had_fallen_silent(
 /// Polls that arrive while a changed digest is being built wait for that build and answer
 /// from it: a thousand open dashboards cost one build per change, not one each.
 async fn polls_arriving_while_a_digest_builds_share_that_build(t: &TestDb) {
-    use app::server::digest::tenant_digest;
-    use app::server::principal::Principal;
+    use app::services::digest::tenant_digest;
+    use app::services::principal::Principal;
     t.state.live.reload().await.unwrap();
     let owner = Principal::owner(t.user, t.ws, "Owner");
     let tenant = t.tenant.to_string();
@@ -1133,9 +1133,9 @@ async fn polls_arriving_while_a_digest_builds_share_that_build(t: &TestDb) {
 /// the current version is told "unchanged".
 async fn the_workspace_overview_counts_each_tenant_as_its_links_list_within_the_viewers_scope(t: &TestDb) {
     use app::api::{Bucket, OverviewPoll, WorkspaceOverview};
-    use app::server::digest::workspace_overview;
-    use app::server::operations::list_runs;
-    use app::server::principal::Principal;
+    use app::services::digest::workspace_overview;
+    use app::services::operations::list_runs;
+    use app::services::principal::Principal;
     t.state.live.reload().await.unwrap();
     let life = t.state.lifecycle();
     let mut start = distinct_runs(t);
@@ -1185,9 +1185,9 @@ async fn the_workspace_overview_counts_each_tenant_as_its_links_list_within_the_
 
 async fn the_timeline_names_who_or_what_caused_every_transition(t: &TestDb) {
     use app::domain::transition::Actor;
-    use app::server::operations::run_detail;
-    use app::server::principal::Principal;
-    use app::server::reconciler::Reconciler;
+    use app::jobs::reconciler::Reconciler;
+    use app::services::operations::run_detail;
+    use app::services::principal::Principal;
     let life = t.state.lifecycle();
     let owner = Principal::owner(t.user, t.ws, "Owner");
     let texts = |d: &app::api::RunDetail| d.timeline.iter().map(|e| e.text.clone()).collect::<Vec<_>>();
@@ -1257,8 +1257,8 @@ async fn the_timeline_names_who_or_what_caused_every_transition(t: &TestDb) {
 }
 
 async fn the_bell_lists_a_persons_notifications_in_scope_and_marks_them_read(t: &TestDb) {
-    use app::server::notifications::{list, mark_all_read, mark_read};
-    use app::server::principal::Principal;
+    use app::services::notifications::{list, mark_all_read, mark_read};
+    use app::services::principal::Principal;
     let life = t.state.lifecycle();
     let second = server::seed::ensure_tenant(&t.state.db, t.ws, "t2", "Tenant Two", T0).await.unwrap();
     let mut finished = Vec::new();
@@ -1315,8 +1315,8 @@ async fn the_bell_lists_a_persons_notifications_in_scope_and_marks_them_read(t: 
 }
 
 async fn the_system_lists_span_every_workspace_for_platform_operators_only(t: &TestDb) {
-    use app::server::principal::Principal;
-    use app::server::system;
+    use app::services::principal::Principal;
+    use app::services::system;
     t.state.live.reload().await.unwrap();
     let life = t.state.lifecycle();
     let mut ended = Vec::new();
@@ -1373,7 +1373,7 @@ async fn the_system_lists_span_every_workspace_for_platform_operators_only(t: &T
 }
 
 async fn the_stuck_list_shows_every_workspaces_stale_runs_longest_silent_first(t: &TestDb) {
-    use app::server::principal::Principal;
+    use app::services::principal::Principal;
     t.state.live.reload().await.unwrap();
     let life = t.state.lifecycle();
     // Another workspace's run goes silent first, then one of ours.
@@ -1392,7 +1392,7 @@ async fn the_stuck_list_shows_every_workspaces_stale_runs_longest_silent_first(t
 
     let mut platform = Principal::owner(t.user, t.ws, "Platform");
     platform.platform_operator = true;
-    let stuck = app::server::system::stuck(&t.state, &platform).await.unwrap();
+    let stuck = app::services::system::stuck(&t.state, &platform).await.unwrap();
     let ids: Vec<_> = stuck.runs.iter().map(|r| r.view.id).collect();
     assert_eq!(ids, [elsewhere.id, ours.id], "both workspaces, the longest silent first; {fresh:?} is healthy");
     assert_eq!(stuck.runs[0].workspace_id, 2);
@@ -1403,7 +1403,7 @@ async fn the_stuck_list_shows_every_workspaces_stale_runs_longest_silent_first(t
         assert!(r.silent_since < t.clock.now());
     }
     let member = Principal::owner(t.user, t.ws, "Owner");
-    let err = app::server::system::stuck(&t.state, &member).await.unwrap_err();
+    let err = app::services::system::stuck(&t.state, &member).await.unwrap_err();
     assert_eq!(err.status(), 404, "nobody else learns the page exists");
 }
 
@@ -1474,8 +1474,8 @@ async fn the_live_view_follows_every_write_on_this_instance(t: &TestDb) {
 
 async fn the_poll_answer_is_cached_until_the_truth_or_the_second_changes(t: &TestDb) {
     use app::api::TenantActivity;
-    use app::server::poll::tenant_active_runs_json;
-    let me = app::server::principal::Principal::owner(t.user, t.ws, "Op");
+    use app::services::poll::tenant_active_runs_json;
+    let me = app::services::principal::Principal::owner(t.user, t.ws, "Op");
     t.state.live.reload().await.unwrap();
     let tenant = t.tenant.to_string();
     let read = |b: &[u8]| serde_json::from_slice::<TenantActivity>(b).unwrap();
@@ -1535,7 +1535,7 @@ async fn sync_once(t: &TestDb, worker: &Worker) -> app::domain::Run {
 }
 
 async fn injected_provider_faults_shape_the_outcome(t: &TestDb) {
-    use app::server::provider::{Fault, set_fault};
+    use app::jobs::provider::{Fault, set_fault};
     server::seed::ensure_provider_items(&t.state.db, t.tenant, 12, &[], T0).await.unwrap();
     let worker = Worker::new(t.state.clone(), "w1").with_handler(RunType::InventorySync, InventorySync);
 
@@ -1568,11 +1568,11 @@ async fn injected_provider_faults_shape_the_outcome(t: &TestDb) {
 }
 
 async fn a_hanging_provider_stops_the_heartbeat_but_keeps_the_lease(t: &TestDb) {
-    use app::server::provider::{Fault, set_fault};
+    use app::jobs::provider::{Fault, set_fault};
     server::seed::ensure_provider_items(&t.state.db, t.tenant, 12, &[], T0).await.unwrap();
     set_fault(&t.state.db, RunType::InventorySync, Some(Fault::Hang), T0).await.unwrap();
-    let config = app::server::RuntimeConfig { heartbeat_every: Duration::from_millis(20), ..Default::default() };
-    let state = app::server::AppState::new(t.state.db.clone(), std::sync::Arc::new(t.clock.clone()), config);
+    let config = app::runtime::RuntimeConfig { heartbeat_every: Duration::from_millis(20), ..Default::default() };
+    let state = app::runtime::AppState::new(t.state.db.clone(), std::sync::Arc::new(t.clock.clone()), config);
     let worker = Worker::new(state.clone(), "w-hang").with_handler(RunType::InventorySync, InventorySync);
     let run = state.lifecycle().start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -1601,13 +1601,13 @@ async fn a_hanging_provider_stops_the_heartbeat_but_keeps_the_lease(t: &TestDb) 
     assert_eq!(ended.state, RunState::Completed(RunOutcome::Cancelled), "shutdown still decides a hung run");
 }
 
-fn baseline_worker(state: &app::server::AppState) -> Worker {
-    use app::server::baselines::{BaselineCapture, BaselineCompare};
+fn baseline_worker(state: &app::runtime::AppState) -> Worker {
+    use app::jobs::run_types::baselines::{BaselineCapture, BaselineCompare};
     Worker::new(state.clone(), "w-base")
         .with_handler(RunType::BaselineCapture, BaselineCapture)
         .with_handler(RunType::BaselineCompare, BaselineCompare)
-        .with_handler(RunType::RestoreExecute, app::server::restore::RestoreExecute)
-        .with_handler(RunType::EnvironmentReviewCompose, app::server::reviews::ComposeReview)
+        .with_handler(RunType::RestoreExecute, app::jobs::run_types::restore::RestoreExecute)
+        .with_handler(RunType::EnvironmentReviewCompose, app::jobs::run_types::reviews::ComposeReview)
         .with_handler(RunType::InventorySync, InventorySync)
 }
 
@@ -1684,7 +1684,7 @@ async fn run_watching_progress(
 }
 
 async fn baseline_capture_moves_through_its_phases_and_saves_a_snapshot(t: &TestDb) {
-    use app::server::provider::{Fault, set_fault};
+    use app::jobs::provider::{Fault, set_fault};
     server::seed::ensure_provider_items(&t.state.db, t.tenant, 10, &[], T0).await.unwrap();
     set_fault(&t.state.db, RunType::BaselineCapture, Some(Fault::Slow), T0).await.unwrap();
     let worker = baseline_worker(&t.state);
@@ -1801,8 +1801,8 @@ async fn baseline_compare_records_added_removed_and_changed_items(t: &TestDb) {
 }
 
 async fn starting_operations_refuses_bad_input_calmly_and_creates_nothing(t: &TestDb) {
-    use app::server::operations::{StartOptions, start_operation};
-    let me = app::server::principal::Principal::owner(t.user, t.ws, "Op");
+    use app::services::operations::{StartOptions, start_operation};
+    let me = app::services::principal::Principal::owner(t.user, t.ws, "Op");
     t.state.live.reload().await.unwrap();
     // Another tenant's snapshot, to try to restore here.
     let other_ws_user = server::seed::ensure_user(&t.state.db, "x@other.example", "X", T0).await.unwrap();
@@ -1951,7 +1951,7 @@ async fn restore_puts_a_snapshot_back_onto_the_provider_with_per_item_results(t:
 }
 
 async fn restore_with_refused_items_partially_succeeds_and_without_a_baseline_is_blocked(t: &TestDb) {
-    use app::server::provider::{Fault, set_fault};
+    use app::jobs::provider::{Fault, set_fault};
     let worker = baseline_worker(&t.state);
     let blocked = start_type(t, RunType::RestoreExecute, json!({})).await;
     worker.run_one().await.unwrap();
@@ -1983,7 +1983,7 @@ async fn restore_with_refused_items_partially_succeeds_and_without_a_baseline_is
 }
 
 async fn composing_a_review_reports_composite_progress_and_writes_a_ready_review(t: &TestDb) {
-    use app::server::provider::{Fault, set_fault};
+    use app::jobs::provider::{Fault, set_fault};
     let worker = baseline_worker(&t.state);
     full_evidence(t, &worker).await;
     set_fault(&t.state.db, RunType::EnvironmentReviewCompose, Some(Fault::Slow), T0).await.unwrap();
@@ -2056,7 +2056,7 @@ async fn a_review_without_evidence_is_composed_partially_and_says_what_is_missin
 }
 
 async fn publishing_a_review_supersedes_the_previous_one(t: &TestDb) {
-    use app::server::reviews::{PublishError, publish};
+    use app::jobs::run_types::reviews::{PublishError, publish};
     let worker = baseline_worker(&t.state);
     start_type(t, RunType::EnvironmentReviewCompose, json!({})).await;
     worker.run_one().await.unwrap();
@@ -2081,16 +2081,17 @@ async fn publishing_a_review_supersedes_the_previous_one(t: &TestDb) {
     );
 }
 
-fn pack_state(t: &TestDb, dir: &std::path::Path) -> app::server::AppState {
-    let config = app::server::RuntimeConfig { data_dir: dir.to_path_buf(), ..Default::default() };
-    app::server::AppState::new(t.state.db.clone(), std::sync::Arc::new(t.clock.clone()), config)
+fn pack_state(t: &TestDb, dir: &std::path::Path) -> app::runtime::AppState {
+    let config = app::runtime::RuntimeConfig { data_dir: dir.to_path_buf(), ..Default::default() };
+    app::runtime::AppState::new(t.state.db.clone(), std::sync::Arc::new(t.clock.clone()), config)
 }
 
 async fn a_review_pack_is_a_zip_of_three_files_that_expires_with_its_file(t: &TestDb) {
-    use app::server::packs::{PackDownload, download, sweep_expired};
+    use app::jobs::run_types::packs::{PackDownload, download, sweep_expired};
     let dir = tempfile::tempdir().unwrap();
     let state = pack_state(t, dir.path());
-    let worker = baseline_worker(&state).with_handler(RunType::ReviewPackGenerate, app::server::packs::GeneratePack);
+    let worker =
+        baseline_worker(&state).with_handler(RunType::ReviewPackGenerate, app::jobs::run_types::packs::GeneratePack);
     full_evidence(t, &worker).await;
     start_type(t, RunType::EnvironmentReviewCompose, json!({})).await;
     worker.run_one().await.unwrap();
@@ -2116,13 +2117,13 @@ async fn a_review_pack_is_a_zip_of_three_files_that_expires_with_its_file(t: &Te
     assert!(csv.starts_with("item,change,name,changed_settings\r\n"), "{csv}");
     assert!(csv.contains("item-00003,changed,"), "{csv}");
 
-    let me = app::server::principal::Principal::owner(t.user, t.ws, "Op");
+    let me = app::services::principal::Principal::owner(t.user, t.ws, "Op");
     match download(&state, &me, &pack.to_string()).await.unwrap() {
         PackDownload::Ready { bytes, .. } => assert_eq!(bytes, std::fs::read(&path).unwrap()),
         other => panic!("expected the archive, got {other:?}"),
     }
     let stranger =
-        app::server::principal::Principal { workspace_id: app::domain::WorkspaceId(t.ws.get() + 1), ..me.clone() };
+        app::services::principal::Principal { workspace_id: app::domain::WorkspaceId(t.ws.get() + 1), ..me.clone() };
     assert!(matches!(download(&state, &stranger, &pack.to_string()).await.unwrap(), PackDownload::NotFound));
     assert!(matches!(download(&state, &me, "nope").await.unwrap(), PackDownload::NotFound));
 
@@ -2139,7 +2140,7 @@ async fn a_review_pack_without_a_review_is_blocked(t: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let state = pack_state(t, dir.path());
     let worker = Worker::new(state.clone(), "w-pack")
-        .with_handler(RunType::ReviewPackGenerate, app::server::packs::GeneratePack);
+        .with_handler(RunType::ReviewPackGenerate, app::jobs::run_types::packs::GeneratePack);
     let run = start_type(t, RunType::ReviewPackGenerate, json!({})).await;
     worker.run_one().await.unwrap();
     let done = runs::get(&t.state.db, run.id).await.unwrap().unwrap();

@@ -9,9 +9,9 @@
 
 use super::harness::TestDb;
 use app::domain::{ProblemClass, RunId, RunType, TenantId};
-use app::server::Clock as _;
-use app::server::accounts::{add_user, grant, set_platform_operator};
-use app::server::lifecycle::NewRun;
+use app::jobs::lifecycle::NewRun;
+use app::runtime::Clock as _;
+use app::services::accounts::{add_user, grant, set_platform_operator};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -683,7 +683,7 @@ fn assert_reads_calmly(path: &str, body: &str) {
 
 /// The seeded demo behind the real router, with the owner and the platform operator signed in.
 pub(crate) struct SeededDemo {
-    pub(crate) state: app::server::AppState,
+    pub(crate) state: app::runtime::AppState,
     pub(crate) router: Router,
     pub(crate) demo: server::seed::Demo,
     pub(crate) owner_cookie: String,
@@ -906,7 +906,7 @@ fn a_phrase_is_found_only_as_whole_words() {
 
 #[test]
 fn the_scan_finds_rust_paths_and_leaves_prose_alone() {
-    assert!(rust_path("failed at app::server::runs").is_some());
+    assert!(rust_path("failed at app::store::runs").is_some());
     assert_eq!(rust_path("Ratio 3::4, a :: b, and ::before"), None);
     let page = "<p>ok</p><section class=\"panel\" data-testid=\"diagnostics\"><pre>sqlx::Error</pre></section><script>x::Y</script>";
     assert_eq!(without_diagnostics(page), "<p>ok</p>");

@@ -5,13 +5,13 @@
 use super::harness::{T0, TestDb};
 use super::{new_run, notifications_for, start_type};
 use app::domain::{RunId, RunOutcome, RunState, RunStatus, RunType, RunView, SummaryKey};
-use app::server::Clock as _;
-use app::server::lifecycle::{Completion, ProgressUpdate};
-use app::server::operations::{StartOptions, start_operation};
-use app::server::principal::Principal;
-use app::server::reconciler::Reconciler;
-use app::server::runs;
-use app::server::worker::Worker;
+use app::jobs::lifecycle::{Completion, ProgressUpdate};
+use app::jobs::reconciler::Reconciler;
+use app::jobs::worker::Worker;
+use app::runtime::Clock as _;
+use app::services::operations::{StartOptions, start_operation};
+use app::services::principal::Principal;
+use app::store::runs;
 use serde_json::json;
 use std::time::Duration;
 
@@ -262,7 +262,7 @@ pub(crate) async fn the_restore_adapter_decides_from_the_runs_own_record(t: &Tes
         }
     }
     // The workbench shows the record the lost worker left as interrupted, the others as they are.
-    let bench = app::server::tenant::workbench(&t.state, &me(t), &t.tenant.get().to_string()).await.unwrap();
+    let bench = app::services::tenant::workbench(&t.state, &me(t), &t.tenant.get().to_string()).await.unwrap();
     let shown: Vec<(i64, String)> = bench.restores.iter().map(|r| (r.id, r.status.clone())).collect();
     for ((_, record), status) in records.iter().zip(["applied", "partially_applied", "failed", "interrupted"]) {
         assert!(shown.contains(&(*record, status.to_owned())), "{record} {status}: {shown:?}");
@@ -311,7 +311,7 @@ pub(crate) async fn a_worker_finishing_and_the_reconciler_deciding_at_once_write
     // The bell agrees: one unread notification per run, each about a different run, worded
     // by how the run ended.
     let initiator = Principal::owner(t.user, t.ws, "Op");
-    let bell = app::server::notifications::list(&t.state, &initiator).await.unwrap();
+    let bell = app::services::notifications::list(&t.state, &initiator).await.unwrap();
     assert_eq!(bell.unread, u64::try_from(rounds).unwrap());
     let ids: std::collections::BTreeSet<_> = bell.items.iter().filter_map(|n| n.run.as_ref().map(|v| v.id)).collect();
     assert_eq!(ids.len(), bell.items.len(), "no run is announced twice");
@@ -333,9 +333,9 @@ pub(crate) async fn a_worker_that_reports_in_before_the_decision_keeps_its_run(t
     let stale_view = observed.into_iter().find(|c| c.id == r.id).unwrap();
     let mut c = Completion::by_worker("reconciler", RunOutcome::Failed);
     c.expect =
-        app::server::lifecycle::Expect::Unchanged { status: RunStatus::Running, updated_at: stale_view.updated_at };
+        app::jobs::lifecycle::Expect::Unchanged { status: RunStatus::Running, updated_at: stale_view.updated_at };
     let refused = t.state.lifecycle().complete(r.id, c).await;
-    assert!(matches!(refused, Err(app::server::lifecycle::LifecycleError::Changed(_))), "{refused:?}");
+    assert!(matches!(refused, Err(app::jobs::lifecycle::LifecycleError::Changed(_))), "{refused:?}");
     assert_eq!(run(t, r.id).await.state, RunState::Running);
 }
 
@@ -371,7 +371,7 @@ pub(crate) async fn concurrent_review_starts_end_with_one_mutable_review_and_one
     }
     assert_eq!((created, ids.len()), (1, 1), "one run, every other start is told it is already running");
     let worker = Worker::new(t.state.clone(), "w")
-        .with_handler(RunType::EnvironmentReviewCompose, app::server::reviews::ComposeReview);
+        .with_handler(RunType::EnvironmentReviewCompose, app::jobs::run_types::reviews::ComposeReview);
     worker.run_one().await.unwrap();
     // Refreshing: a new run, the same mutable review.
     let again =
@@ -397,7 +397,7 @@ pub(crate) async fn concurrent_review_starts_end_with_one_mutable_review_and_one
 }
 
 pub(crate) async fn a_duplicate_fingerprint_is_recovered_from_the_records_not_reported_as_an_error(t: &TestDb) {
-    use app::server::reviews::{is_unique_violation, recover_duplicate};
+    use app::jobs::run_types::reviews::{is_unique_violation, recover_duplicate};
     super::full_evidence(t, &super::baseline_worker(&t.state)).await;
     // The database really refuses a second mutable review of the same evidence…
     let first = review(t, t.tenant, "fp-dup", "ready").await;
@@ -419,7 +419,7 @@ pub(crate) async fn a_duplicate_fingerprint_is_recovered_from_the_records_not_re
         .complete(
             compose.id,
             Completion {
-                expect: app::server::lifecycle::Expect::Status(RunStatus::Queued),
+                expect: app::jobs::lifecycle::Expect::Status(RunStatus::Queued),
                 ..Completion::by_worker("", RunOutcome::Cancelled)
             },
         )
@@ -454,7 +454,7 @@ pub(crate) async fn a_duplicate_fingerprint_is_recovered_from_the_records_not_re
 
     // Racing composes of one tenant's evidence (separate dedupe keys) all end deterministically
     // with one mutable review.
-    let fp = app::server::reviews::evidence_fingerprint(&t.state, t.tenant).await.unwrap();
+    let fp = app::jobs::run_types::reviews::evidence_fingerprint(&t.state, t.tenant).await.unwrap();
     let mut ids = Vec::new();
     for i in 0..4 {
         let mut req = new_run(t, Some(t.tenant));
@@ -466,7 +466,7 @@ pub(crate) async fn a_duplicate_fingerprint_is_recovered_from_the_records_not_re
     let workers: Vec<_> = (0..4)
         .map(|i| {
             let w = Worker::new(t.state.clone(), format!("racer-{i}"))
-                .with_handler(RunType::EnvironmentReviewCompose, app::server::reviews::ComposeReview);
+                .with_handler(RunType::EnvironmentReviewCompose, app::jobs::run_types::reviews::ComposeReview);
             tokio::spawn(async move { w.run_one().await })
         })
         .collect();
@@ -585,7 +585,7 @@ pub(crate) async fn a_batched_decision_skips_every_run_that_changed_since_it_was
                 &app::domain::Sentence::Reconciled(app::domain::reconcile::Reason::WorkerLost),
                 None,
             );
-            c.expect = app::server::lifecycle::Expect::Unchanged { status: r.state.status(), updated_at: r.updated_at };
+            c.expect = app::jobs::lifecycle::Expect::Unchanged { status: r.state.status(), updated_at: r.updated_at };
             (r, c)
         })
         .collect();
@@ -600,5 +600,5 @@ pub(crate) async fn a_batched_decision_skips_every_run_that_changed_since_it_was
     // A batched completion must say what it observed.
     let stray = run(t, ids[10]).await;
     let refused = life.complete_observed(vec![(stray, Completion::by_worker("x", RunOutcome::Failed))]).await;
-    assert!(matches!(refused, Err(app::server::lifecycle::LifecycleError::Invalid(_))), "{refused:?}");
+    assert!(matches!(refused, Err(app::jobs::lifecycle::LifecycleError::Invalid(_))), "{refused:?}");
 }

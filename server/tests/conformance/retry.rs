@@ -7,10 +7,10 @@ use super::new_run;
 use app::api::ApiError;
 use app::domain::access::{Role, TenantScope};
 use app::domain::{Run, RunId, RunOutcome, Sentence};
-use app::server::lifecycle::{Completion, Expect};
-use app::server::operations::{retry_run, run_detail};
-use app::server::principal::Principal;
-use app::server::runs;
+use app::jobs::lifecycle::{Completion, Expect};
+use app::services::operations::{retry_run, run_detail};
+use app::services::principal::Principal;
+use app::store::runs;
 use serde_json::json;
 use std::time::Duration;
 

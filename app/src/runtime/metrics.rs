@@ -7,9 +7,9 @@
 //! types, outcomes, decision kinds, poll surfaces and route templates: bounded sets that
 //! never name a tenant or a person.
 
-use super::live::LiveRuns;
-use super::state::RuntimeConfig;
 use crate::domain::{Freshness, Run, RunType, Timestamp};
+use crate::runtime::state::RuntimeConfig;
+use crate::services::live::LiveRuns;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;

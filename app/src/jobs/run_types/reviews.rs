@@ -9,16 +9,16 @@
 //! fingerprint — a unique partial index — so composing again over the same evidence refreshes
 //! that review instead of adding another.
 
-use super::clock::Clock;
-use super::db::Db;
-use super::provider::begin;
-use super::state::AppState;
-use super::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::copy::text;
 use crate::domain::context::CompositeCounts;
 use crate::domain::reconcile::Verdict;
 use crate::domain::{ReviewSource, Sentence};
 use crate::domain::{Run, RunOutcome, TenantId, WorkspaceId};
+use crate::jobs::provider::begin;
+use crate::jobs::worker::{BoxFuture, Handler, HandlerResult, Job};
+use crate::runtime::clock::Clock;
+use crate::runtime::state::AppState;
+use crate::store::db::Db;
 use serde_json::{Value, json};
 
 /// Evidence sources a compose aggregates.
@@ -177,14 +177,17 @@ async fn compose(job: Job) -> anyhow::Result<HandlerResult> {
         let ready = sources.iter().filter(|s| s.ready).count() as u64;
         CompositeCounts { total: SOURCES, ready, failed: sources.len() as u64 - ready }
     };
-    job.progress(super::lifecycle::ProgressUpdate { composite: Some(composite(&sources)), ..Default::default() })
+    job.progress(crate::jobs::lifecycle::ProgressUpdate { composite: Some(composite(&sources)), ..Default::default() })
         .await?;
     for i in 0..SOURCES {
         injected.checkpoint(&job).await;
         injected.pace(1).await;
         sources.push(gather(&job.state, tenant, i).await?);
-        job.progress(super::lifecycle::ProgressUpdate { composite: Some(composite(&sources)), ..Default::default() })
-            .await?;
+        job.progress(crate::jobs::lifecycle::ProgressUpdate {
+            composite: Some(composite(&sources)),
+            ..Default::default()
+        })
+        .await?;
     }
     let basis: Vec<&str> = sources.iter().map(|s| s.basis.as_str()).collect();
     let fp = fingerprint(&basis.join("|"));
@@ -288,7 +291,7 @@ pub async fn recover_duplicate(state: &AppState, run: &Run, fp: &str) -> Result<
     let mut inputs = run.context.inputs().cloned().unwrap_or_default();
     inputs.insert("fingerprint".to_owned(), json!(fp));
     run.context.set_section("inputs", Value::Object(inputs));
-    let decision = super::reconciler::adapter_decision(state, &run).await?;
+    let decision = crate::jobs::reconciler::adapter_decision(state, &run).await?;
     Ok(match decision {
         // Proven by the review the other compose wrote: recorded like the reconciler's proof,
         // so the run says how it was decided and links that review.

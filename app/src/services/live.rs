@@ -13,9 +13,9 @@
 //! Freshness is derived at read time from the cached heartbeat, so time passing needs no
 //! update here.
 
-use super::db::{Backend, Db, placeholders};
-use super::runs::{RUN_COLUMNS, RunRow};
 use crate::domain::{Run, RunId, TenantId, WorkspaceId};
+use crate::store::db::{Backend, Db, placeholders};
+use crate::store::runs::{RUN_COLUMNS, RunRow};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;

@@ -2,10 +2,6 @@
 //! big each one is and whether any of its work is stuck right now. Nobody else learns that
 //! these pages exist: for them they are "not found".
 
-use super::operations::{detail_of, list_in, parse_query};
-use super::principal::Principal;
-use super::runs::{RUN_COLUMNS, RunRow, RunWithTenant};
-use super::state::AppState;
 use crate::api::{
     ApiError, ListQuery, RunDetail, RunListPage, StuckRun, StuckRuns, SystemOverview, TenantOption, WorkspaceHealth,
     WorkspaceOption,
@@ -14,6 +10,10 @@ use crate::copy::text;
 use crate::domain::RunId;
 use crate::domain::access::{Denial, authorize_system};
 use crate::domain::{Freshness, RunView};
+use crate::runtime::state::AppState;
+use crate::services::operations::{detail_of, list_in, parse_query};
+use crate::services::principal::Principal;
+use crate::store::runs::{RUN_COLUMNS, RunRow, RunWithTenant};
 use std::collections::HashMap;
 
 /// Platform operators pass; everyone else learns nothing ("not found").
@@ -38,7 +38,7 @@ pub async fn overview(state: &AppState, principal: &Principal) -> Result<SystemO
     )
     .fetch_all(state.db.pool())
     .await
-    .map_err(|e| super::internal_error("could not read the system overview", e))?;
+    .map_err(|e| crate::services::internal_error("could not read the system overview", e))?;
     let now = state.clock.now();
     let mut active: HashMap<i64, (u64, u64)> = HashMap::new();
     for run in state.live.active_runs(None) {
@@ -79,7 +79,7 @@ pub async fn stuck(state: &AppState, principal: &Principal) -> Result<StuckRuns,
     let names: HashMap<i64, String> = sqlx::query_as::<_, (i64, String)>("SELECT id, name FROM workspaces")
         .fetch_all(state.db.pool())
         .await
-        .map_err(|e| super::internal_error("could not read the workspaces", e))?
+        .map_err(|e| crate::services::internal_error("could not read the workspaces", e))?
         .into_iter()
         .collect();
     let now = state.clock.now();
@@ -95,7 +95,7 @@ pub async fn stuck(state: &AppState, principal: &Principal) -> Result<StuckRuns,
                 .live
                 .tenant(t)
                 .await
-                .map_err(|e| super::internal_error("could not read a tenant", e))?
+                .map_err(|e| crate::services::internal_error("could not read a tenant", e))?
                 .map(|t| t.name),
             None => None,
         };
@@ -125,7 +125,7 @@ pub async fn runs(
     let mut parsed = parse_query(q)?;
     parsed.filter.follow_up_only = follow_up_only;
     let mut page = list_in(state, None, parsed).await?;
-    let read = |e| super::internal_error("could not read the workspaces", e);
+    let read = |e| crate::services::internal_error("could not read the workspaces", e);
     let workspaces: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM workspaces ORDER BY name, id")
         .fetch_all(state.db.pool())
         .await
@@ -152,13 +152,16 @@ pub async fn run(state: &AppState, principal: &Principal, id: &str) -> Result<Ru
         .bind(id.get())
         .fetch_optional(state.db.pool())
         .await
-        .map_err(|e| super::internal_error("could not read a run", e))?;
+        .map_err(|e| crate::services::internal_error("could not read a run", e))?;
     let row = row.ok_or_else(not_found)?;
-    let run = row.into_run().map_err(super::runs::RunQueryError::from)?;
+    let run = row.into_run().map_err(crate::store::runs::RunQueryError::from)?;
     let tenant_name = match run.tenant_id {
-        Some(t) => {
-            state.live.tenant(t).await.map_err(|e| super::internal_error("could not read a tenant", e))?.map(|i| i.name)
-        }
+        Some(t) => state
+            .live
+            .tenant(t)
+            .await
+            .map_err(|e| crate::services::internal_error("could not read a tenant", e))?
+            .map(|i| i.name),
         None => None,
     };
     detail_of(state, RunWithTenant { run, tenant_name }, true).await

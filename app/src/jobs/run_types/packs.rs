@@ -6,12 +6,12 @@
 //! (default seven days) has passed, when the sweep also deletes its file. Progress is counted
 //! over the review's sections.
 
-use super::principal::Principal;
-use super::provider::{Injected, begin};
-use super::state::AppState;
-use super::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::domain::Sentence;
 use crate::domain::{RunOutcome, TenantId};
+use crate::jobs::provider::{Injected, begin};
+use crate::jobs::worker::{BoxFuture, Handler, HandlerResult, Job};
+use crate::runtime::state::AppState;
+use crate::services::principal::Principal;
 use anyhow::Context as _;
 use serde_json::{Value, json};
 use std::io::Write as _;

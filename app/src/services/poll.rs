@@ -4,10 +4,10 @@
 //! next second — so a poll that finds nothing new is a map lookup, and derived freshness is
 //! never more than one second old.
 
-use super::principal::Principal;
-use super::state::AppState;
 use crate::api::{ApiError, TenantActivity};
 use crate::domain::{RunView, TenantId, Timestamp};
+use crate::runtime::state::AppState;
+use crate::services::principal::Principal;
 use axum::body::Bytes;
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -35,8 +35,8 @@ impl PollCache {
 /// The JSON body of `GET /api/tenants/{tenant}/active-runs` for the caller. A tenant outside
 /// the caller's workspace is "not found", exactly like one that does not exist.
 pub async fn tenant_active_runs_json(state: &AppState, p: &Principal, tenant: &str) -> Result<Bytes, ApiError> {
-    let (t, info) = super::tenant::visible_tenant(state, p, tenant).await?;
-    state.metrics.poll("tenant_active_runs", super::metrics::PollAnswer::Full);
+    let (t, info) = crate::services::tenant::visible_tenant(state, p, tenant).await?;
+    state.metrics.poll("tenant_active_runs", crate::runtime::metrics::PollAnswer::Full);
     let now = state.clock.now();
     let second = now.millis().div_euclid(1000);
     let version = state.live.version(t);

@@ -2,12 +2,12 @@
 //! runtime configuration — handed to server functions through Leptos context and to workers
 //! directly. There are no globals.
 
-use super::clock::Clock;
-use super::db::Db;
-use super::lifecycle::Lifecycle;
-use super::live::LiveRuns;
-use super::poll::PollCache;
 use crate::domain::{LifecyclePolicy, PollingPolicy, RunType};
+use crate::jobs::lifecycle::Lifecycle;
+use crate::runtime::clock::Clock;
+use crate::services::live::LiveRuns;
+use crate::services::poll::PollCache;
+use crate::store::db::Db;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,7 +33,7 @@ pub struct RuntimeConfig {
     /// How long a ready review pack is kept before it expires.
     pub pack_retention: Duration,
     /// How long sign-in sessions live.
-    pub sessions: super::auth::SessionPolicy,
+    pub sessions: crate::services::auth::SessionPolicy,
     /// How often this instance's reconciler sweeps (`None` when it does not), for the
     /// detail's promise of when a stuck run will be closed.
     pub reconcile_every: Option<Duration>,
@@ -50,7 +50,7 @@ impl Default for RuntimeConfig {
             instance_id: "opshub".to_owned(),
             data_dir: std::path::PathBuf::from("data"),
             pack_retention: Duration::from_secs(7 * 86_400),
-            sessions: super::auth::SessionPolicy::default(),
+            sessions: crate::services::auth::SessionPolicy::default(),
             reconcile_every: Some(Duration::from_secs(30)),
         }
     }
@@ -79,11 +79,11 @@ pub struct AppState {
     /// Encoded poll answers, valid until the truth or the second changes.
     pub poll_cache: Arc<PollCache>,
     /// Session records and principals recently read (the poll path asks no database).
-    pub auth_cache: Arc<super::auth::AuthCache>,
+    pub auth_cache: Arc<crate::services::auth::AuthCache>,
     /// Built tenant digests, valid until the truth changes or time moves a judgement on.
-    pub digests: Arc<super::digest::DigestCache>,
+    pub digests: Arc<crate::services::digest::DigestCache>,
     /// This instance's metrics.
-    pub metrics: Arc<super::metrics::Metrics>,
+    pub metrics: Arc<crate::runtime::metrics::Metrics>,
 }
 
 impl AppState {

@@ -1,7 +1,6 @@
 //! Reading runs: the row shape shared by every query, its conversion into the domain
-//! [`Run`], and the list/detail/poll queries. Writes live in [`super::lifecycle`].
+//! [`Run`], and the list/detail/poll queries. Writes live in [`crate::jobs::lifecycle`].
 
-use super::db::Db;
 use crate::copy::text;
 use crate::domain::Sentence;
 use crate::domain::run::{CancelRequest, Failure};
@@ -10,6 +9,7 @@ use crate::domain::{
     ParseError, ProblemClass, Run, RunContext, RunId, RunOutcome, RunState, RunStatus, RunType, SummaryCounts,
     TenantId, Timestamp, UserId, WorkspaceId,
 };
+use crate::store::db::Db;
 use sqlx::FromRow;
 
 /// The columns of `operation_runs` every run query selects, in [`RunRow`] order.
@@ -232,7 +232,7 @@ pub(crate) fn scope_sql(column: &str, len: usize, first: usize) -> String {
     if len == 0 {
         return " AND 1 = 0".to_owned();
     }
-    format!(" AND {column} IN ({})", super::db::placeholders(first, len))
+    format!(" AND {column} IN ({})", crate::store::db::placeholders(first, len))
 }
 
 fn filter_sql(filter: &RunFilter, first_param: usize) -> (String, Vec<FilterArg>) {

@@ -3,11 +3,11 @@
 //! settings are not a JSON object is counted as failed and left out, so a sync over damaged
 //! provider data ends `partially_succeeded` rather than inventing records.
 
-use super::lifecycle::ProgressUpdate;
-use super::provider::{Injected, ProviderItem, begin, items_after};
-use super::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::domain::Sentence;
 use crate::domain::{RunOutcome, TenantId};
+use crate::jobs::lifecycle::ProgressUpdate;
+use crate::jobs::provider::{Injected, ProviderItem, begin, items_after};
+use crate::jobs::worker::{BoxFuture, Handler, HandlerResult, Job};
 use anyhow::Context as _;
 
 /// Items written per transaction and per progress report.

@@ -6,12 +6,12 @@
 //! with a snapshot (the one named in `inputs.snapshot_id`, else the latest) and records drift
 //! findings: added, removed, and changed items with the settings that changed.
 
-use super::db::Db;
-use super::lifecycle::ProgressUpdate;
-use super::provider::{Injected, ProviderItem, begin, items_after};
-use super::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::domain::Sentence;
 use crate::domain::{RunOutcome, TenantId};
+use crate::jobs::lifecycle::ProgressUpdate;
+use crate::jobs::provider::{Injected, ProviderItem, begin, items_after};
+use crate::jobs::worker::{BoxFuture, Handler, HandlerResult, Job};
+use crate::store::db::Db;
 use anyhow::Context as _;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;

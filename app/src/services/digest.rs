@@ -17,16 +17,16 @@
 //! poll truthfully). Without this, a busy tenant's builds pile up faster than the database
 //! answers them as its history grows — the 19-minute SQLite soak of 2026-12-01.
 
-use super::metrics::PollAnswer;
-use super::principal::Principal;
-use super::runs::{self, RunFilter};
-use super::state::AppState;
 use crate::api::{
     ApiError, DigestPoll, OverviewPoll, OverviewTenant, PackCard, TenantDigest, TenantKpis, WorkspaceOverview,
 };
 use crate::copy::Locale;
 use crate::domain::freshness::{next_change, worker_silent};
 use crate::domain::{ProblemClass, RunOutcome, RunState, RunView, TenantId, Timestamp, WorkspaceId};
+use crate::runtime::metrics::PollAnswer;
+use crate::runtime::state::AppState;
+use crate::services::principal::Principal;
+use crate::store::runs::{self, RunFilter};
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -101,7 +101,7 @@ impl DigestCache {
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
-    super::internal_error("tenant digest request failed", e)
+    crate::services::internal_error("tenant digest request failed", e)
 }
 
 /// The digest of `tenant` for the caller, or [`DigestPoll::Unchanged`] when `known` is its
@@ -113,7 +113,7 @@ pub async fn tenant_digest(
     tenant: &str,
     known: Option<&str>,
 ) -> Result<DigestPoll, ApiError> {
-    let (t, info) = super::tenant::visible_tenant(state, p, tenant).await?;
+    let (t, info) = crate::services::tenant::visible_tenant(state, p, tenant).await?;
     let key = (t, crate::copy::locale());
     let arrived = state.live.versions(t);
     let digest = match state.digests.get(key, arrived, state.clock.now()) {
@@ -317,7 +317,7 @@ pub async fn workspace_overview(
     active.sort_by_key(|v| (v.created_at, v.id));
     let completed = Completed::read(state, ws, &visible, since).await?;
     let totals = completed.kpis(&active, |_| true);
-    let tenants = super::operations::visible_tenants(state, p)
+    let tenants = crate::services::operations::visible_tenants(state, p)
         .await?
         .into_iter()
         .map(|(id, name)| {

@@ -2,11 +2,11 @@
 //! each run's type, heartbeating while it works. Tests drive it one run at a time with
 //! [`Worker::run_one`]; the server runs [`Worker::run_pool`].
 
-use super::lifecycle::{Completion, LifecycleError, ProgressUpdate};
-use super::state::AppState;
 use crate::domain::Sentence;
 use crate::domain::transition::Actor;
 use crate::domain::{Run, RunId, RunOutcome, RunType, UserId};
+use crate::jobs::lifecycle::{Completion, LifecycleError, ProgressUpdate};
+use crate::runtime::state::AppState;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::future::Future;

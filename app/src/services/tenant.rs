@@ -1,17 +1,17 @@
 //! The tenant workbench service: a tenant's snapshots, reviews and packs, and publishing.
 //! A tenant or review outside the caller's workspace is "not found".
 
-use super::live::TenantInfo;
-use super::principal::Principal;
-use super::state::AppState;
 use crate::api::{ApiError, FindingRow, InventoryRow, PackRow, RestoreRow, ReviewRow, SnapshotRow, TenantWorkbench};
 use crate::copy::text;
 use crate::domain::access::Capability;
 use crate::domain::reconcile::restore_display_status;
 use crate::domain::{TenantId, Timestamp};
+use crate::runtime::state::AppState;
+use crate::services::live::TenantInfo;
+use crate::services::principal::Principal;
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
-    super::internal_error("tenant workbench request failed", e)
+    crate::services::internal_error("tenant workbench request failed", e)
 }
 
 /// The tenant `tenant` names, if the caller may see it: one of their workspace's tenants within
@@ -166,7 +166,7 @@ struct RestoreRecord {
 
 /// Publishes review `review` of the caller's workspace.
 pub async fn publish(state: &AppState, p: &Principal, review: &str) -> Result<String, ApiError> {
-    use super::reviews::PublishError;
+    use crate::jobs::run_types::reviews::PublishError;
     let id = review
         .trim()
         .parse::<i64>()
@@ -182,7 +182,7 @@ pub async fn publish(state: &AppState, p: &Principal, review: &str) -> Result<St
             .map_err(internal)?;
     let tenant = tenant.ok_or_else(|| ApiError::NotFound(text().errors.no_review.to_owned()))?;
     p.authorize(p.workspace_id, Some(TenantId(tenant)), Capability::PublishReviews, text().errors.no_review)?;
-    match super::reviews::publish(&state.db, state.clock.as_ref(), p.workspace_id, id).await {
+    match crate::jobs::run_types::reviews::publish(&state.db, state.clock.as_ref(), p.workspace_id, id).await {
         Ok(()) => Ok(text().tenant.published.to_owned()),
         Err(PublishError::NotFound) => Err(ApiError::NotFound(text().errors.no_review.to_owned())),
         Err(PublishError::NotReady(status)) => {

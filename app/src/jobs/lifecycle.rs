@@ -5,10 +5,6 @@
 //! sweeping) end with exactly one winner. The terminal transition writes the initiator's
 //! notification in the same transaction, keyed `run-terminal:<id>`, so it exists exactly once.
 
-use super::clock::Clock;
-use super::db::Db;
-use super::live::LiveRuns;
-use super::runs::{self, DamagedRun, RUN_COLUMNS, RunQueryError, RunRow};
 use crate::copy::text;
 use crate::domain::Sentence;
 use crate::domain::Timestamp;
@@ -21,6 +17,10 @@ use crate::domain::transition::Actor;
 use crate::domain::{
     Run, RunContext, RunId, RunOutcome, RunState, RunStatus, RunType, SummaryCounts, TenantId, UserId, WorkspaceId,
 };
+use crate::runtime::clock::Clock;
+use crate::services::live::LiveRuns;
+use crate::store::db::Db;
+use crate::store::runs::{self, DamagedRun, RUN_COLUMNS, RunQueryError, RunRow};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -212,7 +212,7 @@ pub struct Lifecycle {
     db: Db,
     clock: Arc<dyn Clock>,
     live: Option<Arc<LiveRuns>>,
-    metrics: Option<Arc<super::metrics::Metrics>>,
+    metrics: Option<Arc<crate::runtime::metrics::Metrics>>,
 }
 
 fn active_key(ws: WorkspaceId, tenant: Option<TenantId>, t: RunType, dedupe: Option<&str>) -> String {
@@ -233,7 +233,7 @@ impl Lifecycle {
     }
 
     /// Counts every committed start, claim and completion in `metrics`.
-    pub fn with_metrics(mut self, metrics: Arc<super::metrics::Metrics>) -> Self {
+    pub fn with_metrics(mut self, metrics: Arc<crate::runtime::metrics::Metrics>) -> Self {
         self.metrics = Some(metrics);
         self
     }
@@ -317,10 +317,10 @@ impl Lifecycle {
     #[tracing::instrument(skip(self))]
     pub async fn claim_next(&self, owner: &str, lease: Duration) -> Result<Option<Run>, LifecycleError> {
         let pick = match self.db.backend() {
-            super::Backend::Postgres => {
+            crate::store::Backend::Postgres => {
                 "SELECT id FROM operation_runs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
             }
-            super::Backend::Sqlite => {
+            crate::store::Backend::Sqlite => {
                 "SELECT id FROM operation_runs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1"
             }
         };

@@ -4,19 +4,19 @@
 //! marks. A notification about a run the reader may no longer see (entitlement narrowed
 //! since) is left out like every other out-of-scope record.
 
-use super::principal::Principal;
-use super::runs::{self, run_columns_r, scope_sql};
-use super::state::AppState;
 use crate::api::{ApiError, NotificationItem, Notifications};
 use crate::copy::text;
 use crate::domain::{RunId, RunView};
+use crate::runtime::state::AppState;
+use crate::services::principal::Principal;
+use crate::store::runs::{self, run_columns_r, scope_sql};
 use std::collections::HashMap;
 
 /// How many notifications the list shows.
 pub const LIST_SIZE: i64 = 50;
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
-    super::internal_error("notifications request failed", e)
+    crate::services::internal_error("notifications request failed", e)
 }
 
 /// ` AND …` limiting notifications (alias `n`, runs alias `r`) to the caller's tenants, with
@@ -105,7 +105,7 @@ async fn run_views(state: &AppState, p: &Principal, ids: Vec<i64>) -> Result<Has
         "SELECT {}, t.name AS tenant_name FROM operation_runs r LEFT JOIN tenants t ON t.id = r.tenant_id \
          WHERE r.workspace_id = $1 AND r.id IN ({})",
         run_columns_r(),
-        super::db::placeholders(2, ids.len())
+        crate::store::db::placeholders(2, ids.len())
     );
     let mut q = sqlx::query_as::<_, runs::RunRow>(&sql).bind(p.workspace_id.get());
     for id in &ids {

@@ -12,8 +12,8 @@
 //! Faults live in `provider_faults`, so `opshub fault …` changes a running server at its next
 //! run. Off by default.
 
-use super::db::Db;
 use crate::domain::{ParseError, RunType, TenantId, Timestamp};
+use crate::store::db::Db;
 
 /// One configuration item as the demo provider answers it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -168,7 +168,7 @@ pub struct Injected {
 
 impl Injected {
     /// Reads the fault for the job's run type.
-    pub async fn read(job: &super::worker::Job) -> Result<Self, sqlx::Error> {
+    pub async fn read(job: &crate::jobs::worker::Job) -> Result<Self, sqlx::Error> {
         let fault = fault_for(&job.state.db, job.run.run_type).await?;
         let base = job.state.config.inventory_item_delay;
         let delay = match fault {
@@ -180,9 +180,9 @@ impl Injected {
 
     /// At the start of the work: the result to end with if the provider rejects the request
     /// (`fail`).
-    pub fn refusal(&self) -> Option<super::worker::HandlerResult> {
+    pub fn refusal(&self) -> Option<crate::jobs::worker::HandlerResult> {
         match self.fault {
-            Some(Fault::Fail) => Some(super::worker::HandlerResult::ended(
+            Some(Fault::Fail) => Some(crate::jobs::worker::HandlerResult::ended(
                 crate::domain::RunOutcome::Failed,
                 "provider_rejected",
                 crate::domain::Sentence::ProviderRejected,
@@ -195,7 +195,7 @@ impl Injected {
     /// Where a `crash` aborts the process: after the work is done and its records are
     /// written, before the worker records the run's end — the moment when only the business
     /// records know the work happened, which the reconciler's adapters must then prove.
-    pub fn crash_point(&self, job: &super::worker::Job) {
+    pub fn crash_point(&self, job: &crate::jobs::worker::Job) {
         if self.fault == Some(Fault::Crash) {
             tracing::error!(run_id = job.run.id.get(), "injected fault: crashing the process");
             std::process::abort();
@@ -211,7 +211,7 @@ impl Injected {
     }
 
     /// Where a hanging provider stops answering.
-    pub async fn checkpoint(&self, job: &super::worker::Job) {
+    pub async fn checkpoint(&self, job: &crate::jobs::worker::Job) {
         if self.fault == Some(Fault::Hang) {
             job.hang().await;
         }
@@ -227,10 +227,10 @@ impl Injected {
 /// injected fault — or, in `Err`, the result to end with at once (the run has no tenant, or
 /// the provider refuses the request).
 pub async fn begin(
-    job: &super::worker::Job,
-) -> Result<Result<(TenantId, Injected), super::worker::HandlerResult>, sqlx::Error> {
+    job: &crate::jobs::worker::Job,
+) -> Result<Result<(TenantId, Injected), crate::jobs::worker::HandlerResult>, sqlx::Error> {
     let Some(tenant) = job.run.tenant_id else {
-        return Ok(Err(super::worker::HandlerResult::ended(
+        return Ok(Err(crate::jobs::worker::HandlerResult::ended(
             crate::domain::RunOutcome::Failed,
             "missing_tenant",
             crate::domain::Sentence::NeedsTenant(job.run.run_type),

@@ -2,13 +2,13 @@
 //! context: the user, the workspace they act in, their role there and the tenants they are
 //! entitled to. Services authorize through [`Principal::access`] and the one decision in
 //! [`crate::domain::access`]. The authentication middleware resolves it from the session
-//! ([`super::auth`]).
+//! ([`crate::services::auth`]).
 
-use super::db::Db;
 use crate::api::ApiError;
 use crate::copy::{Locale, text};
 use crate::domain::access::{Access, Capability, Denial, Role, TenantScope, authorize};
 use crate::domain::{TenantId, UserId, WorkspaceId};
+use crate::store::db::Db;
 
 /// The signed-in user acting in a workspace.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,10 +11,6 @@
 //! - Adapters read business records (reviews, restore records) and hand facts to the pure
 //!   decisions in the domain, which ignore anything out of scope.
 
-use super::db::placeholders;
-use super::lifecycle::{Completion, Expect};
-use super::runs::{RUN_COLUMNS, RunRow};
-use super::state::AppState;
 use crate::domain::Sentence;
 use crate::domain::reconcile::{
     Abandoned, Decision, RestoreFact, RestoreStatus, ReviewFact, ReviewStatus, Verdict, abandoned, decide_compose,
@@ -22,6 +18,10 @@ use crate::domain::reconcile::{
 };
 use crate::domain::transition::Actor;
 use crate::domain::{Run, RunId, RunOutcome, RunType, TenantId, Timestamp, WorkspaceId};
+use crate::jobs::lifecycle::{Completion, Expect};
+use crate::runtime::state::AppState;
+use crate::store::db::placeholders;
+use crate::store::runs::{RUN_COLUMNS, RunRow};
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 use tokio::sync::watch;

@@ -3,11 +3,6 @@
 //! caller's workspace is "not found", exactly like one that does not exist) and return
 //! [`ApiError`] with operator-safe text, logging the raw cause once here.
 
-use super::lifecycle::{CancelAnswer, LifecycleError, NewRun, Started};
-use super::live::LiveRuns;
-use super::principal::Principal;
-use super::runs::{self, Cursor, RunFilter, RunQueryError, RunWithTenant};
-use super::state::AppState;
 use crate::api::CancelResult;
 use crate::api::{
     ApiError, ClassCount, Diagnostics, ListQuery, RunDetail, RunListPage, StartResult, TenantOption, TimelineEntry,
@@ -21,6 +16,11 @@ use crate::domain::transition::{Actor, Transition};
 use crate::domain::{
     ProblemClass, Run, RunId, RunOutcome, RunStatus, RunType, RunView, TenantId, Timestamp, WorkspaceId,
 };
+use crate::jobs::lifecycle::{CancelAnswer, LifecycleError, NewRun, Started};
+use crate::runtime::state::AppState;
+use crate::services::live::LiveRuns;
+use crate::services::principal::Principal;
+use crate::store::runs::{self, Cursor, RunFilter, RunQueryError, RunWithTenant};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -28,7 +28,7 @@ use std::sync::Arc;
 pub const PAGE_SIZE: u32 = 50;
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
-    super::internal_error("operations request failed", e)
+    crate::services::internal_error("operations request failed", e)
 }
 
 impl From<RunQueryError> for ApiError {
@@ -337,7 +337,7 @@ pub async fn retry_run(state: &AppState, p: &Principal, id: &str) -> Result<Star
     inputs["requested_by"] = json!(p.display_name);
     if let (RunType::EnvironmentReviewCompose, Some(tenant)) = (original.run_type, original.tenant_id) {
         // The fingerprint names the evidence a compose is built on: the evidence of now.
-        let fp = super::reviews::evidence_fingerprint(state, tenant).await.map_err(internal)?;
+        let fp = crate::jobs::run_types::reviews::evidence_fingerprint(state, tenant).await.map_err(internal)?;
         inputs["fingerprint"] = json!(fp);
     }
     let req = NewRun {
@@ -507,7 +507,7 @@ pub async fn start_operation(
         (RunType::BaselineCompare | RunType::RestoreExecute, Some(spelled)) => {
             let no_snapshot = || ApiError::NotFound(text().errors.no_snapshot.to_owned());
             let id = RunId::parse(spelled).ok_or_else(no_snapshot)?.get();
-            super::baselines::tenant_snapshot(&state.db, tenant, id)
+            crate::jobs::run_types::baselines::tenant_snapshot(&state.db, tenant, id)
                 .await
                 .map_err(internal)?
                 .ok_or_else(no_snapshot)?;
@@ -541,7 +541,7 @@ pub async fn start_operation(
     }
     if run_type == RunType::EnvironmentReviewCompose {
         // The evidence this compose will be built on, so its work can be proven later.
-        let fp = super::reviews::evidence_fingerprint(state, tenant).await.map_err(internal)?;
+        let fp = crate::jobs::run_types::reviews::evidence_fingerprint(state, tenant).await.map_err(internal)?;
         inputs["fingerprint"] = json!(fp);
     }
     if run_type.changes_configuration() && !o.confirm {

@@ -12,13 +12,13 @@
 //!   sign-in or switch is seen at once (writes go through the cache); another instance sees a
 //!   sign-out or a revoked membership within that time.
 
-use super::accounts::{self, AccountError};
-use super::db::Db;
-use super::principal::{self, Principal};
-use super::state::AppState;
 use crate::api::{ApiError, Me, WorkspaceOption};
 use crate::copy::{Locale, text};
 use crate::domain::{Timestamp, UserId, WorkspaceId};
+use crate::runtime::state::AppState;
+use crate::services::accounts::{self, AccountError};
+use crate::services::principal::{self, Principal};
+use crate::store::db::Db;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
@@ -235,7 +235,7 @@ pub async fn me(state: &AppState, principal: &Principal) -> Result<Me, ApiError>
     .bind(principal.user_id.get())
     .fetch_all(state.db.pool())
     .await
-    .map_err(|e| super::internal_error("could not list the user's workspaces", e))?;
+    .map_err(|e| crate::services::internal_error("could not list the user's workspaces", e))?;
     Ok(Me {
         display_name: principal.display_name.clone(),
         role: principal.role.as_str().to_owned(),
@@ -243,7 +243,7 @@ pub async fn me(state: &AppState, principal: &Principal) -> Result<Me, ApiError>
         workspaces: rows.into_iter().map(|(id, name)| WorkspaceOption { id, name }).collect(),
         platform_operator: principal.platform_operator,
         language: principal.locale,
-        unread_notifications: super::notifications::unread_count(state, principal).await?,
+        unread_notifications: crate::services::notifications::unread_count(state, principal).await?,
     })
 }
 
@@ -326,7 +326,7 @@ pub async fn sign_in(
             return Err(ApiError::Throttled(text().errors.throttled.to_owned()));
         }
         Err(AccountError::Invalid(m)) => return Err(ApiError::Invalid(m)),
-        Err(e) => return Err(super::internal_error("sign-in could not be checked", e)),
+        Err(e) => return Err(crate::services::internal_error("sign-in could not be checked", e)),
     };
     let found = async {
         match default_workspace(&state.db, user).await? {
@@ -335,7 +335,7 @@ pub async fn sign_in(
         }
     }
     .await
-    .map_err(|e| super::internal_error("sign-in could not read the membership", e))?;
+    .map_err(|e| crate::services::internal_error("sign-in could not read the membership", e))?;
     let Some(principal) = found else {
         return Err(ApiError::Forbidden(text().errors.no_membership.to_owned()));
     };
@@ -351,7 +351,7 @@ pub async fn sign_in(
     }
     .await;
     if let Err(e) = written {
-        return Err(super::internal_error("the session could not be started", e));
+        return Err(crate::services::internal_error("the session could not be started", e));
     }
     tracing::info!(user_id = principal.user_id.get(), workspace_id = principal.workspace_id.get(), "signed in");
     Ok(principal)
@@ -359,7 +359,7 @@ pub async fn sign_in(
 
 /// Ends the session: the record is deleted and the cookie cleared.
 pub async fn sign_out(session: &Session) -> Result<(), ApiError> {
-    session.flush().await.map_err(|e| super::internal_error("the session could not be ended", e))
+    session.flush().await.map_err(|e| crate::services::internal_error("the session could not be ended", e))
 }
 
 /// Stores the language `principal`'s user chose (`None`: follow the browser) and forgets
@@ -368,7 +368,7 @@ pub async fn sign_out(session: &Session) -> Result<(), ApiError> {
 pub async fn set_language(state: &AppState, principal: &Principal, locale: Option<Locale>) -> Result<(), ApiError> {
     principal::set_locale(&state.db, principal.user_id, locale)
         .await
-        .map_err(|e| super::internal_error("could not store the language", e))?;
+        .map_err(|e| crate::services::internal_error("could not store the language", e))?;
     state
         .auth_cache
         .principals
@@ -388,12 +388,12 @@ pub async fn switch_workspace(
 ) -> Result<Principal, ApiError> {
     let next = principal::load(&state.db, principal.user_id, workspace)
         .await
-        .map_err(|e| super::internal_error("could not read the membership", e))?;
+        .map_err(|e| crate::services::internal_error("could not read the membership", e))?;
     let Some(next) = next else { return Err(ApiError::NotFound(text().errors.no_workspace.to_owned())) };
     session
         .insert(WORKSPACE, workspace.get())
         .await
-        .map_err(|e| super::internal_error("the session could not be updated", e))?;
+        .map_err(|e| crate::services::internal_error("the session could not be updated", e))?;
     Ok(next)
 }
 

@@ -4,13 +4,13 @@
 //! or failed, with a detail). Items the provider has now but the snapshot lacks are left
 //! alone: a restore puts back what the baseline had; it never deletes.
 
-use super::baselines::tenant_snapshot;
-use super::lifecycle::ProgressUpdate;
-use super::provider::begin;
-use super::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::copy::text;
 use crate::domain::RunOutcome;
 use crate::domain::Sentence;
+use crate::jobs::lifecycle::ProgressUpdate;
+use crate::jobs::provider::begin;
+use crate::jobs::run_types::baselines::tenant_snapshot;
+use crate::jobs::worker::{BoxFuture, Handler, HandlerResult, Job};
 use serde_json::Value;
 
 /// Items applied per transaction and per progress report.

@@ -3,11 +3,11 @@
 //! work and runs on the blocking pool. A password never leaves this module except as a hash,
 //! and never appears in an error or a log line.
 
-use super::clock::Clock;
-use super::db::Db;
 use crate::copy::text;
 use crate::domain::access::Role;
 use crate::domain::{TenantId, Timestamp, UserId, WorkspaceId};
+use crate::runtime::clock::Clock;
+use crate::store::db::Db;
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};

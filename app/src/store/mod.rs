@@ -1,0 +1,8 @@
+//! The store: the database and what is read from and written to it. One pool for either
+//! database (SQLite by default, PostgreSQL for several instances), the migrations, and the
+//! queries with the row structs they return. See `specs/architecture` for what may call it.
+
+pub mod db;
+pub mod runs;
+
+pub use db::{Backend, Db, DbOptions};
