@@ -1,92 +1,215 @@
-//! `opshub`: the operations hub server.
+//! `opshub`: the operations hub server and its command line.
 //!
-//! ```text
-//! opshub [serve]   migrate, seed the demo (unless seed_demo is false), serve
-//! opshub config    print the effective configuration (secrets hidden) and exit
-//! opshub migrate   apply database migrations and exit
-//! opshub seed      migrate and seed the demo data set, then exit
-//! opshub fault <run-type> <fail|partial|slow|hang|crash|off>
-//!                  make the demo provider misbehave for one run type (demos and tests)
-//! opshub fault list
-//! opshub user add <email> <name>      (password from OPSHUB_PASSWORD or one line on stdin)
-//! opshub user passwd <email>          (the same)
-//! opshub user grant <email> <workspace> <owner|manager|operator|reader> [tenant,tenant…]
-//! opshub user revoke <email> <workspace>
-//! opshub reconcile --once
-//!                  one reconciler sweep: decide every abandoned run, print what was decided
-//! ```
+//! The commands and their arguments are declared with clap's derive, so `opshub --help` and
+//! `opshub <command> --help` describe each one. The configuration keys are not declared
+//! twice: every key of [`server::config::KEYS`] becomes a global `--<key>` flag, taken as
+//! text and validated by the configuration layer with the environment and the file, so a bad
+//! value is refused with the same one line wherever it was written. A command line that
+//! cannot be understood exits with 2 and one line; a command that fails exits with 1.
 
 use anyhow::Context as _;
 use app::domain::RunType;
+use app::domain::access::Role;
 use app::jobs::provider::{self, Fault};
 use app::runtime::{Clock as _, SystemClock};
-use server::config::Config;
+use clap::{ArgMatches, Args, FromArgMatches, Parser, Subcommand};
+use server::config::{Config, KEYS};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: opshub [command] [--<key> <value>]…
+/// The operations hub: the truth about every long-running run of a multi-tenant admin platform.
+#[derive(Debug, Parser)]
+#[command(
+    name = "opshub",
+    version,
+    after_help = "Every setting can also be given as OPSHUB_<KEY> in the environment or in a TOML file \
+                  named by --config / OPSHUB_CONFIG; `opshub config` shows where each value came from."
+)]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
 
-commands:
-  serve                    migrate, seed the demo (unless seed_demo is false), serve (the default)
-  config                   print the effective configuration, secrets hidden, and exit
-  migrate | seed           apply migrations (and seed the demo), then exit
-  reconcile --once         one reconciler sweep; print what was decided
-  fault <run-type> <fail|partial|slow|hang|crash|off> | fault list
-  user add <email> <name> | user passwd <email> | user revoke <email> <workspace>
-  user grant <email> <workspace> <owner|manager|operator|reader> [tenant,tenant…]
-  help
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Migrate, seed the demo (unless seed_demo is false) and serve (the default).
+    Serve,
+    /// Print the effective configuration, secrets hidden, with where each value came from.
+    Config,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Migrate and seed the demo data set, then exit.
+    Seed,
+    /// Make the demo provider misbehave for one run type (demos and tests).
+    Fault(FaultArgs),
+    /// Manage people who can sign in.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// One reconciler sweep: decide every abandoned run and print what was decided.
+    Reconcile {
+        /// Sweep once and exit (the server sweeps periodically by itself).
+        #[arg(long, required = true)]
+        once: bool,
+    },
+}
 
-Every configuration key can be given as --<key> <value> (or --key=value), as OPSHUB_<KEY>
-in the environment or in a TOML file named by --config / OPSHUB_CONFIG; see `opshub config`
-and README.md for the keys.";
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct FaultArgs {
+    #[command(subcommand)]
+    list: Option<FaultList>,
+    /// The run type whose provider calls misbehave.
+    #[arg(required = true, value_parser = parse_run_type)]
+    run_type: Option<RunType>,
+    /// What the provider does: fail, partial, slow, hang, crash, or off to behave again.
+    #[arg(required = true, value_parser = parse_fault)]
+    fault: Option<FaultSetting>,
+}
+
+#[derive(Debug, Subcommand)]
+enum FaultList {
+    /// List the faults injected now.
+    List,
+}
+
+/// A fault to inject, or `off`.
+#[derive(Debug, Clone, Copy)]
+struct FaultSetting(Option<Fault>);
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add a person (password from OPSHUB_PASSWORD or one line on stdin).
+    Add {
+        /// Their email address, which they sign in with.
+        email: String,
+        /// Their name as pages show it.
+        name: String,
+    },
+    /// Change a person's password (from OPSHUB_PASSWORD or one line on stdin).
+    Passwd {
+        /// Their email address.
+        email: String,
+    },
+    /// Make a person a member of a workspace with a role, for every tenant or the listed ones.
+    Grant {
+        /// Their email address.
+        email: String,
+        /// The workspace's slug.
+        workspace: String,
+        /// owner, manager, operator or reader.
+        #[arg(value_parser = parse_role)]
+        role: Role,
+        /// Tenant slugs separated by commas; without them, every tenant of the workspace.
+        #[arg(value_delimiter = ',')]
+        tenants: Vec<String>,
+    },
+    /// End a person's membership of a workspace.
+    Revoke {
+        /// Their email address.
+        email: String,
+        /// The workspace's slug.
+        workspace: String,
+    },
+}
+
+/// The configuration given on the command line: `--config <file>` and one `--<key> <value>`
+/// flag per configuration key, in any position.
+#[derive(Debug, Default)]
+struct Settings {
+    /// `(key, value)` as given.
+    flags: Vec<(String, String)>,
+}
+
+impl Settings {
+    /// The file flag's id; the keys' ids are their names.
+    const CONFIG: &str = "config";
+}
+
+impl Args for Settings {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        let file = clap::Arg::new(Self::CONFIG)
+            .long("config")
+            .value_name("FILE")
+            .global(true)
+            .help("A TOML file of settings (also OPSHUB_CONFIG)");
+        let keys = KEYS.iter().map(|k| {
+            clap::Arg::new(k.name)
+                .long(k.name.replace('_', "-"))
+                .value_name("VALUE")
+                .allow_hyphen_values(true)
+                .global(true)
+                .help(format!("{} [default: {:?}]", k.help, k.default))
+        });
+        cmd.args_override_self(true).next_help_heading("Settings").arg(file).args(keys)
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl FromArgMatches for Settings {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut settings = Self::default();
+        settings.update_from_arg_matches(matches)?;
+        Ok(settings)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        let ids = std::iter::once(Self::CONFIG).chain(KEYS.iter().map(|k| k.name));
+        for id in ids {
+            if let Some(value) = matches.get_one::<String>(id) {
+                self.flags.retain(|(k, _)| k != id);
+                self.flags.push((id.to_owned(), value.clone()));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_run_type(text: &str) -> Result<RunType, String> {
+    RunType::parse(text).map_err(|_| {
+        let known: Vec<&str> = RunType::ALL.iter().map(|t| t.as_str()).collect();
+        format!("{text:?} is not a run type (one of: {})", known.join(", "))
+    })
+}
+
+fn parse_fault(text: &str) -> Result<FaultSetting, String> {
+    if text == "off" {
+        return Ok(FaultSetting(None));
+    }
+    Fault::parse(text)
+        .map(|f| FaultSetting(Some(f)))
+        .map_err(|_| format!("{text:?} is not a fault (fail, partial, slow, hang, crash or off)"))
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text.trim()).map_err(|_| {
+        let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        format!("{text:?} is not a role (one of: {})", known.join(", "))
+    })
+}
 
 #[tokio::main]
 #[expect(clippy::print_stderr, reason = "a command line reports usage and fatal errors on stderr")]
 async fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (words, flags) = match split_flags(&args) {
-        Ok(split) => split,
-        Err(message) => {
-            eprintln!("opshub: {message}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let words: Vec<&str> = words.iter().map(String::as_str).collect();
-    let command = match words.as_slice() {
-        [] | ["serve"] => Command::Serve,
-        ["config"] => Command::Config,
-        ["migrate"] => Command::Migrate,
-        ["seed"] => Command::Seed,
-        ["fault", "list"] => Command::Faults,
-        ["reconcile", "--once"] => Command::Reconcile,
-        ["user", "add", email, name] => Command::UserAdd(email.to_string(), name.to_string()),
-        ["user", "passwd", email] => Command::UserPasswd(email.to_string()),
-        ["user", "grant", email, ws, role] => Command::Grant(email.to_string(), ws.to_string(), role.to_string(), None),
-        ["user", "grant", email, ws, role, tenants] => Command::Grant(
-            email.to_string(),
-            ws.to_string(),
-            role.to_string(),
-            Some(tenants.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect()),
-        ),
-        ["user", "revoke", email, ws] => Command::Revoke(email.to_string(), ws.to_string()),
-        ["fault", run_type, fault] => match parse_fault(run_type, fault) {
-            Ok((t, f)) => Command::Fault(t, f),
-            Err(message) => {
-                eprintln!("opshub: {message}\n{USAGE}");
-                return ExitCode::from(2);
-            }
-        },
-        ["help" | "--help" | "-h"] => {
-            println!("{USAGE}");
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version are answers, not errors.
+            print!("{}", e.render());
             return ExitCode::SUCCESS;
         }
-        _ => {
-            eprintln!("opshub: unknown arguments {words:?}\n{USAGE}");
+        Err(e) => {
+            eprintln!("opshub: {}", one_line(&e));
             return ExitCode::from(2);
         }
     };
+    let command = cli.command.unwrap_or(Command::Serve);
     // A configuration that cannot be used stops here, with one line and before anything
     // else happens (no database is touched, no port is opened).
-    let (config, layers) = match Config::load(&flags) {
+    let (config, layers) = match Config::load(&cli.settings.flags) {
         Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("opshub: configuration: {e}");
@@ -108,42 +231,29 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Configuration flags as given: `(key, value)`.
-type Flags = Vec<(String, String)>;
-
-/// Splits the arguments into command words and `--key value` / `--key=value` flags. The
-/// command's own switches (`--once`, `--help`) stay words.
-fn split_flags(args: &[String]) -> Result<(Vec<String>, Flags), String> {
-    let mut words = Vec::new();
-    let mut flags = Vec::new();
-    let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
-        match arg.strip_prefix("--") {
-            Some("once" | "help") | None => words.push(arg.clone()),
-            Some(flag) => match flag.split_once('=') {
-                Some((k, v)) => flags.push((k.to_owned(), v.to_owned())),
-                None => {
-                    let value = rest.next().ok_or_else(|| format!("--{flag} needs a value"))?;
-                    flags.push((flag.to_owned(), value.clone()));
-                }
-            },
+/// Clap's message on one line, without its `error: ` label (the caller adds ours): what is
+/// wrong, clap's tip if it has one, and the usage of the command that was meant.
+fn one_line(e: &clap::Error) -> String {
+    let rendered = e.render().to_string();
+    let mut parts = Vec::new();
+    let mut tips = Vec::new();
+    let mut usage = None;
+    for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(u) = line.strip_prefix("Usage: ") {
+            usage = Some(u);
+        } else if let Some(tip) = line.strip_prefix("tip: ") {
+            tips.push(format!("({tip})"));
+        } else if !line.starts_with("For more information") {
+            parts.push(line.strip_prefix("error: ").unwrap_or(line).to_owned());
         }
     }
-    Ok((words, flags))
-}
-
-enum Command {
-    Serve,
-    Config,
-    Migrate,
-    Seed,
-    Faults,
-    Fault(RunType, Option<Fault>),
-    Reconcile,
-    UserAdd(String, String),
-    UserPasswd(String),
-    Grant(String, String, String, Option<Vec<String>>),
-    Revoke(String, String),
+    let message = parts.join(" ");
+    // A tip names what was probably meant; clap's usage line then describes that guess.
+    match (usage, tips.is_empty()) {
+        (_, false) => format!("{message} {}", tips.join(" ")),
+        (Some(usage), true) => format!("{message} (usage: {usage})"),
+        (None, true) => message,
+    }
 }
 
 /// The password for `user add` / `user passwd`: `OPSHUB_PASSWORD`, else one line on stdin.
@@ -158,22 +268,10 @@ fn read_password() -> anyhow::Result<String> {
     Ok(p)
 }
 
-fn parse_fault(run_type: &str, fault: &str) -> Result<(RunType, Option<Fault>), String> {
-    let t = RunType::parse(run_type).map_err(|_| {
-        let known: Vec<&str> = RunType::ALL.iter().map(|t| t.as_str()).collect();
-        format!("{run_type:?} is not a run type (one of: {})", known.join(", "))
-    })?;
-    if fault == "off" {
-        return Ok((t, None));
-    }
-    let f = Fault::parse(fault)
-        .map_err(|_| format!("{fault:?} is not a fault (fail, partial, slow, hang, crash or off)"))?;
-    Ok((t, Some(f)))
-}
-
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Config => {}
+        Command::Serve => server::serve::serve(config).await?,
         Command::Migrate => {
             server::serve::open_database(&config).await?;
             println!("migrations applied");
@@ -183,7 +281,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let demo = server::seed::seed_demo(&server::serve::app_state(db, &config)).await?;
             println!("{}", if demo.created { "demo data seeded" } else { "demo data already present" });
         }
-        Command::Faults => {
+        Command::Fault(FaultArgs { list: Some(FaultList::List), .. }) => {
             let db = server::serve::open_database(&config).await?;
             let faults = provider::faults(&db).await?;
             if faults.is_empty() {
@@ -193,7 +291,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 println!("{t}\t{f}");
             }
         }
-        Command::Fault(t, f) => {
+        Command::Fault(FaultArgs { run_type: Some(t), fault: Some(FaultSetting(f)), .. }) => {
             let db = server::serve::open_database(&config).await?;
             provider::set_fault(&db, t, f, SystemClock.now()).await?;
             match f {
@@ -201,7 +299,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 None => println!("{}: no fault injected", t.as_str()),
             }
         }
-        Command::Reconcile => {
+        Command::Fault(_) => anyhow::bail!("name a run type and a fault, or list"),
+        Command::Reconcile { once: _ } => {
             let db = server::serve::open_database(&config).await?;
             let state = server::serve::app_state(db, &config);
             let owner = format!("{}-reconcile", config.instance_id);
@@ -219,32 +318,100 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 report.lost_races
             );
         }
-        Command::UserAdd(email, name) => {
+        Command::User(UserCommand::Add { email, name }) => {
             let db = server::serve::open_database(&config).await?;
             let password = read_password()?;
             app::services::accounts::add_user(&db, &SystemClock, &email, &name, Some(&password)).await?;
             println!("user {} can sign in", email.trim().to_lowercase());
         }
-        Command::UserPasswd(email) => {
+        Command::User(UserCommand::Passwd { email }) => {
             let db = server::serve::open_database(&config).await?;
             let password = read_password()?;
             app::services::accounts::set_password(&db, &email, &password).await?;
             println!("password changed");
         }
-        Command::Grant(email, ws, role, tenants) => {
+        Command::User(UserCommand::Grant { email, workspace, role, tenants }) => {
+            let tenants: Vec<String> =
+                tenants.iter().map(|t| t.trim()).filter(|t| !t.is_empty()).map(str::to_owned).collect();
+            let tenants = (!tenants.is_empty()).then_some(tenants);
             let db = server::serve::open_database(&config).await?;
-            app::services::accounts::grant(&db, &email, &ws, &role, tenants.as_deref()).await?;
+            app::services::accounts::grant(&db, &email, &workspace, role.as_str(), tenants.as_deref()).await?;
             match tenants {
-                None => println!("{email} is {role} of {ws}, every tenant"),
-                Some(t) => println!("{email} is {role} of {ws}, tenants: {}", t.join(", ")),
+                None => println!("{email} is {} of {workspace}, every tenant", role.as_str()),
+                Some(t) => println!("{email} is {} of {workspace}, tenants: {}", role.as_str(), t.join(", ")),
             }
         }
-        Command::Revoke(email, ws) => {
+        Command::User(UserCommand::Revoke { email, workspace }) => {
             let db = server::serve::open_database(&config).await?;
-            app::services::accounts::revoke(&db, &email, &ws).await?;
-            println!("{email} is no longer a member of {ws}");
+            app::services::accounts::revoke(&db, &email, &workspace).await?;
+            println!("{email} is no longer a member of {workspace}");
         }
-        Command::Serve => server::serve::serve(config).await?,
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("opshub").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_command_line_declaration_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn no_command_means_serve_and_settings_go_anywhere_with_the_last_one_winning() {
+        let cli = parse(&["--workers", "2", "serve", "--reconcile-secs=-5", "--workers", "3"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Serve)));
+        let mut flags = cli.settings.flags;
+        flags.sort();
+        assert_eq!(flags, [("reconcile_secs".into(), "-5".into()), ("workers".into(), "3".into())]);
+        assert!(parse(&[]).unwrap().command.is_none());
+    }
+
+    #[test]
+    fn faults_and_roles_are_typed_and_refused_with_what_is_allowed() {
+        let cli = parse(&["fault", "inventory.sync", "off"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Fault(FaultArgs {
+                run_type: Some(RunType::InventorySync),
+                fault: Some(FaultSetting(None)),
+                ..
+            }))
+        ));
+        assert!(matches!(
+            parse(&["fault", "list"]).unwrap().command,
+            Some(Command::Fault(FaultArgs { list: Some(_), .. }))
+        ));
+        let bad = parse(&["fault", "inventory.sync", "explode"]).unwrap_err();
+        assert!(one_line(&bad).contains("\"explode\" is not a fault"), "{}", one_line(&bad));
+        let bad = parse(&["user", "grant", "a@b.example", "ws", "king"]).unwrap_err();
+        assert!(one_line(&bad).contains("\"king\" is not a role (one of: owner"), "{}", one_line(&bad));
+        assert!(parse(&["fault", "inventory.sync"]).is_err());
+        assert!(parse(&["reconcile"]).is_err(), "a sweep is asked for explicitly with --once");
+    }
+
+    #[test]
+    fn grant_takes_tenants_separated_by_commas() {
+        let cli = parse(&["user", "grant", "a@b.example", "ws", "reader", "t1,t2"]).unwrap();
+        let Some(Command::User(UserCommand::Grant { role, tenants, .. })) = cli.command else { panic!("not a grant") };
+        assert_eq!((role, tenants), (Role::Reader, vec!["t1".to_owned(), "t2".to_owned()]));
+    }
+
+    #[test]
+    fn help_lists_every_command_and_every_setting() {
+        let help = Cli::command().render_long_help().to_string();
+        for word in ["serve", "config", "migrate", "seed", "fault", "user", "reconcile", "--config"] {
+            assert!(help.contains(word), "{word} missing from:\n{help}");
+        }
+        for k in KEYS {
+            assert!(help.contains(&format!("--{}", k.name.replace('_', "-"))), "{} missing", k.name);
+        }
+    }
 }

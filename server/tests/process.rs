@@ -597,6 +597,27 @@ fn a_configuration_that_cannot_be_used_stops_start_up_with_one_line_naming_the_k
 }
 
 #[test]
+fn every_command_explains_itself_and_a_command_line_it_cannot_read_is_refused_in_one_line() {
+    for args in [&["--help"][..], &["help"], &["fault", "--help"], &["user", "grant", "--help"], &["reconcile", "-h"]] {
+        let (code, stdout, stderr) = opshub(args, &[]);
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        assert!(stdout.contains("Usage: opshub"), "{args:?}: {stdout}");
+    }
+    for (args, says) in [
+        (&["frob"][..], "unrecognized subcommand 'frob'"),
+        (&["serve", "--workres", "3"], "a similar argument exists: '--workers'"),
+        (&["reconcile"], "--once"),
+        (&["user", "grant", "a@b.example", "ws", "king"], "\"king\" is not a role"),
+    ] {
+        let (code, stdout, stderr) = opshub(args, &[]);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "nothing ran: {stdout}");
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+        assert!(stderr.starts_with("opshub: ") && stderr.contains(says), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
 fn opshub_config_prints_every_key_with_its_source_and_never_a_secret() {
     let (code, stdout, stderr) = opshub(
         &["config", "--workers", "3"],
