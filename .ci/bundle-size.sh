@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The browser bundle as a browser downloads it — the release wasm and its JS glue, brotli'd —
-# against its budget (issue 8: 350 KB). Prints a table; exits non-zero over budget. Run after
+# against its budget (350 KB, specs/browser-bundle). Prints a table; exits non-zero over budget. Run after
 # `cargo leptos build --release`; `make test` and `make bench` both call it.
 set -euo pipefail
 cd "$(dirname "$0")/.."

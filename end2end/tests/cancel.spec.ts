@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { hydrated, PEOPLE, signIn } from './hooks';
 
-// Issue 9: an operator stops a running run from its detail. The run ends `cancelled` with the
+// An operator stops a running run from its detail. The run ends `cancelled` with the
 // counts it reached, the timeline names who cancelled it, and a dashboard watching the
 // tenant drops it within one poll. Adatum (tenant 3, thousands of demo items) has nothing active
 // before and after this story.

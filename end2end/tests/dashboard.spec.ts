@@ -1,7 +1,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import { expectRunHooks, hydrated, PEOPLE, signIn } from './hooks';
 
-// The tenant dashboard (issue 8, seeds 123 and 233): counts that drill through, the progress
+// The tenant dashboard (specs/tenant-dashboard): counts that drill through, the progress
 // overlay and the review-pack card, fed by one poll that runs only while something can change.
 // Demo tenants: 1 Northwind, 2 Fabrikam (a capture, a compose and a compare stuck for over
 // half an hour), 3 Adatum (nothing active). Every test acts as the workspace owner.

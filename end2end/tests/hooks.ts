@@ -1,6 +1,6 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 
-/** The PRODUCT §13 hooks every element presenting one run carries. */
+/** The specs/product-contract §13 hooks every element presenting one run carries. */
 export const RUN_HOOKS = {
   'data-run-id': /^\d+$/,
   'data-run-type': /^[a-z_]+\.[a-z_.]+$/,

@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { PEOPLE, signIn } from './hooks';
 
-// Seed 272 (PRODUCT §6): progress is shown by its mode, and only counted progress has a
+// Progress by mode (specs/product-contract §6): progress is shown by its mode, and only counted progress has a
 // number of percent. Checked on every active run the list shows, whatever the suite left.
 test.beforeEach(async ({ page }) => {
   await signIn(page, PEOPLE.owner);

@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { hydrated, PEOPLE, signIn } from './hooks';
 
-// Issue 9: a failed run is run again from its detail. The operator lands on the new run's
+// A failed run is run again from its detail. The operator lands on the new run's
 // detail, which links back; the original links forward and offers no second retry.
 
 test('a failed run run again lands on the new run, linked both ways, and is offered only once', async ({ page }) => {

@@ -1,7 +1,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import { PEOPLE, hydrated, signIn } from './hooks';
 
-// Issue 9: every page is served under a strict Content-Security-Policy (no 'unsafe-eval',
+// Every page is served under a strict Content-Security-Policy (no 'unsafe-eval',
 // no inline script without this response's nonce, no inline style), and the app still
 // hydrates and talks to its server under it.
 

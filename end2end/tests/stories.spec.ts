@@ -1,9 +1,9 @@
 import { test, expect, type Page } from '@playwright/test';
 import { hydrated, PEOPLE, signIn } from './hooks';
 
-// Seed stories not covered by a surface's own spec: one truth converging on every surface
-// without a new event (spec 178), and the review-pack card keeping no timer in the states
-// that cannot change by themselves (spec 123 US3). Poll assertions count real requests.
+// Stories that cross surfaces: one truth converging on every surface without a new event
+// (specs/product-contract §7), and the review-pack card keeping no timer in the states that
+// cannot change by themselves. Poll assertions count real requests.
 
 /** Counts the page's requests to `fragment` from now on. */
 function requests(page: Page, fragment: string): { count: () => number } {

@@ -49,7 +49,7 @@ struct Figures {
     soak: SoakFigures,
 }
 
-/// The soak (issue 9): [`DIGEST_POLLERS`] pollers of the tenant digest and a run's detail
+/// The soak: [`DIGEST_POLLERS`] pollers of the tenant digest and a run's detail
 /// while runs start, finish and get reconciled underneath.
 #[derive(Default)]
 struct SoakFigures {
@@ -69,7 +69,7 @@ struct SoakFigures {
     digest_builds: u64,
 }
 
-/// The tenant dashboard's one poll (issue 8): a tenant with [`DIGEST_ACTIVE`] active runs.
+/// The tenant dashboard's one poll: a tenant with [`DIGEST_ACTIVE`] active runs.
 #[derive(Default)]
 struct DigestFigures {
     /// Active runs in the polled tenant.
@@ -488,9 +488,8 @@ async fn soak_figures(
 }
 
 /// The soak's warm-up before memory is first read: as long as SQLite's connections take to
-/// fill their page and statement caches under this load (a 19-minute soak climbed for its
-/// first minute, then stayed within 5 MiB for eighteen), so what fills once is not read as
-/// growth.
+/// fill their page and statement caches under this load (about a minute; specs/benchmarks has
+/// the long-soak figures), so what fills once is not read as growth.
 const SOAK_WARMUP_SECS: u64 = 60;
 /// How often the soak reads the process's resident memory.
 const RSS_SAMPLE_SECS: u64 = 5;

@@ -640,7 +640,7 @@ async fn seed_history(state: &AppState, principal: Principal, tenants: &[TenantI
     )
     .await?;
     // Two more Fabrikam runs went quiet half an hour ago, each having reported what its kind
-    // of progress can say (seed 272): a review compose with one of its three evidence sources
+    // of progress can say: a review compose with one of its three evidence sources
     // ready and one failed (composite), and a compare whose worker claimed more items
     // processed than were in scope — counts that cannot be true, so the run shows activity,
     // never a made-up percentage.

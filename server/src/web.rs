@@ -2,7 +2,7 @@
 //! the poll API, review-pack downloads, the static browser bundle and a liveness endpoint —
 //! all behind one authentication middleware.
 //!
-//! The middleware is the one enforcement path for "who is asking" (PRODUCT §2): it resolves
+//! The middleware is the one enforcement path for "who is asking" (specs/product-contract §2): it resolves
 //! the session to a principal for every request, sends visitors to `/login` (pages, returning
 //! afterwards) or answers 401 (everything else), and refuses state-changing requests from
 //! another origin. Scope (404) and capability (403) checks happen in the services, through

@@ -1,4 +1,4 @@
-//! The tenant dashboard's one poll (PRODUCT §7 "one poll per page"): a compact digest of a
+//! The tenant dashboard's one poll (specs/product-contract §7 "one poll per page"): a compact digest of a
 //! tenant — its counts, what needs attention, recent operations, the active runs the
 //! progress overlay shows and the latest review pack — with a version the page sends back,
 //! so a poll that finds nothing changed is answered with "unchanged" and no payload.

@@ -32,7 +32,7 @@ pub struct ListQuery {
 /// A tenant the caller may pick.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TenantOption {
-    /// Id.
+    /// The tenant's id (the filter's value).
     pub id: i64,
     /// Display name.
     pub name: String,
@@ -70,7 +70,7 @@ pub struct RunListPage {
 /// One entry of a run's timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineEntry {
-    /// When.
+    /// When the change happened.
     pub at: Timestamp,
     /// The status the run moved to.
     pub to: RunStatus,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// A workspace the user can switch to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkspaceOption {
-    /// Id.
+    /// The workspace's id (what switching sends).
     pub id: i64,
     /// Display name.
     pub name: String,

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 /// One workspace as the system overview shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkspaceHealth {
-    /// Id.
+    /// The workspace's id.
     pub id: i64,
-    /// Name.
+    /// The workspace's display name.
     pub name: String,
     /// Tenants in it.
     pub tenants: u64,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// A baseline snapshot row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SnapshotRow {
-    /// Id.
+    /// The snapshot's id (what a compare or restore names).
     pub id: i64,
     /// Items in it.
     pub item_count: i64,
@@ -21,7 +21,7 @@ pub struct SnapshotRow {
 /// An environment review row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewRow {
-    /// Id.
+    /// The review's id.
     pub id: i64,
     /// composing / ready / published / superseded / failed.
     pub status: String,
@@ -34,7 +34,7 @@ pub struct ReviewRow {
 /// A review pack row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackRow {
-    /// Id.
+    /// The pack's id (its download link).
     pub id: i64,
     /// queued / generating / ready / failed / expired.
     pub status: String,
@@ -45,7 +45,7 @@ pub struct PackRow {
 /// A restore record row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RestoreRow {
-    /// Id.
+    /// The restore's id.
     pub id: i64,
     /// applying / applied / partially_applied / failed, or interrupted (still applying when
     /// its run ended).

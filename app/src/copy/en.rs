@@ -97,7 +97,7 @@ group! {
         hours: fn(u64) -> String = |h| format!("{h} h"),
         /// Hours and minutes.
         hours_minutes: fn(u64, u64) -> String = |h, m| format!("{h} h {m} min"),
-        /// Days.
+        /// A whole number of days.
         days: fn(u64) -> String = |d| format!("{d} d"),
         /// "3 min ago".
         ago: fn(&str) -> String = |d| format!("{d} ago"),
@@ -545,17 +545,17 @@ group! {
             |n| if n == 1 { "1 operation".to_owned() } else { format!("{} operations", grouped(n, ',')) },
         /// When none match.
         empty: &'static str = "No operations match these filters.",
-        /// Column.
+        /// The heading of the "Operation" column.
         col_operation: &'static str = "Operation",
         /// Column (system plane).
         col_workspace: &'static str = "Workspace",
-        /// Column.
+        /// The heading of the "Tenant" column.
         col_tenant: &'static str = "Tenant",
-        /// Column.
+        /// The heading of the "State" column.
         col_state: &'static str = "State",
-        /// Column.
+        /// The heading of the "Progress" column.
         col_progress: &'static str = "Progress",
-        /// Column.
+        /// The heading of the "Queued" column.
         col_queued: &'static str = "Queued",
         /// The next page.
         older: &'static str = "Older operations →",
@@ -651,19 +651,19 @@ group! {
         all_runs: &'static str = "All runs",
         /// After the three links.
         across: &'static str = " — across every workspace",
-        /// Column.
+        /// The heading of the "Workspace" column.
         col_workspace: &'static str = "Workspace",
-        /// Column.
+        /// The heading of the "Tenants" column.
         col_tenants: &'static str = "Tenants",
-        /// Column.
+        /// The heading of the "Members" column.
         col_members: &'static str = "Members",
-        /// Column.
+        /// The heading of the "Active" column.
         col_active: &'static str = "Active",
-        /// Column.
+        /// The heading of the "Likely stuck" column.
         col_likely_stuck: &'static str = "Likely stuck",
-        /// Column.
+        /// The heading of the "Failed" column.
         col_failed: &'static str = "Failed",
-        /// Column.
+        /// The heading of the "All runs" column.
         col_runs: &'static str = "All runs",
         /// Which instance answered.
         answered_by: fn(&str) -> String = |instance| format!("Answered by {instance}."),
@@ -673,9 +673,9 @@ group! {
         stuck_empty: &'static str = "Nothing is stuck right now.",
         /// Back link.
         back: &'static str = "Back to the system overview",
-        /// Column.
+        /// The heading of the "Run" column.
         col_run: &'static str = "Run",
-        /// Column.
+        /// The heading of the "Last sign of life" column.
         col_silent: &'static str = "Last sign of life",
         /// The follow-up list's explanation.
         follow_up_lede: &'static str = "Runs of every workspace that ended needing a person: failed, partial or blocked by their own work, or stopped by the system after going stale.",
@@ -717,11 +717,11 @@ group! {
         snapshot: fn(i64) -> String = |id| format!("Snapshot #{id}"),
         /// A snapshot's size.
         items: fn(i64) -> String = |n| format!("{n} items"),
-        /// Button.
+        /// The button that starts a compare with this snapshot.
         compare_now: &'static str = "Compare now",
         /// The restore's confirmation.
         restore_confirm: &'static str = " I understand this puts the tenant's configuration back to this baseline",
-        /// Button.
+        /// The button that starts a restore of this snapshot.
         restore: &'static str = "Restore",
         /// Panel heading.
         reviews: &'static str = "Environment reviews",
@@ -731,7 +731,7 @@ group! {
         review: fn(i64) -> String = |id| format!("Review #{id}"),
         /// Tooltip of a review's fingerprint.
         fingerprint: &'static str = "Evidence fingerprint",
-        /// Button.
+        /// The button that publishes a ready review.
         publish: &'static str = "Publish",
         /// After publishing.
         published: &'static str = "Review published.",
@@ -743,7 +743,7 @@ group! {
         pack: fn(i64) -> String = |id| format!("Pack #{id}"),
         /// When a pack expires.
         expires: fn(&str) -> String = |at| format!("expires {at}"),
-        /// Link.
+        /// The link that downloads a ready pack.
         download: &'static str = "Download",
         /// Panel heading.
         restores: &'static str = "Restores",
@@ -1067,12 +1067,12 @@ group! {
             "Review packs are kept for a limited time. Generate a new pack from the review to download it again.",
         /// A pack not ready.
         pack_not_ready_title: &'static str = "This review pack is not ready",
-        /// Why.
+        /// Why a pack that is not ready cannot be downloaded.
         pack_not_ready_body: &'static str =
             "It is still being generated, or generating it did not succeed. Its operation says which.",
         /// Unknown pack.
         pack_not_found_title: &'static str = "Review pack not found",
-        /// Why.
+        /// Why an unknown pack cannot be downloaded.
         pack_not_found_body: &'static str = "There is no review pack with that id.",
         /// A pack that could not be read.
         pack_failed_title: &'static str = "Something went wrong",

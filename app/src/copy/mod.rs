@@ -1,6 +1,6 @@
 //! The copy catalog: every sentence, label and heading an operator reads on an Opshub page,
 //! in an API error, in a notification or in a record the system writes for people — in one
-//! module, so wording is reviewed in one place and the rules of PRODUCT §12 are checked in
+//! module, so wording is reviewed in one place and the rules of specs/product-contract §12 are checked in
 //! one place. Each locale is one value of [`Catalog`]: English ([`EN`], the default) and
 //! German ([`DE`]); the compiler refuses a locale that misses an entry, and a test refuses one
 //! that leaves an entry in English.
@@ -13,7 +13,7 @@
 //!
 //! Not in the catalog, by decision: the terminal tooling (`opshub …` CLI output and
 //! configuration errors) and log lines, which are for the people running the service and
-//! stay English; raw failure detail, which PRODUCT §12 confines to diagnostics; and data
+//! stay English; raw failure detail, which specs/product-contract §12 confines to diagnostics; and data
 //! (tenant, workspace and people's names, provider item names).
 //!
 //! Which locale a page speaks is decided once per request on the server (the user's
@@ -46,10 +46,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Locale {
-    /// English.
+    /// English, the catalog every other language is checked against.
     #[default]
     En,
-    /// German.
+    /// German (Deutsch).
     De,
 }
 
@@ -204,7 +204,7 @@ pub static EN: Catalog = Catalog {
     pages: en::PAGES,
 };
 
-/// German.
+/// The German catalog: every entry of [`EN`] in German.
 pub static DE: Catalog = Catalog {
     shell: de::SHELL,
     time: de::TIME,
@@ -366,7 +366,7 @@ mod tests {
     use crate::domain::{Freshness, ProblemClass, RunOutcome, RunStatus, RunType, SummaryKey};
     use std::path::{Path, PathBuf};
 
-    /// PRODUCT §12's words that must never reach an operator.
+    /// specs/product-contract §12's words that must never reach an operator.
     const FORBIDDEN: [&str; 9] =
         ["SQLSTATE", "duplicate key", "constraint", "panicked", "unwrap", "operation_runs", "::", "sqlx", "null"];
 

@@ -1,4 +1,4 @@
-//! Who may see and do what (PRODUCT §1–2), decided in one place. A signed-in user acts in one
+//! Who may see and do what (specs/product-contract §1–2), decided in one place. A signed-in user acts in one
 //! workspace through a membership: a role, from which capabilities follow, and a tenant
 //! entitlement (every tenant of the workspace, or a list). Everything outside that scope does
 //! not exist for them — the answer is "not found", never "forbidden", so nothing leaks that a

@@ -1,4 +1,4 @@
-//! The badge catalog (PRODUCT §12): tone, icon and test id — with the label from the copy
+//! The badge catalog (specs/product-contract §12): tone, icon and test id — with the label from the copy
 //! catalog — for every status, outcome,
 //! freshness and problem class. Surfaces render badges only from here, so the same truth
 //! looks the same everywhere, and `data-testid="badge-<kind>-<value>"` is stable for tests.

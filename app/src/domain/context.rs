@@ -1,4 +1,4 @@
-//! The run context (PRODUCT §3): typed sections — `inputs`, `phase`, `composite`,
+//! The run context (specs/product-contract §3): typed sections — `inputs`, `phase`, `composite`,
 //! `dispatch`, `reconciliation` — stored as one JSON document. Readers here tolerate a
 //! missing, malformed or wrongly typed section by treating it as absent; they never panic and
 //! never invent values.

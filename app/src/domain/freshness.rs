@@ -1,4 +1,4 @@
-//! Freshness (PRODUCT §4): derived, never stored. An active run is fresh inside its expected
+//! Freshness (specs/product-contract §4): derived, never stored. An active run is fresh inside its expected
 //! window, past expected until stale-after, and likely stale beyond it — or at once when it
 //! is running and its heartbeat is older than the heartbeat timeout. Terminal runs have none.
 //! Every surface calls [`freshness`]; no page has its own threshold.

@@ -1,4 +1,4 @@
-//! The pure run domain: everything PRODUCT.md says about a run that can be decided without
+//! The pure run domain: everything the product contract (specs/product-contract) says about a run that can be decided without
 //! I/O. It compiles for the server and the browser alike, takes the current time as an
 //! argument and never panics on bad data, so every surface can derive the same truth from the
 //! same record.

@@ -1,4 +1,4 @@
-//! Terminal notification wording (PRODUCT §10): one per run to its initiator, worded by the
+//! Terminal notification wording (specs/product-contract §10): one per run to its initiator, worded by the
 //! run's problem class, linking to the run detail.
 
 use super::ids::RunId;

@@ -1,4 +1,4 @@
-//! The polling policy (PRODUCT §7): only active runs are polled, and the run-detail interval
+//! The polling policy (specs/product-contract §7): only active runs are polled, and the run-detail interval
 //! grows with the run's age. Terminal and unknown state get no interval at all, so such a
 //! page renders without a timer.
 
@@ -6,7 +6,7 @@ use super::status::RunState;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-/// Poll intervals by run age. The defaults are PRODUCT §7's.
+/// Poll intervals by run age. The defaults are specs/product-contract §7's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PollingPolicy {
     /// `(younger than, interval)` tiers in ascending age order.
@@ -44,7 +44,7 @@ impl PollingPolicy {
 }
 
 impl PollingPolicy {
-    /// The tenant overlay's interval (PRODUCT §7): it polls while the tenant has at least one
+    /// The tenant overlay's interval (specs/product-contract §7): it polls while the tenant has at least one
     /// active run the viewer may see — stale ones included — as often as its most recently
     /// started run needs; with no active run it does not poll.
     pub fn overlay_interval(&self, active: impl IntoIterator<Item = (RunState, Duration)>) -> Option<Duration> {

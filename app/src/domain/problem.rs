@@ -1,4 +1,4 @@
-//! Problem class (PRODUCT §5): exactly one per run, derived from its state, its freshness and
+//! Problem class (specs/product-contract §5): exactly one per run, derived from its state, its freshness and
 //! whether the reconciler decided it. Counts, filters and badges all call [`problem_class`],
 //! so they agree on every surface.
 

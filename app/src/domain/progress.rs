@@ -1,4 +1,4 @@
-//! Progress (PRODUCT §6): one contract derives what a run can honestly say about how far it
+//! Progress (specs/product-contract §6): one contract derives what a run can honestly say about how far it
 //! has got. Modes by precedence: phased > composite > counted > activity > none. Malformed
 //! metadata degrades to the next mode down; nothing here panics or invents a number, and only
 //! counted progress has a percentage.

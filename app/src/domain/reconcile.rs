@@ -1,4 +1,4 @@
-//! Reconciliation decisions (PRODUCT §8), pure. The reconciler reads a likely-stale run and
+//! Reconciliation decisions (specs/product-contract §8), pure. The reconciler reads a likely-stale run and
 //! the business records around it; this module says what that truth proves and writes the
 //! record of the decision. Nothing here touches storage, so every branch is a unit test.
 //!
@@ -229,7 +229,7 @@ pub struct Evidence {
 pub struct Decision {
     /// What the truth proves.
     pub verdict: Verdict,
-    /// Why.
+    /// Why the run was decided this way.
     pub reason: Reason,
     /// The record it relates the run to.
     pub related: Option<Related>,
@@ -297,7 +297,7 @@ pub enum ReviewStatus {
     Composing,
     /// Composed and ready.
     Ready,
-    /// Published.
+    /// Published: the tenant's current review.
     Published,
     /// Replaced by a newer published review.
     Superseded,

@@ -1,4 +1,4 @@
-//! The run record (PRODUCT §3) and the derivations every surface reads from it.
+//! The run record (specs/product-contract §3) and the derivations every surface reads from it.
 
 use super::context::RunContext;
 use super::freshness::{Freshness, LifecycleTimes, freshness};
@@ -26,7 +26,7 @@ pub struct Failure {
 /// One operation run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Run {
-    /// Identity.
+    /// Which run this is.
     pub id: RunId,
     /// The workspace it belongs to.
     pub workspace_id: WorkspaceId,
@@ -70,7 +70,7 @@ pub struct Run {
 /// A person asked a running run to stop; its worker ends it at its next report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CancelRequest {
-    /// When.
+    /// When the stop was asked for.
     pub at: Timestamp,
     /// Who (if still known).
     pub by: Option<UserId>,
@@ -82,7 +82,7 @@ impl Run {
         LifecycleTimes { created_at: self.created_at, started_at: self.started_at, heartbeat_at: self.heartbeat_at }
     }
 
-    /// Freshness at `now` under `policy` (PRODUCT §4).
+    /// Freshness at `now` under `policy` (specs/product-contract §4).
     pub fn freshness(&self, policy: &LifecyclePolicy, now: Timestamp) -> Option<Freshness> {
         freshness(self.state, self.lifecycle_times(), policy, now)
     }
@@ -92,7 +92,7 @@ impl Run {
         self.context.reconciliation().is_some()
     }
 
-    /// The problem class at `now` under `policy` (PRODUCT §5).
+    /// The problem class at `now` under `policy` (specs/product-contract §5).
     pub fn problem_class(&self, policy: &LifecyclePolicy, now: Timestamp) -> ProblemClass {
         problem_class(self.state, self.freshness(policy, now), self.was_reconciled())
     }
@@ -119,7 +119,7 @@ impl Run {
         self.dedupe_key.as_deref()?.strip_prefix("retry-of:")?.parse().ok().map(RunId)
     }
 
-    /// The progress (PRODUCT §6).
+    /// The progress (specs/product-contract §6).
     pub fn progress(&self) -> Progress {
         progress(self.state, self.run_type, &self.summary, &self.context)
     }

@@ -1,5 +1,5 @@
 //! The catalog of run types: for each, its operator-facing label, its lifecycle policy (the
-//! windows freshness is judged against, PRODUCT §4), its phase list when it reports phases,
+//! windows freshness is judged against, specs/product-contract §4), its phase list when it reports phases,
 //! what its composite progress counts, and which extra summary-count keys it may write.
 
 use super::ParseError;
@@ -45,7 +45,7 @@ impl Phase {
     }
 }
 
-/// The windows a run type's active runs are judged against (PRODUCT §4).
+/// The windows a run type's active runs are judged against (specs/product-contract §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LifecyclePolicy {
     /// A queued run waiting longer than this is past expected.

@@ -1,4 +1,4 @@
-//! The run state machine (PRODUCT §3): `queued → running → completed`, never backwards, and an
+//! The run state machine (specs/product-contract §3): `queued → running → completed`, never backwards, and an
 //! outcome exists exactly when the run is completed. [`RunState`] makes the illegal
 //! combinations unrepresentable; storage keeps two columns and converts with
 //! [`RunState::from_parts`].
@@ -89,7 +89,7 @@ impl RunOutcome {
     }
 
     /// Whether a person should look at a run that ended this way by its own work
-    /// (PRODUCT §5 `terminal_follow_up`).
+    /// (specs/product-contract §5 `terminal_follow_up`).
     pub const fn needs_follow_up(self) -> bool {
         matches!(self, Self::Failed | Self::PartiallySucceeded | Self::Blocked)
     }

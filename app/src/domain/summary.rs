@@ -1,4 +1,4 @@
-//! Summary counts (PRODUCT §3): a closed set of keys. Writers go through
+//! Summary counts (specs/product-contract §3): a closed set of keys. Writers go through
 //! [`SummaryCounts::validated`], which rejects unknown keys and negative values; readers go
 //! through [`SummaryCounts::from_json_lenient`], which keeps what is well-formed and drops
 //! the rest, so a bad row degrades a display instead of breaking it.

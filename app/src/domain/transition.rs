@@ -1,4 +1,4 @@
-//! The run's timeline (PRODUCT §11, issue 7): every status change with who or what caused it.
+//! The run's timeline (specs/product-contract §11): every status change with who or what caused it.
 //! The database logs each change inside the lifecycle's own statement; this module names the
 //! actors, reads stored spellings leniently (an unknown one is shown as "unknown", never an
 //! error), and writes the sentence an operator reads for each entry.
@@ -64,7 +64,7 @@ impl Actor {
 /// One logged status change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transition {
-    /// When.
+    /// When the status changed.
     pub at: Timestamp,
     /// The status before (`None` when the run was created).
     pub from: Option<RunStatus>,

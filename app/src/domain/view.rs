@@ -39,7 +39,7 @@ impl RelatedLink {
 /// A run as every surface presents it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunView {
-    /// Identity.
+    /// Which run this is.
     pub id: RunId,
     /// The run type.
     pub run_type: RunType,
@@ -197,7 +197,7 @@ impl RunView {
         }
     }
 
-    /// The names of the `data-*` hooks of PRODUCT §13, in the order [`Self::hooks`] gives them.
+    /// The names of the `data-*` hooks of specs/product-contract §13, in the order [`Self::hooks`] gives them.
     pub const HOOK_NAMES: [&'static str; 8] = [
         "data-run-id",
         "data-run-type",
@@ -209,7 +209,7 @@ impl RunView {
         "data-progress-mode",
     ];
 
-    /// The `data-*` hooks of PRODUCT §13 as `(name, value)` pairs.
+    /// The `data-*` hooks of specs/product-contract §13 as `(name, value)` pairs.
     pub fn hooks(&self) -> [(&'static str, String); 8] {
         let [id, run_type, tenant, status, outcome, freshness, problem, mode] = Self::HOOK_NAMES;
         [

@@ -1,4 +1,4 @@
-//! The lifecycle service: the one owner of every status and outcome write (PRODUCT §3).
+//! The lifecycle service: the one owner of every status and outcome write (specs/product-contract §3).
 //!
 //! Every transition is a guarded write — the `UPDATE` names the status (and, for workers, the
 //! lease owner) it expects — so two writers racing (a worker finishing and the reconciler

@@ -1,4 +1,4 @@
-//! The reconciler (PRODUCT §8): a periodic sweep over abandoned active runs that decides each
+//! The reconciler (specs/product-contract §8): a periodic sweep over abandoned active runs that decides each
 //! one from business truth first and by the generic rule otherwise, exactly once.
 //!
 //! - Candidates come from two index range scans (queued by `created_at`, running by

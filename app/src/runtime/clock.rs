@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A source of the current time.
 pub trait Clock: Send + Sync + Debug {
-    /// Now.
+    /// The current instant.
     fn now(&self) -> Timestamp;
 }
 

@@ -119,7 +119,7 @@ impl Metrics {
         registry.register("active_runs", "Runs queued or running now, by type", m.active_runs.clone());
         registry.register(
             "likely_stale_runs",
-            "Active runs judged likely stale now (PRODUCT §4), by type",
+            "Active runs judged likely stale now (specs/product-contract §4), by type",
             m.stale_runs.clone(),
         );
         registry.register_with_unit(

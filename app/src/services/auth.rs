@@ -1,4 +1,4 @@
-//! Sign-in sessions (PRODUCT §2): who a request comes from, decided once per request from a
+//! Sign-in sessions (specs/product-contract §2): who a request comes from, decided once per request from a
 //! session cookie whose record lives in our own database on both backends.
 //!
 //! - The cookie and its life cycle come from `tower-sessions`; [`DbSessionStore`] keeps the

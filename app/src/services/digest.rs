@@ -1,4 +1,4 @@
-//! The tenant dashboard's digest (PRODUCT §7 "one poll per page"): counts, attention
+//! The tenant dashboard's digest (specs/product-contract §7 "one poll per page"): counts, attention
 //! buckets, recent operations, the overlay's active runs and the latest review pack, built at
 //! most once per change of truth and answered "unchanged" to a page that already holds it.
 //!
@@ -15,7 +15,7 @@
 //! thousand dashboards poll it, the first poll builds and the others wait for its result
 //! rather than each running the same queries (a build read after a poll arrived answers that
 //! poll truthfully). Without this, a busy tenant's builds pile up faster than the database
-//! answers them as its history grows — the 19-minute SQLite soak of 2026-12-01.
+//! answers them as its history grows (specs/benchmarks, the long SQLite soak).
 
 use crate::api::{
     ApiError, DigestPoll, OverviewPoll, OverviewTenant, PackCard, TenantDigest, TenantKpis, WorkspaceOverview,

@@ -1,4 +1,4 @@
-//! The notification bell (PRODUCT §10): a person's terminal notifications in the current
+//! The notification bell (specs/product-contract §10): a person's terminal notifications in the current
 //! workspace, newest first, with the unread count, and marking them read. The lifecycle
 //! writes them (exactly one per run, in the run's terminal transaction); this only reads and
 //! marks. A notification about a run the reader may no longer see (entitlement narrowed
@@ -86,7 +86,7 @@ pub async fn list(state: &AppState, p: &Principal) -> Result<Notifications, ApiE
     Ok(Notifications { items, unread: unread_count(state, p).await?, observed_at: state.clock.now() })
 }
 
-/// The list of runs like this one: the same tenant and problem class (PRODUCT §5: a
+/// The list of runs like this one: the same tenant and problem class (specs/product-contract §5: a
 /// drill-through keeps the class and the tenant).
 fn list_link_for(v: &RunView) -> String {
     let mut parts = Vec::new();

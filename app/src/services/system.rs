@@ -1,4 +1,4 @@
-//! The system plane (PRODUCT §2): what platform operators see across every workspace — how
+//! The system plane (specs/product-contract §2): what platform operators see across every workspace — how
 //! big each one is and whether any of its work is stuck right now. Nobody else learns that
 //! these pages exist: for them they are "not found".
 

@@ -23,7 +23,7 @@ pub fn RunBadges(view: RunView) -> impl IntoView {
     view! { <span class="badges">{view.badges().into_iter().map(|b| view! { <BadgeView badge=b/> }).collect_view()}</span> }
 }
 
-/// The run hooks of PRODUCT §13 (`data-run-*`, `data-problem-class`, `data-progress-mode`)
+/// The run hooks of specs/product-contract §13 (`data-run-*`, `data-problem-class`, `data-progress-mode`)
 /// as attributes to spread onto the element presenting a run; empty values for a run that can
 /// no longer be read. Every element presenting a run takes its hooks from here, so they
 /// cannot drift apart between surfaces.

@@ -1,6 +1,6 @@
 //! The tenant dashboard at the top of `/admin/t/{tenant}`: counts that drill through to the
 //! list, the progress overlay, what needs attention, the review-pack card and recent
-//! operations — all fed by one digest the page polls (PRODUCT §7 "one poll per page") only
+//! operations — all fed by one digest the page polls (specs/product-contract §7 "one poll per page") only
 //! while something on it can change by itself, and at once after the viewer starts work.
 
 use super::common::{BadgeView, ProgressView, RunBadges, RunListItem};
@@ -187,7 +187,7 @@ fn OverlayItem(v: RunView, done: bool) -> impl IntoView {
     }
 }
 
-/// Needs attention, split as PRODUCT §5 says: stuck right now, and needs follow-up.
+/// Needs attention, split as specs/product-contract §5 says: stuck right now, and needs follow-up.
 #[component]
 pub(crate) fn Attention(
     stuck: Vec<RunView>,

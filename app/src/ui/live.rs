@@ -1,5 +1,5 @@
 //! Browser-only live updates. The run detail asks the server for its run again on the
-//! interval the server chose (PRODUCT §7), pauses while the tab is hidden and refreshes once
+//! interval the server chose (specs/product-contract §7), pauses while the tab is hidden and refreshes once
 //! on return, and stops for good when the run is terminal (the server then sends no
 //! interval) or the page is left.
 
@@ -11,7 +11,7 @@ use crate::api::{
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 
-/// Whether a dialog is open on the page: polls wait while one is (PRODUCT §7), so the truth
+/// Whether a dialog is open on the page: polls wait while one is (specs/product-contract §7), so the truth
 /// under a dialog does not change while a person reads or acts in it.
 fn dialog_open() -> bool {
     web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector("dialog[open]").ok().flatten()).is_some()

@@ -1,5 +1,5 @@
 //! `/admin/notifications`: the bell's list — one notification per finished run the person
-//! started, worded by its problem class, each carrying the run's PRODUCT §13 hooks, with
+//! started, worded by its problem class, each carrying the run's specs/product-contract §13 hooks, with
 //! "mark as read" and "mark all as read". The top bar's unread count follows every change.
 
 use super::answer::answer;

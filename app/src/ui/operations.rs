@@ -1,5 +1,5 @@
 //! `/admin/operations`: the canonical operations list — filters, keyset pages, every row
-//! carrying the PRODUCT §13 hooks — and the form that starts an inventory sync.
+//! carrying the specs/product-contract §13 hooks — and the form that starts an inventory sync.
 
 use super::answer::answer;
 use super::common::{ErrorPanel, ProgressView, RunBadges, RunTableRow, ago};
@@ -187,7 +187,7 @@ pub fn Filters(page: RunListPage, current: ListQuery, place: ListPlace) -> impl 
 }
 
 /// The runs per problem class under the other filters; each count links to the list
-/// filtered to exactly those runs (PRODUCT §5, §13 `data-count-for`).
+/// filtered to exactly those runs (specs/product-contract §5, §13 `data-count-for`).
 #[component]
 pub fn ClassCounts(page: RunListPage, current: ListQuery, place: ListPlace) -> impl IntoView {
     view! {

@@ -272,7 +272,7 @@ fn Attempts(current: RwSignal<RunDetail>) -> impl IntoView {
 }
 
 /// A dialog explaining the windows this run is judged by. While it is open the page does not
-/// poll (PRODUCT §7), so nothing shifts under the reader.
+/// poll (specs/product-contract §7), so nothing shifts under the reader.
 #[component]
 fn HowJudged(current: RwSignal<RunDetail>) -> impl IntoView {
     let t = &text().decision;

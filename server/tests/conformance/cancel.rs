@@ -1,4 +1,4 @@
-//! Cancelling a run through the lifecycle (issue 9): a queued run ends at once; a running
+//! Cancelling a run through the lifecycle: a queued run ends at once; a running
 //! run stops at its worker's next progress write or heartbeat and keeps what it finished;
 //! a cancel racing a worker's completion and a reconciler sweep leaves exactly one terminal
 //! write and one notification; the timeline names the person who cancelled.

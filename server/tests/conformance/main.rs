@@ -20,8 +20,8 @@ use std::time::Duration;
 const LEASE: Duration = Duration::from_secs(60);
 
 /// How long one conformance test may take. The slowest takes well under a minute on two
-/// busy cores; one that waits forever (it happened once, on a machine also running a soak,
-/// and never since) fails with its name instead of holding CI until its deadline.
+/// busy cores; one that waits forever fails with its name instead of holding CI until its
+/// deadline.
 const TEST_LIMIT: Duration = Duration::from_secs(300);
 
 /// Runs one test's body, failing it by name if it outlasts [`TEST_LIMIT`].

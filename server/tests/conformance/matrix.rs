@@ -1,4 +1,4 @@
-//! The authorization matrix (PRODUCT §2): every page, server function, download and API route
+//! The authorization matrix (specs/product-contract §2): every page, server function, download and API route
 //! of the real router, requested by every kind of caller, with the status each must get —
 //! and a registry check, so an endpoint added without a row here fails this test.
 //!
@@ -627,7 +627,7 @@ pub(crate) async fn switching_workspace_changes_what_the_session_sees(t: &TestDb
     assert_eq!((status, body.contains("There is no workspace with that id.")), (404, true), "{body}");
 }
 
-/// What an operator must never read (PRODUCT §12): database and panic text, table and
+/// What an operator must never read (specs/product-contract §12): database and panic text, table and
 /// constraint names, Rust type paths.
 const INTERNAL_TEXT: [&str; 16] = [
     "SQLSTATE",
@@ -743,7 +743,7 @@ pub(crate) async fn every_page_of_the_seeded_demo_reads_without_internal_text(t:
             assert!(body.contains("data-testid=\"decision-next\""), "{path} renders its detail");
         }
         if path == "/admin/operations" {
-            // Every row presenting a run carries every PRODUCT §13 hook.
+            // Every row presenting a run carries every specs/product-contract §13 hook.
             let row = |i: usize| &body[i..body[i..].find('>').map_or(body.len(), |e| i + e)];
             let first = body.find("data-testid=\"run-row\"").map(row);
             let first = first.unwrap_or_else(|| panic!("{path} lists runs"));

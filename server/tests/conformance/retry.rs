@@ -1,4 +1,4 @@
-//! "Run again" (issue 9): a run that needs follow-up starts a new run of the same type, scope
+//! "Run again": a run that needs follow-up starts a new run of the same type, scope
 //! and inputs, linked both ways; a second request — at once or later — returns the same run;
 //! nothing is offered where a retry means nothing; a reader may not.
 
