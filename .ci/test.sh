@@ -18,6 +18,10 @@ say "clippy (server side and browser side), warnings are errors"
 cargo clippy -p app -p server --all-targets --features app/ssr -- -D warnings
 cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
 
+say "every file keeps to its room (specs/architecture)"
+.ci/check-rooms.sh --self-test
+.ci/check-rooms.sh
+
 say "the browser bundle's dependency tree has no server crates"
 .ci/check-wasm-deps.sh
 
