@@ -360,29 +360,29 @@ pub async fn workspace_overview(
 
 /// The tenant's latest review pack as its card shows it.
 async fn latest_pack(state: &AppState, t: TenantId, now: Timestamp) -> Result<Option<PackCard>, ApiError> {
-    /// `id, status, review_id, run_id, size_bytes, expires_at, failure_message`.
-    type PackRecord = (i64, String, Option<i64>, i64, Option<i64>, Option<i64>, Option<String>);
-    let row: Option<PackRecord> = sqlx::query_as(
-        "SELECT p.id, p.status, p.review_id, p.run_id, p.size_bytes, p.expires_at, o.failure_message \
-         FROM review_packs p JOIN operation_runs o ON o.id = p.run_id WHERE p.tenant_id = $1 \
-         ORDER BY p.created_at DESC, p.id DESC LIMIT 1",
-    )
-    .bind(t.get())
-    .fetch_optional(state.db.pool())
-    .await
-    .map_err(internal)?;
-    Ok(row.map(|(id, status, review_id, run_id, size_bytes, expires_at, failure)| {
-        let failure = failure.map(|f| crate::domain::Sentence::read(&f));
-        let expires_at = expires_at.map(Timestamp);
-        let lapsed = status == "ready" && expires_at.is_some_and(|at| at <= now);
-        PackCard {
-            id,
-            status: if lapsed { "expired".to_owned() } else { status.clone() },
-            review_id,
-            run_id,
-            size_bytes: size_bytes.filter(|_| status == "ready" && !lapsed),
-            expires_at: expires_at.filter(|_| status == "ready" && !lapsed),
-            failure: failure.filter(|_| status == "failed"),
-        }
-    }))
+    let row = crate::store::workbench::latest_pack(&state.db, t).await.map_err(internal)?;
+    Ok(row.map(
+        |crate::store::workbench::LatestPackRecord {
+             id,
+             status,
+             review_id,
+             run_id,
+             size_bytes,
+             expires_at,
+             failure_message: failure,
+         }| {
+            let failure = failure.map(|f| crate::domain::Sentence::read(&f));
+            let expires_at = expires_at.map(Timestamp);
+            let lapsed = status == "ready" && expires_at.is_some_and(|at| at <= now);
+            PackCard {
+                id,
+                status: if lapsed { "expired".to_owned() } else { status.clone() },
+                review_id,
+                run_id,
+                size_bytes: size_bytes.filter(|_| status == "ready" && !lapsed),
+                expires_at: expires_at.filter(|_| status == "ready" && !lapsed),
+                failure: failure.filter(|_| status == "failed"),
+            }
+        },
+    ))
 }

@@ -130,13 +130,8 @@ fn parse_cursor(text: &str) -> Option<Cursor> {
 /// The tenants of the caller's workspace they may see, by name, as `(id, name)`.
 pub(crate) async fn visible_tenants(state: &AppState, p: &Principal) -> Result<Vec<(i64, String)>, ApiError> {
     let scope = p.scope();
-    let only = scope.as_ref().map(|list| runs::scope_sql("id", list.len(), 2)).unwrap_or_default();
-    let sql = format!("SELECT id, name FROM tenants WHERE workspace_id = $1{only} ORDER BY name");
-    let mut q = sqlx::query_as::<_, (i64, String)>(&sql).bind(p.workspace_id.get());
-    for t in scope.iter().flatten() {
-        q = q.bind(t.get());
-    }
-    q.fetch_all(state.db.pool()).await.map_err(internal)
+    let found = crate::store::workspaces::tenants_of(&state.db, p.workspace_id, scope.as_deref()).await;
+    Ok(found.map_err(internal)?.into_iter().map(|t| (t.id, t.name)).collect())
 }
 
 async fn tenants(state: &AppState, p: &Principal) -> Result<Vec<TenantOption>, ApiError> {
@@ -450,11 +445,7 @@ async fn timeline(state: &AppState, run: &Run) -> Result<Vec<TimelineEntry>, Api
         if let Actor::Initiator(u) | Actor::Person(u) = t.actor
             && !names.contains_key(&u)
         {
-            let name: Option<String> = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
-                .bind(u.get())
-                .fetch_optional(state.db.pool())
-                .await
-                .map_err(internal)?;
+            let name = crate::store::people::display_name(&state.db, u).await.map_err(internal)?;
             names.insert(u, name);
         }
     }
@@ -525,15 +516,9 @@ pub async fn start_operation(
         (RunType::ReviewPackGenerate, Some(spelled)) => {
             let no_review = || ApiError::NotFound(text().errors.no_review_for_pack.to_owned());
             let id = RunId::parse(spelled).ok_or_else(no_review)?.get();
-            let found: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM environment_reviews WHERE id = $1 AND tenant_id = $2 AND status IN ('ready', 'published')",
-            )
-            .bind(id)
-            .bind(tenant.get())
-            .fetch_optional(state.db.pool())
-            .await
-            .map_err(internal)?;
-            found.ok_or_else(no_review)?;
+            if !crate::store::workbench::review_ready_for_pack(&state.db, tenant, id).await.map_err(internal)? {
+                return Err(no_review());
+            }
             inputs["review_id"] = json!(id);
         }
         (_, Some(_)) => return Err(ApiError::Invalid(text().errors.review_not_taken.to_owned())),

@@ -9,6 +9,7 @@ use crate::copy::{Locale, text};
 use crate::domain::access::{Access, Capability, Denial, Role, TenantScope, authorize};
 use crate::domain::{TenantId, UserId, WorkspaceId};
 use crate::store::db::Db;
+use crate::store::people;
 
 /// The signed-in user acting in a workspace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,36 +90,20 @@ impl Principal {
 /// The principal of `user` in `workspace` as their membership says, or `None` when they are
 /// not a member there. An unknown stored role reads as reader (the least power), never more.
 pub async fn load(db: &Db, user: UserId, workspace: WorkspaceId) -> Result<Option<Principal>, sqlx::Error> {
-    let row: Option<(String, String, i64, i64, Option<String>)> = sqlx::query_as(
-        "SELECT u.display_name, m.role, m.all_tenants, u.is_platform_operator, u.locale FROM users u \
-         JOIN memberships m ON m.user_id = u.id WHERE u.id = $1 AND m.workspace_id = $2",
-    )
-    .bind(user.get())
-    .bind(workspace.get())
-    .fetch_optional(db.pool())
-    .await?;
-    let Some((name, role, all, platform, locale)) = row else { return Ok(None) };
-    let tenants = if all != 0 {
+    let Some(m) = people::membership(db, user, workspace).await? else { return Ok(None) };
+    let tenants = if m.all_tenants != 0 {
         TenantScope::All
     } else {
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT e.tenant_id FROM membership_tenants e JOIN tenants t ON t.id = e.tenant_id \
-             WHERE e.user_id = $1 AND e.workspace_id = $2 AND t.workspace_id = $2 ORDER BY e.tenant_id",
-        )
-        .bind(user.get())
-        .bind(workspace.get())
-        .fetch_all(db.pool())
-        .await?;
-        TenantScope::Only(ids.into_iter().map(TenantId).collect())
+        TenantScope::Only(people::entitled_tenants(db, user, workspace).await?)
     };
     Ok(Some(Principal {
         user_id: user,
         workspace_id: workspace,
-        display_name: name,
-        role: Role::parse(&role).unwrap_or(Role::Reader),
+        display_name: m.display_name,
+        role: Role::parse(&m.role).unwrap_or(Role::Reader),
         tenants,
-        platform_operator: platform != 0,
-        locale: stored_locale(locale.as_deref()),
+        platform_operator: m.is_platform_operator != 0,
+        locale: stored_locale(m.locale.as_deref()),
     }))
 }
 
@@ -126,19 +111,15 @@ pub async fn load(db: &Db, user: UserId, workspace: WorkspaceId) -> Result<Optio
 /// record is out of their scope and every list is empty) and use the system pages. `None`
 /// for anyone else.
 pub async fn platform_only(db: &Db, user: UserId) -> Result<Option<Principal>, sqlx::Error> {
-    let row: Option<(String, i64, Option<String>)> =
-        sqlx::query_as("SELECT display_name, is_platform_operator, locale FROM users WHERE id = $1")
-            .bind(user.get())
-            .fetch_optional(db.pool())
-            .await?;
-    Ok(row.filter(|(_, platform, _)| *platform != 0).map(|(name, _, locale)| Principal {
+    let row = people::user(db, user).await?;
+    Ok(row.filter(|u| u.is_platform_operator != 0).map(|u| Principal {
         user_id: user,
         workspace_id: NO_WORKSPACE,
-        display_name: name,
+        display_name: u.display_name,
         role: Role::Reader,
         tenants: TenantScope::Only(Vec::new()),
         platform_operator: true,
-        locale: stored_locale(locale.as_deref()),
+        locale: stored_locale(u.locale.as_deref()),
     }))
 }
 
@@ -156,10 +137,5 @@ fn stored_locale(stored: Option<&str>) -> Option<Locale> {
 
 /// Stores `user`'s language (`None`: follow the browser).
 pub async fn set_locale(db: &Db, user: UserId, locale: Option<Locale>) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
-        .bind(locale.map(Locale::code))
-        .bind(user.get())
-        .execute(db.pool())
-        .await?;
-    Ok(())
+    people::set_locale(db, user, locale.map(Locale::code)).await
 }

@@ -13,7 +13,8 @@ use crate::domain::{Freshness, RunView};
 use crate::runtime::state::AppState;
 use crate::services::operations::{detail_of, list_in, parse_query};
 use crate::services::principal::Principal;
-use crate::store::runs::{RUN_COLUMNS, RunRow, RunWithTenant};
+use crate::store::runs::{self, RunWithTenant};
+use crate::store::workspaces;
 use std::collections::HashMap;
 
 /// Platform operators pass; everyone else learns nothing ("not found").
@@ -27,18 +28,9 @@ fn authorize(principal: &Principal) -> Result<(), ApiError> {
 /// Every workspace with its tenants, members, runs and the active runs that are stuck now.
 pub async fn overview(state: &AppState, principal: &Principal) -> Result<SystemOverview, ApiError> {
     authorize(principal)?;
-    let rows: Vec<(i64, String, i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT w.id, w.name, \
-         (SELECT COUNT(*) FROM tenants t WHERE t.workspace_id = w.id), \
-         (SELECT COUNT(*) FROM memberships m WHERE m.workspace_id = w.id), \
-         (SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) FROM run_counts_ws c WHERE c.workspace_id = w.id), \
-         (SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) FROM run_counts_ws c WHERE c.workspace_id = w.id \
-            AND c.status = 'completed' AND c.outcome = 'failed') \
-         FROM workspaces w ORDER BY w.name, w.id",
-    )
-    .fetch_all(state.db.pool())
-    .await
-    .map_err(|e| crate::services::internal_error("could not read the system overview", e))?;
+    let rows = workspaces::sizes(&state.db)
+        .await
+        .map_err(|e| crate::services::internal_error("could not read the system overview", e))?;
     let now = state.clock.now();
     let mut active: HashMap<i64, (u64, u64)> = HashMap::new();
     for run in state.live.active_runs(None) {
@@ -53,15 +45,15 @@ pub async fn overview(state: &AppState, principal: &Principal) -> Result<SystemO
     Ok(SystemOverview {
         workspaces: rows
             .into_iter()
-            .map(|(id, name, tenants, members, runs, failed)| {
-                let (active, stale) = active.get(&id).copied().unwrap_or_default();
+            .map(|w| {
+                let (active, stale) = active.get(&w.id).copied().unwrap_or_default();
                 WorkspaceHealth {
-                    id,
-                    name,
-                    tenants: count(tenants),
-                    members: count(members),
-                    runs: count(runs),
-                    failed: count(failed),
+                    id: w.id,
+                    name: w.name,
+                    tenants: count(w.tenants),
+                    members: count(w.members),
+                    runs: count(w.runs),
+                    failed: count(w.failed),
                     active,
                     likely_stale: stale,
                 }
@@ -76,11 +68,11 @@ pub async fn overview(state: &AppState, principal: &Principal) -> Result<SystemO
 /// longest first. Read from the live view of active runs, so it costs no scan of the runs.
 pub async fn stuck(state: &AppState, principal: &Principal) -> Result<StuckRuns, ApiError> {
     authorize(principal)?;
-    let names: HashMap<i64, String> = sqlx::query_as::<_, (i64, String)>("SELECT id, name FROM workspaces")
-        .fetch_all(state.db.pool())
+    let names: HashMap<i64, String> = workspaces::names(&state.db)
         .await
         .map_err(|e| crate::services::internal_error("could not read the workspaces", e))?
         .into_iter()
+        .map(|w| (w.id, w.name))
         .collect();
     let now = state.clock.now();
     let mut runs = Vec::new();
@@ -126,19 +118,13 @@ pub async fn runs(
     parsed.filter.follow_up_only = follow_up_only;
     let mut page = list_in(state, None, parsed).await?;
     let read = |e| crate::services::internal_error("could not read the workspaces", e);
-    let workspaces: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM workspaces ORDER BY name, id")
-        .fetch_all(state.db.pool())
-        .await
-        .map_err(read)?;
-    let tenants: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT t.id, w.name, t.name FROM tenants t JOIN workspaces w ON w.id = t.workspace_id ORDER BY w.name, t.name",
-    )
-    .fetch_all(state.db.pool())
-    .await
-    .map_err(read)?;
-    page.tenants =
-        tenants.into_iter().map(|(id, ws, name)| TenantOption { id, name: format!("{ws} · {name}") }).collect();
-    page.workspace_names = workspaces.into_iter().map(|(id, name)| WorkspaceOption { id, name }).collect();
+    let names = workspaces::names(&state.db).await.map_err(read)?;
+    let tenants = workspaces::all_tenants(&state.db).await.map_err(read)?;
+    page.tenants = tenants
+        .into_iter()
+        .map(|t| TenantOption { id: t.id, name: format!("{} · {}", t.workspace_name, t.name) })
+        .collect();
+    page.workspace_names = names.into_iter().map(|w| WorkspaceOption { id: w.id, name: w.name }).collect();
     Ok(page)
 }
 
@@ -147,14 +133,7 @@ pub async fn run(state: &AppState, principal: &Principal, id: &str) -> Result<Ru
     authorize(principal)?;
     let not_found = || ApiError::NotFound(text().errors.no_operation.to_owned());
     let id = RunId::parse(id).ok_or_else(not_found)?;
-    let sql = format!("SELECT {RUN_COLUMNS} FROM operation_runs WHERE id = $1");
-    let row: Option<RunRow> = sqlx::query_as(&sql)
-        .bind(id.get())
-        .fetch_optional(state.db.pool())
-        .await
-        .map_err(|e| crate::services::internal_error("could not read a run", e))?;
-    let row = row.ok_or_else(not_found)?;
-    let run = row.into_run().map_err(crate::store::runs::RunQueryError::from)?;
+    let run = runs::get(&state.db, id).await?.ok_or_else(not_found)?;
     let tenant_name = match run.tenant_id {
         Some(t) => state
             .live

@@ -3,6 +3,10 @@
 //! queries with the row structs they return. See `specs/architecture` for what may call it.
 
 pub mod db;
+pub mod notifications;
+pub mod people;
 pub mod runs;
+pub mod workbench;
+pub mod workspaces;
 
 pub use db::{Backend, Db, DbOptions};

@@ -219,6 +219,29 @@ pub async fn get_in_workspace(
     }
 }
 
+/// The runs of `workspace` among `ids`, with their tenant names, in no particular order.
+/// Ids of other workspaces, of missing runs and of damaged rows are left out.
+pub async fn many_in_workspace(
+    db: &Db,
+    workspace: WorkspaceId,
+    ids: &[i64],
+) -> Result<Vec<RunWithTenant>, RunQueryError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {}, t.name AS tenant_name FROM operation_runs r LEFT JOIN tenants t ON t.id = r.tenant_id \
+         WHERE r.workspace_id = $1 AND r.id IN ({})",
+        run_columns_r(),
+        super::db::placeholders(2, ids.len())
+    );
+    let mut q = sqlx::query_as::<_, RunRow>(&sql).bind(workspace.get());
+    for id in ids {
+        q = q.bind(id);
+    }
+    Ok(convert(q.fetch_all(db.pool()).await?))
+}
+
 /// One run by id regardless of scope (workers and the lifecycle service only).
 pub async fn get(db: &Db, id: RunId) -> Result<Option<Run>, RunQueryError> {
     let sql = format!("SELECT {RUN_COLUMNS} FROM operation_runs WHERE id = $1");
