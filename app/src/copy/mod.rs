@@ -563,13 +563,13 @@ mod tests {
         ("server/src/main.rs", "the CLI, English by decision (see the module docs)"),
         ("server/src/serve.rs", "the start-up lines printed to the terminal"),
         ("server/src/config.rs", "configuration errors for the person starting the service"),
-        ("app/src/server/metrics.rs", "metric help texts, read by monitoring tools and their engineers"),
+        ("app/src/runtime/metrics.rs", "metric help texts, read by monitoring tools and their engineers"),
         ("server/src/health.rs", "readiness reasons for load balancers and orchestrators"),
     ];
 
     /// Single literals that look like prose but are not operator text: (file, literal, why).
     const EXEMPT_LITERALS: [(&str, &str, &str); 5] = [
-        ("app/src/server/worker.rs", "Worker", "a type's name in its Debug output"),
+        ("app/src/jobs/worker.rs", "Worker", "a type's name in its Debug output"),
         ("app/src/domain/progress.rs", "ProgressWire", "a type's name in a serde attribute"),
         ("app/src/domain/status.rs", "RunStateWire", "a type's name in a serde attribute"),
         ("server/src/web.rs", "Bearer ", "the HTTP authentication scheme, with its separator"),

@@ -5,8 +5,9 @@
 
 use crate::copy::text;
 use crate::domain::access::Role;
-use crate::domain::{TenantId, Timestamp, UserId, WorkspaceId};
+use crate::domain::{Timestamp, UserId, WorkspaceId};
 use crate::runtime::clock::Clock;
+use crate::store::accounts as stored;
 use crate::store::db::Db;
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
@@ -96,56 +97,31 @@ pub async fn add_user(
         Some(p) => Some(hash_password(p).await?),
         None => None,
     };
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (email, display_name, created_at, password_hash) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (email) DO UPDATE SET display_name = excluded.display_name, \
-         password_hash = COALESCE(excluded.password_hash, users.password_hash) RETURNING id",
-    )
-    .bind(&email)
-    .bind(name)
-    .bind(clock.now().millis())
-    .bind(hash)
-    .fetch_one(db.pool())
-    .await?;
-    Ok(UserId(id))
+    Ok(stored::upsert_user(db, &email, name, hash.as_deref(), clock.now()).await?)
 }
 
 /// Sets the password of `email`.
 pub async fn set_password(db: &Db, email: &str, password: &str) -> Result<(), AccountError> {
     let user = user_id(db, email).await?;
     let hash = hash_password(password).await?;
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-        .bind(hash)
-        .bind(user.get())
-        .execute(db.pool())
-        .await?;
-    Ok(())
+    Ok(stored::set_password_hash(db, user, &hash).await?)
 }
 
 /// Makes `platform` whether `email` is a platform operator.
 pub async fn set_platform_operator(db: &Db, email: &str, platform: bool) -> Result<(), AccountError> {
     let user = user_id(db, email).await?;
-    sqlx::query("UPDATE users SET is_platform_operator = $1 WHERE id = $2")
-        .bind(i64::from(platform))
-        .bind(user.get())
-        .execute(db.pool())
-        .await?;
-    Ok(())
+    Ok(stored::set_platform_operator(db, user, platform).await?)
 }
 
 async fn user_id(db: &Db, email: &str) -> Result<UserId, AccountError> {
     let email = normalize_email(email)?;
-    let id: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&email).fetch_optional(db.pool()).await?;
-    id.map(UserId).ok_or_else(|| AccountError::NotFound((text().accounts.no_user)(&email)))
+    stored::user_by_email(db, &email).await?.ok_or_else(|| AccountError::NotFound((text().accounts.no_user)(&email)))
 }
 
 async fn workspace_id(db: &Db, slug: &str) -> Result<WorkspaceId, AccountError> {
-    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM workspaces WHERE slug = $1")
-        .bind(slug.trim())
-        .fetch_optional(db.pool())
-        .await?;
-    id.map(WorkspaceId).ok_or_else(|| AccountError::NotFound((text().accounts.no_workspace)(slug.trim())))
+    stored::workspace_by_slug(db, slug.trim())
+        .await?
+        .ok_or_else(|| AccountError::NotFound((text().accounts.no_workspace)(slug.trim())))
 }
 
 /// Gives `email` the `role` in the workspace `workspace` (a slug), over every tenant
@@ -163,63 +139,21 @@ pub async fn grant(
     let ws = workspace_id(db, workspace).await?;
     let mut ids = Vec::new();
     for slug in tenants.unwrap_or_default() {
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM tenants WHERE workspace_id = $1 AND slug = $2")
-            .bind(ws.get())
-            .bind(slug.trim())
-            .fetch_optional(db.pool())
-            .await?;
-        ids.push(TenantId(
-            id.ok_or_else(|| AccountError::NotFound((text().accounts.no_tenant)(slug.trim(), workspace.trim())))?,
-        ));
+        let id = stored::tenant_by_slug(db, ws, slug.trim()).await?;
+        ids.push(id.ok_or_else(|| AccountError::NotFound((text().accounts.no_tenant)(slug.trim(), workspace.trim())))?);
     }
     if tenants.is_some_and(<[String]>::is_empty) {
         return Err(AccountError::Invalid(text().accounts.name_tenants.to_owned()));
     }
-    let mut tx = db.begin_write().await?;
-    sqlx::query(
-        "INSERT INTO memberships (user_id, workspace_id, role, all_tenants) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (user_id, workspace_id) DO UPDATE SET role = excluded.role, all_tenants = excluded.all_tenants",
-    )
-    .bind(user.get())
-    .bind(ws.get())
-    .bind(role.as_str())
-    .bind(i64::from(tenants.is_none()))
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("DELETE FROM membership_tenants WHERE user_id = $1 AND workspace_id = $2")
-        .bind(user.get())
-        .bind(ws.get())
-        .execute(&mut *tx)
-        .await?;
-    for t in ids {
-        sqlx::query("INSERT INTO membership_tenants (user_id, workspace_id, tenant_id) VALUES ($1, $2, $3)")
-            .bind(user.get())
-            .bind(ws.get())
-            .bind(t.get())
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(())
+    let entitled = tenants.map(|_| ids.as_slice());
+    Ok(stored::replace_membership(db, user, ws, role.as_str(), entitled).await?)
 }
 
 /// Removes `email`'s membership of `workspace` (a slug) with its entitlements.
 pub async fn revoke(db: &Db, email: &str, workspace: &str) -> Result<(), AccountError> {
     let user = user_id(db, email).await?;
     let ws = workspace_id(db, workspace).await?;
-    let mut tx = db.begin_write().await?;
-    sqlx::query("DELETE FROM membership_tenants WHERE user_id = $1 AND workspace_id = $2")
-        .bind(user.get())
-        .bind(ws.get())
-        .execute(&mut *tx)
-        .await?;
-    let done = sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND workspace_id = $2")
-        .bind(user.get())
-        .bind(ws.get())
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    if done.rows_affected() == 0 {
+    if !stored::remove_membership(db, user, ws).await? {
         return Err(AccountError::NotFound((text().accounts.not_member)(email.trim(), workspace.trim())));
     }
     Ok(())
@@ -237,26 +171,15 @@ pub async fn check_sign_in(
 ) -> Result<UserId, AccountError> {
     let email = email.trim().to_lowercase();
     let now = clock.now();
-    let since = now.minus(THROTTLE_WINDOW).millis();
-    let (by_account, by_client): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM sign_in_failures WHERE email = $1 AND at > $3), \
-         (SELECT COUNT(*) FROM sign_in_failures WHERE client = $2 AND at > $3)",
-    )
-    .bind(&email)
-    .bind(client)
-    .bind(since)
-    .fetch_one(db.pool())
-    .await?;
+    let stored::FailureCounts { by_account, by_client } =
+        stored::recent_failures(db, &email, client, now.minus(THROTTLE_WINDOW)).await?;
     if by_account >= MAX_FAILURES_PER_ACCOUNT || by_client >= MAX_FAILURES_PER_CLIENT {
         tracing::warn!(by_account, by_client, "sign-in throttled");
         return Err(AccountError::Throttled);
     }
-    let row: Option<(i64, Option<String>)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
-        .bind(&email)
-        .fetch_optional(db.pool())
-        .await?;
+    let row = stored::credentials(db, &email).await?;
     let ok = match &row {
-        Some((_, Some(hash))) => verify_password(password, hash).await,
+        Some(stored::CredentialRow { password_hash: Some(hash), .. }) => verify_password(password, hash).await,
         _ => {
             // Spend the same effort for an unknown account, so timing does not tell.
             let _ = verify_password(password, DUMMY_HASH).await;
@@ -264,7 +187,7 @@ pub async fn check_sign_in(
         }
     };
     match row {
-        Some((id, _)) if ok => Ok(UserId(id)),
+        Some(stored::CredentialRow { id, .. }) if ok => Ok(UserId(id)),
         _ => {
             record_failure(db, &email, client, now).await?;
             Err(AccountError::WrongCredentials)
@@ -277,18 +200,9 @@ const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$mWqtC6y6vO0mKp3cNfBvWJ4u4cJ2y3q4n3m2x2y1z0A";
 
 async fn record_failure(db: &Db, email: &str, client: &str, now: Timestamp) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO sign_in_failures (email, client, at) VALUES ($1, $2, $3)")
-        .bind(email)
-        .bind(client.chars().take(64).collect::<String>())
-        .bind(now.millis())
-        .execute(db.pool())
-        .await?;
+    let client: String = client.chars().take(64).collect();
     // Old failures are only history; keep the table small.
-    sqlx::query("DELETE FROM sign_in_failures WHERE at < $1")
-        .bind(now.minus(THROTTLE_WINDOW * 60).millis())
-        .execute(db.pool())
-        .await?;
-    Ok(())
+    stored::record_failure(db, email, &client, now, now.minus(THROTTLE_WINDOW * 60)).await
 }
 
 #[cfg(test)]

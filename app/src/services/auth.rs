@@ -19,6 +19,7 @@ use crate::runtime::state::AppState;
 use crate::services::accounts::{self, AccountError};
 use crate::services::principal::{self, Principal};
 use crate::store::db::Db;
+use crate::store::{people, sessions};
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
@@ -126,8 +127,7 @@ impl DbSessionStore {
     /// Deletes every record that has expired; returns how many.
     pub async fn delete_expired(&self) -> Result<u64, sqlx::Error> {
         let now = millis(time::OffsetDateTime::now_utc());
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(self.db.pool()).await?;
-        Ok(done.rows_affected())
+        sessions::delete_expired(&self.db, now).await
     }
 }
 
@@ -147,16 +147,10 @@ impl SessionStore for DbSessionStore {
         let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
         // A fresh random id colliding is astronomically unlikely; still never overwrite.
         for _ in 0..8 {
-            let done = sqlx::query(
-                "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(record.id.to_string())
-            .bind(&data)
-            .bind(millis(record.expiry_date))
-            .execute(self.db.pool())
-            .await
-            .map_err(|e| backend(&e))?;
-            if done.rows_affected() == 1 {
+            let stored = sessions::insert_new(&self.db, &record.id.to_string(), &data, millis(record.expiry_date))
+                .await
+                .map_err(|e| backend(&e))?;
+            if stored {
                 remember(&self.cache.records, record.id, record.clone());
                 return Ok(());
             }
@@ -167,16 +161,9 @@ impl SessionStore for DbSessionStore {
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
-        )
-        .bind(record.id.to_string())
-        .bind(data)
-        .bind(millis(record.expiry_date))
-        .execute(self.db.pool())
-        .await
-        .map_err(|e| backend(&e))?;
+        sessions::upsert(&self.db, &record.id.to_string(), &data, millis(record.expiry_date))
+            .await
+            .map_err(|e| backend(&e))?;
         remember(&self.cache.records, record.id, record.clone());
         Ok(())
     }
@@ -186,14 +173,8 @@ impl SessionStore for DbSessionStore {
             return Ok((record.expiry_date > time::OffsetDateTime::now_utc()).then_some(record));
         }
         let now = millis(time::OffsetDateTime::now_utc());
-        let row: Option<(String, i64)> =
-            sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
-                .bind(id.to_string())
-                .bind(now)
-                .fetch_optional(self.db.pool())
-                .await
-                .map_err(|e| backend(&e))?;
-        let Some((data, expires_at)) = row else { return Ok(None) };
+        let row = sessions::load(&self.db, &id.to_string(), now).await.map_err(|e| backend(&e))?;
+        let Some(sessions::SessionRow { data, expires_at }) = row else { return Ok(None) };
         // A damaged record is no session: the visitor signs in again.
         let Ok(data) = serde_json::from_str(&data) else {
             tracing::warn!("ignoring an unreadable session record");
@@ -208,11 +189,7 @@ impl SessionStore for DbSessionStore {
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         forget(&self.cache.records, id);
-        sqlx::query("DELETE FROM sessions WHERE id = $1")
-            .bind(id.to_string())
-            .execute(self.db.pool())
-            .await
-            .map_err(|e| backend(&e))?;
+        sessions::delete(&self.db, &id.to_string()).await.map_err(|e| backend(&e))?;
         Ok(())
     }
 }
@@ -228,19 +205,14 @@ pub struct ClientAddr(pub String);
 
 /// The header's view of the signed-in user: name, role and every workspace they belong to.
 pub async fn me(state: &AppState, principal: &Principal) -> Result<Me, ApiError> {
-    let rows: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT w.id, w.name FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
-         WHERE m.user_id = $1 ORDER BY w.name, w.id",
-    )
-    .bind(principal.user_id.get())
-    .fetch_all(state.db.pool())
-    .await
-    .map_err(|e| crate::services::internal_error("could not list the user's workspaces", e))?;
+    let rows = people::workspaces_of(&state.db, principal.user_id)
+        .await
+        .map_err(|e| crate::services::internal_error("could not list the user's workspaces", e))?;
     Ok(Me {
         display_name: principal.display_name.clone(),
         role: principal.role.as_str().to_owned(),
         workspace_id: principal.workspace_id.get(),
-        workspaces: rows.into_iter().map(|(id, name)| WorkspaceOption { id, name }).collect(),
+        workspaces: rows.into_iter().map(|w| WorkspaceOption { id: w.id, name: w.name }).collect(),
         platform_operator: principal.platform_operator,
         language: principal.locale,
         unread_notifications: crate::services::notifications::unread_count(state, principal).await?,
@@ -299,12 +271,7 @@ pub async fn resolve(state: &AppState, session: &Session) -> Result<Option<Princ
 
 /// The first workspace `user` is a member of.
 async fn default_workspace(db: &Db, user: UserId) -> Result<Option<WorkspaceId>, sqlx::Error> {
-    let ws: Option<i64> =
-        sqlx::query_scalar("SELECT workspace_id FROM memberships WHERE user_id = $1 ORDER BY workspace_id LIMIT 1")
-            .bind(user.get())
-            .fetch_optional(db.pool())
-            .await?;
-    Ok(ws.map(WorkspaceId))
+    people::first_workspace(db, user).await
 }
 
 /// Signs in with `email` and `password` from `client` (the address the throttle counts):

@@ -14,8 +14,8 @@
 //! update here.
 
 use crate::domain::{Run, RunId, TenantId, WorkspaceId};
-use crate::store::db::{Backend, Db, placeholders};
-use crate::store::runs::{RUN_COLUMNS, RunRow};
+use crate::store::db::{Backend, Db};
+use crate::store::{runs, workspaces};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -81,21 +81,14 @@ impl LiveRuns {
     /// Replaces the whole view with what the database holds now.
     #[tracing::instrument(skip(self))]
     pub async fn reload(&self) -> Result<usize, sqlx::Error> {
-        let tenants: Vec<(i64, i64, String)> =
-            sqlx::query_as("SELECT id, workspace_id, name FROM tenants").fetch_all(self.db.pool()).await?;
-        let rows: Vec<RunRow> =
-            sqlx::query_as(&format!("SELECT {RUN_COLUMNS} FROM operation_runs WHERE status <> 'completed'"))
-                .fetch_all(self.db.pool())
-                .await?;
+        let tenants = workspaces::tenant_places(&self.db).await?;
+        let active = runs::all_active(&self.db).await?;
         let mut next = Inner::default();
-        for (id, ws, name) in tenants {
-            next.tenants.insert(TenantId(id), TenantInfo { workspace_id: WorkspaceId(ws), name });
+        for t in tenants {
+            next.tenants.insert(TenantId(t.id), TenantInfo { workspace_id: WorkspaceId(t.workspace_id), name: t.name });
         }
-        for row in rows {
-            match row.into_run() {
-                Ok(run) => file(&mut next, run),
-                Err(e) => tracing::warn!(run_id = e.id, error = %e.source, "skipping a damaged active run"),
-            }
+        for run in active {
+            file(&mut next, run);
         }
         let n = next.tenant_of.len() + next.workspace_level.len();
         let mut inner = self.write();
@@ -128,15 +121,8 @@ impl LiveRuns {
     /// elsewhere); an id that is gone or unreadable leaves the view.
     pub async fn refresh(&self, ids: &[RunId]) -> Result<(), sqlx::Error> {
         for chunk in ids.chunks(500) {
-            let sql =
-                format!("SELECT {RUN_COLUMNS} FROM operation_runs WHERE id IN ({})", placeholders(1, chunk.len()));
-            let mut q = sqlx::query_as::<_, RunRow>(&sql);
-            for id in chunk {
-                q = q.bind(id.get());
-            }
             let mut found = HashSet::new();
-            for row in q.fetch_all(self.db.pool()).await? {
-                let Ok(run) = row.into_run() else { continue };
+            for run in runs::by_ids(&self.db, chunk).await? {
                 if let Some(t) = run.tenant_id
                     && !self.read().tenants.contains_key(&t)
                 {
@@ -159,11 +145,8 @@ impl LiveRuns {
     }
 
     async fn load_tenant(&self, t: TenantId) -> Result<Option<TenantInfo>, sqlx::Error> {
-        let row: Option<(i64, String)> = sqlx::query_as("SELECT workspace_id, name FROM tenants WHERE id = $1")
-            .bind(t.get())
-            .fetch_optional(self.db.pool())
-            .await?;
-        let info = row.map(|(ws, name)| TenantInfo { workspace_id: WorkspaceId(ws), name });
+        let row = workspaces::tenant_place(&self.db, t).await?;
+        let info = row.map(|r| TenantInfo { workspace_id: WorkspaceId(r.workspace_id), name: r.name });
         if let Some(info) = &info {
             self.write().tenants.insert(t, info.clone());
         }

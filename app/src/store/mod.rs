@@ -2,10 +2,12 @@
 //! database (SQLite by default, PostgreSQL for several instances), the migrations, and the
 //! queries with the row structs they return. See `specs/architecture` for what may call it.
 
+pub mod accounts;
 pub mod db;
 pub mod notifications;
 pub mod people;
 pub mod runs;
+pub mod sessions;
 pub mod workbench;
 pub mod workspaces;
 

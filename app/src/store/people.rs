@@ -76,3 +76,27 @@ pub async fn set_locale(db: &Db, user: UserId, code: Option<&str>) -> Result<(),
 pub async fn display_name(db: &Db, user: UserId) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1").bind(user.get()).fetch_optional(db.pool()).await
 }
+
+/// The workspaces `user` is a member of, by name.
+pub async fn workspaces_of(
+    db: &Db,
+    user: UserId,
+) -> Result<Vec<crate::store::workspaces::WorkspaceNameRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT w.id, w.name FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
+         WHERE m.user_id = $1 ORDER BY w.name, w.id",
+    )
+    .bind(user.get())
+    .fetch_all(db.pool())
+    .await
+}
+
+/// The first workspace (by id) `user` is a member of.
+pub async fn first_workspace(db: &Db, user: UserId) -> Result<Option<WorkspaceId>, sqlx::Error> {
+    let ws: Option<i64> =
+        sqlx::query_scalar("SELECT workspace_id FROM memberships WHERE user_id = $1 ORDER BY workspace_id LIMIT 1")
+            .bind(user.get())
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(ws.map(WorkspaceId))
+}

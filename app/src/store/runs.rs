@@ -242,6 +242,38 @@ pub async fn many_in_workspace(
     Ok(convert(q.fetch_all(db.pool()).await?))
 }
 
+/// Every active (queued or running) run of the database, in no particular order: what the
+/// live view starts from. A damaged row is logged and left out.
+pub async fn all_active(db: &Db) -> Result<Vec<Run>, sqlx::Error> {
+    let rows: Vec<RunRow> =
+        sqlx::query_as(&format!("SELECT {RUN_COLUMNS} FROM operation_runs WHERE status <> 'completed'"))
+            .fetch_all(db.pool())
+            .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            row.into_run()
+                .inspect_err(|e| tracing::warn!(run_id = e.id, error = %e.source, "skipping a damaged active run"))
+                .ok()
+        })
+        .collect())
+}
+
+/// The runs among `ids` (at most a few hundred; callers chunk), in no particular order,
+/// regardless of scope. Missing ids and damaged rows are left out.
+pub async fn by_ids(db: &Db, ids: &[RunId]) -> Result<Vec<Run>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql =
+        format!("SELECT {RUN_COLUMNS} FROM operation_runs WHERE id IN ({})", super::db::placeholders(1, ids.len()));
+    let mut q = sqlx::query_as::<_, RunRow>(&sql);
+    for id in ids {
+        q = q.bind(id.get());
+    }
+    Ok(q.fetch_all(db.pool()).await?.into_iter().filter_map(|row| row.into_run().ok()).collect())
+}
+
 /// One run by id regardless of scope (workers and the lifecycle service only).
 pub async fn get(db: &Db, id: RunId) -> Result<Option<Run>, RunQueryError> {
     let sql = format!("SELECT {RUN_COLUMNS} FROM operation_runs WHERE id = $1");

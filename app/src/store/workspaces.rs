@@ -96,3 +96,27 @@ pub async fn tenants_of(
     }
     q.fetch_all(db.pool()).await
 }
+
+/// Where a tenant belongs and what it is called.
+#[derive(Debug, Clone, FromRow)]
+pub struct TenantPlaceRow {
+    /// The tenant's id.
+    pub id: i64,
+    /// Its workspace.
+    pub workspace_id: i64,
+    /// Its display name.
+    pub name: String,
+}
+
+/// Every tenant of every workspace with its place and name (the live view's table of tenants).
+pub async fn tenant_places(db: &Db) -> Result<Vec<TenantPlaceRow>, sqlx::Error> {
+    sqlx::query_as("SELECT id, workspace_id, name FROM tenants").fetch_all(db.pool()).await
+}
+
+/// One tenant's place and name, or `None` when there is no such tenant.
+pub async fn tenant_place(db: &Db, tenant: TenantId) -> Result<Option<TenantPlaceRow>, sqlx::Error> {
+    sqlx::query_as("SELECT id, workspace_id, name FROM tenants WHERE id = $1")
+        .bind(tenant.get())
+        .fetch_optional(db.pool())
+        .await
+}
