@@ -14,36 +14,7 @@
 
 use crate::domain::{ParseError, RunType, TenantId, Timestamp};
 use crate::store::db::Db;
-
-/// One configuration item as the demo provider answers it.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ProviderItem {
-    /// Our row id (the keyset cursor).
-    pub id: i64,
-    /// The provider's id for the item.
-    pub external_id: String,
-    /// What kind of configuration it is.
-    pub kind: String,
-    /// Its display name.
-    pub display_name: String,
-    /// Its settings as the provider returns them (should be a JSON object).
-    pub settings: String,
-    /// The provider's version counter.
-    pub version: i64,
-}
-
-/// The next `limit` items of `tenant` after row id `after`, in id order.
-pub async fn items_after(db: &Db, tenant: TenantId, after: i64, limit: i64) -> Result<Vec<ProviderItem>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, external_id, kind, display_name, settings, version FROM provider_items \
-         WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-    )
-    .bind(tenant.get())
-    .bind(after)
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await
-}
+use crate::store::provider as stored;
 
 /// A way the demo provider can misbehave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,10 +70,7 @@ pub fn parse_fault_list(text: &str) -> Result<Vec<(RunType, Fault)>, String> {
 
 /// The fault injected for `run_type`, if any.
 pub async fn fault_for(db: &Db, run_type: RunType) -> Result<Option<Fault>, sqlx::Error> {
-    let stored: Option<String> = sqlx::query_scalar("SELECT fault FROM provider_faults WHERE run_type = $1")
-        .bind(run_type.as_str())
-        .fetch_optional(db.pool())
-        .await?;
+    let stored = stored::fault(db, run_type.as_str()).await?;
     // The table's CHECK keeps the spelling valid; anything else reads as no fault.
     Ok(stored.and_then(|f| Fault::parse(&f).ok()))
 }
@@ -110,30 +78,14 @@ pub async fn fault_for(db: &Db, run_type: RunType) -> Result<Option<Fault>, sqlx
 /// Injects `fault` for `run_type`, or clears it with `None`.
 pub async fn set_fault(db: &Db, run_type: RunType, fault: Option<Fault>, now: Timestamp) -> Result<(), sqlx::Error> {
     match fault {
-        Some(f) => {
-            sqlx::query(
-                "INSERT INTO provider_faults (run_type, fault, updated_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (run_type) DO UPDATE SET fault = $2, updated_at = $3",
-            )
-            .bind(run_type.as_str())
-            .bind(f.as_str())
-            .bind(now.millis())
-            .execute(db.pool())
-            .await?;
-        }
-        None => {
-            sqlx::query("DELETE FROM provider_faults WHERE run_type = $1")
-                .bind(run_type.as_str())
-                .execute(db.pool())
-                .await?;
-        }
+        Some(f) => stored::set_fault(db, run_type.as_str(), f.as_str(), now).await,
+        None => stored::clear_fault(db, run_type.as_str()).await,
     }
-    Ok(())
 }
 
-/// Every injected fault.
+/// Every injected fault as `(run type, fault)` spellings.
 pub async fn faults(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT run_type, fault FROM provider_faults ORDER BY run_type").fetch_all(db.pool()).await
+    Ok(stored::faults(db).await?.into_iter().map(|f| (f.run_type, f.fault)).collect())
 }
 
 #[cfg(test)]

@@ -20,8 +20,7 @@ use crate::domain::transition::Actor;
 use crate::domain::{Run, RunId, RunOutcome, RunType, TenantId, Timestamp, WorkspaceId};
 use crate::jobs::lifecycle::{Completion, Expect};
 use crate::runtime::state::AppState;
-use crate::store::db::placeholders;
-use crate::store::runs::{RUN_COLUMNS, RunRow};
+use crate::store::sweeps;
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -50,19 +49,6 @@ pub struct Reconciler {
     owner: String,
     lease: Duration,
     batch: i64,
-}
-
-/// One restore record with its per-item results, as read.
-#[derive(Debug, sqlx::FromRow)]
-struct RestoreRow {
-    id: i64,
-    run_id: i64,
-    workspace_id: i64,
-    tenant_id: i64,
-    status: String,
-    applied: i64,
-    unchanged: i64,
-    failed: i64,
 }
 
 impl Reconciler {
@@ -98,28 +84,12 @@ impl Reconciler {
     /// Takes (or renews) the sweep lease; false when another owner holds a live one.
     pub async fn take_lease(&self) -> Result<bool, sqlx::Error> {
         let now = self.state.clock.now();
-        let got: Option<String> = sqlx::query_scalar(
-            "INSERT INTO sweep_leases (name, owner, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at \
-             WHERE sweep_leases.expires_at <= $4 OR sweep_leases.owner = excluded.owner RETURNING owner",
-        )
-        .bind(LEASE_NAME)
-        .bind(&self.owner)
-        .bind(now.plus(self.lease).millis())
-        .bind(now.millis())
-        .fetch_optional(self.state.db.pool())
-        .await?;
-        Ok(got.is_some())
+        sweeps::take_lease(&self.state.db, LEASE_NAME, &self.owner, now.plus(self.lease), now).await
     }
 
     /// Gives the sweep lease back early.
     pub async fn release_lease(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE sweep_leases SET expires_at = 0 WHERE name = $1 AND owner = $2")
-            .bind(LEASE_NAME)
-            .bind(&self.owner)
-            .execute(self.state.db.pool())
-            .await?;
-        Ok(())
+        sweeps::release_lease(&self.state.db, LEASE_NAME, &self.owner).await
     }
 
     async fn sweep_unlocked(&self) -> anyhow::Result<SweepReport> {
@@ -193,25 +163,7 @@ impl Reconciler {
         let policies = RunType::ALL.map(|t| self.state.config.policy(t));
         let queued_before = now.minus(policies.iter().map(|p| p.stale_after).min().unwrap_or_default());
         let silent_since = now.minus(policies.iter().map(|p| p.heartbeat_timeout).min().unwrap_or_default());
-        let sql = format!(
-            "SELECT {RUN_COLUMNS} FROM operation_runs WHERE status = 'queued' AND created_at < $1 \
-             UNION ALL SELECT {RUN_COLUMNS} FROM operation_runs WHERE status = 'running' AND heartbeat_at < $2 \
-             LIMIT $3"
-        );
-        let rows: Vec<RunRow> = sqlx::query_as(&sql)
-            .bind(queued_before.millis())
-            .bind(silent_since.millis())
-            .bind(self.batch)
-            .fetch_all(self.state.db.pool())
-            .await?;
-        let mut runs = Vec::with_capacity(rows.len());
-        for row in rows {
-            match row.into_run() {
-                Ok(run) => runs.push(run),
-                Err(e) => tracing::warn!(error = %e, "skipping an unreadable run"),
-            }
-        }
-        Ok(runs)
+        Ok(sweeps::candidates(&self.state.db, queued_before, silent_since, self.batch).await?)
     }
 }
 
@@ -295,25 +247,14 @@ async fn review_facts(
 ) -> Result<HashMap<(WorkspaceId, TenantId), Vec<ReviewFact>>, sqlx::Error> {
     let tenants: Vec<i64> = chunk.iter().map(|(_, t, _)| t.get()).collect::<BTreeSet<_>>().into_iter().collect();
     let fps: Vec<&str> = chunk.iter().map(|(_, _, fp)| fp.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
-    let sql = format!(
-        "SELECT id, workspace_id, tenant_id, fingerprint, status FROM environment_reviews \
-         WHERE tenant_id IN ({}) AND (fingerprint IN ({}) OR status = 'published') ORDER BY id",
-        placeholders(1, tenants.len()),
-        placeholders(1 + tenants.len(), fps.len())
-    );
-    let mut q = sqlx::query_as::<_, (i64, i64, i64, String, String)>(&sql);
-    for t in &tenants {
-        q = q.bind(*t);
-    }
-    for fp in &fps {
-        q = q.bind(*fp);
-    }
     let mut facts: HashMap<(WorkspaceId, TenantId), Vec<ReviewFact>> = HashMap::new();
-    for (id, ws, t, fingerprint, status) in q.fetch_all(state.db.pool()).await? {
+    for sweeps::ReviewRecord { id, workspace_id, tenant_id, fingerprint, status } in
+        sweeps::reviews(&state.db, &tenants, &fps).await?
+    {
         let fact = ReviewFact {
             id,
-            workspace: WorkspaceId(ws),
-            tenant: TenantId(t),
+            workspace: WorkspaceId(workspace_id),
+            tenant: TenantId(tenant_id),
             fingerprint,
             status: ReviewStatus::parse(&status),
         };
@@ -327,21 +268,9 @@ async fn restore_facts(
     state: &AppState,
     chunk: &[(&Run, TenantId)],
 ) -> Result<HashMap<RunId, Vec<RestoreFact>>, sqlx::Error> {
-    let sql = format!(
-        "SELECT r.id, r.run_id, r.workspace_id, r.tenant_id, r.status, \
-         COALESCE(SUM(CASE WHEN i.result = 'applied' THEN 1 ELSE 0 END), 0) AS applied, \
-         COALESCE(SUM(CASE WHEN i.result = 'unchanged' THEN 1 ELSE 0 END), 0) AS unchanged, \
-         COALESCE(SUM(CASE WHEN i.result = 'failed' THEN 1 ELSE 0 END), 0) AS failed \
-         FROM restores r LEFT JOIN restore_items i ON i.restore_id = r.id \
-         WHERE r.run_id IN ({}) GROUP BY r.id, r.run_id, r.workspace_id, r.tenant_id, r.status",
-        placeholders(1, chunk.len())
-    );
-    let mut q = sqlx::query_as::<_, RestoreRow>(&sql);
-    for (run, _) in chunk {
-        q = q.bind(run.id.get());
-    }
+    let ids: Vec<RunId> = chunk.iter().map(|(run, _)| run.id).collect();
     let mut facts: HashMap<RunId, Vec<RestoreFact>> = HashMap::new();
-    for r in q.fetch_all(state.db.pool()).await? {
+    for r in sweeps::restores(&state.db, &ids).await? {
         facts.entry(RunId(r.run_id)).or_default().push(RestoreFact {
             id: r.id,
             run: RunId(r.run_id),

@@ -304,12 +304,7 @@ impl Worker {
 
     /// Completes every run still running under this worker's lease as `cancelled`.
     async fn cancel_in_flight(&self) {
-        let ids: Result<Vec<i64>, _> =
-            sqlx::query_scalar("SELECT id FROM operation_runs WHERE status = 'running' AND lease_owner = $1")
-                .bind(&self.owner)
-                .fetch_all(self.state.db.pool())
-                .await;
-        let ids = match ids {
+        let ids = match crate::store::runs::running_under(&self.state.db, &self.owner).await {
             Ok(ids) => ids,
             Err(e) => {
                 tracing::error!(error = %e, "could not list the runs to cancel; they will be reconciled");
@@ -323,11 +318,11 @@ impl Worker {
                 None,
             );
             c.by = Actor::Shutdown(self.owner.clone());
-            match self.state.lifecycle().complete(RunId(id), c).await {
-                Ok(_) => tracing::info!(run_id = id, "run cancelled at shutdown"),
+            match self.state.lifecycle().complete(id, c).await {
+                Ok(_) => tracing::info!(run_id = id.get(), "run cancelled at shutdown"),
                 // Finished (or taken) in the meantime: its own ending stands.
                 Err(LifecycleError::AlreadyCompleted { .. } | LifecycleError::LeaseLost(_)) => {}
-                Err(e) => tracing::error!(run_id = id, error = %e, "could not cancel a run at shutdown"),
+                Err(e) => tracing::error!(run_id = id.get(), error = %e, "could not cancel a run at shutdown"),
             }
         }
     }

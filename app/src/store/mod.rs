@@ -6,8 +6,10 @@ pub mod accounts;
 pub mod db;
 pub mod notifications;
 pub mod people;
+pub mod provider;
 pub mod runs;
 pub mod sessions;
+pub mod sweeps;
 pub mod workbench;
 pub mod workspaces;
 

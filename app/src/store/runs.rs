@@ -274,6 +274,16 @@ pub async fn by_ids(db: &Db, ids: &[RunId]) -> Result<Vec<Run>, sqlx::Error> {
     Ok(q.fetch_all(db.pool()).await?.into_iter().filter_map(|row| row.into_run().ok()).collect())
 }
 
+/// The runs running under `owner`'s lease now.
+pub async fn running_under(db: &Db, owner: &str) -> Result<Vec<RunId>, sqlx::Error> {
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM operation_runs WHERE status = 'running' AND lease_owner = $1")
+            .bind(owner)
+            .fetch_all(db.pool())
+            .await?;
+    Ok(ids.into_iter().map(RunId).collect())
+}
+
 /// One run by id regardless of scope (workers and the lifecycle service only).
 pub async fn get(db: &Db, id: RunId) -> Result<Option<Run>, RunQueryError> {
     let sql = format!("SELECT {RUN_COLUMNS} FROM operation_runs WHERE id = $1");

@@ -9,9 +9,10 @@
 use crate::domain::Sentence;
 use crate::domain::{RunOutcome, TenantId};
 use crate::jobs::lifecycle::ProgressUpdate;
-use crate::jobs::provider::{Injected, ProviderItem, begin, items_after};
+use crate::jobs::provider::{Injected, begin};
 use crate::jobs::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::store::db::Db;
+use crate::store::provider::{ProviderItem, items_after};
 use anyhow::Context as _;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;

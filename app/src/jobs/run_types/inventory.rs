@@ -6,8 +6,9 @@
 use crate::domain::Sentence;
 use crate::domain::{RunOutcome, TenantId};
 use crate::jobs::lifecycle::ProgressUpdate;
-use crate::jobs::provider::{Injected, ProviderItem, begin, items_after};
+use crate::jobs::provider::{Injected, begin};
 use crate::jobs::worker::{BoxFuture, Handler, HandlerResult, Job};
+use crate::store::provider::{ProviderItem, items_after};
 use anyhow::Context as _;
 
 /// Items written per transaction and per progress report.

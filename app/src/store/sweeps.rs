@@ -1,0 +1,147 @@
+//! What the reconciler reads and holds: the sweep lease (one sweep at a time across
+//! instances), the active runs that may be abandoned, and the business records its adapters
+//! judge (environment reviews by evidence fingerprint, restore records with their item
+//! tallies). Its decisions are written through the lifecycle like every other ending.
+
+use crate::domain::{Run, RunId, Timestamp};
+use crate::store::db::{Db, placeholders};
+use crate::store::runs::{RUN_COLUMNS, RunRow};
+use sqlx::FromRow;
+
+/// An environment review as the compose adapter weighs it.
+#[derive(Debug, Clone, FromRow)]
+pub struct ReviewRecord {
+    /// The review's id.
+    pub id: i64,
+    /// Its workspace.
+    pub workspace_id: i64,
+    /// Its tenant.
+    pub tenant_id: i64,
+    /// The fingerprint of the evidence it was composed from.
+    pub fingerprint: String,
+    /// Its stored status.
+    pub status: String,
+}
+
+/// A restore record with its per-item tallies, as the restore adapter weighs it.
+#[derive(Debug, Clone, FromRow)]
+pub struct RestoreTally {
+    /// The restore's id.
+    pub id: i64,
+    /// The run that applies it.
+    pub run_id: i64,
+    /// Its workspace.
+    pub workspace_id: i64,
+    /// Its tenant.
+    pub tenant_id: i64,
+    /// Its stored status.
+    pub status: String,
+    /// Items applied.
+    pub applied: i64,
+    /// Items found as the snapshot has them already.
+    pub unchanged: i64,
+    /// Items that failed.
+    pub failed: i64,
+}
+
+/// Takes (or renews) the sweep lease `name` for `owner` until `until`; `false` when another
+/// owner holds one that has not expired by `now`.
+pub async fn take_lease(
+    db: &Db,
+    name: &str,
+    owner: &str,
+    until: Timestamp,
+    now: Timestamp,
+) -> Result<bool, sqlx::Error> {
+    let got: Option<String> = sqlx::query_scalar(
+        "INSERT INTO sweep_leases (name, owner, expires_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at \
+         WHERE sweep_leases.expires_at <= $4 OR sweep_leases.owner = excluded.owner RETURNING owner",
+    )
+    .bind(name)
+    .bind(owner)
+    .bind(until.millis())
+    .bind(now.millis())
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(got.is_some())
+}
+
+/// Gives the sweep lease `name` back early, if `owner` holds it.
+pub async fn release_lease(db: &Db, name: &str, owner: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sweep_leases SET expires_at = 0 WHERE name = $1 AND owner = $2")
+        .bind(name)
+        .bind(owner)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// At most `limit` active runs that may be abandoned: queued since before `queued_before`,
+/// or running with a heartbeat older than `silent_since`. Both are range scans of partial
+/// indexes over active runs only. A damaged row is logged and left out.
+pub async fn candidates(
+    db: &Db,
+    queued_before: Timestamp,
+    silent_since: Timestamp,
+    limit: i64,
+) -> Result<Vec<Run>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {RUN_COLUMNS} FROM operation_runs WHERE status = 'queued' AND created_at < $1 \
+         UNION ALL SELECT {RUN_COLUMNS} FROM operation_runs WHERE status = 'running' AND heartbeat_at < $2 \
+         LIMIT $3"
+    );
+    let rows: Vec<RunRow> = sqlx::query_as(&sql)
+        .bind(queued_before.millis())
+        .bind(silent_since.millis())
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| row.into_run().inspect_err(|e| tracing::warn!(error = %e, "skipping an unreadable run")).ok())
+        .collect())
+}
+
+/// The environment reviews of `tenants` composed from one of `fingerprints`, and every
+/// published review of those tenants, by id.
+pub async fn reviews(db: &Db, tenants: &[i64], fingerprints: &[&str]) -> Result<Vec<ReviewRecord>, sqlx::Error> {
+    if tenants.is_empty() || fingerprints.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id, workspace_id, tenant_id, fingerprint, status FROM environment_reviews \
+         WHERE tenant_id IN ({}) AND (fingerprint IN ({}) OR status = 'published') ORDER BY id",
+        placeholders(1, tenants.len()),
+        placeholders(1 + tenants.len(), fingerprints.len())
+    );
+    let mut q = sqlx::query_as::<_, ReviewRecord>(&sql);
+    for t in tenants {
+        q = q.bind(*t);
+    }
+    for fp in fingerprints {
+        q = q.bind(*fp);
+    }
+    q.fetch_all(db.pool()).await
+}
+
+/// The restore records of `runs` with their per-item tallies.
+pub async fn restores(db: &Db, runs: &[RunId]) -> Result<Vec<RestoreTally>, sqlx::Error> {
+    if runs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT r.id, r.run_id, r.workspace_id, r.tenant_id, r.status, \
+         COALESCE(SUM(CASE WHEN i.result = 'applied' THEN 1 ELSE 0 END), 0) AS applied, \
+         COALESCE(SUM(CASE WHEN i.result = 'unchanged' THEN 1 ELSE 0 END), 0) AS unchanged, \
+         COALESCE(SUM(CASE WHEN i.result = 'failed' THEN 1 ELSE 0 END), 0) AS failed \
+         FROM restores r LEFT JOIN restore_items i ON i.restore_id = r.id \
+         WHERE r.run_id IN ({}) GROUP BY r.id, r.run_id, r.workspace_id, r.tenant_id, r.status",
+        placeholders(1, runs.len())
+    );
+    let mut q = sqlx::query_as::<_, RestoreTally>(&sql);
+    for run in runs {
+        q = q.bind(run.get());
+    }
+    q.fetch_all(db.pool()).await
+}
