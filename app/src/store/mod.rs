@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod db;
+pub mod inventory;
 pub mod notifications;
 pub mod people;
 pub mod provider;

@@ -46,6 +46,14 @@ pub async fn items_after(db: &Db, tenant: TenantId, after: i64, limit: i64) -> R
     .await
 }
 
+/// How many items the provider has for `tenant`.
+pub async fn count_items(db: &Db, tenant: TenantId) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM provider_items WHERE tenant_id = $1")
+        .bind(tenant.get())
+        .fetch_one(db.pool())
+        .await
+}
+
 /// The stored fault of run type `run_type` (its spelling), if one is injected.
 pub async fn fault(db: &Db, run_type: &str) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT fault FROM provider_faults WHERE run_type = $1")

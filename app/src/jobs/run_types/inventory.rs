@@ -8,7 +8,8 @@ use crate::domain::{RunOutcome, TenantId};
 use crate::jobs::lifecycle::ProgressUpdate;
 use crate::jobs::provider::{Injected, begin};
 use crate::jobs::worker::{BoxFuture, Handler, HandlerResult, Job};
-use crate::store::provider::{ProviderItem, items_after};
+use crate::store::inventory;
+use crate::store::provider::{ProviderItem, count_items, items_after};
 use anyhow::Context as _;
 
 /// Items written per transaction and per progress report.
@@ -40,11 +41,7 @@ async fn sync(job: Job) -> anyhow::Result<HandlerResult> {
         Err(end) => return Ok(end),
     };
     let db = job.state.db.clone();
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM provider_items WHERE tenant_id = $1")
-        .bind(tenant.get())
-        .fetch_one(db.pool())
-        .await
-        .context("counting provider items")?;
+    let total = count_items(&db, tenant).await.context("counting provider items")?;
     job.counts(&[("total", total), ("processed", 0)]).await?;
     let mut tally = Tally::default();
     let mut after = 0_i64;
@@ -73,14 +70,7 @@ async fn sync(job: Job) -> anyhow::Result<HandlerResult> {
     // still exist, we just could not read them this time).
     let mut tx = db.begin_write().await?;
     job.hold(&mut tx).await?;
-    let removed = sqlx::query(
-        "DELETE FROM inventory_items WHERE tenant_id = $1 AND external_id NOT IN \
-         (SELECT external_id FROM provider_items WHERE tenant_id = $1)",
-    )
-    .bind(tenant.get())
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    let removed = inventory::remove_missing(&mut tx, tenant).await?;
     tx.commit().await?;
     if removed > 0 {
         job.counts(&[("removed", i64::try_from(removed).unwrap_or(i64::MAX))]).await?;
@@ -107,7 +97,7 @@ async fn upsert_batch(
     injected: &Injected,
     tally: &mut Tally,
 ) -> anyhow::Result<()> {
-    let now = job.state.clock.now().millis();
+    let now = job.state.clock.now();
     let mut tx = job.state.db.begin_write().await?;
     for item in items {
         tally.processed += 1;
@@ -117,46 +107,14 @@ async fn upsert_batch(
             tally.failed += 1;
             continue;
         }
-        let existing: Option<(i64, String)> =
-            sqlx::query_as("SELECT version, settings FROM inventory_items WHERE tenant_id = $1 AND external_id = $2")
-                .bind(tenant.get())
-                .bind(&item.external_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        match existing {
+        match inventory::item(&mut tx, tenant, &item.external_id).await? {
             None => {
-                sqlx::query(
-                    "INSERT INTO inventory_items (tenant_id, external_id, kind, display_name, settings, version, \
-                     first_seen_at, last_synced_at, last_sync_run_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
-                )
-                .bind(tenant.get())
-                .bind(&item.external_id)
-                .bind(&item.kind)
-                .bind(&item.display_name)
-                .bind(&item.settings)
-                .bind(item.version)
-                .bind(now)
-                .bind(job.run.id.get())
-                .execute(&mut *tx)
-                .await?;
+                inventory::insert(&mut tx, tenant, item, now, job.run.id).await?;
                 tally.created += 1;
             }
-            Some((version, settings)) => {
-                let changed = version != item.version || settings != item.settings;
-                sqlx::query(
-                    "UPDATE inventory_items SET kind = $1, display_name = $2, settings = $3, version = $4, \
-                     last_synced_at = $5, last_sync_run_id = $6 WHERE tenant_id = $7 AND external_id = $8",
-                )
-                .bind(&item.kind)
-                .bind(&item.display_name)
-                .bind(&item.settings)
-                .bind(item.version)
-                .bind(now)
-                .bind(job.run.id.get())
-                .bind(tenant.get())
-                .bind(&item.external_id)
-                .execute(&mut *tx)
-                .await?;
+            Some(held) => {
+                let changed = held.version != item.version || held.settings != item.settings;
+                inventory::update(&mut tx, tenant, item, now, job.run.id).await?;
                 if changed { tally.updated += 1 } else { tally.unchanged += 1 }
             }
         }
