@@ -3,11 +3,13 @@
 //! queries with the row structs they return. See `specs/architecture` for what may call it.
 
 pub mod accounts;
+pub mod baselines;
 pub mod db;
 pub mod inventory;
 pub mod notifications;
 pub mod people;
 pub mod provider;
+pub mod restores;
 pub mod runs;
 pub mod sessions;
 pub mod sweeps;

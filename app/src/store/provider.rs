@@ -5,7 +5,7 @@
 
 use crate::domain::{TenantId, Timestamp};
 use crate::store::db::Db;
-use sqlx::FromRow;
+use sqlx::{AnyConnection, FromRow};
 
 /// One configuration item as the demo provider answers it.
 #[derive(Debug, Clone, FromRow)]
@@ -52,6 +52,62 @@ pub async fn count_items(db: &Db, tenant: TenantId) -> Result<i64, sqlx::Error> 
         .bind(tenant.get())
         .fetch_one(db.pool())
         .await
+}
+
+/// The settings the provider holds now for `external_id` of `tenant`, if it has the item.
+pub async fn current_settings(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    external_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT settings FROM provider_items WHERE tenant_id = $1 AND external_id = $2")
+        .bind(tenant.get())
+        .bind(external_id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Puts `settings` back on the provider's item `external_id` of `tenant` (a new version).
+pub async fn put_settings(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    external_id: &str,
+    settings: &str,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE provider_items SET settings = $1, version = version + 1, updated_at = $2 \
+         WHERE tenant_id = $3 AND external_id = $4",
+    )
+    .bind(settings)
+    .bind(now.millis())
+    .bind(tenant.get())
+    .bind(external_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Creates the provider's item `external_id` of `tenant` again (version 1).
+pub async fn recreate_item(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    item: &crate::store::baselines::SnapshotItem,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO provider_items (tenant_id, external_id, kind, display_name, settings, version, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 1, $6)",
+    )
+    .bind(tenant.get())
+    .bind(&item.external_id)
+    .bind(&item.kind)
+    .bind(&item.display_name)
+    .bind(&item.settings)
+    .bind(now.millis())
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// The stored fault of run type `run_type` (its spelling), if one is injected.

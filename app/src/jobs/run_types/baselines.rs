@@ -11,8 +11,9 @@ use crate::domain::{RunOutcome, TenantId};
 use crate::jobs::lifecycle::ProgressUpdate;
 use crate::jobs::provider::{Injected, begin};
 use crate::jobs::worker::{BoxFuture, Handler, HandlerResult, Job};
+use crate::store::baselines;
 use crate::store::db::Db;
-use crate::store::provider::{ProviderItem, items_after};
+use crate::store::provider::{ProviderItem, count_items, items_after};
 use anyhow::Context as _;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -67,11 +68,7 @@ async fn provider_items(job: &Job, tenant: TenantId, injected: &Injected) -> any
 /// `id` if it is a baseline snapshot of `tenant`; a snapshot of any other tenant is `None`,
 /// exactly like one that does not exist.
 pub async fn tenant_snapshot(db: &Db, tenant: TenantId, id: i64) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM baseline_snapshots WHERE id = $1 AND tenant_id = $2")
-        .bind(id)
-        .bind(tenant.get())
-        .fetch_optional(db.pool())
-        .await
+    baselines::of_tenant(db, tenant, id).await
 }
 
 fn settings_object(text: &str) -> Option<serde_json::Map<String, Value>> {
@@ -88,10 +85,7 @@ async fn capture(job: Job) -> anyhow::Result<HandlerResult> {
     };
     job.progress(phase("checking_eligibility", &[])).await?;
     injected.pace(1).await;
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM provider_items WHERE tenant_id = $1")
-        .bind(tenant.get())
-        .fetch_one(job.state.db.pool())
-        .await?;
+    let total = count_items(&job.state.db, tenant).await?;
     if total == 0 {
         return Ok(HandlerResult::ended(RunOutcome::Blocked, "nothing_to_capture", Sentence::NothingToCapture, None));
     }
@@ -113,32 +107,11 @@ async fn capture(job: Job) -> anyhow::Result<HandlerResult> {
     job.progress(phase("saving_snapshot", &[("processed", processed), ("skipped", skipped)])).await?;
     injected.pace(1).await;
 
-    let now = job.state.clock.now().millis();
+    let now = job.state.clock.now();
     let mut tx = job.state.db.begin_write().await?;
-    let snapshot: i64 = sqlx::query_scalar(
-        "INSERT INTO baseline_snapshots (workspace_id, tenant_id, run_id, item_count, captured_at) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(job.run.workspace_id.get())
-    .bind(tenant.get())
-    .bind(job.run.id.get())
-    .bind(captured)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
+    let snapshot = baselines::insert(&mut tx, job.run.workspace_id, tenant, job.run.id, captured, now).await?;
     for item in &kept {
-        sqlx::query(
-            "INSERT INTO baseline_snapshot_items (snapshot_id, external_id, kind, display_name, settings, version) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(snapshot)
-        .bind(&item.external_id)
-        .bind(&item.kind)
-        .bind(&item.display_name)
-        .bind(&item.settings)
-        .bind(item.version)
-        .execute(&mut *tx)
-        .await?;
+        baselines::add_item(&mut tx, snapshot, item).await?;
     }
     tx.commit().await?;
     job.counts(&[("items_captured", captured), ("succeeded", captured)]).await?;
@@ -174,28 +147,16 @@ async fn compare(job: Job) -> anyhow::Result<HandlerResult> {
     let wanted = job.run.context.inputs().and_then(|i| i.get("snapshot_id")).and_then(Value::as_i64);
     let snapshot: Option<i64> = match wanted {
         Some(id) => tenant_snapshot(&job.state.db, tenant, id).await?,
-        None => {
-            sqlx::query_scalar(
-                "SELECT id FROM baseline_snapshots WHERE tenant_id = $1 ORDER BY captured_at DESC, id DESC LIMIT 1",
-            )
-            .bind(tenant.get())
-            .fetch_optional(job.state.db.pool())
-            .await?
-        }
+        None => baselines::latest(&job.state.db, tenant).await?,
     };
     let Some(snapshot) = snapshot else {
         let message = if wanted.is_some() { Sentence::BaselineMissing } else { Sentence::NoBaselineYet };
         return Ok(HandlerResult::ended(RunOutcome::Blocked, "no_baseline", message, None));
     };
-    let rows: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT external_id, display_name, settings FROM baseline_snapshot_items WHERE snapshot_id = $1",
-    )
-    .bind(snapshot)
-    .fetch_all(job.state.db.pool())
-    .await?;
+    let rows = baselines::items(&job.state.db, snapshot).await?;
     let mut baseline: BTreeMap<String, (String, serde_json::Map<String, Value>)> = rows
         .into_iter()
-        .map(|(id, name, settings)| (id, (name, settings_object(&settings).unwrap_or_default())))
+        .map(|i| (i.external_id, (i.display_name, settings_object(&i.settings).unwrap_or_default())))
         .collect();
 
     job.progress(phase("comparing", &[])).await?;
@@ -223,23 +184,13 @@ async fn compare(job: Job) -> anyhow::Result<HandlerResult> {
 
     job.progress(phase("recording_findings", &[])).await?;
     injected.pace(1).await;
-    let now = job.state.clock.now().millis();
+    let now = job.state.clock.now();
     let mut tx = job.state.db.begin_write().await?;
     for (external_id, change, name, diff) in &findings {
-        sqlx::query(
-            "INSERT INTO drift_findings (run_id, tenant_id, snapshot_id, external_id, change, display_name, \
-             changed_settings, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(job.run.id.get())
-        .bind(tenant.get())
-        .bind(snapshot)
-        .bind(external_id)
-        .bind(*change)
-        .bind(name)
-        .bind(Value::Array(diff.clone()).to_string())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let changed_settings = Value::Array(diff.clone()).to_string();
+        let finding =
+            baselines::NewFinding { external_id, change, display_name: name, changed_settings: &changed_settings };
+        baselines::add_finding(&mut tx, job.run.id, tenant, snapshot, finding, now).await?;
     }
     tx.commit().await?;
     let count = |c: &str| i64::try_from(findings.iter().filter(|f| f.1 == c).count()).unwrap_or(i64::MAX);

@@ -11,6 +11,7 @@ use crate::jobs::lifecycle::ProgressUpdate;
 use crate::jobs::provider::begin;
 use crate::jobs::run_types::baselines::tenant_snapshot;
 use crate::jobs::worker::{BoxFuture, Handler, HandlerResult, Job};
+use crate::store::{baselines, provider, restores};
 use serde_json::Value;
 
 /// Items applied per transaction and per progress report.
@@ -24,14 +25,6 @@ impl Handler for RestoreExecute {
     fn run(&self, job: Job) -> BoxFuture<anyhow::Result<HandlerResult>> {
         Box::pin(restore(job))
     }
-}
-
-#[derive(Debug, sqlx::FromRow)]
-struct SnapshotItem {
-    external_id: String,
-    kind: String,
-    display_name: String,
-    settings: String,
 }
 
 #[derive(Debug, Default)]
@@ -56,24 +49,9 @@ async fn restore(job: Job) -> anyhow::Result<HandlerResult> {
     let Some(snapshot) = snapshot else {
         return Ok(HandlerResult::ended(RunOutcome::Blocked, "no_baseline", Sentence::RestoreBaselineMissing, None));
     };
-    let items: Vec<SnapshotItem> = sqlx::query_as(
-        "SELECT external_id, kind, display_name, settings FROM baseline_snapshot_items WHERE snapshot_id = $1 ORDER BY external_id",
-    )
-    .bind(snapshot)
-    .fetch_all(db.pool())
-    .await?;
-    let now = job.state.clock.now().millis();
-    let record: i64 = sqlx::query_scalar(
-        "INSERT INTO restores (workspace_id, tenant_id, run_id, snapshot_id, status, started_at) \
-         VALUES ($1, $2, $3, $4, 'applying', $5) RETURNING id",
-    )
-    .bind(job.run.workspace_id.get())
-    .bind(tenant.get())
-    .bind(job.run.id.get())
-    .bind(snapshot)
-    .bind(now)
-    .fetch_one(db.pool())
-    .await?;
+    let items = baselines::items(&db, snapshot).await?;
+    let record =
+        restores::begin(&db, job.run.workspace_id, tenant, job.run.id, snapshot, job.state.clock.now()).await?;
     let total = i64::try_from(items.len()).unwrap_or(i64::MAX);
     job.counts(&[("total", total), ("processed", 0)]).await?;
 
@@ -81,7 +59,7 @@ async fn restore(job: Job) -> anyhow::Result<HandlerResult> {
     for batch in items.chunks(BATCH) {
         injected.checkpoint(&job).await;
         injected.pace(batch.len()).await;
-        let now = job.state.clock.now().millis();
+        let now = job.state.clock.now();
         let mut tx = db.begin_write().await?;
         job.hold(&mut tx).await?;
         for item in batch {
@@ -89,40 +67,14 @@ async fn restore(job: Job) -> anyhow::Result<HandlerResult> {
             let (result, detail) = if injected.item_fails(tally.processed) {
                 ("failed", text().records.item_refused)
             } else {
-                let current: Option<String> =
-                    sqlx::query_scalar("SELECT settings FROM provider_items WHERE tenant_id = $1 AND external_id = $2")
-                        .bind(tenant.get())
-                        .bind(&item.external_id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                match current {
+                match provider::current_settings(&mut tx, tenant, &item.external_id).await? {
                     Some(s) if s == item.settings => ("unchanged", text().records.item_unchanged),
                     Some(_) => {
-                        sqlx::query(
-                            "UPDATE provider_items SET settings = $1, version = version + 1, updated_at = $2 \
-                             WHERE tenant_id = $3 AND external_id = $4",
-                        )
-                        .bind(&item.settings)
-                        .bind(now)
-                        .bind(tenant.get())
-                        .bind(&item.external_id)
-                        .execute(&mut *tx)
-                        .await?;
+                        provider::put_settings(&mut tx, tenant, &item.external_id, &item.settings, now).await?;
                         ("applied", text().records.item_restored)
                     }
                     None => {
-                        sqlx::query(
-                            "INSERT INTO provider_items (tenant_id, external_id, kind, display_name, settings, version, updated_at) \
-                             VALUES ($1, $2, $3, $4, $5, 1, $6)",
-                        )
-                        .bind(tenant.get())
-                        .bind(&item.external_id)
-                        .bind(&item.kind)
-                        .bind(&item.display_name)
-                        .bind(&item.settings)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
+                        provider::recreate_item(&mut tx, tenant, item, now).await?;
                         ("applied", text().records.item_recreated)
                     }
                 }
@@ -132,13 +84,7 @@ async fn restore(job: Job) -> anyhow::Result<HandlerResult> {
                 "unchanged" => tally.unchanged += 1,
                 _ => tally.failed += 1,
             }
-            sqlx::query("INSERT INTO restore_items (restore_id, external_id, result, detail) VALUES ($1, $2, $3, $4)")
-                .bind(record)
-                .bind(&item.external_id)
-                .bind(result)
-                .bind(detail)
-                .execute(&mut *tx)
-                .await?;
+            restores::record_item(&mut tx, record, &item.external_id, result, detail).await?;
         }
         tx.commit().await?;
         job.progress(ProgressUpdate {
@@ -169,12 +115,7 @@ async fn restore(job: Job) -> anyhow::Result<HandlerResult> {
     };
     let mut tx = db.begin_write().await?;
     job.hold(&mut tx).await?;
-    sqlx::query("UPDATE restores SET status = $1, finished_at = $2 WHERE id = $3")
-        .bind(status)
-        .bind(job.state.clock.now().millis())
-        .bind(record)
-        .execute(&mut *tx)
-        .await?;
+    restores::finish(&mut tx, record, status, job.state.clock.now()).await?;
     tx.commit().await?;
     injected.crash_point(&job);
     Ok(result)
