@@ -12,6 +12,7 @@ use crate::jobs::provider::{Injected, begin};
 use crate::jobs::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::runtime::state::AppState;
 use crate::services::principal::Principal;
+use crate::store::packs::{self as stored, PackSource};
 use anyhow::Context as _;
 use serde_json::{Value, json};
 use std::io::Write as _;
@@ -24,15 +25,6 @@ impl Handler for GeneratePack {
     fn run(&self, job: Job) -> BoxFuture<anyhow::Result<HandlerResult>> {
         Box::pin(generate(job))
     }
-}
-
-#[derive(Debug, sqlx::FromRow)]
-struct Review {
-    id: i64,
-    status: String,
-    fingerprint: String,
-    sections: String,
-    evidence: String,
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -65,37 +57,15 @@ async fn generate(job: Job) -> anyhow::Result<HandlerResult> {
     };
     let db = &job.state.db;
     let wanted = job.run.context.inputs().and_then(|i| i.get("review_id")).and_then(Value::as_i64);
-    let review: Option<Review> = sqlx::query_as(
-        "SELECT id, status, fingerprint, sections, evidence FROM environment_reviews \
-         WHERE tenant_id = $1 AND status IN ('ready', 'published') AND ($2 = 0 OR id = $2) \
-         ORDER BY CASE status WHEN 'published' THEN 0 ELSE 1 END, updated_at DESC, id DESC LIMIT 1",
-    )
-    .bind(tenant.get())
-    .bind(wanted.unwrap_or(0))
-    .fetch_optional(db.pool())
-    .await?;
+    let review = stored::source_review(db, tenant, wanted).await?;
     let Some(review) = review else {
         return Ok(HandlerResult::ended(RunOutcome::Blocked, "no_review", Sentence::NothingToExport, None));
     };
-    let now = job.state.clock.now().millis();
-    let pack: i64 = sqlx::query_scalar(
-        "INSERT INTO review_packs (workspace_id, tenant_id, review_id, run_id, status, created_at) \
-         VALUES ($1, $2, $3, $4, 'generating', $5) RETURNING id",
-    )
-    .bind(job.run.workspace_id.get())
-    .bind(tenant.get())
-    .bind(review.id)
-    .bind(job.run.id.get())
-    .bind(now)
-    .fetch_one(db.pool())
-    .await?;
+    let pack = stored::begin(db, job.run.workspace_id, tenant, review.id, job.run.id, job.state.clock.now()).await?;
     match build(&job, tenant, pack, &review, &injected).await {
         Ok(result) => Ok(result),
         Err(e) => {
-            sqlx::query("UPDATE review_packs SET status = 'failed' WHERE id = $1 AND status = 'generating'")
-                .bind(pack)
-                .execute(db.pool())
-                .await?;
+            stored::fail(db, pack).await?;
             Err(e)
         }
     }
@@ -105,7 +75,7 @@ async fn build(
     job: &Job,
     tenant: TenantId,
     pack: i64,
-    review: &Review,
+    review: &PackSource,
     injected: &Injected,
 ) -> anyhow::Result<HandlerResult> {
     let sections: Vec<Value> = match serde_json::from_str(&review.sections) {
@@ -140,22 +110,14 @@ async fn build(
         .flatten()
         .filter_map(Value::as_str)
         .find_map(|b| b.strip_prefix("fnd:")?.split(':').next()?.parse::<i64>().ok());
-    let findings: Vec<(String, String, String, String)> = match compare {
-        Some(run) => {
-            sqlx::query_as(
-                "SELECT external_id, change, display_name, changed_settings FROM drift_findings \
-                 WHERE run_id = $1 AND tenant_id = $2 ORDER BY external_id",
-            )
-            .bind(run)
-            .bind(tenant.get())
-            .fetch_all(job.state.db.pool())
-            .await?
-        }
+    let findings = match compare {
+        Some(run) => stored::findings(&job.state.db, run, tenant).await?,
         None => Vec::new(),
     };
     let mut csv = String::from("item,change,name,changed_settings\r\n");
-    for (id, change, name, settings) in &findings {
-        csv.push_str(&[csv_field(id), csv_field(change), csv_field(name), csv_field(settings)].join(","));
+    for f in &findings {
+        let fields = [&f.external_id, &f.change, &f.display_name, &f.changed_settings];
+        csv.push_str(&fields.map(|s| csv_field(s)).join(","));
         csv.push_str("\r\n");
     }
     let review_json = serde_json::to_string_pretty(&json!({
@@ -188,36 +150,18 @@ async fn build(
     tokio::fs::write(&path, &bytes).await.with_context(|| format!("writing {}", path.display()))?;
     let now = job.state.clock.now();
     let expires = now.plus(job.state.config.pack_retention);
-    sqlx::query(
-        "UPDATE review_packs SET status = 'ready', file_name = $1, size_bytes = $2, ready_at = $3, expires_at = $4 \
-         WHERE id = $5 AND status = 'generating'",
-    )
-    .bind(&file_name)
-    .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
-    .bind(now.millis())
-    .bind(expires.millis())
-    .bind(pack)
-    .execute(job.state.db.pool())
-    .await?;
+    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    stored::ready(&job.state.db, pack, &file_name, size, now, expires).await?;
     injected.crash_point(job);
     Ok(HandlerResult::succeeded())
 }
 
 /// Expires every ready pack past its retention period and deletes its file. Returns how many.
 pub async fn sweep_expired(state: &AppState) -> anyhow::Result<usize> {
-    let now = state.clock.now().millis();
-    let due: Vec<(i64, Option<String>)> =
-        sqlx::query_as("SELECT id, file_name FROM review_packs WHERE status = 'ready' AND expires_at <= $1")
-            .bind(now)
-            .fetch_all(state.db.pool())
-            .await?;
+    let due = stored::due(&state.db, state.clock.now()).await?;
     let mut expired = 0;
-    for (id, file) in due {
-        let done = sqlx::query("UPDATE review_packs SET status = 'expired' WHERE id = $1 AND status = 'ready'")
-            .bind(id)
-            .execute(state.db.pool())
-            .await?;
-        if done.rows_affected() == 1 {
+    for stored::DuePack { id, file_name: file } in due {
+        if stored::expire(&state.db, id).await? {
             expired += 1;
             if let Some(file) = file {
                 match tokio::fs::remove_file(pack_path(state, &file)).await {
@@ -255,15 +199,10 @@ pub enum PackDownload {
 /// Looks up pack `id` for the caller.
 pub async fn download(state: &AppState, p: &Principal, id: &str) -> anyhow::Result<PackDownload> {
     let Some(id) = id.trim().parse::<i64>().ok().filter(|i| *i > 0) else { return Ok(PackDownload::NotFound) };
-    let row: Option<(String, Option<String>, i64)> =
-        sqlx::query_as("SELECT status, file_name, tenant_id FROM review_packs WHERE id = $1 AND workspace_id = $2")
-            .bind(id)
-            .bind(p.workspace_id.get())
-            .fetch_optional(state.db.pool())
-            .await?;
+    let row = stored::file(&state.db, p.workspace_id, id).await?;
     // A pack of a tenant outside the caller's entitlement does not exist for them.
-    let row = row.filter(|(_, _, tenant)| p.access().sees_tenant(p.workspace_id, TenantId(*tenant)));
-    let row = row.map(|(status, file, _)| (status, file));
+    let row = row.filter(|f| p.access().sees_tenant(p.workspace_id, TenantId(f.tenant_id)));
+    let row = row.map(|f| (f.status, f.file_name));
     Ok(match row {
         None => PackDownload::NotFound,
         Some((status, _)) if status == "expired" => PackDownload::Expired,

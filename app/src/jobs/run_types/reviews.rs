@@ -19,6 +19,7 @@ use crate::jobs::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::runtime::clock::Clock;
 use crate::runtime::state::AppState;
 use crate::store::db::Db;
+use crate::store::reviews as stored;
 use serde_json::{Value, json};
 
 /// Evidence sources a compose aggregates.
@@ -57,14 +58,8 @@ pub fn fingerprint(basis: &str) -> String {
 }
 
 async fn latest_run(db: &Db, tenant: TenantId, run_type: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, outcome FROM operation_runs WHERE tenant_id = $1 AND run_type = $2 AND status = 'completed' \
-         ORDER BY completed_at DESC, id DESC LIMIT 1",
-    )
-    .bind(tenant.get())
-    .bind(run_type)
-    .fetch_optional(db.pool())
-    .await
+    let run = stored::latest_completed_run(db, tenant, run_type).await?;
+    Ok(run.map(|r| (r.id, r.outcome.unwrap_or_default())))
 }
 
 fn usable(outcome: &str) -> bool {
@@ -77,10 +72,7 @@ async fn gather(state: &AppState, tenant: TenantId, index: u64) -> Result<Source
     Ok(match index {
         0 => match latest_run(db, tenant, "inventory.sync").await? {
             Some((id, outcome)) if usable(&outcome) => {
-                let items: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inventory_items WHERE tenant_id = $1")
-                    .bind(tenant.get())
-                    .fetch_one(db.pool())
-                    .await?;
+                let items = crate::store::workbench::inventory_count(db, tenant).await?;
                 Source {
                     source: ReviewSource::Inventory,
                     ready: true,
@@ -123,13 +115,8 @@ async fn gather(state: &AppState, tenant: TenantId, index: u64) -> Result<Source
         },
         2 => match latest_run(db, tenant, "baseline.compare").await? {
             Some((id, outcome)) if usable(&outcome) => {
-                let rows: Vec<(String, i64)> = sqlx::query_as(
-                    "SELECT change, COUNT(*) FROM drift_findings WHERE run_id = $1 GROUP BY change ORDER BY change",
-                )
-                .bind(id)
-                .fetch_all(db.pool())
-                .await?;
-                let n = |c: &str| rows.iter().find(|r| r.0 == c).map_or(0, |r| r.1);
+                let rows = stored::finding_counts(db, id).await?;
+                let n = |c: &str| rows.iter().find(|r| r.change == c).map_or(0, |r| r.n);
                 let body = (t.findings_ready)(n("added"), n("removed"), n("changed"));
                 Source {
                     source: ReviewSource::Findings,
@@ -146,15 +133,8 @@ async fn gather(state: &AppState, tenant: TenantId, index: u64) -> Result<Source
             },
         },
         _ => {
-            let since = state.clock.now().millis() - RECENT_MS;
-            let ids: Vec<i64> = sqlx::query_scalar(
-                "SELECT id FROM operation_runs WHERE tenant_id = $1 AND status = 'completed' AND outcome = 'failed' \
-                 AND completed_at >= $2 AND run_type <> 'environment.review.compose' ORDER BY id DESC LIMIT 20",
-            )
-            .bind(tenant.get())
-            .bind(since)
-            .fetch_all(db.pool())
-            .await?;
+            let since = crate::domain::Timestamp(state.clock.now().millis() - RECENT_MS);
+            let ids = stored::recent_failures(db, tenant, since).await?;
             let body = if ids.is_empty() {
                 t.failures_none.to_owned()
             } else {
@@ -239,39 +219,16 @@ async fn save_review(
     sections: &[Value],
     evidence: &Value,
 ) -> anyhow::Result<i64> {
-    let now = job.state.clock.now().millis();
+    let now = job.state.clock.now();
     let sections = Value::Array(sections.to_vec()).to_string();
+    let evidence = evidence.to_string();
+    let composed =
+        stored::Composed { tenant, fingerprint: fp, run: job.run.id, sections: &sections, evidence: &evidence };
     let mut tx = job.state.db.begin_write().await?;
     job.hold(&mut tx).await?;
-    let refreshed: Option<i64> = sqlx::query_scalar(
-        "UPDATE environment_reviews SET status = 'ready', compose_run_id = $1, sections = $2, evidence = $3, \
-         updated_at = $4 WHERE tenant_id = $5 AND fingerprint = $6 AND status IN ('composing', 'ready') RETURNING id",
-    )
-    .bind(job.run.id.get())
-    .bind(&sections)
-    .bind(evidence.to_string())
-    .bind(now)
-    .bind(tenant.get())
-    .bind(fp)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let review = match refreshed {
+    let review = match stored::refresh_mutable(&mut tx, &composed, now).await? {
         Some(id) => id,
-        None => {
-            sqlx::query_scalar(
-                "INSERT INTO environment_reviews (workspace_id, tenant_id, fingerprint, status, compose_run_id, \
-                 sections, evidence, created_at, updated_at) VALUES ($1, $2, $3, 'ready', $4, $5, $6, $7, $7) RETURNING id",
-            )
-            .bind(job.run.workspace_id.get())
-            .bind(tenant.get())
-            .bind(fp)
-            .bind(job.run.id.get())
-            .bind(&sections)
-            .bind(evidence.to_string())
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?
-        }
+        None => stored::insert_ready(&mut tx, job.run.workspace_id, &composed, now).await?,
     };
     tx.commit().await?;
     Ok(review)
@@ -341,36 +298,14 @@ pub enum PublishError {
 /// Publishes a ready review of `workspace`; the tenant's previously published review is
 /// superseded in the same transaction.
 pub async fn publish(db: &Db, clock: &dyn Clock, workspace: WorkspaceId, review: i64) -> Result<(), PublishError> {
-    let now = clock.now().millis();
+    let now = clock.now();
     let mut tx = db.begin_write().await?;
-    let tenant: Option<i64> = sqlx::query_scalar(
-        "UPDATE environment_reviews SET status = 'published', published_at = $1, updated_at = $1 \
-         WHERE id = $2 AND workspace_id = $3 AND status = 'ready' RETURNING tenant_id",
-    )
-    .bind(now)
-    .bind(review)
-    .bind(workspace.get())
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(tenant) = tenant else {
+    let Some(tenant) = stored::publish(&mut tx, workspace, review, now).await? else {
         tx.rollback().await?;
-        let status: Option<String> =
-            sqlx::query_scalar("SELECT status FROM environment_reviews WHERE id = $1 AND workspace_id = $2")
-                .bind(review)
-                .bind(workspace.get())
-                .fetch_optional(db.pool())
-                .await?;
+        let status = stored::status(db, workspace, review).await?;
         return Err(status.map_or(PublishError::NotFound, PublishError::NotReady));
     };
-    sqlx::query(
-        "UPDATE environment_reviews SET status = 'superseded', updated_at = $1 \
-         WHERE tenant_id = $2 AND status = 'published' AND id <> $3",
-    )
-    .bind(now)
-    .bind(tenant)
-    .bind(review)
-    .execute(&mut *tx)
-    .await?;
+    stored::supersede_others(&mut tx, tenant, review, now).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,0 +1,162 @@
+//! Review packs (`review_packs`: generating → ready | failed, then expired), made by
+//! `review_pack.generate` from a ready or published review, downloaded while ready, expired by
+//! the retention sweep.
+
+use crate::domain::{RunId, TenantId, Timestamp, WorkspaceId};
+use crate::store::db::Db;
+use sqlx::FromRow;
+
+/// The review a pack is made from.
+#[derive(Debug, Clone, FromRow)]
+pub struct PackSource {
+    /// The review's id.
+    pub id: i64,
+    /// Its stored status.
+    pub status: String,
+    /// The fingerprint of its evidence.
+    pub fingerprint: String,
+    /// Its sections as JSON.
+    pub sections: String,
+    /// Its evidence record as JSON.
+    pub evidence: String,
+}
+
+/// A drift finding as a pack exports it.
+#[derive(Debug, Clone, FromRow)]
+pub struct ExportedFinding {
+    /// The provider's id for the item.
+    pub external_id: String,
+    /// `added`, `removed` or `changed`.
+    pub change: String,
+    /// The item's display name.
+    pub display_name: String,
+    /// The changed settings as JSON.
+    pub changed_settings: String,
+}
+
+/// A ready pack whose retention has passed.
+#[derive(Debug, Clone, FromRow)]
+pub struct DuePack {
+    /// The pack's id.
+    pub id: i64,
+    /// Its file, if it was written.
+    pub file_name: Option<String>,
+}
+
+/// A pack as a download reads it.
+#[derive(Debug, Clone, FromRow)]
+pub struct PackFile {
+    /// Its stored status.
+    pub status: String,
+    /// Its file, once ready.
+    pub file_name: Option<String>,
+    /// Its tenant (the caller's entitlement decides whether it exists for them).
+    pub tenant_id: i64,
+}
+
+/// The ready or published review of `tenant` to make a pack from: `wanted` if given (and
+/// ready or published), else the published one, else the newest ready one.
+pub async fn source_review(db: &Db, tenant: TenantId, wanted: Option<i64>) -> Result<Option<PackSource>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, status, fingerprint, sections, evidence FROM environment_reviews \
+         WHERE tenant_id = $1 AND status IN ('ready', 'published') AND ($2 = 0 OR id = $2) \
+         ORDER BY CASE status WHEN 'published' THEN 0 ELSE 1 END, updated_at DESC, id DESC LIMIT 1",
+    )
+    .bind(tenant.get())
+    .bind(wanted.unwrap_or(0))
+    .fetch_optional(db.pool())
+    .await
+}
+
+/// Opens a pack of `review` for `tenant`, made by `run` from `now`; its id.
+pub async fn begin(
+    db: &Db,
+    workspace: WorkspaceId,
+    tenant: TenantId,
+    review: i64,
+    run: RunId,
+    now: Timestamp,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO review_packs (workspace_id, tenant_id, review_id, run_id, status, created_at) \
+         VALUES ($1, $2, $3, $4, 'generating', $5) RETURNING id",
+    )
+    .bind(workspace.get())
+    .bind(tenant.get())
+    .bind(review)
+    .bind(run.get())
+    .bind(now.millis())
+    .fetch_one(db.pool())
+    .await
+}
+
+/// Marks pack `pack` failed, if it is still being generated.
+pub async fn fail(db: &Db, pack: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE review_packs SET status = 'failed' WHERE id = $1 AND status = 'generating'")
+        .bind(pack)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Marks pack `pack` ready with its file and size at `now`, kept until `expires`, if it is
+/// still being generated.
+pub async fn ready(
+    db: &Db,
+    pack: i64,
+    file_name: &str,
+    size_bytes: i64,
+    now: Timestamp,
+    expires: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE review_packs SET status = 'ready', file_name = $1, size_bytes = $2, ready_at = $3, expires_at = $4 \
+         WHERE id = $5 AND status = 'generating'",
+    )
+    .bind(file_name)
+    .bind(size_bytes)
+    .bind(now.millis())
+    .bind(expires.millis())
+    .bind(pack)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// The findings of compare run `run` of `tenant`, by item id.
+pub async fn findings(db: &Db, run: i64, tenant: TenantId) -> Result<Vec<ExportedFinding>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT external_id, change, display_name, changed_settings FROM drift_findings \
+         WHERE run_id = $1 AND tenant_id = $2 ORDER BY external_id",
+    )
+    .bind(run)
+    .bind(tenant.get())
+    .fetch_all(db.pool())
+    .await
+}
+
+/// The ready packs whose retention ended by `now`.
+pub async fn due(db: &Db, now: Timestamp) -> Result<Vec<DuePack>, sqlx::Error> {
+    sqlx::query_as("SELECT id, file_name FROM review_packs WHERE status = 'ready' AND expires_at <= $1")
+        .bind(now.millis())
+        .fetch_all(db.pool())
+        .await
+}
+
+/// Marks pack `pack` expired; `false` when it was no longer ready (another sweep got it).
+pub async fn expire(db: &Db, pack: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE review_packs SET status = 'expired' WHERE id = $1 AND status = 'ready'")
+        .bind(pack)
+        .execute(db.pool())
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Pack `pack` of `workspace`, if there is one.
+pub async fn file(db: &Db, workspace: WorkspaceId, pack: i64) -> Result<Option<PackFile>, sqlx::Error> {
+    sqlx::query_as("SELECT status, file_name, tenant_id FROM review_packs WHERE id = $1 AND workspace_id = $2")
+        .bind(pack)
+        .bind(workspace.get())
+        .fetch_optional(db.pool())
+        .await
+}
