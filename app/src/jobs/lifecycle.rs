@@ -20,7 +20,8 @@ use crate::domain::{
 use crate::runtime::clock::Clock;
 use crate::services::live::LiveRuns;
 use crate::store::db::Db;
-use crate::store::runs::{self, DamagedRun, RUN_COLUMNS, RunQueryError, RunRow};
+use crate::store::run_writes as writes;
+use crate::store::runs::{self, DamagedRun, RunQueryError};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -119,10 +120,6 @@ impl Started {
         }
     }
 }
-
-/// The write every claim makes: running under `$2`'s lease until `$3`, started at `$1`.
-const CLAIM_SET: &str = "UPDATE operation_runs SET status = 'running', started_at = $1, updated_at = $1, \
-     heartbeat_at = $1, lease_owner = $2, lease_expires_at = $3, attempt = attempt + 1";
 
 /// What a completing writer expects the run to be.
 #[derive(Debug, Clone)]
@@ -255,15 +252,10 @@ impl Lifecycle {
     /// active key lets exactly one insert through.
     #[tracing::instrument(skip(self, req), fields(run_type = req.run_type.as_str(), tenant = ?req.tenant_id))]
     pub async fn start(&self, req: NewRun) -> Result<Started, LifecycleError> {
-        if let Some(t) = req.tenant_id {
-            let found: Option<i64> = sqlx::query_scalar("SELECT id FROM tenants WHERE id = $1 AND workspace_id = $2")
-                .bind(t.get())
-                .bind(req.workspace_id.get())
-                .fetch_optional(self.db.pool())
-                .await?;
-            if found.is_none() {
-                return Err(LifecycleError::Invalid(text().errors.tenant_not_in_workspace.to_owned()));
-            }
+        if let Some(t) = req.tenant_id
+            && !writes::tenant_in_workspace(&self.db, t, req.workspace_id).await?
+        {
+            return Err(LifecycleError::Invalid(text().errors.tenant_not_in_workspace.to_owned()));
         }
         if let Some(k) = &req.dedupe_key
             && (k.is_empty() || k.len() > 200)
@@ -273,28 +265,19 @@ impl Lifecycle {
         let key = active_key(req.workspace_id, req.tenant_id, req.run_type, req.dedupe_key.as_deref());
         let mut context = RunContext::empty();
         context.set_section("inputs", if req.inputs.is_null() { json!({}) } else { req.inputs.clone() });
-        let insert = format!(
-            "INSERT INTO operation_runs (workspace_id, tenant_id, run_type, initiator_id, status, summary_counts, \
-             context, created_at, updated_at, attempt, dedupe_key, active_key) \
-             VALUES ($1, $2, $3, $4, 'queued', '{{}}', $5, $6, $6, 0, $7, $8) \
-             ON CONFLICT (active_key) WHERE status <> 'completed' DO NOTHING RETURNING {RUN_COLUMNS}"
-        );
-        let existing =
-            format!("SELECT {RUN_COLUMNS} FROM operation_runs WHERE active_key = $1 AND status <> 'completed'");
+        let context = context.to_json();
+        let new = writes::NewRunRow {
+            workspace: req.workspace_id,
+            tenant: req.tenant_id,
+            run_type: req.run_type.as_str(),
+            initiator: req.initiator,
+            context: &context,
+            dedupe_key: req.dedupe_key.as_deref(),
+            active_key: &key,
+        };
         // The blocking run can complete between our insert and our read; then try again.
         for _ in 0..8 {
-            let now = self.clock.now();
-            let row: Option<RunRow> = sqlx::query_as(&insert)
-                .bind(req.workspace_id.get())
-                .bind(req.tenant_id.map(TenantId::get))
-                .bind(req.run_type.as_str())
-                .bind(req.initiator.map(UserId::get))
-                .bind(context.to_json())
-                .bind(now.millis())
-                .bind(req.dedupe_key.clone())
-                .bind(&key)
-                .fetch_optional(self.db.pool())
-                .await?;
+            let row = writes::insert_queued(&self.db, &new, self.clock.now()).await?;
             if let Some(row) = row {
                 let run = row.into_run()?;
                 tracing::info!(run_id = run.id.get(), "run queued");
@@ -304,8 +287,7 @@ impl Lifecycle {
                 self.written(&run).await;
                 return Ok(Started::Created(run));
             }
-            let row: Option<RunRow> = sqlx::query_as(&existing).bind(&key).fetch_optional(self.db.pool()).await?;
-            if let Some(row) = row {
+            if let Some(row) = writes::active_by_key(&self.db, &key).await? {
                 return Ok(Started::AlreadyActive(row.into_run()?));
             }
         }
@@ -316,24 +298,10 @@ impl Lifecycle {
     /// nothing is queued. On PostgreSQL concurrent claimers skip each other's rows.
     #[tracing::instrument(skip(self))]
     pub async fn claim_next(&self, owner: &str, lease: Duration) -> Result<Option<Run>, LifecycleError> {
-        let pick = match self.db.backend() {
-            crate::store::Backend::Postgres => {
-                "SELECT id FROM operation_runs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
-            }
-            crate::store::Backend::Sqlite => {
-                "SELECT id FROM operation_runs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1"
-            }
-        };
-        let sql = format!("{CLAIM_SET} WHERE id = ({pick}) AND status = 'queued' RETURNING {RUN_COLUMNS}");
         // Without SKIP LOCKED a concurrent claimer can take our pick first; look again.
         for _ in 0..4 {
             let now = self.clock.now();
-            let row: Option<RunRow> = sqlx::query_as(&sql)
-                .bind(now.millis())
-                .bind(owner)
-                .bind(now.plus(lease).millis())
-                .fetch_optional(self.db.pool())
-                .await?;
+            let row = writes::claim_oldest(&self.db, owner, now, now.plus(lease)).await?;
             if let Some(row) = row {
                 let run = row.into_run()?;
                 tracing::info!(run_id = run.id.get(), run_type = run.run_type.as_str(), "run claimed");
@@ -343,11 +311,7 @@ impl Lifecycle {
                 self.written(&run).await;
                 return Ok(Some(run));
             }
-            let queued: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM operation_runs WHERE status = 'queued' LIMIT 1")
-                    .fetch_optional(self.db.pool())
-                    .await?;
-            if queued.is_none() {
+            if !writes::any_queued(&self.db).await? {
                 return Ok(None);
             }
         }
@@ -366,17 +330,8 @@ impl Lifecycle {
         lease: Duration,
     ) -> Result<(), LifecycleError> {
         let now = self.clock.now();
-        let held = sqlx::query(
-            "UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1, lease_expires_at = $2 \
-             WHERE id = $3 AND status = 'running' AND lease_owner = $4",
-        )
-        .bind(now.millis())
-        .bind(now.plus(lease).millis())
-        .bind(id.get())
-        .bind(owner)
-        .execute(conn)
-        .await?;
-        if held.rows_affected() == 1 { Ok(()) } else { Err(LifecycleError::LeaseLost(id)) }
+        let held = writes::hold(conn, id, owner, now, now.plus(lease)).await?;
+        if held { Ok(()) } else { Err(LifecycleError::LeaseLost(id)) }
     }
 
     /// Claims the queued run `id` for `owner`, or `None` when it is not queued (already
@@ -384,14 +339,7 @@ impl Lifecycle {
     #[tracing::instrument(skip(self))]
     pub async fn claim(&self, id: RunId, owner: &str, lease: Duration) -> Result<Option<Run>, LifecycleError> {
         let now = self.clock.now();
-        let row: Option<RunRow> =
-            sqlx::query_as(&format!("{CLAIM_SET} WHERE id = $4 AND status = 'queued' RETURNING {RUN_COLUMNS}"))
-                .bind(now.millis())
-                .bind(owner)
-                .bind(now.plus(lease).millis())
-                .bind(id.get())
-                .fetch_optional(self.db.pool())
-                .await?;
+        let row = writes::claim(&self.db, id, owner, now, now.plus(lease)).await?;
         let Some(row) = row else { return Ok(None) };
         let run = row.into_run()?;
         tracing::info!(run_id = run.id.get(), run_type = run.run_type.as_str(), "run claimed");
@@ -406,16 +354,7 @@ impl Lifecycle {
     /// `CancelRequested` (after renewing) when a person asked the run to stop.
     pub async fn heartbeat(&self, id: RunId, owner: &str, lease: Duration) -> Result<(), LifecycleError> {
         let now = self.clock.now();
-        let row: Option<RunRow> = sqlx::query_as(&format!(
-            "UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1, lease_expires_at = $2 \
-             WHERE id = $3 AND status = 'running' AND lease_owner = $4 RETURNING {RUN_COLUMNS}"
-        ))
-        .bind(now.millis())
-        .bind(now.plus(lease).millis())
-        .bind(id.get())
-        .bind(owner)
-        .fetch_optional(self.db.pool())
-        .await?;
+        let row = writes::heartbeat(&self.db, id, owner, now, now.plus(lease)).await?;
         let run = row.ok_or(LifecycleError::LeaseLost(id))?.into_run()?;
         self.written(&run).await;
         stop_requested(&run)
@@ -449,15 +388,7 @@ impl Lifecycle {
                 RunState::Running if run.cancel_requested.is_some() => return Ok(CancelAnswer::Requested),
                 RunState::Running => {
                     let now = self.clock.now();
-                    let row: Option<RunRow> = sqlx::query_as(&format!(
-                        "UPDATE operation_runs SET cancel_requested_at = $1, cancel_requested_by = $2, updated_at = $1 \
-                         WHERE id = $3 AND status = 'running' AND cancel_requested_at IS NULL RETURNING {RUN_COLUMNS}"
-                    ))
-                    .bind(now.millis())
-                    .bind(by.get())
-                    .bind(id.get())
-                    .fetch_optional(self.db.pool())
-                    .await?;
+                    let row = writes::request_cancel(&self.db, id, by, now).await?;
                     // No row: it ended, or someone else asked first; look again.
                     if let Some(row) = row {
                         tracing::info!(run_id = id.get(), by = by.get(), "cancellation requested");
@@ -482,17 +413,8 @@ impl Lifecycle {
     ) -> Result<(), LifecycleError> {
         let now = self.clock.now();
         let mut tx = self.db.begin_write().await?;
-        let row: Option<(String, String, String)> = sqlx::query_as(
-            "UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1, lease_expires_at = $2 \
-             WHERE id = $3 AND status = 'running' AND lease_owner = $4 RETURNING run_type, summary_counts, context",
-        )
-        .bind(now.millis())
-        .bind(now.plus(lease).millis())
-        .bind(id.get())
-        .bind(owner)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((run_type, summary, context)) = row else {
+        let row = writes::hold_for_progress(&mut tx, id, owner, now, now.plus(lease)).await?;
+        let Some(writes::ProgressBase { run_type, summary_counts: summary, context }) = row else {
             return Err(LifecycleError::LeaseLost(id));
         };
         let run_type = RunType::parse(&run_type).map_err(|source| DamagedRun { id: id.get(), source })?;
@@ -508,14 +430,7 @@ impl Lifecycle {
         if let Some(c) = update.composite {
             ctx.set_section("composite", json!({ "total": c.total, "ready": c.ready, "failed": c.failed }));
         }
-        let row: RunRow = sqlx::query_as(&format!(
-            "UPDATE operation_runs SET summary_counts = $1, context = $2 WHERE id = $3 RETURNING {RUN_COLUMNS}"
-        ))
-        .bind(counts.to_json())
-        .bind(ctx.to_json())
-        .bind(id.get())
-        .fetch_one(&mut *tx)
-        .await?;
+        let row = writes::set_progress(&mut tx, id, &counts.to_json(), &ctx.to_json()).await?;
         tx.commit().await?;
         let run = row.into_run()?;
         self.written(&run).await;
@@ -528,46 +443,26 @@ impl Lifecycle {
     #[tracing::instrument(skip(self, c), fields(outcome = c.outcome.as_str()))]
     pub async fn complete(&self, id: RunId, c: Completion) -> Result<Run, LifecycleError> {
         let now = self.clock.now();
-        let (guard, owner, seen) = match &c.expect {
-            Expect::RunningUnder(owner) => ("status = 'running' AND lease_owner = $9", Some(owner.clone()), None),
+        let guard = match &c.expect {
             Expect::Status(RunStatus::Completed) | Expect::Unchanged { status: RunStatus::Completed, .. } => {
                 return Err(LifecycleError::Invalid("a completion cannot expect a completed run".to_owned()));
             }
-            Expect::Status(RunStatus::Queued) => ("status = 'queued'", None, None),
-            Expect::Status(RunStatus::Running) => ("status = 'running'", None, None),
-            Expect::Unchanged { status: RunStatus::Queued, updated_at } => {
-                ("status = 'queued' AND updated_at = $9", None, Some(updated_at.millis()))
-            }
-            Expect::Unchanged { status: RunStatus::Running, updated_at } => {
-                ("status = 'running' AND updated_at = $9", None, Some(updated_at.millis()))
-            }
+            Expect::RunningUnder(owner) => writes::Guard::RunningUnder(owner),
+            Expect::Status(s) => writes::Guard::Status(*s),
+            Expect::Unchanged { status, updated_at } => writes::Guard::Unchanged(*status, *updated_at),
         };
-        let (code, message, detail) = match &c.failure {
-            Some(f) => (Some(f.code.clone()), Some(f.message.clone()), f.detail.clone()),
-            None => (None, None, None),
+        let failure = c.failure.as_ref();
+        let completed_by = c.by.to_stored();
+        let ending = writes::Ending {
+            outcome: c.outcome.as_str(),
+            failure_code: failure.map(|f| f.code.as_str()),
+            failure_message: failure.map(|f| f.message.as_str()),
+            failure_detail: failure.and_then(|f| f.detail.as_deref()),
+            terminal_class: terminal_class(c.outcome, c.reconciliation.is_some()).as_str(),
+            completed_by: &completed_by,
         };
-        let sql = format!(
-            "UPDATE operation_runs SET status = 'completed', outcome = $1, completed_at = $2, updated_at = $2, \
-             failure_code = $3, failure_message = $4, failure_detail = $5, lease_owner = NULL, lease_expires_at = NULL, \
-             terminal_class = $7, completed_by = $8 WHERE id = $6 AND {guard} RETURNING {RUN_COLUMNS}"
-        );
         let mut tx = self.db.begin_write().await?;
-        let mut q = sqlx::query_as::<_, RunRow>(&sql)
-            .bind(c.outcome.as_str())
-            .bind(now.millis())
-            .bind(code)
-            .bind(message)
-            .bind(detail)
-            .bind(id.get())
-            .bind(terminal_class(c.outcome, c.reconciliation.is_some()).as_str())
-            .bind(c.by.to_stored());
-        if let Some(owner) = owner {
-            q = q.bind(owner);
-        }
-        if let Some(seen) = seen {
-            q = q.bind(seen);
-        }
-        let Some(row) = q.fetch_optional(&mut *tx).await? else {
+        let Some(row) = writes::complete(&mut tx, id, guard, &ending, now).await? else {
             tx.rollback().await?;
             return Err(self.explain_refusal(id, &c.expect).await);
         };
@@ -578,12 +473,7 @@ impl Lifecycle {
             if let Some(rec) = &c.reconciliation {
                 run.context.set_section("reconciliation", rec.clone());
             }
-            sqlx::query("UPDATE operation_runs SET summary_counts = $1, context = $2 WHERE id = $3")
-                .bind(run.summary.to_json())
-                .bind(run.context.to_json())
-                .bind(id.get())
-                .execute(&mut *tx)
-                .await?;
+            writes::set_summary_and_context(&mut tx, id, &run.summary.to_json(), &run.context.to_json()).await?;
         }
         insert_terminal_notifications(&self.db, &mut tx, std::slice::from_ref(&run), now).await?;
         // Announced in the same transaction: other instances hear of it exactly when it
@@ -640,39 +530,29 @@ impl Lifecycle {
         }
         let mut written = Vec::with_capacity(planned.len());
         for chunk in planned.chunks(CHUNK) {
-            let mut params = self.db.params();
-            let values = (0..chunk.len()).map(|_| format!("({})", params.take(11))).collect::<Vec<_>>().join(", ");
-            // VALUES columns are column1… on both databases: id, observed status, observed
-            // updated_at, outcome, failure code, failure message, summary, context, now, the
-            // class the run keeps, and who ended it.
-            let sql = format!(
-                "UPDATE operation_runs SET status = 'completed', outcome = v.column4, completed_at = v.column9, \
-                 updated_at = v.column9, failure_code = v.column5, failure_message = v.column6, failure_detail = NULL, \
-                 summary_counts = v.column7, context = v.column8, lease_owner = NULL, lease_expires_at = NULL, \
-                 terminal_class = v.column10, completed_by = v.column11 FROM (VALUES {values}) AS v \
-                 WHERE operation_runs.id = v.column1 AND operation_runs.status = v.column2 \
-                 AND operation_runs.updated_at = v.column3 RETURNING operation_runs.id"
-            );
-            let mut q = sqlx::query_scalar::<_, i64>(&sql);
-            for (status, seen, done, by) in chunk {
-                let failure = done.failure.as_ref();
-                q = q
-                    .bind(done.id.get())
-                    .bind(status.as_str())
-                    .bind(seen.millis())
-                    .bind(done.state.outcome().map_or("", RunOutcome::as_str))
-                    .bind(failure.map(|f| f.code.clone()))
-                    .bind(failure.map(|f| f.message.clone()))
-                    .bind(done.summary.to_json())
-                    .bind(done.context.to_json())
-                    .bind(now.millis())
-                    .bind(done.terminal_class().map(ProblemClass::as_str))
-                    .bind(by.to_stored());
-            }
+            let endings: Vec<writes::ObservedEnding> = chunk
+                .iter()
+                .map(|(status, seen, done, by)| {
+                    let failure = done.failure.as_ref();
+                    writes::ObservedEnding {
+                        id: done.id,
+                        observed_status: *status,
+                        observed_at: *seen,
+                        outcome: done.state.outcome().map_or("", RunOutcome::as_str).to_owned(),
+                        failure_code: failure.map(|f| f.code.clone()),
+                        failure_message: failure.map(|f| f.message.clone()),
+                        summary: done.summary.to_json(),
+                        context: done.context.to_json(),
+                        terminal_class: done.terminal_class().map(|c| ProblemClass::as_str(c).to_owned()),
+                        completed_by: by.to_stored(),
+                    }
+                })
+                .collect();
             // One transaction per chunk: each decision stands on its own guard, and the write
             // lock (one writer at a time on SQLite) is never held for a whole backlog.
             let mut tx = self.db.begin_write().await?;
-            let won: std::collections::HashSet<i64> = q.fetch_all(&mut *tx).await?.into_iter().collect();
+            let won: std::collections::HashSet<i64> =
+                writes::complete_observed(&self.db, &mut tx, &endings, now).await?.into_iter().collect();
             let winners: Vec<Run> =
                 chunk.iter().filter(|(_, _, d, _)| won.contains(&d.id.get())).map(|(_, _, d, _)| d.clone()).collect();
             insert_terminal_notifications(&self.db, &mut tx, &winners, now).await?;
@@ -707,46 +587,34 @@ impl Lifecycle {
     }
 }
 
-/// Writes the initiator's terminal notification for each completed run that has one, as one
-/// multi-row insert per chunk. Keyed `run-terminal:<id>`, so a run is announced at most once.
+/// Writes the initiator's terminal notification for each completed run that has one, keyed
+/// so that a run is announced at most once.
 async fn insert_terminal_notifications(
     db: &Db,
     conn: &mut sqlx::AnyConnection,
     runs: &[Run],
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    /// Rows per statement (8 parameters each).
-    const CHUNK: usize = 500;
-    let rows: Vec<(&Run, UserId, RunOutcome)> =
-        runs.iter().filter_map(|r| Some((r, r.initiator?, r.state.outcome()?))).collect();
-    for chunk in rows.chunks(CHUNK) {
-        let mut sql = String::from(
-            "INSERT INTO notifications (user_id, workspace_id, run_id, kind, title, body, link, created_at, dedupe_key) VALUES ",
-        );
-        let mut params = db.params();
-        let rows = (0..chunk.len()).map(|_| format!("({}, 'run_terminal', {})", params.take(3), params.take(5)));
-        sql.push_str(&rows.collect::<Vec<_>>().join(", "));
-        sql.push_str(" ON CONFLICT (dedupe_key) DO NOTHING");
-        let mut q = sqlx::query(&sql);
-        for (run, user, outcome) in chunk {
+    let notifications: Vec<writes::NewNotification> = runs
+        .iter()
+        .filter_map(|run| {
+            let (user, outcome) = (run.initiator?, run.state.outcome()?);
             let problem = problem_class(run.state, None, run.was_reconciled());
             // Stored worded (English: no reader yet) for anything that reads the table
             // directly; the notifications page words it again in the reader's language.
             let failure = run.failure.as_ref().map(|f| Sentence::read(&f.message));
-            let text = terminal_notification(run.id, run.run_type, *outcome, problem, failure.as_deref());
-            q = q
-                .bind(user.get())
-                .bind(run.workspace_id.get())
-                .bind(run.id.get())
-                .bind(text.title)
-                .bind(text.body)
-                .bind(text.link)
-                .bind(now.millis())
-                .bind(format!("run-terminal:{}", run.id));
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
+            let text = terminal_notification(run.id, run.run_type, outcome, problem, failure.as_deref());
+            Some(writes::NewNotification {
+                user,
+                workspace: run.workspace_id,
+                run: run.id,
+                title: text.title,
+                body: text.body,
+                link: text.link,
+            })
+        })
+        .collect();
+    writes::insert_terminal_notifications(db, conn, &notifications, now).await
 }
 
 #[cfg(test)]

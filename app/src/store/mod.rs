@@ -12,6 +12,7 @@ pub mod people;
 pub mod provider;
 pub mod restores;
 pub mod reviews;
+pub mod run_writes;
 pub mod runs;
 pub mod sessions;
 pub mod sweeps;

@@ -1,0 +1,418 @@
+//! The lifecycle's writes to `operation_runs`: queueing, claiming, heartbeats, progress,
+//! cancel requests and the guarded terminal transitions, with the terminal notifications
+//! they write in the same transaction. Only `jobs::lifecycle` calls these: it decides what
+//! may happen; this module says it in SQL. Every transition names the state it expects
+//! (see [`Guard`]), so two racing writers end with exactly one winner.
+
+use crate::domain::{RunId, RunStatus, TenantId, Timestamp, UserId, WorkspaceId};
+use crate::store::db::{Backend, Db};
+use crate::store::runs::{RUN_COLUMNS, RunRow};
+use sqlx::{AnyConnection, FromRow};
+
+/// What a terminal write expects the run to be; a row that no longer matches is left alone.
+#[derive(Debug, Clone, Copy)]
+pub enum Guard<'a> {
+    /// Running under this lease owner.
+    RunningUnder(&'a str),
+    /// In exactly this (active) status.
+    Status(RunStatus),
+    /// In this (active) status, last written at exactly this instant.
+    Unchanged(RunStatus, Timestamp),
+}
+
+/// A run to queue.
+#[derive(Debug, Clone, Copy)]
+pub struct NewRunRow<'a> {
+    /// Its workspace.
+    pub workspace: WorkspaceId,
+    /// Its tenant, if any.
+    pub tenant: Option<TenantId>,
+    /// Its type's stored spelling.
+    pub run_type: &'a str,
+    /// Who asked, if a person did.
+    pub initiator: Option<UserId>,
+    /// Its context as JSON.
+    pub context: &'a str,
+    /// Its dedupe key, if any.
+    pub dedupe_key: Option<&'a str>,
+    /// The key one active run of this scope, type and dedupe key holds.
+    pub active_key: &'a str,
+}
+
+/// The terminal fields a completion writes.
+#[derive(Debug, Clone, Copy)]
+pub struct Ending<'a> {
+    /// The outcome's stored spelling.
+    pub outcome: &'a str,
+    /// The failure's code, if it failed.
+    pub failure_code: Option<&'a str>,
+    /// The failure's stored sentence.
+    pub failure_message: Option<&'a str>,
+    /// The failure's diagnostic detail.
+    pub failure_detail: Option<&'a str>,
+    /// The problem class the run keeps.
+    pub terminal_class: &'a str,
+    /// Who or what ended it (stored spelling).
+    pub completed_by: &'a str,
+}
+
+/// One run of a set-based terminal write, exactly as the reconciler observed it.
+#[derive(Debug, Clone)]
+pub struct ObservedEnding {
+    /// The run.
+    pub id: RunId,
+    /// The status it was observed in.
+    pub observed_status: RunStatus,
+    /// Its last write when observed.
+    pub observed_at: Timestamp,
+    /// The outcome's stored spelling.
+    pub outcome: String,
+    /// The failure's code, if it failed.
+    pub failure_code: Option<String>,
+    /// The failure's stored sentence.
+    pub failure_message: Option<String>,
+    /// The summary counts to store, as JSON.
+    pub summary: String,
+    /// The context to store, as JSON.
+    pub context: String,
+    /// The problem class the run keeps.
+    pub terminal_class: Option<String>,
+    /// Who or what ended it (stored spelling).
+    pub completed_by: String,
+}
+
+/// A terminal notification to write.
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    /// Its recipient.
+    pub user: UserId,
+    /// The run's workspace.
+    pub workspace: WorkspaceId,
+    /// The run.
+    pub run: RunId,
+    /// Its title.
+    pub title: String,
+    /// Its body.
+    pub body: String,
+    /// Where it leads.
+    pub link: String,
+}
+
+/// What progress merges into: the run's type, counts and context as stored.
+#[derive(Debug, Clone, FromRow)]
+pub struct ProgressBase {
+    /// The type's stored spelling.
+    pub run_type: String,
+    /// The summary counts as JSON.
+    pub summary_counts: String,
+    /// The context as JSON.
+    pub context: String,
+}
+
+/// Whether `tenant` belongs to `workspace`.
+pub async fn tenant_in_workspace(db: &Db, tenant: TenantId, workspace: WorkspaceId) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM tenants WHERE id = $1 AND workspace_id = $2")
+        .bind(tenant.get())
+        .bind(workspace.get())
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(found.is_some())
+}
+
+/// Queues `run` at `now`, unless an active run holds its active key (then `None`).
+pub async fn insert_queued(db: &Db, run: &NewRunRow<'_>, now: Timestamp) -> Result<Option<RunRow>, sqlx::Error> {
+    let insert = format!(
+        "INSERT INTO operation_runs (workspace_id, tenant_id, run_type, initiator_id, status, summary_counts, \
+         context, created_at, updated_at, attempt, dedupe_key, active_key) \
+         VALUES ($1, $2, $3, $4, 'queued', '{{}}', $5, $6, $6, 0, $7, $8) \
+         ON CONFLICT (active_key) WHERE status <> 'completed' DO NOTHING RETURNING {RUN_COLUMNS}"
+    );
+    sqlx::query_as(&insert)
+        .bind(run.workspace.get())
+        .bind(run.tenant.map(TenantId::get))
+        .bind(run.run_type)
+        .bind(run.initiator.map(UserId::get))
+        .bind(run.context)
+        .bind(now.millis())
+        .bind(run.dedupe_key)
+        .bind(run.active_key)
+        .fetch_optional(db.pool())
+        .await
+}
+
+/// The active run holding `active_key`, if any.
+pub async fn active_by_key(db: &Db, active_key: &str) -> Result<Option<RunRow>, sqlx::Error> {
+    let sql = format!("SELECT {RUN_COLUMNS} FROM operation_runs WHERE active_key = $1 AND status <> 'completed'");
+    sqlx::query_as(&sql).bind(active_key).fetch_optional(db.pool()).await
+}
+
+/// The write every claim makes: running under `$2`'s lease until `$3`, started at `$1`.
+const CLAIM_SET: &str = "UPDATE operation_runs SET status = 'running', started_at = $1, updated_at = $1, \
+     heartbeat_at = $1, lease_owner = $2, lease_expires_at = $3, attempt = attempt + 1";
+
+/// Claims the oldest queued run for `owner` at `now` with a lease until `until`; `None` when
+/// another claimer took the pick first or nothing is queued. On PostgreSQL concurrent
+/// claimers skip each other's rows.
+pub async fn claim_oldest(
+    db: &Db,
+    owner: &str,
+    now: Timestamp,
+    until: Timestamp,
+) -> Result<Option<RunRow>, sqlx::Error> {
+    let pick = match db.backend() {
+        Backend::Postgres => {
+            "SELECT id FROM operation_runs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+        }
+        Backend::Sqlite => "SELECT id FROM operation_runs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1",
+    };
+    let sql = format!("{CLAIM_SET} WHERE id = ({pick}) AND status = 'queued' RETURNING {RUN_COLUMNS}");
+    sqlx::query_as(&sql).bind(now.millis()).bind(owner).bind(until.millis()).fetch_optional(db.pool()).await
+}
+
+/// Whether any run is queued.
+pub async fn any_queued(db: &Db) -> Result<bool, sqlx::Error> {
+    let queued: Option<i64> = sqlx::query_scalar("SELECT id FROM operation_runs WHERE status = 'queued' LIMIT 1")
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(queued.is_some())
+}
+
+/// Claims the queued run `id` for `owner` at `now` with a lease until `until`; `None` when it
+/// is not queued.
+pub async fn claim(
+    db: &Db,
+    id: RunId,
+    owner: &str,
+    now: Timestamp,
+    until: Timestamp,
+) -> Result<Option<RunRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{CLAIM_SET} WHERE id = $4 AND status = 'queued' RETURNING {RUN_COLUMNS}"))
+        .bind(now.millis())
+        .bind(owner)
+        .bind(until.millis())
+        .bind(id.get())
+        .fetch_optional(db.pool())
+        .await
+}
+
+/// Inside the caller's transaction: renews `owner`'s lease on the running run `id` until
+/// `until` and records a sign of life at `now`; `false` when `owner` no longer holds it.
+pub async fn hold(
+    conn: &mut AnyConnection,
+    id: RunId,
+    owner: &str,
+    now: Timestamp,
+    until: Timestamp,
+) -> Result<bool, sqlx::Error> {
+    let held = sqlx::query(
+        "UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1, lease_expires_at = $2 \
+         WHERE id = $3 AND status = 'running' AND lease_owner = $4",
+    )
+    .bind(now.millis())
+    .bind(until.millis())
+    .bind(id.get())
+    .bind(owner)
+    .execute(conn)
+    .await?;
+    Ok(held.rows_affected() == 1)
+}
+
+/// A heartbeat: like [`hold`], on its own, returning the run; `None` when the lease is lost.
+pub async fn heartbeat(
+    db: &Db,
+    id: RunId,
+    owner: &str,
+    now: Timestamp,
+    until: Timestamp,
+) -> Result<Option<RunRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1, lease_expires_at = $2 \
+         WHERE id = $3 AND status = 'running' AND lease_owner = $4 RETURNING {RUN_COLUMNS}"
+    ))
+    .bind(now.millis())
+    .bind(until.millis())
+    .bind(id.get())
+    .bind(owner)
+    .fetch_optional(db.pool())
+    .await
+}
+
+/// Records that `by` asked the running run `id` to stop at `now`; `None` when it is not
+/// running or someone asked first.
+pub async fn request_cancel(db: &Db, id: RunId, by: UserId, now: Timestamp) -> Result<Option<RunRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "UPDATE operation_runs SET cancel_requested_at = $1, cancel_requested_by = $2, updated_at = $1 \
+         WHERE id = $3 AND status = 'running' AND cancel_requested_at IS NULL RETURNING {RUN_COLUMNS}"
+    ))
+    .bind(now.millis())
+    .bind(by.get())
+    .bind(id.get())
+    .fetch_optional(db.pool())
+    .await
+}
+
+/// Inside the caller's transaction: a heartbeat that also returns what progress merges into;
+/// `None` when `owner` no longer holds the run.
+pub async fn hold_for_progress(
+    conn: &mut AnyConnection,
+    id: RunId,
+    owner: &str,
+    now: Timestamp,
+    until: Timestamp,
+) -> Result<Option<ProgressBase>, sqlx::Error> {
+    sqlx::query_as(
+        "UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1, lease_expires_at = $2 \
+         WHERE id = $3 AND status = 'running' AND lease_owner = $4 RETURNING run_type, summary_counts, context",
+    )
+    .bind(now.millis())
+    .bind(until.millis())
+    .bind(id.get())
+    .bind(owner)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Inside the caller's transaction: stores the run's summary counts and context, returning it.
+pub async fn set_progress(
+    conn: &mut AnyConnection,
+    id: RunId,
+    summary: &str,
+    context: &str,
+) -> Result<RunRow, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "UPDATE operation_runs SET summary_counts = $1, context = $2 WHERE id = $3 RETURNING {RUN_COLUMNS}"
+    ))
+    .bind(summary)
+    .bind(context)
+    .bind(id.get())
+    .fetch_one(conn)
+    .await
+}
+
+/// Inside the caller's transaction: stores the run's summary counts and context.
+pub async fn set_summary_and_context(
+    conn: &mut AnyConnection,
+    id: RunId,
+    summary: &str,
+    context: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE operation_runs SET summary_counts = $1, context = $2 WHERE id = $3")
+        .bind(summary)
+        .bind(context)
+        .bind(id.get())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Inside the caller's transaction: completes run `id` at `now` with `ending` if `guard`
+/// still holds; `None` (nothing written) when it does not.
+pub async fn complete(
+    conn: &mut AnyConnection,
+    id: RunId,
+    guard: Guard<'_>,
+    ending: &Ending<'_>,
+    now: Timestamp,
+) -> Result<Option<RunRow>, sqlx::Error> {
+    let (condition, owner, seen) = match guard {
+        Guard::RunningUnder(owner) => ("status = 'running' AND lease_owner = $9".to_owned(), Some(owner), None),
+        Guard::Status(s) => (format!("status = '{}'", s.as_str()), None, None),
+        Guard::Unchanged(s, at) => (format!("status = '{}' AND updated_at = $9", s.as_str()), None, Some(at.millis())),
+    };
+    let sql = format!(
+        "UPDATE operation_runs SET status = 'completed', outcome = $1, completed_at = $2, updated_at = $2, \
+         failure_code = $3, failure_message = $4, failure_detail = $5, lease_owner = NULL, lease_expires_at = NULL, \
+         terminal_class = $7, completed_by = $8 WHERE id = $6 AND {condition} RETURNING {RUN_COLUMNS}"
+    );
+    let mut q = sqlx::query_as::<_, RunRow>(&sql)
+        .bind(ending.outcome)
+        .bind(now.millis())
+        .bind(ending.failure_code)
+        .bind(ending.failure_message)
+        .bind(ending.failure_detail)
+        .bind(id.get())
+        .bind(ending.terminal_class)
+        .bind(ending.completed_by);
+    if let Some(owner) = owner {
+        q = q.bind(owner);
+    }
+    if let Some(seen) = seen {
+        q = q.bind(seen);
+    }
+    q.fetch_optional(conn).await
+}
+
+/// Inside the caller's transaction: completes every run of `chunk` (at most a few hundred)
+/// at `now` whose status and last write are still the observed ones, in one set-based
+/// statement; returns the ids written.
+pub async fn complete_observed(
+    db: &Db,
+    conn: &mut AnyConnection,
+    chunk: &[ObservedEnding],
+    now: Timestamp,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let mut params = db.params();
+    let values = (0..chunk.len()).map(|_| format!("({})", params.take(11))).collect::<Vec<_>>().join(", ");
+    // VALUES columns are column1… on both databases: id, observed status, observed
+    // updated_at, outcome, failure code, failure message, summary, context, now, the
+    // class the run keeps, and who ended it.
+    let sql = format!(
+        "UPDATE operation_runs SET status = 'completed', outcome = v.column4, completed_at = v.column9, \
+         updated_at = v.column9, failure_code = v.column5, failure_message = v.column6, failure_detail = NULL, \
+         summary_counts = v.column7, context = v.column8, lease_owner = NULL, lease_expires_at = NULL, \
+         terminal_class = v.column10, completed_by = v.column11 FROM (VALUES {values}) AS v \
+         WHERE operation_runs.id = v.column1 AND operation_runs.status = v.column2 \
+         AND operation_runs.updated_at = v.column3 RETURNING operation_runs.id"
+    );
+    let mut q = sqlx::query_scalar::<_, i64>(&sql);
+    for e in chunk {
+        q = q
+            .bind(e.id.get())
+            .bind(e.observed_status.as_str())
+            .bind(e.observed_at.millis())
+            .bind(e.outcome.clone())
+            .bind(e.failure_code.clone())
+            .bind(e.failure_message.clone())
+            .bind(e.summary.clone())
+            .bind(e.context.clone())
+            .bind(now.millis())
+            .bind(e.terminal_class.clone())
+            .bind(e.completed_by.clone());
+    }
+    q.fetch_all(conn).await
+}
+
+/// Inside the caller's transaction: writes each terminal notification at `now`, as one
+/// multi-row insert per chunk. Keyed `run-terminal:<id>`, so a run is announced at most once.
+pub async fn insert_terminal_notifications(
+    db: &Db,
+    conn: &mut AnyConnection,
+    notifications: &[NewNotification],
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    /// Rows per statement (8 parameters each).
+    const CHUNK: usize = 500;
+    for chunk in notifications.chunks(CHUNK) {
+        let mut sql = String::from(
+            "INSERT INTO notifications (user_id, workspace_id, run_id, kind, title, body, link, created_at, dedupe_key) VALUES ",
+        );
+        let mut params = db.params();
+        let rows = (0..chunk.len()).map(|_| format!("({}, 'run_terminal', {})", params.take(3), params.take(5)));
+        sql.push_str(&rows.collect::<Vec<_>>().join(", "));
+        sql.push_str(" ON CONFLICT (dedupe_key) DO NOTHING");
+        let mut q = sqlx::query(&sql);
+        for n in chunk {
+            q = q
+                .bind(n.user.get())
+                .bind(n.workspace.get())
+                .bind(n.run.get())
+                .bind(n.title.clone())
+                .bind(n.body.clone())
+                .bind(n.link.clone())
+                .bind(now.millis())
+                .bind(format!("run-terminal:{}", n.run));
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
