@@ -20,7 +20,7 @@ use app::jobs::worker::Worker;
 use app::runtime::{AppState, Clock};
 use app::services::operations::{StartOptions, start_operation};
 use app::services::principal::Principal;
-use app::store::Db;
+use app::store::{Db, demo};
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -38,15 +38,7 @@ const CLAIM_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Creates the workspace `slug` if missing and returns its id.
 pub async fn ensure_workspace(db: &Db, slug: &str, name: &str, now: Timestamp) -> anyhow::Result<WorkspaceId> {
-    sqlx::query("INSERT INTO workspaces (slug, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (slug) DO NOTHING")
-        .bind(slug)
-        .bind(name)
-        .bind(now.millis())
-        .execute(db.pool())
-        .await?;
-    let id: i64 =
-        sqlx::query_scalar("SELECT id FROM workspaces WHERE slug = $1").bind(slug).fetch_one(db.pool()).await?;
-    Ok(WorkspaceId(id))
+    Ok(demo::ensure_workspace(db, slug, name, now).await?)
 }
 
 /// Creates the tenant `slug` in `ws` if missing and returns its id.
@@ -57,50 +49,17 @@ pub async fn ensure_tenant(
     name: &str,
     now: Timestamp,
 ) -> anyhow::Result<TenantId> {
-    sqlx::query(
-        "INSERT INTO tenants (workspace_id, slug, name, created_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (workspace_id, slug) DO NOTHING",
-    )
-    .bind(ws.get())
-    .bind(slug)
-    .bind(name)
-    .bind(now.millis())
-    .execute(db.pool())
-    .await?;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM tenants WHERE workspace_id = $1 AND slug = $2")
-        .bind(ws.get())
-        .bind(slug)
-        .fetch_one(db.pool())
-        .await?;
-    Ok(TenantId(id))
+    Ok(demo::ensure_tenant(db, ws, slug, name, now).await?)
 }
 
 /// Creates the user `email` if missing and returns their id.
 pub async fn ensure_user(db: &Db, email: &str, name: &str, now: Timestamp) -> anyhow::Result<UserId> {
-    sqlx::query(
-        "INSERT INTO users (email, display_name, created_at) VALUES ($1, $2, $3) ON CONFLICT (email) DO NOTHING",
-    )
-    .bind(email)
-    .bind(name)
-    .bind(now.millis())
-    .execute(db.pool())
-    .await?;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(db.pool()).await?;
-    Ok(UserId(id))
+    Ok(demo::ensure_user(db, email, name, now).await?)
 }
 
 /// Gives `user` the `role` in `ws` for all tenants, if they have no membership there yet.
 pub async fn ensure_membership(db: &Db, user: UserId, ws: WorkspaceId, role: &str) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO memberships (user_id, workspace_id, role, all_tenants) VALUES ($1, $2, $3, 1) \
-         ON CONFLICT (user_id, workspace_id) DO NOTHING",
-    )
-    .bind(user.get())
-    .bind(ws.get())
-    .bind(role)
-    .execute(db.pool())
-    .await?;
-    Ok(())
+    Ok(demo::ensure_membership(db, user, ws, role).await?)
 }
 
 /// Gives the demo provider `count` deterministic configuration items for `tenant`; the
@@ -122,18 +81,10 @@ pub async fn ensure_provider_items(
         } else {
             json!({ "enabled": i % 3 != 0, "level": i % 5, "scope": format!("group-{}", i % 7) }).to_string()
         };
-        sqlx::query(
-            "INSERT INTO provider_items (tenant_id, external_id, kind, display_name, settings, version, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, 1, $6) ON CONFLICT (tenant_id, external_id) DO NOTHING",
-        )
-        .bind(tenant.get())
-        .bind(format!("item-{i:05}"))
-        .bind(kind)
-        .bind(format!("{} {}", kind.replace('_', " "), i + 1))
-        .bind(settings)
-        .bind(now.millis())
-        .execute(&mut *tx)
-        .await?;
+        let (external_id, display_name) = (format!("item-{i:05}"), format!("{} {}", kind.replace('_', " "), i + 1));
+        let item =
+            demo::NewProviderItem { external_id: &external_id, kind, display_name: &display_name, settings: &settings };
+        demo::ensure_provider_item(&mut tx, tenant, item, now).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -173,12 +124,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Demo> {
     }
     // Taking the key first means one instance writes the history even when several start
     // together on one PostgreSQL; a failed attempt gives the key back.
-    let claimed = sqlx::query("INSERT INTO app_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-        .bind(SEED_KEY)
-        .bind(SEED_VERSION)
-        .execute(db.pool())
-        .await?;
-    if claimed.rows_affected() == 0 {
+    if !demo::take_key(db, SEED_KEY, SEED_VERSION).await? {
         return Ok(Demo { workspace: ws, operator, tenants, created: false });
     }
     let principal = Principal::owner(operator, ws, "Dana Operator");
@@ -187,7 +133,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Demo> {
         seed_history(state, principal, &tenants).await.context("seeding the demo run history")
     };
     if let Err(e) = seeded.await {
-        sqlx::query("DELETE FROM app_meta WHERE key = $1").bind(SEED_KEY).execute(db.pool()).await?;
+        demo::release_key(db, SEED_KEY).await?;
         return Err(e);
     }
     Ok(Demo { workspace: ws, operator, tenants, created: true })
@@ -401,11 +347,8 @@ impl History {
         let deadline = tokio::time::Instant::now() + CLAIM_DEADLINE;
         let mut claimed = false;
         while !claimed && tokio::time::Instant::now() < deadline {
-            let status: String = sqlx::query_scalar("SELECT status FROM operation_runs WHERE id = $1")
-                .bind(id.get())
-                .fetch_one(self.state.db.pool())
-                .await?;
-            claimed = status != "queued";
+            let run = app::store::runs::get(&self.state.db, id).await?.context("the run to cancel is gone")?;
+            claimed = run.state != app::domain::RunState::Queued;
             if !claimed {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
@@ -466,22 +409,13 @@ impl History {
 
     /// The tenant's newest baseline snapshot.
     async fn latest_snapshot(&self, tenant: usize) -> anyhow::Result<i64> {
-        let id: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM baseline_snapshots WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1")
-                .bind(self.tenants[tenant].get())
-                .fetch_optional(self.state.db.pool())
-                .await?;
+        let id = demo::newest_snapshot(&self.state.db, self.tenants[tenant]).await?;
         id.context("the tenant has no baseline snapshot yet")
     }
 
     /// Publishes the tenant's newest ready review.
     async fn publish_latest(&self, tenant: usize) -> anyhow::Result<()> {
-        let id: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM environment_reviews WHERE tenant_id = $1 AND status = 'ready' ORDER BY id DESC LIMIT 1",
-        )
-        .bind(self.tenants[tenant].get())
-        .fetch_optional(self.state.db.pool())
-        .await?;
+        let id = demo::newest_ready_review(&self.state.db, self.tenants[tenant]).await?;
         let id = id.context("the tenant has no ready review to publish")?;
         app::jobs::run_types::reviews::publish(&self.state.db, &self.clock, self.principal.workspace_id, id).await?;
         Ok(())
@@ -492,38 +426,26 @@ impl History {
 /// version, one item is removed and one is added.
 pub async fn customer_changes(db: &Db, tenant: TenantId, changed: usize, now: Timestamp) -> anyhow::Result<()> {
     let mut tx = db.begin_write().await?;
-    let items: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, settings FROM provider_items WHERE tenant_id = $1 ORDER BY external_id LIMIT $2")
-            .bind(tenant.get())
-            .bind(i64::try_from(changed + 1).unwrap_or(i64::MAX))
-            .fetch_all(&mut *tx)
-            .await?;
-    let Some(((removed, _), edited)) = items.split_last() else { anyhow::bail!("the tenant has no provider items") };
-    for (id, settings) in edited {
+    let items = demo::first_provider_items(&mut tx, tenant, i64::try_from(changed + 1).unwrap_or(i64::MAX)).await?;
+    let Some((removed, edited)) = items.split_last() else { anyhow::bail!("the tenant has no provider items") };
+    for demo::ItemSettings { id, settings } in edited {
         let mut value: serde_json::Value = serde_json::from_str(settings).unwrap_or_else(|_| json!({}));
         if let Some(map) = value.as_object_mut() {
             let enabled = map.get("enabled").and_then(serde_json::Value::as_bool).unwrap_or(false);
             map.insert("enabled".to_owned(), json!(!enabled));
             map.insert("scope".to_owned(), json!("all-users"));
         }
-        sqlx::query("UPDATE provider_items SET settings = $1, version = version + 1, updated_at = $2 WHERE id = $3")
-            .bind(value.to_string())
-            .bind(now.millis())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        demo::change_provider_item(&mut tx, *id, &value.to_string(), now).await?;
     }
-    sqlx::query("DELETE FROM provider_items WHERE id = $1").bind(removed).execute(&mut *tx).await?;
-    sqlx::query(
-        "INSERT INTO provider_items (tenant_id, external_id, kind, display_name, settings, version, updated_at) \
-         VALUES ($1, 'item-added-1', 'conditional_access_policy', 'conditional access policy (added by the customer)', \
-         $2, 1, $3) ON CONFLICT (tenant_id, external_id) DO NOTHING",
-    )
-    .bind(tenant.get())
-    .bind(json!({ "enabled": true, "level": 4, "scope": "guests" }).to_string())
-    .bind(now.millis())
-    .execute(&mut *tx)
-    .await?;
+    demo::remove_provider_item(&mut tx, removed.id).await?;
+    let settings = json!({ "enabled": true, "level": 4, "scope": "guests" }).to_string();
+    let added = demo::NewProviderItem {
+        external_id: "item-added-1",
+        kind: "conditional_access_policy",
+        display_name: "conditional access policy (added by the customer)",
+        settings: &settings,
+    };
+    demo::ensure_provider_item(&mut tx, tenant, added, now).await?;
     tx.commit().await?;
     Ok(())
 }

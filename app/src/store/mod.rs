@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod baselines;
 pub mod db;
+pub mod demo;
 pub mod inventory;
 pub mod notifications;
 pub mod packs;
