@@ -460,17 +460,17 @@ pub async fn completed_counts_by_tenant(
     let (where_sql, args) = filter_sql(filter, first);
     let (table, n) = if filter.completed_since.is_some() { ("operation_runs", "1") } else { ("run_counts", "r.n") };
     let sql = format!(
-        "SELECT r.tenant_id, r.terminal_class, CAST(COALESCE(SUM({n}), 0) AS BIGINT) FROM {table} r \
+        "SELECT r.tenant_id, r.terminal_class, CAST(COALESCE(SUM({n}), 0) AS BIGINT) AS n FROM {table} r \
          WHERE {place} AND r.status = 'completed'{where_sql} GROUP BY r.tenant_id, r.terminal_class"
     );
-    let mut q = sqlx::query_as::<_, (Option<i64>, Option<String>, i64)>(&sql).bind(workspace.get());
+    let mut q = sqlx::query_as::<_, ClassCountRow>(&sql).bind(workspace.get());
     q = bind_filter!(q, args);
     let rows = q.fetch_all(db.pool()).await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(tenant, class, n)| {
-            let tenant = tenant.filter(|t| *t > 0).map(TenantId);
-            Some((tenant, ProblemClass::parse(class.as_deref()?)?, u64::try_from(n).unwrap_or(0)))
+        .filter_map(|row| {
+            let tenant = row.tenant_id.filter(|t| *t > 0).map(TenantId);
+            Some((tenant, ProblemClass::parse(row.terminal_class.as_deref()?)?, u64::try_from(row.n).unwrap_or(0)))
         })
         .collect())
 }
@@ -487,10 +487,10 @@ pub async fn terminal_class_counts(
     let (where_sql, args) = filter_sql(filter, first);
     let (table, n) = count_source(filter);
     let sql = format!(
-        "SELECT r.terminal_class, CAST(COALESCE(SUM({n}), 0) AS BIGINT) FROM {table} r \
+        "SELECT r.terminal_class, CAST(COALESCE(SUM({n}), 0) AS BIGINT) AS n FROM {table} r \
          WHERE {place} AND r.status = 'completed'{where_sql} GROUP BY r.terminal_class"
     );
-    let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
+    let mut q = sqlx::query_as::<_, ClassTotalRow>(&sql);
     if let Some(ws) = workspace {
         q = q.bind(ws.get());
     }
@@ -498,7 +498,7 @@ pub async fn terminal_class_counts(
     let rows = q.fetch_all(db.pool()).await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(class, n)| Some((ProblemClass::parse(&class)?, u64::try_from(n).unwrap_or(0))))
+        .filter_map(|row| Some((ProblemClass::parse(&row.terminal_class)?, u64::try_from(row.n).unwrap_or(0))))
         .collect())
 }
 
@@ -515,8 +515,6 @@ pub async fn active_for_tenant(db: &Db, tenant: TenantId) -> Result<Vec<RunWithT
 
 /// A run's logged status changes, oldest first (empty for runs completed before the log).
 pub async fn transitions(db: &Db, run: RunId) -> Result<Vec<Transition>, RunQueryError> {
-    /// `at, from_status, to_status, outcome, actor`.
-    type TransitionRow = (i64, Option<String>, String, Option<String>, String);
     let rows: Vec<TransitionRow> = sqlx::query_as(
         "SELECT at, from_status, to_status, outcome, actor FROM run_transitions WHERE run_id = $1 ORDER BY id",
     )
@@ -526,16 +524,51 @@ pub async fn transitions(db: &Db, run: RunId) -> Result<Vec<Transition>, RunQuer
     // A row that does not read is left out, like a damaged run in a list.
     Ok(rows
         .into_iter()
-        .filter_map(|(at, from, to, outcome, actor)| {
+        .filter_map(|row| {
             Some(Transition {
-                at: Timestamp(at),
-                from: from.map(|f| RunStatus::parse(&f)).transpose().ok()?,
-                to: RunStatus::parse(&to).ok()?,
-                outcome: outcome.map(|o| RunOutcome::parse(&o)).transpose().ok()?,
-                actor: Actor::parse(&actor),
+                at: Timestamp(row.at),
+                from: row.from_status.map(|f| RunStatus::parse(&f)).transpose().ok()?,
+                to: RunStatus::parse(&row.to_status).ok()?,
+                outcome: row.outcome.map(|o| RunOutcome::parse(&o)).transpose().ok()?,
+                actor: Actor::parse(&row.actor),
             })
         })
         .collect())
+}
+
+/// Completed runs counted per problem class.
+#[derive(Debug, Clone, FromRow)]
+struct ClassTotalRow {
+    /// The class the runs keep.
+    terminal_class: String,
+    /// How many.
+    n: i64,
+}
+
+/// Completed runs counted per tenant and problem class.
+#[derive(Debug, Clone, FromRow)]
+struct ClassCountRow {
+    /// The tenant (`NULL` for workspace-wide runs).
+    tenant_id: Option<i64>,
+    /// The class the runs keep.
+    terminal_class: Option<String>,
+    /// How many.
+    n: i64,
+}
+
+/// One logged status change of a run.
+#[derive(Debug, Clone, FromRow)]
+struct TransitionRow {
+    /// When (milliseconds).
+    at: i64,
+    /// The status before, if any.
+    from_status: Option<String>,
+    /// The status after.
+    to_status: String,
+    /// The outcome, once completed.
+    outcome: Option<String>,
+    /// Who or what caused it (stored spelling).
+    actor: String,
 }
 
 /// Why a run query failed.
