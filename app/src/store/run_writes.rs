@@ -195,6 +195,11 @@ pub async fn claim(
         .await
 }
 
+/// A sign of life from the worker holding a run: a heartbeat at `$1`, the lease renewed until
+/// `$2`, for run `$3` only while it runs under owner `$4`.
+const SIGN_OF_LIFE: &str = "UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1, lease_expires_at = $2 \
+     WHERE id = $3 AND status = 'running' AND lease_owner = $4";
+
 /// Inside the caller's transaction: renews `owner`'s lease on the running run `id` until
 /// `until` and records a sign of life at `now`; `false` when `owner` no longer holds it.
 pub async fn hold(
@@ -204,16 +209,13 @@ pub async fn hold(
     now: Timestamp,
     until: Timestamp,
 ) -> Result<bool, sqlx::Error> {
-    let held = sqlx::query(
-        "UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1, lease_expires_at = $2 \
-         WHERE id = $3 AND status = 'running' AND lease_owner = $4",
-    )
-    .bind(now.millis())
-    .bind(until.millis())
-    .bind(id.get())
-    .bind(owner)
-    .execute(conn)
-    .await?;
+    let held = sqlx::query(SIGN_OF_LIFE)
+        .bind(now.millis())
+        .bind(until.millis())
+        .bind(id.get())
+        .bind(owner)
+        .execute(conn)
+        .await?;
     Ok(held.rows_affected() == 1)
 }
 
@@ -225,16 +227,13 @@ pub async fn heartbeat(
     now: Timestamp,
     until: Timestamp,
 ) -> Result<Option<RunRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1, lease_expires_at = $2 \
-         WHERE id = $3 AND status = 'running' AND lease_owner = $4 RETURNING {RUN_COLUMNS}"
-    ))
-    .bind(now.millis())
-    .bind(until.millis())
-    .bind(id.get())
-    .bind(owner)
-    .fetch_optional(db.pool())
-    .await
+    sqlx::query_as(&format!("{SIGN_OF_LIFE} RETURNING {RUN_COLUMNS}"))
+        .bind(now.millis())
+        .bind(until.millis())
+        .bind(id.get())
+        .bind(owner)
+        .fetch_optional(db.pool())
+        .await
 }
 
 /// Records that `by` asked the running run `id` to stop at `now`; `None` when it is not
@@ -260,16 +259,13 @@ pub async fn hold_for_progress(
     now: Timestamp,
     until: Timestamp,
 ) -> Result<Option<ProgressBase>, sqlx::Error> {
-    sqlx::query_as(
-        "UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1, lease_expires_at = $2 \
-         WHERE id = $3 AND status = 'running' AND lease_owner = $4 RETURNING run_type, summary_counts, context",
-    )
-    .bind(now.millis())
-    .bind(until.millis())
-    .bind(id.get())
-    .bind(owner)
-    .fetch_optional(conn)
-    .await
+    sqlx::query_as(&format!("{SIGN_OF_LIFE} RETURNING run_type, summary_counts, context"))
+        .bind(now.millis())
+        .bind(until.millis())
+        .bind(id.get())
+        .bind(owner)
+        .fetch_optional(conn)
+        .await
 }
 
 /// Inside the caller's transaction: stores the run's summary counts and context, returning it.
