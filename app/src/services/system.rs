@@ -82,15 +82,7 @@ pub async fn stuck(state: &AppState, principal: &Principal) -> Result<StuckRuns,
         if run.freshness(&policy, now) != Some(Freshness::LikelyStale) {
             continue;
         }
-        let tenant_name = match run.tenant_id {
-            Some(t) => state
-                .live
-                .tenant(t)
-                .await
-                .map_err(|e| crate::services::internal_error("could not read a tenant", e))?
-                .map(|t| t.name),
-            None => None,
-        };
+        let tenant_name = tenant_name(state, run.tenant_id).await?;
         let view = RunView::derive(&run, tenant_name, &policy, &state.config.polling, now);
         let silent_since = run.lifecycle_times().last_sign_of_life();
         runs.push(StuckRun {
@@ -134,14 +126,13 @@ pub async fn run(state: &AppState, principal: &Principal, id: &str) -> Result<Ru
     let not_found = || ApiError::NotFound(text().errors.no_operation.to_owned());
     let id = RunId::parse(id).ok_or_else(not_found)?;
     let run = runs::get(&state.db, id).await?.ok_or_else(not_found)?;
-    let tenant_name = match run.tenant_id {
-        Some(t) => state
-            .live
-            .tenant(t)
-            .await
-            .map_err(|e| crate::services::internal_error("could not read a tenant", e))?
-            .map(|i| i.name),
-        None => None,
-    };
+    let tenant_name = tenant_name(state, run.tenant_id).await?;
     detail_of(state, RunWithTenant { run, tenant_name }, true).await
+}
+
+/// The name of `tenant` as the live view knows it (`None` for workspace-wide runs).
+async fn tenant_name(state: &AppState, tenant: Option<crate::domain::TenantId>) -> Result<Option<String>, ApiError> {
+    let Some(t) = tenant else { return Ok(None) };
+    let info = state.live.tenant(t).await.map_err(|e| crate::services::internal_error("could not read a tenant", e))?;
+    Ok(info.map(|i| i.name))
 }
