@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Keeps the rooms of specs/architecture: SQL only in app/src/store, no worded HTTP error
-# (ApiError) in store, services or jobs, and no copy catalog, Leptos context or URL in the
-# pure domain. Files that still break a rule while the rooms are being finished are listed in
+# (ApiError) and no wording from the copy catalog in store, services or jobs, and no copy
+# catalog, Leptos context or URL in the pure domain. Files that still break a rule while the rooms are being finished are listed in
 # .ci/rooms-pending.txt as `<rule> <file>`; the check fails on a violation in any file not
 # listed there, and on a listed file that no longer breaks its rule (so the list only
 # shrinks: strike the line). Usage: check-rooms.sh [repository root] (default: this one).
@@ -29,6 +29,9 @@ if [ "${1:-}" = "--self-test" ]; then
   echo 'pub fn f() -> Result<(), crate::api::ApiError> { Ok(()) }' > "$tree/app/src/services/bad.rs"
   expect_refused "ApiError in a service" "breaks 'api-error'"
   expect_refused "a pending line whose file keeps its rule" "'sql app/src/services/bad.rs' is kept now"
+  : > "$tree/.ci/rooms-pending.txt"
+  echo 'pub fn f() -> String { crate::copy::text().errors.internal.to_owned() }' > "$tree/app/src/services/bad.rs"
+  expect_refused "wording in a service" "breaks 'words-below-api'"
   rm "$tree/app/src/services/bad.rs"; : > "$tree/.ci/rooms-pending.txt"
   echo 'pub fn w() -> &'"'"'static str { crate::copy::text().x }' > "$tree/app/src/domain/bad.rs"
   expect_refused "the copy catalog in the domain" "breaks 'domain-words'"
@@ -46,6 +49,7 @@ pending=".ci/rooms-pending.txt"
 rules=(
   'sql;sqlx::(query|raw_sql);app/src server/src;app/src/store'
   'api-error;\bApiError\b;app/src/store app/src/services app/src/jobs;'
+  'words-below-api;(^|[^.a-z_])text\(\)|copy::locale\(\);app/src/store app/src/services app/src/jobs;'
   'domain-words;copy::|use_context;app/src/domain;'
   'domain-urls;"/(admin|system)|format!\("/;app/src/domain;'
 )

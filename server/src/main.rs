@@ -321,13 +321,15 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::User(UserCommand::Add { email, name }) => {
             let db = server::serve::open_database(&config).await?;
             let password = read_password()?;
-            app::services::accounts::add_user(&db, &SystemClock, &email, &name, Some(&password)).await?;
+            app::services::accounts::add_user(&db, &SystemClock, &email, &name, Some(&password))
+                .await
+                .map_err(refused)?;
             println!("user {} can sign in", email.trim().to_lowercase());
         }
         Command::User(UserCommand::Passwd { email }) => {
             let db = server::serve::open_database(&config).await?;
             let password = read_password()?;
-            app::services::accounts::set_password(&db, &email, &password).await?;
+            app::services::accounts::set_password(&db, &email, &password).await.map_err(refused)?;
             println!("password changed");
         }
         Command::User(UserCommand::Grant { email, workspace, role, tenants }) => {
@@ -335,7 +337,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 tenants.iter().map(|t| t.trim()).filter(|t| !t.is_empty()).map(str::to_owned).collect();
             let tenants = (!tenants.is_empty()).then_some(tenants);
             let db = server::serve::open_database(&config).await?;
-            app::services::accounts::grant(&db, &email, &workspace, role.as_str(), tenants.as_deref()).await?;
+            app::services::accounts::grant(&db, &email, &workspace, role.as_str(), tenants.as_deref())
+                .await
+                .map_err(refused)?;
             match tenants {
                 None => println!("{email} is {} of {workspace}, every tenant", role.as_str()),
                 Some(t) => println!("{email} is {} of {workspace}, tenants: {}", role.as_str(), t.join(", ")),
@@ -343,11 +347,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::User(UserCommand::Revoke { email, workspace }) => {
             let db = server::serve::open_database(&config).await?;
-            app::services::accounts::revoke(&db, &email, &workspace).await?;
+            app::services::accounts::revoke(&db, &email, &workspace).await.map_err(refused)?;
             println!("{email} is no longer a member of {workspace}");
         }
     }
     Ok(())
+}
+
+/// An account command's refusal as one sentence (the same words sign-in and the pages use),
+/// or an internal failure with its cause for the person running the service.
+fn refused(e: app::services::Error) -> anyhow::Error {
+    if e.is_internal() {
+        anyhow::Error::new(e)
+    } else {
+        anyhow::anyhow!(app::api::sentence(app::copy::Locale::En.catalog(), &e))
+    }
 }
 
 #[cfg(test)]

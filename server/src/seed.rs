@@ -300,8 +300,8 @@ impl History {
             start_operation(&self.state, &self.principal, &tenant_id.get().to_string(), run_type.as_str(), options)
                 .await
                 .map_err(|e| anyhow::anyhow!("starting {run_type:?}: {e}"))?;
-        anyhow::ensure!(!started.already_running, "a {run_type:?} was already active");
-        Ok(RunId(started.run_id))
+        anyhow::ensure!(!started.note.already_running(), "a {run_type:?} was already active");
+        Ok(started.run_id)
     }
 
     /// Queues a run and has the history worker do it, under `fault` when given.

@@ -104,7 +104,7 @@ pub fn router(state: AppState, options: LeptosOptions, ops: Ops) -> Router {
                     let Some(principal) = viewer.0 else { return api_error(&not_signed_in(locale.catalog())) };
                     match app::services::poll::tenant_active_runs_json(&api_state, &principal, &tenant).await {
                         Ok(body) => json(StatusCode::OK, body.into()),
-                        Err(e) => api_error(&e),
+                        Err(e) => service_error(locale, &e),
                     }
                 },
             ),
@@ -259,6 +259,15 @@ fn json(status: StatusCode, body: axum::body::Body) -> Response {
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
+}
+
+/// A service's refusal or failure, answered like a server function's: worded in `locale`,
+/// an internal failure logged here, once, and never shown.
+fn service_error(locale: Locale, e: &app::services::Error) -> Response {
+    if e.is_internal() {
+        tracing::error!(error = %e, "request failed");
+    }
+    api_error(&app::api::api_error(locale.catalog(), e))
 }
 
 /// An API error as `{"error": "<calm sentence>"}` with its status.

@@ -402,9 +402,9 @@ async fn crashed_and_killed_processes_leave_every_run_decided_once_from_business
         server::seed::ensure_provider_items(&state.db, t, 5, &[], now).await.unwrap();
         let tenant = t.to_string();
         let capture = start_operation(&state, &me, &tenant, "baseline.capture", StartOptions::default()).await.unwrap();
-        assert!(prep.run_queued(app::domain::RunId(capture.run_id)).await.unwrap());
+        assert!(prep.run_queued(capture.run_id).await.unwrap());
         let snapshot: i64 = sqlx::query_scalar("SELECT id FROM baseline_snapshots WHERE run_id = $1")
-            .bind(capture.run_id)
+            .bind(capture.run_id.get())
             .fetch_one(state.db.pool())
             .await
             .unwrap();
@@ -428,8 +428,8 @@ async fn crashed_and_killed_processes_leave_every_run_decided_once_from_business
         async move {
             let o = StartOptions { snapshot: snapshot.as_deref(), review: None, confirm: true };
             let r = start_operation(&state, &me, &tenant.to_string(), &ty, o).await.unwrap();
-            assert!(!r.already_running);
-            app::domain::RunId(r.run_id)
+            assert!(!r.already_running());
+            r.run_id
         }
     };
     for (i, b) in group_b.iter().copied().enumerate() {

@@ -155,10 +155,10 @@ pub enum DigestPoll {
 /// The tenant dashboard's digest; `known` is the version the page holds, if any.
 #[server(endpoint = "poll_tenant_digest")]
 pub async fn poll_tenant_digest(tenant: String, known: Option<String>) -> Result<DigestPoll, ApiError> {
-    let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
-    crate::services::digest::tenant_digest(&state, &principal, &tenant, known.as_deref())
-        .await
-        .map_err(super::operations::respond)
+    super::answer::serve(|s, p| async move {
+        crate::services::digest::tenant_digest(&s, &p, &tenant, known.as_deref()).await
+    })
+    .await
 }
 
 /// One tenant's row of the workspace overview.
@@ -208,8 +208,8 @@ pub enum OverviewPoll {
 /// The workspace overview; `known` is the version the page holds, if any.
 #[server(endpoint = "poll_workspace_overview")]
 pub async fn poll_workspace_overview(known: Option<String>) -> Result<OverviewPoll, ApiError> {
-    let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
-    crate::services::digest::workspace_overview(&state, &principal, known.as_deref())
-        .await
-        .map_err(super::operations::respond)
+    super::answer::serve(
+        |s, p| async move { crate::services::digest::workspace_overview(&s, &p, known.as_deref()).await },
+    )
+    .await
 }

@@ -40,20 +40,17 @@ pub struct Notifications {
 /// The caller's newest notifications and the unread count.
 #[server(endpoint = "list_notifications")]
 pub async fn list_notifications() -> Result<Notifications, ApiError> {
-    let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
-    crate::services::notifications::list(&state, &principal).await.map_err(super::operations::respond)
+    super::answer::serve(|s, p| async move { crate::services::notifications::list(&s, &p).await }).await
 }
 
 /// Marks one notification read; answers the unread count left.
 #[server(endpoint = "mark_notification_read")]
 pub async fn mark_notification_read(id: String) -> Result<u64, ApiError> {
-    let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
-    crate::services::notifications::mark_read(&state, &principal, &id).await.map_err(super::operations::respond)
+    super::answer::serve(|s, p| async move { crate::services::notifications::mark_read(&s, &p, &id).await }).await
 }
 
 /// Marks every notification read; answers the unread count left.
 #[server(endpoint = "mark_all_notifications_read")]
 pub async fn mark_all_notifications_read() -> Result<u64, ApiError> {
-    let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
-    crate::services::notifications::mark_all_read(&state, &principal).await.map_err(super::operations::respond)
+    super::answer::serve(|s, p| async move { crate::services::notifications::mark_all_read(&s, &p).await }).await
 }

@@ -159,71 +159,60 @@ pub struct TenantActivity {
     pub poll_interval_ms: Option<u64>,
 }
 
+/// What starting (or running again) an operation did, in the current request's language.
 #[cfg(feature = "ssr")]
-pub(super) fn context() -> Result<(crate::runtime::AppState, crate::services::principal::Principal), ApiError> {
-    let state = use_context::<crate::runtime::AppState>().ok_or_else(ApiError::internal)?;
-    // The authentication middleware resolved the session before the request got here.
-    let principal = use_context::<axum::http::request::Parts>()
-        .and_then(|p| p.extensions.get::<crate::services::auth::Viewer>().and_then(|v| v.0.clone()))
-        .ok_or_else(|| ApiError::Unauthorized(crate::copy::text().errors.sign_in.to_owned()))?;
-    Ok((state, principal))
-}
-
-/// Sets the HTTP status of the server-function response to match the error, and gives an
-/// internal error the request's id, so the person who sees it can hand support the one
-/// reference that finds its log lines.
-#[cfg(feature = "ssr")]
-pub(super) fn respond(err: ApiError) -> ApiError {
-    if let Some(res) = use_context::<leptos_axum::ResponseOptions>()
-        && let Ok(code) = axum::http::StatusCode::from_u16(err.status())
-    {
-        res.set_status(code);
-    }
-    let request = use_context::<axum::http::request::Parts>()
-        .and_then(|p| p.extensions.get::<crate::runtime::RequestId>().cloned());
-    match (err, request) {
-        (ApiError::Internal(message), Some(id)) => {
-            ApiError::Internal(format!("{message} {}", (crate::copy::text().errors.reference)(id.as_str())))
-        }
-        (err, _) => err,
+impl From<crate::services::operations::Started> for StartResult {
+    fn from(s: crate::services::operations::Started) -> Self {
+        use crate::services::operations::StartNote;
+        let t = crate::copy::text();
+        let message = match s.note {
+            StartNote::Queued(ty) => (t.runs.queued)(ty.label()),
+            StartNote::AlreadyRunning(ty) => (t.runs.already_running)(&ty.label().to_lowercase()),
+            StartNote::RetryStarted => t.detail.retry_started.to_owned(),
+            StartNote::RetryExists => t.detail.retry_exists.to_owned(),
+        };
+        Self { run_id: s.run_id.get(), already_running: s.note.already_running(), message }
     }
 }
 
 /// One page of the canonical operations list.
 #[server(endpoint = "list_runs", input = Json)]
 pub async fn list_runs(query: ListQuery) -> Result<RunListPage, ApiError> {
-    let (state, principal) = context().map_err(respond)?;
-    crate::services::operations::list_runs(&state, &principal, &query).await.map_err(respond)
+    super::answer::serve(|s, p| async move { crate::services::operations::list_runs(&s, &p, &query).await }).await
 }
 
 /// One run's detail.
 #[server(endpoint = "get_run")]
 pub async fn get_run(id: String) -> Result<RunDetail, ApiError> {
-    let (state, principal) = context().map_err(respond)?;
-    crate::services::operations::run_detail(&state, &principal, &id).await.map_err(respond)
+    super::answer::serve(|s, p| async move { crate::services::operations::run_detail(&s, &p, &id).await }).await
 }
 
 /// Asks an active run to stop (see [`CancelResult`]).
 #[server(endpoint = "cancel_run")]
 pub async fn cancel_run(id: String) -> Result<CancelResult, ApiError> {
-    let (state, principal) = context().map_err(respond)?;
-    crate::services::operations::cancel_run(&state, &principal, &id).await.map_err(respond)
+    let ended =
+        super::answer::serve(|s, p| async move { crate::services::operations::cancel_run(&s, &p, &id).await }).await?;
+    let t = &crate::copy::text().detail;
+    Ok(CancelResult { ended, message: if ended { t.cancelled_now } else { t.cancel_requested }.to_owned() })
 }
 
 /// Runs a run that needs follow-up again: a new run of the same type, scope and inputs,
 /// linked both ways. A second request returns the same new run.
 #[server(endpoint = "retry_run")]
 pub async fn retry_run(id: String) -> Result<StartResult, ApiError> {
-    let (state, principal) = context().map_err(respond)?;
-    crate::services::operations::retry_run(&state, &principal, &id).await.map_err(respond)
+    super::answer::serve(|s, p| async move { crate::services::operations::retry_run(&s, &p, &id).await })
+        .await
+        .map(StartResult::from)
 }
 
 /// The live poll of an active run's detail: the same detail, asked for again.
 #[server(endpoint = "poll_run")]
 pub async fn poll_run(id: String) -> Result<RunDetail, ApiError> {
-    let (state, principal) = context().map_err(respond)?;
-    state.metrics.poll("run_detail", crate::runtime::metrics::PollAnswer::Full);
-    crate::services::operations::run_detail(&state, &principal, &id).await.map_err(respond)
+    super::answer::serve(|s, p| async move {
+        s.metrics.poll("run_detail", crate::runtime::metrics::PollAnswer::Full);
+        crate::services::operations::run_detail(&s, &p, &id).await
+    })
+    .await
 }
 
 /// Starts an operation for a tenant (or returns the identical one already running).
@@ -237,11 +226,14 @@ pub async fn start_operation(
     review: Option<String>,
     confirm: Option<bool>,
 ) -> Result<StartResult, ApiError> {
-    let (state, principal) = context().map_err(respond)?;
-    let options = crate::services::operations::StartOptions {
-        snapshot: snapshot.as_deref(),
-        review: review.as_deref(),
-        confirm: confirm.unwrap_or(false),
-    };
-    crate::services::operations::start_operation(&state, &principal, &tenant, &run_type, options).await.map_err(respond)
+    super::answer::serve(|s, p| async move {
+        let options = crate::services::operations::StartOptions {
+            snapshot: snapshot.as_deref(),
+            review: review.as_deref(),
+            confirm: confirm.unwrap_or(false),
+        };
+        crate::services::operations::start_operation(&s, &p, &tenant, &run_type, options).await
+    })
+    .await
+    .map(StartResult::from)
 }

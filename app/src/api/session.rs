@@ -38,14 +38,12 @@ pub const BROWSER_LANGUAGE: &str = "browser";
 
 /// The language a picker's value names: [`BROWSER_LANGUAGE`] (or nothing) for none, else a
 /// locale's code.
-pub fn parse_language(value: &str) -> Result<Option<crate::copy::Locale>, ApiError> {
+pub fn parse_language(value: &str) -> Result<Option<crate::copy::Locale>, crate::copy::UnknownLocale> {
     let value = value.trim();
     if value.is_empty() || value == BROWSER_LANGUAGE {
         return Ok(None);
     }
-    crate::copy::Locale::parse(value)
-        .map(Some)
-        .map_err(|_| ApiError::Invalid(crate::copy::text().errors.bad_language.to_owned()))
+    crate::copy::Locale::parse(value).map(Some)
 }
 
 /// Where to go after signing in: `next` when it is a path on this site, else the operations
@@ -63,15 +61,15 @@ pub fn safe_return_path(next: Option<&str>) -> String {
 #[cfg(feature = "ssr")]
 mod ssr {
     use crate::api::ApiError;
-    use crate::services::auth::{ClientAddr, Viewer};
+    use crate::services::auth::ClientAddr;
+    use crate::services::error::Error;
     use leptos::prelude::*;
 
     /// The request's session (the session layer puts it in every request).
     pub(super) async fn session() -> Result<tower_sessions::Session, ApiError> {
-        leptos_axum::extract::<tower_sessions::Session>().await.map_err(|e| {
-            tracing::error!(error = %e, "no session layer in front of a server function");
-            ApiError::internal()
-        })
+        leptos_axum::extract::<tower_sessions::Session>()
+            .await
+            .map_err(|e| super::super::answer::answer(Error::internal("finding the session layer", e)))
     }
 
     /// The client address the middleware recorded, for the sign-in throttle.
@@ -80,21 +78,17 @@ mod ssr {
             .and_then(|p| p.extensions.get::<ClientAddr>().map(|c| c.0.clone()))
             .unwrap_or_else(|| "unknown".to_owned())
     }
-
-    /// Whether the request came from a signed-in user (without failing when not).
-    pub(super) fn viewer() -> Option<crate::services::principal::Principal> {
-        use_context::<axum::http::request::Parts>().and_then(|p| p.extensions.get::<Viewer>().and_then(|v| v.0.clone()))
-    }
 }
 
 /// Signs in and goes to `next` (a path on this site) or the operations list.
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), ApiError> {
-    use super::operations::respond;
-    let state = use_context::<crate::runtime::AppState>().ok_or_else(ApiError::internal).map_err(respond)?;
-    let session = ssr::session().await.map_err(respond)?;
-    let principal =
-        crate::services::auth::sign_in(&state, &session, &email, &password, &ssr::client()).await.map_err(respond)?;
+    let session = ssr::session().await?;
+    let client = ssr::client();
+    let principal = super::answer::serve_anyone(|s| async move {
+        crate::services::auth::sign_in(&s, &session, &email, &password, &client).await
+    })
+    .await?;
     // A platform operator outside every workspace has nothing to see there: start at /system.
     let home = principal.workspace_id == crate::services::principal::NO_WORKSPACE && next.is_none();
     leptos_axum::redirect(&if home { "/system".to_owned() } else { safe_return_path(next.as_deref()) });
@@ -104,9 +98,8 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
 /// Signs out and goes to the sign-in page.
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), ApiError> {
-    use super::operations::respond;
-    let session = ssr::session().await.map_err(respond)?;
-    crate::services::auth::sign_out(&session).await.map_err(respond)?;
+    let session = ssr::session().await?;
+    super::answer::serve_anyone(|_| async move { crate::services::auth::sign_out(&session).await }).await?;
     leptos_axum::redirect("/login");
     Ok(())
 }
@@ -114,16 +107,11 @@ pub async fn sign_out() -> Result<(), ApiError> {
 /// Makes `workspace` the one this session acts in, then shows its operations.
 #[server(endpoint = "switch_workspace")]
 pub async fn switch_workspace(workspace: String) -> Result<(), ApiError> {
-    use super::operations::{context, respond};
-    let (state, principal) = context().map_err(respond)?;
-    let id = workspace
-        .trim()
-        .parse::<i64>()
-        .map(crate::domain::WorkspaceId)
-        .map_err(|_| ApiError::NotFound(crate::copy::text().errors.no_workspace.to_owned()))
-        .map_err(respond)?;
-    let session = ssr::session().await.map_err(respond)?;
-    crate::services::auth::switch_workspace(&state, &session, &principal, id).await.map_err(respond)?;
+    let session = ssr::session().await?;
+    super::answer::serve(
+        |s, p| async move { crate::services::auth::switch_workspace(&s, &session, &p, &workspace).await },
+    )
+    .await?;
     leptos_axum::redirect("/admin/operations");
     Ok(())
 }
@@ -132,10 +120,12 @@ pub async fn switch_workspace(workspace: String) -> Result<(), ApiError> {
 /// on this site) in it.
 #[server(endpoint = "set_language")]
 pub async fn set_language(language: String, next: Option<String>) -> Result<(), ApiError> {
-    use super::operations::{context, respond};
-    let (state, principal) = context().map_err(respond)?;
-    let locale = parse_language(&language).map_err(respond)?;
-    crate::services::auth::set_language(&state, &principal, locale).await.map_err(respond)?;
+    use crate::services::error::{Error, Invalid};
+    super::answer::serve(|s, p| async move {
+        let locale = parse_language(&language).map_err(|_| Error::Invalid(Invalid::Language))?;
+        crate::services::auth::set_language(&s, &p, locale).await
+    })
+    .await?;
     leptos_axum::redirect(&safe_return_path(next.as_deref()));
     Ok(())
 }
@@ -143,10 +133,8 @@ pub async fn set_language(language: String, next: Option<String>) -> Result<(), 
 /// The signed-in user for the header, or `None` for a visitor.
 #[server(endpoint = "who_am_i")]
 pub async fn who_am_i() -> Result<Option<Me>, ApiError> {
-    use super::operations::respond;
-    let Some(principal) = ssr::viewer() else { return Ok(None) };
-    let state = use_context::<crate::runtime::AppState>().ok_or_else(ApiError::internal).map_err(respond)?;
-    crate::services::auth::me(&state, &principal).await.map(Some).map_err(respond)
+    let Some(principal) = super::answer::caller() else { return Ok(None) };
+    super::answer::serve_anyone(|s| async move { crate::services::auth::me(&s, &principal).await.map(Some) }).await
 }
 
 #[cfg(test)]

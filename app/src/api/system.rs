@@ -41,8 +41,7 @@ pub struct SystemOverview {
 /// Every workspace's size and stuck work (platform operators only; "not found" for others).
 #[server(endpoint = "load_system_overview")]
 pub async fn load_system_overview() -> Result<SystemOverview, ApiError> {
-    let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
-    crate::services::system::overview(&state, &principal).await.map_err(super::operations::respond)
+    super::answer::serve(|s, p| async move { crate::services::system::overview(&s, &p).await }).await
 }
 
 /// One run that is stuck right now, with the workspace it belongs to.
@@ -70,34 +69,29 @@ pub struct StuckRuns {
 /// Every workspace's stuck runs (platform operators only; "not found" for others).
 #[server(endpoint = "load_stuck_runs")]
 pub async fn load_stuck_runs() -> Result<StuckRuns, ApiError> {
-    let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
-    crate::services::system::stuck(&state, &principal).await.map_err(super::operations::respond)
+    super::answer::serve(|s, p| async move { crate::services::system::stuck(&s, &p).await }).await
 }
 
 /// One page of every workspace's runs, with the list's filters (platform operators only).
 #[server(endpoint = "list_system_runs", input = Json)]
 pub async fn list_system_runs(query: super::ListQuery) -> Result<super::RunListPage, ApiError> {
-    let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
-    crate::services::system::runs(&state, &principal, &query, false).await.map_err(super::operations::respond)
+    super::answer::serve(|s, p| async move { crate::services::system::runs(&s, &p, &query, false).await }).await
 }
 
 /// One page of every workspace's runs that need follow-up (platform operators only).
 #[server(endpoint = "list_system_failures", input = Json)]
 pub async fn list_system_failures(query: super::ListQuery) -> Result<super::RunListPage, ApiError> {
-    let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
-    crate::services::system::runs(&state, &principal, &query, true).await.map_err(super::operations::respond)
+    super::answer::serve(|s, p| async move { crate::services::system::runs(&s, &p, &query, true).await }).await
 }
 
 /// Any run's detail with diagnostics (platform operators only).
 #[server(endpoint = "get_system_run")]
 pub async fn get_system_run(id: String) -> Result<super::RunDetail, ApiError> {
-    let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
-    crate::services::system::run(&state, &principal, &id).await.map_err(super::operations::respond)
+    super::answer::serve(|s, p| async move { crate::services::system::run(&s, &p, &id).await }).await
 }
 
 /// The live poll of a run's system detail.
 #[server(endpoint = "poll_system_run")]
 pub async fn poll_system_run(id: String) -> Result<super::RunDetail, ApiError> {
-    let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
-    crate::services::system::run(&state, &principal, &id).await.map_err(super::operations::respond)
+    super::answer::serve(|s, p| async move { crate::services::system::run(&s, &p, &id).await }).await
 }

@@ -116,13 +116,13 @@ pub struct TenantWorkbench {
 /// The tenant workbench's data.
 #[server(endpoint = "load_workbench")]
 pub async fn load_workbench(tenant: String) -> Result<TenantWorkbench, ApiError> {
-    let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
-    crate::services::tenant::workbench(&state, &principal, &tenant).await.map_err(super::operations::respond)
+    super::answer::serve(|s, p| async move { crate::services::tenant::workbench(&s, &p, &tenant).await }).await
 }
 
-/// Publishes a ready review (the tenant's previous published review is superseded).
+/// Publishes a ready review (the tenant's previous published review is superseded); answers
+/// what to tell the operator.
 #[server(endpoint = "publish_review")]
 pub async fn publish_review(review: String) -> Result<String, ApiError> {
-    let (state, principal) = super::operations::context().map_err(super::operations::respond)?;
-    crate::services::tenant::publish(&state, &principal, &review).await.map_err(super::operations::respond)
+    super::answer::serve(|s, p| async move { crate::services::tenant::publish(&s, &p, &review).await }).await?;
+    Ok(crate::copy::text().tenant.published.to_owned())
 }

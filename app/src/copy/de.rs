@@ -569,7 +569,6 @@ pub const ACCESS: Access = Access {
 
 /// The German [`Accounts`].
 pub const ACCOUNTS: Accounts = Accounts {
-    wrong_credentials: "E-Mail-Adresse oder Passwort stimmen nicht.",
     bad_email: "Geben Sie eine E-Mail-Adresse wie dana@example.com an.",
     long_name: "Geben Sie einen Anzeigenamen mit höchstens 120 Zeichen an.",
     short_password: |min| format!("Ein Passwort braucht mindestens {min} Zeichen."),
@@ -614,7 +613,6 @@ pub const ERRORS: Errors = Errors {
     review_not_taken: "Nur ein Prüfpaket nimmt eine Prüfung entgegen.",
     confirm_restore: "Bestätigen Sie zuerst die Wiederherstellung: Sie setzt die Konfiguration des Mandanten auf die \
                       Baseline zurück.",
-    tenant_not_in_workspace: "Diesen Mandanten gibt es in diesem Arbeitsbereich nicht.",
     could_not_start: "Der Vorgang konnte gerade nicht gestartet werden; bitte versuchen Sie es erneut.",
     bad_language: "Wählen Sie English, Deutsch oder die Sprache des Browsers.",
     wrong_credentials: "Diese E-Mail-Adresse und dieses Passwort passen zu keinem Konto.",

@@ -849,8 +849,6 @@ group! {
 group! {
     /// Account administration (the CLI) and the checks sign-in shares with it.
     struct Accounts = ACCOUNTS {
-        /// Wrong email or password (deliberately not saying which).
-        wrong_credentials: &'static str = "The email or password is not right.",
         /// An email address that does not look like one.
         bad_email: &'static str = "Give an email address such as dana@example.com.",
         /// A display name too long.
@@ -936,8 +934,6 @@ group! {
         /// Start: restore not confirmed.
         confirm_restore: &'static str =
             "Confirm the restore first: it changes the tenant's configuration back to the baseline.",
-        /// Start: the tenant is not in the workspace.
-        tenant_not_in_workspace: &'static str = "That tenant does not exist in this workspace.",
         /// Start: a conflict that persisted through retries.
         could_not_start: &'static str = "The operation could not be started right now; please try again.",
         /// A language this version does not speak.

@@ -75,13 +75,6 @@ impl Capability {
         [Self::ViewRuns, Self::StartOperations, Self::ChangeConfiguration, Self::PublishReviews, Self::ManageMembers];
 }
 
-impl Capability {
-    /// The calm sentence when a member lacks this capability (from the copy catalog).
-    pub fn refusal(self) -> &'static str {
-        (crate::copy::text().access.refusal)(self)
-    }
-}
-
 /// Which tenants of the workspace a membership covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TenantScope {
@@ -113,8 +106,8 @@ pub enum Denial {
     NotSignedIn,
     /// Out of scope, or does not exist: indistinguishable on purpose (404).
     NotFound,
-    /// In scope, but the role lacks the capability (403 with this sentence).
-    Forbidden(&'static str),
+    /// In scope, but the role lacks the capability (403).
+    Forbidden(Capability),
 }
 
 impl Access {
@@ -164,7 +157,7 @@ pub fn authorize(
         return Err(Denial::NotFound);
     }
     if !access.can(cap) {
-        return Err(Denial::Forbidden(cap.refusal()));
+        return Err(Denial::Forbidden(cap));
     }
     Ok(())
 }
@@ -228,7 +221,7 @@ mod tests {
         assert_eq!(authorize(Some(&reader), WS, Some(T1), Capability::ViewRuns), Ok(()));
         assert_eq!(
             authorize(Some(&reader), WS, Some(T1), Capability::StartOperations),
-            Err(Denial::Forbidden(Capability::StartOperations.refusal()))
+            Err(Denial::Forbidden(Capability::StartOperations))
         );
         let operator = access(Role::Operator, TenantScope::All);
         assert_eq!(authorize(Some(&operator), WS, Some(T1), Capability::StartOperations), Ok(()));
@@ -257,19 +250,5 @@ mod tests {
         assert_eq!(authorize_system(Some(&a)), Err(Denial::NotFound));
         a.platform_operator = true;
         assert_eq!(authorize_system(Some(&a)), Ok(()));
-    }
-
-    #[test]
-    fn refusals_are_calm_sentences() {
-        for c in [
-            Capability::ViewRuns,
-            Capability::StartOperations,
-            Capability::ChangeConfiguration,
-            Capability::PublishReviews,
-            Capability::ManageMembers,
-        ] {
-            let s = c.refusal();
-            assert!(s.ends_with('.') && !s.contains('_'), "{s}");
-        }
     }
 }

@@ -5,7 +5,6 @@
 //! sweeping) end with exactly one winner. The terminal transition writes the initiator's
 //! notification in the same transaction, keyed `run-terminal:<id>`, so it exists exactly once.
 
-use crate::copy::text;
 use crate::domain::Sentence;
 use crate::domain::Timestamp;
 use crate::domain::context::CompositeCounts;
@@ -66,7 +65,14 @@ pub enum LifecycleError {
     /// Summary counts failed validation.
     #[error(transparent)]
     InvalidCounts(#[from] SummaryError),
-    /// The request itself is invalid (unknown tenant, unknown phase, …).
+    /// The run names a tenant that is not in its workspace.
+    #[error("the tenant is not in the run's workspace")]
+    TenantNotInWorkspace,
+    /// Identical starts kept racing a run that was completing; nothing was queued.
+    #[error("the start kept racing a run that was completing; nothing was queued")]
+    Contended,
+    /// The request itself is invalid (a bad dedupe key, an unknown phase, …): a caller's
+    /// mistake, described for the log.
     #[error("{0}")]
     Invalid(String),
     /// A stored run could not be read.
@@ -255,7 +261,7 @@ impl Lifecycle {
         if let Some(t) = req.tenant_id
             && !writes::tenant_in_workspace(&self.db, t, req.workspace_id).await?
         {
-            return Err(LifecycleError::Invalid(text().errors.tenant_not_in_workspace.to_owned()));
+            return Err(LifecycleError::TenantNotInWorkspace);
         }
         if let Some(k) = &req.dedupe_key
             && (k.is_empty() || k.len() > 200)
@@ -291,7 +297,7 @@ impl Lifecycle {
                 return Ok(Started::AlreadyActive(row.into_run()?));
             }
         }
-        Err(LifecycleError::Invalid(text().errors.could_not_start.to_owned()))
+        Err(LifecycleError::Contended)
     }
 
     /// Claims the oldest queued run for `owner` with a lease of `lease`, or `None` when

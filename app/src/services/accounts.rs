@@ -3,10 +3,10 @@
 //! work and runs on the blocking pool. A password never leaves this module except as a hash,
 //! and never appears in an error or a log line.
 
-use crate::copy::text;
 use crate::domain::access::Role;
 use crate::domain::{Timestamp, UserId, WorkspaceId};
 use crate::runtime::clock::Clock;
+use crate::services::error::{Error, Invalid, Thing};
 use crate::store::accounts as stored;
 use crate::store::db::Db;
 use argon2::Argon2;
@@ -23,33 +23,10 @@ pub const MAX_FAILURES_PER_ACCOUNT: i64 = 10;
 /// Failed sign-ins from one client address within the window before it is throttled.
 pub const MAX_FAILURES_PER_CLIENT: i64 = 30;
 
-/// Why an account change or a sign-in did not happen. Every message is safe to show.
-#[derive(Debug, thiserror::Error)]
-pub enum AccountError {
-    /// Bad input, with what to fix.
-    #[error("{0}")]
-    Invalid(String),
-    /// No such user, workspace or tenant.
-    #[error("{0}")]
-    NotFound(String),
-    /// Wrong email or password (deliberately not saying which).
-    #[error("{}", text().accounts.wrong_credentials)]
-    WrongCredentials,
-    /// Too many failed attempts recently.
-    #[error("{}", text().errors.throttled)]
-    Throttled,
-    /// Hashing failed (no password text in it).
-    #[error("the password could not be processed")]
-    Hashing,
-    /// The database failed.
-    #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
-}
-
 /// Hashes `password` with argon2id and a random salt, on the blocking pool.
-pub async fn hash_password(password: &str) -> Result<String, AccountError> {
+pub async fn hash_password(password: &str) -> Result<String, Error> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AccountError::Invalid((text().accounts.short_password)(MIN_PASSWORD_CHARS)));
+        return Err(Error::Invalid(Invalid::ShortPassword(MIN_PASSWORD_CHARS)));
     }
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
@@ -57,8 +34,9 @@ pub async fn hash_password(password: &str) -> Result<String, AccountError> {
         Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
     })
     .await
-    .map_err(|_| AccountError::Hashing)?
-    .map_err(|_| AccountError::Hashing)
+    .map_err(|e| Error::internal("hashing a password", e))?
+    // The hasher's error never carries the password.
+    .map_err(|e| Error::internal("hashing a password", e.to_string()))
 }
 
 /// Whether `password` matches `hash`, on the blocking pool. An unreadable hash never matches.
@@ -72,12 +50,12 @@ pub async fn verify_password(password: &str, hash: &str) -> bool {
     .unwrap_or(false)
 }
 
-fn normalize_email(email: &str) -> Result<String, AccountError> {
+fn normalize_email(email: &str) -> Result<String, Error> {
     let email = email.trim().to_lowercase();
     let valid = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
         && !email.contains(char::is_whitespace);
-    if valid { Ok(email) } else { Err(AccountError::Invalid(text().accounts.bad_email.to_owned())) }
+    if valid { Ok(email) } else { Err(Error::Invalid(Invalid::Email)) }
 }
 
 /// Creates the user `email` (or updates their name) with `password` when given.
@@ -87,11 +65,11 @@ pub async fn add_user(
     email: &str,
     name: &str,
     password: Option<&str>,
-) -> Result<UserId, AccountError> {
+) -> Result<UserId, Error> {
     let email = normalize_email(email)?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 120 {
-        return Err(AccountError::Invalid(text().accounts.long_name.to_owned()));
+        return Err(Error::Invalid(Invalid::DisplayName));
     }
     let hash = match password {
         Some(p) => Some(hash_password(p).await?),
@@ -101,60 +79,55 @@ pub async fn add_user(
 }
 
 /// Sets the password of `email`.
-pub async fn set_password(db: &Db, email: &str, password: &str) -> Result<(), AccountError> {
+pub async fn set_password(db: &Db, email: &str, password: &str) -> Result<(), Error> {
     let user = user_id(db, email).await?;
     let hash = hash_password(password).await?;
     Ok(stored::set_password_hash(db, user, &hash).await?)
 }
 
 /// Makes `platform` whether `email` is a platform operator.
-pub async fn set_platform_operator(db: &Db, email: &str, platform: bool) -> Result<(), AccountError> {
+pub async fn set_platform_operator(db: &Db, email: &str, platform: bool) -> Result<(), Error> {
     let user = user_id(db, email).await?;
     Ok(stored::set_platform_operator(db, user, platform).await?)
 }
 
-async fn user_id(db: &Db, email: &str) -> Result<UserId, AccountError> {
+async fn user_id(db: &Db, email: &str) -> Result<UserId, Error> {
     let email = normalize_email(email)?;
-    stored::user_by_email(db, &email).await?.ok_or_else(|| AccountError::NotFound((text().accounts.no_user)(&email)))
+    stored::user_by_email(db, &email).await?.ok_or_else(|| Error::NotFound(Thing::User(email)))
 }
 
-async fn workspace_id(db: &Db, slug: &str) -> Result<WorkspaceId, AccountError> {
+async fn workspace_id(db: &Db, slug: &str) -> Result<WorkspaceId, Error> {
     stored::workspace_by_slug(db, slug.trim())
         .await?
-        .ok_or_else(|| AccountError::NotFound((text().accounts.no_workspace)(slug.trim())))
+        .ok_or_else(|| Error::NotFound(Thing::WorkspaceSlug(slug.trim().to_owned())))
 }
 
 /// Gives `email` the `role` in the workspace `workspace` (a slug), over every tenant
 /// (`tenants` = `None`) or only the tenants with these slugs. Replaces an earlier grant there.
-pub async fn grant(
-    db: &Db,
-    email: &str,
-    workspace: &str,
-    role: &str,
-    tenants: Option<&[String]>,
-) -> Result<(), AccountError> {
-    let role =
-        Role::parse(role.trim()).map_err(|_| AccountError::Invalid((text().accounts.not_a_role)(role.trim())))?;
+pub async fn grant(db: &Db, email: &str, workspace: &str, role: &str, tenants: Option<&[String]>) -> Result<(), Error> {
+    let role = Role::parse(role.trim()).map_err(|_| Error::Invalid(Invalid::Role(role.trim().to_owned())))?;
     let user = user_id(db, email).await?;
     let ws = workspace_id(db, workspace).await?;
     let mut ids = Vec::new();
     for slug in tenants.unwrap_or_default() {
         let id = stored::tenant_by_slug(db, ws, slug.trim()).await?;
-        ids.push(id.ok_or_else(|| AccountError::NotFound((text().accounts.no_tenant)(slug.trim(), workspace.trim())))?);
+        let missing = || Thing::TenantSlug { tenant: slug.trim().to_owned(), workspace: workspace.trim().to_owned() };
+        ids.push(id.ok_or_else(|| Error::NotFound(missing()))?);
     }
     if tenants.is_some_and(<[String]>::is_empty) {
-        return Err(AccountError::Invalid(text().accounts.name_tenants.to_owned()));
+        return Err(Error::Invalid(Invalid::NoTenantsNamed));
     }
     let entitled = tenants.map(|_| ids.as_slice());
     Ok(stored::replace_membership(db, user, ws, role.as_str(), entitled).await?)
 }
 
 /// Removes `email`'s membership of `workspace` (a slug) with its entitlements.
-pub async fn revoke(db: &Db, email: &str, workspace: &str) -> Result<(), AccountError> {
+pub async fn revoke(db: &Db, email: &str, workspace: &str) -> Result<(), Error> {
     let user = user_id(db, email).await?;
     let ws = workspace_id(db, workspace).await?;
     if !stored::remove_membership(db, user, ws).await? {
-        return Err(AccountError::NotFound((text().accounts.not_member)(email.trim(), workspace.trim())));
+        let membership = Thing::Membership { email: email.trim().to_owned(), workspace: workspace.trim().to_owned() };
+        return Err(Error::NotFound(membership));
     }
     Ok(())
 }
@@ -168,14 +141,14 @@ pub async fn check_sign_in(
     email: &str,
     password: &str,
     client: &str,
-) -> Result<UserId, AccountError> {
+) -> Result<UserId, Error> {
     let email = email.trim().to_lowercase();
     let now = clock.now();
     let stored::FailureCounts { by_account, by_client } =
         stored::recent_failures(db, &email, client, now.minus(THROTTLE_WINDOW)).await?;
     if by_account >= MAX_FAILURES_PER_ACCOUNT || by_client >= MAX_FAILURES_PER_CLIENT {
         tracing::warn!(by_account, by_client, "sign-in throttled");
-        return Err(AccountError::Throttled);
+        return Err(Error::Throttled);
     }
     let row = stored::credentials(db, &email).await?;
     let ok = match &row {
@@ -190,7 +163,7 @@ pub async fn check_sign_in(
         Some(stored::CredentialRow { id, .. }) if ok => Ok(UserId(id)),
         _ => {
             record_failure(db, &email, client, now).await?;
-            Err(AccountError::WrongCredentials)
+            Err(Error::WrongCredentials)
         }
     }
 }
@@ -221,8 +194,8 @@ mod tests {
 
     #[tokio::test]
     async fn short_passwords_are_refused_with_the_rule() {
-        let err = hash_password("short").await.err().map(|e| e.to_string()).unwrap_or_default();
-        assert_eq!(err, "A password needs at least 12 characters.");
+        let err = hash_password("short").await;
+        assert!(matches!(err, Err(Error::Invalid(Invalid::ShortPassword(12)))), "{err:?}");
     }
 
     #[test]

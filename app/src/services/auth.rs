@@ -12,11 +12,12 @@
 //!   sign-in or switch is seen at once (writes go through the cache); another instance sees a
 //!   sign-out or a revoked membership within that time.
 
-use crate::api::{ApiError, Me, WorkspaceOption};
-use crate::copy::{Locale, text};
+use crate::api::{Me, WorkspaceOption};
+use crate::copy::Locale;
 use crate::domain::{Timestamp, UserId, WorkspaceId};
 use crate::runtime::state::AppState;
-use crate::services::accounts::{self, AccountError};
+use crate::services::accounts;
+use crate::services::error::{Error, Thing};
 use crate::services::principal::{self, Principal};
 use crate::store::db::Db;
 use crate::store::{people, sessions};
@@ -204,10 +205,10 @@ pub struct Viewer(pub Option<Principal>);
 pub struct ClientAddr(pub String);
 
 /// The header's view of the signed-in user: name, role and every workspace they belong to.
-pub async fn me(state: &AppState, principal: &Principal) -> Result<Me, ApiError> {
+pub async fn me(state: &AppState, principal: &Principal) -> Result<Me, Error> {
     let rows = people::workspaces_of(&state.db, principal.user_id)
         .await
-        .map_err(|e| crate::services::internal_error("could not list the user's workspaces", e))?;
+        .map_err(|e| Error::internal("could not list the user's workspaces", e))?;
     Ok(Me {
         display_name: principal.display_name.clone(),
         role: principal.role.as_str().to_owned(),
@@ -283,17 +284,12 @@ pub async fn sign_in(
     email: &str,
     password: &str,
     client: &str,
-) -> Result<Principal, ApiError> {
+) -> Result<Principal, Error> {
     let user = match accounts::check_sign_in(&state.db, state.clock.as_ref(), email, password, client).await {
         Ok(user) => user,
-        Err(AccountError::WrongCredentials | AccountError::NotFound(_)) => {
-            return Err(ApiError::Unauthorized(text().errors.wrong_credentials.to_owned()));
-        }
-        Err(AccountError::Throttled) => {
-            return Err(ApiError::Throttled(text().errors.throttled.to_owned()));
-        }
-        Err(AccountError::Invalid(m)) => return Err(ApiError::Invalid(m)),
-        Err(e) => return Err(crate::services::internal_error("sign-in could not be checked", e)),
+        Err(Error::NotFound(_)) => return Err(Error::WrongCredentials),
+        Err(e @ Error::Internal { .. }) => return Err(Error::internal("checking a sign-in", e)),
+        Err(e) => return Err(e),
     };
     let found = async {
         match default_workspace(&state.db, user).await? {
@@ -302,9 +298,9 @@ pub async fn sign_in(
         }
     }
     .await
-    .map_err(|e| crate::services::internal_error("sign-in could not read the membership", e))?;
+    .map_err(|e| Error::internal("sign-in could not read the membership", e))?;
     let Some(principal) = found else {
-        return Err(ApiError::Forbidden(text().errors.no_membership.to_owned()));
+        return Err(Error::NoMembership);
     };
     let now = state.clock.now().millis();
     let written = async {
@@ -318,24 +314,24 @@ pub async fn sign_in(
     }
     .await;
     if let Err(e) = written {
-        return Err(crate::services::internal_error("the session could not be started", e));
+        return Err(Error::internal("the session could not be started", e));
     }
     tracing::info!(user_id = principal.user_id.get(), workspace_id = principal.workspace_id.get(), "signed in");
     Ok(principal)
 }
 
 /// Ends the session: the record is deleted and the cookie cleared.
-pub async fn sign_out(session: &Session) -> Result<(), ApiError> {
-    session.flush().await.map_err(|e| crate::services::internal_error("the session could not be ended", e))
+pub async fn sign_out(session: &Session) -> Result<(), Error> {
+    session.flush().await.map_err(|e| Error::internal("the session could not be ended", e))
 }
 
 /// Stores the language `principal`'s user chose (`None`: follow the browser) and forgets
 /// their cached principals here, so this instance's next page speaks it at once (others
 /// within [`AUTH_CACHE_TTL`]).
-pub async fn set_language(state: &AppState, principal: &Principal, locale: Option<Locale>) -> Result<(), ApiError> {
+pub async fn set_language(state: &AppState, principal: &Principal, locale: Option<Locale>) -> Result<(), Error> {
     principal::set_locale(&state.db, principal.user_id, locale)
         .await
-        .map_err(|e| crate::services::internal_error("could not store the language", e))?;
+        .map_err(|e| Error::internal("could not store the language", e))?;
     state
         .auth_cache
         .principals
@@ -345,22 +341,24 @@ pub async fn set_language(state: &AppState, principal: &Principal, locale: Optio
     Ok(())
 }
 
-/// Makes `workspace` the session's workspace, if the principal's user is a member there;
-/// otherwise it does not exist for them.
+/// Makes `workspace` (an id) the session's workspace, if the principal's user is a member
+/// there; otherwise it does not exist for them.
 pub async fn switch_workspace(
     state: &AppState,
     session: &Session,
     principal: &Principal,
-    workspace: WorkspaceId,
-) -> Result<Principal, ApiError> {
+    workspace: &str,
+) -> Result<Principal, Error> {
+    let not_found = || Error::NotFound(Thing::Workspace);
+    let workspace = workspace.trim().parse::<i64>().map(WorkspaceId).map_err(|_| not_found())?;
     let next = principal::load(&state.db, principal.user_id, workspace)
         .await
-        .map_err(|e| crate::services::internal_error("could not read the membership", e))?;
-    let Some(next) = next else { return Err(ApiError::NotFound(text().errors.no_workspace.to_owned())) };
+        .map_err(|e| Error::internal("could not read the membership", e))?;
+    let Some(next) = next else { return Err(not_found()) };
     session
         .insert(WORKSPACE, workspace.get())
         .await
-        .map_err(|e| crate::services::internal_error("the session could not be updated", e))?;
+        .map_err(|e| Error::internal("the session could not be updated", e))?;
     Ok(next)
 }
 

@@ -17,14 +17,13 @@
 //! poll truthfully). Without this, a busy tenant's builds pile up faster than the database
 //! answers them as its history grows (specs/benchmarks, the long SQLite soak).
 
-use crate::api::{
-    ApiError, DigestPoll, OverviewPoll, OverviewTenant, PackCard, TenantDigest, TenantKpis, WorkspaceOverview,
-};
+use crate::api::{DigestPoll, OverviewPoll, OverviewTenant, PackCard, TenantDigest, TenantKpis, WorkspaceOverview};
 use crate::copy::Locale;
 use crate::domain::freshness::{next_change, worker_silent};
 use crate::domain::{ProblemClass, RunOutcome, RunState, RunView, TenantId, Timestamp, WorkspaceId};
 use crate::runtime::metrics::PollAnswer;
 use crate::runtime::state::AppState;
+use crate::services::error::Error;
 use crate::services::principal::Principal;
 use crate::store::runs::{self, RunFilter};
 use std::collections::HashMap;
@@ -100,10 +99,6 @@ impl DigestCache {
     }
 }
 
-fn internal(e: impl std::fmt::Display) -> ApiError {
-    crate::services::internal_error("tenant digest request failed", e)
-}
-
 /// The digest of `tenant` for the caller, or [`DigestPoll::Unchanged`] when `known` is its
 /// current version.
 #[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
@@ -112,7 +107,7 @@ pub async fn tenant_digest(
     p: &Principal,
     tenant: &str,
     known: Option<&str>,
-) -> Result<DigestPoll, ApiError> {
+) -> Result<DigestPoll, Error> {
     let (t, info) = crate::services::tenant::visible_tenant(state, p, tenant).await?;
     let key = (t, crate::copy::locale());
     let arrived = state.live.versions(t);
@@ -138,7 +133,7 @@ async fn build_once(
     arrived: (u64, u64),
     ws: WorkspaceId,
     name: String,
-) -> Result<Arc<TenantDigest>, ApiError> {
+) -> Result<Arc<TenantDigest>, Error> {
     let turn = state.digests.turn(key);
     let _turn = turn.lock().await;
     let now = state.clock.now();
@@ -164,13 +159,7 @@ struct Built {
 }
 
 /// Builds the digest of tenant `t` at `now`.
-async fn build(
-    state: &AppState,
-    t: TenantId,
-    ws: WorkspaceId,
-    name: String,
-    now: Timestamp,
-) -> Result<Built, ApiError> {
+async fn build(state: &AppState, t: TenantId, ws: WorkspaceId, name: String, now: Timestamp) -> Result<Built, Error> {
     let polling = &state.config.polling;
     let view = |r: &crate::domain::Run, tenant_name: Option<String>| {
         RunView::derive(r, tenant_name, &state.config.policy(r.run_type), polling, now)
@@ -198,8 +187,8 @@ async fn build(
     let kpis = Completed::read(state, ws, &tenant_only, since).await?.kpis(&active, |_| true);
 
     let follow_up_only = RunFilter { follow_up_only: true, ..tenant_only.clone() };
-    let follow_up = runs::list_page(&state.db, Some(ws), &follow_up_only, None, LIST_LEN).await.map_err(internal)?;
-    let recent = runs::list_page(&state.db, Some(ws), &tenant_only, None, LIST_LEN).await.map_err(internal)?;
+    let follow_up = runs::list_page(&state.db, Some(ws), &follow_up_only, None, LIST_LEN).await?;
+    let recent = runs::list_page(&state.db, Some(ws), &tenant_only, None, LIST_LEN).await?;
     let follow_up: Vec<RunView> = follow_up.iter().map(|r| view(&r.run, r.tenant_name.clone())).collect();
     let recent: Vec<RunView> = recent.iter().map(|r| view(&r.run, r.tenant_name.clone())).collect();
 
@@ -236,12 +225,12 @@ struct Completed {
 }
 
 impl Completed {
-    async fn read(state: &AppState, ws: WorkspaceId, filter: &RunFilter, since: Timestamp) -> Result<Self, ApiError> {
+    async fn read(state: &AppState, ws: WorkspaceId, filter: &RunFilter, since: Timestamp) -> Result<Self, Error> {
         let recent_successes =
             RunFilter { outcome: Some(RunOutcome::Succeeded), completed_since: Some(since), ..filter.clone() };
         Ok(Self {
-            stored: runs::completed_counts_by_tenant(&state.db, ws, filter).await.map_err(internal)?,
-            successes: runs::completed_counts_by_tenant(&state.db, ws, &recent_successes).await.map_err(internal)?,
+            stored: runs::completed_counts_by_tenant(&state.db, ws, filter).await?,
+            successes: runs::completed_counts_by_tenant(&state.db, ws, &recent_successes).await?,
         })
     }
 
@@ -293,11 +282,7 @@ fn version_of(d: &TenantDigest) -> String {
 /// current version. Built per request (five queries, whatever the number of tenants) and
 /// compared by content, so an unchanged answer carries no payload.
 #[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
-pub async fn workspace_overview(
-    state: &AppState,
-    p: &Principal,
-    known: Option<&str>,
-) -> Result<OverviewPoll, ApiError> {
+pub async fn workspace_overview(state: &AppState, p: &Principal, known: Option<&str>) -> Result<OverviewPoll, Error> {
     // Like the operations list: every member may view runs; the scope narrows what they see.
     let ws = p.workspace_id;
     let now = state.clock.now();
@@ -327,8 +312,8 @@ pub async fn workspace_overview(
         })
         .collect();
     let follow_up_only = RunFilter { follow_up_only: true, ..visible.clone() };
-    let follow_up = runs::list_page(&state.db, Some(ws), &follow_up_only, None, LIST_LEN).await.map_err(internal)?;
-    let recent = runs::list_page(&state.db, Some(ws), &visible, None, LIST_LEN).await.map_err(internal)?;
+    let follow_up = runs::list_page(&state.db, Some(ws), &follow_up_only, None, LIST_LEN).await?;
+    let recent = runs::list_page(&state.db, Some(ws), &visible, None, LIST_LEN).await?;
     let interval = polling.overlay_interval(active.iter().map(|v| (v.state, now.since(v.created_at))));
     let mut overview = WorkspaceOverview {
         version: String::new(),
@@ -359,8 +344,8 @@ pub async fn workspace_overview(
 }
 
 /// The tenant's latest review pack as its card shows it.
-async fn latest_pack(state: &AppState, t: TenantId, now: Timestamp) -> Result<Option<PackCard>, ApiError> {
-    let row = crate::store::workbench::latest_pack(&state.db, t).await.map_err(internal)?;
+async fn latest_pack(state: &AppState, t: TenantId, now: Timestamp) -> Result<Option<PackCard>, Error> {
+    let row = crate::store::workbench::latest_pack(&state.db, t).await?;
     Ok(row.map(
         |crate::store::workbench::LatestPackRecord {
              id,

@@ -2,11 +2,13 @@
 //! retry; the tenant digest and the workspace overview; the tenant workbench; notifications;
 //! the system plane; sign-in and accounts. Each is a plain async function over the pieces of
 //! [`crate::runtime::AppState`] it needs, authorizing through the caller's
-//! [`principal::Principal`].
+//! [`principal::Principal`]. They answer [`error::Error`], a typed value: what went wrong,
+//! never how to word it or which HTTP status it is (`api/` decides both, in one place).
 
 pub mod accounts;
 pub mod auth;
 pub mod digest;
+pub mod error;
 pub mod live;
 pub mod notifications;
 pub mod operations;
@@ -15,9 +17,4 @@ pub mod principal;
 pub mod system;
 pub mod tenant;
 
-/// Logs a failure inside a service once, with what was being done, and answers the calm
-/// generic error (the cause never reaches the browser).
-pub(crate) fn internal_error(what: &str, e: impl std::fmt::Display) -> crate::api::ApiError {
-    tracing::error!(error = %e, "{what}");
-    crate::api::ApiError::internal()
-}
+pub use error::Error;

@@ -4,10 +4,10 @@
 //! marks. A notification about a run the reader may no longer see (entitlement narrowed
 //! since) is left out like every other out-of-scope record.
 
-use crate::api::{ApiError, NotificationItem, Notifications};
-use crate::copy::text;
+use crate::api::{NotificationItem, Notifications};
 use crate::domain::{RunId, RunView};
 use crate::runtime::state::AppState;
+use crate::services::error::{Error, Thing};
 use crate::services::principal::Principal;
 use crate::store::notifications::{self as stored, Recipient};
 use crate::store::runs;
@@ -16,14 +16,10 @@ use std::collections::HashMap;
 /// How many notifications the list shows.
 pub const LIST_SIZE: u32 = 50;
 
-fn internal(e: impl std::fmt::Display) -> ApiError {
-    crate::services::internal_error("notifications request failed", e)
-}
-
 /// How many unread notifications the caller has in the current workspace.
-pub async fn unread_count(state: &AppState, p: &Principal) -> Result<u64, ApiError> {
+pub async fn unread_count(state: &AppState, p: &Principal) -> Result<u64, Error> {
     let scope = p.scope();
-    stored::unread_count(&state.db, &recipient(p, scope.as_deref())).await.map_err(internal)
+    Ok(stored::unread_count(&state.db, &recipient(p, scope.as_deref())).await?)
 }
 
 /// The caller as the store addresses notifications.
@@ -34,9 +30,9 @@ fn recipient<'a>(p: &Principal, scope: Option<&'a [crate::domain::TenantId]>) ->
 /// The caller's newest notifications in the current workspace, each with its run as every
 /// surface shows it, and the unread count.
 #[tracing::instrument(skip_all, fields(user = p.user_id.get(), workspace = p.workspace_id.get()))]
-pub async fn list(state: &AppState, p: &Principal) -> Result<Notifications, ApiError> {
+pub async fn list(state: &AppState, p: &Principal) -> Result<Notifications, Error> {
     let scope = p.scope();
-    let rows = stored::newest(&state.db, &recipient(p, scope.as_deref()), LIST_SIZE).await.map_err(internal)?;
+    let rows = stored::newest(&state.db, &recipient(p, scope.as_deref()), LIST_SIZE).await?;
     let views = run_views(state, p, rows.iter().filter_map(|r| r.run_id).collect()).await?;
     let items = rows
         .into_iter()
@@ -74,8 +70,8 @@ fn list_link_for(v: &RunView) -> String {
     format!("/admin/operations?{}", parts.join("&"))
 }
 
-async fn run_views(state: &AppState, p: &Principal, ids: Vec<i64>) -> Result<HashMap<i64, RunView>, ApiError> {
-    let found = runs::many_in_workspace(&state.db, p.workspace_id, &ids).await.map_err(internal)?;
+async fn run_views(state: &AppState, p: &Principal, ids: Vec<i64>) -> Result<HashMap<i64, RunView>, Error> {
+    let found = runs::many_in_workspace(&state.db, p.workspace_id, &ids).await?;
     let now = state.clock.now();
     Ok(found
         .into_iter()
@@ -88,21 +84,21 @@ async fn run_views(state: &AppState, p: &Principal, ids: Vec<i64>) -> Result<Has
 
 /// Marks one of the caller's notifications read; returns the unread count left. Someone
 /// else's notification, or one that does not exist, is "not found".
-pub async fn mark_read(state: &AppState, p: &Principal, id: &str) -> Result<u64, ApiError> {
-    let not_found = || ApiError::NotFound(text().errors.no_notification.to_owned());
+pub async fn mark_read(state: &AppState, p: &Principal, id: &str) -> Result<u64, Error> {
+    let not_found = || Error::NotFound(Thing::Notification);
     let id = RunId::parse(id).ok_or_else(not_found)?.get();
     let scope = p.scope();
-    if !stored::belongs_to(&state.db, &recipient(p, scope.as_deref()), id).await.map_err(internal)? {
+    if !stored::belongs_to(&state.db, &recipient(p, scope.as_deref()), id).await? {
         return Err(not_found());
     }
-    stored::mark_read(&state.db, id, state.clock.now()).await.map_err(internal)?;
+    stored::mark_read(&state.db, id, state.clock.now()).await?;
     unread_count(state, p).await
 }
 
 /// Marks every notification of the caller in the current workspace read; returns the
 /// unread count left (zero, unless one arrived meanwhile).
-pub async fn mark_all_read(state: &AppState, p: &Principal) -> Result<u64, ApiError> {
-    stored::mark_all_read(&state.db, p.user_id, p.workspace_id, state.clock.now()).await.map_err(internal)?;
+pub async fn mark_all_read(state: &AppState, p: &Principal) -> Result<u64, Error> {
+    stored::mark_all_read(&state.db, p.user_id, p.workspace_id, state.clock.now()).await?;
     unread_count(state, p).await
 }
 

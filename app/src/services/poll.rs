@@ -4,9 +4,10 @@
 //! next second — so a poll that finds nothing new is a map lookup, and derived freshness is
 //! never more than one second old.
 
-use crate::api::{ApiError, TenantActivity};
+use crate::api::TenantActivity;
 use crate::domain::{RunView, TenantId, Timestamp};
 use crate::runtime::state::AppState;
+use crate::services::error::Error;
 use crate::services::principal::Principal;
 use axum::body::Bytes;
 use std::collections::HashMap;
@@ -34,7 +35,7 @@ impl PollCache {
 
 /// The JSON body of `GET /api/tenants/{tenant}/active-runs` for the caller. A tenant outside
 /// the caller's workspace is "not found", exactly like one that does not exist.
-pub async fn tenant_active_runs_json(state: &AppState, p: &Principal, tenant: &str) -> Result<Bytes, ApiError> {
+pub async fn tenant_active_runs_json(state: &AppState, p: &Principal, tenant: &str) -> Result<Bytes, Error> {
     let (t, info) = crate::services::tenant::visible_tenant(state, p, tenant).await?;
     state.metrics.poll("tenant_active_runs", crate::runtime::metrics::PollAnswer::Full);
     let now = state.clock.now();
@@ -48,10 +49,7 @@ pub async fn tenant_active_runs_json(state: &AppState, p: &Principal, tenant: &s
         return Ok(e.body.clone());
     }
     let activity = activity(state, t, info.name, Timestamp(second * 1000));
-    let body = Bytes::from(serde_json::to_vec(&activity).map_err(|e| {
-        tracing::error!(error = %e, "could not encode the poll answer");
-        ApiError::internal()
-    })?);
+    let body = Bytes::from(serde_json::to_vec(&activity).map_err(|e| Error::internal("encoding the poll answer", e))?);
     cache
         .entries
         .write()

@@ -4,10 +4,10 @@
 //! [`crate::domain::access`]. The authentication middleware resolves it from the session
 //! ([`crate::services::auth`]).
 
-use crate::api::ApiError;
-use crate::copy::{Locale, text};
+use crate::copy::Locale;
 use crate::domain::access::{Access, Capability, Denial, Role, TenantScope, authorize};
 use crate::domain::{TenantId, UserId, WorkspaceId};
+use crate::services::error::{Error, Thing};
 use crate::store::db::Db;
 use crate::store::people;
 
@@ -51,19 +51,19 @@ impl Principal {
 
     /// The one check a service runs before it reads or changes a record of `workspace` and
     /// `tenant` (`None`: workspace-wide): outside the principal's scope the record does not
-    /// exist (`NotFound` with `not_found`, the same sentence as for a missing id); inside it,
-    /// a missing capability is `Forbidden` with a calm sentence.
+    /// exist (`NotFound` of `thing`, exactly as for a missing id); inside it, a missing
+    /// capability is `Forbidden`.
     pub fn authorize(
         &self,
         workspace: WorkspaceId,
         tenant: Option<TenantId>,
         cap: Capability,
-        not_found: &str,
-    ) -> Result<(), ApiError> {
+        thing: Thing,
+    ) -> Result<(), Error> {
         authorize(Some(&self.access()), workspace, tenant, cap).map_err(|d| match d {
-            Denial::NotSignedIn => ApiError::Unauthorized(text().errors.sign_in.to_owned()),
-            Denial::NotFound => ApiError::NotFound(not_found.to_owned()),
-            Denial::Forbidden(why) => ApiError::Forbidden(why.to_owned()),
+            Denial::NotSignedIn => Error::NotSignedIn,
+            Denial::NotFound => Error::NotFound(thing),
+            Denial::Forbidden(cap) => Error::Forbidden(cap),
         })
     }
 

@@ -3,14 +3,14 @@
 //! these pages exist: for them they are "not found".
 
 use crate::api::{
-    ApiError, ListQuery, RunDetail, RunListPage, StuckRun, StuckRuns, SystemOverview, TenantOption, WorkspaceHealth,
+    ListQuery, RunDetail, RunListPage, StuckRun, StuckRuns, SystemOverview, TenantOption, WorkspaceHealth,
     WorkspaceOption,
 };
-use crate::copy::text;
 use crate::domain::RunId;
 use crate::domain::access::{Denial, authorize_system};
 use crate::domain::{Freshness, RunView};
 use crate::runtime::state::AppState;
+use crate::services::error::{Error, Thing};
 use crate::services::operations::{detail_of, list_in, parse_query};
 use crate::services::principal::Principal;
 use crate::store::runs::{self, RunWithTenant};
@@ -18,19 +18,18 @@ use crate::store::workspaces;
 use std::collections::HashMap;
 
 /// Platform operators pass; everyone else learns nothing ("not found").
-fn authorize(principal: &Principal) -> Result<(), ApiError> {
+fn authorize(principal: &Principal) -> Result<(), Error> {
     authorize_system(Some(&principal.access())).map_err(|d| match d {
-        Denial::NotSignedIn => ApiError::Unauthorized(text().errors.sign_in.to_owned()),
-        Denial::NotFound | Denial::Forbidden(_) => ApiError::NotFound(text().errors.nothing_here.to_owned()),
+        Denial::NotSignedIn => Error::NotSignedIn,
+        Denial::NotFound | Denial::Forbidden(_) => Error::NotFound(Thing::Page),
     })
 }
 
 /// Every workspace with its tenants, members, runs and the active runs that are stuck now.
-pub async fn overview(state: &AppState, principal: &Principal) -> Result<SystemOverview, ApiError> {
+pub async fn overview(state: &AppState, principal: &Principal) -> Result<SystemOverview, Error> {
     authorize(principal)?;
-    let rows = workspaces::sizes(&state.db)
-        .await
-        .map_err(|e| crate::services::internal_error("could not read the system overview", e))?;
+    let rows =
+        workspaces::sizes(&state.db).await.map_err(|e| Error::internal("could not read the system overview", e))?;
     let now = state.clock.now();
     let mut active: HashMap<i64, (u64, u64)> = HashMap::new();
     for run in state.live.active_runs(None) {
@@ -66,11 +65,11 @@ pub async fn overview(state: &AppState, principal: &Principal) -> Result<SystemO
 
 /// Every run of every workspace that is stuck right now (likely stale), the one silent
 /// longest first. Read from the live view of active runs, so it costs no scan of the runs.
-pub async fn stuck(state: &AppState, principal: &Principal) -> Result<StuckRuns, ApiError> {
+pub async fn stuck(state: &AppState, principal: &Principal) -> Result<StuckRuns, Error> {
     authorize(principal)?;
     let names: HashMap<i64, String> = workspaces::names(&state.db)
         .await
-        .map_err(|e| crate::services::internal_error("could not read the workspaces", e))?
+        .map_err(|e| Error::internal("could not read the workspaces", e))?
         .into_iter()
         .map(|w| (w.id, w.name))
         .collect();
@@ -104,12 +103,12 @@ pub async fn runs(
     principal: &Principal,
     q: &ListQuery,
     follow_up_only: bool,
-) -> Result<RunListPage, ApiError> {
+) -> Result<RunListPage, Error> {
     authorize(principal)?;
     let mut parsed = parse_query(q)?;
     parsed.filter.follow_up_only = follow_up_only;
     let mut page = list_in(state, None, parsed).await?;
-    let read = |e| crate::services::internal_error("could not read the workspaces", e);
+    let read = |e| Error::internal("could not read the workspaces", e);
     let names = workspaces::names(&state.db).await.map_err(read)?;
     let tenants = workspaces::all_tenants(&state.db).await.map_err(read)?;
     page.tenants = tenants
@@ -121,9 +120,9 @@ pub async fn runs(
 }
 
 /// The detail of any run in any workspace, with diagnostics.
-pub async fn run(state: &AppState, principal: &Principal, id: &str) -> Result<RunDetail, ApiError> {
+pub async fn run(state: &AppState, principal: &Principal, id: &str) -> Result<RunDetail, Error> {
     authorize(principal)?;
-    let not_found = || ApiError::NotFound(text().errors.no_operation.to_owned());
+    let not_found = || Error::NotFound(Thing::Operation);
     let id = RunId::parse(id).ok_or_else(not_found)?;
     let run = runs::get(&state.db, id).await?.ok_or_else(not_found)?;
     let tenant_name = tenant_name(state, run.tenant_id).await?;
@@ -131,8 +130,8 @@ pub async fn run(state: &AppState, principal: &Principal, id: &str) -> Result<Ru
 }
 
 /// The name of `tenant` as the live view knows it (`None` for workspace-wide runs).
-async fn tenant_name(state: &AppState, tenant: Option<crate::domain::TenantId>) -> Result<Option<String>, ApiError> {
+async fn tenant_name(state: &AppState, tenant: Option<crate::domain::TenantId>) -> Result<Option<String>, Error> {
     let Some(t) = tenant else { return Ok(None) };
-    let info = state.live.tenant(t).await.map_err(|e| crate::services::internal_error("could not read a tenant", e))?;
+    let info = state.live.tenant(t).await?;
     Ok(info.map(|i| i.name))
 }

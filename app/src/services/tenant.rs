@@ -1,53 +1,42 @@
 //! The tenant workbench service: a tenant's snapshots, reviews and packs, and publishing.
 //! A tenant or review outside the caller's workspace is "not found".
 
-use crate::api::{ApiError, FindingRow, InventoryRow, PackRow, RestoreRow, ReviewRow, SnapshotRow, TenantWorkbench};
-use crate::copy::text;
+use crate::api::{FindingRow, InventoryRow, PackRow, RestoreRow, ReviewRow, SnapshotRow, TenantWorkbench};
 use crate::domain::access::Capability;
 use crate::domain::reconcile::restore_display_status;
 use crate::domain::{TenantId, Timestamp};
 use crate::runtime::state::AppState;
+use crate::services::error::{Conflict, Error, Thing};
 use crate::services::live::TenantInfo;
 use crate::services::principal::Principal;
 use crate::store::workbench;
 
-fn internal(e: impl std::fmt::Display) -> ApiError {
-    crate::services::internal_error("tenant workbench request failed", e)
-}
-
 /// The tenant `tenant` names, if the caller may see it: one of their workspace's tenants within
 /// their entitlement. Anything else — not an id, another workspace's tenant, a tenant outside
 /// the entitlement — is "not found", indistinguishable from a tenant that does not exist.
-pub async fn visible_tenant(state: &AppState, p: &Principal, tenant: &str) -> Result<(TenantId, TenantInfo), ApiError> {
-    let not_found = || ApiError::NotFound(text().errors.no_tenant.to_owned());
+pub async fn visible_tenant(state: &AppState, p: &Principal, tenant: &str) -> Result<(TenantId, TenantInfo), Error> {
+    let not_found = || Error::NotFound(Thing::Tenant);
     let t = TenantId::parse(tenant).ok_or_else(not_found)?;
-    let info = state
-        .live
-        .tenant(t)
-        .await
-        .map_err(internal)?
-        .filter(|i| i.workspace_id == p.workspace_id)
-        .ok_or_else(not_found)?;
-    p.authorize(info.workspace_id, Some(t), Capability::ViewRuns, text().errors.no_tenant)?;
+    let info = state.live.tenant(t).await?.filter(|i| i.workspace_id == p.workspace_id).ok_or_else(not_found)?;
+    p.authorize(info.workspace_id, Some(t), Capability::ViewRuns, Thing::Tenant)?;
     Ok((t, info))
 }
 
 /// The workbench of `tenant`.
-pub async fn workbench(state: &AppState, p: &Principal, tenant: &str) -> Result<TenantWorkbench, ApiError> {
+pub async fn workbench(state: &AppState, p: &Principal, tenant: &str) -> Result<TenantWorkbench, Error> {
     let (t, info) = visible_tenant(state, p, tenant).await?;
     let db = &state.db;
-    let snapshots = workbench::snapshots(db, t).await.map_err(internal)?;
-    let reviews = workbench::reviews(db, t).await.map_err(internal)?;
-    let packs = workbench::packs(db, t).await.map_err(internal)?;
-    let restores = workbench::restores(db, t).await.map_err(internal)?;
-    let inventory_count = workbench::inventory_count(db, t).await.map_err(internal)?;
-    let inventory = workbench::inventory(db, t).await.map_err(internal)?;
-    let findings = match workbench::latest_compare(db, t).await.map_err(internal)? {
+    let snapshots = workbench::snapshots(db, t).await?;
+    let reviews = workbench::reviews(db, t).await?;
+    let packs = workbench::packs(db, t).await?;
+    let restores = workbench::restores(db, t).await?;
+    let inventory_count = workbench::inventory_count(db, t).await?;
+    let inventory = workbench::inventory(db, t).await?;
+    let findings = match workbench::latest_compare(db, t).await? {
         None => None,
         Some(run) => Some(
             workbench::findings(db, run)
-                .await
-                .map_err(internal)?
+                .await?
                 .into_iter()
                 .map(|f| FindingRow {
                     external_id: f.external_id,
@@ -111,25 +100,16 @@ pub async fn workbench(state: &AppState, p: &Principal, tenant: &str) -> Result<
 }
 
 /// Publishes review `review` of the caller's workspace.
-pub async fn publish(state: &AppState, p: &Principal, review: &str) -> Result<String, ApiError> {
+pub async fn publish(state: &AppState, p: &Principal, review: &str) -> Result<(), Error> {
     use crate::jobs::run_types::reviews::PublishError;
-    let id = review
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|i| *i > 0)
-        .ok_or_else(|| ApiError::NotFound(text().errors.no_review.to_owned()))?;
-    let tenant = workbench::review_tenant(&state.db, p.workspace_id, id)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| ApiError::NotFound(text().errors.no_review.to_owned()))?;
-    p.authorize(p.workspace_id, Some(tenant), Capability::PublishReviews, text().errors.no_review)?;
+    let id = review.trim().parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(|| Error::NotFound(Thing::Review))?;
+    let tenant =
+        workbench::review_tenant(&state.db, p.workspace_id, id).await?.ok_or_else(|| Error::NotFound(Thing::Review))?;
+    p.authorize(p.workspace_id, Some(tenant), Capability::PublishReviews, Thing::Review)?;
     match crate::jobs::run_types::reviews::publish(&state.db, state.clock.as_ref(), p.workspace_id, id).await {
-        Ok(()) => Ok(text().tenant.published.to_owned()),
-        Err(PublishError::NotFound) => Err(ApiError::NotFound(text().errors.no_review.to_owned())),
-        Err(PublishError::NotReady(status)) => {
-            Err(ApiError::Conflict((text().errors.not_publishable)(&(text().tenant.record_status)(&status))))
-        }
-        Err(PublishError::Database(e)) => Err(internal(e)),
+        Ok(()) => Ok(()),
+        Err(PublishError::NotFound) => Err(Error::NotFound(Thing::Review)),
+        Err(PublishError::NotReady(status)) => Err(Error::Conflict(Conflict::NotPublishable(status))),
+        Err(PublishError::Database(e)) => Err(Error::internal("publishing a review", e)),
     }
 }

@@ -33,8 +33,9 @@ async fn member(t: &TestDb, email: &str, ws: WorkspaceId, role: &str, tenants: O
     principal::load(&t.state.db, user, ws).await.unwrap().expect("a member")
 }
 
-fn status(r: Result<impl std::fmt::Debug, ApiError>) -> (u16, String) {
-    match r {
+/// A service's answer as the API gives it: 200, or the refusal's status and sentence.
+fn status(r: Result<impl std::fmt::Debug, app::services::Error>) -> (u16, String) {
+    match r.map_err(ApiError::from) {
         Ok(_) => (200, String::new()),
         Err(e) => (e.status(), e.message().to_owned()),
     }

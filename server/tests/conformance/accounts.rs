@@ -2,8 +2,10 @@
 //! grants with tenant entitlements and revocation, and the sign-in throttle.
 
 use super::harness::{T0, TestDb};
+use app::api::ApiError;
 use app::domain::access::{Role, TenantScope};
-use app::services::accounts::{AccountError, add_user, check_sign_in, grant, revoke, set_password};
+use app::services::Error;
+use app::services::accounts::{add_user, check_sign_in, grant, revoke, set_password};
 use app::services::principal;
 use std::time::Duration;
 
@@ -28,12 +30,11 @@ pub(crate) async fn passwords_are_stored_only_as_argon2id_hashes(t: &TestDb) {
     assert!(everything.iter().all(|(_, h)| !h.contains(PASSWORD)));
     assert_eq!(check_sign_in(&t.state.db, &t.clock, "NEW.person@acme.example", PASSWORD, "c1").await.ok(), Some(user));
     let wrong = check_sign_in(&t.state.db, &t.clock, "new.person@acme.example", "not the password", "c1").await;
-    assert!(matches!(wrong, Err(AccountError::WrongCredentials)));
+    assert!(matches!(wrong, Err(Error::WrongCredentials)));
     let unknown = check_sign_in(&t.state.db, &t.clock, "nobody@acme.example", PASSWORD, "c1").await;
-    assert_eq!(
-        unknown.err().map(|e| e.to_string()),
-        Some("The email or password is not right.".to_owned()),
-        "an unknown account reads exactly like a wrong password"
+    assert!(
+        matches!(unknown, Err(Error::WrongCredentials)),
+        "an unknown account reads exactly like a wrong password: {unknown:?}"
     );
     set_password(&t.state.db, "new.person@acme.example", "another long password").await.unwrap();
     assert!(check_sign_in(&t.state.db, &t.clock, "new.person@acme.example", PASSWORD, "c2").await.is_err());
@@ -41,7 +42,10 @@ pub(crate) async fn passwords_are_stored_only_as_argon2id_hashes(t: &TestDb) {
         check_sign_in(&t.state.db, &t.clock, "new.person@acme.example", "another long password", "c2").await.is_ok()
     );
     let short = add_user(&t.state.db, &t.clock, "x@acme.example", "X", Some("short")).await;
-    assert_eq!(short.err().map(|e| e.to_string()), Some("A password needs at least 12 characters.".to_owned()));
+    assert_eq!(
+        short.err().map(|e| ApiError::from(e).message().to_owned()),
+        Some("A password needs at least 12 characters.".to_owned())
+    );
 }
 
 pub(crate) async fn twenty_wrong_passwords_are_throttled_and_the_right_one_works_after_the_window(t: &TestDb) {
@@ -50,16 +54,16 @@ pub(crate) async fn twenty_wrong_passwords_are_throttled_and_the_right_one_works
     for i in 0..20 {
         t.clock.advance(Duration::from_secs(2));
         match check_sign_in(&t.state.db, &t.clock, "target@acme.example", "guess guess guess", &format!("c{i}")).await {
-            Err(AccountError::Throttled) => throttled += 1,
-            Err(AccountError::WrongCredentials) => {}
+            Err(Error::Throttled) => throttled += 1,
+            Err(Error::WrongCredentials) => {}
             other => panic!("attempt {i}: {other:?}"),
         }
     }
     assert_eq!(throttled, 10, "after ten failures in a minute the account is throttled");
     let during = check_sign_in(&t.state.db, &t.clock, "target@acme.example", PASSWORD, "c-right").await;
-    assert!(matches!(during, Err(AccountError::Throttled)), "even the right password waits out the window");
+    assert!(matches!(during, Err(Error::Throttled)), "even the right password waits out the window");
     assert_eq!(
-        during.err().map(|e| e.to_string()),
+        during.err().map(|e| ApiError::from(e).message().to_owned()),
         Some("Too many sign-in attempts. Wait a minute, then try again.".to_owned())
     );
     t.clock.advance(Duration::from_secs(61));
@@ -82,7 +86,10 @@ pub(crate) async fn grants_set_role_and_tenant_entitlement_and_revoke_removes_th
         ("member@acme.example", "acme", "reader", Some(vec!["t9".to_owned()]), "no tenant"),
         ("member@acme.example", "acme", "reader", Some(vec![]), "at least one tenant"),
     ] {
-        let err = grant(&t.state.db, email, ws, role, tenants.as_deref()).await.err().map(|e| e.to_string());
+        let err = grant(&t.state.db, email, ws, role, tenants.as_deref())
+            .await
+            .err()
+            .map(|e| ApiError::from(e).message().to_owned());
         assert!(err.as_deref().is_some_and(|e| e.contains(says)), "{email} {ws} {role}: {err:?}");
     }
     revoke(&t.state.db, "member@acme.example", "acme").await.unwrap();

@@ -81,7 +81,7 @@ pub(crate) async fn the_dashboard_digest_counts_what_its_links_list_and_is_uncha
     // Outside the caller's entitlement the tenant does not exist.
     let mut outsider = Principal::owner(t.user, t.ws, "Reader");
     outsider.tenants = app::domain::access::TenantScope::Only(vec![t.other_tenant]);
-    let err = tenant_digest(&t.state, &outsider, &tenant, None).await.unwrap_err();
+    let err = app::api::ApiError::from(tenant_digest(&t.state, &outsider, &tenant, None).await.unwrap_err());
     assert_eq!(err.status(), 404);
 }
 
@@ -273,7 +273,7 @@ pub(crate) async fn the_poll_answer_is_cached_until_the_truth_or_the_second_chan
     assert!(read(&done).runs.is_empty());
 
     for outside in [t.other_tenant.to_string(), "424242".to_owned(), "x".to_owned(), String::new()] {
-        let err = tenant_active_runs_json(&t.state, &me, &outside).await.unwrap_err();
+        let err = app::api::ApiError::from(tenant_active_runs_json(&t.state, &me, &outside).await.unwrap_err());
         assert_eq!(err.status(), 404, "{outside:?}");
         assert_eq!(err.message(), "There is no tenant with that id.");
     }

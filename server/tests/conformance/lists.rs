@@ -308,11 +308,17 @@ pub(crate) async fn the_bell_lists_a_persons_notifications_in_scope_and_marks_th
     assert_eq!((bell.items.len(), bell.unread), (2, 2));
     let theirs = list(&t.state, &me).await.unwrap().items[0].id;
     let refused = mark_read(&t.state, &narrowed, &theirs.to_string()).await;
-    assert_eq!(refused.map_err(|e| e.status()), Err(404));
+    assert_eq!(refused.map_err(|e| app::api::ApiError::from(e).status()), Err(404));
     // Someone else marks nothing of ours.
     let other = Principal::owner(app::domain::UserId(t.user.get() + 999), t.ws, "Nobody");
-    assert_eq!(mark_read(&t.state, &other, &theirs.to_string()).await.map_err(|e| e.status()), Err(404));
-    assert_eq!(mark_read(&t.state, &me, "not-a-number").await.map_err(|e| e.status()), Err(404));
+    assert_eq!(
+        mark_read(&t.state, &other, &theirs.to_string()).await.map_err(|e| app::api::ApiError::from(e).status()),
+        Err(404)
+    );
+    assert_eq!(
+        mark_read(&t.state, &me, "not-a-number").await.map_err(|e| app::api::ApiError::from(e).status()),
+        Err(404)
+    );
 
     assert_eq!(mark_read(&t.state, &me, &theirs.to_string()).await.unwrap(), 2);
     assert_eq!(mark_read(&t.state, &me, &theirs.to_string()).await.unwrap(), 2, "marking again changes nothing");
@@ -369,13 +375,19 @@ pub(crate) async fn the_system_lists_span_every_workspace_for_platform_operators
     let owner = Principal::owner(t.user, t.ws, "Owner");
     for follow_up in [false, true] {
         let refused = system::runs(&t.state, &owner, &ListQuery::default(), follow_up).await;
-        assert_eq!(refused.map(|_| ()).map_err(|e| e.status()), Err(404));
+        assert_eq!(refused.map(|_| ()).map_err(|e| app::api::ApiError::from(e).status()), Err(404));
     }
     assert_eq!(
-        system::run(&t.state, &owner, &ended[0].to_string()).await.map(|_| ()).map_err(|e| e.status()),
+        system::run(&t.state, &owner, &ended[0].to_string())
+            .await
+            .map(|_| ())
+            .map_err(|e| app::api::ApiError::from(e).status()),
         Err(404)
     );
-    assert_eq!(system::run(&t.state, &platform, "99999").await.map(|_| ()).map_err(|e| e.status()), Err(404));
+    assert_eq!(
+        system::run(&t.state, &platform, "99999").await.map(|_| ()).map_err(|e| app::api::ApiError::from(e).status()),
+        Err(404)
+    );
 }
 
 pub(crate) async fn the_stuck_list_shows_every_workspaces_stale_runs_longest_silent_first(t: &TestDb) {
@@ -409,6 +421,6 @@ pub(crate) async fn the_stuck_list_shows_every_workspaces_stale_runs_longest_sil
         assert!(r.silent_since < t.clock.now());
     }
     let member = Principal::owner(t.user, t.ws, "Owner");
-    let err = app::services::system::stuck(&t.state, &member).await.unwrap_err();
+    let err = app::api::ApiError::from(app::services::system::stuck(&t.state, &member).await.unwrap_err());
     assert_eq!(err.status(), 404, "nobody else learns the page exists");
 }

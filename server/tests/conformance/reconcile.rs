@@ -366,7 +366,7 @@ pub(crate) async fn concurrent_review_starts_end_with_one_mutable_review_and_one
     let mut created = 0;
     for s in starts {
         let r = s.await.unwrap().unwrap();
-        created += usize::from(!r.already_running);
+        created += usize::from(!r.already_running());
         ids.insert(r.run_id);
     }
     assert_eq!((created, ids.len()), (1, 1), "one run, every other start is told it is already running");
@@ -376,7 +376,7 @@ pub(crate) async fn concurrent_review_starts_end_with_one_mutable_review_and_one
     // Refreshing: a new run, the same mutable review.
     let again =
         start_operation(&t.state, &me, &tenant, "environment.review.compose", StartOptions::default()).await.unwrap();
-    assert!(!again.already_running);
+    assert!(!again.already_running());
     worker.run_one().await.unwrap();
     let reviews: Vec<(i64, String, i64)> =
         sqlx::query_as("SELECT id, status, compose_run_id FROM environment_reviews WHERE tenant_id = $1")
@@ -385,8 +385,8 @@ pub(crate) async fn concurrent_review_starts_end_with_one_mutable_review_and_one
             .await
             .unwrap();
     assert_eq!(reviews.len(), 1, "{reviews:?}");
-    assert_eq!(reviews[0].2, again.run_id, "the refresh wrote into the same review");
-    let started = run(t, RunId(again.run_id)).await;
+    assert_eq!(reviews[0].2, again.run_id.get(), "the refresh wrote into the same review");
+    let started = run(t, again.run_id).await;
     let fp = started.context.inputs().and_then(|i| i.get("fingerprint")).and_then(|f| f.as_str()).map(str::to_owned);
     let stored: String = sqlx::query_scalar("SELECT fingerprint FROM environment_reviews WHERE id = $1")
         .bind(reviews[0].0)

@@ -4,17 +4,22 @@
 
 use super::harness::TestDb;
 use super::new_run;
-use app::api::ApiError;
+use app::api::{ApiError, StartResult};
 use app::domain::access::{Role, TenantScope};
 use app::domain::{Run, RunId, RunOutcome, Sentence};
 use app::jobs::lifecycle::{Completion, Expect};
-use app::services::operations::{retry_run, run_detail};
+use app::services::operations::run_detail;
 use app::services::principal::Principal;
 use app::store::runs;
 use serde_json::json;
 use std::time::Duration;
 
 const LEASE: Duration = Duration::from_secs(60);
+
+/// "Run again", answered as the API answers it.
+async fn retry_run(state: &app::runtime::AppState, p: &Principal, id: &str) -> Result<StartResult, ApiError> {
+    app::services::operations::retry_run(state, p, id).await.map(StartResult::from).map_err(ApiError::from)
+}
 
 /// A run of the test tenant that ended `outcome` by its worker.
 async fn ended(t: &TestDb, key: &str, outcome: RunOutcome) -> Run {

@@ -308,8 +308,16 @@ pub(crate) async fn baseline_compare_records_added_removed_and_changed_items(t: 
 }
 
 pub(crate) async fn starting_operations_refuses_bad_input_calmly_and_creates_nothing(t: &TestDb) {
-    use app::services::operations::{StartOptions, start_operation};
+    use app::api::{ApiError, StartResult};
+    use app::services::operations::StartOptions;
     let me = app::services::principal::Principal::owner(t.user, t.ws, "Op");
+    // Starting, answered as the API answers it.
+    let start_operation = |state, me, tenant, run_type, o| async move {
+        app::services::operations::start_operation(state, me, tenant, run_type, o)
+            .await
+            .map(StartResult::from)
+            .map_err(ApiError::from)
+    };
     t.state.live.reload().await.unwrap();
     // Another tenant's snapshot, to try to restore here.
     let other_ws_user = server::seed::ensure_user(&t.state.db, "x@other.example", "X", T0).await.unwrap();

@@ -215,7 +215,7 @@ pub(crate) async fn a_start_for_an_unknown_or_foreign_tenant_creates_nothing(t: 
     let life = t.state.lifecycle();
     for tenant in [TenantId(424_242), t.other_tenant] {
         let err = life.start(new_run(t, Some(tenant))).await;
-        assert!(matches!(err, Err(LifecycleError::Invalid(_))), "{err:?}");
+        assert!(matches!(err, Err(LifecycleError::TenantNotInWorkspace)), "{err:?}");
     }
     let mut long = new_run(t, Some(t.tenant));
     long.dedupe_key = Some("x".repeat(500));

@@ -1,0 +1,203 @@
+//! [`Error`]: why a use case did not succeed, as a typed value. Services decide *what* went
+//! wrong (which thing was not found, which capability is missing, which field is invalid);
+//! they never word it and never pick an HTTP status. `api/` turns it into the reader's
+//! sentence and a status in one place, and the command line words it the same way, so a
+//! refusal reads identically wherever it surfaces.
+//!
+//! An internal failure keeps its source and what was being done; it is logged once, by
+//! whoever handles it at the edge, and never shown to the person who asked.
+
+use crate::domain::access::Capability;
+
+/// A boxed cause of an internal failure.
+pub type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The result of a use case.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a use case did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Nobody is signed in.
+    #[error("nobody is signed in")]
+    NotSignedIn,
+    /// A sign-in whose email and password match no account (deliberately not saying which).
+    #[error("the email and password match no account")]
+    WrongCredentials,
+    /// Too many failed sign-ins in a short time.
+    #[error("too many failed sign-ins")]
+    Throttled,
+    /// The thing does not exist, or is outside the caller's scope — indistinguishable.
+    #[error("not found: {0:?}")]
+    NotFound(Thing),
+    /// In scope, but the caller's role lacks the capability.
+    #[error("the role lacks {0:?}")]
+    Forbidden(Capability),
+    /// Signed in, but a member of no workspace yet.
+    #[error("the user is a member of no workspace")]
+    NoMembership,
+    /// The request conflicts with the current state.
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
+    /// The input is not acceptable.
+    #[error("invalid: {0:?}")]
+    Invalid(Invalid),
+    /// A run's stored record cannot be read.
+    #[error("run {run_id} has a damaged record: {source}")]
+    DamagedRun {
+        /// The run.
+        run_id: i64,
+        /// Why it does not read.
+        #[source]
+        source: Source,
+    },
+    /// Something failed inside Opshub.
+    #[error("{what}: {source}")]
+    Internal {
+        /// What was being done, for the log line.
+        what: &'static str,
+        /// The cause.
+        #[source]
+        source: Source,
+    },
+}
+
+/// What was not found (or is out of the caller's scope).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Thing {
+    /// A run.
+    Operation,
+    /// A tenant.
+    Tenant,
+    /// A review.
+    Review,
+    /// A notification.
+    Notification,
+    /// A workspace the caller belongs to.
+    Workspace,
+    /// A baseline snapshot of the tenant.
+    Snapshot,
+    /// A ready or published review of the tenant, for a pack.
+    ReviewForPack,
+    /// A system-plane address the caller may not see.
+    Page,
+    /// A user, by email (account administration).
+    User(String),
+    /// A workspace, by slug (account administration).
+    WorkspaceSlug(String),
+    /// A tenant of a workspace, by slugs (account administration).
+    TenantSlug {
+        /// The tenant's slug.
+        tenant: String,
+        /// The workspace's slug.
+        workspace: String,
+    },
+    /// A membership (account administration).
+    Membership {
+        /// The user's email.
+        email: String,
+        /// The workspace's slug.
+        workspace: String,
+    },
+}
+
+/// Why a request conflicts with the state it found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conflict {
+    /// Cancelling a run that has already finished.
+    CancelTooLate,
+    /// Running again a run that does not need follow-up.
+    RetryNotOffered,
+    /// Publishing a review that is not ready; its stored status.
+    NotPublishable(String),
+    /// Identical starts kept racing a run that was completing; nothing was queued.
+    CouldNotStart,
+}
+
+/// Which input is not acceptable, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invalid {
+    /// The list's tenant filter is not a tenant id.
+    TenantFilter,
+    /// The list's type filter names no run type.
+    TypeFilter,
+    /// The list's status filter is not a status.
+    StatusFilter,
+    /// The list's completion filter is not a time.
+    SinceFilter,
+    /// The list's outcome filter is not an outcome.
+    OutcomeFilter,
+    /// The list's problem filter is not a class.
+    ClassFilter,
+    /// A page cursor that does not parse.
+    Page,
+    /// Start: no (known) run type.
+    ChooseOperation,
+    /// Start: no (parsable) tenant.
+    ChooseTenant,
+    /// Start: a restore without a snapshot.
+    ChooseSnapshot,
+    /// Start: a snapshot for a type that takes none.
+    SnapshotNotTaken,
+    /// Start: a review for a type that takes none.
+    ReviewNotTaken,
+    /// Start: work that changes a tenant's configuration, not confirmed.
+    ConfirmRestore,
+    /// A language this version does not speak.
+    Language,
+    /// An email address that does not look like one.
+    Email,
+    /// A display name empty or too long.
+    DisplayName,
+    /// A password shorter than the minimum (the minimum).
+    ShortPassword(usize),
+    /// A role that does not exist (as given).
+    Role(String),
+    /// A grant limited to tenants that names none.
+    NoTenantsNamed,
+}
+
+impl Error {
+    /// An internal failure while doing `what`, keeping its cause for the log.
+    pub fn internal(what: &'static str, source: impl Into<Source>) -> Self {
+        Self::Internal { what, source: source.into() }
+    }
+
+    /// A closure for `map_err`: an internal failure while doing `what`.
+    pub fn while_(what: &'static str) -> impl FnOnce(sqlx::Error) -> Self {
+        move |e| Self::internal(what, e)
+    }
+
+    /// Whether the cause is inside Opshub rather than in the request.
+    pub const fn is_internal(&self) -> bool {
+        matches!(self, Self::Internal { .. } | Self::DamagedRun { .. })
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Self::internal("a storage call failed", e)
+    }
+}
+
+impl From<crate::store::runs::RunQueryError> for Error {
+    fn from(e: crate::store::runs::RunQueryError) -> Self {
+        match e {
+            crate::store::runs::RunQueryError::Damaged(d) => Self::DamagedRun { run_id: d.id, source: d.source.into() },
+            crate::store::runs::RunQueryError::Database(e) => e.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_storage_failure_is_internal_and_keeps_its_cause() {
+        let e = Error::from(sqlx::Error::RowNotFound);
+        assert!(e.is_internal());
+        assert!(std::error::Error::source(&e).is_some());
+        assert!(!Error::NotFound(Thing::Operation).is_internal());
+    }
+}
