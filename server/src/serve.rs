@@ -6,13 +6,7 @@ use crate::config::Config;
 use crate::health::Readiness;
 use crate::{seed, web};
 use anyhow::Context as _;
-use app::domain::RunType;
 use app::jobs::reconciler::{Reconciler, run_periodically};
-use app::jobs::run_types::baselines::{BaselineCapture, BaselineCompare};
-use app::jobs::run_types::inventory::InventorySync;
-use app::jobs::run_types::packs::GeneratePack;
-use app::jobs::run_types::restore::RestoreExecute;
-use app::jobs::run_types::reviews::ComposeReview;
 use app::jobs::worker::Worker;
 use app::runtime::{AppState, RuntimeConfig, SystemClock};
 use app::store::{Db, DbOptions};
@@ -51,13 +45,7 @@ pub fn worker(state: &AppState) -> Worker {
 
 /// A worker leasing runs as `owner`, with every handler registered.
 pub fn worker_as(state: &AppState, owner: &str) -> Worker {
-    Worker::new(state.clone(), owner)
-        .with_handler(RunType::InventorySync, InventorySync)
-        .with_handler(RunType::BaselineCapture, BaselineCapture)
-        .with_handler(RunType::BaselineCompare, BaselineCompare)
-        .with_handler(RunType::RestoreExecute, RestoreExecute)
-        .with_handler(RunType::EnvironmentReviewCompose, ComposeReview)
-        .with_handler(RunType::ReviewPackGenerate, GeneratePack)
+    Worker::new(state.clone(), owner).with_every_handler()
 }
 
 /// Runs the server until a shutdown signal.

@@ -197,12 +197,15 @@ pub async fn cancel_run(id: String) -> Result<CancelResult, ApiError> {
 }
 
 /// Runs a run that needs follow-up again: a new run of the same type, scope and inputs,
-/// linked both ways. A second request returns the same new run.
+/// linked both ways. A second request returns the same new run. `confirm` must be true to
+/// run again work that changes the tenant's configuration (a restore), as for its start.
 #[server(endpoint = "retry_run")]
-pub async fn retry_run(id: String) -> Result<StartResult, ApiError> {
-    super::answer::serve(|s, p| async move { crate::services::operations::retry_run(&s, &p, &id).await })
-        .await
-        .map(StartResult::from)
+pub async fn retry_run(id: String, confirm: Option<bool>) -> Result<StartResult, ApiError> {
+    super::answer::serve(|s, p| async move {
+        crate::services::operations::retry_run(&s, &p, &id, confirm.unwrap_or(false)).await
+    })
+    .await
+    .map(StartResult::from)
 }
 
 /// The live poll of an active run's detail: the same detail, asked for again.

@@ -18,6 +18,7 @@ pub mod polling;
 pub mod problem;
 pub mod progress;
 pub mod reconcile;
+pub mod refusal;
 pub mod run;
 pub mod run_type;
 pub mod sentence;

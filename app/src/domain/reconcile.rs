@@ -16,7 +16,7 @@
 use super::freshness::{LifecycleTimes, worker_silent};
 use super::ids::{RunId, TenantId, WorkspaceId};
 use super::run::Run;
-use super::run_type::{LifecyclePolicy, RunType};
+use super::run_type::LifecyclePolicy;
 use super::status::{RunOutcome, RunState, RunStatus};
 use super::time::Timestamp;
 use serde_json::{Value, json};
@@ -516,11 +516,6 @@ pub fn decide_restore(run: &Run, restores: &[RestoreFact]) -> Option<Decision> {
     })
 }
 
-/// Whether `run_type` has an adapter.
-pub const fn has_adapter(run_type: RunType) -> bool {
-    matches!(run_type, RunType::EnvironmentReviewCompose | RunType::RestoreExecute)
-}
-
 /// By when a reconciler sweeping every `every` closes a run that has been likely stale since
 /// `stale_at`, seen at `now`: at the latest one interval after it went stale; if that moment
 /// has already passed (sweeps were missed, say while no instance ran), one interval from now.
@@ -532,6 +527,7 @@ pub fn closes_by(stale_at: Timestamp, now: Timestamp, every: std::time::Duration
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::RunType;
 
     #[test]
     fn a_stale_run_is_promised_to_close_within_one_sweep_interval() {

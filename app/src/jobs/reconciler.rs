@@ -12,16 +12,14 @@
 //!   decisions in the domain, which ignore anything out of scope.
 
 use crate::domain::Sentence;
-use crate::domain::reconcile::{
-    Abandoned, Decision, RestoreFact, RestoreStatus, ReviewFact, ReviewStatus, Verdict, abandoned, decide_compose,
-    decide_restore,
-};
+use crate::domain::reconcile::{Abandoned, Decision, Verdict, abandoned};
 use crate::domain::transition::Actor;
-use crate::domain::{Run, RunId, RunOutcome, RunType, TenantId, Timestamp, WorkspaceId};
+use crate::domain::{Run, RunId, RunOutcome, RunType, Timestamp};
 use crate::jobs::lifecycle::{Completion, Expect};
+use crate::jobs::run_types::{self, has_adapter};
 use crate::runtime::state::AppState;
 use crate::store::sweeps;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -180,11 +178,6 @@ fn completion_for(run: &Run, d: &Decision, now: Timestamp) -> Completion {
     c
 }
 
-/// Whether business records can decide runs of type `t`.
-const fn has_adapter(t: RunType) -> bool {
-    matches!(t, RunType::EnvironmentReviewCompose | RunType::RestoreExecute)
-}
-
 /// What the business records say about `run`, through its type's adapter; `None` when the
 /// type has no adapter or the adapter does not decide. Also used by the compose job itself
 /// when its write meets a review of the same evidence.
@@ -192,97 +185,22 @@ pub async fn adapter_decision(state: &AppState, run: &Run) -> Result<Option<Deci
     Ok(adapter_decisions(state, [run]).await?.remove(&run.id))
 }
 
-/// Runs per adapter query: a few hundred bound parameters at most.
-const ADAPTER_CHUNK: usize = 200;
-
-/// [`adapter_decision`] for many runs at once: one query per adapter and chunk, whatever the
-/// number of runs. Only runs an adapter decides are in the answer.
+/// [`adapter_decision`] for many runs at once: each type's adapter reads its records for all
+/// of that type's runs together (`run_types::adapter_decisions`). Only runs an adapter decides
+/// are in the answer.
 pub async fn adapter_decisions<'a>(
     state: &AppState,
     runs: impl IntoIterator<Item = &'a Run>,
 ) -> Result<HashMap<RunId, Decision>, sqlx::Error> {
-    let mut compose: Vec<(&Run, TenantId, String)> = Vec::new();
-    let mut restore: Vec<(&Run, TenantId)> = Vec::new();
-    for run in runs {
-        let Some(tenant) = run.tenant_id else { continue };
-        match run.run_type {
-            RunType::EnvironmentReviewCompose => {
-                let fp = run.context.inputs().and_then(|i| i.get("fingerprint")).and_then(|f| f.as_str());
-                if let Some(fp) = fp {
-                    compose.push((run, tenant, fp.to_owned()));
-                }
-            }
-            RunType::RestoreExecute => restore.push((run, tenant)),
-            _ => {}
-        }
+    let mut by_type: BTreeMap<RunType, Vec<&Run>> = BTreeMap::new();
+    for run in runs.into_iter().filter(|run| has_adapter(run.run_type)) {
+        by_type.entry(run.run_type).or_default().push(run);
     }
     let mut decided = HashMap::new();
-    for chunk in compose.chunks(ADAPTER_CHUNK) {
-        let facts = review_facts(state, chunk).await?;
-        for (run, tenant, fp) in chunk {
-            let scope = facts.get(&(run.workspace_id, *tenant)).map_or(&[][..], Vec::as_slice);
-            if let Some(d) = decide_compose(run, Some(fp), scope) {
-                decided.insert(run.id, d);
-            }
-        }
-    }
-    for chunk in restore.chunks(ADAPTER_CHUNK) {
-        let facts = restore_facts(state, chunk).await?;
-        for (run, _) in chunk {
-            let own = facts.get(&run.id).map_or(&[][..], Vec::as_slice);
-            if let Some(d) = decide_restore(run, own) {
-                decided.insert(run.id, d);
-            }
-        }
+    for (t, runs) in by_type {
+        decided.extend(run_types::adapter_decisions(state, t, &runs).await?);
     }
     Ok(decided)
-}
-
-/// The reviews that can decide the compose runs in `chunk` — those with one of their
-/// fingerprints, and published ones (possible successors) — grouped by workspace and tenant.
-/// The domain still checks scope and fingerprint per run.
-async fn review_facts(
-    state: &AppState,
-    chunk: &[(&Run, TenantId, String)],
-) -> Result<HashMap<(WorkspaceId, TenantId), Vec<ReviewFact>>, sqlx::Error> {
-    let tenants: Vec<i64> = chunk.iter().map(|(_, t, _)| t.get()).collect::<BTreeSet<_>>().into_iter().collect();
-    let fps: Vec<&str> = chunk.iter().map(|(_, _, fp)| fp.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
-    let mut facts: HashMap<(WorkspaceId, TenantId), Vec<ReviewFact>> = HashMap::new();
-    for sweeps::ReviewRecord { id, workspace_id, tenant_id, fingerprint, status } in
-        sweeps::reviews(&state.db, &tenants, &fps).await?
-    {
-        let fact = ReviewFact {
-            id,
-            workspace: WorkspaceId(workspace_id),
-            tenant: TenantId(tenant_id),
-            fingerprint,
-            status: ReviewStatus::parse(&status),
-        };
-        facts.entry((fact.workspace, fact.tenant)).or_default().push(fact);
-    }
-    Ok(facts)
-}
-
-/// The restore records of the runs in `chunk` with their per-item counts, by run.
-async fn restore_facts(
-    state: &AppState,
-    chunk: &[(&Run, TenantId)],
-) -> Result<HashMap<RunId, Vec<RestoreFact>>, sqlx::Error> {
-    let ids: Vec<RunId> = chunk.iter().map(|(run, _)| run.id).collect();
-    let mut facts: HashMap<RunId, Vec<RestoreFact>> = HashMap::new();
-    for r in sweeps::restores(&state.db, &ids).await? {
-        facts.entry(RunId(r.run_id)).or_default().push(RestoreFact {
-            id: r.id,
-            run: RunId(r.run_id),
-            workspace: WorkspaceId(r.workspace_id),
-            tenant: TenantId(r.tenant_id),
-            status: RestoreStatus::parse(&r.status),
-            applied: r.applied,
-            unchanged: r.unchanged,
-            failed: r.failed,
-        });
-    }
-    Ok(facts)
 }
 
 /// Sweeps every `every` until `shutdown` turns true. A failed sweep is logged here, once, and

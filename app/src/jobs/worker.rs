@@ -138,7 +138,15 @@ impl Worker {
         Self { state, owner: owner.into(), handlers: HashMap::new() }
     }
 
-    /// Registers the handler of `run_type`.
+    /// Registers the handler of every run type, from the registry (`run_types::handler`).
+    pub fn with_every_handler(mut self) -> Self {
+        for t in RunType::ALL {
+            self.handlers.insert(t, crate::jobs::run_types::handler(t));
+        }
+        self
+    }
+
+    /// Registers the handler of `run_type` (tests register one type, or a stand-in).
     pub fn with_handler(mut self, run_type: RunType, handler: impl Handler) -> Self {
         self.handlers.insert(run_type, Arc::new(handler));
         self

@@ -13,6 +13,8 @@ use crate::domain::{
     ProblemClass, Run, RunId, RunOutcome, RunStatus, RunType, RunView, TenantId, Timestamp, WorkspaceId,
 };
 use crate::jobs::lifecycle::{CancelAnswer, LifecycleError, NewRun, Started as Creation};
+pub use crate::jobs::run_types::StartOptions;
+use crate::jobs::run_types::{self, InputError};
 use crate::runtime::state::AppState;
 use crate::services::error::{Conflict, Error, Invalid, Thing};
 use crate::services::live::LiveRuns;
@@ -316,10 +318,13 @@ pub async fn cancel_run(state: &AppState, p: &Principal, id: &str) -> Result<boo
 
 /// "Run again" for the caller: a new run with the original's type, scope and inputs, its
 /// dedupe key naming the original (so the two link both ways and a second request returns
-/// the same run). Offered only for runs that need follow-up ([`Run::can_run_again`]); needs
-/// the capability that starts the type (403 for a reader); out of scope is "not found".
+/// the same run). Its inputs are prepared again by its type, like a new start's: the records
+/// it names must still be the tenant's, a compose takes the evidence of now, and work that
+/// changes the tenant's configuration needs `confirm` again. Offered only for runs that need
+/// follow-up ([`Run::can_run_again`]); needs the capability that starts the type (403 for a
+/// reader); out of scope is "not found".
 #[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
-pub async fn retry_run(state: &AppState, p: &Principal, id: &str) -> Result<Started, Error> {
+pub async fn retry_run(state: &AppState, p: &Principal, id: &str, confirm: bool) -> Result<Started, Error> {
     let found = run_in_scope(state, p, id).await?;
     let original = &found.run;
     p.authorize(original.workspace_id, original.tenant_id, capability_to_start(original.run_type), Thing::Operation)?;
@@ -330,20 +335,20 @@ pub async fn retry_run(state: &AppState, p: &Principal, id: &str) -> Result<Star
     if let Some(existing) = runs::by_dedupe_key(&state.db, original.workspace_id, &key).await? {
         return Ok(Started { run_id: existing, note: StartNote::RetryExists });
     }
-    let mut inputs = original.context.inputs().cloned().map_or_else(|| json!({}), serde_json::Value::Object);
-    inputs["requested_by"] = json!(p.display_name);
-    if let (RunType::EnvironmentReviewCompose, Some(tenant)) = (original.run_type, original.tenant_id) {
-        // The fingerprint names the evidence a compose is built on: the evidence of now.
-        let fp = crate::jobs::run_types::reviews::evidence_fingerprint(state, tenant).await?;
-        inputs["fingerprint"] = json!(fp);
+    let mut inputs = original.context.inputs().cloned().unwrap_or_default();
+    if let Some(tenant) = original.tenant_id {
+        let (snapshot, review, confirm) = run_types::options_of(&inputs, confirm);
+        let o = StartOptions { snapshot: snapshot.as_deref(), review: review.as_deref(), confirm };
+        inputs.extend(run_types::prepare(state, original.run_type, tenant, &o).await?);
     }
+    inputs.insert("requested_by".to_owned(), json!(p.display_name));
     let req = NewRun {
         workspace_id: original.workspace_id,
         tenant_id: original.tenant_id,
         run_type: original.run_type,
         initiator: Some(p.user_id),
         dedupe_key: Some(key),
-        inputs,
+        inputs: serde_json::Value::Object(inputs),
     };
     match state.lifecycle().start(req).await.map_err(|e| Error::internal("running a run again", e))? {
         Creation::Created(run) => {
@@ -460,19 +465,9 @@ async fn timeline(state: &AppState, run: &Run) -> Result<Vec<TimelineEntry>, Err
         .collect())
 }
 
-/// What a start request names besides the tenant and type.
-#[derive(Debug, Clone, Default)]
-pub struct StartOptions<'a> {
-    /// The baseline snapshot a compare (optional) or restore (required) uses.
-    pub snapshot: Option<&'a str>,
-    /// The review a pack exports (default: the published one, else the latest ready one).
-    pub review: Option<&'a str>,
-    /// Explicit confirmation, required for work that changes the tenant's configuration.
-    pub confirm: bool,
-}
-
 /// Starts an operation of `run_type` for `tenant` (or returns the identical one already
-/// active). Every refusal is calm and specific and creates nothing.
+/// active). Every refusal is calm and specific and creates nothing; the type's own input
+/// preparation (`jobs::run_types::prepare`) decides what its options must name.
 #[tracing::instrument(skip(state, p, o), fields(workspace = p.workspace_id.get()))]
 pub async fn start_operation(
     state: &AppState,
@@ -483,57 +478,20 @@ pub async fn start_operation(
 ) -> Result<Started, Error> {
     let run_type = RunType::parse(run_type.trim()).map_err(|_| Error::Invalid(Invalid::ChooseOperation))?;
     let tenant = TenantId::parse(tenant).ok_or_else(|| Error::Invalid(Invalid::ChooseTenant))?;
-    let no_tenant = || Error::NotFound(Thing::Tenant);
     let info = state.live.tenant(tenant).await?;
     if info.is_none_or(|i| i.workspace_id != p.workspace_id) {
-        return Err(no_tenant());
+        return Err(Error::NotFound(Thing::Tenant));
     }
     p.authorize(p.workspace_id, Some(tenant), capability_to_start(run_type), Thing::Tenant)?;
-    let given = |v: Option<&'_ str>| v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
-    let (snapshot, review) = (given(o.snapshot), given(o.review));
-    let mut inputs = json!({ "requested_by": p.display_name });
-    match (run_type, &snapshot) {
-        (RunType::BaselineCompare | RunType::RestoreExecute, Some(spelled)) => {
-            let no_snapshot = || Error::NotFound(Thing::Snapshot);
-            let id = RunId::parse(spelled).ok_or_else(no_snapshot)?.get();
-            crate::jobs::run_types::baselines::tenant_snapshot(&state.db, tenant, id).await?.ok_or_else(no_snapshot)?;
-            inputs["snapshot_id"] = json!(id);
-        }
-        (RunType::RestoreExecute, None) => {
-            return Err(Error::Invalid(Invalid::ChooseSnapshot));
-        }
-        (_, Some(_)) => {
-            return Err(Error::Invalid(Invalid::SnapshotNotTaken));
-        }
-        (_, None) => {}
-    }
-    match (run_type, &review) {
-        (RunType::ReviewPackGenerate, Some(spelled)) => {
-            let no_review = || Error::NotFound(Thing::ReviewForPack);
-            let id = RunId::parse(spelled).ok_or_else(no_review)?.get();
-            if !crate::store::workbench::review_ready_for_pack(&state.db, tenant, id).await? {
-                return Err(no_review());
-            }
-            inputs["review_id"] = json!(id);
-        }
-        (_, Some(_)) => return Err(Error::Invalid(Invalid::ReviewNotTaken)),
-        (_, None) => {}
-    }
-    if run_type == RunType::EnvironmentReviewCompose {
-        // The evidence this compose will be built on, so its work can be proven later.
-        let fp = crate::jobs::run_types::reviews::evidence_fingerprint(state, tenant).await?;
-        inputs["fingerprint"] = json!(fp);
-    }
-    if run_type.changes_configuration() && !o.confirm {
-        return Err(Error::Invalid(Invalid::ConfirmRestore));
-    }
+    let mut inputs = run_types::prepare(state, run_type, tenant, &o).await?;
+    inputs.insert("requested_by".to_owned(), json!(p.display_name));
     let req = NewRun {
         workspace_id: p.workspace_id,
         tenant_id: Some(tenant),
         run_type,
         initiator: Some(p.user_id),
         dedupe_key: None,
-        inputs,
+        inputs: serde_json::Value::Object(inputs),
     };
     match state.lifecycle().start(req).await {
         Ok(Creation::Created(run)) => {
@@ -541,9 +499,19 @@ pub async fn start_operation(
             Ok(Started { run_id: run.id, note: StartNote::Queued(run_type) })
         }
         Ok(Creation::AlreadyActive(run)) => Ok(Started { run_id: run.id, note: StartNote::AlreadyRunning(run_type) }),
-        Err(LifecycleError::TenantNotInWorkspace) => Err(no_tenant()),
+        Err(LifecycleError::TenantNotInWorkspace) => Err(Error::NotFound(Thing::Tenant)),
         Err(LifecycleError::Contended) => Err(Error::Conflict(Conflict::CouldNotStart)),
         Err(e) => Err(Error::internal("starting an operation", e)),
+    }
+}
+
+impl From<InputError> for Error {
+    fn from(e: InputError) -> Self {
+        match e {
+            InputError::NotFound(thing) => Self::NotFound(thing),
+            InputError::Invalid(why) => Self::Invalid(why),
+            InputError::Storage(e) => Self::internal("preparing a run's inputs", e),
+        }
     }
 }
 

@@ -97,7 +97,7 @@ impl FromFields for CancelRun {
 
 impl FromFields for RetryRun {
     fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
-        Some(Self { id: field("id")? })
+        Some(Self { id: field("id")?, confirm: field("confirm").map(|v| v == "true") })
     }
 }
 

@@ -246,6 +246,14 @@ fn RetryAction(current: RwSignal<RunDetail>) -> impl IntoView {
                     <p>{t.retry_explained}</p>
                     <PostForm action=retry>
                         <input type="hidden" name="id" value=id/>
+                        <Show when=move || current.with(|d| d.view.run_type.changes_configuration())>
+                            <p>
+                                <label>
+                                    <input type="checkbox" name="confirm" value="true" required data-testid="retry-confirm"/>
+                                    {text().tenant.restore_confirm}
+                                </label>
+                            </p>
+                        </Show>
                         <button type="submit" data-testid="confirm-retry">{t.retry_confirm}</button>
                         " "
                         <button type="button" data-testid="keep-as-is" on:click=move |_| open.set(false)>{t.retry_keep}</button>

@@ -131,6 +131,7 @@ conformance!(
     running_again_starts_one_linked_run_with_the_same_type_scope_and_inputs,
     two_clicks_at_once_start_one_retry,
     a_retry_is_offered_only_where_it_means_something_and_never_to_a_reader,
+    running_a_restore_again_asks_for_the_same_confirmation_as_starting_one,
     every_response_carries_the_security_headers_and_a_request_id,
     an_internal_error_shows_the_request_id_that_finds_its_log_lines,
     every_page_of_the_seeded_demo_reads_without_internal_text,

@@ -6,8 +6,8 @@ use super::harness::TestDb;
 use super::new_run;
 use app::api::{ApiError, StartResult};
 use app::domain::access::{Role, TenantScope};
-use app::domain::{Run, RunId, RunOutcome, Sentence};
-use app::jobs::lifecycle::{Completion, Expect};
+use app::domain::{Run, RunId, RunOutcome, RunType, Sentence};
+use app::jobs::lifecycle::{Completion, Expect, NewRun};
 use app::services::operations::run_detail;
 use app::services::principal::Principal;
 use app::store::runs;
@@ -18,7 +18,17 @@ const LEASE: Duration = Duration::from_secs(60);
 
 /// "Run again", answered as the API answers it.
 async fn retry_run(state: &app::runtime::AppState, p: &Principal, id: &str) -> Result<StartResult, ApiError> {
-    app::services::operations::retry_run(state, p, id).await.map(StartResult::from).map_err(ApiError::from)
+    confirmed_retry(state, p, id, false).await
+}
+
+/// "Run again" with the person's confirmation (`confirm`), answered as the API answers it.
+async fn confirmed_retry(
+    state: &app::runtime::AppState,
+    p: &Principal,
+    id: &str,
+    confirm: bool,
+) -> Result<StartResult, ApiError> {
+    app::services::operations::retry_run(state, p, id, confirm).await.map(StartResult::from).map_err(ApiError::from)
 }
 
 /// A run of the test tenant that ended `outcome` by its worker.
@@ -109,4 +119,48 @@ pub(crate) async fn a_retry_is_offered_only_where_it_means_something_and_never_t
     let elsewhere = Principal::new(t.user, t.ws, "Reader", Role::Operator, TenantScope::Only(vec![t.other_tenant]));
     let hidden = retry_run(&t.state, &elsewhere, &failed.id.to_string()).await;
     assert!(matches!(hidden, Err(ApiError::NotFound(_))), "{hidden:?}");
+}
+
+pub(crate) async fn running_a_restore_again_asks_for_the_same_confirmation_as_starting_one(t: &TestDb) {
+    let owner = Principal::owner(t.user, t.ws, "Op");
+    let life = t.state.lifecycle();
+    let capture =
+        life.start(NewRun { run_type: RunType::BaselineCapture, ..new_run(t, Some(t.tenant)) }).await.unwrap();
+    let snapshot: i64 = sqlx::query_scalar(
+        "INSERT INTO baseline_snapshots (workspace_id, tenant_id, run_id, item_count, captured_at) \
+         VALUES ($1, $2, $3, 0, 0) RETURNING id",
+    )
+    .bind(t.ws.get())
+    .bind(t.tenant.get())
+    .bind(capture.run().id.get())
+    .fetch_one(t.state.db.pool())
+    .await
+    .unwrap();
+    let mut req = new_run(t, Some(t.tenant));
+    req.run_type = RunType::RestoreExecute;
+    req.inputs = json!({ "snapshot_id": snapshot });
+    let restore = life.start(req).await.unwrap().run().clone();
+    life.claim(restore.id, "w", LEASE).await.unwrap().unwrap();
+    let failed = Completion::by_worker("w", RunOutcome::Failed).with_failure(
+        "provider_rejected",
+        &Sentence::ProviderRejected,
+        None,
+    );
+    let restore = life.complete(restore.id, failed).await.unwrap();
+    let id = restore.id.to_string();
+
+    let unconfirmed = confirmed_retry(&t.state, &owner, &id, false).await.map(|_| ()).unwrap_err();
+    assert_eq!(
+        (unconfirmed.status(), unconfirmed.message()),
+        (422, "Confirm the restore first: it changes the tenant's configuration back to the baseline.")
+    );
+    let key = Run::retry_key(restore.id);
+    assert_eq!(runs::by_dedupe_key(&t.state.db, t.ws, &key).await.unwrap(), None, "nothing was started");
+
+    let again = confirmed_retry(&t.state, &owner, &id, true).await.unwrap();
+    assert!(!again.already_running);
+    let retry = runs::get(&t.state.db, RunId(again.run_id)).await.unwrap().unwrap();
+    assert_eq!((retry.run_type, retry.retry_of()), (RunType::RestoreExecute, Some(restore.id)));
+    let inputs = retry.context.inputs().cloned().unwrap_or_default();
+    assert_eq!(inputs.get("snapshot_id"), Some(&json!(snapshot)), "the same baseline is put back");
 }

@@ -7,15 +7,18 @@
 //! findings: added, removed, and changed items with the settings that changed.
 
 use crate::domain::Sentence;
-use crate::domain::{RunOutcome, TenantId};
+use crate::domain::refusal::Thing;
+use crate::domain::{RunId, RunOutcome, TenantId};
 use crate::jobs::lifecycle::ProgressUpdate;
 use crate::jobs::provider::{Injected, begin};
+use crate::jobs::run_types::{InputError, StartOptions};
 use crate::jobs::worker::{BoxFuture, Handler, HandlerResult, Job};
+use crate::runtime::state::AppState;
 use crate::store::baselines;
 use crate::store::db::Db;
 use crate::store::provider::{ProviderItem, count_items, items_after};
 use anyhow::Context as _;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
 /// Items read per query.
@@ -28,6 +31,36 @@ pub struct BaselineCapture;
 /// The baseline.compare handler.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BaselineCompare;
+
+/// A capture takes no snapshot and no review, and starts with no inputs of its own.
+pub(super) fn capture_inputs(o: &StartOptions<'_>) -> Result<Map<String, Value>, InputError> {
+    o.takes_no_snapshot()?;
+    o.takes_no_review()?;
+    Ok(Map::new())
+}
+
+/// A compare takes an optional snapshot of the tenant (`snapshot_id`; the latest one when
+/// none is named) and no review.
+pub(super) async fn compare_inputs(
+    state: &AppState,
+    tenant: TenantId,
+    o: &StartOptions<'_>,
+) -> Result<Map<String, Value>, InputError> {
+    let mut inputs = Map::new();
+    if let Some(spelled) = o.snapshot() {
+        inputs.insert("snapshot_id".to_owned(), json!(snapshot_of(state, tenant, spelled).await?));
+    }
+    o.takes_no_review()?;
+    Ok(inputs)
+}
+
+/// The snapshot `spelled` names, if it is one of `tenant`'s; anything else — not an id,
+/// another tenant's, none at all — is "not found".
+pub(super) async fn snapshot_of(state: &AppState, tenant: TenantId, spelled: &str) -> Result<i64, InputError> {
+    let not_found = || InputError::NotFound(Thing::Snapshot);
+    let id = RunId::parse(spelled).ok_or_else(not_found)?.get();
+    tenant_snapshot(&state.db, tenant, id).await?.ok_or_else(not_found)
+}
 
 impl Handler for BaselineCapture {
     fn run(&self, job: Job) -> BoxFuture<anyhow::Result<HandlerResult>> {
@@ -71,7 +104,7 @@ pub async fn tenant_snapshot(db: &Db, tenant: TenantId, id: i64) -> Result<Optio
     baselines::of_tenant(db, tenant, id).await
 }
 
-fn settings_object(text: &str) -> Option<serde_json::Map<String, Value>> {
+fn settings_object(text: &str) -> Option<Map<String, Value>> {
     match serde_json::from_str(text) {
         Ok(Value::Object(m)) => Some(m),
         _ => None,
@@ -129,7 +162,7 @@ async fn capture(job: Job) -> anyhow::Result<HandlerResult> {
 }
 
 /// The settings that differ between two versions of an item.
-fn changed_settings(before: &serde_json::Map<String, Value>, after: &serde_json::Map<String, Value>) -> Vec<Value> {
+fn changed_settings(before: &Map<String, Value>, after: &Map<String, Value>) -> Vec<Value> {
     let keys: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
     keys.into_iter()
         .filter(|k| before.get(*k) != after.get(*k))
@@ -154,7 +187,7 @@ async fn compare(job: Job) -> anyhow::Result<HandlerResult> {
         return Ok(HandlerResult::ended(RunOutcome::Blocked, "no_baseline", message, None));
     };
     let rows = baselines::items(&job.state.db, snapshot).await?;
-    let mut baseline: BTreeMap<String, (String, serde_json::Map<String, Value>)> = rows
+    let mut baseline: BTreeMap<String, (String, Map<String, Value>)> = rows
         .into_iter()
         .map(|i| (i.external_id, (i.display_name, settings_object(&i.settings).unwrap_or_default())))
         .collect();

@@ -7,10 +7,12 @@ use crate::domain::Sentence;
 use crate::domain::{RunOutcome, TenantId};
 use crate::jobs::lifecycle::ProgressUpdate;
 use crate::jobs::provider::{Injected, begin};
+use crate::jobs::run_types::{InputError, StartOptions};
 use crate::jobs::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::store::inventory;
 use crate::store::provider::{ProviderItem, count_items, items_after};
 use anyhow::Context as _;
+use serde_json::{Map, Value};
 
 /// Items written per transaction and per progress report.
 const BATCH: i64 = 10;
@@ -27,6 +29,13 @@ struct Tally {
     created: i64,
     updated: i64,
     unchanged: i64,
+}
+
+/// A sync takes no snapshot and no review, and starts with no inputs of its own.
+pub(super) fn inputs(o: &StartOptions<'_>) -> Result<Map<String, Value>, InputError> {
+    o.takes_no_snapshot()?;
+    o.takes_no_review()?;
+    Ok(Map::new())
 }
 
 impl Handler for InventorySync {
@@ -101,8 +110,7 @@ async fn upsert_batch(
     let mut tx = job.state.db.begin_write().await?;
     for item in items {
         tally.processed += 1;
-        let settings_ok =
-            matches!(serde_json::from_str::<serde_json::Value>(&item.settings), Ok(serde_json::Value::Object(_)));
+        let settings_ok = matches!(serde_json::from_str::<Value>(&item.settings), Ok(Value::Object(_)));
         if !settings_ok || injected.item_fails(tally.processed) {
             tally.failed += 1;
             continue;

@@ -7,19 +7,42 @@
 //! over the review's sections.
 
 use crate::domain::Sentence;
-use crate::domain::{RunOutcome, TenantId};
+use crate::domain::refusal::Thing;
+use crate::domain::{RunId, RunOutcome, TenantId};
 use crate::jobs::provider::{Injected, begin};
+use crate::jobs::run_types::{InputError, StartOptions};
 use crate::jobs::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::runtime::state::AppState;
 use crate::services::principal::Principal;
 use crate::store::packs::{self as stored, PackSource};
 use anyhow::Context as _;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use std::io::Write as _;
 
 /// The review_pack.generate handler.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GeneratePack;
+
+/// A pack takes no snapshot, and an optional review of the tenant that is ready or
+/// published (`review_id`; when none is named the handler exports the published review,
+/// else the latest ready one).
+pub(super) async fn inputs(
+    state: &AppState,
+    tenant: TenantId,
+    o: &StartOptions<'_>,
+) -> Result<Map<String, Value>, InputError> {
+    o.takes_no_snapshot()?;
+    let mut inputs = Map::new();
+    if let Some(spelled) = o.review() {
+        let not_found = || InputError::NotFound(Thing::ReviewForPack);
+        let id = RunId::parse(spelled).ok_or_else(not_found)?.get();
+        if !crate::store::workbench::review_ready_for_pack(&state.db, tenant, id).await? {
+            return Err(not_found());
+        }
+        inputs.insert("review_id".to_owned(), json!(id));
+    }
+    Ok(inputs)
+}
 
 impl Handler for GeneratePack {
     fn run(&self, job: Job) -> BoxFuture<anyhow::Result<HandlerResult>> {

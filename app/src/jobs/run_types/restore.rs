@@ -5,14 +5,18 @@
 //! alone: a restore puts back what the baseline had; it never deletes.
 
 use crate::copy::text;
-use crate::domain::RunOutcome;
-use crate::domain::Sentence;
+use crate::domain::reconcile::{Decision, RestoreFact, RestoreStatus, decide_restore};
+use crate::domain::refusal::Invalid;
+use crate::domain::{Run, RunId, RunOutcome, Sentence, TenantId, WorkspaceId};
 use crate::jobs::lifecycle::ProgressUpdate;
 use crate::jobs::provider::begin;
-use crate::jobs::run_types::baselines::tenant_snapshot;
+use crate::jobs::run_types::baselines::{snapshot_of, tenant_snapshot};
+use crate::jobs::run_types::{ADAPTER_CHUNK, InputError, StartOptions};
 use crate::jobs::worker::{BoxFuture, Handler, HandlerResult, Job};
-use crate::store::{baselines, provider, restores};
-use serde_json::Value;
+use crate::runtime::state::AppState;
+use crate::store::{baselines, provider, restores, sweeps};
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
 
 /// Items applied per transaction and per progress report.
 const BATCH: usize = 10;
@@ -20,6 +24,54 @@ const BATCH: usize = 10;
 /// The restore.execute handler.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RestoreExecute;
+
+/// A restore needs the snapshot of the tenant to put back (`snapshot_id`), takes no review,
+/// and — because it changes the tenant's configuration — the person's explicit
+/// confirmation, on every start and every retry.
+pub(super) async fn inputs(
+    state: &AppState,
+    tenant: TenantId,
+    o: &StartOptions<'_>,
+) -> Result<Map<String, Value>, InputError> {
+    let Some(spelled) = o.snapshot() else { return Err(InputError::Invalid(Invalid::ChooseSnapshot)) };
+    let snapshot = snapshot_of(state, tenant, spelled).await?;
+    o.takes_no_review()?;
+    if !o.confirm {
+        return Err(InputError::Invalid(Invalid::ConfirmRestore));
+    }
+    let mut inputs = Map::new();
+    inputs.insert("snapshot_id".to_owned(), json!(snapshot));
+    Ok(inputs)
+}
+
+/// The reconciliation adapter: what each run's own restore record says (the record and its
+/// per-item counts), decided by the domain. One query per chunk of runs.
+pub(super) async fn adapter(state: &AppState, runs: &[&Run]) -> Result<Vec<(RunId, Decision)>, sqlx::Error> {
+    let mut decided = Vec::new();
+    for chunk in runs.chunks(ADAPTER_CHUNK) {
+        let ids: Vec<RunId> = chunk.iter().map(|run| run.id).collect();
+        let mut facts: HashMap<RunId, Vec<RestoreFact>> = HashMap::new();
+        for r in sweeps::restores(&state.db, &ids).await? {
+            facts.entry(RunId(r.run_id)).or_default().push(RestoreFact {
+                id: r.id,
+                run: RunId(r.run_id),
+                workspace: WorkspaceId(r.workspace_id),
+                tenant: TenantId(r.tenant_id),
+                status: RestoreStatus::parse(&r.status),
+                applied: r.applied,
+                unchanged: r.unchanged,
+                failed: r.failed,
+            });
+        }
+        for run in chunk.iter().filter(|run| run.tenant_id.is_some()) {
+            let own = facts.get(&run.id).map_or(&[][..], Vec::as_slice);
+            if let Some(d) = decide_restore(run, own) {
+                decided.push((run.id, d));
+            }
+        }
+    }
+    Ok(decided)
+}
 
 impl Handler for RestoreExecute {
     fn run(&self, job: Job) -> BoxFuture<anyhow::Result<HandlerResult>> {

@@ -11,16 +11,19 @@
 
 use crate::copy::text;
 use crate::domain::context::CompositeCounts;
-use crate::domain::reconcile::Verdict;
+use crate::domain::reconcile::{Decision, ReviewFact, ReviewStatus, Verdict, decide_compose};
 use crate::domain::{ReviewSource, Sentence};
-use crate::domain::{Run, RunOutcome, TenantId, WorkspaceId};
+use crate::domain::{Run, RunId, RunOutcome, TenantId, WorkspaceId};
 use crate::jobs::provider::begin;
+use crate::jobs::run_types::{ADAPTER_CHUNK, InputError, StartOptions};
 use crate::jobs::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::runtime::clock::Clock;
 use crate::runtime::state::AppState;
 use crate::store::db::Db;
 use crate::store::reviews as stored;
-use serde_json::{Value, json};
+use crate::store::sweeps;
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeSet, HashMap};
 
 /// Evidence sources a compose aggregates.
 const SOURCES: u64 = 4;
@@ -30,6 +33,58 @@ const RECENT_MS: i64 = 7 * 86_400_000;
 /// The environment.review.compose handler.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ComposeReview;
+
+/// A compose takes no snapshot and no review; it starts with the fingerprint of the
+/// tenant's evidence as it stands now, so its work can be proven later.
+pub(super) async fn inputs(
+    state: &AppState,
+    tenant: TenantId,
+    o: &StartOptions<'_>,
+) -> Result<Map<String, Value>, InputError> {
+    o.takes_no_snapshot()?;
+    o.takes_no_review()?;
+    let mut inputs = Map::new();
+    inputs.insert("fingerprint".to_owned(), json!(evidence_fingerprint(state, tenant).await?));
+    Ok(inputs)
+}
+
+/// The reconciliation adapter: the reviews that can decide each compose — those with its
+/// evidence fingerprint, and published ones (possible successors) of its tenant — decided
+/// by the domain, which still checks scope and fingerprint per run. One query per chunk.
+pub(super) async fn adapter(state: &AppState, runs: &[&Run]) -> Result<Vec<(RunId, Decision)>, sqlx::Error> {
+    let composes: Vec<(&Run, TenantId, &str)> = runs
+        .iter()
+        .filter_map(|run| {
+            let fp = run.context.inputs().and_then(|i| i.get("fingerprint")).and_then(Value::as_str)?;
+            Some((*run, run.tenant_id?, fp))
+        })
+        .collect();
+    let mut decided = Vec::new();
+    for chunk in composes.chunks(ADAPTER_CHUNK) {
+        let tenants: Vec<i64> = chunk.iter().map(|(_, t, _)| t.get()).collect::<BTreeSet<_>>().into_iter().collect();
+        let fps: Vec<&str> = chunk.iter().map(|(_, _, fp)| *fp).collect::<BTreeSet<_>>().into_iter().collect();
+        let mut facts: HashMap<(WorkspaceId, TenantId), Vec<ReviewFact>> = HashMap::new();
+        for sweeps::ReviewRecord { id, workspace_id, tenant_id, fingerprint, status } in
+            sweeps::reviews(&state.db, &tenants, &fps).await?
+        {
+            let fact = ReviewFact {
+                id,
+                workspace: WorkspaceId(workspace_id),
+                tenant: TenantId(tenant_id),
+                fingerprint,
+                status: ReviewStatus::parse(&status),
+            };
+            facts.entry((fact.workspace, fact.tenant)).or_default().push(fact);
+        }
+        for (run, tenant, fp) in chunk {
+            let scope = facts.get(&(run.workspace_id, *tenant)).map_or(&[][..], Vec::as_slice);
+            if let Some(d) = decide_compose(run, Some(fp), scope) {
+                decided.push((run.id, d));
+            }
+        }
+    }
+    Ok(decided)
+}
 
 impl Handler for ComposeReview {
     fn run(&self, job: Job) -> BoxFuture<anyhow::Result<HandlerResult>> {

@@ -1,0 +1,99 @@
+//! Why a request is refused, as typed values: which thing was not found, what conflicts,
+//! which input is not acceptable. Services and the run types' input preparation decide
+//! these; the API words them in the reader's language (one `match`, so a new reason does
+//! not compile until every language words it). Pure values, shared by every room.
+
+/// What was not found (or is out of the caller's scope).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Thing {
+    /// A run.
+    Operation,
+    /// A tenant.
+    Tenant,
+    /// A review.
+    Review,
+    /// A notification.
+    Notification,
+    /// A workspace the caller belongs to.
+    Workspace,
+    /// A baseline snapshot of the tenant.
+    Snapshot,
+    /// A ready or published review of the tenant, for a pack.
+    ReviewForPack,
+    /// A system-plane address the caller may not see.
+    Page,
+    /// A user, by email (account administration).
+    User(String),
+    /// A workspace, by slug (account administration).
+    WorkspaceSlug(String),
+    /// A tenant of a workspace, by slugs (account administration).
+    TenantSlug {
+        /// The tenant's slug.
+        tenant: String,
+        /// The workspace's slug.
+        workspace: String,
+    },
+    /// A membership (account administration).
+    Membership {
+        /// The user's email.
+        email: String,
+        /// The workspace's slug.
+        workspace: String,
+    },
+}
+
+/// Why a request conflicts with the state it found.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Conflict {
+    /// Cancelling a run that has already finished.
+    CancelTooLate,
+    /// Running again a run that does not need follow-up.
+    RetryNotOffered,
+    /// Publishing a review that is not ready; its stored status.
+    NotPublishable(String),
+    /// Identical starts kept racing a run that was completing; nothing was queued.
+    CouldNotStart,
+}
+
+/// Which input is not acceptable, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Invalid {
+    /// The list's tenant filter is not a tenant id.
+    TenantFilter,
+    /// The list's type filter names no run type.
+    TypeFilter,
+    /// The list's status filter is not a status.
+    StatusFilter,
+    /// The list's completion filter is not a time.
+    SinceFilter,
+    /// The list's outcome filter is not an outcome.
+    OutcomeFilter,
+    /// The list's problem filter is not a class.
+    ClassFilter,
+    /// A page cursor that does not parse.
+    Page,
+    /// Start: no (known) run type.
+    ChooseOperation,
+    /// Start: no (parsable) tenant.
+    ChooseTenant,
+    /// Start: a restore without a snapshot.
+    ChooseSnapshot,
+    /// Start: a snapshot for a type that takes none.
+    SnapshotNotTaken,
+    /// Start: a review for a type that takes none.
+    ReviewNotTaken,
+    /// Start: work that changes a tenant's configuration, not confirmed.
+    ConfirmRestore,
+    /// A language this version does not speak.
+    Language,
+    /// An email address that does not look like one.
+    Email,
+    /// A display name empty or too long.
+    DisplayName,
+    /// A password shorter than the minimum (the minimum).
+    ShortPassword(usize),
+    /// A role that does not exist (as given).
+    Role(String),
+    /// A grant limited to tenants that names none.
+    NoTenantsNamed,
+}
