@@ -279,9 +279,9 @@ fn api_error(e: &ApiError) -> Response {
 
 /// Streams a ready review pack; an expired one answers a calm page, not an error.
 async fn pack_download(state: &AppState, principal: &Principal, pack: &str, locale: Locale) -> Response {
-    use app::jobs::run_types::packs::PackDownload;
+    use app::services::tenant::PackDownload;
     let text = locale.catalog();
-    match app::jobs::run_types::packs::download(state, principal, pack).await {
+    match app::services::tenant::download_pack(state, principal, pack).await {
         Ok(PackDownload::Ready { file_name, bytes }) => {
             let mut res = (StatusCode::OK, bytes).into_response();
             res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));

@@ -166,8 +166,8 @@ impl From<crate::services::operations::Started> for StartResult {
         use crate::services::operations::StartNote;
         let t = crate::copy::text();
         let message = match s.note {
-            StartNote::Queued(ty) => (t.runs.queued)(ty.label()),
-            StartNote::AlreadyRunning(ty) => (t.runs.already_running)(&ty.label().to_lowercase()),
+            StartNote::Queued(ty) => (t.runs.queued)((t.runs.run_type)(ty)),
+            StartNote::AlreadyRunning(ty) => (t.runs.already_running)(&(t.runs.run_type)(ty).to_lowercase()),
             StartNote::RetryStarted => t.detail.retry_started.to_owned(),
             StartNote::RetryExists => t.detail.retry_exists.to_owned(),
         };

@@ -1,12 +1,10 @@
-//! The badge catalog (specs/product-contract §12): tone, icon and test id — with the label from the copy
-//! catalog — for every status, outcome,
-//! freshness and problem class. Surfaces render badges only from here, so the same truth
+//! The badge catalog (specs/product-contract §12): tone, icon and test id for every status,
+//! outcome, freshness and problem class; the copy catalog words each (`Catalog::badge`). Surfaces render badges only from here, so the same truth
 //! looks the same everywhere, and `data-testid="badge-<kind>-<value>"` is stable for tests.
 
 use super::freshness::Freshness;
 use super::problem::ProblemClass;
 use super::status::{RunOutcome, RunStatus};
-use crate::copy::text;
 use serde::{Deserialize, Serialize};
 
 /// Which dimension of a run a badge shows.
@@ -67,15 +65,24 @@ impl Tone {
     }
 }
 
+/// What a badge shows: one value of one dimension of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Shown {
+    /// A status.
+    Status(RunStatus),
+    /// An outcome.
+    Outcome(RunOutcome),
+    /// A freshness.
+    Freshness(Freshness),
+    /// A problem class.
+    Problem(ProblemClass),
+}
+
 /// One badge from the catalog.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Badge {
-    /// Which dimension.
-    pub kind: BadgeKind,
-    /// The stable value spelling (as in the `data-*` hooks).
-    pub value: &'static str,
-    /// What operators read.
-    pub label: &'static str,
+    /// What it shows.
+    pub shows: Shown,
     /// Visual weight.
     pub tone: Tone,
     /// A one-character glyph that carries meaning without colour.
@@ -83,9 +90,29 @@ pub struct Badge {
 }
 
 impl Badge {
+    /// Which dimension it shows.
+    pub const fn kind(&self) -> BadgeKind {
+        match self.shows {
+            Shown::Status(_) => BadgeKind::Status,
+            Shown::Outcome(_) => BadgeKind::Outcome,
+            Shown::Freshness(_) => BadgeKind::Freshness,
+            Shown::Problem(_) => BadgeKind::Problem,
+        }
+    }
+
+    /// The stable value spelling (as in the `data-*` hooks).
+    pub const fn value(&self) -> &'static str {
+        match self.shows {
+            Shown::Status(s) => s.as_str(),
+            Shown::Outcome(o) => o.as_str(),
+            Shown::Freshness(f) => f.as_str(),
+            Shown::Problem(p) => p.as_str(),
+        }
+    }
+
     /// `badge-<kind>-<value>`, the public test hook.
     pub fn test_id(&self) -> String {
-        format!("badge-{}-{}", self.kind.as_str(), self.value)
+        format!("badge-{}-{}", self.kind().as_str(), self.value())
     }
 
     /// The badge for a status.
@@ -95,7 +122,7 @@ impl Badge {
             RunStatus::Running => (Tone::Info, "↻"),
             RunStatus::Completed => (Tone::Neutral, "■"),
         };
-        Badge { kind: BadgeKind::Status, value: s.as_str(), label: (text().badges.status)(s), tone, icon }
+        Badge { shows: Shown::Status(s), tone, icon }
     }
 
     /// The badge for an outcome.
@@ -107,7 +134,7 @@ impl Badge {
             RunOutcome::Blocked => (Tone::Warning, "⊘"),
             RunOutcome::Cancelled => (Tone::Neutral, "–"),
         };
-        Badge { kind: BadgeKind::Outcome, value: o.as_str(), label: (text().badges.outcome)(o), tone, icon }
+        Badge { shows: Shown::Outcome(o), tone, icon }
     }
 
     /// The badge for a freshness.
@@ -117,7 +144,7 @@ impl Badge {
             Freshness::PastExpected => (Tone::Notice, "◔"),
             Freshness::LikelyStale => (Tone::Danger, "!"),
         };
-        Badge { kind: BadgeKind::Freshness, value: f.as_str(), label: (text().badges.freshness)(f), tone, icon }
+        Badge { shows: Shown::Freshness(f), tone, icon }
     }
 
     /// The badge for a problem class.
@@ -128,7 +155,7 @@ impl Badge {
             ProblemClass::ReconciledStale => (Tone::Warning, "⟲"),
             ProblemClass::None => (Tone::Neutral, "·"),
         };
-        Badge { kind: BadgeKind::Problem, value: p.as_str(), label: (text().badges.problem)(p), tone, icon }
+        Badge { shows: Shown::Problem(p), tone, icon }
     }
 
     /// Every badge in the catalog.
@@ -146,12 +173,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_badge_has_a_unique_test_id_and_a_label_without_internal_spellings() {
+    fn every_badge_has_a_unique_test_id_and_an_icon() {
         let all = Badge::catalog();
         assert_eq!(all.len(), 3 + 5 + 3 + 4);
         for (i, b) in all.iter().enumerate() {
             assert!(all[i + 1..].iter().all(|o| o.test_id() != b.test_id()));
-            assert!(!b.label.is_empty() && !b.label.contains('_'), "{}", b.label);
             assert!(!b.icon.is_empty());
         }
     }

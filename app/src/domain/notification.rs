@@ -26,7 +26,7 @@ pub fn terminal_notification(
     failure: Option<&str>,
 ) -> NotificationText {
     let t = &crate::copy::text().notices;
-    let what = run_type.label();
+    let what = (crate::copy::text().runs.run_type)(run_type);
     let reason = failure.map(|f| format!(" {f}")).unwrap_or_default();
     let (title, body) = match (problem, outcome) {
         (ProblemClass::ReconciledStale, _) => {

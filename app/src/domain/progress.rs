@@ -186,11 +186,15 @@ fn phased(run_type: RunType, context: &RunContext) -> Option<Progress> {
     let key = context.phase_key()?;
     let phases = run_type.phases();
     let index = phases.iter().position(|p| p.key == key)?;
-    Some(Progress::Phased { step: index + 1, of: phases.len(), label: phases[index].label().to_owned() })
+    let label = (crate::copy::text().runs.phase)(key).unwrap_or(phases[index].key);
+    Some(Progress::Phased { step: index + 1, of: phases.len(), label: label.to_owned() })
 }
 
 fn composite(run_type: RunType, context: &RunContext) -> Option<Progress> {
-    let noun = run_type.composite_noun()?;
+    if !run_type.reports_composite() {
+        return None;
+    }
+    let noun = crate::copy::text().runs.evidence_sources;
     let c = context.composite()?;
     Some(Progress::Composite { ready: c.ready, failed: c.failed, total: c.total, noun: noun.to_owned() })
 }

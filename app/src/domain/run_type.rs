@@ -37,14 +37,6 @@ pub struct Phase {
     pub key: &'static str,
 }
 
-impl Phase {
-    /// What operators read (from the copy catalog; the key itself if the catalog lacks it,
-    /// which a catalog test rules out).
-    pub fn label(&self) -> &'static str {
-        (crate::copy::text().runs.phase)(self.key).unwrap_or(self.key)
-    }
-}
-
 /// The windows a run type's active runs are judged against (specs/product-contract §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LifecyclePolicy {
@@ -153,11 +145,6 @@ impl RunType {
         Self::ALL.into_iter().find(|t| t.as_str() == text).ok_or_else(|| ParseError::unknown("run type", text))
     }
 
-    /// What operators read (from the copy catalog).
-    pub fn label(self) -> &'static str {
-        (crate::copy::text().runs.run_type)(self)
-    }
-
     /// The built-in lifecycle windows of this type.
     pub const fn default_policy(self) -> LifecyclePolicy {
         let (queue, duration, stale, heartbeat) = match self {
@@ -191,12 +178,10 @@ impl RunType {
         }
     }
 
-    /// What a composite summary of this type counts ("evidence sources"), if it has one.
-    pub fn composite_noun(self) -> Option<&'static str> {
-        match self {
-            Self::EnvironmentReviewCompose => Some(crate::copy::text().runs.evidence_sources),
-            _ => None,
-        }
+    /// Whether this type reports composite progress (ready and failed of a total of
+    /// sources).
+    pub const fn reports_composite(self) -> bool {
+        matches!(self, Self::EnvironmentReviewCompose)
     }
 
     /// The summary-count keys this type may write beyond the common five.
@@ -269,11 +254,10 @@ mod tests {
     }
 
     #[test]
-    fn phase_labels_are_operator_safe_and_keys_unique() {
+    fn phase_keys_are_unique_within_their_type() {
         for t in RunType::ALL {
             let phases = t.phases();
             for (i, p) in phases.iter().enumerate() {
-                assert!(!p.label().contains('_'), "{}", p.label());
                 assert!(phases[i + 1..].iter().all(|q| q.key != p.key));
             }
         }

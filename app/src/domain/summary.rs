@@ -81,11 +81,6 @@ impl SummaryKey {
         }
     }
 
-    /// What operators read next to the number (from the copy catalog).
-    pub fn label(self) -> &'static str {
-        (crate::copy::text().runs.summary_key)(self)
-    }
-
     /// Parses the stored spelling.
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         Self::ALL.into_iter().find(|k| k.as_str() == text).ok_or_else(|| ParseError::unknown("summary count", text))

@@ -39,11 +39,6 @@ impl Timestamp {
         Self(self.0.saturating_sub(ms))
     }
 
-    /// A short human duration between `self` and an earlier instant: "45 s", "3 min", "2 h".
-    pub fn human_since(self, earlier: Timestamp) -> String {
-        human_duration(self.since(earlier))
-    }
-
     /// RFC 3339 in UTC with second precision, e.g. `2026-11-23T12:34:56Z`.
     pub fn to_rfc3339(self) -> String {
         let p = self.parts();
@@ -75,26 +70,6 @@ pub struct DateParts {
     pub minute: u32,
     /// 0–59.
     pub second: u32,
-}
-
-/// "45 s", "3 min", "2 h 5 min", "3 d".
-pub fn human_duration(d: Duration) -> String {
-    let t = &crate::copy::text().time;
-    let s = d.as_secs();
-    match s {
-        0..=59 => (t.seconds)(s),
-        60..=3599 => (t.minutes)(s / 60),
-        3600..=86_399 => {
-            let (h, m) = (s / 3600, (s % 3600) / 60);
-            if m == 0 { (t.hours)(h) } else { (t.hours_minutes)(h, m) }
-        }
-        _ => (t.days)(s / 86_400),
-    }
-}
-
-/// "3 min ago": how long before `now` the instant `at` was.
-pub fn ago(at: Timestamp, now: Timestamp) -> String {
-    (crate::copy::text().time.ago)(&now.human_since(at))
 }
 
 /// Days since the epoch to a proleptic Gregorian (year, month, day) — Howard Hinnant's
@@ -136,14 +111,5 @@ mod tests {
         assert_eq!(Timestamp(0).to_rfc3339(), "1970-01-01T00:00:00Z");
         assert_eq!(Timestamp(1_795_437_296_000).to_rfc3339(), "2026-11-23T12:34:56Z");
         assert_eq!(Timestamp(951_782_400_000).to_rfc3339(), "2000-02-29T00:00:00Z");
-    }
-
-    #[test]
-    fn human_durations_read_naturally() {
-        assert_eq!(human_duration(Duration::from_secs(45)), "45 s");
-        assert_eq!(human_duration(Duration::from_secs(180)), "3 min");
-        assert_eq!(human_duration(Duration::from_secs(7200)), "2 h");
-        assert_eq!(human_duration(Duration::from_secs(7500)), "2 h 5 min");
-        assert_eq!(human_duration(Duration::from_secs(3 * 86_400)), "3 d");
     }
 }

@@ -87,7 +87,7 @@ impl Transition {
             (Actor::System, _) => t.system.to_owned(),
             (Actor::Worker(w), _) => (t.worker)(w),
             (Actor::Reconciler, _) => t.reconciler.to_owned(),
-            (Actor::Adapter(run_type), _) => (t.adapter)(run_type.label()),
+            (Actor::Adapter(run_type), _) => (t.adapter)((crate::copy::text().runs.run_type)(*run_type)),
             (Actor::Shutdown(w), _) => (t.shutdown)(w),
             (Actor::Unknown, _) => t.unknown.to_owned(),
         };

@@ -133,7 +133,11 @@ impl RunView {
             started_at: run.started_at,
             completed_at: run.completed_at,
             heartbeat_at: run.heartbeat_at,
-            counts: run.summary.iter().map(|(k, v)| (k.label().to_owned(), v)).collect(),
+            counts: run
+                .summary
+                .iter()
+                .map(|(k, v)| ((crate::copy::text().runs.summary_key)(k).to_owned(), v))
+                .collect(),
             failure_message,
             reconciled,
             related,
@@ -227,7 +231,7 @@ impl RunView {
 
 /// The decision zone's promise for a run stuck right now: when the system will close it.
 pub fn closing_sentence(closes_by: Timestamp, now: Timestamp) -> String {
-    (crate::copy::text().decision.closes_within)(&closes_by.human_since(now))
+    (crate::copy::text().decision.closes_within)(&crate::copy::text().duration(closes_by.since(now)))
 }
 
 /// The decision-zone sentence for a run the reconciler decided: what it found (the

@@ -108,7 +108,7 @@ pub async fn tenant_digest(
     tenant: &str,
     known: Option<&str>,
 ) -> Result<DigestPoll, Error> {
-    let (t, info) = crate::services::tenant::visible_tenant(state, p, tenant).await?;
+    let (t, info) = crate::services::scope::tenant(state, p, tenant).await?;
     let key = (t, crate::copy::locale());
     let arrived = state.live.versions(t);
     let digest = match state.digests.get(key, arrived, state.clock.now()) {
@@ -302,7 +302,7 @@ pub async fn workspace_overview(state: &AppState, p: &Principal, known: Option<&
     active.sort_by_key(|v| (v.created_at, v.id));
     let completed = Completed::read(state, ws, &visible, since).await?;
     let totals = completed.kpis(&active, |_| true);
-    let tenants = crate::services::operations::visible_tenants(state, p)
+    let tenants = crate::services::scope::tenants(state, p)
         .await?
         .into_iter()
         .map(|(id, name)| {

@@ -2,7 +2,7 @@
 //! retry; the tenant digest and the workspace overview; the tenant workbench; notifications;
 //! the system plane; sign-in and accounts. Each is a plain async function over the pieces of
 //! [`crate::runtime::AppState`] it needs, authorizing through the caller's
-//! [`principal::Principal`]. They answer [`error::Error`], a typed value: what went wrong,
+//! [`principal::Principal`] and finding records through [`scope`]. They answer [`error::Error`], a typed value: what went wrong,
 //! never how to word it or which HTTP status it is (`api/` decides both, in one place).
 
 pub mod accounts;
@@ -14,6 +14,7 @@ pub mod notifications;
 pub mod operations;
 pub mod poll;
 pub mod principal;
+pub mod scope;
 pub mod system;
 pub mod tenant;
 

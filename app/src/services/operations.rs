@@ -19,6 +19,7 @@ use crate::runtime::state::AppState;
 use crate::services::error::{Conflict, Error, Invalid, Thing};
 use crate::services::live::LiveRuns;
 use crate::services::principal::Principal;
+use crate::services::scope;
 use crate::store::runs::{self, Cursor, RunFilter, RunWithTenant};
 use serde_json::json;
 use std::sync::Arc;
@@ -137,15 +138,8 @@ fn parse_cursor(text: &str) -> Option<Cursor> {
     Some(Cursor { created_at: Timestamp(at.parse().ok()?), id: RunId::parse(id)? })
 }
 
-/// The tenants of the caller's workspace they may see, by name, as `(id, name)`.
-pub(crate) async fn visible_tenants(state: &AppState, p: &Principal) -> Result<Vec<(i64, String)>, Error> {
-    let scope = p.scope();
-    let found = crate::store::workspaces::tenants_of(&state.db, p.workspace_id, scope.as_deref()).await;
-    Ok(found?.into_iter().map(|t| (t.id, t.name)).collect())
-}
-
 async fn tenants(state: &AppState, p: &Principal) -> Result<Vec<TenantOption>, Error> {
-    Ok(visible_tenants(state, p).await?.into_iter().map(|(id, name)| TenantOption { id, name }).collect())
+    Ok(scope::tenants(state, p).await?.into_iter().map(|(id, name)| TenantOption { id, name }).collect())
 }
 
 /// The active runs of `workspace` that pass `filter`, each with its class now, from the live
@@ -290,22 +284,13 @@ fn merge_newest_first<'a>(
     all
 }
 
-/// One run of the caller's workspace that the caller may see; anything else is "not found".
-async fn run_in_scope(state: &AppState, p: &Principal, id: &str) -> Result<RunWithTenant, Error> {
-    let not_found = || Error::NotFound(Thing::Operation);
-    let id = RunId::parse(id).ok_or_else(not_found)?;
-    let found = runs::get_in_workspace(&state.db, p.workspace_id, id).await?.ok_or_else(not_found)?;
-    p.authorize(found.run.workspace_id, found.run.tenant_id, Capability::ViewRuns, Thing::Operation)?;
-    Ok(found)
-}
-
 /// Asks run `id` to stop for the caller: a queued run ends `cancelled` at once, a running
 /// one stops at its next heartbeat or progress write; answers whether it ended at once.
 /// Needs the capability that starts a run of its type (403 for a reader); out of scope is
 /// "not found".
 #[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
 pub async fn cancel_run(state: &AppState, p: &Principal, id: &str) -> Result<bool, Error> {
-    let found = run_in_scope(state, p, id).await?;
+    let found = scope::run(state, p, id).await?;
     let run = &found.run;
     p.authorize(run.workspace_id, run.tenant_id, capability_to_start(run.run_type), Thing::Operation)?;
     match state.lifecycle().request_cancel(run.id, p.user_id).await {
@@ -325,7 +310,7 @@ pub async fn cancel_run(state: &AppState, p: &Principal, id: &str) -> Result<boo
 /// reader); out of scope is "not found".
 #[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
 pub async fn retry_run(state: &AppState, p: &Principal, id: &str, confirm: bool) -> Result<Started, Error> {
-    let found = run_in_scope(state, p, id).await?;
+    let found = scope::run(state, p, id).await?;
     let original = &found.run;
     p.authorize(original.workspace_id, original.tenant_id, capability_to_start(original.run_type), Thing::Operation)?;
     if !original.can_run_again() {
@@ -369,7 +354,7 @@ fn capability_to_start(t: RunType) -> Capability {
 /// diagnostics when the caller is a platform operator.
 #[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
 pub async fn run_detail(state: &AppState, p: &Principal, id: &str) -> Result<RunDetail, Error> {
-    let found = run_in_scope(state, p, id).await?;
+    let found = scope::run(state, p, id).await?;
     let may_start = p
         .authorize(
             found.run.workspace_id,

@@ -36,7 +36,7 @@ impl PollCache {
 /// The JSON body of `GET /api/tenants/{tenant}/active-runs` for the caller. A tenant outside
 /// the caller's workspace is "not found", exactly like one that does not exist.
 pub async fn tenant_active_runs_json(state: &AppState, p: &Principal, tenant: &str) -> Result<Bytes, Error> {
-    let (t, info) = crate::services::tenant::visible_tenant(state, p, tenant).await?;
+    let (t, info) = crate::services::scope::tenant(state, p, tenant).await?;
     state.metrics.poll("tenant_active_runs", crate::runtime::metrics::PollAnswer::Full);
     let now = state.clock.now();
     let second = now.millis().div_euclid(1000);

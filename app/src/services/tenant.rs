@@ -7,24 +7,12 @@ use crate::domain::reconcile::restore_display_status;
 use crate::domain::{TenantId, Timestamp};
 use crate::runtime::state::AppState;
 use crate::services::error::{Conflict, Error, Thing};
-use crate::services::live::TenantInfo;
 use crate::services::principal::Principal;
 use crate::store::workbench;
 
-/// The tenant `tenant` names, if the caller may see it: one of their workspace's tenants within
-/// their entitlement. Anything else — not an id, another workspace's tenant, a tenant outside
-/// the entitlement — is "not found", indistinguishable from a tenant that does not exist.
-pub async fn visible_tenant(state: &AppState, p: &Principal, tenant: &str) -> Result<(TenantId, TenantInfo), Error> {
-    let not_found = || Error::NotFound(Thing::Tenant);
-    let t = TenantId::parse(tenant).ok_or_else(not_found)?;
-    let info = state.live.tenant(t).await?.filter(|i| i.workspace_id == p.workspace_id).ok_or_else(not_found)?;
-    p.authorize(info.workspace_id, Some(t), Capability::ViewRuns, Thing::Tenant)?;
-    Ok((t, info))
-}
-
 /// The workbench of `tenant`.
 pub async fn workbench(state: &AppState, p: &Principal, tenant: &str) -> Result<TenantWorkbench, Error> {
-    let (t, info) = visible_tenant(state, p, tenant).await?;
+    let (t, info) = crate::services::scope::tenant(state, p, tenant).await?;
     let db = &state.db;
     let snapshots = workbench::snapshots(db, t).await?;
     let reviews = workbench::reviews(db, t).await?;
@@ -112,4 +100,47 @@ pub async fn publish(state: &AppState, p: &Principal, review: &str) -> Result<()
         Err(PublishError::NotReady(status)) => Err(Error::Conflict(Conflict::NotPublishable(status))),
         Err(PublishError::Database(e)) => Err(Error::internal("publishing a review", e)),
     }
+}
+
+/// What a download request finds.
+#[derive(Debug)]
+pub enum PackDownload {
+    /// The archive.
+    Ready {
+        /// The file name to offer.
+        file_name: String,
+        /// Its bytes.
+        bytes: Vec<u8>,
+    },
+    /// Past its retention period; the file is gone.
+    Expired,
+    /// Queued, generating or failed.
+    NotReady(String),
+    /// No such pack in the caller's workspace.
+    NotFound,
+}
+
+/// Looks up pack `id` for the caller: a pack of a tenant outside their entitlement, or of
+/// another workspace, does not exist for them.
+pub async fn download_pack(state: &AppState, p: &Principal, id: &str) -> Result<PackDownload, Error> {
+    let Some(id) = id.trim().parse::<i64>().ok().filter(|i| *i > 0) else { return Ok(PackDownload::NotFound) };
+    let row = crate::store::packs::file(&state.db, p.workspace_id, id).await?;
+    // A pack of a tenant outside the caller's entitlement does not exist for them.
+    let row = row.filter(|f| p.access().sees_tenant(p.workspace_id, TenantId(f.tenant_id)));
+    let row = row.map(|f| (f.status, f.file_name));
+    Ok(match row {
+        None => PackDownload::NotFound,
+        Some((status, _)) if status == "expired" => PackDownload::Expired,
+        Some((status, Some(file))) if status == "ready" => {
+            match tokio::fs::read(crate::jobs::run_types::packs::pack_path(state, &file)).await {
+                Ok(bytes) => PackDownload::Ready { file_name: file, bytes },
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    tracing::warn!(pack = id, "a ready review pack's file is missing");
+                    PackDownload::Expired
+                }
+                Err(e) => return Err(Error::internal("reading a review pack's file", e)),
+            }
+        }
+        Some((status, _)) => PackDownload::NotReady(status),
+    })
 }

@@ -10,9 +10,9 @@ use leptos::prelude::*;
 #[component]
 pub fn BadgeView(badge: Badge) -> impl IntoView {
     view! {
-        <span class=format!("badge tone-{}", badge.tone.as_str()) data-testid=badge.test_id() title=badge.label>
+        <span class=format!("badge tone-{}", badge.tone.as_str()) data-testid=badge.test_id() title=text().badge(&badge)>
             <span class="badge-icon" aria-hidden="true">{badge.icon}</span>
-            {badge.label}
+            {text().badge(&badge)}
         </span>
     }
 }
@@ -120,7 +120,7 @@ pub fn ProgressView(progress: Progress, #[prop(optional)] compact: bool) -> impl
 
 /// "3 min ago", measured on the server's clock so server and browser render the same text.
 pub fn ago(at: Timestamp, now: Timestamp) -> String {
-    crate::domain::time::ago(at, now)
+    text().ago(at, now)
 }
 
 /// A calm error panel. When the session has ended it offers the way back in.

@@ -174,7 +174,7 @@ fn OverlayItem(v: RunView, done: bool) -> impl IntoView {
         (false, false) => "overlay-item",
     };
     let href = format!("/admin/operations/{}", v.id);
-    let name = (text().runs.run_name)(v.run_type.label(), v.id.get());
+    let name = (text().runs.run_name)((text().runs.run_type)(v.run_type), v.id.get());
     let progress = v.progress.clone();
     view! {
         <RunListItem view=Some(v.clone()) testid="overlay-item" class=class attr:data-finished=done.to_string()>
@@ -235,7 +235,7 @@ pub(crate) fn Attention(
 #[component]
 fn AttentionItem(v: RunView) -> impl IntoView {
     let href = format!("/admin/operations/{}", v.id);
-    let name = (text().runs.run_name)(v.run_type.label(), v.id.get());
+    let name = (text().runs.run_name)((text().runs.run_type)(v.run_type), v.id.get());
     let guidance = v.guidance.clone();
     view! {
         <RunListItem view=Some(v.clone()) testid="attention-item" class="attention-item">
@@ -271,7 +271,7 @@ fn PackCardView(d: TenantDigest, start: ServerAction<StartOperation>) -> impl In
             match p.status.as_str() {
                 "ready" => {
                     let size = p.size_bytes.map(t.size).unwrap_or_default();
-                    let within = p.expires_at.map(|at| at.human_since(now)).unwrap_or_default();
+                    let within = p.expires_at.map(|at| text().duration(at.since(now))).unwrap_or_default();
                     view! {
                         <p>{(t.pack_ready)(&size, &within)}</p>
                         <p>

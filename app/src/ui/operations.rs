@@ -83,7 +83,7 @@ fn StartSync(page: RunListPage, start: ServerAction<StartOperation>) -> impl Int
             <label>
                 {t.start_operation} " "
                 <select name="run_type" data-testid="start-type">
-                    {RunType::STARTABLE.iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                    {RunType::STARTABLE.iter().map(|r| view! { <option value=r.as_str()>{(text().runs.run_type)(*r)}</option> }).collect_view()}
                 </select>
             </label>
             <button type="submit" class="primary" data-testid="start-sync" disabled=move || start.pending().get()>
@@ -143,7 +143,7 @@ pub fn Filters(page: RunListPage, current: ListQuery, place: ListPlace) -> impl 
                 <select name="type">
                     <option value="">{t.all_types}</option>
                     {RunType::ALL.into_iter().map(|r| view! {
-                        <option value=r.as_str() selected=selected(&current.run_type, r.as_str())>{r.label()}</option>
+                        <option value=r.as_str() selected=selected(&current.run_type, r.as_str())>{(text().runs.run_type)(r)}</option>
                     }).collect_view()}
                 </select>
             </label>
@@ -153,7 +153,7 @@ pub fn Filters(page: RunListPage, current: ListQuery, place: ListPlace) -> impl 
                     <option value="">{t.any_status}</option>
                     <option value=STATUS_ACTIVE selected=selected(&current.status, STATUS_ACTIVE)>{t.status_active}</option>
                     {RunStatus::ALL.into_iter().map(|s| view! {
-                        <option value=s.as_str() selected=selected(&current.status, s.as_str())>{Badge::status(s).label}</option>
+                        <option value=s.as_str() selected=selected(&current.status, s.as_str())>{(text().badges.status)(s)}</option>
                     }).collect_view()}
                 </select>
             </label>
@@ -162,7 +162,7 @@ pub fn Filters(page: RunListPage, current: ListQuery, place: ListPlace) -> impl 
                 <select name="outcome">
                     <option value="">{t.any_outcome}</option>
                     {RunOutcome::ALL.into_iter().map(|o| view! {
-                        <option value=o.as_str() selected=selected(&current.outcome, o.as_str())>{Badge::outcome(o).label}</option>
+                        <option value=o.as_str() selected=selected(&current.outcome, o.as_str())>{(text().badges.outcome)(o)}</option>
                     }).collect_view()}
                 </select>
             </label>
@@ -171,7 +171,7 @@ pub fn Filters(page: RunListPage, current: ListQuery, place: ListPlace) -> impl 
                 <select name="class">
                     <option value="">{t.any_problem}</option>
                     {ProblemClass::ALL.into_iter().map(|c| view! {
-                        <option value=c.as_str() selected=selected(&current.class, c.as_str())>{Badge::problem(c).label}</option>
+                        <option value=c.as_str() selected=selected(&current.class, c.as_str())>{(text().badges.problem)(c)}</option>
                     }).collect_view()}
                 </select>
             </label>
@@ -206,7 +206,7 @@ pub fn ClassCounts(page: RunListPage, current: ListQuery, place: ListPlace) -> i
                         attr:data-count=c.count
                     >
                         <span class="badge-icon" aria-hidden="true">{badge.icon}</span>
-                        {badge.label} " " <strong>{(text().time.number)(c.count)}</strong>
+                        {text().badge(&badge)} " " <strong>{(text().time.number)(c.count)}</strong>
                     </A>
                 }
             }).collect_view()}
@@ -259,7 +259,7 @@ pub(crate) fn RunRow(view: RunView, place: ListPlace, workspace: Option<String>)
     let id = view.id;
     let href = format!("{}/{id}", place.run);
     let tenant_name = view.tenant_name.clone().unwrap_or_default();
-    let name = (text().runs.run_name)(view.run_type.label(), id.get());
+    let name = (text().runs.run_name)((text().runs.run_type)(view.run_type), id.get());
     let tenant = view.tenant_id;
     let badges = view.clone();
     let progress = view.progress.clone();

@@ -9,7 +9,6 @@ use super::post_form::PostForm;
 use crate::api::{CancelRun, Diagnostics, RetryRun, RunDetail, get_run, poll_run};
 use crate::copy::text;
 use crate::domain::RunView;
-use crate::domain::time::human_duration;
 use crate::domain::view::closing_sentence;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -47,7 +46,8 @@ pub fn RunDetailView(
     let t = text();
     // A run's type and id never change, so neither does its title: a plain string, not a
     // closure over `current` that the head would keep calling after this view is gone.
-    let title = (t.shell.page_title)(&(t.runs.run_name)(initial.view.run_type.label(), initial.view.id.get()));
+    let title =
+        (t.shell.page_title)(&(t.runs.run_name)((t.runs.run_type)(initial.view.run_type), initial.view.id.get()));
     let current = RwSignal::new(initial);
     #[cfg(feature = "hydrate")]
     Effect::new(move |started: Option<()>| {
@@ -80,7 +80,7 @@ pub fn RunDetailView(
                 data-problem-class=hook(6)
                 data-progress-mode=hook(7)
             >
-                <h1>{move || current.with(|d| d.view.run_type.label())}</h1>
+                <h1>{move || current.with(|d| (text().runs.run_type)(d.view.run_type))}</h1>
                 <p class="scope">{move || current.with(|d| d.view.tenant_name.clone().unwrap_or_else(|| t.runs.whole_workspace.to_owned()))}</p>
                 {move || view! { <RunBadges view=v()/> }}
             </header>
@@ -289,9 +289,9 @@ fn HowJudged(current: RwSignal<RunDetail>) -> impl IntoView {
         current.with(|d| {
             let p = d.policy;
             [
-                (t.window_queue)(&human_duration(p.expected_queue_wait)),
-                (t.window_duration)(&human_duration(p.expected_duration)),
-                (t.window_stale)(&human_duration(p.stale_after), &human_duration(p.heartbeat_timeout)),
+                (t.window_queue)(&text().duration(p.expected_queue_wait)),
+                (t.window_duration)(&text().duration(p.expected_duration)),
+                (t.window_stale)(&text().duration(p.stale_after), &text().duration(p.heartbeat_timeout)),
             ]
         })
     };
@@ -376,6 +376,6 @@ fn decision_headline(v: &RunView) -> String {
         (RunState::Queued, _) => t.headline_queued.to_owned(),
         (RunState::Running, _) => t.headline_running.to_owned(),
         (RunState::Completed(_), ProblemClass::ReconciledStale) => t.headline_stopped.to_owned(),
-        (RunState::Completed(o), _) => crate::domain::Badge::outcome(o).label.to_owned(),
+        (RunState::Completed(o), _) => (text().badges.outcome)(o).to_owned(),
     }
 }

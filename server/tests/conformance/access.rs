@@ -121,7 +121,7 @@ pub(crate) async fn every_service_answers_only_inside_the_callers_scope(t: &Test
     .fetch_one(t.state.db.pool())
     .await
     .unwrap();
-    use app::jobs::run_types::packs::{PackDownload, download};
+    use app::services::tenant::{PackDownload, download_pack as download};
     let d = download(&t.state, &reader, &pack.to_string()).await.unwrap();
     assert!(matches!(d, PackDownload::NotFound), "{d:?}");
     let d = download(&t.state, &operator, &pack.to_string()).await.unwrap();

@@ -1,5 +1,8 @@
 //! The database conformance suite: every behaviour of storage and the lifecycle service,
-//! written once and run identically against SQLite and PostgreSQL.
+//! written once and run identically against SQLite and PostgreSQL. Tests of HTTP behaviour
+//! that no database can change — the security headers, the cross-site refusal, the
+//! language of the pages — are listed in `http_once!` and run once, on SQLite (the
+//! default store), instead of once per database.
 #![expect(clippy::expect_used, clippy::unwrap_used, reason = "tests fail loudly on setup errors")]
 
 mod harness;
@@ -61,6 +64,31 @@ macro_rules! conformance {
         }
     };
 }
+
+/// Runs each listed test once, on SQLite: HTTP behaviour the database cannot change.
+macro_rules! http_once {
+    ($($name:ident),* $(,)?) => {
+        mod http {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::within_limit(stringify!($name), async {
+                        let t = super::TestDb::sqlite().await;
+                        super::$name(&t).await;
+                        t.finish().await;
+                    })
+                    .await;
+                }
+            )*
+        }
+    };
+}
+
+http_once!(
+    every_response_carries_the_security_headers_and_a_request_id,
+    a_cross_site_post_is_refused_before_it_does_anything,
+    german_pages_show_no_english_operator_text,
+);
 
 conformance!(
     a_run_moves_forward_through_its_legal_transitions,
@@ -132,14 +160,11 @@ conformance!(
     two_clicks_at_once_start_one_retry,
     a_retry_is_offered_only_where_it_means_something_and_never_to_a_reader,
     running_a_restore_again_asks_for_the_same_confirmation_as_starting_one,
-    every_response_carries_the_security_headers_and_a_request_id,
     an_internal_error_shows_the_request_id_that_finds_its_log_lines,
     every_page_of_the_seeded_demo_reads_without_internal_text,
-    german_pages_show_no_english_operator_text,
     a_users_language_wins_over_the_browsers_until_they_hand_it_back,
     lists_and_counts_never_include_out_of_scope_runs,
     sessions_rotate_on_sign_in_and_end_on_sign_out,
-    a_cross_site_post_is_refused_before_it_does_anything,
     switching_workspace_changes_what_the_session_sees,
     sqlite_commits_leave_the_checkpoint_to_the_background,
     the_stuck_list_shows_every_workspaces_stale_runs_longest_silent_first,

@@ -597,7 +597,8 @@ pub(crate) async fn publishing_a_review_supersedes_the_previous_one(t: &TestDb) 
 }
 
 pub(crate) async fn a_review_pack_is_a_zip_of_three_files_that_expires_with_its_file(t: &TestDb) {
-    use app::jobs::run_types::packs::{PackDownload, download, sweep_expired};
+    use app::jobs::run_types::packs::sweep_expired;
+    use app::services::tenant::{PackDownload, download_pack as download};
     let dir = tempfile::tempdir().unwrap();
     let state = pack_state(t, dir.path());
     let worker =

@@ -13,7 +13,6 @@ use crate::jobs::provider::{Injected, begin};
 use crate::jobs::run_types::{InputError, StartOptions};
 use crate::jobs::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::runtime::state::AppState;
-use crate::services::principal::Principal;
 use crate::store::packs::{self as stored, PackSource};
 use anyhow::Context as _;
 use serde_json::{Map, Value, json};
@@ -69,7 +68,7 @@ pub fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
 }
 
-fn pack_path(state: &AppState, file_name: &str) -> std::path::PathBuf {
+pub(crate) fn pack_path(state: &AppState, file_name: &str) -> std::path::PathBuf {
     state.config.data_dir.join("packs").join(file_name)
 }
 
@@ -199,46 +198,6 @@ pub async fn sweep_expired(state: &AppState) -> anyhow::Result<usize> {
         tracing::info!(expired, "review packs expired");
     }
     Ok(expired)
-}
-
-/// What a download request finds.
-#[derive(Debug)]
-pub enum PackDownload {
-    /// The archive.
-    Ready {
-        /// The file name to offer.
-        file_name: String,
-        /// Its bytes.
-        bytes: Vec<u8>,
-    },
-    /// Past its retention period; the file is gone.
-    Expired,
-    /// Queued, generating or failed.
-    NotReady(String),
-    /// No such pack in the caller's workspace.
-    NotFound,
-}
-
-/// Looks up pack `id` for the caller.
-pub async fn download(state: &AppState, p: &Principal, id: &str) -> anyhow::Result<PackDownload> {
-    let Some(id) = id.trim().parse::<i64>().ok().filter(|i| *i > 0) else { return Ok(PackDownload::NotFound) };
-    let row = stored::file(&state.db, p.workspace_id, id).await?;
-    // A pack of a tenant outside the caller's entitlement does not exist for them.
-    let row = row.filter(|f| p.access().sees_tenant(p.workspace_id, TenantId(f.tenant_id)));
-    let row = row.map(|f| (f.status, f.file_name));
-    Ok(match row {
-        None => PackDownload::NotFound,
-        Some((status, _)) if status == "expired" => PackDownload::Expired,
-        Some((status, Some(file))) if status == "ready" => match tokio::fs::read(pack_path(state, &file)).await {
-            Ok(bytes) => PackDownload::Ready { file_name: file, bytes },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                tracing::warn!(pack = id, "a ready review pack's file is missing");
-                PackDownload::Expired
-            }
-            Err(e) => return Err(e.into()),
-        },
-        Some((status, _)) => PackDownload::NotReady(status),
-    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,65 @@
+//! Claim throughput: trivial runs drained through the real claim, dispatch and guarded
+//! completion by several worker loops at once.
+
+use super::*;
+
+/// A trivial run: claimed, handed to this handler, completed — nothing else.
+pub(crate) struct Trivial;
+
+impl app::jobs::worker::Handler for Trivial {
+    fn run(
+        &self,
+        _job: app::jobs::worker::Job,
+    ) -> app::jobs::worker::BoxFuture<anyhow::Result<app::jobs::worker::HandlerResult>> {
+        Box::pin(async { Ok(app::jobs::worker::HandlerResult::succeeded()) })
+    }
+}
+
+pub(crate) const CLAIM_RUNS: usize = 3_000;
+
+/// Worker loops the claim throughput is measured with: the default `OPSHUB_WORKERS`, and twice it.
+pub(crate) const CLAIM_WORKERS: [usize; 2] = [4, 8];
+
+/// Queues `CLAIM_RUNS` trivial runs, then times `workers` worker loops draining them through
+/// the real claim, dispatch and guarded completion (with its notification).
+pub(crate) async fn claim_throughput(
+    state: &AppState,
+    principal: &Principal,
+    tenant: TenantId,
+    workers: usize,
+) -> anyhow::Result<f64> {
+    for i in 0..CLAIM_RUNS {
+        let req = app::jobs::lifecycle::NewRun {
+            workspace_id: principal.workspace_id,
+            tenant_id: Some(tenant),
+            run_type: app::domain::RunType::RestoreExecute,
+            initiator: Some(principal.user_id),
+            dedupe_key: Some(format!("claim-{workers}-{i}")),
+            inputs: serde_json::json!({}),
+        };
+        state.lifecycle().start(req).await?;
+    }
+    let worker = app::jobs::worker::Worker::new(state.clone(), "bench")
+        .with_handler(app::domain::RunType::RestoreExecute, Trivial);
+    let started = Instant::now();
+    let mut loops = tokio::task::JoinSet::new();
+    for _ in 0..workers {
+        let w = worker.clone();
+        loops.spawn(async move {
+            let mut n = 0_usize;
+            while w.run_one().await?.is_some() {
+                n += 1;
+            }
+            anyhow::Ok(n)
+        });
+    }
+    let mut done = 0;
+    while let Some(n) = loops.join_next().await {
+        done += n??;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    if done != CLAIM_RUNS {
+        bail!("claimed {done} of {CLAIM_RUNS} trivial runs");
+    }
+    Ok(done as f64 / secs)
+}
