@@ -74,8 +74,19 @@ pub struct TimelineEntry {
     pub at: Timestamp,
     /// The status the run moved to.
     pub to: RunStatus,
-    /// What happened and who or what caused it, in a sentence.
-    pub text: String,
+    /// How it ended, when it completed.
+    pub outcome: Option<crate::domain::RunOutcome>,
+    /// Who or what caused it.
+    pub actor: crate::domain::transition::Actor,
+    /// The display name of the person the actor names, when known.
+    pub name: Option<String>,
+}
+
+impl TimelineEntry {
+    /// What happened and who or what caused it, in a sentence of catalog `c`.
+    pub fn sentence(&self, c: &crate::copy::Catalog) -> String {
+        c.transition(self.to, self.outcome, &self.actor, self.name.as_deref())
+    }
 }
 
 /// Raw detail of a run for platform operators: never shown to anyone else.

@@ -44,7 +44,7 @@ impl ProgressMode {
 /// "total":9}`). It is read back through [`ProgressWire`], a plain struct, rather than serde's
 /// internally tagged enum support, which buffers the whole value first and costs the browser
 /// bundle a generic buffering deserializer for this one type.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "mode", rename_all = "snake_case", try_from = "ProgressWire")]
 pub enum Progress {
     /// Nothing to show.
@@ -67,8 +67,9 @@ pub enum Progress {
         step: usize,
         /// Number of steps.
         of: usize,
-        /// Operator-safe label of the current step.
-        label: String,
+        /// The stable key of the current step (one of its type's phases); the copy catalog
+        /// words it.
+        phase: String,
     },
     /// Sources ready and failed out of the total.
     Composite {
@@ -78,8 +79,6 @@ pub enum Progress {
         failed: u64,
         /// Sources aggregated.
         total: u64,
-        /// What the sources are ("evidence sources").
-        noun: String,
     },
 }
 
@@ -92,10 +91,9 @@ pub struct ProgressWire {
     total: Option<u64>,
     step: Option<usize>,
     of: Option<usize>,
-    label: Option<String>,
+    phase: Option<String>,
     ready: Option<u64>,
     failed: Option<u64>,
-    noun: Option<String>,
 }
 
 /// Why a [`ProgressWire`] is not a [`Progress`].
@@ -122,13 +120,12 @@ impl TryFrom<ProgressWire> for Progress {
             ProgressMode::Phased => Self::Phased {
                 step: w.step.ok_or_else(|| need("step"))?,
                 of: w.of.ok_or_else(|| need("of"))?,
-                label: w.label.ok_or_else(|| need("label"))?,
+                phase: w.phase.ok_or_else(|| need("phase"))?,
             },
             ProgressMode::Composite => Self::Composite {
                 ready: w.ready.ok_or_else(|| need("ready"))?,
                 failed: w.failed.ok_or_else(|| need("failed"))?,
                 total: w.total.ok_or_else(|| need("total"))?,
-                noun: w.noun.ok_or_else(|| need("noun"))?,
             },
         })
     }
@@ -156,19 +153,6 @@ impl Progress {
             _ => None,
         }
     }
-
-    /// The operator-facing sentence.
-    pub fn label(&self) -> String {
-        let t = &crate::copy::text().runs;
-        match self {
-            Self::None => String::new(),
-            Self::Activity { waiting: true } => t.waiting.to_owned(),
-            Self::Activity { waiting: false } => t.working.to_owned(),
-            Self::Counted { processed, total } => (t.counted)(*processed, *total),
-            Self::Phased { step, of, label } => (t.phased)(label, *step, *of),
-            Self::Composite { ready, failed, total, noun } => (t.composite)(*ready, *total, noun, *failed),
-        }
-    }
 }
 
 /// The progress of a run. Terminal runs show none (their results are their summary counts).
@@ -186,17 +170,15 @@ fn phased(run_type: RunType, context: &RunContext) -> Option<Progress> {
     let key = context.phase_key()?;
     let phases = run_type.phases();
     let index = phases.iter().position(|p| p.key == key)?;
-    let label = (crate::copy::text().runs.phase)(key).unwrap_or(phases[index].key);
-    Some(Progress::Phased { step: index + 1, of: phases.len(), label: label.to_owned() })
+    Some(Progress::Phased { step: index + 1, of: phases.len(), phase: phases[index].key.to_owned() })
 }
 
 fn composite(run_type: RunType, context: &RunContext) -> Option<Progress> {
     if !run_type.reports_composite() {
         return None;
     }
-    let noun = crate::copy::text().runs.evidence_sources;
     let c = context.composite()?;
-    Some(Progress::Composite { ready: c.ready, failed: c.failed, total: c.total, noun: noun.to_owned() })
+    Some(Progress::Composite { ready: c.ready, failed: c.failed, total: c.total })
 }
 
 fn counted(summary: &SummaryCounts) -> Option<Progress> {
@@ -222,12 +204,12 @@ mod tests {
             (Progress::Activity { waiting: true }, json!({"mode": "activity", "waiting": true})),
             (Progress::Counted { processed: 3, total: 9 }, json!({"mode": "counted", "processed": 3, "total": 9})),
             (
-                Progress::Phased { step: 2, of: 4, label: "Applying".into() },
-                json!({"mode": "phased", "step": 2, "of": 4, "label": "Applying"}),
+                Progress::Phased { step: 2, of: 4, phase: "applying".into() },
+                json!({"mode": "phased", "step": 2, "of": 4, "phase": "applying"}),
             ),
             (
-                Progress::Composite { ready: 1, failed: 1, total: 3, noun: "sources".into() },
-                json!({"mode": "composite", "ready": 1, "failed": 1, "total": 3, "noun": "sources"}),
+                Progress::Composite { ready: 1, failed: 1, total: 3 },
+                json!({"mode": "composite", "ready": 1, "failed": 1, "total": 3}),
             ),
         ];
         for (progress, wire) in all {
@@ -253,8 +235,7 @@ mod tests {
     fn phased_wins_over_every_other_mode() {
         let c = ctx(json!({"phase": {"current": "capturing_evidence"}, "composite": {"total": 2, "ready": 1}}));
         let p = progress(RunState::Running, RunType::BaselineCapture, &counts(COUNTED), &c);
-        assert_eq!(p, Progress::Phased { step: 2, of: 3, label: "Capturing evidence".into() });
-        assert_eq!(p.label(), "Capturing evidence — step 2 of 3");
+        assert_eq!(p, Progress::Phased { step: 2, of: 3, phase: "capturing_evidence".into() });
         assert_eq!(p.percent(), None);
     }
 
@@ -262,8 +243,7 @@ mod tests {
     fn composite_wins_over_counted() {
         let c = ctx(json!({"composite": {"total": 4, "ready": 3, "failed": 1}}));
         let p = progress(RunState::Running, RunType::EnvironmentReviewCompose, &counts(COUNTED), &c);
-        assert_eq!(p.mode(), ProgressMode::Composite);
-        assert_eq!(p.label(), "3 of 4 evidence sources ready, 1 failed");
+        assert_eq!(p, Progress::Composite { ready: 3, failed: 1, total: 4 });
         assert_eq!(p.percent(), None);
     }
 
@@ -272,7 +252,6 @@ mod tests {
         let p = progress(RunState::Running, RunType::InventorySync, &counts(COUNTED), &RunContext::empty());
         assert_eq!(p, Progress::Counted { processed: 50, total: 200 });
         assert_eq!(p.percent(), Some(25));
-        assert_eq!(p.label(), "50 of 200 processed");
     }
 
     #[test]
@@ -280,7 +259,7 @@ mod tests {
         let p = progress(RunState::Queued, RunType::RestoreExecute, &SummaryCounts::new(), &RunContext::empty());
         assert_eq!(p, Progress::Activity { waiting: true });
         let p = progress(RunState::Running, RunType::RestoreExecute, &SummaryCounts::new(), &RunContext::empty());
-        assert_eq!(p.label(), "Working");
+        assert_eq!(p, Progress::Activity { waiting: false });
         assert_eq!(p.percent(), None);
     }
 
@@ -290,7 +269,6 @@ mod tests {
         for o in RunOutcome::ALL {
             let p = progress(RunState::Completed(o), RunType::BaselineCompare, &counts(COUNTED), &c);
             assert_eq!(p, Progress::None);
-            assert_eq!(p.label(), "");
         }
     }
 
@@ -393,7 +371,9 @@ mod tests {
             if want != Counted {
                 assert_eq!(p.percent(), None, "{name}");
             }
-            assert!(!p.label().contains('_'), "{name}: {}", p.label());
+            if let Progress::Phased { phase, .. } = &p {
+                assert!(run_type.phases().iter().any(|known| known.key == phase), "{name}: {phase}");
+            }
         }
     }
 }

@@ -176,21 +176,9 @@ impl Reason {
         }
     }
 
-    /// The operator's sentence: what happened, calmly (from the copy catalog, which a test
-    /// keeps free of tables, constraints and error classes).
-    pub fn sentence(self) -> &'static str {
-        (crate::copy::text().decision.reason)(self)
-    }
-
     /// The reason a stored code names (`None` for a code this version does not know).
     pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.code() == code)
-    }
-
-    /// The sentence when the job itself (not the reconciler) reached this decision, e.g. a
-    /// compose whose review write met another review of the same evidence.
-    pub fn in_job_sentence(self) -> &'static str {
-        (crate::copy::text().decision.reason_in_job)(self).unwrap_or_else(|| self.sentence())
     }
 
     /// Every reason.
@@ -265,8 +253,10 @@ impl Decision {
         record
     }
 
-    /// The record written once into `context.reconciliation`: when, by what, why, the status
-    /// it was taken from, the decision, the related record and the bounded evidence.
+    /// The record written once into `context.reconciliation`: when, by what, why (the reason's
+    /// code, worded when read; records written before carry an English `summary` too, read
+    /// only for a code this version does not know), the status it was taken from, the
+    /// decision, the related record and the bounded evidence.
     pub fn record(&self, previous: RunStatus, at: Timestamp) -> Value {
         let ev = &self.evidence;
         json!({
@@ -275,7 +265,6 @@ impl Decision {
             "reason": self.reason.code(),
             "previous_status": previous.as_str(),
             "decision": self.verdict.as_str(),
-            "summary": self.reason.sentence(),
             "related": self.related.map(|r| json!({ "kind": r.kind.as_str(), "id": r.id })),
             "evidence": {
                 "considered": ev.considered.iter().take(EVIDENCE_LIMIT).collect::<Vec<_>>(),
@@ -763,34 +752,11 @@ mod tests {
         let facts: Vec<ReviewFact> = (0..5000).map(|i| review(i, ReviewStatus::Ready)).collect();
         let d = decide_compose(&compose(), Some(FP), &facts).expect("decided");
         let rec = d.record(RunStatus::Running, NOW);
-        for key in ["at", "by", "reason", "previous_status", "decision", "summary", "related", "evidence"] {
+        for key in ["at", "by", "reason", "previous_status", "decision", "related", "evidence"] {
             assert!(rec.get(key).is_some(), "{key}");
         }
         assert_eq!(rec["previous_status"], "running");
         assert_eq!(rec["evidence"]["considered"].as_array().map(Vec::len), Some(EVIDENCE_LIMIT));
         assert!(rec.to_string().len() < 4096, "bounded: {} bytes", rec.to_string().len());
-    }
-
-    #[test]
-    fn no_operator_sentence_names_storage_or_crash_details() {
-        let reasons = [
-            Reason::NeverStarted,
-            Reason::WorkerLost,
-            Reason::ReviewReady,
-            Reason::ReviewPublished,
-            Reason::ReviewSuperseded,
-            Reason::ReviewsAmbiguous,
-            Reason::RestoreApplied,
-            Reason::RestorePartial,
-            Reason::RestoreFailed,
-        ];
-        for r in reasons {
-            let s = format!("{} {}", r.sentence(), r.in_job_sentence()).to_lowercase();
-            for bad in
-                ["sqlstate", "duplicate key", "constraint", "environment_reviews", "panicked", "unwrap", "restores"]
-            {
-                assert!(!s.contains(bad), "{r:?}: {s}");
-            }
-        }
     }
 }

@@ -1,10 +1,8 @@
 //! Sentences the system writes into a run's record for people to read later — why it did
 //! not fully succeed. They are stored as their situation (a key and its arguments, as JSON
-//! in the run's `failure_message`) and worded when read, in the reader's language: a job
-//! runs outside any request and cannot know who will read its record.
-//!
-//! A stored value that is not such a document (a record written before sentences were
-//! typed, or by hand) is shown as it stands.
+//! in the run's `failure_message`) and worded when read, in the reader's language, by the
+//! copy catalog (`Catalog::stored_sentence`): a job runs outside any request and cannot know
+//! who will read its record.
 
 use super::reconcile::Reason;
 use super::run_type::RunType;
@@ -22,19 +20,6 @@ pub enum ReviewSource {
     Findings,
     /// Recent failed operations.
     Failures,
-}
-
-impl ReviewSource {
-    /// The section's title in the reader's language.
-    pub fn title(self) -> &'static str {
-        let t = &crate::copy::text().records;
-        match self {
-            Self::Inventory => t.section_inventory,
-            Self::Comparison => t.section_comparison,
-            Self::Findings => t.section_findings,
-            Self::Failures => t.section_failures,
-        }
-    }
 }
 
 /// Why a run did not fully succeed, as a situation rather than words.
@@ -111,78 +96,17 @@ pub enum Sentence {
 }
 
 impl Sentence {
-    /// The sentence in the reader's language.
-    pub fn word(&self) -> String {
-        let t = &crate::copy::text().records;
-        match self {
-            Self::DidNotFinish => t.did_not_finish.to_owned(),
-            Self::NoHandler => t.no_handler.to_owned(),
-            Self::Internal => t.internal.to_owned(),
-            Self::Shutdown => t.shutdown.to_owned(),
-            Self::CancelledOnRequest => t.cancelled_on_request.to_owned(),
-            Self::NeedsTenant(run_type) => (t.needs_tenant)(*run_type).to_owned(),
-            Self::ProviderRejected => t.provider_rejected.to_owned(),
-            Self::NoneReadable { total } => (t.none_readable)(*total),
-            Self::SomeUnreadable { failed, total } => (t.some_unreadable)(*failed, *total),
-            Self::NothingToCapture => t.nothing_to_capture.to_owned(),
-            Self::CaptureSkipped { skipped, total } => (t.capture_skipped)(*skipped, *total),
-            Self::CompareSkipped { skipped, total } => (t.compare_skipped)(*skipped, *total),
-            Self::BaselineMissing => t.baseline_missing.to_owned(),
-            Self::NoBaselineYet => t.no_baseline_yet.to_owned(),
-            Self::RestoreBaselineMissing => t.restore_baseline_missing.to_owned(),
-            Self::RestoreRefused => t.restore_refused.to_owned(),
-            Self::RestorePartial { failed, total } => (t.restore_partial)(*failed, *total),
-            Self::ComposedWithout(missing) => {
-                (t.composed_without)(&missing.iter().map(|s| s.title()).collect::<Vec<_>>().join(", "))
-            }
-            Self::ComposeInProgress => t.compose_in_progress.to_owned(),
-            Self::NothingToExport => t.nothing_to_export.to_owned(),
-            Self::Reconciled(reason) => reason.sentence().to_owned(),
-            Self::DecidedInJob(reason) => reason.in_job_sentence().to_owned(),
-        }
-    }
-
     /// The stored form: a small JSON document.
     pub fn store(&self) -> String {
         // Serializing a plain enum of numbers, strings and enums cannot fail; should it ever,
-        // the English words are the next best record.
-        serde_json::to_string(self).unwrap_or_else(|_| crate::copy::EN.records.did_not_finish.to_owned())
-    }
-
-    /// A stored record worded for the reader: a typed sentence in their language; a typed
-    /// sentence this version does not know as the general "it did not finish" (never its
-    /// JSON); anything else as it stands.
-    pub fn read(stored: &str) -> String {
-        match serde_json::from_str::<Self>(stored) {
-            Ok(s) => s.word(),
-            Err(_) if stored.starts_with(r#"{"sentence""#) => crate::copy::text().records.did_not_finish.to_owned(),
-            Err(_) => stored.to_owned(),
-        }
+        // "it did not finish" is the next best record.
+        serde_json::to_string(self).unwrap_or_else(|_| r#"{"sentence":"did_not_finish"}"#.to_owned())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_stored_sentence_reads_back_as_the_same_words() {
-        let all = [
-            Sentence::DidNotFinish,
-            Sentence::NeedsTenant(RunType::RestoreExecute),
-            Sentence::SomeUnreadable { failed: 3, total: 10 },
-            Sentence::ComposedWithout(vec![ReviewSource::Inventory, ReviewSource::Findings]),
-            Sentence::Reconciled(Reason::WorkerLost),
-            Sentence::DecidedInJob(Reason::ReviewSuperseded),
-        ];
-        for s in all {
-            assert_eq!(Sentence::read(&s.store()), s.word(), "{s:?}");
-        }
-        assert_eq!(
-            Sentence::read(&Sentence::SomeUnreadable { failed: 3, total: 10 }.store()),
-            "3 of 10 items could not be read from the provider."
-        );
-    }
 
     #[test]
     fn the_stored_form_is_a_key_and_its_arguments() {
@@ -195,13 +119,6 @@ mod tests {
             Sentence::Reconciled(Reason::WorkerLost).store(),
             r#"{"sentence":"reconciled","args":"worker_lost"}"#
         );
-    }
-
-    #[test]
-    fn text_that_is_no_stored_sentence_is_shown_as_it_stands() {
-        assert_eq!(Sentence::read("The provider rejected the request."), "The provider rejected the request.");
-        assert_eq!(Sentence::read(r#"{"sentence":"from_a_newer_version"}"#), "It did not finish.");
-        assert_eq!(Sentence::read(""), "");
     }
 
     #[test]

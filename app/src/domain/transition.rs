@@ -1,7 +1,7 @@
 //! The run's timeline (specs/product-contract §11): every status change with who or what caused it.
 //! The database logs each change inside the lifecycle's own statement; this module names the
-//! actors, reads stored spellings leniently (an unknown one is shown as "unknown", never an
-//! error), and writes the sentence an operator reads for each entry.
+//! actors and reads stored spellings leniently (an unknown one is shown as "unknown", never
+//! an error); the copy catalog words each entry (`Catalog::transition`).
 
 use super::ids::UserId;
 use super::run_type::RunType;
@@ -9,9 +9,11 @@ use super::status::{RunOutcome, RunStatus};
 use super::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
-/// Who or what caused a transition.
+/// Who or what caused a transition. On the wire it is its stored spelling (`worker:opshub-1`),
+/// read back leniently like a stored one: a plain string keeps the browser bundle free of a
+/// tagged-enum deserializer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind", content = "who")]
+#[serde(into = "String", from = "String")]
 pub enum Actor {
     /// The person who started the run.
     Initiator(UserId),
@@ -61,6 +63,18 @@ impl Actor {
     }
 }
 
+impl From<Actor> for String {
+    fn from(a: Actor) -> Self {
+        a.to_stored()
+    }
+}
+
+impl From<String> for Actor {
+    fn from(s: String) -> Self {
+        Self::parse(&s)
+    }
+}
+
 /// One logged status change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transition {
@@ -74,30 +88,6 @@ pub struct Transition {
     pub outcome: Option<RunOutcome>,
     /// Who or what caused it.
     pub actor: Actor,
-}
-
-impl Transition {
-    /// The operator's sentence for this entry. `initiator` is the display name of the person
-    /// an [`Actor::Initiator`] names, when known.
-    pub fn sentence(&self, initiator: Option<&str>) -> String {
-        let t = &crate::copy::text().timeline;
-        let who = match (&self.actor, initiator) {
-            (Actor::Initiator(_) | Actor::Person(_), Some(name)) => name.to_owned(),
-            (Actor::Initiator(_) | Actor::Person(_), None) => t.former_member.to_owned(),
-            (Actor::System, _) => t.system.to_owned(),
-            (Actor::Worker(w), _) => (t.worker)(w),
-            (Actor::Reconciler, _) => t.reconciler.to_owned(),
-            (Actor::Adapter(run_type), _) => (t.adapter)((crate::copy::text().runs.run_type)(*run_type)),
-            (Actor::Shutdown(w), _) => (t.shutdown)(w),
-            (Actor::Unknown, _) => t.unknown.to_owned(),
-        };
-        match (self.to, self.outcome) {
-            (RunStatus::Queued, _) => (t.queued_by)(&who),
-            (RunStatus::Running, _) => (t.started_by)(&who),
-            (RunStatus::Completed, Some(o)) => (t.ended_by)((t.ended_as)(o), &who),
-            (RunStatus::Completed, None) => (t.completed_by)(&who),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -130,37 +120,19 @@ mod tests {
     }
 
     #[test]
+    fn an_actor_travels_as_its_stored_spelling() {
+        let a = Actor::Worker("opshub-1".into());
+        assert_eq!(serde_json::to_value(&a).ok(), Some(serde_json::Value::String("worker:opshub-1".into())));
+        assert_eq!(serde_json::from_str::<Actor>("\"worker:opshub-1\"").ok(), Some(a));
+        assert_eq!(serde_json::from_str::<Actor>("\"from:the_future\"").ok(), Some(Actor::Unknown));
+    }
+
+    #[test]
     fn the_reconcilers_own_spelling_of_who_decided_reads_as_an_actor() {
         assert_eq!(Actor::parse("reconciler"), Actor::Reconciler);
         assert_eq!(
             Actor::parse("adapter:environment.review.compose"),
             Actor::Adapter(RunType::EnvironmentReviewCompose)
         );
-    }
-
-    #[test]
-    fn each_entry_says_what_happened_and_who_caused_it() {
-        let t = |to, outcome, actor| Transition { at: Timestamp(0), from: None, to, outcome, actor };
-        assert_eq!(t(RunStatus::Queued, None, Actor::Initiator(UserId(1))).sentence(Some("Ada")), "Queued by Ada");
-        assert_eq!(
-            t(RunStatus::Running, None, Actor::Worker("opshub-1".into())).sentence(None),
-            "Started by worker opshub-1"
-        );
-        assert_eq!(
-            t(RunStatus::Completed, Some(RunOutcome::Failed), Actor::Reconciler).sentence(None),
-            "Ended in failure — by the reconciler, after the run stopped reporting"
-        );
-        assert_eq!(
-            t(RunStatus::Completed, Some(RunOutcome::Cancelled), Actor::Shutdown("opshub-2".into())).sentence(None),
-            "Ended cancelled — by the shutdown of opshub-2"
-        );
-        assert_eq!(
-            t(RunStatus::Completed, Some(RunOutcome::Cancelled), Actor::Person(UserId(3))).sentence(Some("Olu")),
-            "Ended cancelled — by Olu"
-        );
-        let text = t(RunStatus::Completed, Some(RunOutcome::Succeeded), Actor::Adapter(RunType::RestoreExecute))
-            .sentence(None);
-        assert!(text.starts_with("Ended successfully — by the reconciler, from the records"), "{text}");
-        assert!(!text.contains("restore.execute") && !text.contains('_'), "no internal spelling: {text}");
     }
 }

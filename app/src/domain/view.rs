@@ -99,8 +99,8 @@ impl RunView {
         // Worded from the decision's reason code in the reader's language; the sentence stored
         // with it only for a code this version does not know.
         let summary = note.as_ref().and_then(|n| {
-            let sentence = if n.in_job { Reason::in_job_sentence } else { Reason::sentence };
-            n.reason.as_deref().and_then(Reason::from_code).map(sentence).or(n.summary.as_deref())
+            let worded = |r| crate::copy::text().reason(r, n.in_job);
+            n.reason.as_deref().and_then(Reason::from_code).map(worded).or(n.summary.as_deref())
         });
         let guidance = match summary {
             Some(summary) => reconciled_guidance(run.state, summary),
@@ -351,7 +351,7 @@ mod tests {
             "at": 5, "by": "adapter:environment.review.compose", "reason": "review_ready", "summary": "Stored long ago."
         }}));
         let v = view(&r, Duration::from_secs(10));
-        assert_eq!(v.guidance, format!("{} {}", Reason::ReviewReady.sentence(), "Nothing to do."));
+        assert_eq!(v.guidance, format!("{} {}", crate::copy::EN.reason(Reason::ReviewReady, false), "Nothing to do."));
         r.context = RunContext::from_value(json!({"reconciliation": {
             "at": 5, "by": "reconciler", "reason": "a_code_from_a_newer_version", "summary": "Stored long ago."
         }}));
@@ -366,7 +366,7 @@ mod tests {
             "related": {"kind": "environment_review", "id": 7}
         }}));
         let v = view(&r, Duration::from_secs(10));
-        assert_eq!(v.guidance, format!("{} {}", Reason::ReviewReady.in_job_sentence(), "Nothing to do."));
+        assert_eq!(v.guidance, format!("{} {}", crate::copy::EN.reason(Reason::ReviewReady, true), "Nothing to do."));
         assert!(!v.guidance.contains("stopped reporting"), "{}", v.guidance);
         assert_eq!(v.decided_how.as_deref(), Some(crate::copy::EN.decision.decided_in_job));
         assert!(v.related.is_some());

@@ -608,7 +608,7 @@ async fn insert_terminal_notifications(
             let problem = problem_class(run.state, None, run.was_reconciled());
             // Stored worded (English: no reader yet) for anything that reads the table
             // directly; the notifications page words it again in the reader's language.
-            let failure = run.failure.as_ref().map(|f| Sentence::read(&f.message));
+            let failure = run.failure.as_ref().map(|f| crate::copy::text().stored_sentence(&f.message));
             let text = terminal_notification(run.id, run.run_type, outcome, problem, failure.as_deref());
             Some(writes::NewNotification {
                 user,

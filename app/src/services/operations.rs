@@ -445,7 +445,7 @@ async fn timeline(state: &AppState, run: &Run) -> Result<Vec<TimelineEntry>, Err
                 Actor::Initiator(u) | Actor::Person(u) => names.get(&u).cloned().flatten(),
                 _ => None,
             };
-            TimelineEntry { at: t.at, to: t.to, text: t.sentence(name.as_deref()) }
+            TimelineEntry { at: t.at, to: t.to, outcome: t.outcome, actor: t.actor.clone(), name }
         })
         .collect())
 }

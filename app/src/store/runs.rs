@@ -2,7 +2,6 @@
 //! [`Run`], and the list/detail/poll queries. Writes live in [`crate::jobs::lifecycle`].
 
 use crate::copy::text;
-use crate::domain::Sentence;
 use crate::domain::run::{CancelRequest, Failure};
 use crate::domain::transition::{Actor, Transition};
 use crate::domain::{
@@ -79,7 +78,7 @@ impl RunRow {
             code,
             message: self
                 .failure_message
-                .map_or_else(|| text().records.did_not_finish.to_owned(), |m| Sentence::read(&m)),
+                .map_or_else(|| text().records.did_not_finish.to_owned(), |m| text().stored_sentence(&m)),
             detail: self.failure_detail,
         });
         Ok(Run {

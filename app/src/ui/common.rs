@@ -78,7 +78,7 @@ pub fn RunListItem(
 #[component]
 pub fn ProgressView(progress: Progress, #[prop(optional)] compact: bool) -> impl IntoView {
     let mode = progress.mode().as_str();
-    let label = progress.label();
+    let label = text().progress(&progress);
     let body = match &progress {
         Progress::None => ().into_any(),
         Progress::Counted { .. } => {

@@ -89,7 +89,7 @@ pub fn RunDetailView(
                 <h2>{t.detail.progress}</h2>
                 {move || {
                     let p = current.with(|d| d.view.progress.clone());
-                    if p.label().is_empty() {
+                    if p == crate::domain::Progress::None {
                         view! { <p class="muted">{t.detail.no_longer_running}</p> }.into_any()
                     } else {
                         view! { <ProgressView progress=p/> }.into_any()
@@ -321,7 +321,7 @@ fn TimelinePanel(current: RwSignal<RunDetail>) -> impl IntoView {
                             let at = e.at;
                             view! {
                                 <li data-testid="timeline-entry" data-to-status=e.to.as_str()>
-                                    <span class="what">{e.text.clone()}</span>
+                                    <span class="what">{e.sentence(text())}</span>
                                     " " <time class="muted" datetime=at.to_rfc3339() title=at.to_rfc3339()>{ago(at, now)}</time>
                                 </li>
                             }.into_any()

@@ -301,7 +301,7 @@ async fn run_watching_progress(
     while !work.is_finished() {
         let now = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
         let p = now.progress();
-        let entry = (p.mode(), p.label());
+        let entry = (p.mode(), app::copy::EN.progress(&p));
         if seen.last() != Some(&entry) {
             seen.push(entry);
         }

@@ -439,7 +439,7 @@ pub(crate) async fn a_duplicate_fingerprint_is_recovered_from_the_records_not_re
     assert_eq!(ended.outcome, RunOutcome::Blocked);
     let (code, message, _) = ended.failure.unwrap();
     assert_eq!(code, "review_superseded");
-    let message = message.word();
+    let message = app::copy::EN.sentence(&message);
     assert!(message.contains("newer review"), "{message} (successor {newer})");
 
     review(t, t.tenant, "fp-busy", "composing").await;
@@ -447,7 +447,7 @@ pub(crate) async fn a_duplicate_fingerprint_is_recovered_from_the_records_not_re
     assert_eq!(ended.outcome, RunOutcome::Failed);
     let (code, message, _) = ended.failure.unwrap();
     assert_eq!(code, "compose_conflict");
-    let message = message.word();
+    let message = app::copy::EN.sentence(&message);
     for bad in ["duplicate key", "constraint", "environment_reviews", "SQLSTATE"] {
         assert!(!message.contains(bad), "{message}");
     }

@@ -208,7 +208,7 @@ pub(crate) async fn unknown_phases_are_rejected(t: &TestDb) {
     let good = ProgressUpdate { phase: Some("saving_snapshot".into()), ..Default::default() };
     life.record_progress(run.id, "w1", LEASE, &good).await.unwrap();
     let stored = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
-    assert_eq!(stored.progress().label(), "Saving snapshot — step 3 of 3");
+    assert_eq!(app::copy::EN.progress(&stored.progress()), "Saving snapshot — step 3 of 3");
 }
 
 pub(crate) async fn a_start_for_an_unknown_or_foreign_tenant_creates_nothing(t: &TestDb) {
@@ -324,7 +324,7 @@ pub(crate) async fn the_timeline_names_who_or_what_caused_every_transition(t: &T
     use app::services::principal::Principal;
     let life = t.state.lifecycle();
     let owner = Principal::owner(t.user, t.ws, "Owner");
-    let texts = |d: &app::api::RunDetail| d.timeline.iter().map(|e| e.text.clone()).collect::<Vec<_>>();
+    let texts = |d: &app::api::RunDetail| d.timeline.iter().map(|e| e.sentence(&app::copy::EN)).collect::<Vec<_>>();
 
     // Started by a person, claimed and finished by a worker.
     let run = life.start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();

@@ -227,10 +227,10 @@ async fn compose(job: Job) -> anyhow::Result<HandlerResult> {
     let basis: Vec<&str> = sources.iter().map(|s| s.basis.as_str()).collect();
     let fp = fingerprint(&basis.join("|"));
     let missing: Vec<ReviewSource> = sources.iter().filter(|s| !s.ready).map(|s| s.source).collect();
-    let unavailable: Vec<&str> = missing.iter().map(|s| s.title()).collect();
+    let unavailable: Vec<&str> = missing.iter().map(|s| text().review_source(*s)).collect();
     let mut sections: Vec<Value> = sources
         .iter()
-        .map(|s| json!({ "title": s.source.title(), "status": if s.ready { "ready" } else { "unavailable" }, "body": s.body }))
+        .map(|s| json!({ "title": text().review_source(s.source), "status": if s.ready { "ready" } else { "unavailable" }, "body": s.body }))
         .collect();
     let summary = if unavailable.is_empty() {
         text().records.summary_complete.to_owned()
