@@ -27,9 +27,12 @@
 //! typed (an enum's `match` must cover every value), and the browser bundle carries no
 //! message parser. Plurals and number formats are code in each locale's entries.
 //!
-//! Text the system stores for later reading (a notification, a run's failure sentence, a
-//! review's sections, a restore item's result) is worded from here at the moment it is
-//! written: jobs run outside any request, so they write English.
+//! Text the system stores for later reading is stored as what it says — a run's failure
+//! sentence and a restore item's result as a typed `domain::Sentence`, a reconciliation as
+//! its reason's code — and worded from here when it is read, in the reader's language
+//! (`words.rs`). Two records are still worded when written, in English (jobs run outside any
+//! request): a notification (shown worded again from its run when the run is in sight) and
+//! a review's sections.
 
 pub mod de;
 pub mod en;

@@ -99,6 +99,10 @@ impl Catalog {
             Sentence::NothingToExport => t.nothing_to_export.to_owned(),
             Sentence::Reconciled(reason) => self.reason(*reason, false).to_owned(),
             Sentence::DecidedInJob(reason) => self.reason(*reason, true).to_owned(),
+            Sentence::ItemRefused => t.item_refused.to_owned(),
+            Sentence::ItemUnchanged => t.item_unchanged.to_owned(),
+            Sentence::ItemRestored => t.item_restored.to_owned(),
+            Sentence::ItemRecreated => t.item_recreated.to_owned(),
         }
     }
 

@@ -93,6 +93,14 @@ pub enum Sentence {
     Reconciled(Reason),
     /// The same decision, reached by the job itself.
     DecidedInJob(Reason),
+    /// One item of a restore: the provider refused the change.
+    ItemRefused,
+    /// One item of a restore: it already matched the baseline.
+    ItemUnchanged,
+    /// One item of a restore: its settings were put back.
+    ItemRestored,
+    /// One item of a restore: it was re-created from the baseline.
+    ItemRecreated,
 }
 
 impl Sentence {

@@ -34,27 +34,16 @@ async fn within_limit(name: &str, body: impl Future<Output = ()>) {
     }
 }
 
-macro_rules! conformance {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
+/// One test module `$module` running each listed test against a fresh database from
+/// `TestDb::$database`, within [`TEST_LIMIT`].
+macro_rules! on_database {
+    ($module:ident, $database:ident, $($name:ident),* $(,)?) => {
+        mod $module {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $name() {
                     super::within_limit(stringify!($name), async {
-                        let t = super::TestDb::sqlite().await;
-                        super::$name(&t).await;
-                        t.finish().await;
-                    })
-                    .await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::within_limit(stringify!($name), async {
-                        let t = super::TestDb::postgres().await;
+                        let t = super::TestDb::$database().await;
                         super::$name(&t).await;
                         t.finish().await;
                     })
@@ -65,22 +54,18 @@ macro_rules! conformance {
     };
 }
 
+/// Runs each listed test on SQLite and on PostgreSQL.
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        on_database!(sqlite, sqlite, $($name),*);
+        on_database!(postgres, postgres, $($name),*);
+    };
+}
+
 /// Runs each listed test once, on SQLite: HTTP behaviour the database cannot change.
 macro_rules! http_once {
     ($($name:ident),* $(,)?) => {
-        mod http {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::within_limit(stringify!($name), async {
-                        let t = super::TestDb::sqlite().await;
-                        super::$name(&t).await;
-                        t.finish().await;
-                    })
-                    .await;
-                }
-            )*
-        }
+        on_database!(http, sqlite, $($name),*);
     };
 }
 
@@ -230,7 +215,8 @@ async fn run_count(t: &TestDb) -> i64 {
 }
 
 fn baseline_worker(state: &app::runtime::AppState) -> Worker {
-    use app::jobs::run_types::baselines::{BaselineCapture, BaselineCompare};
+    use app::jobs::run_types::baseline_capture::BaselineCapture;
+    use app::jobs::run_types::baseline_compare::BaselineCompare;
     Worker::new(state.clone(), "w-base")
         .with_handler(RunType::BaselineCapture, BaselineCapture)
         .with_handler(RunType::BaselineCompare, BaselineCompare)

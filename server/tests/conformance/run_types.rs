@@ -438,6 +438,9 @@ pub(crate) async fn restore_puts_a_snapshot_back_onto_the_provider_with_per_item
     .fetch_all(db)
     .await
     .unwrap();
+    // Stored as typed sentences, worded when read.
+    let applied: Vec<(String, String)> =
+        applied.into_iter().map(|(id, detail)| (id, app::copy::EN.stored_sentence(&detail))).collect();
     assert_eq!(
         applied,
         [

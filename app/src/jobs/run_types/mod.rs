@@ -8,6 +8,8 @@
 //! exhaustive, so a new type does not compile until it is registered in each
 //! (specs/README.md, "Where things go", lists the rest: the enum and the copy entries).
 
+pub mod baseline_capture;
+pub mod baseline_compare;
 pub mod baselines;
 pub mod inventory;
 pub mod packs;
@@ -26,8 +28,8 @@ use std::sync::Arc;
 pub fn handler(t: RunType) -> Arc<dyn Handler> {
     match t {
         RunType::InventorySync => Arc::new(inventory::InventorySync),
-        RunType::BaselineCapture => Arc::new(baselines::BaselineCapture),
-        RunType::BaselineCompare => Arc::new(baselines::BaselineCompare),
+        RunType::BaselineCapture => Arc::new(baseline_capture::BaselineCapture),
+        RunType::BaselineCompare => Arc::new(baseline_compare::BaselineCompare),
         RunType::EnvironmentReviewCompose => Arc::new(reviews::ComposeReview),
         RunType::ReviewPackGenerate => Arc::new(packs::GeneratePack),
         RunType::RestoreExecute => Arc::new(restore::RestoreExecute),
@@ -98,8 +100,8 @@ pub async fn prepare(
 ) -> Result<Map<String, Value>, InputError> {
     match t {
         RunType::InventorySync => inventory::inputs(o),
-        RunType::BaselineCapture => baselines::capture_inputs(o),
-        RunType::BaselineCompare => baselines::compare_inputs(state, tenant, o).await,
+        RunType::BaselineCapture => baseline_capture::inputs(o),
+        RunType::BaselineCompare => baseline_compare::inputs(state, tenant, o).await,
         RunType::EnvironmentReviewCompose => reviews::inputs(state, tenant, o).await,
         RunType::ReviewPackGenerate => packs::inputs(state, tenant, o).await,
         RunType::RestoreExecute => restore::inputs(state, tenant, o).await,

@@ -4,7 +4,6 @@
 //! or failed, with a detail). Items the provider has now but the snapshot lacks are left
 //! alone: a restore puts back what the baseline had; it never deletes.
 
-use crate::copy::text;
 use crate::domain::reconcile::{Decision, RestoreFact, RestoreStatus, decide_restore};
 use crate::domain::refusal::Invalid;
 use crate::domain::{Run, RunId, RunOutcome, Sentence, TenantId, WorkspaceId};
@@ -117,17 +116,17 @@ async fn restore(job: Job) -> anyhow::Result<HandlerResult> {
         for item in batch {
             tally.processed += 1;
             let (result, detail) = if injected.item_fails(tally.processed) {
-                ("failed", text().records.item_refused)
+                ("failed", Sentence::ItemRefused)
             } else {
                 match provider::current_settings(&mut tx, tenant, &item.external_id).await? {
-                    Some(s) if s == item.settings => ("unchanged", text().records.item_unchanged),
+                    Some(s) if s == item.settings => ("unchanged", Sentence::ItemUnchanged),
                     Some(_) => {
                         provider::put_settings(&mut tx, tenant, &item.external_id, &item.settings, now).await?;
-                        ("applied", text().records.item_restored)
+                        ("applied", Sentence::ItemRestored)
                     }
                     None => {
                         provider::recreate_item(&mut tx, tenant, item, now).await?;
-                        ("applied", text().records.item_recreated)
+                        ("applied", Sentence::ItemRecreated)
                     }
                 }
             };
@@ -136,7 +135,7 @@ async fn restore(job: Job) -> anyhow::Result<HandlerResult> {
                 "unchanged" => tally.unchanged += 1,
                 _ => tally.failed += 1,
             }
-            restores::record_item(&mut tx, record, &item.external_id, result, detail).await?;
+            restores::record_item(&mut tx, record, &item.external_id, result, &detail.store()).await?;
         }
         tx.commit().await?;
         job.progress(ProgressUpdate {
