@@ -2,7 +2,7 @@
 //! snapshot* — reads the tenant's items from the demo provider and saves a baseline snapshot
 //! of them.
 
-use super::baselines::{phase, provider_items, settings_object};
+use super::baselines::{ended, phase, provider_items, settings_object};
 use crate::domain::{RunOutcome, Sentence};
 use crate::jobs::provider::begin;
 use crate::jobs::run_types::{InputError, StartOptions};
@@ -66,14 +66,5 @@ async fn capture(job: Job) -> anyhow::Result<HandlerResult> {
     tx.commit().await?;
     job.counts(&[("items_captured", captured), ("succeeded", captured)]).await?;
     injected.crash_point(&job);
-    Ok(if skipped == 0 {
-        HandlerResult::succeeded()
-    } else {
-        HandlerResult::ended(
-            RunOutcome::PartiallySucceeded,
-            "items_unreadable",
-            Sentence::CaptureSkipped { skipped, total: processed },
-            None,
-        )
-    })
+    Ok(ended(skipped, Sentence::CaptureSkipped { skipped, total: processed }))
 }

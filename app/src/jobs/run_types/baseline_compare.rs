@@ -3,7 +3,7 @@
 //! `inputs.snapshot_id`, else the latest) and records drift findings: added, removed, and
 //! changed items with the settings that changed.
 
-use super::baselines::{phase, provider_items, settings_object, snapshot_of, tenant_snapshot};
+use super::baselines::{ended, phase, provider_items, settings_object, snapshot_of, tenant_snapshot};
 use crate::domain::{RunOutcome, Sentence, TenantId};
 use crate::jobs::provider::begin;
 use crate::jobs::run_types::{InputError, StartOptions};
@@ -116,16 +116,7 @@ async fn compare(job: Job) -> anyhow::Result<HandlerResult> {
     ])
     .await?;
     injected.crash_point(&job);
-    Ok(if skipped == 0 {
-        HandlerResult::succeeded()
-    } else {
-        HandlerResult::ended(
-            RunOutcome::PartiallySucceeded,
-            "items_unreadable",
-            Sentence::CompareSkipped { skipped, total: processed },
-            None,
-        )
-    })
+    Ok(ended(skipped, Sentence::CompareSkipped { skipped, total: processed }))
 }
 
 #[cfg(test)]

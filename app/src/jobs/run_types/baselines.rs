@@ -3,11 +3,11 @@
 //! own file: `baseline_capture.rs` and `baseline_compare.rs`.
 
 use crate::domain::refusal::Thing;
-use crate::domain::{RunId, TenantId};
+use crate::domain::{RunId, RunOutcome, Sentence, TenantId};
 use crate::jobs::lifecycle::ProgressUpdate;
 use crate::jobs::provider::Injected;
 use crate::jobs::run_types::InputError;
-use crate::jobs::worker::Job;
+use crate::jobs::worker::{HandlerResult, Job};
 use crate::runtime::state::AppState;
 use crate::store::baselines;
 use crate::store::db::Db;
@@ -64,5 +64,15 @@ pub(super) fn settings_object(text: &str) -> Option<Map<String, Value>> {
     match serde_json::from_str(text) {
         Ok(Value::Object(m)) => Some(m),
         _ => None,
+    }
+}
+
+/// How a baseline run ends once its records are written: succeeded, or partially when it had
+/// to skip unreadable items (`skipped`), saying so with `sentence`.
+pub(super) fn ended(skipped: i64, sentence: Sentence) -> HandlerResult {
+    if skipped == 0 {
+        HandlerResult::succeeded()
+    } else {
+        HandlerResult::ended(RunOutcome::PartiallySucceeded, "items_unreadable", sentence, None)
     }
 }
