@@ -69,11 +69,6 @@ impl Error {
         Self::Internal { what, source: source.into() }
     }
 
-    /// A closure for `map_err`: an internal failure while doing `what`.
-    pub fn while_(what: &'static str) -> impl FnOnce(sqlx::Error) -> Self {
-        move |e| Self::internal(what, e)
-    }
-
     /// Whether the cause is inside Opshub rather than in the request.
     pub const fn is_internal(&self) -> bool {
         matches!(self, Self::Internal { .. } | Self::DamagedRun { .. })
