@@ -93,7 +93,8 @@ impl Verdict {
 }
 
 /// The kind of business record a decision points at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RecordKind {
     /// An environment review.
     Review,

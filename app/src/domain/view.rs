@@ -14,26 +14,16 @@ use super::status::{RunOutcome, RunState, RunStatus};
 use super::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
-/// A link to the business record a decision points at.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RelatedLink {
-    /// What the link says ("Open review #12").
-    pub label: String,
-    /// Where it goes.
-    pub href: String,
-}
-
-impl RelatedLink {
-    /// The link for a `(kind, id)` record of `tenant`, if the kind is known.
-    pub fn for_record(kind: &str, id: i64, tenant: Option<TenantId>) -> Option<Self> {
-        let tenant = tenant?;
-        let t = &crate::copy::text().decision;
-        let (label, anchor) = match RecordKind::parse(kind)? {
-            RecordKind::Review => ((t.open_review)(id), format!("#review-{id}")),
-            RecordKind::Restore => ((t.open_restore)(id), format!("#restore-{id}")),
-        };
-        Some(Self { label, href: format!("/admin/t/{tenant}{anchor}") })
-    }
+/// The business record a decided run points at, in its tenant (the run detail links to it
+/// on the tenant's workbench).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelatedRecord {
+    /// Its kind.
+    pub kind: RecordKind,
+    /// Its id.
+    pub id: i64,
+    /// Its tenant.
+    pub tenant: TenantId,
 }
 
 /// A run as every surface presents it.
@@ -71,8 +61,8 @@ pub struct RunView {
     pub failure_message: Option<String>,
     /// Whether the reconciler decided this run.
     pub reconciled: bool,
-    /// The business record the reconciler related this run to, as a link.
-    pub related: Option<RelatedLink>,
+    /// The business record the reconciler related this run to.
+    pub related: Option<RelatedRecord>,
     /// How the reconciler decided, in a sentence, when it did.
     pub decided_how: Option<String>,
     /// The decision-zone sentence: what is going on and what to do next.
@@ -115,10 +105,9 @@ impl RunView {
             }
             .to_owned()
         });
-        let related = note
-            .as_ref()
-            .and_then(|n| n.related.as_ref())
-            .and_then(|(kind, id)| RelatedLink::for_record(kind, *id, run.tenant_id));
+        let related = note.as_ref().and_then(|n| n.related.as_ref()).and_then(|(kind, id)| {
+            Some(RelatedRecord { kind: RecordKind::parse(kind)?, id: *id, tenant: run.tenant_id? })
+        });
         Self {
             id: run.id,
             run_type: run.run_type,

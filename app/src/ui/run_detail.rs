@@ -108,14 +108,27 @@ pub fn RunDetailView(
                     </section>
                 })
             }}
-            {move || current.with(|d| d.view.related.clone()).map(|link| view! {
-                <section class="panel">
-                    <h2>{t.detail.related}</h2>
-                    <p><a href=link.href>{link.label}</a></p>
-                </section>
+            {move || current.with(|d| d.view.related).map(|record| {
+                let (label, href) = related_link(&record);
+                view! {
+                    <section class="panel">
+                        <h2>{t.detail.related}</h2>
+                        <p><a href=href>{label}</a></p>
+                    </section>
+                }
             })}
             {move || current.with(|d| d.diagnostics.clone()).map(|g| view! { <DiagnosticsPanel g/> })}
         </section>
+    }
+}
+
+/// What the link to a decision's record says, and where on its tenant's workbench it goes.
+fn related_link(r: &crate::domain::view::RelatedRecord) -> (String, String) {
+    use crate::domain::reconcile::RecordKind;
+    let t = &text().decision;
+    match r.kind {
+        RecordKind::Review => ((t.open_review)(r.id), format!("/admin/t/{}#review-{}", r.tenant, r.id)),
+        RecordKind::Restore => ((t.open_restore)(r.id), format!("/admin/t/{}#restore-{}", r.tenant, r.id)),
     }
 }
 
@@ -132,8 +145,9 @@ fn DecisionZone(current: RwSignal<RunDetail>) -> impl IntoView {
                     <dt>{t.reconciled_question}</dt>
                     <dd data-testid="decision-reconciled">
                         <span data-testid="reconciled-note">{move || current.with(|d| d.view.reconciled_answer())}</span>
-                        {move || current.with(|d| d.view.related.clone()).map(|link| view! {
-                            " " <a href=link.href data-testid="related-record">{link.label}</a>
+                        {move || current.with(|d| d.view.related).map(|record| {
+                            let (label, href) = related_link(&record);
+                            view! { " " <a href=href data-testid="related-record">{label}</a> }
                         })}
                     </dd>
                     <dt>{t.next_question}</dt>
@@ -377,5 +391,20 @@ fn decision_headline(v: &RunView) -> String {
         (RunState::Running, _) => t.headline_running.to_owned(),
         (RunState::Completed(_), ProblemClass::ReconciledStale) => t.headline_stopped.to_owned(),
         (RunState::Completed(o), _) => (text().badges.outcome)(o).to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::reconcile::RecordKind;
+    use crate::domain::view::RelatedRecord;
+
+    #[test]
+    fn a_decisions_record_links_to_its_place_on_the_tenants_workbench() {
+        let review = RelatedRecord { kind: RecordKind::Review, id: 12, tenant: crate::domain::TenantId(3) };
+        assert_eq!(related_link(&review), ("Open review #12".to_owned(), "/admin/t/3#review-12".to_owned()));
+        let restore = RelatedRecord { kind: RecordKind::Restore, ..review };
+        assert_eq!(related_link(&restore).1, "/admin/t/3#restore-12");
     }
 }

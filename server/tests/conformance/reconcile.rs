@@ -189,7 +189,12 @@ pub(crate) async fn the_compose_adapter_decides_from_reviews_in_scope_only(t: &T
         "{}",
         view.guidance
     );
-    assert_eq!(view.related.map(|l| l.href), Some(format!("/admin/t/{}#review-{ready}", t.tenant)));
+    let related = app::domain::view::RelatedRecord {
+        kind: app::domain::reconcile::RecordKind::Review,
+        id: ready,
+        tenant: t.tenant,
+    };
+    assert_eq!(view.related, Some(related), "the detail links it on the tenant's workbench (ui::run_detail)");
     let r = run(t, blocked.id).await;
     assert_eq!(r.state, RunState::Completed(RunOutcome::Blocked));
     assert_eq!(r.context.as_value()["reconciliation"]["related"]["id"], newer);
