@@ -9,6 +9,7 @@
 
 use crate::domain::access::Capability;
 pub use crate::domain::refusal::{Conflict, Invalid, Thing};
+use crate::jobs::run_types::InputError;
 
 /// A boxed cause of an internal failure.
 pub type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -86,6 +87,17 @@ impl From<crate::store::runs::RunQueryError> for Error {
         match e {
             crate::store::runs::RunQueryError::Damaged(d) => Self::DamagedRun { run_id: d.id, source: d.source.into() },
             crate::store::runs::RunQueryError::Database(e) => e.into(),
+        }
+    }
+}
+
+/// A run's inputs that cannot be prepared: the refusal of the options, or a storage failure.
+impl From<InputError> for Error {
+    fn from(e: InputError) -> Self {
+        match e {
+            InputError::NotFound(thing) => Self::NotFound(thing),
+            InputError::Invalid(why) => Self::Invalid(why),
+            InputError::Storage(e) => Self::internal("preparing a run's inputs", e),
         }
     }
 }

@@ -13,8 +13,8 @@ use crate::domain::{
     ProblemClass, Run, RunId, RunOutcome, RunStatus, RunType, RunView, TenantId, Timestamp, WorkspaceId,
 };
 use crate::jobs::lifecycle::{CancelAnswer, LifecycleError, NewRun, Started as Creation};
+use crate::jobs::run_types;
 pub use crate::jobs::run_types::StartOptions;
-use crate::jobs::run_types::{self, InputError};
 use crate::runtime::state::AppState;
 use crate::services::error::{Conflict, Error, Invalid, Thing};
 use crate::services::live::LiveRuns;
@@ -487,16 +487,6 @@ pub async fn start_operation(
         Err(LifecycleError::TenantNotInWorkspace) => Err(Error::NotFound(Thing::Tenant)),
         Err(LifecycleError::Contended) => Err(Error::Conflict(Conflict::CouldNotStart)),
         Err(e) => Err(Error::internal("starting an operation", e)),
-    }
-}
-
-impl From<InputError> for Error {
-    fn from(e: InputError) -> Self {
-        match e {
-            InputError::NotFound(thing) => Self::NotFound(thing),
-            InputError::Invalid(why) => Self::Invalid(why),
-            InputError::Storage(e) => Self::internal("preparing a run's inputs", e),
-        }
     }
 }
 

@@ -33,9 +33,7 @@ struct Tally {
 
 /// A sync takes no snapshot and no review, and starts with no inputs of its own.
 pub(super) fn inputs(o: &StartOptions<'_>) -> Result<Map<String, Value>, InputError> {
-    o.takes_no_snapshot()?;
-    o.takes_no_review()?;
-    Ok(Map::new())
+    o.takes_nothing()
 }
 
 impl Handler for InventorySync {

@@ -66,6 +66,13 @@ impl StartOptions<'_> {
         }
     }
 
+    /// Refuses any option, for a type that starts with no inputs of its own.
+    fn takes_nothing(&self) -> Result<Map<String, Value>, InputError> {
+        self.takes_no_snapshot()?;
+        self.takes_no_review()?;
+        Ok(Map::new())
+    }
+
     /// Refuses a review for a type that takes none.
     fn takes_no_review(&self) -> Result<(), InputError> {
         match self.review() {
