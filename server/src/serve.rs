@@ -69,7 +69,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let active = state.live.reload().await.context("loading the active runs")?;
     tracing::info!(active, "live view loaded");
-    tokio::spawn(app::services::live::listen(state.live.clone(), config.database_url.clone()));
+    tokio::spawn(app::runtime::live::listen(state.live.clone(), config.database_url.clone()));
     tokio::spawn(sweep_packs(state.clone()));
     tokio::spawn(sweep_sessions(state.clone()));
     let listener = tokio::net::TcpListener::bind(config.addr)

@@ -178,7 +178,10 @@ async fn sigterm_past_the_grace_period_cancels_the_run_with_the_reason() {
     assert!(signalled.elapsed() < Duration::from_secs(10), "shutdown took {:?}", signalled.elapsed());
     let done = runs::get(&state.db, run.id).await.unwrap().unwrap();
     assert_eq!(done.state, RunState::Completed(RunOutcome::Cancelled), "{}", server.log());
-    assert_eq!(done.failure.map(|f| f.message).as_deref(), Some("Stopped because the server was shutting down."));
+    assert_eq!(
+        done.failure.map(|f| app::copy::EN.stored_sentence(f.message.as_str())).as_deref(),
+        Some("Stopped because the server was shutting down.")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

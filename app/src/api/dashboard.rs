@@ -4,7 +4,7 @@
 //! so a poll that finds nothing changed is answered with "unchanged" and no payload.
 
 use super::{ApiError, ListQuery};
-use crate::domain::{RunView, Timestamp};
+use crate::domain::{RunView, StoredSentence, Timestamp};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -101,8 +101,8 @@ pub struct PackCard {
     pub size_bytes: Option<i64>,
     /// When a ready pack expires.
     pub expires_at: Option<Timestamp>,
-    /// Why it failed, in the run's own calm sentence.
-    pub failure: Option<String>,
+    /// Why it failed, in the run's own calm sentence (as stored; worded by the reader).
+    pub failure: Option<StoredSentence>,
 }
 
 impl PackCard {

@@ -10,10 +10,11 @@ use serde::{Deserialize, Serialize};
 pub struct NotificationItem {
     /// Id (for marking it read).
     pub id: i64,
-    /// One line, worded by the run's problem class.
-    pub title: String,
-    /// One or two calm sentences.
-    pub body: String,
+    /// The title stored with a notification written before notifications were worded on
+    /// read; a reader words the others from [`Self::run`] (`Catalog::notice`).
+    pub title: Option<String>,
+    /// The body stored with such an older notification.
+    pub body: Option<String>,
     /// The run's canonical detail.
     pub link: String,
     /// The list of runs like this one (same tenant and problem class).

@@ -667,6 +667,8 @@ pub const RECORDS: Records = Records {
     section_comparison: "Baseline-Vergleich",
     section_findings: "Abweichungen",
     section_failures: "Jüngste Fehlschläge",
+    pack_heading: |id| format!("Umgebungsprüfung #{id}"),
+    pack_lede: |status, fp| format!("Status: {status}. Fingerabdruck der Nachweise: {fp}."),
     section_summary: "Zusammenfassung",
     inventory_ready: |items, run| format!("{items} Elemente im Inventar, zuletzt synchronisiert durch Vorgang #{run}."),
     inventory_failed: |run| format!("Die letzte Inventar-Synchronisierung (#{run}) war nicht erfolgreich."),

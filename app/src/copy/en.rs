@@ -1013,6 +1013,10 @@ group! {
         section_findings: &'static str = "Drift findings",
         /// Review section: recent failures.
         section_failures: &'static str = "Recent failures",
+        /// A review pack's heading.
+        pack_heading: fn(i64) -> String = |id| format!("Environment review #{id}"),
+        /// A review pack's first line: the review's status and evidence fingerprint.
+        pack_lede: fn(&str, &str) -> String = |status, fp| format!("Status: {status}. Evidence fingerprint: {fp}."),
         /// Review section: summary.
         section_summary: &'static str = "Summary",
         /// Inventory evidence.

@@ -35,8 +35,11 @@
 //! a review's sections.
 
 pub mod de;
+mod decision;
 pub mod en;
 mod words;
+
+pub use decision::NoticeText;
 
 pub use en::{
     Access, Accounts, Badges, Dashboard, Decision, Detail, Errors, List, Login, Notices, Pages, Records, Runs, Shell,

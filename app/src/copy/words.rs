@@ -7,6 +7,7 @@
 use super::Catalog;
 use crate::domain::badge::Shown;
 use crate::domain::reconcile::Reason;
+use crate::domain::review::{SectionFinding, StoredSection};
 use crate::domain::transition::Actor;
 use crate::domain::{Badge, Progress, ReviewSource, RunOutcome, RunStatus, Sentence, Timestamp};
 
@@ -127,6 +128,36 @@ impl Catalog {
             ReviewSource::Findings => t.section_findings,
             ReviewSource::Failures => t.section_failures,
         }
+    }
+
+    /// A review section's title and body in this language; an older section's as written.
+    pub fn review_section(&self, s: &StoredSection) -> (String, String) {
+        let t = &self.records;
+        let s = match s {
+            StoredSection::Typed(s) => s,
+            StoredSection::Worded { title, body } => return (title.clone(), body.clone()),
+        };
+        let title = s.source.map_or(t.section_summary, |source| self.review_source(source)).to_owned();
+        let body = match &s.finding {
+            SectionFinding::InventoryReady { items, run } => (t.inventory_ready)(*items, *run),
+            SectionFinding::InventoryFailed { run } => (t.inventory_failed)(*run),
+            SectionFinding::InventoryNone => t.inventory_none.to_owned(),
+            SectionFinding::ComparisonReady { run } => (t.comparison_ready)(*run),
+            SectionFinding::ComparisonFailed { run } => (t.comparison_failed)(*run),
+            SectionFinding::ComparisonNone => t.comparison_none.to_owned(),
+            SectionFinding::FindingsReady { added, removed, changed } => (t.findings_ready)(*added, *removed, *changed),
+            SectionFinding::FindingsNone => t.findings_none.to_owned(),
+            SectionFinding::Failures { runs } if runs.is_empty() => t.failures_none.to_owned(),
+            SectionFinding::Failures { runs } => {
+                let list: Vec<String> = runs.iter().map(|i| format!("#{i}")).collect();
+                (t.failures_some)(runs.len(), &list.join(", "))
+            }
+            SectionFinding::Summary { without } if without.is_empty() => t.summary_complete.to_owned(),
+            SectionFinding::Summary { without } => {
+                (t.summary_without)(&without.iter().map(|s| self.review_source(*s)).collect::<Vec<_>>().join(", "))
+            }
+        };
+        (title, body)
     }
 
     /// What a badge says.

@@ -127,7 +127,7 @@ pub struct Related {
 }
 
 /// Why the run was decided the way it was: a stable code and the operator's sentence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// Queued too long; no worker took it.

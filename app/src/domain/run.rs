@@ -6,6 +6,7 @@ use super::ids::{RunId, TenantId, UserId, WorkspaceId};
 use super::problem::{ProblemClass, problem_class, terminal_class};
 use super::progress::{Progress, progress};
 use super::run_type::{LifecyclePolicy, RunType};
+use super::sentence::StoredSentence;
 use super::status::RunState;
 use super::summary::SummaryCounts;
 use super::time::Timestamp;
@@ -17,8 +18,8 @@ use serde::{Deserialize, Serialize};
 pub struct Failure {
     /// Stable machine code, e.g. `provider_unreachable`, `worker_lost`.
     pub code: String,
-    /// Calm, specific sentence for operators.
-    pub message: String,
+    /// Calm, specific sentence for operators, as stored (worded when read).
+    pub message: StoredSentence,
     /// Raw detail for platform operators only.
     pub detail: Option<String>,
 }

@@ -112,6 +112,31 @@ impl Sentence {
     }
 }
 
+/// A sentence as a record holds it: the stored form of a [`Sentence`], or text written
+/// before sentences were typed. It travels as stored and is worded only where a reader is
+/// known (`Catalog::stored_sentence`), so every reader gets their own language.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StoredSentence(String);
+
+impl StoredSentence {
+    /// A record's stored text as it stands (typed or not).
+    pub fn from_stored(text: String) -> Self {
+        Self(text)
+    }
+
+    /// The stored text, for writing back or wording.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&Sentence> for StoredSentence {
+    fn from(s: &Sentence) -> Self {
+        Self(s.store())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,19 +5,18 @@
 //! sweeping) end with exactly one winner. The terminal transition writes the initiator's
 //! notification in the same transaction, keyed `run-terminal:<id>`, so it exists exactly once.
 
-use crate::domain::Sentence;
 use crate::domain::Timestamp;
 use crate::domain::context::CompositeCounts;
-use crate::domain::notification::terminal_notification;
-use crate::domain::problem::{ProblemClass, problem_class, terminal_class};
+use crate::domain::problem::{ProblemClass, terminal_class};
 use crate::domain::run::Failure;
 use crate::domain::summary::SummaryError;
 use crate::domain::transition::Actor;
 use crate::domain::{
     Run, RunContext, RunId, RunOutcome, RunState, RunStatus, RunType, SummaryCounts, TenantId, UserId, WorkspaceId,
 };
+use crate::domain::{Sentence, StoredSentence};
 use crate::runtime::clock::Clock;
-use crate::services::live::LiveRuns;
+use crate::runtime::live::LiveRuns;
 use crate::store::db::Db;
 use crate::store::run_writes as writes;
 use crate::store::runs::{self, DamagedRun, RunQueryError};
@@ -176,7 +175,7 @@ impl Completion {
 
     /// Adds a failure: its code, the sentence (stored typed, worded when read) and detail.
     pub fn with_failure(mut self, code: &str, message: &Sentence, detail: Option<String>) -> Self {
-        self.failure = Some(Failure { code: code.to_owned(), message: message.store(), detail });
+        self.failure = Some(Failure { code: code.to_owned(), message: StoredSentence::from(message), detail });
         self
     }
 }
@@ -546,7 +545,7 @@ impl Lifecycle {
                         observed_at: *seen,
                         outcome: done.state.outcome().map_or("", RunOutcome::as_str).to_owned(),
                         failure_code: failure.map(|f| f.code.clone()),
-                        failure_message: failure.map(|f| f.message.clone()),
+                        failure_message: failure.map(|f| f.message.as_str().to_owned()),
                         summary: done.summary.to_json(),
                         context: done.context.to_json(),
                         terminal_class: done.terminal_class().map(|c| ProblemClass::as_str(c).to_owned()),
@@ -594,7 +593,8 @@ impl Lifecycle {
 }
 
 /// Writes the initiator's terminal notification for each completed run that has one, keyed
-/// so that a run is announced at most once.
+/// so that a run is announced at most once. It stores what it is about; the bell words it
+/// from the run when it is read, in the reader's language.
 async fn insert_terminal_notifications(
     db: &Db,
     conn: &mut sqlx::AnyConnection,
@@ -603,21 +603,9 @@ async fn insert_terminal_notifications(
 ) -> Result<(), sqlx::Error> {
     let notifications: Vec<writes::NewNotification> = runs
         .iter()
+        .filter(|run| run.state.outcome().is_some())
         .filter_map(|run| {
-            let (user, outcome) = (run.initiator?, run.state.outcome()?);
-            let problem = problem_class(run.state, None, run.was_reconciled());
-            // Stored worded (English: no reader yet) for anything that reads the table
-            // directly; the notifications page words it again in the reader's language.
-            let failure = run.failure.as_ref().map(|f| crate::copy::text().stored_sentence(&f.message));
-            let text = terminal_notification(run.id, run.run_type, outcome, problem, failure.as_deref());
-            Some(writes::NewNotification {
-                user,
-                workspace: run.workspace_id,
-                run: run.id,
-                title: text.title,
-                body: text.body,
-                link: text.link,
-            })
+            Some(writes::NewNotification { user: run.initiator?, workspace: run.workspace_id, run: run.id })
         })
         .collect();
     writes::insert_terminal_notifications(db, conn, &notifications, now).await

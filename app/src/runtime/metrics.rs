@@ -8,8 +8,8 @@
 //! never name a tenant or a person.
 
 use crate::domain::{Freshness, Run, RunType, Timestamp};
+use crate::runtime::live::LiveRuns;
 use crate::runtime::state::RuntimeConfig;
-use crate::services::live::LiveRuns;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;

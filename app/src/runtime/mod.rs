@@ -1,9 +1,11 @@
 //! The composition root every request and worker shares: [`AppState`] (the pool, the
-//! clock, the configuration and the in-memory views), the injected [`Clock`], this instance's
-//! metrics and the id of the request being served. Everything else receives these pieces
-//! explicitly; there are no globals.
+//! clock, the configuration and the in-memory views), the injected [`Clock`], this
+//! instance's metrics, the live view of active runs (kept current by the lifecycle, read by
+//! the poll path) and the id of the request being served. Everything else receives these
+//! pieces explicitly; there are no globals.
 
 pub mod clock;
+pub mod live;
 pub mod metrics;
 pub mod state;
 

@@ -5,7 +5,7 @@
 use crate::domain::{LifecyclePolicy, PollingPolicy, RunType};
 use crate::jobs::lifecycle::Lifecycle;
 use crate::runtime::clock::Clock;
-use crate::services::live::LiveRuns;
+use crate::runtime::live::LiveRuns;
 use crate::services::poll::PollCache;
 use crate::store::db::Db;
 use std::collections::BTreeMap;

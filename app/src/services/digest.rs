@@ -18,9 +18,8 @@
 //! answers them as its history grows (specs/benchmarks, the long SQLite soak).
 
 use crate::api::{DigestPoll, OverviewPoll, OverviewTenant, PackCard, TenantDigest, TenantKpis, WorkspaceOverview};
-use crate::copy::Locale;
 use crate::domain::freshness::{next_change, worker_silent};
-use crate::domain::{ProblemClass, RunOutcome, RunState, RunView, TenantId, Timestamp, WorkspaceId};
+use crate::domain::{ProblemClass, RunOutcome, RunState, RunView, StoredSentence, TenantId, Timestamp, WorkspaceId};
 use crate::runtime::metrics::PollAnswer;
 use crate::runtime::state::AppState;
 use crate::services::error::Error;
@@ -59,11 +58,11 @@ impl Entry {
     }
 }
 
-/// The cache key: a tenant in one language.
-type Key = (TenantId, Locale);
+/// The cache key: a tenant. A digest holds situations, not words (each reader words them in
+/// their own language), so one entry serves every language.
+type Key = TenantId;
 
-/// Built digests by tenant and language (a digest carries worded guidance, so a German
-/// page's digest is never served to an English one).
+/// Built digests by tenant.
 #[derive(Debug, Default)]
 pub struct DigestCache {
     entries: RwLock<HashMap<Key, Entry>>,
@@ -92,7 +91,7 @@ impl DigestCache {
         self.entries.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key, entry);
     }
 
-    /// The lock a build of `key` holds (as many as tenants × languages, like the entries).
+    /// The lock a build of `key` holds (one per tenant, like the entries).
     fn turn(&self, key: Key) -> Arc<tokio::sync::Mutex<()>> {
         let mut turns = self.turns.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         Arc::clone(turns.entry(key).or_default())
@@ -109,7 +108,7 @@ pub async fn tenant_digest(
     known: Option<&str>,
 ) -> Result<DigestPoll, Error> {
     let (t, info) = crate::services::scope::tenant(state, p, tenant).await?;
-    let key = (t, crate::copy::locale());
+    let key = t;
     let arrived = state.live.versions(t);
     let digest = match state.digests.get(key, arrived, state.clock.now()) {
         Some(d) => d,
@@ -141,8 +140,8 @@ async fn build_once(
         return Ok(d);
     }
     // Read before building: a change during the build leaves the entry behind, never ahead.
-    let versions = state.live.versions(key.0);
-    let built = build(state, key.0, ws, name, now).await?;
+    let versions = state.live.versions(key);
+    let built = build(state, key, ws, name, now).await?;
     state.digests.builds.fetch_add(1, Ordering::Relaxed);
     let digest = Arc::new(built.digest);
     let (silent, valid_until) = (built.silent, built.valid_until);
@@ -260,6 +259,7 @@ fn hash_views(h: &mut DefaultHasher, list: &str, views: &[RunView]) {
         }
         v.progress.hash(h);
         v.guidance.hash(h);
+        v.failure_message.hash(h);
         v.completed_at.hash(h);
     }
 }
@@ -356,7 +356,7 @@ async fn latest_pack(state: &AppState, t: TenantId, now: Timestamp) -> Result<Op
              expires_at,
              failure_message: failure,
          }| {
-            let failure = failure.map(|f| crate::copy::text().stored_sentence(&f));
+            let failure = failure.map(StoredSentence::from_stored);
             let expires_at = expires_at.map(Timestamp);
             let lapsed = status == "ready" && expires_at.is_some_and(|at| at <= now);
             PackCard {

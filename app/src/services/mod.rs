@@ -9,7 +9,6 @@ pub mod accounts;
 pub mod auth;
 pub mod digest;
 pub mod error;
-pub mod live;
 pub mod notifications;
 pub mod operations;
 pub mod poll;

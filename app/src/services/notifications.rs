@@ -38,18 +38,17 @@ pub async fn list(state: &AppState, p: &Principal) -> Result<Notifications, Erro
         .into_iter()
         .map(|row| {
             let run = row.run_id.and_then(|r| views.get(&r).cloned());
-            // Worded again from the run, in the reader's language; the stored words only
-            // when the run is out of sight or not (yet) ended.
-            let (title, body) = match run.as_ref().and_then(reworded) {
-                Some(text) => (text.title, text.body),
-                None => (row.title, row.body),
+            let link = match (row.link, row.run_id) {
+                (Some(link), _) => link,
+                (None, Some(run)) => format!("/admin/operations/{run}"),
+                (None, None) => "/admin/notifications".to_owned(),
             };
             NotificationItem {
                 id: row.id,
                 list_link: run.as_ref().map(list_link_for),
-                title,
-                body,
-                link: row.link,
+                title: row.title,
+                body: row.body,
+                link,
                 created_at: crate::domain::Timestamp(row.created_at),
                 read: row.read_at.is_some(),
                 run,
@@ -100,16 +99,4 @@ pub async fn mark_read(state: &AppState, p: &Principal, id: &str) -> Result<u64,
 pub async fn mark_all_read(state: &AppState, p: &Principal) -> Result<u64, Error> {
     stored::mark_all_read(&state.db, p.user_id, p.workspace_id, state.clock.now()).await?;
     unread_count(state, p).await
-}
-
-/// A run's terminal notification worded now (in the reader's language), if it has ended.
-fn reworded(v: &RunView) -> Option<crate::domain::notification::NotificationText> {
-    let outcome = v.outcome()?;
-    Some(crate::domain::notification::terminal_notification(
-        v.id,
-        v.run_type,
-        outcome,
-        v.problem,
-        v.failure_message.as_deref(),
-    ))
 }

@@ -15,9 +15,9 @@ use crate::domain::{
 use crate::jobs::lifecycle::{CancelAnswer, LifecycleError, NewRun, Started as Creation};
 use crate::jobs::run_types;
 pub use crate::jobs::run_types::StartOptions;
+use crate::runtime::live::LiveRuns;
 use crate::runtime::state::AppState;
 use crate::services::error::{Conflict, Error, Invalid, Thing};
-use crate::services::live::LiveRuns;
 use crate::services::principal::Principal;
 use crate::services::scope;
 use crate::store::runs::{self, Cursor, RunFilter, RunWithTenant};

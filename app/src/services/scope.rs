@@ -6,9 +6,9 @@
 
 use crate::domain::access::Capability;
 use crate::domain::{RunId, TenantId};
+use crate::runtime::live::TenantInfo;
 use crate::runtime::state::AppState;
 use crate::services::error::{Error, Thing};
-use crate::services::live::TenantInfo;
 use crate::services::principal::Principal;
 use crate::store::runs::{self, RunWithTenant};
 

@@ -38,12 +38,13 @@ pub struct NotificationRow {
     pub id: i64,
     /// The run it is about, if any.
     pub run_id: Option<i64>,
-    /// Its title as worded when it was written.
-    pub title: String,
-    /// Its body as worded when it was written.
-    pub body: String,
-    /// Where it leads.
-    pub link: String,
+    /// Its title as worded when it was written (rows written before notifications were
+    /// worded on read; newer rows derive their words from the run).
+    pub title: Option<String>,
+    /// Its body as worded when it was written (the same older rows).
+    pub body: Option<String>,
+    /// Where it leads (the same older rows).
+    pub link: Option<String>,
     /// When it was written (milliseconds).
     pub created_at: i64,
     /// When its recipient read it (milliseconds), if they have.

@@ -88,14 +88,8 @@ pub struct NewNotification {
     pub user: UserId,
     /// The run's workspace.
     pub workspace: WorkspaceId,
-    /// The run.
+    /// The run (its words and link are derived from it when read).
     pub run: RunId,
-    /// Its title.
-    pub title: String,
-    /// Its body.
-    pub body: String,
-    /// Where it leads.
-    pub link: String,
 }
 
 /// What progress merges into: the run's type, counts and context as stored.
@@ -386,14 +380,14 @@ pub async fn insert_terminal_notifications(
     notifications: &[NewNotification],
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    /// Rows per statement (8 parameters each).
-    const CHUNK: usize = 500;
+    /// Rows per statement (5 parameters each).
+    const CHUNK: usize = 800;
     for chunk in notifications.chunks(CHUNK) {
         let mut sql = String::from(
-            "INSERT INTO notifications (user_id, workspace_id, run_id, kind, title, body, link, created_at, dedupe_key) VALUES ",
+            "INSERT INTO notifications (user_id, workspace_id, run_id, kind, created_at, dedupe_key) VALUES ",
         );
         let mut params = db.params();
-        let rows = (0..chunk.len()).map(|_| format!("({}, 'run_terminal', {})", params.take(3), params.take(5)));
+        let rows = (0..chunk.len()).map(|_| format!("({}, 'run_terminal', {})", params.take(3), params.take(2)));
         sql.push_str(&rows.collect::<Vec<_>>().join(", "));
         sql.push_str(" ON CONFLICT (dedupe_key) DO NOTHING");
         let mut q = sqlx::query(&sql);
@@ -402,9 +396,6 @@ pub async fn insert_terminal_notifications(
                 .bind(n.user.get())
                 .bind(n.workspace.get())
                 .bind(n.run.get())
-                .bind(n.title.clone())
-                .bind(n.body.clone())
-                .bind(n.link.clone())
                 .bind(now.millis())
                 .bind(format!("run-terminal:{}", n.run));
         }

@@ -1,12 +1,11 @@
 //! Reading runs: the row shape shared by every query, its conversion into the domain
 //! [`Run`], and the list/detail/poll queries. Writes live in [`crate::jobs::lifecycle`].
 
-use crate::copy::text;
 use crate::domain::run::{CancelRequest, Failure};
 use crate::domain::transition::{Actor, Transition};
 use crate::domain::{
-    ParseError, ProblemClass, Run, RunContext, RunId, RunOutcome, RunState, RunStatus, RunType, SummaryCounts,
-    TenantId, Timestamp, UserId, WorkspaceId,
+    ParseError, ProblemClass, Run, RunContext, RunId, RunOutcome, RunState, RunStatus, RunType, Sentence,
+    StoredSentence, SummaryCounts, TenantId, Timestamp, UserId, WorkspaceId,
 };
 use crate::store::db::Db;
 use sqlx::FromRow;
@@ -78,7 +77,7 @@ impl RunRow {
             code,
             message: self
                 .failure_message
-                .map_or_else(|| text().records.did_not_finish.to_owned(), |m| text().stored_sentence(&m)),
+                .map_or_else(|| StoredSentence::from(&Sentence::DidNotFinish), StoredSentence::from_stored),
             detail: self.failure_detail,
         });
         Ok(Run {

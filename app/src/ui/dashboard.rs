@@ -182,7 +182,7 @@ fn OverlayItem(v: RunView, done: bool) -> impl IntoView {
             <RunBadges view=v.clone()/>
             {done.then(|| view! { <span class="muted">{text().dashboard.just_finished}</span> })}
             {(!done).then(|| view! { <ProgressView progress compact=true/> })}
-            {escalated.then(|| view! { <p class="escalation" data-testid="escalation">{v.guidance.clone()}</p> })}
+            {escalated.then(|| view! { <p class="escalation" data-testid="escalation">{text().guidance(&v)}</p> })}
         </RunListItem>
     }
 }
@@ -236,7 +236,7 @@ pub(crate) fn Attention(
 fn AttentionItem(v: RunView) -> impl IntoView {
     let href = format!("/admin/operations/{}", v.id);
     let name = (text().runs.run_name)((text().runs.run_type)(v.run_type), v.id.get());
-    let guidance = v.guidance.clone();
+    let guidance = text().guidance(&v);
     view! {
         <RunListItem view=Some(v.clone()) testid="attention-item" class="attention-item">
             <A href=href attr:class="run-link">{name}</A>
@@ -284,7 +284,7 @@ fn PackCardView(d: TenantDigest, start: ServerAction<StartOperation>) -> impl In
                     .into_any()
                 }
                 "failed" => view! {
-                    <p>{t.pack_failed} " " {p.failure.clone()}</p>
+                    <p>{t.pack_failed} " " {p.failure.as_ref().map(|f| text().stored_sentence(f.as_str()))}</p>
                     {again(&p)}
                     <p>{run_link}</p>
                 }

@@ -72,6 +72,12 @@ fn Item(item: NotificationItem, now: Timestamp, mark: ServerAction<MarkNotificat
     let badges = item.run.clone().map(|view| view! { <RunBadges view/> });
     let read = item.read;
     let t = &text().notices;
+    // Worded from the run in the reader's language; an older notification's stored words
+    // when its run cannot be.
+    let said = item.run.as_ref().and_then(|run| text().notice(run));
+    let title =
+        said.as_ref().map(|s| s.title.clone()).or_else(|| item.title.clone()).unwrap_or_else(|| t.heading.to_owned());
+    let body = said.map(|s| s.body).or_else(|| item.body.clone()).unwrap_or_default();
     view! {
         <RunListItem
             view=item.run.clone()
@@ -80,11 +86,11 @@ fn Item(item: NotificationItem, now: Timestamp, mark: ServerAction<MarkNotificat
             attr:data-read=read.to_string()
         >
             <div class="notification-head">
-                <A href=item.link.clone() attr:class="notification-title" attr:data-testid="notification-link">{item.title.clone()}</A>
+                <A href=item.link.clone() attr:class="notification-title" attr:data-testid="notification-link">{title}</A>
                 {badges}
                 <time class="muted" datetime=item.created_at.to_rfc3339()>{ago(item.created_at, now)}</time>
             </div>
-            <p>{item.body.clone()}</p>
+            <p>{body}</p>
             <div class="notification-actions">
                 {item.list_link.clone().map(|href| view! {
                     <A href=href attr:data-testid="notification-list-link">{t.see_like_this}</A>

@@ -9,7 +9,6 @@ use super::post_form::PostForm;
 use crate::api::{CancelRun, Diagnostics, RetryRun, RunDetail, get_run, poll_run};
 use crate::copy::text;
 use crate::domain::RunView;
-use crate::domain::view::closing_sentence;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -103,7 +102,7 @@ pub fn RunDetailView(
                     <section class="panel">
                         <h2>{t.detail.results}</h2>
                         <dl class="counts" data-testid="counts">
-                            {counts.into_iter().map(|(k, n)| view! { <dt>{k}</dt><dd>{n}</dd> }).collect_view()}
+                            {counts.into_iter().map(|(k, n)| view! { <dt>{(text().runs.summary_key)(k)}</dt><dd>{n}</dd> }).collect_view()}
                         </dl>
                     </section>
                 })
@@ -141,10 +140,10 @@ fn DecisionZone(current: RwSignal<RunDetail>) -> impl IntoView {
                 <h2>{move || current.with(|d| decision_headline(&d.view))}</h2>
                 <dl class="answers">
                     <dt>{t.active_question}</dt>
-                    <dd data-testid="decision-active">{move || current.with(|d| d.view.active_answer())}</dd>
+                    <dd data-testid="decision-active">{move || current.with(|d| text().active_answer(d.view.active_answer()))}</dd>
                     <dt>{t.reconciled_question}</dt>
                     <dd data-testid="decision-reconciled">
-                        <span data-testid="reconciled-note">{move || current.with(|d| d.view.reconciled_answer())}</span>
+                        <span data-testid="reconciled-note">{move || current.with(|d| text().reconciled_answer(d.view.reconciled_answer()))}</span>
                         {move || current.with(|d| d.view.related).map(|record| {
                             let (label, href) = related_link(&record);
                             view! { " " <a href=href data-testid="related-record">{label}</a> }
@@ -152,9 +151,9 @@ fn DecisionZone(current: RwSignal<RunDetail>) -> impl IntoView {
                     </dd>
                     <dt>{t.next_question}</dt>
                     <dd data-testid="decision-next">
-                        <span data-testid="guidance">{move || current.with(|d| d.view.guidance.clone())}</span>
+                        <span data-testid="guidance">{move || current.with(|d| text().guidance(&d.view))}</span>
                         {move || current.with(|d| d.closes_by.map(|at| (at, d.view.observed_at))).map(|(at, now)| view! {
-                            " " <span data-testid="closes-by" data-closes-at=at.millis() title=at.to_rfc3339()>{closing_sentence(at, now)}</span>
+                            " " <span data-testid="closes-by" data-closes-at=at.millis() title=at.to_rfc3339()>{text().closes_within(at, now)}</span>
                         })}
                     </dd>
                 </dl>

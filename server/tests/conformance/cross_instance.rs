@@ -34,7 +34,7 @@ async fn eventually(what: &str, cond: impl Fn() -> bool) {
 async fn a_write_on_another_instance_reaches_the_live_view() {
     let t = TestDb::postgres().await;
     let b = second_instance(&t).await;
-    let listener = tokio::spawn(app::services::live::listen(b.live.clone(), postgres_url()));
+    let listener = tokio::spawn(app::runtime::live::listen(b.live.clone(), postgres_url()));
     // The listener reloads once it is listening; wait for that before writing.
     let life_a = t.state.lifecycle();
     let warmup = life_a.start(new_run(&t, Some(t.other_tenant))).await;
@@ -61,7 +61,7 @@ async fn a_write_on_another_instance_reaches_the_live_view() {
 async fn a_dropped_notification_connection_ends_in_a_full_reload() {
     let t = TestDb::postgres().await;
     let b = second_instance(&t).await;
-    let listener = tokio::spawn(app::services::live::listen(b.live.clone(), postgres_url()));
+    let listener = tokio::spawn(app::runtime::live::listen(b.live.clone(), postgres_url()));
     tokio::time::sleep(Duration::from_millis(300)).await;
     let run = t.state.lifecycle().start(new_run(&t, Some(t.tenant))).await.expect("start").run().clone();
     eventually("the announced start to reach B", || b.live.tenant_runs(t.tenant).len() == 1).await;
@@ -99,7 +99,7 @@ async fn a_sweep_of_thousands_of_runs_reaches_another_instance_in_a_few_notifica
     // 1,600 ids do not fit one notification payload, so this crosses the split.
     let ids = super::reconcile::insert_abandoned(&t, 1_600, app::domain::RunType::InventorySync).await;
     let b = second_instance(&t).await;
-    let listener = tokio::spawn(app::services::live::listen(b.live.clone(), postgres_url()));
+    let listener = tokio::spawn(app::runtime::live::listen(b.live.clone(), postgres_url()));
     eventually("instance B to load the abandoned runs", || b.live.tenant_runs(t.tenant).len() == ids.len()).await;
     let report =
         app::jobs::reconciler::Reconciler::new(t.state.clone(), "a").with_batch(2_000).sweep().await.expect("sweep");

@@ -293,7 +293,9 @@ pub(crate) async fn the_bell_lists_a_persons_notifications_in_scope_and_marks_th
     assert_eq!(ids, [finished[2], finished[1], finished[0]], "newest first, one per finished run");
     assert_eq!(bell.unread, 3);
     let failed = &bell.items[1];
-    assert_eq!(failed.title, "Inventory sync failed");
+    let said = app::copy::EN.notice(failed.run.as_ref().unwrap()).unwrap();
+    assert_eq!(said.title, "Inventory sync failed", "worded from the run, in the reader's language");
+    assert_eq!(failed.title, None, "nothing worded is stored");
     assert_eq!(failed.link, format!("/admin/operations/{}", finished[1]));
     assert_eq!(
         failed.list_link.as_deref(),
@@ -319,6 +321,25 @@ pub(crate) async fn the_bell_lists_a_persons_notifications_in_scope_and_marks_th
         mark_read(&t.state, &me, "not-a-number").await.map_err(|e| app::api::ApiError::from(e).status()),
         Err(404)
     );
+
+    // A notification written before notifications were worded on read keeps its words.
+    sqlx::query(
+        "INSERT INTO notifications (user_id, workspace_id, run_id, kind, title, body, link, created_at, dedupe_key) \
+         VALUES ($1, $2, NULL, 'run_terminal', 'Old words', 'As written then.', '/admin/operations', $3, 'older')",
+    )
+    .bind(t.user.get())
+    .bind(t.ws.get())
+    .bind(T0.millis() - 1)
+    .execute(t.state.db.pool())
+    .await
+    .unwrap();
+    let bell = list(&t.state, &me).await.unwrap();
+    let older = bell.items.last().expect("the older notification is listed last");
+    assert_eq!(
+        (older.title.as_deref(), older.body.as_deref(), older.link.as_str(), older.run.is_none()),
+        (Some("Old words"), Some("As written then."), "/admin/operations", true)
+    );
+    mark_read(&t.state, &me, &older.id.to_string()).await.unwrap();
 
     assert_eq!(mark_read(&t.state, &me, &theirs.to_string()).await.unwrap(), 2);
     assert_eq!(mark_read(&t.state, &me, &theirs.to_string()).await.unwrap(), 2, "marking again changes nothing");

@@ -30,19 +30,20 @@ async fn run(t: &TestDb, id: RunId) -> app::domain::Run {
 }
 
 /// Every operator-visible sentence of the workspace's runs — failure messages, decision-zone
-/// guidance, notifications — free of storage and crash vocabulary.
+/// guidance, notifications (worded from their runs) — in every language, free of storage and
+/// crash vocabulary.
 async fn assert_calm(t: &TestDb) {
     let page = runs::list_page(&t.state.db, Some(t.ws), &runs::RunFilter::default(), None, 500).await.unwrap();
     let mut texts: Vec<String> = Vec::new();
     for r in &page {
         let policy = t.state.config.policy(r.run.run_type);
         let v = RunView::derive(&r.run, None, &policy, &t.state.config.polling, t.clock.now());
-        texts.extend(v.failure_message.clone());
-        texts.push(v.guidance.clone());
+        for c in app::copy::Locale::ALL.map(app::copy::Locale::catalog) {
+            texts.extend(v.failure_message.as_ref().map(|f| c.stored_sentence(f.as_str())));
+            texts.push(c.guidance(&v));
+            texts.extend(c.notice(&v).into_iter().flat_map(|n| [n.title, n.body]));
+        }
     }
-    let notes: Vec<(String, String)> =
-        sqlx::query_as("SELECT title, body FROM notifications").fetch_all(t.state.db.pool()).await.unwrap();
-    texts.extend(notes.into_iter().flat_map(|(a, b)| [a, b]));
     assert!(!texts.is_empty());
     for text in texts {
         let lower = text.to_lowercase();
@@ -182,12 +183,12 @@ pub(crate) async fn the_compose_adapter_decides_from_reviews_in_scope_only(t: &T
     assert_eq!(rec["evidence"]["chosen"], ready);
     assert_eq!(r.problem_class(&t.state.config.policy(r.run_type), t.clock.now()).as_str(), "none");
     let view = RunView::derive(&r, None, &t.state.config.policy(r.run_type), &t.state.config.polling, t.clock.now());
+    let guidance = app::copy::EN.guidance(&view);
     assert!(
-        view.guidance.starts_with(
+        guidance.starts_with(
             "This run stopped reporting and was closed by the system: the review it was building already exists."
         ),
-        "{}",
-        view.guidance
+        "{guidance}"
     );
     let related = app::domain::view::RelatedRecord {
         kind: app::domain::reconcile::RecordKind::Review,
@@ -322,8 +323,9 @@ pub(crate) async fn a_worker_finishing_and_the_reconciler_deciding_at_once_write
     assert_eq!(ids.len(), bell.items.len(), "no run is announced twice");
     for n in &bell.items {
         let v = n.run.as_ref().unwrap();
-        let stopped = n.title.ends_with("was stopped by the system");
-        assert_eq!(stopped, v.problem == app::domain::ProblemClass::ReconciledStale, "{}", n.title);
+        let title = app::copy::EN.notice(v).expect("an ended run").title;
+        let stopped = title.ends_with("was stopped by the system");
+        assert_eq!(stopped, v.problem == app::domain::ProblemClass::ReconciledStale, "{title}");
     }
 }
 

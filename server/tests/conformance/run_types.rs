@@ -49,7 +49,10 @@ pub(crate) async fn inventory_sync_with_unreadable_items_partially_succeeds(t: &
     assert_eq!(done.summary.get(SummaryKey::Failed), Some(2));
     assert_eq!(done.summary.get(SummaryKey::Succeeded), Some(10));
     let failure = done.failure.expect("a partial failure says why");
-    assert_eq!(failure.message, "2 of 12 items could not be read from the provider.");
+    assert_eq!(
+        app::copy::EN.stored_sentence(failure.message.as_str()),
+        "2 of 12 items could not be read from the provider."
+    );
     assert_eq!(notifications_for(t, run.id.get()).await, 1);
 }
 
@@ -241,7 +244,7 @@ pub(crate) async fn baseline_capture_is_blocked_without_items_and_partial_with_u
         (Some(6), Some(2))
     );
     assert_eq!(
-        partial.failure.map(|f| f.message).as_deref(),
+        partial.failure.map(|f| app::copy::EN.stored_sentence(f.message.as_str())).as_deref(),
         Some("2 of 8 items could not be read and were left out of the baseline.")
     );
 }
@@ -253,7 +256,7 @@ pub(crate) async fn baseline_compare_records_added_removed_and_changed_items(t: 
     let none = runs::get(&t.state.db, none.id).await.unwrap().unwrap();
     assert_eq!(none.state, RunState::Completed(RunOutcome::Blocked));
     assert_eq!(
-        none.failure.map(|f| f.message).as_deref(),
+        none.failure.map(|f| app::copy::EN.stored_sentence(f.message.as_str())).as_deref(),
         Some("No baseline has been captured for this tenant yet. Capture one first.")
     );
 
@@ -489,7 +492,7 @@ pub(crate) async fn restore_with_refused_items_partially_succeeds_and_without_a_
     assert_eq!(done.state, RunState::Completed(RunOutcome::PartiallySucceeded));
     assert_eq!(done.summary.get(SummaryKey::Failed), Some(2));
     assert_eq!(
-        done.failure.map(|f| f.message).as_deref(),
+        done.failure.map(|f| app::copy::EN.stored_sentence(f.message.as_str())).as_deref(),
         Some("2 of 8 items could not be put back; the others match the baseline.")
     );
     let status: String = sqlx::query_scalar("SELECT status FROM restores WHERE run_id = $1")
@@ -527,7 +530,8 @@ pub(crate) async fn composing_a_review_reports_composite_progress_and_writes_a_r
         .await
         .unwrap();
     let sections: serde_json::Value = serde_json::from_str(&sections).unwrap();
-    assert_eq!(sections[2]["body"], "0 added, 0 removed and 1 changed items since the baseline.");
+    let (_, findings) = app::copy::EN.review_section(&app::domain::review::StoredSection::read(&sections[2]));
+    assert_eq!(findings, "0 added, 0 removed and 1 changed items since the baseline.");
 }
 
 pub(crate) async fn composing_again_over_the_same_evidence_refreshes_the_mutable_review(t: &TestDb) {
@@ -567,7 +571,7 @@ pub(crate) async fn a_review_without_evidence_is_composed_partially_and_says_wha
     let done = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
     assert_eq!(done.state, RunState::Completed(RunOutcome::PartiallySucceeded));
     assert_eq!(
-        done.failure.map(|f| f.message).as_deref(),
+        done.failure.map(|f| app::copy::EN.stored_sentence(f.message.as_str())).as_deref(),
         Some("The review was composed without: Inventory, Baseline comparison, Drift findings.")
     );
     assert_eq!(reviews_of(t).await.len(), 1);

@@ -6,8 +6,10 @@
 //! (default seven days) has passed, when the sweep also deletes its file. Progress is counted
 //! over the review's sections.
 
+use crate::copy::Locale;
 use crate::domain::Sentence;
 use crate::domain::refusal::Thing;
+use crate::domain::review::StoredSection;
 use crate::domain::{RunId, RunOutcome, TenantId};
 use crate::jobs::provider::{Injected, begin};
 use crate::jobs::run_types::{InputError, StartOptions};
@@ -68,6 +70,14 @@ pub fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
 }
 
+/// The language of the person who asked for the pack (their chosen one; English when they
+/// chose none, since no browser is asking): the pack is a document for them to share.
+async fn reader_locale(job: &Job) -> Result<Locale, sqlx::Error> {
+    let Some(user) = job.run.initiator else { return Ok(Locale::En) };
+    let chosen = crate::store::people::user(&job.state.db, user).await?.and_then(|u| u.locale);
+    Ok(chosen.and_then(|code| Locale::parse(&code).ok()).unwrap_or(Locale::En))
+}
+
 pub(crate) fn pack_path(state: &AppState, file_name: &str) -> std::path::PathBuf {
     state.config.data_dir.join("packs").join(file_name)
 }
@@ -106,18 +116,20 @@ async fn build(
     };
     let total = i64::try_from(sections.len()).unwrap_or(i64::MAX);
     job.counts(&[("total", total), ("processed", 0)]).await?;
+    let locale = reader_locale(job).await?;
+    let c = locale.catalog();
+    let heading = html_escape(&(c.records.pack_heading)(review.id));
     let mut html = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Environment review #{id}</title></head>\
-         <body><h1>Environment review #{id}</h1><p>Status: {status}. Evidence fingerprint: {fp}.</p>",
-        id = review.id,
-        status = html_escape(&review.status),
-        fp = html_escape(&review.fingerprint)
+        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{heading}</title></head>\
+         <body><h1>{heading}</h1><p>{lede}</p>",
+        lang = locale.code(),
+        lede = html_escape(&(c.records.pack_lede)(&review.status, &review.fingerprint)),
     );
     for (i, section) in sections.iter().enumerate() {
         injected.checkpoint(job).await;
         injected.pace(1).await;
-        let text = |k: &str| section.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
-        html.push_str(&format!("<h2>{}</h2><p>{}</p>", html_escape(&text("title")), html_escape(&text("body"))));
+        let (title, body) = c.review_section(&StoredSection::read(section));
+        html.push_str(&format!("<h2>{}</h2><p>{}</p>", html_escape(&title), html_escape(&body)));
         let done = i64::try_from(i + 1).unwrap_or(i64::MAX);
         job.counts(&[("processed", done), ("succeeded", done), ("sections", done)]).await?;
     }

@@ -9,9 +9,9 @@
 //! fingerprint — a unique partial index — so composing again over the same evidence refreshes
 //! that review instead of adding another.
 
-use crate::copy::text;
 use crate::domain::context::CompositeCounts;
 use crate::domain::reconcile::{Decision, ReviewFact, ReviewStatus, Verdict, decide_compose};
+use crate::domain::review::{ReviewSection, SectionFinding};
 use crate::domain::{ReviewSource, Sentence};
 use crate::domain::{Run, RunId, RunOutcome, TenantId, WorkspaceId};
 use crate::jobs::provider::begin;
@@ -95,9 +95,9 @@ impl Handler for ComposeReview {
 /// One evidence source as gathered.
 #[derive(Debug, Clone)]
 struct Source {
-    source: ReviewSource,
-    ready: bool,
-    body: String,
+    /// What the review says about the source.
+    section: ReviewSection,
+    /// Its part of the evidence basis the fingerprint is taken over.
     basis: String,
 }
 
@@ -123,83 +123,52 @@ fn usable(outcome: &str) -> bool {
 
 async fn gather(state: &AppState, tenant: TenantId, index: u64) -> Result<Source, sqlx::Error> {
     let db = &state.db;
-    let t = &text().records;
-    Ok(match index {
+    let (source, finding, basis) = match index {
         0 => match latest_run(db, tenant, "inventory.sync").await? {
-            Some((id, outcome)) if usable(&outcome) => {
+            Some((run, outcome)) if usable(&outcome) => {
                 let items = crate::store::workbench::inventory_count(db, tenant).await?;
-                Source {
-                    source: ReviewSource::Inventory,
-                    ready: true,
-                    body: (t.inventory_ready)(items, id),
-                    basis: format!("inv:{id}"),
-                }
+                (ReviewSource::Inventory, SectionFinding::InventoryReady { items, run }, format!("inv:{run}"))
             }
-            Some((id, _)) => Source {
-                source: ReviewSource::Inventory,
-                ready: false,
-                body: (t.inventory_failed)(id),
-                basis: format!("inv-failed:{id}"),
-            },
-            None => Source {
-                source: ReviewSource::Inventory,
-                ready: false,
-                body: t.inventory_none.to_owned(),
-                basis: "inv:none".into(),
-            },
+            Some((run, _)) => {
+                (ReviewSource::Inventory, SectionFinding::InventoryFailed { run }, format!("inv-failed:{run}"))
+            }
+            None => (ReviewSource::Inventory, SectionFinding::InventoryNone, "inv:none".into()),
         },
         1 => match latest_run(db, tenant, "baseline.compare").await? {
-            Some((id, outcome)) if usable(&outcome) => Source {
-                source: ReviewSource::Comparison,
-                ready: true,
-                body: (t.comparison_ready)(id),
-                basis: format!("cmp:{id}"),
-            },
-            Some((id, _)) => Source {
-                source: ReviewSource::Comparison,
-                ready: false,
-                body: (t.comparison_failed)(id),
-                basis: format!("cmp-failed:{id}"),
-            },
-            None => Source {
-                source: ReviewSource::Comparison,
-                ready: false,
-                body: t.comparison_none.to_owned(),
-                basis: "cmp:none".into(),
-            },
+            Some((run, outcome)) if usable(&outcome) => {
+                (ReviewSource::Comparison, SectionFinding::ComparisonReady { run }, format!("cmp:{run}"))
+            }
+            Some((run, _)) => {
+                (ReviewSource::Comparison, SectionFinding::ComparisonFailed { run }, format!("cmp-failed:{run}"))
+            }
+            None => (ReviewSource::Comparison, SectionFinding::ComparisonNone, "cmp:none".into()),
         },
         2 => match latest_run(db, tenant, "baseline.compare").await? {
             Some((id, outcome)) if usable(&outcome) => {
                 let rows = stored::finding_counts(db, id).await?;
                 let n = |c: &str| rows.iter().find(|r| r.change == c).map_or(0, |r| r.n);
-                let body = (t.findings_ready)(n("added"), n("removed"), n("changed"));
-                Source {
-                    source: ReviewSource::Findings,
-                    ready: true,
-                    body,
-                    basis: format!("fnd:{id}:{}:{}:{}", n("added"), n("removed"), n("changed")),
-                }
+                let (added, removed, changed) = (n("added"), n("removed"), n("changed"));
+                let basis = format!("fnd:{id}:{added}:{removed}:{changed}");
+                (ReviewSource::Findings, SectionFinding::FindingsReady { added, removed, changed }, basis)
             }
-            _ => Source {
-                source: ReviewSource::Findings,
-                ready: false,
-                body: t.findings_none.to_owned(),
-                basis: "fnd:none".into(),
-            },
+            _ => (ReviewSource::Findings, SectionFinding::FindingsNone, "fnd:none".into()),
         },
         _ => {
             let since = crate::domain::Timestamp(state.clock.now().millis() - RECENT_MS);
-            let ids = stored::recent_failures(db, tenant, since).await?;
-            let body = if ids.is_empty() {
-                t.failures_none.to_owned()
-            } else {
-                let list: Vec<String> = ids.iter().map(|i| format!("#{i}")).collect();
-                (t.failures_some)(ids.len(), &list.join(", "))
-            };
-            let basis = format!("fail:{}", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
-            Source { source: ReviewSource::Failures, ready: true, body, basis }
+            let runs = stored::recent_failures(db, tenant, since).await?;
+            let basis = format!("fail:{}", runs.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
+            (ReviewSource::Failures, SectionFinding::Failures { runs }, basis)
         }
-    })
+    };
+    let ready = !matches!(
+        finding,
+        SectionFinding::InventoryFailed { .. }
+            | SectionFinding::InventoryNone
+            | SectionFinding::ComparisonFailed { .. }
+            | SectionFinding::ComparisonNone
+            | SectionFinding::FindingsNone
+    );
+    Ok(Source { section: ReviewSection { source: Some(source), ready, finding }, basis })
 }
 
 async fn compose(job: Job) -> anyhow::Result<HandlerResult> {
@@ -209,7 +178,7 @@ async fn compose(job: Job) -> anyhow::Result<HandlerResult> {
     };
     let mut sources = Vec::new();
     let composite = |sources: &[Source]| {
-        let ready = sources.iter().filter(|s| s.ready).count() as u64;
+        let ready = sources.iter().filter(|s| s.section.ready).count() as u64;
         CompositeCounts { total: SOURCES, ready, failed: sources.len() as u64 - ready }
     };
     job.progress(crate::jobs::lifecycle::ProgressUpdate { composite: Some(composite(&sources)), ..Default::default() })
@@ -226,18 +195,16 @@ async fn compose(job: Job) -> anyhow::Result<HandlerResult> {
     }
     let basis: Vec<&str> = sources.iter().map(|s| s.basis.as_str()).collect();
     let fp = fingerprint(&basis.join("|"));
-    let missing: Vec<ReviewSource> = sources.iter().filter(|s| !s.ready).map(|s| s.source).collect();
-    let unavailable: Vec<&str> = missing.iter().map(|s| text().review_source(*s)).collect();
-    let mut sections: Vec<Value> = sources
+    let missing: Vec<ReviewSource> =
+        sources.iter().filter(|s| !s.section.ready).filter_map(|s| s.section.source).collect();
+    let summary =
+        ReviewSection { source: None, ready: true, finding: SectionFinding::Summary { without: missing.clone() } };
+    let sections: Vec<Value> = sources
         .iter()
-        .map(|s| json!({ "title": text().review_source(s.source), "status": if s.ready { "ready" } else { "unavailable" }, "body": s.body }))
+        .map(|s| &s.section)
+        .chain([&summary])
+        .map(|s| serde_json::to_value(s).unwrap_or(Value::Null))
         .collect();
-    let summary = if unavailable.is_empty() {
-        text().records.summary_complete.to_owned()
-    } else {
-        (text().records.summary_without)(&unavailable.join(", "))
-    };
-    sections.push(json!({ "title": text().records.section_summary, "status": "ready", "body": summary }));
     let evidence = json!({ "fingerprint": fp, "basis": basis });
     let review = match save_review(&job, tenant, &fp, &sections, &evidence).await {
         Ok(review) => review,
@@ -252,7 +219,7 @@ async fn compose(job: Job) -> anyhow::Result<HandlerResult> {
     tracing::info!(review, fingerprint = %fp, "environment review ready");
     job.counts(&[("sections", i64::try_from(sections.len()).unwrap_or(i64::MAX))]).await?;
     injected.crash_point(&job);
-    Ok(if unavailable.is_empty() {
+    Ok(if missing.is_empty() {
         HandlerResult::succeeded()
     } else {
         HandlerResult::ended(
