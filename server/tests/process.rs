@@ -179,7 +179,7 @@ async fn sigterm_past_the_grace_period_cancels_the_run_with_the_reason() {
     let done = runs::get(&state.db, run.id).await.unwrap().unwrap();
     assert_eq!(done.state, RunState::Completed(RunOutcome::Cancelled), "{}", server.log());
     assert_eq!(
-        done.failure.map(|f| app::copy::EN.stored_sentence(f.message.as_str())).as_deref(),
+        done.failure.map(|f| app::copy::EN.stored_sentence(&f.message)).as_deref(),
         Some("Stopped because the server was shutting down.")
     );
 }

@@ -53,7 +53,7 @@ impl Catalog {
 
     /// The decision zone's third answer for `v`: what the system found, then what to do.
     pub fn guidance(&self, v: &RunView) -> String {
-        self.guidance_of(&v.guidance, v.failure_message.as_ref())
+        self.guidance_of(&v.guidance(), v.failure_message.as_ref())
     }
 
     /// [`Self::guidance`] from its parts: the situations and the run's failure sentence.
@@ -73,7 +73,7 @@ impl Catalog {
     /// One next step; the steps that report a failure end with its sentence.
     fn next(&self, n: Next, failure: Option<&StoredSentence>) -> String {
         let t = &self.decision;
-        let reason = failure.map(|f| format!(" {}", self.stored_sentence(f.as_str()))).unwrap_or_default();
+        let reason = failure.map(|f| format!(" {}", self.stored_sentence(f))).unwrap_or_default();
         match n {
             Next::Stale => t.next_stale.to_owned(),
             Next::QueuedLate => t.next_queued_late.to_owned(),
@@ -104,7 +104,7 @@ impl Catalog {
         let outcome = v.outcome()?;
         let t = &self.notices;
         let what = (self.runs.run_type)(v.run_type);
-        let reason = v.failure_message.as_ref().map(|f| format!(" {}", self.stored_sentence(f.as_str())));
+        let reason = v.failure_message.as_ref().map(|f| format!(" {}", self.stored_sentence(f)));
         let reason = reason.unwrap_or_default();
         let (title, body) = match (v.problem, outcome) {
             (ProblemClass::ReconciledStale, _) => {
@@ -210,7 +210,7 @@ mod tests {
         let said = EN.guidance(&v);
         assert_eq!(said, format!("{} {}", EN.reason(Reason::ReviewReady, true), "Nothing to do."));
         assert!(!said.contains("stopped reporting"), "{said}");
-        assert_eq!(v.decided_how.map(|h| EN.decided_how(h)), Some(EN.decision.decided_in_job));
+        assert_eq!(v.decided_how().map(|h| EN.decided_how(h)), Some(EN.decision.decided_in_job));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::domain::badge::Shown;
 use crate::domain::reconcile::Reason;
 use crate::domain::review::{SectionFinding, StoredSection};
 use crate::domain::transition::Actor;
-use crate::domain::{Badge, Progress, ReviewSource, RunOutcome, RunStatus, Sentence, Timestamp};
+use crate::domain::{Badge, Progress, ReviewSource, RunOutcome, RunStatus, Sentence, StoredSentence, Timestamp};
 
 impl Catalog {
     /// A short duration in this language: "45 s", "3 min", "2 h 5 min", "3 d".
@@ -93,9 +93,7 @@ impl Catalog {
             Sentence::RestoreBaselineMissing => t.restore_baseline_missing.to_owned(),
             Sentence::RestoreRefused => t.restore_refused.to_owned(),
             Sentence::RestorePartial { failed, total } => (t.restore_partial)(*failed, *total),
-            Sentence::ComposedWithout(missing) => {
-                (t.composed_without)(&missing.iter().map(|s| self.review_source(*s)).collect::<Vec<_>>().join(", "))
-            }
+            Sentence::ComposedWithout(missing) => (t.composed_without)(&self.sources(missing)),
             Sentence::ComposeInProgress => t.compose_in_progress.to_owned(),
             Sentence::NothingToExport => t.nothing_to_export.to_owned(),
             Sentence::Reconciled(reason) => self.reason(*reason, false).to_owned(),
@@ -107,16 +105,23 @@ impl Catalog {
         }
     }
 
-    /// A stored record worded for the reader: a typed sentence in this language; a typed
-    /// sentence this version does not know as the general "it did not finish" (never its
-    /// JSON); anything else — a record written before sentences were typed, or by hand — as
-    /// it stands.
-    pub fn stored_sentence(&self, stored: &str) -> String {
-        match serde_json::from_str::<Sentence>(stored) {
-            Ok(s) => self.sentence(&s),
-            Err(_) if stored.starts_with(r#"{"sentence""#) => self.records.did_not_finish.to_owned(),
-            Err(_) => stored.to_owned(),
+    /// A record's sentence worded for the reader: a typed sentence in this language; text
+    /// written before sentences were typed as it stands.
+    pub fn stored_sentence(&self, stored: &StoredSentence) -> String {
+        stored.sentence().map_or_else(|| stored.as_str().to_owned(), |s| self.sentence(&s))
+    }
+
+    /// Evidence sources as a list: "Inventory, Drift findings". Written out rather than with
+    /// `join`, which this would bring into the browser bundle on its own (specs/browser-bundle).
+    fn sources(&self, sources: &[ReviewSource]) -> String {
+        let mut out = String::new();
+        for (i, s) in sources.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(self.review_source(*s));
         }
+        out
     }
 
     /// The title of a review's section of evidence.
@@ -153,9 +158,7 @@ impl Catalog {
                 (t.failures_some)(runs.len(), &list.join(", "))
             }
             SectionFinding::Summary { without } if without.is_empty() => t.summary_complete.to_owned(),
-            SectionFinding::Summary { without } => {
-                (t.summary_without)(&without.iter().map(|s| self.review_source(*s)).collect::<Vec<_>>().join(", "))
-            }
+            SectionFinding::Summary { without } => (t.summary_without)(&self.sources(without)),
         };
         (title, body)
     }
@@ -268,17 +271,17 @@ mod tests {
             Sentence::DecidedInJob(Reason::ReviewSuperseded),
         ];
         for s in all {
-            assert_eq!(EN.stored_sentence(&s.store()), EN.sentence(&s), "{s:?}");
+            assert_eq!(EN.stored_sentence(&StoredSentence::read(&s.store())), EN.sentence(&s), "{s:?}");
         }
         assert_eq!(
-            EN.stored_sentence(&Sentence::SomeUnreadable { failed: 3, total: 10 }.store()),
+            EN.stored_sentence(&StoredSentence::read(&Sentence::SomeUnreadable { failed: 3, total: 10 }.store())),
             "3 of 10 items could not be read from the provider."
         );
     }
 
     #[test]
     fn text_that_is_no_stored_sentence_is_shown_as_it_stands() {
-        let read = |stored: &str| EN.stored_sentence(stored);
+        let read = |stored: &str| EN.stored_sentence(&StoredSentence::read(stored));
         assert_eq!(read("The provider rejected the request."), "The provider rejected the request.");
         assert_eq!(read(r#"{"sentence":"from_a_newer_version"}"#), "It did not finish.");
         assert_eq!(read(""), "");

@@ -128,7 +128,9 @@ pub struct Related {
 
 /// Why the run was decided the way it was: a stable code and the operator's sentence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
+// Travels as its code through `code`/`from_code`: the same JSON as a derived unit enum, and a
+// page decodes it as a string and a lookup (specs/browser-bundle).
+#[serde(into = "&'static str", try_from = "String")]
 pub enum Reason {
     /// Queued too long; no worker took it.
     NeverStarted,
@@ -148,6 +150,20 @@ pub enum Reason {
     RestorePartial,
     /// The run's restore record failed.
     RestoreFailed,
+}
+
+impl From<Reason> for &'static str {
+    fn from(r: Reason) -> Self {
+        r.code()
+    }
+}
+
+impl TryFrom<String> for Reason {
+    type Error = super::ParseError;
+
+    fn try_from(code: String) -> Result<Self, Self::Error> {
+        Self::from_code(&code).ok_or_else(|| super::ParseError::unknown("reason", &code))
+    }
 }
 
 impl Reason {

@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 
 /// A summary-count key from the closed set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+// Travels as its stored spelling through `as_str`/`parse`: the same JSON as a derived unit
+// enum, and a page decodes it as a string and a lookup (specs/browser-bundle).
+#[serde(into = "&'static str", try_from = "String")]
 pub enum SummaryKey {
     /// Units of work in scope.
     Total,
@@ -40,6 +42,20 @@ pub enum SummaryKey {
     FindingsChanged,
     /// Review or pack sections produced.
     Sections,
+}
+
+impl From<SummaryKey> for &'static str {
+    fn from(k: SummaryKey) -> Self {
+        k.as_str()
+    }
+}
+
+impl TryFrom<String> for SummaryKey {
+    type Error = ParseError;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        Self::parse(&text)
+    }
 }
 
 impl SummaryKey {

@@ -29,8 +29,7 @@ pub struct RelatedRecord {
 }
 
 /// How the reconciler came to its decision about a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DecidedHow {
     /// The run decided itself, from records it met when it came to write its result.
     InJob,
@@ -40,20 +39,22 @@ pub enum DecidedHow {
     WorkerGone,
 }
 
-/// What the reconciler found, as the decision zone reports it.
+/// What the reconciler recorded when it decided a run: the facts the decision zone reports
+/// (what it found, how it decided) are derived from these where they are shown.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Finding {
     /// The decision's reason, when this version knows its code.
     pub reason: Option<Reason>,
     /// Whether the run decided it itself.
     pub in_job: bool,
+    /// Whether a run type's adapter decided it from business records.
+    pub by_adapter: bool,
     /// The sentence stored with a decision whose code this version does not know.
     pub stored: Option<String>,
 }
 
 /// The decision zone's next step for a run: the situation, worded by the copy catalog.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Next {
     /// Stuck: it will not finish by itself.
     Stale,
@@ -63,13 +64,13 @@ pub enum Next {
     RunningLate,
     /// Waiting for a worker.
     Queued,
-    /// Working.
+    /// Working and reporting progress: nothing to do.
     Running,
     /// The system stopped it (with the failure sentence).
     Stopped,
     /// Succeeded, confirmed by the system.
     Confirmed,
-    /// Succeeded.
+    /// Succeeded on its own: nothing to do.
     Succeeded,
     /// Partially succeeded (with the failure sentence).
     Partial,
@@ -88,8 +89,8 @@ pub enum Next {
 }
 
 /// The decision-zone sentence for a run, as situations: what the reconciler found (when it
-/// decided the run), then what to do.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// decided the run and this version can say what), then what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Guidance {
     /// What the reconciler found, first.
     pub found: Option<Finding>,
@@ -108,7 +109,7 @@ pub enum ActiveAnswer {
     Queued,
     /// Working longer than usual.
     RunningLate,
-    /// Working.
+    /// Working and reporting progress.
     Running,
     /// It ended with this outcome.
     Ended(RunOutcome),
@@ -162,10 +163,8 @@ pub struct RunView {
     pub reconciled: bool,
     /// The business record the reconciler related this run to.
     pub related: Option<RelatedRecord>,
-    /// How the reconciler decided, when it did.
-    pub decided_how: Option<DecidedHow>,
-    /// The decision zone's next step: what is going on and what to do.
-    pub guidance: Guidance,
+    /// What the reconciler recorded, when it decided this run.
+    pub finding: Option<Finding>,
     /// The server's clock when this view was derived (for relative times).
     pub observed_at: Timestamp,
 }
@@ -184,21 +183,15 @@ impl RunView {
         let note = run.context.reconciliation();
         let reconciled = note.is_some();
         let poll = polling.run_interval(Some(run.state), now.since(run.created_at));
-        // The decision's reason code is worded in the reader's language; the sentence stored
-        // with it only for a code this version does not know.
-        let found = note.as_ref().and_then(|n| {
+        let finding = note.as_ref().map(|n| {
             let reason = n.reason.as_deref().and_then(Reason::from_code);
-            let stored = if reason.is_none() { n.summary.clone() } else { None };
-            (reason.is_some() || stored.is_some()).then_some(Finding { reason, in_job: n.in_job, stored })
-        });
-        let guidance = match found {
-            Some(found) => Guidance { next: then_after_decision(run.state), found: Some(found) },
-            None => Guidance { found: None, next: Some(next_step(run.state, freshness, problem, reconciled)) },
-        };
-        let decided_how = note.as_ref().map(|n| match n.by.as_deref() {
-            _ if n.in_job => DecidedHow::InJob,
-            Some(by) if by.starts_with("adapter:") => DecidedHow::FromRecords,
-            _ => DecidedHow::WorkerGone,
+            Finding {
+                reason,
+                in_job: n.in_job,
+                by_adapter: n.by.as_deref().is_some_and(|by| by.starts_with("adapter:")),
+                // Only for a code this version does not know: a known one is worded afresh.
+                stored: if reason.is_none() { n.summary.clone() } else { None },
+            }
         });
         let related = note.as_ref().and_then(|n| n.related.as_ref()).and_then(|(kind, id)| {
             Some(RelatedRecord { kind: RecordKind::parse(kind)?, id: *id, tenant: run.tenant_id? })
@@ -221,8 +214,7 @@ impl RunView {
             failure_message: run.failure.as_ref().map(|f| f.message.clone()),
             reconciled,
             related,
-            decided_how,
-            guidance,
+            finding,
             observed_at: now,
         }
     }
@@ -257,6 +249,27 @@ impl RunView {
         out
     }
 
+    /// How the reconciler decided, when it did.
+    pub fn decided_how(&self) -> Option<DecidedHow> {
+        self.finding.as_ref().map(|f| match f {
+            _ if f.in_job => DecidedHow::InJob,
+            _ if f.by_adapter => DecidedHow::FromRecords,
+            _ => DecidedHow::WorkerGone,
+        })
+    }
+
+    /// The decision zone's next step: what the reconciler found (when it decided the run and
+    /// this version can say what), then what to do.
+    pub fn guidance(&self) -> Guidance {
+        match self.finding.as_ref().filter(|f| f.reason.is_some() || f.stored.is_some()) {
+            Some(found) => Guidance { found: Some(found.clone()), next: then_after_decision(self.state) },
+            None => Guidance {
+                found: None,
+                next: Some(next_step(self.state, self.freshness, self.problem, self.reconciled)),
+            },
+        }
+    }
+
     /// The decision zone's first answer: is it still active? Status and freshness.
     pub fn active_answer(&self) -> ActiveAnswer {
         match (self.state, self.freshness) {
@@ -271,7 +284,7 @@ impl RunView {
 
     /// The decision zone's second answer: was it reconciled?
     pub fn reconciled_answer(&self) -> ReconciledAnswer {
-        match (self.decided_how, self.state.is_active()) {
+        match (self.decided_how(), self.state.is_active()) {
             (Some(how), _) => ReconciledAnswer::Yes(how),
             (None, true) => ReconciledAnswer::NotYet,
             (None, false) => ReconciledAnswer::No,
@@ -394,7 +407,7 @@ mod tests {
         let fresh = view(&run(RunState::Running), Duration::from_secs(10));
         assert_eq!(fresh.active_answer(), ActiveAnswer::Running);
         assert_eq!(fresh.reconciled_answer(), ReconciledAnswer::NotYet);
-        assert_eq!(fresh.guidance, Guidance { found: None, next: Some(Next::Running) });
+        assert_eq!(fresh.guidance(), Guidance { found: None, next: Some(Next::Running) });
         let stale = view(&run(RunState::Running), Duration::from_secs(3 * 3600));
         assert_eq!(stale.active_answer(), ActiveAnswer::Stale);
         let done = view(&run(RunState::Completed(RunOutcome::PartiallySucceeded)), Duration::from_secs(10));
@@ -413,14 +426,14 @@ mod tests {
         r.context = RunContext::from_value(json!({"reconciliation": {
             "at": 5, "by": "adapter:environment.review.compose", "reason": "review_ready", "summary": "Stored long ago."
         }}));
-        let found = |v: RunView| v.guidance.found.expect("decided");
+        let found = |v: RunView| v.guidance().found.expect("decided");
         let known = found(view(&r, Duration::from_secs(10)));
         assert_eq!((known.reason, known.stored), (Some(Reason::ReviewReady), None));
         r.context = RunContext::from_value(json!({"reconciliation": {
             "at": 5, "by": "reconciler", "reason": "a_code_from_a_newer_version", "summary": "Stored long ago."
         }}));
         let v = view(&r, Duration::from_secs(10));
-        assert_eq!(v.guidance.next, Some(Next::ThenNothing));
+        assert_eq!(v.guidance().next, Some(Next::ThenNothing));
         assert_eq!(found(v).stored.as_deref(), Some("Stored long ago."));
     }
 
@@ -432,8 +445,8 @@ mod tests {
             "related": {"kind": "environment_review", "id": 7}
         }}));
         let v = view(&r, Duration::from_secs(10));
-        assert_eq!(v.guidance.found.as_ref().map(|f| f.in_job), Some(true));
-        assert_eq!(v.decided_how, Some(DecidedHow::InJob));
+        assert_eq!(v.guidance().found.map(|f| f.in_job), Some(true));
+        assert_eq!(v.decided_how(), Some(DecidedHow::InJob));
         assert!(v.related.is_some());
         assert_eq!(v.problem, ProblemClass::None);
     }
@@ -455,7 +468,7 @@ mod tests {
         assert_eq!(v.freshness, Some(Freshness::LikelyStale));
         assert_eq!(v.problem, ProblemClass::ActiveStale);
         assert_eq!(v.active_answer(), ActiveAnswer::Stale);
-        assert_eq!(v.guidance.next, Some(Next::Stale));
+        assert_eq!(v.guidance().next, Some(Next::Stale));
     }
 
     #[test]
@@ -465,6 +478,6 @@ mod tests {
             RunContext::from_value(json!({"reconciliation": {"at": 5, "by": "reconciler", "reason": "worker lost"}}));
         let v = view(&r, Duration::from_secs(900));
         assert_eq!(v.problem, ProblemClass::ReconciledStale);
-        assert_eq!(v.guidance.next, Some(Next::Stopped));
+        assert_eq!(v.guidance().next, Some(Next::Stopped));
     }
 }

@@ -458,10 +458,11 @@ impl Lifecycle {
         };
         let failure = c.failure.as_ref();
         let completed_by = c.by.to_stored();
+        let failure_message = failure.map(|f| f.message.to_stored());
         let ending = writes::Ending {
             outcome: c.outcome.as_str(),
             failure_code: failure.map(|f| f.code.as_str()),
-            failure_message: failure.map(|f| f.message.as_str()),
+            failure_message: failure_message.as_deref(),
             failure_detail: failure.and_then(|f| f.detail.as_deref()),
             terminal_class: terminal_class(c.outcome, c.reconciliation.is_some()).as_str(),
             completed_by: &completed_by,
@@ -545,7 +546,7 @@ impl Lifecycle {
                         observed_at: *seen,
                         outcome: done.state.outcome().map_or("", RunOutcome::as_str).to_owned(),
                         failure_code: failure.map(|f| f.code.clone()),
-                        failure_message: failure.map(|f| f.message.as_str().to_owned()),
+                        failure_message: failure.map(|f| f.message.to_stored()),
                         summary: done.summary.to_json(),
                         context: done.context.to_json(),
                         terminal_class: done.terminal_class().map(|c| ProblemClass::as_str(c).to_owned()),

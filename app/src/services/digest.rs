@@ -258,7 +258,7 @@ fn hash_views(h: &mut DefaultHasher, list: &str, views: &[RunView]) {
             value.hash(h);
         }
         v.progress.hash(h);
-        v.guidance.hash(h);
+        v.finding.hash(h);
         v.failure_message.hash(h);
         v.completed_at.hash(h);
     }
@@ -356,7 +356,7 @@ async fn latest_pack(state: &AppState, t: TenantId, now: Timestamp) -> Result<Op
              expires_at,
              failure_message: failure,
          }| {
-            let failure = failure.map(StoredSentence::from_stored);
+            let failure = failure.map(|f| StoredSentence::read(&f));
             let expires_at = expires_at.map(Timestamp);
             let lapsed = status == "ready" && expires_at.is_some_and(|at| at <= now);
             PackCard {

@@ -77,7 +77,7 @@ impl RunRow {
             code,
             message: self
                 .failure_message
-                .map_or_else(|| StoredSentence::from(&Sentence::DidNotFinish), StoredSentence::from_stored),
+                .map_or_else(|| StoredSentence::from(&Sentence::DidNotFinish), |m| StoredSentence::read(&m)),
             detail: self.failure_detail,
         });
         Ok(Run {

@@ -284,7 +284,7 @@ fn PackCardView(d: TenantDigest, start: ServerAction<StartOperation>) -> impl In
                     .into_any()
                 }
                 "failed" => view! {
-                    <p>{t.pack_failed} " " {p.failure.as_ref().map(|f| text().stored_sentence(f.as_str()))}</p>
+                    <p>{t.pack_failed} " " {p.failure.as_ref().map(|f| text().stored_sentence(f))}</p>
                     {again(&p)}
                     <p>{run_link}</p>
                 }

@@ -36,8 +36,8 @@ pub(crate) async fn a_queued_run_is_cancelled_at_once_and_the_timeline_names_who
     assert_eq!(done.state, RunState::Completed(RunOutcome::Cancelled));
     assert_eq!(done.failure.as_ref().map(|f| f.code.as_str()), Some("cancelled"));
     let stored = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
-    let message = stored.failure.as_ref().map(|f| f.message.as_str().to_owned()).unwrap_or_default();
-    assert_eq!(app::copy::EN.stored_sentence(&message), app::copy::EN.sentence(&Sentence::CancelledOnRequest));
+    let message = stored.failure.as_ref().map(|f| app::copy::EN.stored_sentence(&f.message)).unwrap_or_default();
+    assert_eq!(message, app::copy::EN.sentence(&Sentence::CancelledOnRequest));
     assert_eq!(last_actor(t, run.id).await, Actor::Person(t.user));
     assert_eq!((completed_writes(t, run.id).await, notifications_for(t, run.id.get()).await), (1, 1));
     // Nobody can claim it any more, and asking again says it already ended.

@@ -120,6 +120,7 @@ conformance!(
     a_review_without_evidence_is_composed_partially_and_says_what_is_missing,
     publishing_a_review_supersedes_the_previous_one,
     a_review_pack_is_a_zip_of_three_files_that_expires_with_its_file,
+    a_review_pack_speaks_the_language_its_requester_chose,
     a_review_pack_without_a_review_is_blocked,
     the_generic_rule_closes_abandoned_runs_once_and_leaves_live_work_alone,
     the_compose_adapter_decides_from_reviews_in_scope_only,

@@ -39,7 +39,7 @@ async fn assert_calm(t: &TestDb) {
         let policy = t.state.config.policy(r.run.run_type);
         let v = RunView::derive(&r.run, None, &policy, &t.state.config.polling, t.clock.now());
         for c in app::copy::Locale::ALL.map(app::copy::Locale::catalog) {
-            texts.extend(v.failure_message.as_ref().map(|f| c.stored_sentence(f.as_str())));
+            texts.extend(v.failure_message.as_ref().map(|f| c.stored_sentence(f)));
             texts.push(c.guidance(&v));
             texts.extend(c.notice(&v).into_iter().flat_map(|n| [n.title, n.body]));
         }

@@ -49,10 +49,7 @@ pub(crate) async fn inventory_sync_with_unreadable_items_partially_succeeds(t: &
     assert_eq!(done.summary.get(SummaryKey::Failed), Some(2));
     assert_eq!(done.summary.get(SummaryKey::Succeeded), Some(10));
     let failure = done.failure.expect("a partial failure says why");
-    assert_eq!(
-        app::copy::EN.stored_sentence(failure.message.as_str()),
-        "2 of 12 items could not be read from the provider."
-    );
+    assert_eq!(app::copy::EN.stored_sentence(&failure.message), "2 of 12 items could not be read from the provider.");
     assert_eq!(notifications_for(t, run.id.get()).await, 1);
 }
 
@@ -244,7 +241,7 @@ pub(crate) async fn baseline_capture_is_blocked_without_items_and_partial_with_u
         (Some(6), Some(2))
     );
     assert_eq!(
-        partial.failure.map(|f| app::copy::EN.stored_sentence(f.message.as_str())).as_deref(),
+        partial.failure.map(|f| app::copy::EN.stored_sentence(&f.message)).as_deref(),
         Some("2 of 8 items could not be read and were left out of the baseline.")
     );
 }
@@ -256,7 +253,7 @@ pub(crate) async fn baseline_compare_records_added_removed_and_changed_items(t: 
     let none = runs::get(&t.state.db, none.id).await.unwrap().unwrap();
     assert_eq!(none.state, RunState::Completed(RunOutcome::Blocked));
     assert_eq!(
-        none.failure.map(|f| app::copy::EN.stored_sentence(f.message.as_str())).as_deref(),
+        none.failure.map(|f| app::copy::EN.stored_sentence(&f.message)).as_deref(),
         Some("No baseline has been captured for this tenant yet. Capture one first.")
     );
 
@@ -442,8 +439,10 @@ pub(crate) async fn restore_puts_a_snapshot_back_onto_the_provider_with_per_item
     .await
     .unwrap();
     // Stored as typed sentences, worded when read.
-    let applied: Vec<(String, String)> =
-        applied.into_iter().map(|(id, detail)| (id, app::copy::EN.stored_sentence(&detail))).collect();
+    let applied: Vec<(String, String)> = applied
+        .into_iter()
+        .map(|(id, detail)| (id, app::copy::EN.stored_sentence(&app::domain::StoredSentence::read(&detail))))
+        .collect();
     assert_eq!(
         applied,
         [
@@ -492,7 +491,7 @@ pub(crate) async fn restore_with_refused_items_partially_succeeds_and_without_a_
     assert_eq!(done.state, RunState::Completed(RunOutcome::PartiallySucceeded));
     assert_eq!(done.summary.get(SummaryKey::Failed), Some(2));
     assert_eq!(
-        done.failure.map(|f| app::copy::EN.stored_sentence(f.message.as_str())).as_deref(),
+        done.failure.map(|f| app::copy::EN.stored_sentence(&f.message)).as_deref(),
         Some("2 of 8 items could not be put back; the others match the baseline.")
     );
     let status: String = sqlx::query_scalar("SELECT status FROM restores WHERE run_id = $1")
@@ -571,7 +570,7 @@ pub(crate) async fn a_review_without_evidence_is_composed_partially_and_says_wha
     let done = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
     assert_eq!(done.state, RunState::Completed(RunOutcome::PartiallySucceeded));
     assert_eq!(
-        done.failure.map(|f| app::copy::EN.stored_sentence(f.message.as_str())).as_deref(),
+        done.failure.map(|f| app::copy::EN.stored_sentence(&f.message)).as_deref(),
         Some("The review was composed without: Inventory, Baseline comparison, Drift findings.")
     );
     assert_eq!(reviews_of(t).await.len(), 1);
@@ -601,6 +600,35 @@ pub(crate) async fn publishing_a_review_supersedes_the_previous_one(t: &TestDb) 
         matches!(publish(&t.state.db, &clock, other_ws, newer).await, Err(PublishError::NotFound)),
         "another workspace sees nothing"
     );
+}
+
+/// The `summary.html` of the pack at `path`.
+fn pack_summary(path: &std::path::Path) -> String {
+    let out = std::process::Command::new("unzip").arg("-p").arg(path).arg("summary.html").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub(crate) async fn a_review_pack_speaks_the_language_its_requester_chose(t: &TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let state = pack_state(t, dir.path());
+    let worker =
+        baseline_worker(&state).with_handler(RunType::ReviewPackGenerate, app::jobs::run_types::packs::GeneratePack);
+    full_evidence(t, &worker).await;
+    start_type(t, RunType::EnvironmentReviewCompose, json!({})).await;
+    worker.run_one().await.unwrap();
+    app::store::people::set_locale(&t.state.db, t.user, Some("de")).await.unwrap();
+    let run = start_type(t, RunType::ReviewPackGenerate, json!({})).await;
+    worker.run_one().await.unwrap();
+    let file: String = sqlx::query_scalar("SELECT file_name FROM review_packs WHERE run_id = $1")
+        .bind(run.id.get())
+        .fetch_one(t.state.db.pool())
+        .await
+        .unwrap();
+    let german = pack_summary(&dir.path().join("packs").join(&file));
+    assert!(german.contains("<html lang=\"de\">") && german.contains("Umgebungsprüfung #"), "{german}");
+    assert!(german.contains("<h2>Zusammenfassung</h2><p>Alle Nachweisquellen waren verfügbar.</p>"), "{german}");
+    assert!(german.contains("0 hinzugekommene, 0 entfernte und 1 geänderte Elemente"), "the findings too: {german}");
 }
 
 pub(crate) async fn a_review_pack_is_a_zip_of_three_files_that_expires_with_its_file(t: &TestDb) {
@@ -634,6 +662,12 @@ pub(crate) async fn a_review_pack_is_a_zip_of_three_files_that_expires_with_its_
     let csv = String::from_utf8_lossy(&csv.stdout).into_owned();
     assert!(csv.starts_with("item,change,name,changed_settings\r\n"), "{csv}");
     assert!(csv.contains("item-00003,changed,"), "{csv}");
+    // The summary words the review's typed sections, in English for someone who chose no
+    // language (no browser is asking when the pack is built).
+    let english = pack_summary(&path);
+    assert!(english.contains("<html lang=\"en\">"), "{english}");
+    assert!(english.contains("0 added, 0 removed and 1 changed items since the baseline."), "{english}");
+    assert!(english.contains("<h2>Summary</h2><p>All evidence sources were available.</p>"), "{english}");
 
     let me = app::services::principal::Principal::owner(t.user, t.ws, "Op");
     match download(&state, &me, &pack.to_string()).await.unwrap() {

@@ -47,10 +47,7 @@ pub(crate) async fn work_still_running_after_the_grace_period_ends_cancelled_wit
     assert_eq!(run.state, RunState::Completed(RunOutcome::Cancelled));
     let failure = run.failure.expect("a cancelled run says why");
     assert_eq!(failure.code, "shutdown");
-    assert_eq!(
-        app::copy::EN.stored_sentence(failure.message.as_str()),
-        "Stopped because the server was shutting down."
-    );
+    assert_eq!(app::copy::EN.stored_sentence(&failure.message), "Stopped because the server was shutting down.");
     assert_eq!(notifications_for(t, run.id.get()).await, 1);
     assert!(t.state.live.tenant_runs(t.tenant).is_empty());
 }
@@ -70,7 +67,7 @@ pub(crate) async fn injected_provider_faults_shape_the_outcome(t: &TestDb) {
     let failed = sync_once(t, &worker).await;
     assert_eq!(failed.state, RunState::Completed(RunOutcome::Failed));
     assert_eq!(
-        failed.failure.as_ref().map(|f| app::copy::EN.stored_sentence(f.message.as_str())).as_deref(),
+        failed.failure.as_ref().map(|f| app::copy::EN.stored_sentence(&f.message)).as_deref(),
         Some("The provider rejected the request.")
     );
     let items: i64 =
