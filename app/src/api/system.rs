@@ -1,6 +1,7 @@
 //! Server functions of the system plane, for platform operators only.
 
 use super::ApiError;
+use crate::domain::reconcile::Abandoned;
 use crate::domain::{RunView, Timestamp};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -51,13 +52,15 @@ pub struct StuckRun {
     pub workspace_id: i64,
     /// The workspace's name.
     pub workspace_name: String,
-    /// Its last sign of life (`LifecycleTimes::last_sign_of_life`).
-    pub silent_since: Timestamp,
+    /// Since when it has been stuck: the instant it turned likely stale (`freshness::stale_at`).
+    pub stuck_since: Timestamp,
+    /// Why it is stuck.
+    pub why: Abandoned,
     /// The run, derived like on every other surface.
     pub view: RunView,
 }
 
-/// The stuck runs of every workspace, the one silent longest first.
+/// The stuck runs of every workspace, the one stuck longest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StuckRuns {
     /// The runs.

@@ -13,7 +13,7 @@ use super::en::{
 use super::{Locale, grouped, one_decimal};
 use crate::api::Bucket;
 use crate::domain::access::{Capability, Role};
-use crate::domain::reconcile::Reason;
+use crate::domain::reconcile::{Abandoned, Reason};
 use crate::domain::{Freshness, ProblemClass, RunOutcome, RunStatus, RunType, SummaryKey};
 
 /// "1.234" — German groups thousands with a dot.
@@ -202,6 +202,10 @@ pub const DECISION: Decision = Decision {
             "Dieser Vorgang hat keine Rückmeldung mehr gegeben und wurde vom System beendet. Seine Arbeit ist \
              womöglich unvollständig; starten Sie ihn erneut, falls er noch gebraucht wird."
         }
+        Reason::PastTimeLimit => {
+            "Dieser Vorgang lief länger als seine Zeitgrenze und wurde vom System beendet. Seine Arbeit ist \
+             womöglich unvollständig; starten Sie ihn erneut, falls er noch gebraucht wird."
+        }
         Reason::ReviewReady | Reason::ReviewPublished => {
             "Dieser Vorgang hat keine Rückmeldung mehr gegeben und wurde vom System beendet: Die Prüfung, die er \
              erstellen sollte, liegt bereits vor."
@@ -244,7 +248,7 @@ pub const DECISION: Decision = Decision {
         Reason::RestoreFailed => {
             Some("Die Wiederherstellung war gescheitert: Der Anbieter hat jede Änderung abgelehnt.")
         }
-        Reason::NeverStarted | Reason::WorkerLost => None,
+        Reason::NeverStarted | Reason::WorkerLost | Reason::PastTimeLimit => None,
     },
     then_nothing: "Nichts zu tun.",
     then_review_failed_items: "Sehen Sie die fehlgeschlagenen Elemente durch und starten Sie ihn dann erneut.",
@@ -301,7 +305,7 @@ pub const TIMELINE: Timeline = Timeline {
     former_member: "eine Person, die keinen Zugang mehr hat",
     system: "dem System (geplant)",
     worker: |w| format!("Worker {w}"),
-    reconciler: "dem Abgleich, nachdem der Vorgang keine Rückmeldung mehr gab",
+    reconciler: "dem Abgleich, nachdem der Vorgang hängen geblieben war",
     adapter: |t| format!("dem Abgleich, anhand der Datensätze einer {t}"),
     shutdown: |w| format!("dem Herunterfahren von {w}"),
     unknown: "einer nicht erfassten Ursache",
@@ -442,11 +446,16 @@ pub const SYSTEM: System = System {
     col_failed: "Fehlgeschlagen",
     col_runs: "Alle Vorgänge",
     answered_by: |instance| format!("Beantwortet von {instance}."),
-    stuck_lede: "Aktive Vorgänge aller Arbeitsbereiche, die keine Rückmeldung mehr geben oder nie begonnen haben, der am längsten stille zuerst. Der Abgleich beendet jeden davon bei seinem nächsten Durchlauf.",
+    stuck_lede: "Aktive Vorgänge aller Arbeitsbereiche, die keine Rückmeldung mehr geben, ihre Zeitgrenze überschritten oder nie begonnen haben, der am längsten hängende zuerst. Der Abgleich beendet jeden davon bei seinem nächsten Durchlauf.",
     stuck_empty: "Gerade hängt nichts.",
     back: "Zurück zur Systemübersicht",
     col_run: "Vorgang",
-    col_silent: "Letztes Lebenszeichen",
+    col_stuck_since: "Hängt seit",
+    stuck_because: |a| match a {
+        Abandoned::NeverStarted => "kein Worker hat ihn übernommen",
+        Abandoned::WorkerSilent => "sein Worker ist verstummt",
+        Abandoned::PastTimeLimit => "über seiner Zeitgrenze",
+    },
     follow_up_lede: "Vorgänge aller Arbeitsbereiche, die mit Bedarf an einer Person geendet haben: fehlgeschlagen, teilweise erledigt oder durch ihre eigene Arbeit blockiert, oder vom System beendet, nachdem sie hängen geblieben waren.",
     all_runs_lede: "Jeder Vorgang jedes Arbeitsbereichs, die neuesten zuerst.",
 };

@@ -5,7 +5,7 @@
 use super::{Locale, grouped, one_decimal};
 use crate::api::Bucket;
 use crate::domain::access::{Capability, Role};
-use crate::domain::reconcile::Reason;
+use crate::domain::reconcile::{Abandoned, Reason};
 use crate::domain::time::DateParts;
 use crate::domain::{Freshness, ProblemClass, RunOutcome, RunStatus, RunType, SummaryKey};
 
@@ -304,6 +304,10 @@ group! {
                 "This run stopped reporting and was closed by the system. Its work may be incomplete; start it \
                  again if it is still needed."
             }
+            Reason::PastTimeLimit => {
+                "This run ran past its time limit and was closed by the system. Its work may be incomplete; start \
+                 it again if it is still needed."
+            }
             Reason::ReviewReady | Reason::ReviewPublished => {
                 "This run stopped reporting and was closed by the system: the review it was building already exists."
             }
@@ -340,7 +344,7 @@ group! {
             Reason::RestoreApplied => Some("The restore had already finished."),
             Reason::RestorePartial => Some("The restore had finished, but some items could not be put back."),
             Reason::RestoreFailed => Some("The restore had failed: the provider refused every change."),
-            Reason::NeverStarted | Reason::WorkerLost => None,
+            Reason::NeverStarted | Reason::WorkerLost | Reason::PastTimeLimit => None,
         },
         /// After a reconciled success.
         then_nothing: &'static str = "Nothing to do.",
@@ -413,7 +417,7 @@ group! {
         /// A worker instance.
         worker: fn(&str) -> String = |w| format!("worker {w}"),
         /// The reconciler's generic rule.
-        reconciler: &'static str = "the reconciler, after the run stopped reporting",
+        reconciler: &'static str = "the reconciler, after the run went stale",
         /// A run type's adapter (given the type's label; English writes it in small letters).
         adapter: fn(&str) -> String = |t| format!("the reconciler, from the records a {} leaves", t.to_ascii_lowercase()),
         /// An instance shutting down.
@@ -668,15 +672,21 @@ group! {
         /// Which instance answered.
         answered_by: fn(&str) -> String = |instance| format!("Answered by {instance}."),
         /// The stuck list's explanation.
-        stuck_lede: &'static str = "Active runs of every workspace that stopped reporting or never started, the one silent longest first. The reconciler closes each of them at its next sweep.",
+        stuck_lede: &'static str = "Active runs of every workspace that stopped reporting, ran past their time limit or never started, the one stuck longest first. The reconciler closes each of them at its next sweep.",
         /// Nothing stuck.
         stuck_empty: &'static str = "Nothing is stuck right now.",
         /// Back link.
         back: &'static str = "Back to the system overview",
         /// The heading of the "Run" column.
         col_run: &'static str = "Run",
-        /// The heading of the "Last sign of life" column.
-        col_silent: &'static str = "Last sign of life",
+        /// The heading of the column saying since when (and why) a run is stuck.
+        col_stuck_since: &'static str = "Stuck since",
+        /// Why a run is stuck.
+        stuck_because: fn(Abandoned) -> &'static str = |a| match a {
+            Abandoned::NeverStarted => "no worker took it",
+            Abandoned::WorkerSilent => "its worker went silent",
+            Abandoned::PastTimeLimit => "past its time limit",
+        },
         /// The follow-up list's explanation.
         follow_up_lede: &'static str = "Runs of every workspace that ended needing a person: failed, partial or blocked by their own work, or stopped by the system after going stale.",
         /// The all-runs list's explanation.

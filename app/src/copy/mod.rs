@@ -274,7 +274,7 @@ mod sample {
     use super::{Locale, Sample};
     use crate::api::Bucket;
     use crate::domain::access::{Capability, Role};
-    use crate::domain::reconcile::Reason;
+    use crate::domain::reconcile::{Abandoned, Reason};
     use crate::domain::time::DateParts;
     use crate::domain::{Freshness, ProblemClass, RunOutcome, RunStatus, RunType, SummaryKey};
 
@@ -300,6 +300,7 @@ mod sample {
     }
 
     every!(
+        Abandoned,
         Bucket,
         Capability,
         Freshness,

@@ -245,7 +245,7 @@ mod tests {
         assert_eq!(t(RunStatus::Running, None, Actor::Worker("opshub-1".into()))(None), "Started by worker opshub-1");
         assert_eq!(
             t(RunStatus::Completed, Some(RunOutcome::Failed), Actor::Reconciler)(None),
-            "Ended in failure — by the reconciler, after the run stopped reporting"
+            "Ended in failure — by the reconciler, after the run went stale"
         );
         assert_eq!(
             t(RunStatus::Completed, Some(RunOutcome::Cancelled), Actor::Shutdown("opshub-2".into()))(None),

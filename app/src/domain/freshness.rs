@@ -75,7 +75,7 @@ pub fn freshness(
         RunState::Completed(_) => return None,
         RunState::Queued => (now.since(times.created_at), policy.expected_queue_wait),
         RunState::Running => {
-            if worker_silent(times, policy, now) {
+            if worker_silent(times, policy, now) || past_time_limit(times, policy, now) {
                 return Some(Freshness::LikelyStale);
             }
             (now.since(times.started_at.unwrap_or(times.created_at)), policy.expected_duration)
@@ -134,9 +134,15 @@ pub fn next_change(
     candidates.into_iter().filter(|t| *t > now).min()
 }
 
+/// Whether a running run is past its time limit: running for longer than its stale-after
+/// window, however well its worker reports. Its worker stops it then, and the reconciler
+/// closes it if the worker does not.
+pub fn past_time_limit(times: LifecycleTimes, policy: &LifecyclePolicy, now: Timestamp) -> bool {
+    now.since(times.started_at.unwrap_or(times.created_at)) > policy.stale_after
+}
+
 /// Whether a running run's worker has gone quiet: its last sign of life (heartbeat, or its
-/// start before the first heartbeat) is older than the heartbeat timeout. The reconciler takes
-/// a running run away from its worker only then.
+/// start before the first heartbeat) is older than the heartbeat timeout.
 pub fn worker_silent(times: LifecycleTimes, policy: &LifecyclePolicy, now: Timestamp) -> bool {
     now.since(times.last_sign_of_life()) > policy.heartbeat_timeout
 }

@@ -4,16 +4,20 @@
 //!
 //! The rules, in order:
 //! - Only a run that is *abandoned* is decided: queued past its stale-after window (no worker
-//!   ever took it), or running with a silent worker ([`worker_silent`]). A running run whose
-//!   worker still heartbeats is never taken away, however long it takes.
+//!   ever took it), running with a silent worker ([`worker_silent`]), or running past its
+//!   stale-after window, which is a hard time limit: every surface has shown such a run as
+//!   likely stale, and the decision zone has promised that the system closes it. The instant
+//!   a run becomes abandoned is [`stale_at`], the same instant its freshness turns likely
+//!   stale and the one the decision zone's promise is counted from ([`closes_by`]).
 //! - For a type with an adapter, the adapter looks at business records in the run's own
 //!   workspace and tenant (and fingerprint, or the run's own restore record) and decides.
 //!   It fails closed: records of another scope are ignored even if handed in, and two equally
 //!   good candidates are never success.
 //! - Without an adapter decision the generic rule ends the run `failed`: "never started" for
-//!   a queued run, "worker lost" for a running one.
+//!   a queued run, "worker lost" for a running one whose worker went silent, "ran past its
+//!   time limit" for one whose worker still reports.
 
-use super::freshness::{LifecycleTimes, worker_silent};
+use super::freshness::{LifecycleTimes, stale_at, worker_silent};
 use super::ids::{RunId, TenantId, WorkspaceId};
 use super::run::Run;
 use super::run_type::LifecyclePolicy;
@@ -24,17 +28,61 @@ use serde_json::{Value, json};
 /// How many ids or lineage entries a decision record keeps, so it stays a few KB at most.
 pub const EVIDENCE_LIMIT: usize = 20;
 
-/// Why a run is up for reconciliation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why a run is up for reconciliation (and why a page calls it stuck).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+// Travels as its spelling: a string and a lookup in the browser (specs/browser-bundle).
+#[serde(into = "&'static str", try_from = "String")]
 pub enum Abandoned {
     /// Queued beyond its stale-after window: no worker ever took it.
     NeverStarted,
     /// Running, but its worker stopped sending signs of life.
     WorkerSilent,
+    /// Running with a worker that still reports, past its stale-after window (the time limit).
+    PastTimeLimit,
 }
 
-/// Whether `run` is abandoned at `now` under `policy`, and how. Terminal runs, fresh or
-/// past-expected queued runs, and running runs whose worker still heartbeats are not.
+impl Abandoned {
+    /// Every way a run can be abandoned.
+    pub const ALL: [Self; 3] = [Self::NeverStarted, Self::WorkerSilent, Self::PastTimeLimit];
+
+    /// The stable spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::NeverStarted => "never_started",
+            Self::WorkerSilent => "worker_silent",
+            Self::PastTimeLimit => "past_time_limit",
+        }
+    }
+
+    /// The reason the generic rule decides with.
+    pub const fn reason(self) -> Reason {
+        match self {
+            Self::NeverStarted => Reason::NeverStarted,
+            Self::WorkerSilent => Reason::WorkerLost,
+            Self::PastTimeLimit => Reason::PastTimeLimit,
+        }
+    }
+}
+
+impl From<Abandoned> for &'static str {
+    fn from(a: Abandoned) -> Self {
+        a.as_str()
+    }
+}
+
+impl TryFrom<String> for Abandoned {
+    type Error = super::ParseError;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        Self::ALL
+            .into_iter()
+            .find(|a| a.as_str() == text)
+            .ok_or_else(|| super::ParseError::unknown("abandonment", &text))
+    }
+}
+
+/// Whether `run` is abandoned at `now` under `policy`, and how: from [`stale_at`] on, the
+/// instant its freshness turns likely stale. Terminal runs never are.
 pub fn abandoned(run: &Run, policy: &LifecyclePolicy, now: Timestamp) -> Option<Abandoned> {
     abandoned_at(run.state, run.lifecycle_times(), policy, now)
 }
@@ -46,10 +94,37 @@ pub fn abandoned_at(
     policy: &LifecyclePolicy,
     now: Timestamp,
 ) -> Option<Abandoned> {
-    match state {
-        RunState::Queued => (now.since(times.created_at) > policy.stale_after).then_some(Abandoned::NeverStarted),
-        RunState::Running => worker_silent(times, policy, now).then_some(Abandoned::WorkerSilent),
-        RunState::Completed(_) => None,
+    if now < stale_at(state, times, policy)? {
+        return None;
+    }
+    Some(match state {
+        RunState::Running if worker_silent(times, policy, now) => Abandoned::WorkerSilent,
+        RunState::Running => Abandoned::PastTimeLimit,
+        _ => Abandoned::NeverStarted,
+    })
+}
+
+/// The instants before which no run of a type can be abandoned at `now` (the store's
+/// pre-filter for the sweep; [`abandoned_at`] decides each run it returns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AbandonedBefore {
+    /// A queued run created before this has been waiting past its stale-after window.
+    pub queued: Timestamp,
+    /// A running run whose last sign of life is before this has a silent worker.
+    pub silent: Timestamp,
+    /// A running run started before this is past its time limit.
+    pub started: Timestamp,
+}
+
+impl AbandonedBefore {
+    /// The instants for `policy` at `now`: a run is abandoned exactly when one of its times
+    /// is strictly before them (windows are inclusive, like freshness).
+    pub fn at(policy: &LifecyclePolicy, now: Timestamp) -> Self {
+        Self {
+            queued: now.minus(policy.stale_after),
+            silent: now.minus(policy.heartbeat_timeout),
+            started: now.minus(policy.stale_after),
+        }
     }
 }
 
@@ -136,6 +211,8 @@ pub enum Reason {
     NeverStarted,
     /// Its worker went quiet and nothing proves the work.
     WorkerLost,
+    /// It ran past its time limit (stale-after) and nothing proves the work.
+    PastTimeLimit,
     /// A ready review with the run's evidence exists.
     ReviewReady,
     /// A published review with the run's evidence exists.
@@ -172,6 +249,7 @@ impl Reason {
         match self {
             Self::NeverStarted => "never_started",
             Self::WorkerLost => "worker_lost",
+            Self::PastTimeLimit => "past_time_limit",
             Self::ReviewReady => "review_ready",
             Self::ReviewPublished => "review_published",
             Self::ReviewSuperseded => "review_superseded",
@@ -185,7 +263,7 @@ impl Reason {
     /// What decided: the generic rule or the adapter of a run type.
     pub const fn decided_by(self) -> &'static str {
         match self {
-            Self::NeverStarted | Self::WorkerLost => "reconciler",
+            Self::NeverStarted | Self::WorkerLost | Self::PastTimeLimit => "reconciler",
             Self::ReviewReady | Self::ReviewPublished | Self::ReviewSuperseded | Self::ReviewsAmbiguous => {
                 "adapter:environment.review.compose"
             }
@@ -199,9 +277,10 @@ impl Reason {
     }
 
     /// Every reason.
-    pub const ALL: [Reason; 9] = [
+    pub const ALL: [Reason; 10] = [
         Self::NeverStarted,
         Self::WorkerLost,
+        Self::PastTimeLimit,
         Self::ReviewReady,
         Self::ReviewPublished,
         Self::ReviewSuperseded,
@@ -247,13 +326,9 @@ pub struct Decision {
 impl Decision {
     /// The generic decision for a run no adapter decided.
     pub fn generic(why: Abandoned, run: &Run) -> Self {
-        let reason = match why {
-            Abandoned::NeverStarted => Reason::NeverStarted,
-            Abandoned::WorkerSilent => Reason::WorkerLost,
-        };
         Self {
             verdict: Verdict::Failed,
-            reason,
+            reason: why.reason(),
             related: None,
             counts: Vec::new(),
             evidence: Evidence { workspace: Some(run.workspace_id), tenant: run.tenant_id, ..Evidence::default() },
@@ -534,6 +609,7 @@ pub fn closes_by(stale_at: Timestamp, now: Timestamp, every: std::time::Duration
 mod tests {
     use super::*;
     use crate::domain::RunType;
+    use crate::domain::freshness::Freshness;
 
     #[test]
     fn a_stale_run_is_promised_to_close_within_one_sweep_interval() {
@@ -605,14 +681,73 @@ mod tests {
     }
 
     #[test]
-    fn a_running_run_is_abandoned_only_when_its_worker_is_silent() {
+    fn a_running_run_is_abandoned_when_its_worker_is_silent_or_it_is_past_its_time_limit() {
         let p = RunType::InventorySync.default_policy();
         let mut r = run(RunType::InventorySync, RunState::Running);
-        r.started_at = Some(NOW.minus(Duration::from_secs(86_400)));
+        r.started_at = Some(NOW.minus(p.stale_after));
         r.heartbeat_at = Some(NOW.minus(Duration::from_secs(5)));
-        assert_eq!(abandoned(&r, &p, NOW), None, "a live worker keeps even a very long run");
+        assert_eq!(abandoned(&r, &p, NOW), None, "a reporting worker keeps its run up to the time limit");
+        r.started_at = Some(NOW.minus(p.stale_after + Duration::from_millis(1)));
+        assert_eq!(abandoned(&r, &p, NOW), Some(Abandoned::PastTimeLimit), "but not a millisecond past it");
         r.heartbeat_at = Some(NOW.minus(p.heartbeat_timeout + Duration::from_millis(1)));
-        assert_eq!(abandoned(&r, &p, NOW), Some(Abandoned::WorkerSilent));
+        assert_eq!(abandoned(&r, &p, NOW), Some(Abandoned::WorkerSilent), "a silent worker is named first");
+        r.started_at = Some(NOW.minus(Duration::from_secs(5)));
+        r.heartbeat_at = None;
+        assert_eq!(abandoned(&r, &p, NOW), None, "the start counts as the first sign of life");
+    }
+
+    /// Over run state × ages × heartbeat × lease × clock: a page calls a run likely stale
+    /// exactly when a sweep would close it; a page that promises closure by `T` names an
+    /// instant at which the sweep closes it (nothing that happens to it but time); and the
+    /// store's instants ([`AbandonedBefore`]) let through every run the rule closes.
+    #[test]
+    fn every_promise_of_closure_comes_true_and_every_closure_was_shown_before() {
+        let every = Duration::from_secs(30);
+        let ages = [0, 1, 29, 59, 60, 61, 89, 91, 119, 121, 599, 600, 601, 1199, 1201, 1800, 2401, 7200];
+        let ms = |s: u64| Duration::from_millis(s * 1000 + s % 7);
+        let mut checked = 0;
+        for t in RunType::ALL {
+            let p = t.default_policy();
+            for state in [RunState::Queued, RunState::Running] {
+                for queued_for in ages {
+                    for running_for in ages.iter().filter(|a| **a <= queued_for) {
+                        for silent_for in [None].into_iter().chain(ages.iter().copied().map(Some)) {
+                            for lease in [None, Some(NOW.minus(ms(5))), Some(NOW.plus(ms(60)))] {
+                                let mut r = run(t, state);
+                                r.created_at = NOW.minus(ms(queued_for));
+                                r.started_at = (state == RunState::Running).then(|| NOW.minus(ms(*running_for)));
+                                r.heartbeat_at = silent_for.map(|s| NOW.minus(ms(s)));
+                                r.lease_expires_at = lease;
+                                let shown_stale = r.freshness(&p, NOW) == Some(Freshness::LikelyStale);
+                                let closed = abandoned(&r, &p, NOW);
+                                assert_eq!(shown_stale, closed.is_some(), "{r:?}");
+                                let at = stale_at(r.state, r.lifecycle_times(), &p).expect("an active run");
+                                if shown_stale {
+                                    let promised = closes_by(at, NOW, every);
+                                    assert!(promised > NOW && abandoned(&r, &p, promised).is_some(), "{r:?}");
+                                    let before = AbandonedBefore::at(&p, NOW);
+                                    let times = r.lifecycle_times();
+                                    let let_through = match state {
+                                        RunState::Queued => r.created_at < before.queued,
+                                        _ => {
+                                            times.last_sign_of_life() < before.silent
+                                                || r.started_at.unwrap_or(r.created_at) < before.started
+                                        }
+                                    };
+                                    assert!(let_through, "the store must find {r:?}");
+                                } else {
+                                    assert!(at > NOW, "not stale yet, so it turns stale later: {r:?}");
+                                    assert!(abandoned(&r, &p, at.minus(Duration::from_millis(1))).is_none());
+                                    assert!(abandoned(&r, &p, at).is_some(), "and the sweep may close it from then");
+                                }
+                                checked += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
     }
 
     #[test]
@@ -624,8 +759,13 @@ mod tests {
     }
 
     #[test]
-    fn the_generic_rule_fails_the_run_as_never_started_or_worker_lost() {
+    fn the_generic_rule_fails_the_run_as_never_started_worker_lost_or_past_its_time_limit() {
         let r = run(RunType::InventorySync, RunState::Running);
+        let d = Decision::generic(Abandoned::PastTimeLimit, &r);
+        assert_eq!(
+            (d.verdict.outcome(), d.reason.code(), d.reason.decided_by()),
+            (RunOutcome::Failed, "past_time_limit", "reconciler")
+        );
         let d = Decision::generic(Abandoned::NeverStarted, &r);
         assert_eq!((d.verdict.outcome(), d.reason.code()), (RunOutcome::Failed, "never_started"));
         let d = Decision::generic(Abandoned::WorkerSilent, &r);

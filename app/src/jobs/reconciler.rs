@@ -1,9 +1,10 @@
 //! The reconciler (specs/product-contract §8): a periodic sweep over abandoned active runs that decides each
 //! one from business truth first and by the generic rule otherwise, exactly once.
 //!
-//! - Candidates come from two index range scans (queued by `created_at`, running by
-//!   `heartbeat_at`) with the loosest window of any run type; the exact per-type rule is
-//!   [`crate::domain::reconcile::abandoned`], so no threshold lives here.
+//! - Candidates are the oldest abandoned runs under each type's own rule, applied inside the
+//!   query so healthy long runs never crowd out abandoned ones; the instants come from the
+//!   domain ([`AbandonedBefore`]) and [`crate::domain::reconcile::abandoned`] decides each
+//!   run, so no threshold lives here.
 //! - One sweep at a time across instances: a lease row in `sweep_leases`, taken with one
 //!   guarded upsert. Correctness does not rest on it — every decision is a guarded write that
 //!   names the status and the last write it observed, so a worker that reports in, finishes,
@@ -12,7 +13,7 @@
 //!   decisions in the domain, which ignore anything out of scope.
 
 use crate::domain::Sentence;
-use crate::domain::reconcile::{Abandoned, Decision, Verdict, abandoned};
+use crate::domain::reconcile::{Abandoned, AbandonedBefore, Decision, Verdict, abandoned};
 use crate::domain::transition::Actor;
 use crate::domain::{Run, RunId, RunOutcome, RunType, Timestamp};
 use crate::jobs::lifecycle::{Completion, Expect};
@@ -154,14 +155,11 @@ impl Reconciler {
         Ok(report)
     }
 
-    /// Active runs that may be abandoned: queued longer than the shortest stale-after, or
-    /// running with a heartbeat older than the shortest heartbeat timeout of any type. Both
-    /// are range scans of partial indexes over active runs only.
+    /// The oldest abandoned active runs (at most one batch), each under its own type's rule
+    /// ([`AbandonedBefore`], the domain's instants); [`abandoned`] still decides each.
     pub async fn candidates(&self, now: Timestamp) -> Result<Vec<Run>, anyhow::Error> {
-        let policies = RunType::ALL.map(|t| self.state.config.policy(t));
-        let queued_before = now.minus(policies.iter().map(|p| p.stale_after).min().unwrap_or_default());
-        let silent_since = now.minus(policies.iter().map(|p| p.heartbeat_timeout).min().unwrap_or_default());
-        Ok(sweeps::candidates(&self.state.db, queued_before, silent_since, self.batch).await?)
+        let rules = RunType::ALL.map(|t| (t, AbandonedBefore::at(&self.state.config.policy(t), now)));
+        Ok(sweeps::candidates(&self.state.db, &rules, self.batch).await?)
     }
 }
 

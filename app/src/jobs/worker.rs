@@ -3,6 +3,8 @@
 //! [`Worker::run_one`]; the server runs [`Worker::run_pool`].
 
 use crate::domain::Sentence;
+use crate::domain::freshness::past_time_limit;
+use crate::domain::reconcile::Reason;
 use crate::domain::transition::Actor;
 use crate::domain::{Run, RunId, RunOutcome, RunType, UserId};
 use crate::jobs::lifecycle::{Completion, LifecycleError, ProgressUpdate};
@@ -230,9 +232,11 @@ impl Worker {
 
     /// Runs the handler in its own task (so a panic is contained) while heartbeating.
     /// A heartbeat that finds a request to stop ends the handler there (its open
-    /// transaction, if any, rolls back) and records who asked in `stop`.
+    /// transaction, if any, rolls back) and records who asked in `stop`; so does the run's
+    /// time limit, and a heartbeat that finds the run decided elsewhere.
     async fn work(&self, handler: Arc<dyn Handler>, run: Run, stop: StopRequest) -> anyhow::Result<HandlerResult> {
         let id = run.id;
+        let (times, policy) = (run.lifecycle_times(), self.state.config.policy(run.run_type));
         let hung = Arc::new(AtomicBool::new(false));
         let job =
             Job { run, state: self.state.clone(), owner: self.owner.clone(), hung: hung.clone(), stop: stop.clone() };
@@ -254,6 +258,17 @@ impl Worker {
                     };
                 }
                 _ = beat.tick(), if !hung.load(Ordering::SeqCst) => {
+                    // Past its time limit the run is stopped like a cancelled one, keeping what
+                    // it reported; every page has shown it likely stale since that instant.
+                    if past_time_limit(times, &policy, self.state.clock.now()) {
+                        tracing::warn!(run_id = id.get(), "run past its time limit; stopping it");
+                        return Ok(HandlerResult::ended(
+                            RunOutcome::Failed,
+                            Reason::PastTimeLimit.code(),
+                            Sentence::Reconciled(Reason::PastTimeLimit),
+                            None,
+                        ));
+                    }
                     match self.state.lifecycle().heartbeat(id, &self.owner, self.state.config.lease).await {
                         Ok(()) => {}
                         Err(LifecycleError::CancelRequested { by, .. }) => {
@@ -264,6 +279,12 @@ impl Worker {
                                 Sentence::CancelledOnRequest,
                                 None,
                             ));
+                        }
+                        // Decided elsewhere (the reconciler, or a shutdown): whatever the
+                        // handler would still do belongs to no run any more.
+                        Err(e @ (LifecycleError::LeaseLost(_) | LifecycleError::AlreadyCompleted { .. })) => {
+                            tracing::info!(run_id = id.get(), "run was decided elsewhere; stopping its handler");
+                            return Err(e.into());
                         }
                         Err(e) => tracing::warn!(run_id = id.get(), error = %e, "heartbeat failed"),
                     }

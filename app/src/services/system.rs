@@ -8,6 +8,8 @@ use crate::api::{
 };
 use crate::domain::RunId;
 use crate::domain::access::{Denial, authorize_system};
+use crate::domain::freshness::stale_at;
+use crate::domain::reconcile::abandoned;
 use crate::domain::{Freshness, RunView};
 use crate::runtime::state::AppState;
 use crate::services::error::{Error, Thing};
@@ -63,8 +65,8 @@ pub async fn overview(state: &AppState, principal: &Principal) -> Result<SystemO
     })
 }
 
-/// Every run of every workspace that is stuck right now (likely stale), the one silent
-/// longest first. Read from the live view of active runs, so it costs no scan of the runs.
+/// Every run of every workspace that is stuck right now (likely stale, so abandoned), the
+/// one stuck longest first. Read from the live view of active runs, so it costs no scan of the runs.
 pub async fn stuck(state: &AppState, principal: &Principal) -> Result<StuckRuns, Error> {
     authorize(principal)?;
     let names: HashMap<i64, String> = workspaces::names(&state.db)
@@ -78,20 +80,23 @@ pub async fn stuck(state: &AppState, principal: &Principal) -> Result<StuckRuns,
     for run in state.live.active_runs(None) {
         let ws = run.workspace_id;
         let policy = state.config.policy(run.run_type);
-        if run.freshness(&policy, now) != Some(Freshness::LikelyStale) {
+        // Stuck is abandoned: the same instant the reconciler may close it from.
+        let (Some(why), Some(stuck_since)) =
+            (abandoned(&run, &policy, now), stale_at(run.state, run.lifecycle_times(), &policy))
+        else {
             continue;
-        }
+        };
         let tenant_name = tenant_name(state, run.tenant_id).await?;
         let view = RunView::derive(&run, tenant_name, &policy, &state.config.polling, now);
-        let silent_since = run.lifecycle_times().last_sign_of_life();
         runs.push(StuckRun {
             workspace_id: ws.get(),
             workspace_name: names.get(&ws.get()).cloned().unwrap_or_default(),
-            silent_since,
+            stuck_since,
+            why,
             view,
         });
     }
-    runs.sort_by_key(|r| (r.silent_since, r.view.id));
+    runs.sort_by_key(|r| (r.stuck_since, r.view.id));
     Ok(StuckRuns { runs, observed_at: now })
 }
 

@@ -3,7 +3,8 @@
 //! judge (environment reviews by evidence fingerprint, restore records with their item
 //! tallies). Its decisions are written through the lifecycle like every other ending.
 
-use crate::domain::{Run, RunId, Timestamp};
+use crate::domain::reconcile::AbandonedBefore;
+use crate::domain::{Run, RunId, RunType, Timestamp};
 use crate::store::db::{Db, placeholders};
 use crate::store::runs::{RUN_COLUMNS, RunRow};
 use sqlx::FromRow;
@@ -77,26 +78,54 @@ pub async fn release_lease(db: &Db, name: &str, owner: &str) -> Result<(), sqlx:
     Ok(())
 }
 
-/// At most `limit` active runs that may be abandoned: queued since before `queued_before`,
-/// or running with a heartbeat older than `silent_since`. Both are range scans of partial
-/// indexes over active runs only. A damaged row is logged and left out.
-pub async fn candidates(
-    db: &Db,
-    queued_before: Timestamp,
-    silent_since: Timestamp,
-    limit: i64,
-) -> Result<Vec<Run>, sqlx::Error> {
+/// When a run started (its queueing, for a row written without a start): the domain's
+/// `LifecycleTimes` reading, in SQL. A run's last sign of life is the later of its heartbeat
+/// and this, so "silent since before t" is both being before t.
+const STARTED: &str = "COALESCE(started_at, created_at)";
+
+/// At most `limit` abandoned active runs, oldest first, under each type's own rule (`rules`:
+/// a type and the instants before which its runs are abandoned). The rule is applied inside
+/// the query, so runs that are merely old (a long-running type's healthy runs) never fill a
+/// batch ahead of abandoned ones. Each half first narrows to the loosest of the instants, a
+/// range scan of a partial index over active runs. A damaged row is logged and left out.
+pub async fn candidates(db: &Db, rules: &[(RunType, AbandonedBefore)], limit: i64) -> Result<Vec<Run>, sqlx::Error> {
+    let loosest = |f: fn(&AbandonedBefore) -> Timestamp| rules.iter().map(|(_, b)| f(b)).max().unwrap_or(Timestamp(0));
+    let mut p = db.params();
+    let queued_range = p.take(1);
+    let queued_rules: Vec<String> =
+        rules.iter().map(|_| format!("(run_type = {} AND created_at < {})", p.take(1), p.take(1))).collect();
+    let (silent_range, started_range) = (p.take(1), p.take(1));
+    let running_rules: Vec<String> = rules
+        .iter()
+        .map(|_| {
+            // Each instant its own placeholder: SQLite's are positional.
+            let (t, beat, start, started) = (p.take(1), p.take(1), p.take(1), p.take(1));
+            format!(
+                "(run_type = {t} AND ((COALESCE(heartbeat_at, 0) < {beat} AND {STARTED} < {start}) \
+                 OR {STARTED} < {started}))"
+            )
+        })
+        .collect();
+    let limit_param = p.take(1);
     let sql = format!(
-        "SELECT {RUN_COLUMNS} FROM operation_runs WHERE status = 'queued' AND created_at < $1 \
-         UNION ALL SELECT {RUN_COLUMNS} FROM operation_runs WHERE status = 'running' AND heartbeat_at < $2 \
-         LIMIT $3"
+        "SELECT * FROM (\
+         SELECT {RUN_COLUMNS} FROM operation_runs WHERE status = 'queued' AND created_at < {queued_range} AND ({}) \
+         UNION ALL SELECT {RUN_COLUMNS} FROM operation_runs WHERE status = 'running' \
+         AND (COALESCE(heartbeat_at, 0) < {silent_range} OR {STARTED} < {started_range}) AND ({})\
+         ) AS abandoned ORDER BY created_at, id LIMIT {limit_param}",
+        queued_rules.join(" OR "),
+        running_rules.join(" OR "),
     );
-    let rows: Vec<RunRow> = sqlx::query_as(&sql)
-        .bind(queued_before.millis())
-        .bind(silent_since.millis())
-        .bind(limit)
-        .fetch_all(db.pool())
-        .await?;
+    let mut q = sqlx::query_as::<_, RunRow>(&sql).bind(loosest(|b| b.queued).millis());
+    for (t, before) in rules {
+        q = q.bind(t.as_str()).bind(before.queued.millis());
+    }
+    q = q.bind(loosest(|b| b.silent).millis()).bind(loosest(|b| b.started).millis());
+    for (t, before) in rules {
+        let silent = before.silent.millis();
+        q = q.bind(t.as_str()).bind(silent).bind(silent).bind(before.started.millis());
+    }
+    let rows: Vec<RunRow> = q.bind(limit).fetch_all(db.pool()).await?;
     Ok(rows
         .into_iter()
         .filter_map(|row| row.into_run().inspect_err(|e| tracing::warn!(error = %e, "skipping an unreadable run")).ok())

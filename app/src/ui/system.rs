@@ -121,7 +121,7 @@ fn StuckList(s: StuckRuns) -> impl IntoView {
                             <th>{text().list.col_tenant}</th>
                             <th>{text().list.col_state}</th>
                             <th>{text().list.col_progress}</th>
-                            <th>{t.col_silent}</th>
+                            <th>{t.col_stuck_since}</th>
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>
@@ -147,7 +147,8 @@ fn StuckRow(r: StuckRun, now: crate::domain::Timestamp) -> impl IntoView {
     let tenant_name = r.view.tenant_name.clone().unwrap_or_else(|| text().runs.whole_workspace.to_owned());
     let badges = r.view.clone();
     let progress = r.view.progress.clone();
-    let silent = r.silent_since;
+    let since = r.stuck_since;
+    let why = (text().system.stuck_because)(r.why);
     view! {
         <RunTableRow view=r.view>
             <td><A href=href attr:class="run-link">{label}</A></td>
@@ -155,7 +156,9 @@ fn StuckRow(r: StuckRun, now: crate::domain::Timestamp) -> impl IntoView {
             <td>{tenant_name}</td>
             <td><RunBadges view=badges/></td>
             <td><ProgressView progress compact=true/></td>
-            <td title=silent.to_rfc3339() data-testid="silent-since">{ago(silent, now)}</td>
+            <td title=since.to_rfc3339() data-testid="stuck-since" data-stuck-why=r.why.as_str()>
+                {ago(since, now)} <span class="muted">{why}</span>
+            </td>
         </RunTableRow>
     }
 }

@@ -411,7 +411,7 @@ pub(crate) async fn the_system_lists_span_every_workspace_for_platform_operators
     );
 }
 
-pub(crate) async fn the_stuck_list_shows_every_workspaces_stale_runs_longest_silent_first(t: &TestDb) {
+pub(crate) async fn the_stuck_list_shows_every_workspaces_stale_runs_longest_stuck_first(t: &TestDb) {
     use app::services::principal::Principal;
     t.state.live.reload().await.unwrap();
     let life = t.state.lifecycle();
@@ -433,13 +433,14 @@ pub(crate) async fn the_stuck_list_shows_every_workspaces_stale_runs_longest_sil
     platform.platform_operator = true;
     let stuck = app::services::system::stuck(&t.state, &platform).await.unwrap();
     let ids: Vec<_> = stuck.runs.iter().map(|r| r.view.id).collect();
-    assert_eq!(ids, [elsewhere.id, ours.id], "both workspaces, the longest silent first; {fresh:?} is healthy");
+    assert_eq!(ids, [elsewhere.id, ours.id], "both workspaces, the one stuck longest first; {fresh:?} is healthy");
     assert_eq!(stuck.runs[0].workspace_id, 2);
     assert!(!stuck.runs[0].workspace_name.is_empty());
     assert_eq!(stuck.runs[1].view.tenant_name.as_deref(), Some("Tenant One"));
     for r in &stuck.runs {
         assert_eq!(r.view.problem.as_str(), "active_stale", "the same class as on every other surface");
-        assert!(r.silent_since < t.clock.now());
+        assert!(r.stuck_since < t.clock.now());
+        assert_eq!(r.why, app::domain::reconcile::Abandoned::WorkerSilent);
     }
     let member = Principal::owner(t.user, t.ws, "Owner");
     let err = app::api::ApiError::from(app::services::system::stuck(&t.state, &member).await.unwrap_err());

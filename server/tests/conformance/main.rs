@@ -76,6 +76,10 @@ http_once!(
 );
 
 conformance!(
+    a_worker_stops_its_run_at_the_time_limit_keeping_what_it_finished,
+    a_run_past_its_time_limit_is_closed_by_the_sweep_its_page_promised,
+    a_handler_whose_run_was_decided_elsewhere_stops,
+    healthy_long_runs_never_crowd_an_abandoned_one_out_of_a_sweep,
     a_run_moves_forward_through_its_legal_transitions,
     illegal_transitions_are_refused_with_typed_errors,
     fifty_concurrent_identical_starts_create_exactly_one_run,
@@ -153,7 +157,7 @@ conformance!(
     sessions_rotate_on_sign_in_and_end_on_sign_out,
     switching_workspace_changes_what_the_session_sees,
     sqlite_commits_leave_the_checkpoint_to_the_background,
-    the_stuck_list_shows_every_workspaces_stale_runs_longest_silent_first,
+    the_stuck_list_shows_every_workspaces_stale_runs_longest_stuck_first,
 );
 
 mod access;
@@ -167,6 +171,7 @@ mod ops;
 mod reconcile;
 mod retry;
 mod run_types;
+mod time_limit;
 mod transitions;
 mod workers;
 use access::*;
@@ -179,6 +184,7 @@ use ops::*;
 use reconcile::*;
 use retry::*;
 use run_types::*;
+use time_limit::*;
 use transitions::*;
 use workers::*;
 

@@ -359,7 +359,7 @@ pub(crate) async fn the_timeline_names_who_or_what_caused_every_transition(t: &T
         [
             "Queued by the system (scheduled)",
             "Started by worker opshub-gone",
-            "Ended in failure — by the reconciler, after the run stopped reporting"
+            "Ended in failure — by the reconciler, after the run went stale"
         ]
     );
     assert!(d.closes_by.is_none(), "a closed run promises nothing");
