@@ -442,8 +442,8 @@ impl Lifecycle {
         stop_requested(&run)
     }
 
-    /// Completes a run with a guarded write and, in the same transaction, writes its
-    /// initiator's terminal notification. The loser of a race gets
+    /// Completes a run with a guarded write and, in the same transaction, ends the records it
+    /// was still making and writes its initiator's terminal notification. The loser of a race gets
     /// [`LifecycleError::AlreadyCompleted`] and changes nothing.
     #[tracing::instrument(skip(self, c), fields(outcome = c.outcome.as_str()))]
     pub async fn complete(&self, id: RunId, c: Completion) -> Result<Run, LifecycleError> {
@@ -481,6 +481,7 @@ impl Lifecycle {
             }
             writes::set_summary_and_context(&mut tx, id, &run.summary.to_json(), &run.context.to_json()).await?;
         }
+        crate::jobs::run_types::end_owned_records(&self.db, &mut tx, std::slice::from_ref(&run), now).await?;
         insert_terminal_notifications(&self.db, &mut tx, std::slice::from_ref(&run), now).await?;
         // Announced in the same transaction: other instances hear of it exactly when it
         // commits, and the write path spends no extra pool round trip after the commit.
@@ -561,6 +562,7 @@ impl Lifecycle {
                 writes::complete_observed(&self.db, &mut tx, &endings, now).await?.into_iter().collect();
             let winners: Vec<Run> =
                 chunk.iter().filter(|(_, _, d, _)| won.contains(&d.id.get())).map(|(_, _, d, _)| d.clone()).collect();
+            crate::jobs::run_types::end_owned_records(&self.db, &mut tx, &winners, now).await?;
             insert_terminal_notifications(&self.db, &mut tx, &winners, now).await?;
             self.db.notify_runs_changed_in(&mut tx, winners.iter().map(|r| r.id.get())).await?;
             tx.commit().await?;

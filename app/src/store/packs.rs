@@ -4,7 +4,7 @@
 
 use crate::domain::{RunId, TenantId, Timestamp, WorkspaceId};
 use crate::store::db::Db;
-use sqlx::FromRow;
+use sqlx::{AnyConnection, FromRow};
 
 /// The review a pack is made from.
 #[derive(Debug, Clone, FromRow)]
@@ -68,9 +68,25 @@ pub async fn source_review(db: &Db, tenant: TenantId, wanted: Option<i64>) -> Re
     .await
 }
 
-/// Opens a pack of `review` for `tenant`, made by `run` from `now`; its id.
+/// Fails the packs `runs` were still making (their runs ended without finishing them), in the
+/// runs' terminal transaction.
+pub async fn end_with_runs(db: &Db, conn: &mut AnyConnection, runs: &[RunId]) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "UPDATE review_packs SET status = 'failed' WHERE run_id IN ({}) AND status IN ('queued', 'generating')",
+        db.params().take(runs.len())
+    );
+    let mut q = sqlx::query(&sql);
+    for run in runs {
+        q = q.bind(run.get());
+    }
+    q.execute(conn).await?;
+    Ok(())
+}
+
+/// Opens a pack of `review` for `tenant`, made by `run` from `now`, inside the run's
+/// transaction that holds its lease; its id.
 pub async fn begin(
-    db: &Db,
+    conn: &mut AnyConnection,
     workspace: WorkspaceId,
     tenant: TenantId,
     review: i64,
@@ -86,7 +102,7 @@ pub async fn begin(
     .bind(review)
     .bind(run.get())
     .bind(now.millis())
-    .fetch_one(db.pool())
+    .fetch_one(conn)
     .await
 }
 
@@ -100,9 +116,10 @@ pub async fn fail(db: &Db, pack: i64) -> Result<(), sqlx::Error> {
 }
 
 /// Marks pack `pack` ready with its file and size at `now`, kept until `expires`, if it is
-/// still being generated.
+/// still being generated — inside the run's transaction that holds its lease, so a pack is
+/// never ready for a run that ended without it.
 pub async fn ready(
-    db: &Db,
+    conn: &mut AnyConnection,
     pack: i64,
     file_name: &str,
     size_bytes: i64,
@@ -118,7 +135,7 @@ pub async fn ready(
     .bind(now.millis())
     .bind(expires.millis())
     .bind(pack)
-    .execute(db.pool())
+    .execute(conn)
     .await?;
     Ok(())
 }

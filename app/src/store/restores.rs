@@ -6,9 +6,10 @@ use crate::domain::{RunId, TenantId, Timestamp, WorkspaceId};
 use crate::store::db::Db;
 use sqlx::AnyConnection;
 
-/// Opens a restore of `snapshot` onto `tenant` by `run`, applying from `now`; returns its id.
+/// Opens a restore of `snapshot` onto `tenant` by `run`, applying from `now`, inside the run's
+/// transaction that holds its lease; returns its id.
 pub async fn begin(
-    db: &Db,
+    conn: &mut AnyConnection,
     workspace: WorkspaceId,
     tenant: TenantId,
     run: RunId,
@@ -24,7 +25,7 @@ pub async fn begin(
     .bind(run.get())
     .bind(snapshot)
     .bind(now.millis())
-    .fetch_one(db.pool())
+    .fetch_one(conn)
     .await
 }
 
@@ -55,5 +56,30 @@ pub async fn finish(conn: &mut AnyConnection, restore: i64, status: &str, now: T
         .bind(restore)
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// Ends the restores `runs` were still applying (their runs ended without finishing them), at
+/// `now`, in the runs' terminal transaction: partially applied when at least one item was put
+/// back (the tenant did change), failed when none was.
+pub async fn end_with_runs(
+    db: &Db,
+    conn: &mut AnyConnection,
+    runs: &[RunId],
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    let mut p = db.params();
+    let at = p.take(1);
+    let sql = format!(
+        "UPDATE restores SET finished_at = {at}, status = CASE WHEN EXISTS (SELECT 1 FROM restore_items i \
+         WHERE i.restore_id = restores.id AND i.result = 'applied') THEN 'partially_applied' ELSE 'failed' END \
+         WHERE run_id IN ({}) AND status = 'applying'",
+        p.take(runs.len())
+    );
+    let mut q = sqlx::query(&sql).bind(now.millis());
+    for run in runs {
+        q = q.bind(run.get());
+    }
+    q.execute(conn).await?;
     Ok(())
 }

@@ -76,6 +76,8 @@ http_once!(
 );
 
 conformance!(
+    whatever_ends_a_run_ends_the_records_it_was_making,
+    a_record_finished_by_its_handler_stays_as_it_finished,
     a_worker_stops_its_run_at_the_time_limit_keeping_what_it_finished,
     a_run_past_its_time_limit_is_closed_by_the_sweep_its_page_promised,
     a_handler_whose_run_was_decided_elsewhere_stops,
@@ -169,6 +171,7 @@ mod lists;
 mod matrix;
 mod ops;
 mod reconcile;
+mod records;
 mod retry;
 mod run_types;
 mod time_limit;
@@ -182,6 +185,7 @@ use lists::*;
 use matrix::*;
 use ops::*;
 use reconcile::*;
+use records::*;
 use retry::*;
 use run_types::*;
 use time_limit::*;

@@ -57,6 +57,8 @@ async fn capture(job: Job) -> anyhow::Result<HandlerResult> {
 
     let now = job.state.clock.now();
     let mut tx = job.state.db.begin_write().await?;
+    // Saved only while the run holds its lease: a run already decided elsewhere saves nothing.
+    job.hold(&mut tx).await?;
     let snapshot = baselines::insert(&mut tx, job.run.workspace_id, tenant, job.run.id, captured, now).await?;
     for item in &kept {
         baselines::add_item(&mut tx, snapshot, item).await?;

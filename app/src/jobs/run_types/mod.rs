@@ -1,8 +1,8 @@
 //! The run-type registry: for every [`RunType`], the handler that does its work, the
 //! preparation of its inputs (shared by starting a run and running one again, so both refuse
-//! the same things and a retried restore asks for the same confirmation as a new one) and,
+//! the same things and a retried restore asks for the same confirmation as a new one),
 //! where the type has one, the reconciliation adapter that proves its outcome from the
-//! business records it writes.
+//! business records it writes, and how the records it owns end when the run ends.
 //!
 //! Each type's pieces live in its own file; the `match`es below wire them. They are
 //! exhaustive, so a new type does not compile until it is registered in each
@@ -18,10 +18,12 @@ pub mod reviews;
 
 use crate::domain::reconcile::Decision;
 use crate::domain::refusal::{Invalid, Thing};
-use crate::domain::{Run, RunId, RunType, TenantId};
+use crate::domain::{Run, RunId, RunType, TenantId, Timestamp};
 use crate::jobs::worker::Handler;
 use crate::runtime::state::AppState;
+use crate::store::db::Db;
 use serde_json::{Map, Value};
+use sqlx::AnyConnection;
 use std::sync::Arc;
 
 /// The handler that works runs of type `t`.
@@ -34,6 +36,34 @@ pub fn handler(t: RunType) -> Arc<dyn Handler> {
         RunType::ReviewPackGenerate => Arc::new(packs::GeneratePack),
         RunType::RestoreExecute => Arc::new(restore::RestoreExecute),
     }
+}
+
+/// Ends the business records `runs` own that are still in progress, inside the runs'
+/// terminal transaction: whatever ends a run — its handler, a cancel, a shutdown, the
+/// reconciler — nothing it owns is left "being made" (specs/run-types, "Records end with
+/// their run"). A record the handler finished already is left as it is.
+pub(crate) async fn end_owned_records(
+    db: &Db,
+    conn: &mut AnyConnection,
+    runs: &[Run],
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    for t in RunType::ALL {
+        let ids: Vec<RunId> = runs.iter().filter(|r| r.run_type == t).map(|r| r.id).collect();
+        if ids.is_empty() {
+            continue;
+        }
+        match t {
+            RunType::ReviewPackGenerate => packs::end_with_runs(db, conn, &ids).await?,
+            RunType::RestoreExecute => restore::end_with_runs(db, conn, &ids, now).await?,
+            // Their records are written whole, in one transaction that holds the run's lease.
+            RunType::InventorySync
+            | RunType::BaselineCapture
+            | RunType::BaselineCompare
+            | RunType::EnvironmentReviewCompose => {}
+        }
+    }
+    Ok(())
 }
 
 /// What a start names besides the tenant and the type.

@@ -15,9 +15,11 @@ use crate::jobs::provider::{Injected, begin};
 use crate::jobs::run_types::{InputError, StartOptions};
 use crate::jobs::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::runtime::state::AppState;
+use crate::store::db::Db;
 use crate::store::packs::{self as stored, PackSource};
 use anyhow::Context as _;
 use serde_json::{Map, Value, json};
+use sqlx::AnyConnection;
 use std::io::Write as _;
 
 /// The review_pack.generate handler.
@@ -93,7 +95,12 @@ async fn generate(job: Job) -> anyhow::Result<HandlerResult> {
     let Some(review) = review else {
         return Ok(HandlerResult::ended(RunOutcome::Blocked, "no_review", Sentence::NothingToExport, None));
     };
-    let pack = stored::begin(db, job.run.workspace_id, tenant, review.id, job.run.id, job.state.clock.now()).await?;
+    // Opened while the run holds its lease: a run the reconciler already decided opens none.
+    let mut tx = db.begin_write().await?;
+    job.hold(&mut tx).await?;
+    let pack =
+        stored::begin(&mut tx, job.run.workspace_id, tenant, review.id, job.run.id, job.state.clock.now()).await?;
+    tx.commit().await?;
     match build(&job, tenant, pack, &review, &injected).await {
         Ok(result) => Ok(result),
         Err(e) => {
@@ -185,7 +192,18 @@ async fn build(
     let now = job.state.clock.now();
     let expires = now.plus(job.state.config.pack_retention);
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-    stored::ready(&job.state.db, pack, &file_name, size, now, expires).await?;
+    // Ready only while the run still holds its lease; otherwise its ending failed the pack,
+    // and the file it would have named goes too.
+    let mut tx = job.state.db.begin_write().await?;
+    if let Err(e) = job.hold(&mut tx).await {
+        drop(tx);
+        if let Err(gone) = tokio::fs::remove_file(&path).await {
+            tracing::warn!(pack, error = %gone, "could not delete the file of a pack whose run ended");
+        }
+        return Err(e.into());
+    }
+    stored::ready(&mut tx, pack, &file_name, size, now, expires).await?;
+    tx.commit().await?;
     injected.crash_point(job);
     Ok(HandlerResult::succeeded())
 }
@@ -210,6 +228,11 @@ pub async fn sweep_expired(state: &AppState) -> anyhow::Result<usize> {
         tracing::info!(expired, "review packs expired");
     }
     Ok(expired)
+}
+
+/// Fails the packs `runs` were still making: their runs ended without finishing them.
+pub(super) async fn end_with_runs(db: &Db, conn: &mut AnyConnection, runs: &[RunId]) -> Result<(), sqlx::Error> {
+    stored::end_with_runs(db, conn, runs).await
 }
 
 #[cfg(test)]

@@ -6,15 +6,17 @@
 
 use crate::domain::reconcile::{Decision, RestoreFact, RestoreStatus, decide_restore};
 use crate::domain::refusal::Invalid;
-use crate::domain::{Run, RunId, RunOutcome, Sentence, TenantId, WorkspaceId};
+use crate::domain::{Run, RunId, RunOutcome, Sentence, TenantId, Timestamp, WorkspaceId};
 use crate::jobs::lifecycle::ProgressUpdate;
 use crate::jobs::provider::begin;
 use crate::jobs::run_types::baselines::{snapshot_of, tenant_snapshot};
 use crate::jobs::run_types::{ADAPTER_CHUNK, InputError, StartOptions};
 use crate::jobs::worker::{BoxFuture, Handler, HandlerResult, Job};
 use crate::runtime::state::AppState;
+use crate::store::db::Db;
 use crate::store::{baselines, provider, restores, sweeps};
 use serde_json::{Map, Value, json};
+use sqlx::AnyConnection;
 use std::collections::HashMap;
 
 /// Items applied per transaction and per progress report.
@@ -101,8 +103,12 @@ async fn restore(job: Job) -> anyhow::Result<HandlerResult> {
         return Ok(HandlerResult::ended(RunOutcome::Blocked, "no_baseline", Sentence::RestoreBaselineMissing, None));
     };
     let items = baselines::items(&db, snapshot).await?;
+    // Opened while the run holds its lease; its ending closes the record if the run does not.
+    let mut tx = db.begin_write().await?;
+    job.hold(&mut tx).await?;
     let record =
-        restores::begin(&db, job.run.workspace_id, tenant, job.run.id, snapshot, job.state.clock.now()).await?;
+        restores::begin(&mut tx, job.run.workspace_id, tenant, job.run.id, snapshot, job.state.clock.now()).await?;
+    tx.commit().await?;
     let total = i64::try_from(items.len()).unwrap_or(i64::MAX);
     job.counts(&[("total", total), ("processed", 0)]).await?;
 
@@ -170,4 +176,14 @@ async fn restore(job: Job) -> anyhow::Result<HandlerResult> {
     tx.commit().await?;
     injected.crash_point(&job);
     Ok(result)
+}
+
+/// Ends the restores `runs` were still applying: their runs ended without finishing them.
+pub(super) async fn end_with_runs(
+    db: &Db,
+    conn: &mut AnyConnection,
+    runs: &[RunId],
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    restores::end_with_runs(db, conn, runs, now).await
 }
