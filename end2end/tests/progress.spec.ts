@@ -45,6 +45,8 @@ test('a run whose reported counts cannot be true shows activity, never a made-up
   const detail = (await page.getByTestId('run-detail').innerText()).toLowerCase();
   expect(detail).not.toContain('%');
   expect(detail).not.toContain('25 of 10');
+  // Nor does the results panel show the impossible numbers.
+  await expect(page.getByTestId('counts')).toHaveCount(0);
 });
 
 test('a composite run says how many of its sources are ready and how many failed', async ({ page }) => {

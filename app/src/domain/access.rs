@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// A membership's role in a workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(into = "&'static str", try_from = "String")]
 pub enum Role {
     /// Runs the workspace: everything, including its members.
     Owner,
@@ -170,6 +170,8 @@ pub fn authorize_system(access: Option<&Access>) -> Result<(), Denial> {
         Some(_) => Err(Denial::NotFound),
     }
 }
+
+super::serde_as_spelling!(Role, "role");
 
 #[cfg(test)]
 mod tests {

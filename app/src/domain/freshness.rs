@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// How an active run stands against its lifecycle windows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(into = "&'static str", try_from = "String")]
 pub enum Freshness {
     /// Inside its expected window.
     Fresh,
@@ -146,6 +146,8 @@ pub fn past_time_limit(times: LifecycleTimes, policy: &LifecyclePolicy, now: Tim
 pub fn worker_silent(times: LifecycleTimes, policy: &LifecyclePolicy, now: Timestamp) -> bool {
     now.since(times.last_sign_of_life()) > policy.heartbeat_timeout
 }
+
+super::serde_as_spelling!(Freshness, "freshness");
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,32 @@
 //! ([`progress`]), badges ([`badge`]), polling ([`polling`]) and what the reconciler may
 //! decide from business truth ([`reconcile`]).
 
+/// Gives a unit enum that has `ALL` and `as_str` a serde form that is its spelling, read
+/// back by lookup. The JSON is the same as a derived unit enum's (`"likely_stale"`), but the
+/// browser decodes it as a string and a lookup instead of serde's enum machinery for each
+/// type (specs/browser-bundle). Use with `#[serde(into = "&'static str", try_from = "String")]`.
+macro_rules! serde_as_spelling {
+    ($t:ty, $what:literal) => {
+        impl From<$t> for &'static str {
+            fn from(v: $t) -> Self {
+                v.as_str()
+            }
+        }
+
+        impl TryFrom<String> for $t {
+            type Error = $crate::domain::ParseError;
+
+            fn try_from(text: String) -> Result<Self, Self::Error> {
+                <$t>::ALL
+                    .into_iter()
+                    .find(|v| v.as_str() == text)
+                    .ok_or_else(|| $crate::domain::ParseError::unknown($what, &text))
+            }
+        }
+    };
+}
+pub(crate) use serde_as_spelling;
+
 pub mod access;
 pub mod badge;
 pub mod context;

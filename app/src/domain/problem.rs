@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// What, if anything, a person should do about a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(into = "&'static str", try_from = "String")]
 pub enum ProblemClass {
     /// Active and likely stale: stuck right now.
     ActiveStale,
@@ -80,6 +80,8 @@ pub fn problem_class(state: RunState, freshness: Option<Freshness>, reconciled: 
 pub fn terminal_class(outcome: RunOutcome, reconciled: bool) -> ProblemClass {
     problem_class(RunState::Completed(outcome), None, reconciled)
 }
+
+super::serde_as_spelling!(ProblemClass, "problem class");
 
 #[cfg(test)]
 mod tests {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// The kind of progress a run shows (the `data-progress-mode` hook).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(into = "&'static str", try_from = "String")]
 pub enum ProgressMode {
     /// Nothing to show (terminal runs).
     None,
@@ -26,6 +26,9 @@ pub enum ProgressMode {
 }
 
 impl ProgressMode {
+    /// Every mode.
+    pub const ALL: [Self; 5] = [Self::None, Self::Activity, Self::Counted, Self::Phased, Self::Composite];
+
     /// The stable spelling.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -184,8 +187,10 @@ fn composite(run_type: RunType, context: &RunContext) -> Option<Progress> {
 fn counted(summary: &SummaryCounts) -> Option<Progress> {
     let total = summary.get(SummaryKey::Total)?;
     let processed = summary.get(SummaryKey::Processed)?;
-    (total > 0 && processed <= total).then_some(Progress::Counted { processed, total })
+    (total > 0 && !summary.contradict()).then_some(Progress::Counted { processed, total })
 }
+
+super::serde_as_spelling!(ProgressMode, "progress mode");
 
 #[cfg(test)]
 mod tests {

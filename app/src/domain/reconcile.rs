@@ -64,22 +64,7 @@ impl Abandoned {
     }
 }
 
-impl From<Abandoned> for &'static str {
-    fn from(a: Abandoned) -> Self {
-        a.as_str()
-    }
-}
-
-impl TryFrom<String> for Abandoned {
-    type Error = super::ParseError;
-
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        Self::ALL
-            .into_iter()
-            .find(|a| a.as_str() == text)
-            .ok_or_else(|| super::ParseError::unknown("abandonment", &text))
-    }
-}
+super::serde_as_spelling!(Abandoned, "abandonment");
 
 /// Whether `run` is abandoned at `now` under `policy`, and how: from [`stale_at`] on, the
 /// instant its freshness turns likely stale. Terminal runs never are.
@@ -229,21 +214,14 @@ pub enum Reason {
     RestoreFailed,
 }
 
-impl From<Reason> for &'static str {
-    fn from(r: Reason) -> Self {
-        r.code()
-    }
-}
-
-impl TryFrom<String> for Reason {
-    type Error = super::ParseError;
-
-    fn try_from(code: String) -> Result<Self, Self::Error> {
-        Self::from_code(&code).ok_or_else(|| super::ParseError::unknown("reason", &code))
-    }
-}
+super::serde_as_spelling!(Reason, "reason");
 
 impl Reason {
+    /// The stable code, as the serde form spells it ([`serde_as_spelling`](super::serde_as_spelling)).
+    const fn as_str(self) -> &'static str {
+        self.code()
+    }
+
     /// The stable code (the run's failure code when it did not succeed).
     pub const fn code(self) -> &'static str {
         match self {

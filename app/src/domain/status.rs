@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where a run is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(into = "&'static str", try_from = "String")]
 pub enum RunStatus {
     /// Accepted, waiting for a worker.
     Queued,
@@ -53,7 +53,7 @@ impl RunStatus {
 
 /// How a completed run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(into = "&'static str", try_from = "String")]
 pub enum RunOutcome {
     /// Everything it set out to do was done.
     Succeeded,
@@ -172,6 +172,10 @@ impl RunState {
         self.status().can_become(to.status()).then_some(to)
     }
 }
+
+super::serde_as_spelling!(RunStatus, "run status");
+
+super::serde_as_spelling!(RunOutcome, "run outcome");
 
 #[cfg(test)]
 mod tests {

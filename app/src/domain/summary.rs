@@ -44,19 +44,7 @@ pub enum SummaryKey {
     Sections,
 }
 
-impl From<SummaryKey> for &'static str {
-    fn from(k: SummaryKey) -> Self {
-        k.as_str()
-    }
-}
-
-impl TryFrom<String> for SummaryKey {
-    type Error = ParseError;
-
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        Self::parse(&text)
-    }
-}
+super::serde_as_spelling!(SummaryKey, "summary count");
 
 impl SummaryKey {
     /// Every key, in display order.
@@ -169,6 +157,20 @@ impl SummaryCounts {
     /// The stored JSON form.
     pub fn to_json(&self) -> String {
         serde_json::to_string(&self.0).unwrap_or_else(|_| "{}".to_owned())
+    }
+
+    /// Whether the counts contradict each other: more processed than the total, or more
+    /// succeeded, failed and skipped together than processed. A worker that misreports
+    /// leaves such counts; no surface shows them as numbers (the progress bar shows activity
+    /// instead, and a results panel shows nothing).
+    pub fn contradict(&self) -> bool {
+        let get = |k| self.get(k);
+        let over = |part: Option<u64>, whole: Option<u64>| matches!((part, whole), (Some(p), Some(w)) if p > w);
+        let outcomes = [SummaryKey::Succeeded, SummaryKey::Failed, SummaryKey::Skipped]
+            .into_iter()
+            .filter_map(get)
+            .fold(None, |sum: Option<u64>, n| Some(sum.unwrap_or(0).saturating_add(n)));
+        over(get(SummaryKey::Processed), get(SummaryKey::Total)) || over(outcomes, get(SummaryKey::Processed))
     }
 
     /// The value of `key`, if recorded.

@@ -155,7 +155,7 @@ pub struct RunView {
     pub completed_at: Option<Timestamp>,
     /// Last sign of life.
     pub heartbeat_at: Option<Timestamp>,
-    /// Recorded counts in display order.
+    /// Recorded counts in display order; none when they contradict each other.
     pub counts: Vec<(SummaryKey, u64)>,
     /// The operator-safe failure sentence as stored, if it failed.
     pub failure_message: Option<StoredSentence>,
@@ -210,7 +210,9 @@ impl RunView {
             started_at: run.started_at,
             completed_at: run.completed_at,
             heartbeat_at: run.heartbeat_at,
-            counts: run.summary.iter().collect(),
+            // Counts that contradict each other are not shown as numbers anywhere, like the
+            // progress bar that shows activity for them.
+            counts: if run.summary.contradict() { Vec::new() } else { run.summary.iter().collect() },
             failure_message: run.failure.as_ref().map(|f| f.message.clone()),
             reconciled,
             related,
@@ -449,6 +451,23 @@ mod tests {
         assert_eq!(v.decided_how(), Some(DecidedHow::InJob));
         assert!(v.related.is_some());
         assert_eq!(v.problem, ProblemClass::None);
+    }
+
+    #[test]
+    fn counts_that_cannot_be_true_are_shown_nowhere_as_numbers() {
+        let mut r = run(RunState::Running);
+        r.summary = SummaryCounts::from_json_lenient(r#"{"total": 10, "processed": 25}"#);
+        let v = view(&r, Duration::from_secs(10));
+        assert_eq!((v.progress_mode(), v.counts.len()), (ProgressMode::Activity, 0));
+        r.summary = SummaryCounts::from_json_lenient(r#"{"total": 10, "processed": 4, "succeeded": 3, "failed": 2}"#);
+        let v = view(&r, Duration::from_secs(10));
+        assert_eq!((v.progress_mode(), v.counts.len()), (ProgressMode::Activity, 0), "more outcomes than processed");
+        r.summary = SummaryCounts::from_json_lenient(r#"{"total": 10, "processed": 4, "succeeded": 3, "failed": 1}"#);
+        let v = view(&r, Duration::from_secs(10));
+        assert_eq!((v.progress_mode(), v.counts.len()), (ProgressMode::Counted, 4));
+        r.state = RunState::Completed(RunOutcome::Failed);
+        r.summary = SummaryCounts::from_json_lenient(r#"{"total": 10, "processed": 25}"#);
+        assert!(view(&r, Duration::from_secs(10)).counts.is_empty(), "after it ended too");
     }
 
     #[test]

@@ -79,51 +79,62 @@ pub async fn release_lease(db: &Db, name: &str, owner: &str) -> Result<(), sqlx:
 }
 
 /// When a run started (its queueing, for a row written without a start): the domain's
-/// `LifecycleTimes` reading, in SQL. A run's last sign of life is the later of its heartbeat
-/// and this, so "silent since before t" is both being before t.
+/// `LifecycleTimes` reading, in SQL.
 const STARTED: &str = "COALESCE(started_at, created_at)";
 
 /// At most `limit` abandoned active runs, oldest first, under each type's own rule (`rules`:
 /// a type and the instants before which its runs are abandoned). The rule is applied inside
 /// the query, so runs that are merely old (a long-running type's healthy runs) never fill a
-/// batch ahead of abandoned ones. Each half first narrows to the loosest of the instants, a
-/// range scan of a partial index over active runs. A damaged row is logged and left out.
+/// batch ahead of abandoned ones. Each of the three ways to be abandoned — queued too long,
+/// a silent worker, past the time limit — first narrows to the loosest of the instants with
+/// a range scan of a partial index over active runs (`ix_runs_queued`,
+/// `ix_runs_running_heartbeat`, `ix_runs_running_started`), so a sweep that finds nothing
+/// reads nothing. A damaged row is logged and left out.
 pub async fn candidates(db: &Db, rules: &[(RunType, AbandonedBefore)], limit: i64) -> Result<Vec<Run>, sqlx::Error> {
     let loosest = |f: fn(&AbandonedBefore) -> Timestamp| rules.iter().map(|(_, b)| f(b)).max().unwrap_or(Timestamp(0));
+    // Placeholders in the order they appear, each bound once (SQLite's are positional).
     let mut p = db.params();
-    let queued_range = p.take(1);
-    let queued_rules: Vec<String> =
-        rules.iter().map(|_| format!("(run_type = {} AND created_at < {})", p.take(1), p.take(1))).collect();
-    let (silent_range, started_range) = (p.take(1), p.take(1));
-    let running_rules: Vec<String> = rules
-        .iter()
-        .map(|_| {
-            // Each instant its own placeholder: SQLite's are positional.
-            let (t, beat, start, started) = (p.take(1), p.take(1), p.take(1), p.take(1));
-            format!(
-                "(run_type = {t} AND ((COALESCE(heartbeat_at, 0) < {beat} AND {STARTED} < {start}) \
-                 OR {STARTED} < {started}))"
-            )
-        })
-        .collect();
+    let mut each = |template: &str, per_rule: usize| -> (String, Vec<String>) {
+        let range = p.take(1);
+        let rules = rules
+            .iter()
+            .map(|_| {
+                let mut out = template.to_owned();
+                for _ in 0..per_rule {
+                    out = out.replacen("{}", &p.take(1), 1);
+                }
+                out
+            })
+            .collect();
+        (range, rules)
+    };
+    let (queued_range, queued) = each("(run_type = {} AND created_at < {})", 2);
+    let (silent_range, silent) = each(&format!("(run_type = {{}} AND heartbeat_at < {{}} AND {STARTED} < {{}})"), 3);
+    let (started_range, started) = each(&format!("(run_type = {{}} AND {STARTED} < {{}})"), 2);
     let limit_param = p.take(1);
     let sql = format!(
         "SELECT * FROM (\
          SELECT {RUN_COLUMNS} FROM operation_runs WHERE status = 'queued' AND created_at < {queued_range} AND ({}) \
-         UNION ALL SELECT {RUN_COLUMNS} FROM operation_runs WHERE status = 'running' \
-         AND (COALESCE(heartbeat_at, 0) < {silent_range} OR {STARTED} < {started_range}) AND ({})\
+         UNION SELECT {RUN_COLUMNS} FROM operation_runs WHERE status = 'running' AND heartbeat_at < {silent_range} \
+         AND ({}) \
+         UNION SELECT {RUN_COLUMNS} FROM operation_runs WHERE status = 'running' AND started_at < {started_range} \
+         AND ({})\
          ) AS abandoned ORDER BY created_at, id LIMIT {limit_param}",
-        queued_rules.join(" OR "),
-        running_rules.join(" OR "),
+        queued.join(" OR "),
+        silent.join(" OR "),
+        started.join(" OR "),
     );
     let mut q = sqlx::query_as::<_, RunRow>(&sql).bind(loosest(|b| b.queued).millis());
     for (t, before) in rules {
         q = q.bind(t.as_str()).bind(before.queued.millis());
     }
-    q = q.bind(loosest(|b| b.silent).millis()).bind(loosest(|b| b.started).millis());
+    q = q.bind(loosest(|b| b.silent).millis());
     for (t, before) in rules {
-        let silent = before.silent.millis();
-        q = q.bind(t.as_str()).bind(silent).bind(silent).bind(before.started.millis());
+        q = q.bind(t.as_str()).bind(before.silent.millis()).bind(before.silent.millis());
+    }
+    q = q.bind(loosest(|b| b.started).millis());
+    for (t, before) in rules {
+        q = q.bind(t.as_str()).bind(before.started.millis());
     }
     let rows: Vec<RunRow> = q.bind(limit).fetch_all(db.pool()).await?;
     Ok(rows
