@@ -126,42 +126,10 @@ mod tests {
     use crate::copy::{EN, Locale};
     use crate::domain::reconcile::Reason;
     use crate::domain::view::next_step;
-    use crate::domain::{
-        Freshness, PollingPolicy, Run, RunContext, RunId, RunState, RunType, Sentence, SummaryCounts, TenantId,
-        WorkspaceId,
-    };
+    use crate::domain::view::sample::{run, view};
+    use crate::domain::{Freshness, Run, RunContext, RunState, RunType, Sentence};
     use serde_json::json;
     use std::time::Duration;
-
-    fn run(state: RunState) -> Run {
-        let t0 = Timestamp(1_000_000);
-        Run {
-            id: RunId(9),
-            workspace_id: WorkspaceId(1),
-            tenant_id: Some(TenantId(3)),
-            run_type: RunType::InventorySync,
-            initiator: None,
-            state,
-            summary: SummaryCounts::from_json_lenient(r#"{"total": 20, "processed": 5}"#),
-            context: RunContext::empty(),
-            failure: None,
-            created_at: t0,
-            started_at: (state != RunState::Queued).then_some(t0),
-            completed_at: None,
-            updated_at: t0,
-            heartbeat_at: Some(t0),
-            lease_owner: None,
-            lease_expires_at: None,
-            attempt: 1,
-            dedupe_key: None,
-            cancel_requested: None,
-        }
-    }
-
-    fn view(r: &Run, after: Duration) -> RunView {
-        let now = r.created_at.plus(after);
-        RunView::derive(r, None, &r.run_type.default_policy(), &PollingPolicy::default(), now)
-    }
 
     fn failed_with(r: &mut Run, s: &Sentence) {
         r.failure =

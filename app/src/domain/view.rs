@@ -351,16 +351,17 @@ pub fn next_step(state: RunState, freshness: Option<Freshness>, problem: Problem
     }
 }
 
+/// A run and its view for tests of the view and of its words (`copy::decision`).
 #[cfg(test)]
-mod tests {
+pub(crate) mod sample {
     use super::*;
     use crate::domain::context::RunContext;
     use crate::domain::ids::WorkspaceId;
     use crate::domain::summary::SummaryCounts;
-    use serde_json::json;
     use std::time::Duration;
 
-    fn run(state: RunState) -> Run {
+    /// An inventory sync of tenant 3 in `state`, queued at a fixed instant, 5 of 20 processed.
+    pub(crate) fn run(state: RunState) -> Run {
         let t0 = Timestamp(1_000_000);
         Run {
             id: RunId(9),
@@ -385,10 +386,21 @@ mod tests {
         }
     }
 
-    fn view(r: &Run, after: Duration) -> RunView {
+    /// The view of `r`, `after` its queueing.
+    pub(crate) fn view(r: &Run, after: Duration) -> RunView {
         let now = r.created_at.plus(after);
         RunView::derive(r, None, &r.run_type.default_policy(), &PollingPolicy::default(), now)
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sample::{run, view};
+    use super::*;
+    use crate::domain::context::RunContext;
+    use crate::domain::summary::SummaryCounts;
+    use serde_json::json;
+    use std::time::Duration;
 
     #[test]
     fn an_active_view_carries_every_hook_and_a_poll_interval() {

@@ -4,7 +4,7 @@
 //! write and one notification; the timeline names the person who cancelled.
 
 use super::harness::TestDb;
-use super::{new_run, notifications_for};
+use super::{new_run, notifications_for, wait_until};
 use app::domain::transition::Actor;
 use app::domain::{RunId, RunOutcome, RunState, RunStatus, RunType, Sentence, SummaryKey};
 use app::jobs::lifecycle::{CancelAnswer, Completion, LifecycleError};
@@ -60,18 +60,6 @@ impl Handler for Stepwise {
             }
             Ok(HandlerResult::succeeded())
         })
-    }
-}
-
-async fn wait_until(t: &TestDb, id: RunId, want: impl Fn(&app::domain::Run) -> bool) -> app::domain::Run {
-    let began = std::time::Instant::now();
-    loop {
-        let run = runs::get(&t.state.db, id).await.unwrap().unwrap();
-        if want(&run) {
-            return run;
-        }
-        assert!(began.elapsed() < Duration::from_secs(10), "run {id} never got there: {:?}", run.state);
-        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 

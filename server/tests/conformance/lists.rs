@@ -153,7 +153,7 @@ pub(crate) async fn class_counts_class_filters_and_badges_agree_on_every_class(t
             .await
             .unwrap();
     for (id, stored) in completed {
-        let run = runs::get(&t.state.db, app::domain::RunId(id)).await.unwrap().unwrap();
+        let run = runs::get(&t.state.db, RunId(id)).await.unwrap().unwrap();
         assert_eq!(run.terminal_class().map(ProblemClass::as_str), Some(stored.as_str()), "run {id}");
     }
 

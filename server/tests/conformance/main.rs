@@ -9,7 +9,8 @@ mod harness;
 
 use app::api::ListQuery;
 use app::domain::{
-    PollingPolicy, ProblemClass, ProgressMode, RunOutcome, RunState, RunStatus, RunType, RunView, SummaryKey, TenantId,
+    PollingPolicy, ProblemClass, ProgressMode, RunId, RunOutcome, RunState, RunStatus, RunType, RunView, SummaryKey,
+    TenantId,
 };
 use app::jobs::lifecycle::{Completion, Expect, LifecycleError, NewRun, ProgressUpdate, Started};
 use app::jobs::run_types::inventory::InventorySync;
@@ -311,4 +312,18 @@ async fn run_watching_progress(
 fn pack_state(t: &TestDb, dir: &std::path::Path) -> app::runtime::AppState {
     let config = app::runtime::RuntimeConfig { data_dir: dir.to_path_buf(), ..Default::default() };
     app::runtime::AppState::new(t.state.db.clone(), std::sync::Arc::new(t.clock.clone()), config)
+}
+
+/// Waits (polling every 10 ms, for at most 10 s) until run `id` satisfies `want`: for tests
+/// that watch a worker running in its own task.
+pub(crate) async fn wait_until(t: &TestDb, id: RunId, want: impl Fn(&app::domain::Run) -> bool) -> app::domain::Run {
+    let began = std::time::Instant::now();
+    loop {
+        let run = runs::get(&t.state.db, id).await.unwrap().unwrap();
+        if want(&run) {
+            return run;
+        }
+        assert!(began.elapsed() < Duration::from_secs(10), "run {id} never got there: {:?}", run.state);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }

@@ -609,14 +609,20 @@ fn pack_summary(path: &std::path::Path) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-pub(crate) async fn a_review_pack_speaks_the_language_its_requester_chose(t: &TestDb) {
-    let dir = tempfile::tempdir().unwrap();
-    let state = pack_state(t, dir.path());
+/// A worker that makes packs into `dir`, with the evidence composed into a ready review.
+async fn ready_to_pack(t: &TestDb, dir: &std::path::Path) -> (app::runtime::AppState, Worker) {
+    let state = pack_state(t, dir);
     let worker =
         baseline_worker(&state).with_handler(RunType::ReviewPackGenerate, app::jobs::run_types::packs::GeneratePack);
     full_evidence(t, &worker).await;
     start_type(t, RunType::EnvironmentReviewCompose, json!({})).await;
     worker.run_one().await.unwrap();
+    (state, worker)
+}
+
+pub(crate) async fn a_review_pack_speaks_the_language_its_requester_chose(t: &TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, worker) = ready_to_pack(t, dir.path()).await;
     app::store::people::set_locale(&t.state.db, t.user, Some("de")).await.unwrap();
     let run = start_type(t, RunType::ReviewPackGenerate, json!({})).await;
     worker.run_one().await.unwrap();
@@ -635,12 +641,7 @@ pub(crate) async fn a_review_pack_is_a_zip_of_three_files_that_expires_with_its_
     use app::jobs::run_types::packs::sweep_expired;
     use app::services::tenant::{PackDownload, download_pack as download};
     let dir = tempfile::tempdir().unwrap();
-    let state = pack_state(t, dir.path());
-    let worker =
-        baseline_worker(&state).with_handler(RunType::ReviewPackGenerate, app::jobs::run_types::packs::GeneratePack);
-    full_evidence(t, &worker).await;
-    start_type(t, RunType::EnvironmentReviewCompose, json!({})).await;
-    worker.run_one().await.unwrap();
+    let (state, worker) = ready_to_pack(t, dir.path()).await;
     let run = start_type(t, RunType::ReviewPackGenerate, json!({})).await;
     worker.run_one().await.unwrap();
     let done = runs::get(&t.state.db, run.id).await.unwrap().unwrap();

@@ -5,7 +5,7 @@
 //! elsewhere stops. The sweep finds abandoned runs however many healthy long runs are older.
 
 use super::harness::TestDb;
-use super::new_run;
+use super::{new_run, wait_until};
 use app::domain::reconcile::Reason;
 use app::domain::{Freshness, ProblemClass, RunId, RunOutcome, RunState, RunType, SummaryKey};
 use app::jobs::reconciler::Reconciler;
@@ -37,18 +37,6 @@ fn quick_beats(t: &TestDb) -> app::runtime::AppState {
     let mut config = (*t.state.config).clone();
     config.heartbeat_every = Duration::from_millis(20);
     app::runtime::AppState { config: Arc::new(config), ..t.state.clone() }
-}
-
-async fn wait_until(t: &TestDb, id: RunId, want: impl Fn(&app::domain::Run) -> bool) -> app::domain::Run {
-    let began = std::time::Instant::now();
-    loop {
-        let run = runs::get(&t.state.db, id).await.unwrap().unwrap();
-        if want(&run) {
-            return run;
-        }
-        assert!(began.elapsed() < Duration::from_secs(10), "run {id} never got there: {:?}", run.state);
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
 }
 
 pub(crate) async fn a_worker_stops_its_run_at_the_time_limit_keeping_what_it_finished(t: &TestDb) {

@@ -66,7 +66,7 @@ pub(crate) async fn illegal_transitions_are_refused_with_typed_errors(t: &TestDb
     let stored = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
     assert_eq!(stored.state, RunState::Completed(RunOutcome::Failed));
     assert!(matches!(
-        life.complete(app::domain::RunId(999_999), Completion::by_worker("w1", RunOutcome::Failed)).await,
+        life.complete(RunId(999_999), Completion::by_worker("w1", RunOutcome::Failed)).await,
         Err(LifecycleError::NotFound(_))
     ));
     // The schema refuses contradictions even from a careless raw write.
