@@ -60,8 +60,9 @@ pub async fn finish(conn: &mut AnyConnection, restore: i64, status: &str, now: T
 }
 
 /// Ends the restores `runs` were still applying (their runs ended without finishing them), at
-/// `now`, in the runs' terminal transaction: partially applied when at least one item was put
-/// back (the tenant did change), failed when none was.
+/// `now`, in the runs' terminal transaction, as failed: the restore did not complete. Its
+/// per-item results still say which items were put back. (Applied and partially applied
+/// mean the restore ran to its end; the reconciler proves a run's success from them.)
 pub async fn end_with_runs(
     db: &Db,
     conn: &mut AnyConnection,
@@ -71,9 +72,7 @@ pub async fn end_with_runs(
     let mut p = db.params();
     let at = p.take(1);
     let sql = format!(
-        "UPDATE restores SET finished_at = {at}, status = CASE WHEN EXISTS (SELECT 1 FROM restore_items i \
-         WHERE i.restore_id = restores.id AND i.result = 'applied') THEN 'partially_applied' ELSE 'failed' END \
-         WHERE run_id IN ({}) AND status = 'applying'",
+        "UPDATE restores SET finished_at = {at}, status = 'failed' WHERE run_id IN ({}) AND status = 'applying'",
         p.take(runs.len())
     );
     let mut q = sqlx::query(&sql).bind(now.millis());

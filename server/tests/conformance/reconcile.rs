@@ -267,11 +267,11 @@ pub(crate) async fn the_restore_adapter_decides_from_the_runs_own_record(t: &Tes
             assert_eq!(done.summary.get(SummaryKey::Processed), Some(4), "{reason}: counts from the record");
         }
     }
-    // The record the lost worker left applying ended with its run: it had put items back, so
-    // it is partially applied. The others are as their runs left them.
+    // The record the lost worker left applying ended with its run, as failed: it never
+    // completed. The others are as their runs left them.
     let bench = app::services::tenant::workbench(&t.state, &me(t), &t.tenant.get().to_string()).await.unwrap();
     let shown: Vec<(i64, String)> = bench.restores.iter().map(|r| (r.id, r.status.clone())).collect();
-    for ((_, record), status) in records.iter().zip(["applied", "partially_applied", "failed", "partially_applied"]) {
+    for ((_, record), status) in records.iter().zip(["applied", "partially_applied", "failed", "failed"]) {
         assert!(shown.contains(&(*record, status.to_owned())), "{record} {status}: {shown:?}");
     }
     let partial = run(t, records[1].0.id).await;

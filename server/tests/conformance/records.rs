@@ -1,7 +1,7 @@
 //! Records end with their run (specs/run-types): whatever ends a run — its handler's result,
 //! a cancel, a shutdown past the grace period, the reconciler's generic rule or an adapter —
-//! the pack or restore it was still making reaches its own terminal state in the same
-//! transaction, so no card keeps saying "being generated" (and polling) for a run that ended.
+//! the pack or restore it was still making reaches its own terminal state (failed: it did not
+//! complete) in the same transaction, so no card keeps saying "being generated" (and polling) for a run that ended.
 
 use super::harness::{T0, TestDb};
 use super::new_run;
@@ -164,11 +164,16 @@ pub(crate) async fn whatever_ends_a_run_ends_the_records_it_was_making(t: &TestD
 
         assert_eq!(status(t, "review_packs", pack).await, "failed", "{ending:?}: the pack");
         assert_eq!(status(t, "restores", untouched).await, "failed", "{ending:?}: a restore that changed nothing");
-        assert_eq!(
-            status(t, "restores", partial).await,
-            "partially_applied",
-            "{ending:?}: a restore that put items back"
-        );
+        // Interrupted is not finished: only a restore that ran to its end is (partially)
+        // applied, which is what the reconciler proves a run's success from.
+        assert_eq!(status(t, "restores", partial).await, "failed", "{ending:?}: a restore that put items back");
+        let applied: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM restore_items WHERE restore_id = $1 AND result = 'applied'")
+                .bind(partial)
+                .fetch_one(t.state.db.pool())
+                .await
+                .unwrap();
+        assert_eq!(applied, 2, "{ending:?}: its items still say what was put back");
     }
     // Nothing anywhere is still being made for a run that ended.
     let open: i64 = sqlx::query_scalar(
