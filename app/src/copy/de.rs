@@ -207,29 +207,34 @@ pub const DECISION: Decision = Decision {
              womöglich unvollständig; starten Sie ihn erneut, falls er noch gebraucht wird."
         }
         Reason::ReviewReady | Reason::ReviewPublished => {
-            "Dieser Vorgang hat keine Rückmeldung mehr gegeben und wurde vom System beendet: Die Prüfung, die er \
+            "Das System hat diesen Vorgang beendet: Die Prüfung, die er \
              erstellen sollte, liegt bereits vor."
         }
         Reason::ReviewSuperseded => {
-            "Dieser Vorgang hat keine Rückmeldung mehr gegeben und wurde vom System beendet: Die Prüfung, die er \
+            "Das System hat diesen Vorgang beendet: Die Prüfung, die er \
              erstellen sollte, ist durch eine neuere ersetzt."
         }
         Reason::ReviewsAmbiguous => {
-            "Dieser Vorgang hat keine Rückmeldung mehr gegeben und wurde vom System beendet. Mehrere Prüfungen \
+            "Das System hat diesen Vorgang beendet. Mehrere Prüfungen \
              passen zu seinen Nachweisen, daher ist unklar, welche er erstellt hat; sehen Sie die Prüfungen des \
              Mandanten durch."
         }
         Reason::RestoreApplied => {
-            "Dieser Vorgang hat keine Rückmeldung mehr gegeben und wurde vom System beendet: Seine \
+            "Das System hat diesen Vorgang beendet: Seine \
              Wiederherstellung war bereits abgeschlossen."
         }
         Reason::RestorePartial => {
-            "Dieser Vorgang hat keine Rückmeldung mehr gegeben und wurde vom System beendet: Seine \
+            "Das System hat diesen Vorgang beendet: Seine \
              Wiederherstellung war abgeschlossen, aber einige Elemente konnten nicht zurückgesetzt werden."
         }
         Reason::RestoreFailed => {
-            "Dieser Vorgang hat keine Rückmeldung mehr gegeben und wurde vom System beendet: Seine \
+            "Das System hat diesen Vorgang beendet: Seine \
              Wiederherstellung war gescheitert, der Anbieter hat jede Änderung abgelehnt."
+        }
+        Reason::RestoresAmbiguous => {
+            "Das System hat diesen Vorgang beendet. Zu ihm gehören zwei Wiederherstellungen, daher ist unklar, \
+             welche er angewendet hat; sehen Sie die Wiederherstellungen des Mandanten durch, bevor Sie ihn erneut \
+             ausführen."
         }
     },
     reason_in_job: |r| match r {
@@ -248,7 +253,7 @@ pub const DECISION: Decision = Decision {
         Reason::RestoreFailed => {
             Some("Die Wiederherstellung war gescheitert: Der Anbieter hat jede Änderung abgelehnt.")
         }
-        Reason::NeverStarted | Reason::WorkerLost | Reason::PastTimeLimit => None,
+        Reason::NeverStarted | Reason::WorkerLost | Reason::PastTimeLimit | Reason::RestoresAmbiguous => None,
     },
     then_nothing: "Nichts zu tun.",
     then_review_failed_items: "Sehen Sie die fehlgeschlagenen Elemente durch und starten Sie ihn dann erneut.",

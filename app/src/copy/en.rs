@@ -309,26 +309,25 @@ group! {
                  it again if it is still needed."
             }
             Reason::ReviewReady | Reason::ReviewPublished => {
-                "This run stopped reporting and was closed by the system: the review it was building already exists."
+                "The system closed this run: the review it was building already exists."
             }
             Reason::ReviewSuperseded => {
-                "This run stopped reporting and was closed by the system: the review it was building has been \
-                 superseded by a newer one."
+                "The system closed this run: the review it was building has been superseded by a newer one."
             }
             Reason::ReviewsAmbiguous => {
-                "This run stopped reporting and was closed by the system. Several reviews match its evidence, so it \
-                 cannot tell which one it built; check the tenant's reviews."
+                "The system closed this run. Several reviews match its evidence, so it cannot tell which one it \
+                 built; check the tenant's reviews."
             }
-            Reason::RestoreApplied => {
-                "This run stopped reporting and was closed by the system: its restore had already finished."
-            }
+            Reason::RestoreApplied => "The system closed this run: its restore had already finished.",
             Reason::RestorePartial => {
-                "This run stopped reporting and was closed by the system: its restore had finished, but some items \
-                 could not be put back."
+                "The system closed this run: its restore had finished, but some items could not be put back."
             }
             Reason::RestoreFailed => {
-                "This run stopped reporting and was closed by the system: its restore had failed, the provider \
-                 refused every change."
+                "The system closed this run: its restore had failed, the provider refused every change."
+            }
+            Reason::RestoresAmbiguous => {
+                "The system closed this run. Two restore records belong to it, so it cannot tell which one it \
+                 applied; check the tenant's restore records before running it again."
             }
         },
         /// The same decision reached by the job itself; `None` where it reads as [`Self::reason`].
@@ -344,7 +343,7 @@ group! {
             Reason::RestoreApplied => Some("The restore had already finished."),
             Reason::RestorePartial => Some("The restore had finished, but some items could not be put back."),
             Reason::RestoreFailed => Some("The restore had failed: the provider refused every change."),
-            Reason::NeverStarted | Reason::WorkerLost | Reason::PastTimeLimit => None,
+            Reason::NeverStarted | Reason::WorkerLost | Reason::PastTimeLimit | Reason::RestoresAmbiguous => None,
         },
         /// After a reconciled success.
         then_nothing: &'static str = "Nothing to do.",

@@ -212,6 +212,8 @@ pub enum Reason {
     RestorePartial,
     /// The run's restore record failed.
     RestoreFailed,
+    /// Two restore records belong to the run; none can be chosen safely.
+    RestoresAmbiguous,
 }
 
 super::serde_as_spelling!(Reason, "reason");
@@ -235,6 +237,7 @@ impl Reason {
             Self::RestoreApplied => "restore_applied",
             Self::RestorePartial => "restore_partial",
             Self::RestoreFailed => "restore_failed",
+            Self::RestoresAmbiguous => "restores_ambiguous",
         }
     }
 
@@ -245,7 +248,9 @@ impl Reason {
             Self::ReviewReady | Self::ReviewPublished | Self::ReviewSuperseded | Self::ReviewsAmbiguous => {
                 "adapter:environment.review.compose"
             }
-            Self::RestoreApplied | Self::RestorePartial | Self::RestoreFailed => "adapter:restore.execute",
+            Self::RestoreApplied | Self::RestorePartial | Self::RestoreFailed | Self::RestoresAmbiguous => {
+                "adapter:restore.execute"
+            }
         }
     }
 
@@ -255,7 +260,7 @@ impl Reason {
     }
 
     /// Every reason.
-    pub const ALL: [Reason; 10] = [
+    pub const ALL: [Reason; 11] = [
         Self::NeverStarted,
         Self::WorkerLost,
         Self::PastTimeLimit,
@@ -266,6 +271,7 @@ impl Reason {
         Self::RestoreApplied,
         Self::RestorePartial,
         Self::RestoreFailed,
+        Self::RestoresAmbiguous,
     ];
 }
 
@@ -546,7 +552,7 @@ pub fn decide_restore(run: &Run, restores: &[RestoreFact]) -> Option<Decision> {
         _ => {
             return Some(Decision {
                 verdict: Verdict::NeedsAttention,
-                reason: Reason::WorkerLost,
+                reason: Reason::RestoresAmbiguous,
                 related: None,
                 counts: Vec::new(),
                 evidence,
@@ -879,7 +885,7 @@ mod tests {
     fn two_restore_records_for_one_run_need_attention() {
         let r = run(RunType::RestoreExecute, RunState::Running);
         let d = decide_restore(&r, &[restore(4, RestoreStatus::Applied), restore(5, RestoreStatus::Applied)]);
-        assert_eq!(d.map(|d| d.verdict), Some(Verdict::NeedsAttention));
+        assert_eq!(d.map(|d| (d.verdict, d.reason)), Some((Verdict::NeedsAttention, Reason::RestoresAmbiguous)));
     }
 
     #[test]

@@ -185,9 +185,7 @@ pub(crate) async fn the_compose_adapter_decides_from_reviews_in_scope_only(t: &T
     let view = RunView::derive(&r, None, &t.state.config.policy(r.run_type), &t.state.config.polling, t.clock.now());
     let guidance = app::copy::EN.guidance(&view);
     assert!(
-        guidance.starts_with(
-            "This run stopped reporting and was closed by the system: the review it was building already exists."
-        ),
+        guidance.starts_with("The system closed this run: the review it was building already exists."),
         "{guidance}"
     );
     let related = app::domain::view::RelatedRecord {
