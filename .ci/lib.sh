@@ -60,45 +60,74 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-# Starts the release server on a free port with a fresh database of the backend named in $1
-# (`sqlite`: a new file; `postgres`: a new database on $OPSHUB_TEST_POSTGRES_URL's server,
-# dropped afterwards), runs Playwright against it, and stops it again. The reconciler sweeps once an hour there (its first sweep
-# an hour after start-up): the suite reads the seeded moment (a stuck run, escalated, with
-# the detail's promise of when it will be closed), which a sweep would end; the reconciler
-# itself is tested by the conformance suite and the real-binary tests.
-run_e2e() {
-  local backend="$1" target_dir="${CARGO_TARGET_DIR:-target}" port work pid status=0 db_url pg_db=""
-  port="$(free_port)"
-  work="$(mktemp -d /tmp/opshub-e2e.XXXXXX)"
+# A fresh database of the backend named in $1 (`sqlite`: a new file in $2; `postgres`: a new
+# database on $OPSHUB_TEST_POSTGRES_URL's server). Prints its URL.
+e2e_database() {
+  local backend="$1" work="$2" name
   case "$backend" in
-    sqlite) db_url="sqlite://$work/e2e.db" ;;
+    sqlite) echo "sqlite://$work/e2e-$RANDOM.db" ;;
     postgres)
-      command -v psql >/dev/null || { say "installing psql from Debian"; apt_install postgresql-client; }
-      pg_db="opshub_e2e_$$_$RANDOM"
-      psql "$OPSHUB_TEST_POSTGRES_URL" -qc "CREATE DATABASE $pg_db" >/dev/null || die "could not create the database $pg_db"
-      db_url="${OPSHUB_TEST_POSTGRES_URL%/*}/$pg_db"
+      command -v psql >/dev/null || { say "installing psql from Debian" >&2; apt_install postgresql-client >&2; }
+      name="opshub_e2e_$$_$RANDOM"
+      psql "$OPSHUB_TEST_POSTGRES_URL" -qc "CREATE DATABASE $name" >/dev/null || die "could not create the database $name"
+      echo "${OPSHUB_TEST_POSTGRES_URL%/*}/$name"
       ;;
-    *) die "run_e2e: unknown backend '$backend'" ;;
+    *) die "e2e_database: unknown backend '$backend'" ;;
   esac
-  say "Playwright against the release server on $backend"
+}
+
+# Drops the database at $1 if it is a PostgreSQL one (a SQLite file goes with its directory).
+e2e_drop_database() {
+  case "$1" in
+    postgres*) psql "$OPSHUB_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS ${1##*/} WITH (FORCE)" >/dev/null 2>&1 || true ;;
+  esac
+}
+
+# Starts the release server on port $2 with the database at $1, the reconciler sweeping every
+# $3 seconds (its first sweep that long after start-up), logging to $4; waits until it answers
+# and prints its pid.
+e2e_server() {
+  local db_url="$1" port="$2" sweep="$3" log="$4" target_dir="${CARGO_TARGET_DIR:-target}" pid
   OPSHUB_DATABASE_URL="$db_url" OPSHUB_ADDR="127.0.0.1:$port" OPSHUB_SITE_ROOT="target/site" \
-    OPSHUB_DEMO_PACING_MS="${OPSHUB_E2E_PACING_MS:-250}" OPSHUB_RECONCILE_SECS=3600 RUST_LOG="${RUST_LOG:-info,sqlx=warn}" \
-    "$target_dir/release/opshub" serve >"$work/server.log" 2>&1 &
+    OPSHUB_DEMO_PACING_MS="${OPSHUB_E2E_PACING_MS:-250}" OPSHUB_RECONCILE_SECS="$sweep" RUST_LOG="${RUST_LOG:-info,sqlx=warn}" \
+    "$target_dir/release/opshub" serve >"$log" 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do
     curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-    kill -0 "$pid" 2>/dev/null || { cat "$work/server.log"; die "the server exited during start-up"; }
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; die "the server exited during start-up"; }
     sleep 0.2
   done
-  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$work/server.log"; die "the server did not answer"; }
-  (cd end2end && OPSHUB_BASE_URL="http://127.0.0.1:$port" npx playwright test) || status=$?
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  if [ -n "$pg_db" ]; then
-    psql "$OPSHUB_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1 || true
-  fi
-  if [ "$status" -ne 0 ]; then
-    echo "--- server log ($work/server.log) ---"; tail -n 80 "$work/server.log"
-    die "Playwright failed on $backend"
-  fi
+  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$log" >&2; die "the server did not answer"; }
+  echo "$pid"
+}
+
+# Runs Playwright against a freshly seeded release server on the backend named in $1, stopping
+# it afterwards, in two parts:
+# - the `main` project against a server whose reconciler sweeps once an hour (its first sweep
+#   an hour after start-up): the suite reads the seeded moment (stuck runs, escalated, with
+#   the detail's promise of when each will be closed), which a sweep would end;
+# - the `sweep` project against a second server that sweeps 30 s after start-up, where a
+#   story watches the seeded stuck runs close on every open page without a reload.
+# The reconciler's decisions themselves are tested by the conformance suite and the
+# real-binary tests.
+run_e2e() {
+  local backend="$1" work pid status=0 db_url project sweep
+  work="$(mktemp -d /tmp/opshub-e2e.XXXXXX)"
+  for project in main sweep; do
+    sweep=3600
+    [ "$project" = sweep ] && sweep=30
+    local port; port="$(free_port)"
+    db_url="$(e2e_database "$backend" "$work")"
+    say "Playwright ($project) against the release server on $backend"
+    pid="$(e2e_server "$db_url" "$port" "$sweep" "$work/server-$project.log")"
+    (cd end2end && OPSHUB_BASE_URL="http://127.0.0.1:$port" npx playwright test --project="$project") || status=$?
+    # Not this shell's child (it was started in a command substitution): wait for it by polling.
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    e2e_drop_database "$db_url"
+    if [ "$status" -ne 0 ]; then
+      echo "--- server log ($work/server-$project.log) ---"; tail -n 80 "$work/server-$project.log"
+      die "Playwright ($project) failed on $backend"
+    fi
+  done
 }

@@ -1,7 +1,11 @@
 import { defineConfig } from '@playwright/test';
 
-// The server is started by `make test` (.ci/test.sh) on a free port and passed in
+// The server is started by `make test` (.ci/lib.sh `run_e2e`) on a free port and passed in
 // OPSHUB_BASE_URL. Browsers are never downloaded: we drive Debian's Chromium.
+//
+// Two projects, each against its own freshly seeded server: `main` reads the seeded moment
+// (stuck runs included) on a server whose reconciler waits an hour; `sweep` watches that
+// moment end on a server whose reconciler sweeps 30 s after start-up.
 export default defineConfig({
   testDir: './tests',
   timeout: 90_000,
@@ -9,6 +13,10 @@ export default defineConfig({
   retries: 0,
   workers: 1,
   reporter: [['list']],
+  projects: [
+    { name: 'main', testIgnore: /sweep\.spec\.ts/ },
+    { name: 'sweep', testMatch: /sweep\.spec\.ts/ },
+  ],
   use: {
     baseURL: process.env.OPSHUB_BASE_URL ?? 'http://127.0.0.1:3000',
     trace: 'retain-on-failure',

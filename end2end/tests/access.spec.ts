@@ -170,3 +170,45 @@ test('the platform operator sees every workspace on the system page; nobody else
     expect(page?.status(), path).toBe(404);
   }
 });
+
+test('every count on the system page links to the list of exactly those runs', async ({ browser }) => {
+  const pat = await as(browser, PEOPLE.platform);
+  await pat.goto('/system');
+  await hydrated(pat);
+  const contoso = pat.getByTestId('system-workspace').filter({ hasText: 'Contoso' });
+  const counts = contoso.getByTestId('system-count');
+  const entries: { countFor: string; n: number; href: string }[] = [];
+  for (const c of await counts.all()) {
+    entries.push({
+      countFor: (await c.getAttribute('data-count-for')) ?? '',
+      n: Number(await c.getAttribute('data-count')),
+      href: (await c.getAttribute('href')) ?? '',
+    });
+  }
+  expect(entries.map((e) => e.countFor)).toEqual(['active', 'active_stale', 'failed', 'all']);
+  const workspace = (await contoso.getAttribute('data-workspace-id')) ?? '';
+  // Work started by earlier stories may still be finishing, so the count and its list are
+  // read as a pair until one instant shows both.
+  const pair = async (countFor: string): Promise<[number, number]> => {
+    await pat.goto('/system');
+    const link = contoso.locator(`[data-count-for="${countFor}"]`);
+    const n = Number(await link.getAttribute('data-count'));
+    await link.click();
+    await expect(pat.getByTestId('operations-list')).toBeVisible();
+    return [n, Number(await pat.getByTestId('operations-list').getAttribute('data-total-count'))];
+  };
+  for (const { countFor, n, href } of entries) {
+    expect(n, `the demo seeds ${countFor} runs`).toBeGreaterThan(0);
+    expect(href).toContain(`workspace=${workspace}`);
+    await expect.poll(async () => { const [c, t] = await pair(countFor); return c === t; }).toBe(true);
+    await expect(pat).toHaveURL(new RegExp(`/system/ops/runs\\?workspace=${workspace}`));
+    await expect(pat.locator('select[name="workspace"]')).toHaveValue(workspace);
+    const rows = pat.getByTestId('run-row');
+    for (const row of await rows.all()) {
+      await expect(row.getByTestId('run-workspace')).toHaveText('Contoso Managed Services');
+      if (countFor === 'active') expect(await row.getAttribute('data-run-status')).not.toBe('completed');
+      if (countFor === 'active_stale') await expect(row).toHaveAttribute('data-problem-class', 'active_stale');
+      if (countFor === 'failed') await expect(row).toHaveAttribute('data-run-outcome', 'failed');
+    }
+  }
+});

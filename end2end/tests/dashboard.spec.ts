@@ -131,9 +131,17 @@ test('the review-pack card polls only while its pack is being made and ends read
   const before = await page.getByTestId('pack-row').count();
   await page.getByTestId('start-review_pack.generate').click();
   await expect(page.getByTestId('start-result')).toBeVisible();
+  // The new pack is the card's truth at once (not the previous ready one), and the card says
+  // it refreshes every 10 s while the pack is being made.
+  await expect(card).toHaveAttribute('data-pack-status', /^(queued|generating)$/, { timeout: 5_000 });
+  await expect(card).toHaveAttribute('data-polling', 'on');
+  await expect(card).toHaveAttribute('data-poll-interval-ms', '10000');
+  const dashboard = page.getByTestId('tenant-dashboard');
+  expect(Number(await dashboard.getAttribute('data-poll-interval-ms'))).toBeLessThanOrEqual(10_000);
   await expect.poll(async () => page.getByTestId('pack-row').count(), { timeout: 30_000 }).toBe(before + 1);
   await expect(card).toHaveAttribute('data-pack-status', 'ready', { timeout: 30_000 });
   await expect(card).toHaveAttribute('data-polling', 'off');
+  await expect(card).not.toHaveAttribute('data-poll-interval-ms', /.+/);
   await expect(card.getByTestId('pack-card-download')).toBeVisible();
   const download = await page.request.get((await card.getByTestId('pack-card-download').getAttribute('href')) ?? '');
   expect(download.status()).toBe(200);

@@ -11,7 +11,6 @@ test('the operations list is server-rendered with every run hook and a total cou
   const list = page.getByTestId('operations-list');
   const total = Number(await list.getAttribute('data-total-count'));
   expect(total).toBeGreaterThan(0);
-  expect(await list.getAttribute('data-polling')).toBe('off');
   const rows = page.getByTestId('run-row');
   expect(await rows.count()).toBe(Math.min(total, 50));
   for (const row of await rows.all()) {
@@ -20,6 +19,63 @@ test('the operations list is server-rendered with every run hook and a total cou
   // The seeded history shows a stuck run, escalated, and a reconciled one.
   await expect(page.locator('[data-problem-class="active_stale"] [data-testid="badge-freshness-likely_stale"]').first()).toBeVisible();
   await expect(page.locator('[data-problem-class="reconciled_stale"]').first()).toBeVisible();
+});
+
+test('a list polls while a run it shows is active, answers unchanged cheaply, and keeps no timer when all are finished', async ({
+  page,
+}) => {
+  // The seeded active runs are on the first page: the list is live, at its youngest run's interval.
+  const polls: { status: number; body: string }[] = [];
+  page.on('response', async (r) => {
+    if (r.url().includes('/api/list_runs')) polls.push({ status: r.status(), body: await r.text() });
+  });
+  await page.goto('/admin/operations?status=active');
+  await hydrated(page);
+  const list = page.getByTestId('operations-list');
+  await expect(list).toHaveAttribute('data-polling', 'on');
+  const interval = Number(await list.getAttribute('data-poll-interval-ms'));
+  expect([2_000, 5_000, 15_000, 30_000]).toContain(interval);
+  await expect.poll(() => polls.length, { timeout: interval * 2 + 5_000 }).toBeGreaterThan(0);
+  expect(polls.every((p) => p.status === 200)).toBe(true);
+
+  // Finished runs only: nothing shown can change by itself, so nothing is asked.
+  await page.goto('/admin/operations?status=completed');
+  await hydrated(page);
+  await expect(page.getByTestId('operations-list')).toHaveAttribute('data-polling', 'off');
+  await expect(page.getByTestId('operations-list')).not.toHaveAttribute('data-poll-interval-ms', /.+/);
+  const settled = polls.length;
+  await page.waitForTimeout(3_000);
+  expect(polls.length, 'a list of finished runs sends no request').toBe(settled);
+});
+
+test('a run opened from a filtered list leads back to the same filters and page, by its crumb and by the browser', async ({
+  page,
+}) => {
+  // Northwind's finished runs: the place to come back to (a page position travels the same
+  // way, as `after` in the address).
+  await page.goto('/admin/operations?tenant=1&status=completed');
+  await hydrated(page);
+  const place = page.url();
+  const row = page.getByTestId('run-row').first();
+  const id = await row.getAttribute('data-run-id');
+  await row.locator('a.run-link').click();
+  await expect(page.getByTestId('run-header')).toHaveAttribute('data-run-id', id ?? '');
+  // The crumb leads back to exactly that list.
+  await page.getByTestId('crumb-list').click();
+  await expect(page).toHaveURL(place);
+  await expect(page.locator('select[name="status"]')).toHaveValue('completed');
+  await expect(page.getByTestId('filters').locator('select[name="tenant"]')).toHaveValue('1');
+  await expect(page.locator(`[data-testid="run-row"][data-run-id="${id}"]`)).toHaveCount(1);
+  // So does the browser's back button.
+  await page.locator(`[data-testid="run-row"][data-run-id="${id}"] a.run-link`).click();
+  await expect(page.getByTestId('run-header')).toHaveAttribute('data-run-id', id ?? '');
+  await page.goBack();
+  await expect(page).toHaveURL(place);
+  await expect(page.locator('select[name="status"]')).toHaveValue('completed');
+  await expect(page.locator(`[data-testid="run-row"][data-run-id="${id}"]`)).toHaveCount(1);
+  // A crumb is never a way off the site: a foreign address in the link is ignored.
+  await page.goto(`/admin/operations/${id}?back=${encodeURIComponent('https://example.com/admin/operations')}`);
+  await expect(page.getByTestId('crumb-list')).toHaveAttribute('href', '/admin/operations');
 });
 
 test('the filter form moves to the filtered list in the same document, with only the chosen filters in the address', async ({ page }) => {

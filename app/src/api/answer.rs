@@ -118,6 +118,7 @@ pub fn sentence(c: &Catalog, e: &Error) -> String {
             Conflict::CouldNotStart => err.could_not_start.to_owned(),
         },
         Error::Invalid(why) => match why {
+            Invalid::WorkspaceFilter => err.bad_workspace_filter.to_owned(),
             Invalid::TenantFilter => err.bad_tenant_filter.to_owned(),
             Invalid::TypeFilter => err.bad_type_filter.to_owned(),
             Invalid::StatusFilter => err.bad_status_filter.to_owned(),

@@ -88,10 +88,11 @@ impl Bucket {
 /// The latest review pack of a tenant, as its card shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PackCard {
-    /// The pack.
-    pub id: i64,
+    /// The pack (`None` while its run has not made it yet).
+    pub id: Option<i64>,
     /// queued / generating / ready / failed / expired (a ready pack past its expiry reads
-    /// expired even before the sweep has marked it).
+    /// expired even before the sweep has marked it; a newer pack run that is still active
+    /// reads queued or generating, whatever the previous pack says).
     pub status: String,
     /// The review it exports (to generate again).
     pub review_id: Option<i64>,
@@ -103,6 +104,9 @@ pub struct PackCard {
     pub expires_at: Option<Timestamp>,
     /// Why it failed, in the run's own calm sentence (as stored; worded by the reader).
     pub failure: Option<StoredSentence>,
+    /// How often the card refreshes while the pack is being made (through the page's one
+    /// poll); `None` in every other state.
+    pub poll_interval_ms: Option<u64>,
 }
 
 impl PackCard {
@@ -144,13 +148,7 @@ pub struct TenantDigest {
 }
 
 /// The answer to a dashboard poll.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum DigestPoll {
-    /// Nothing changed since the version the page holds.
-    Unchanged,
-    /// The current digest.
-    Changed(Box<TenantDigest>),
-}
+pub type DigestPoll = super::Poll<TenantDigest>;
 
 /// The tenant dashboard's digest; `known` is the version the page holds, if any.
 #[server(endpoint = "poll_tenant_digest")]
@@ -197,13 +195,7 @@ pub struct WorkspaceOverview {
 }
 
 /// The answer to an overview poll.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum OverviewPoll {
-    /// Nothing changed since the version the page holds.
-    Unchanged,
-    /// The current overview.
-    Changed(Box<WorkspaceOverview>),
-}
+pub type OverviewPoll = super::Poll<WorkspaceOverview>;
 
 /// The workspace overview; `known` is the version the page holds, if any.
 #[server(endpoint = "poll_workspace_overview")]

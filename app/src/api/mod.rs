@@ -23,3 +23,37 @@ pub use operations::*;
 pub use session::*;
 pub use system::*;
 pub use tenant::*;
+
+/// The answer to a live page's poll (specs/product-contract §7 "one poll per page"): the page
+/// sends the version it holds, and the server answers `Unchanged` — no payload — while what
+/// the page shows is still the truth.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Poll<T> {
+    /// Nothing changed since the version the page holds.
+    Unchanged,
+    /// The current answer.
+    Changed(Box<T>),
+}
+
+/// An answer a live page holds: the version it sends back with its next poll and when that
+/// poll is due (`None`: nothing it shows is active, so the page keeps no timer).
+pub trait Live {
+    /// The version of this answer: a hash of what the page shows, never of the clock.
+    fn version(&self) -> &str;
+    /// When to poll again, in milliseconds.
+    fn poll_interval_ms(&self) -> Option<u64>;
+}
+
+macro_rules! live {
+    ($($t:ty),*) => {$(
+        impl Live for $t {
+            fn version(&self) -> &str {
+                &self.version
+            }
+            fn poll_interval_ms(&self) -> Option<u64> {
+                self.poll_interval_ms
+            }
+        }
+    )*};
+}
+live!(RunListPage, StuckRuns, SystemOverview, WorkspaceOverview, TenantDigest);

@@ -13,6 +13,8 @@ pub const STATUS_ACTIVE: &str = "active";
 /// The list's filters and page position, as they appear in the URL query.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListQuery {
+    /// Workspace id (the system plane's lists only; the admin plane lists its session's).
+    pub workspace: Option<String>,
     /// Tenant id.
     pub tenant: Option<String>,
     /// Run type key.
@@ -30,7 +32,7 @@ pub struct ListQuery {
 }
 
 /// A tenant the caller may pick.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TenantOption {
     /// The tenant's id (the filter's value).
     pub id: i64,
@@ -39,7 +41,7 @@ pub struct TenantOption {
 }
 
 /// How many runs matching the list's other filters are in one problem class.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ClassCount {
     /// The class.
     pub class: ProblemClass,
@@ -65,6 +67,11 @@ pub struct RunListPage {
     pub next: Option<String>,
     /// Tenants of the caller's workspace, for filters and the start form.
     pub tenants: Vec<TenantOption>,
+    /// Changes whenever anything above does; the page sends it back with its next poll.
+    pub version: String,
+    /// When to poll again: as often as the youngest active run on the page needs; `None`
+    /// when every run shown is terminal (nothing on the page changes by itself).
+    pub poll_interval_ms: Option<u64>,
 }
 
 /// One entry of a run's timeline.
@@ -186,10 +193,14 @@ impl From<crate::services::operations::Started> for StartResult {
     }
 }
 
-/// One page of the canonical operations list.
+/// One page of the canonical operations list; `known` is the version the page holds, if any.
 #[server(endpoint = "list_runs", input = Json)]
-pub async fn list_runs(query: ListQuery) -> Result<RunListPage, ApiError> {
-    super::answer::serve(|s, p| async move { crate::services::operations::list_runs(&s, &p, &query).await }).await
+pub async fn list_runs(query: ListQuery, known: Option<String>) -> Result<super::Poll<RunListPage>, ApiError> {
+    super::answer::serve(|s, p| async move {
+        let page = crate::services::operations::list_runs(&s, &p, &query).await?;
+        Ok(crate::services::poll::unless_known(&s, "operations_list", page, known.as_deref()))
+    })
+    .await
 }
 
 /// One run's detail.

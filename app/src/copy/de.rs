@@ -236,6 +236,7 @@ pub const DECISION: Decision = Decision {
              welche er angewendet hat; sehen Sie die Wiederherstellungen des Mandanten durch, bevor Sie ihn erneut \
              ausführen."
         }
+        Reason::PackReady => "Das System hat diesen Vorgang beendet: Sein Prüfpaket war bereits erstellt.",
     },
     reason_in_job: |r| match r {
         Reason::ReviewReady | Reason::ReviewPublished => Some("Die Prüfung mit diesen Nachweisen liegt bereits vor."),
@@ -253,7 +254,11 @@ pub const DECISION: Decision = Decision {
         Reason::RestoreFailed => {
             Some("Die Wiederherstellung war gescheitert: Der Anbieter hat jede Änderung abgelehnt.")
         }
-        Reason::NeverStarted | Reason::WorkerLost | Reason::PastTimeLimit | Reason::RestoresAmbiguous => None,
+        Reason::NeverStarted
+        | Reason::WorkerLost
+        | Reason::PastTimeLimit
+        | Reason::RestoresAmbiguous
+        | Reason::PackReady => None,
     },
     then_nothing: "Nichts zu tun.",
     then_review_failed_items: "Sehen Sie die fehlgeschlagenen Elemente durch und starten Sie ihn dann erneut.",
@@ -290,6 +295,7 @@ pub const DECISION: Decision = Decision {
     },
     open_review: |id| format!("Prüfung #{id} öffnen"),
     open_restore: |id| format!("Wiederherstellungen des Mandanten öffnen (Wiederherstellung #{id})"),
+    open_pack: |id| format!("Prüfpakete des Mandanten öffnen (Paket #{id})"),
     how_judged: "Wie wird das beurteilt?",
     how_judged_title: "Wie Opshub diesen Vorgang beurteilt",
     window_queue: |d| format!("Er sollte innerhalb von {d} nach dem Einreihen beginnen."),
@@ -376,6 +382,7 @@ pub const LIST: List = List {
     filter_outcome: "Ergebnis",
     filter_problem: "Problem",
     all_tenants: "Alle Mandanten",
+    all_workspaces: "Alle Arbeitsbereiche",
     all_types: "Alle Arten",
     any_status: "Jeder Zustand",
     status_active: "Aktiv (wartend oder laufend)",
@@ -535,11 +542,13 @@ pub const DASHBOARD: Dashboard = Dashboard {
     attention: "Braucht Aufmerksamkeit",
     attention_none: "Nichts braucht Aufmerksamkeit.",
     see_all: |count| format!("Alle {} ansehen", n(count)),
+    and_more: |count| format!("und {} weitere", n(count)),
     recent: "Letzte Vorgänge",
     recent_none: "Für diesen Mandanten lief noch kein Vorgang.",
     pack: "Neuestes Prüfpaket",
     pack_none: "Noch kein Prüfpaket. Erzeugen Sie eines aus einer fertigen Prüfung weiter unten.",
     pack_in_progress: "Wird erzeugt. Diese Karte aktualisiert sich selbst.",
+    pack_queued: "In der Warteschlange: Es beginnt, sobald ein Worker frei ist. Diese Karte aktualisiert sich selbst.",
     pack_ready: |size, within| format!("Bereit: {size}, wird noch {within} aufbewahrt."),
     pack_failed: "Das Erzeugen ist nicht gelungen.",
     pack_expired: "Es ist abgelaufen und seine Datei gelöscht.",
@@ -611,6 +620,7 @@ pub const ERRORS: Errors = Errors {
     no_workspace: "Es gibt keinen Arbeitsbereich mit dieser Nummer.",
     damaged_run: "Der gespeicherte Datensatz dieses Vorgangs ist beschädigt und kann nicht angezeigt werden. Ihr \
                   Plattform-Team hat die Einzelheiten.",
+    bad_workspace_filter: "Der Arbeitsbereichsfilter ist keine Arbeitsbereichsnummer.",
     bad_tenant_filter: "Der Mandantenfilter ist keine Mandantennummer.",
     bad_type_filter: "Es gibt keine Vorgangsart mit diesem Namen.",
     bad_status_filter: "Der Zustandsfilter muss active, queued, running oder completed sein.",

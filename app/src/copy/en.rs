@@ -329,6 +329,7 @@ group! {
                 "The system closed this run. Two restore records belong to it, so it cannot tell which one it \
                  applied; check the tenant's restore records before running it again."
             }
+            Reason::PackReady => "The system closed this run: its review pack had already been made.",
         },
         /// The same decision reached by the job itself; `None` where it reads as [`Self::reason`].
         reason_in_job: fn(Reason) -> Option<&'static str> = |r| match r {
@@ -343,7 +344,11 @@ group! {
             Reason::RestoreApplied => Some("The restore had already finished."),
             Reason::RestorePartial => Some("The restore had finished, but some items could not be put back."),
             Reason::RestoreFailed => Some("The restore had failed: the provider refused every change."),
-            Reason::NeverStarted | Reason::WorkerLost | Reason::PastTimeLimit | Reason::RestoresAmbiguous => None,
+            Reason::NeverStarted
+            | Reason::WorkerLost
+            | Reason::PastTimeLimit
+            | Reason::RestoresAmbiguous
+            | Reason::PackReady => None,
         },
         /// After a reconciled success.
         then_nothing: &'static str = "Nothing to do.",
@@ -385,6 +390,8 @@ group! {
         open_review: fn(i64) -> String = |id| format!("Open review #{id}"),
         /// Link to the restore a decision points at.
         open_restore: fn(i64) -> String = |id| format!("Open the tenant's restores (restore #{id})"),
+        /// The link to the review pack that decided a run.
+        open_pack: fn(i64) -> String = |id| format!("Open the tenant's review packs (pack #{id})"),
         /// The button opening the judging windows.
         how_judged: &'static str = "How is this judged?",
         /// The dialog's heading.
@@ -525,6 +532,8 @@ group! {
         filter_problem: &'static str = "Problem",
         /// No tenant filter.
         all_tenants: &'static str = "All tenants",
+        /// The workspace filter's "no filter" choice (system plane).
+        all_workspaces: &'static str = "All workspaces",
         /// No type filter.
         all_types: &'static str = "All types",
         /// No status filter.
@@ -797,6 +806,8 @@ group! {
         attention_none: &'static str = "Nothing needs attention.",
         /// See every run of a bucket.
         see_all: fn(u64) -> String = |n| format!("See all {}", grouped(n, ',')),
+        /// The overlay's link to the active runs it has no room for.
+        and_more: fn(u64) -> String = |n| format!("and {} more", grouped(n, ',')),
         /// The recent operations' heading.
         recent: &'static str = "Recent operations",
         /// No operations yet.
@@ -807,6 +818,8 @@ group! {
         pack_none: &'static str = "No review pack yet. Generate one from a ready review below.",
         /// Pack queued or generating.
         pack_in_progress: &'static str = "Being generated. This card updates by itself.",
+        /// The pack card while its run waits for a worker.
+        pack_queued: &'static str = "Queued: it starts as soon as a worker is free. This card updates by itself.",
         /// Pack ready: its size and when it expires.
         pack_ready: fn(&str, &str) -> String = |size, within| format!("Ready: {size}, kept for another {within}."),
         /// Pack failed (the reason follows).
@@ -910,6 +923,8 @@ group! {
         no_workspace: &'static str = "There is no workspace with that id.",
         /// A run whose stored record cannot be read.
         damaged_run: &'static str = "This run's record is damaged and cannot be shown. Your platform team has the details.",
+        /// Filter: workspace.
+        bad_workspace_filter: &'static str = "The workspace filter is not a workspace id.",
         /// Filter: tenant.
         bad_tenant_filter: &'static str = "The tenant filter is not a tenant id.",
         /// Filter: type.

@@ -58,6 +58,13 @@ impl PollingPolicy {
     }
 }
 
+/// The interval of a page that shows `views`, in milliseconds: as often as the youngest
+/// active run among them needs (each view carries its own), `None` when none is active — a
+/// page of finished runs keeps no timer.
+pub fn shown_interval_ms(views: &[super::RunView]) -> Option<u64> {
+    views.iter().filter_map(|v| v.poll_interval_ms).min()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +114,18 @@ mod tests {
             assert_eq!(p.run_interval(Some(RunState::Completed(o)), secs(1)), None);
         }
         assert_eq!(p.run_interval(None, secs(1)), None);
+    }
+
+    #[test]
+    fn a_page_polls_as_often_as_its_youngest_active_run_and_not_at_all_when_all_are_finished() {
+        use crate::domain::view::sample::{run, view};
+        let young = view(&run(RunState::Running), secs(10));
+        let old = view(&run(RunState::Queued), secs(7200));
+        let done = view(&run(RunState::Completed(RunOutcome::Succeeded)), secs(10));
+        assert_eq!(shown_interval_ms(&[old.clone(), young, done.clone()]), Some(2_000));
+        assert_eq!(shown_interval_ms(&[done.clone(), old]), Some(30_000));
+        assert_eq!(shown_interval_ms(&[done]), None);
+        assert_eq!(shown_interval_ms(&[]), None);
     }
 
     #[test]

@@ -160,6 +160,8 @@ pub enum RecordKind {
     Review,
     /// A restore record.
     Restore,
+    /// A review pack.
+    Pack,
 }
 
 impl RecordKind {
@@ -168,12 +170,13 @@ impl RecordKind {
         match self {
             Self::Review => "environment_review",
             Self::Restore => "restore",
+            Self::Pack => "review_pack",
         }
     }
 
     /// Parses the stable spelling.
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Review, Self::Restore].into_iter().find(|k| k.as_str() == text)
+        [Self::Review, Self::Restore, Self::Pack].into_iter().find(|k| k.as_str() == text)
     }
 }
 
@@ -214,6 +217,8 @@ pub enum Reason {
     RestoreFailed,
     /// Two restore records belong to the run; none can be chosen safely.
     RestoresAmbiguous,
+    /// The run's review pack was made (its file written and offered for download).
+    PackReady,
 }
 
 super::serde_as_spelling!(Reason, "reason");
@@ -238,6 +243,7 @@ impl Reason {
             Self::RestorePartial => "restore_partial",
             Self::RestoreFailed => "restore_failed",
             Self::RestoresAmbiguous => "restores_ambiguous",
+            Self::PackReady => "pack_ready",
         }
     }
 
@@ -251,6 +257,7 @@ impl Reason {
             Self::RestoreApplied | Self::RestorePartial | Self::RestoreFailed | Self::RestoresAmbiguous => {
                 "adapter:restore.execute"
             }
+            Self::PackReady => "adapter:review_pack.generate",
         }
     }
 
@@ -260,7 +267,7 @@ impl Reason {
     }
 
     /// Every reason.
-    pub const ALL: [Reason; 11] = [
+    pub const ALL: [Reason; 12] = [
         Self::NeverStarted,
         Self::WorkerLost,
         Self::PastTimeLimit,
@@ -272,6 +279,7 @@ impl Reason {
         Self::RestorePartial,
         Self::RestoreFailed,
         Self::RestoresAmbiguous,
+        Self::PackReady,
     ];
 }
 
@@ -581,6 +589,44 @@ pub fn decide_restore(run: &Run, restores: &[RestoreFact]) -> Option<Decision> {
     })
 }
 
+/// One review pack as the pack adapter sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PackFact {
+    /// Its id.
+    pub id: i64,
+    /// The run that makes it.
+    pub run: RunId,
+    /// Its workspace.
+    pub workspace: WorkspaceId,
+    /// Its tenant.
+    pub tenant: TenantId,
+    /// Whether it was made: its file written and offered (ready, or expired since).
+    pub made: bool,
+}
+
+/// What a review-pack run's own pack proves: the pack was made, so the run did its work —
+/// whatever happened to the run afterwards (a crash before its terminal write). A pack
+/// still being made, or failed, proves nothing (the run then ends by the generic rule,
+/// and its pack with it); a pack of another run, workspace or tenant never counts.
+pub fn decide_pack(run: &Run, packs: &[PackFact]) -> Option<Decision> {
+    let tenant = run.tenant_id?;
+    let own = packs.iter().find(|p| p.run == run.id && p.workspace == run.workspace_id && p.tenant == tenant)?;
+    own.made.then(|| Decision {
+        verdict: Verdict::Succeeded,
+        reason: Reason::PackReady,
+        related: Some(Related { kind: RecordKind::Pack, id: own.id }),
+        counts: Vec::new(),
+        evidence: Evidence {
+            considered: vec![own.id],
+            chosen: Some(own.id),
+            fingerprint: None,
+            workspace: Some(run.workspace_id),
+            tenant: Some(tenant),
+            lineage: vec![format!("review pack {}: made", own.id)],
+        },
+    })
+}
+
 /// By when a reconciler sweeping every `every` closes a run that has been likely stale since
 /// `stale_at`, seen at `now`: at the latest one interval after it went stale; if that moment
 /// has already passed (sweeps were missed, say while no instance ran), one interval from now.
@@ -855,6 +901,30 @@ mod tests {
         assert!(d.counts.contains(&("failed", 2)) && d.counts.contains(&("processed", 10)));
         let d = decide_restore(&r, &[restore(4, RestoreStatus::Failed)]).expect("decided");
         assert_eq!((d.verdict.outcome(), d.reason), (RunOutcome::Failed, Reason::RestoreFailed));
+    }
+
+    #[test]
+    fn a_pack_its_run_made_proves_the_run_succeeded_whatever_became_of_the_run() {
+        let r = run(RunType::ReviewPackGenerate, RunState::Running);
+        let made = PackFact { id: 5, run: RunId(7), workspace: WorkspaceId(1), tenant: TenantId(2), made: true };
+        let d = decide_pack(&r, &[made]).expect("decided");
+        assert_eq!((d.verdict.outcome(), d.reason), (RunOutcome::Succeeded, Reason::PackReady));
+        assert_eq!(d.related, Some(Related { kind: RecordKind::Pack, id: 5 }));
+        assert_eq!(d.reason.decided_by(), "adapter:review_pack.generate");
+    }
+
+    #[test]
+    fn a_pack_not_made_or_not_the_runs_own_decides_nothing() {
+        let r = run(RunType::ReviewPackGenerate, RunState::Running);
+        let made = PackFact { id: 5, run: RunId(7), workspace: WorkspaceId(1), tenant: TenantId(2), made: true };
+        assert_eq!(decide_pack(&r, &[PackFact { made: false, ..made }]), None, "still being made, or failed");
+        assert_eq!(decide_pack(&r, &[]), None);
+        let others = [
+            PackFact { run: RunId(8), ..made },
+            PackFact { tenant: TenantId(99), ..made },
+            PackFact { workspace: WorkspaceId(99), ..made },
+        ];
+        assert_eq!(decide_pack(&r, &others), None, "another run's, tenant's or workspace's pack proves nothing");
     }
 
     #[test]

@@ -58,6 +58,8 @@ pub enum Conflict {
 /// Which input is not acceptable, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Invalid {
+    /// The system list's workspace filter is not a workspace id.
+    WorkspaceFilter,
     /// The list's tenant filter is not a tenant id.
     TenantFilter,
     /// The list's type filter names no run type.

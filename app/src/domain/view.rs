@@ -351,6 +351,18 @@ pub fn next_step(state: RunState, freshness: Option<Freshness>, problem: Problem
     }
 }
 
+/// How many active runs a progress overlay shows at most; the rest are one link away.
+pub const OVERLAY_MAX: usize = 8;
+
+/// The active runs a progress overlay shows, in its order — the stuck ones first (they need a
+/// person), then the newest — at most [`OVERLAY_MAX`] of them, and how many more there are.
+/// `active` comes oldest first, as every answer lists active runs.
+pub fn overlay(active: &[RunView]) -> (Vec<RunView>, usize) {
+    let stuck = |v: &&RunView| v.problem == ProblemClass::ActiveStale;
+    let shown = active.iter().rev().filter(stuck).chain(active.iter().rev().filter(|v| !stuck(v)));
+    (shown.take(OVERLAY_MAX).cloned().collect(), active.len().saturating_sub(OVERLAY_MAX))
+}
+
 /// A run and its view for tests of the view and of its words (`copy::decision`).
 #[cfg(test)]
 pub(crate) mod sample {
@@ -401,6 +413,30 @@ mod tests {
     use crate::domain::summary::SummaryCounts;
     use serde_json::json;
     use std::time::Duration;
+
+    #[test]
+    fn a_crowded_overlay_shows_the_stuck_runs_first_then_the_newest_and_counts_the_rest() {
+        let at = |id: i64, secs: i64, stuck: bool| {
+            let mut v = view(&run(RunState::Running), Duration::from_secs(1));
+            v.id = RunId(id);
+            v.created_at = Timestamp(secs * 1000);
+            if stuck {
+                v.problem = ProblemClass::ActiveStale;
+            }
+            v
+        };
+        // Oldest first, as answers list active runs: two stuck ones among twelve healthy ones.
+        let mut active: Vec<RunView> = (1..=12).map(|i| at(i, i, false)).collect();
+        active.insert(0, at(20, 0, true));
+        active.insert(5, at(21, 5, true));
+        let (shown, more) = overlay(&active);
+        let ids: Vec<i64> = shown.iter().map(|v| v.id.get()).collect();
+        assert_eq!(ids, [21, 20, 12, 11, 10, 9, 8, 7], "stuck first (newest of them first), then the newest");
+        assert_eq!(more, 6, "every run is counted: 8 shown and 6 more make 14");
+        let (few, none) = overlay(&active[..3]);
+        assert_eq!((few.len(), none), (3, 0), "a calm overlay shows everything");
+        assert_eq!(overlay(&[]), (Vec::new(), 0));
+    }
 
     #[test]
     fn an_active_view_carries_every_hook_and_a_poll_interval() {

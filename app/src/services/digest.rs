@@ -19,14 +19,16 @@
 
 use crate::api::{DigestPoll, OverviewPoll, OverviewTenant, PackCard, TenantDigest, TenantKpis, WorkspaceOverview};
 use crate::domain::freshness::{next_change, worker_silent};
-use crate::domain::{ProblemClass, RunOutcome, RunState, RunView, StoredSentence, TenantId, Timestamp, WorkspaceId};
+use crate::domain::{
+    ProblemClass, RunOutcome, RunState, RunType, RunView, StoredSentence, TenantId, Timestamp, WorkspaceId,
+};
 use crate::runtime::metrics::PollAnswer;
 use crate::runtime::state::AppState;
 use crate::services::error::Error;
 use crate::services::principal::Principal;
 use crate::store::runs::{self, RunFilter};
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{DefaultHasher, Hash};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -191,7 +193,7 @@ async fn build(state: &AppState, t: TenantId, ws: WorkspaceId, name: String, now
     let follow_up: Vec<RunView> = follow_up.iter().map(|r| view(&r.run, r.tenant_name.clone())).collect();
     let recent: Vec<RunView> = recent.iter().map(|r| view(&r.run, r.tenant_name.clone())).collect();
 
-    let pack = latest_pack(state, t, now).await?;
+    let pack = latest_pack(state, t, now, &active).await?;
     if let Some(at) = pack.as_ref().and_then(|p| p.expires_at).filter(|at| *at > now) {
         valid_until = valid_until.min(at);
     }
@@ -250,20 +252,6 @@ impl Completed {
     }
 }
 
-/// Hashes what a list of runs shows (not the clock reading).
-fn hash_views(h: &mut DefaultHasher, list: &str, views: &[RunView]) {
-    list.hash(h);
-    for v in views {
-        for (_, value) in &v.hooks() {
-            value.hash(h);
-        }
-        v.progress.hash(h);
-        v.finding.hash(h);
-        v.failure_message.hash(h);
-        v.completed_at.hash(h);
-    }
-}
-
 /// A hash of everything the dashboard shows except the clock reading, so two builds of the
 /// same truth carry the same version.
 fn version_of(d: &TenantDigest) -> String {
@@ -272,13 +260,13 @@ fn version_of(d: &TenantDigest) -> String {
     d.kpis.hash(&mut h);
     d.pack.hash(&mut h);
     d.poll_interval_ms.hash(&mut h);
-    hash_views(&mut h, "a", &d.active);
-    hash_views(&mut h, "f", &d.follow_up);
-    hash_views(&mut h, "r", &d.recent);
-    format!("{:016x}", h.finish())
+    crate::services::poll::hash_views(&mut h, "a", &d.active);
+    crate::services::poll::hash_views(&mut h, "f", &d.follow_up);
+    crate::services::poll::hash_views(&mut h, "r", &d.recent);
+    crate::services::poll::version(&h)
 }
 
-/// The workspace overview for the caller, or [`OverviewPoll::Unchanged`] when `known` is its
+/// The workspace overview for the caller, or [`crate::api::Poll::Unchanged`] when `known` is its
 /// current version. Built per request (five queries, whatever the number of tenants) and
 /// compared by content, so an unchanged answer carries no payload.
 #[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
@@ -330,44 +318,69 @@ pub async fn workspace_overview(state: &AppState, p: &Principal, known: Option<&
     overview.totals.hash(&mut h);
     overview.tenants.hash(&mut h);
     overview.poll_interval_ms.hash(&mut h);
-    hash_views(&mut h, "s", &overview.stuck);
-    hash_views(&mut h, "f", &overview.follow_up);
-    hash_views(&mut h, "r", &overview.recent);
-    overview.version = format!("{:016x}", h.finish());
-    Ok(if known == Some(overview.version.as_str()) {
-        state.metrics.poll("workspace_overview", PollAnswer::Unchanged);
-        OverviewPoll::Unchanged
-    } else {
-        state.metrics.poll("workspace_overview", PollAnswer::Full);
-        OverviewPoll::Changed(Box::new(overview))
-    })
+    crate::services::poll::hash_views(&mut h, "s", &overview.stuck);
+    crate::services::poll::hash_views(&mut h, "f", &overview.follow_up);
+    crate::services::poll::hash_views(&mut h, "r", &overview.recent);
+    overview.version = crate::services::poll::version(&h);
+    Ok(crate::services::poll::unless_known(state, "workspace_overview", overview, known))
 }
 
-/// The tenant's latest review pack as its card shows it.
-async fn latest_pack(state: &AppState, t: TenantId, now: Timestamp) -> Result<Option<PackCard>, Error> {
+/// The tenant's latest review pack as its card shows it at `now`. A pack run that is still
+/// active and newer than the latest pack (queued, or running before its pack exists) is the
+/// card's truth: the card shows it queued or generating, never the previous pack as if
+/// nothing had happened. While the pack is being made the card names its own interval.
+async fn latest_pack(
+    state: &AppState,
+    t: TenantId,
+    now: Timestamp,
+    active: &[RunView],
+) -> Result<Option<PackCard>, Error> {
     let row = crate::store::workbench::latest_pack(&state.db, t).await?;
-    Ok(row.map(
-        |crate::store::workbench::LatestPackRecord {
-             id,
-             status,
-             review_id,
-             run_id,
-             size_bytes,
-             expires_at,
-             failure_message: failure,
-         }| {
-            let failure = failure.map(|f| StoredSentence::read(&f));
-            let expires_at = expires_at.map(Timestamp);
-            let lapsed = status == "ready" && expires_at.is_some_and(|at| at <= now);
-            PackCard {
-                id,
-                status: if lapsed { "expired".to_owned() } else { status.clone() },
-                review_id,
-                run_id,
-                size_bytes: size_bytes.filter(|_| status == "ready" && !lapsed),
-                expires_at: expires_at.filter(|_| status == "ready" && !lapsed),
-                failure: failure.filter(|_| status == "failed"),
-            }
-        },
-    ))
+    let pending = active.iter().filter(|v| v.run_type == RunType::ReviewPackGenerate).max_by_key(|v| v.id);
+    let mut card = match (row, pending) {
+        (row, Some(run)) if row.as_ref().is_none_or(|p| p.run_id < run.id.get()) => Some(PackCard {
+            id: None,
+            status: if run.state == RunState::Queued { "queued" } else { "generating" }.to_owned(),
+            review_id: None,
+            run_id: run.id.get(),
+            size_bytes: None,
+            expires_at: None,
+            failure: None,
+            poll_interval_ms: None,
+        }),
+        (row, _) => row.map(
+            |crate::store::workbench::LatestPackRecord {
+                 id,
+                 status,
+                 review_id,
+                 run_id,
+                 size_bytes,
+                 expires_at,
+                 failure_message: failure,
+             }| {
+                let failure = failure.map(|f| StoredSentence::read(&f));
+                let expires_at = expires_at.map(Timestamp);
+                let lapsed = status == "ready" && expires_at.is_some_and(|at| at <= now);
+                PackCard {
+                    id: Some(id),
+                    status: if lapsed { "expired".to_owned() } else { status.clone() },
+                    review_id,
+                    run_id,
+                    size_bytes: size_bytes.filter(|_| status == "ready" && !lapsed),
+                    expires_at: expires_at.filter(|_| status == "ready" && !lapsed),
+                    failure: failure.filter(|_| status == "failed"),
+                    poll_interval_ms: None,
+                }
+            },
+        ),
+    };
+    if let Some(card) = card.as_mut().filter(|c| c.in_progress()) {
+        card.poll_interval_ms = Some(millis(state.config.polling.review_pack));
+    }
+    Ok(card)
+}
+
+/// `d` in whole milliseconds, as pages read intervals.
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }

@@ -199,6 +199,7 @@ pub async fn list_runs(state: &AppState, p: &Principal, q: &ListQuery) -> Result
     parsed.filter.scope = p.scope();
     let mut page = list_in(state, Some(p.workspace_id), parsed).await?;
     page.tenants = tenants(state, p).await?;
+    page.version = crate::services::poll::list_version(&page);
     Ok(page)
 }
 
@@ -239,7 +240,7 @@ pub(crate) async fn list_in(
         .then(|| rows.last())
         .flatten()
         .map(|r| format_cursor(Cursor { created_at: r.run.created_at, id: r.run.id }));
-    let runs = rows
+    let runs: Vec<RunView> = rows
         .iter()
         .map(|r| {
             RunView::derive(
@@ -252,6 +253,7 @@ pub(crate) async fn list_in(
         })
         .collect();
     let workspaces = rows.iter().map(|r| r.run.workspace_id.get()).collect();
+    let poll_interval_ms = crate::domain::polling::shown_interval_ms(&runs);
     Ok(RunListPage {
         runs,
         workspaces,
@@ -260,6 +262,8 @@ pub(crate) async fn list_in(
         class_counts,
         next,
         tenants: Vec::new(),
+        version: String::new(),
+        poll_interval_ms,
     })
 }
 
@@ -497,6 +501,7 @@ mod tests {
     #[test]
     fn list_queries_parse_and_refuse_bad_values_calmly() {
         let q = ListQuery {
+            workspace: None,
             tenant: Some("3".into()),
             run_type: Some("inventory.sync".into()),
             status: Some("completed".into()),

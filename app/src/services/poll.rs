@@ -1,17 +1,73 @@
-//! The poll path: one tenant's active runs as JSON, asked for every few seconds by every open
-//! live surface. Answers come from the live view and are cached as bytes per tenant until
-//! either the tenant's active runs change (a new live-view version) or the clock moves to the
-//! next second — so a poll that finds nothing new is a map lookup, and derived freshness is
-//! never more than one second old.
+//! The poll paths (specs/product-contract §7 "one poll per page").
+//!
+//! Every live page polls one answer and sends back the version it holds; an answer whose
+//! version is unchanged goes back as [`Poll::Unchanged`] with no payload. A version is a hash of
+//! what the page shows (never of the clock reading), so two builds of the same truth carry
+//! the same version.
+//!
+//! The overlay's JSON endpoint — one tenant's active runs, asked for every few seconds by
+//! every open live surface — answers from the live view and is cached as bytes per tenant
+//! until either the tenant's active runs change (a new live-view version) or the clock moves
+//! to the next second, so a poll that finds nothing new is a map lookup, and derived
+//! freshness is never more than one second old.
 
-use crate::api::TenantActivity;
+use crate::api::{Live, Poll, RunListPage, TenantActivity};
 use crate::domain::{RunView, TenantId, Timestamp};
+use crate::runtime::metrics::PollAnswer;
 use crate::runtime::state::AppState;
 use crate::services::error::Error;
 use crate::services::principal::Principal;
 use axum::body::Bytes;
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::RwLock;
+
+/// `value` for a page that holds `known`: [`Poll::Unchanged`] when that is its version.
+/// Counted per `surface` (the metrics' poll answers).
+pub fn unless_known<T: Live>(state: &AppState, surface: &'static str, value: T, known: Option<&str>) -> Poll<T> {
+    if known == Some(value.version()) {
+        state.metrics.poll(surface, PollAnswer::Unchanged);
+        Poll::Unchanged
+    } else {
+        state.metrics.poll(surface, PollAnswer::Full);
+        Poll::Changed(Box::new(value))
+    }
+}
+
+/// Hashes what a list of runs shows (not the clock reading) under the name `list`.
+pub(crate) fn hash_views(h: &mut DefaultHasher, list: &str, views: &[RunView]) {
+    list.hash(h);
+    for v in views {
+        for (_, value) in &v.hooks() {
+            value.hash(h);
+        }
+        v.progress.hash(h);
+        v.finding.hash(h);
+        v.failure_message.hash(h);
+        v.completed_at.hash(h);
+    }
+}
+
+/// The version spelled from a hash of what a page shows.
+pub(crate) fn version(h: &DefaultHasher) -> String {
+    format!("{:016x}", h.finish())
+}
+
+/// The version of a list page: its runs, counts, position and filter options.
+pub(crate) fn list_version(page: &RunListPage) -> String {
+    let mut h = DefaultHasher::new();
+    hash_views(&mut h, "runs", &page.runs);
+    page.workspaces.hash(&mut h);
+    page.total_count.hash(&mut h);
+    page.class_counts.hash(&mut h);
+    page.next.hash(&mut h);
+    page.tenants.hash(&mut h);
+    for w in &page.workspace_names {
+        (w.id, &w.name).hash(&mut h);
+    }
+    page.poll_interval_ms.hash(&mut h);
+    version(&h)
+}
 
 #[derive(Debug, Clone)]
 struct Entry {
@@ -37,7 +93,7 @@ impl PollCache {
 /// the caller's workspace is "not found", exactly like one that does not exist.
 pub async fn tenant_active_runs_json(state: &AppState, p: &Principal, tenant: &str) -> Result<Bytes, Error> {
     let (t, info) = crate::services::scope::tenant(state, p, tenant).await?;
-    state.metrics.poll("tenant_active_runs", crate::runtime::metrics::PollAnswer::Full);
+    state.metrics.poll("tenant_active_runs", PollAnswer::Full);
     let now = state.clock.now();
     let second = now.millis().div_euclid(1000);
     let version = state.live.version(t);

@@ -7,17 +7,20 @@ use crate::api::{
     WorkspaceOption,
 };
 use crate::domain::RunId;
+use crate::domain::WorkspaceId;
 use crate::domain::access::{Denial, authorize_system};
 use crate::domain::freshness::stale_at;
 use crate::domain::reconcile::abandoned;
 use crate::domain::{Freshness, RunView};
 use crate::runtime::state::AppState;
-use crate::services::error::{Error, Thing};
+use crate::services::error::{Error, Invalid, Thing};
 use crate::services::operations::{detail_of, list_in, parse_query};
+use crate::services::poll;
 use crate::services::principal::Principal;
 use crate::store::runs::{self, RunWithTenant};
 use crate::store::workspaces;
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash};
 
 /// Platform operators pass; everyone else learns nothing ("not found").
 fn authorize(principal: &Principal) -> Result<(), Error> {
@@ -43,7 +46,11 @@ pub async fn overview(state: &AppState, principal: &Principal) -> Result<SystemO
         }
     }
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
-    Ok(SystemOverview {
+    let interval = state
+        .config
+        .polling
+        .overlay_interval(state.live.active_runs(None).iter().map(|r| (r.state, now.since(r.created_at))));
+    let mut overview = SystemOverview {
         workspaces: rows
             .into_iter()
             .map(|w| {
@@ -61,8 +68,16 @@ pub async fn overview(state: &AppState, principal: &Principal) -> Result<SystemO
             })
             .collect(),
         instance: state.config.instance_id.clone(),
+        version: String::new(),
+        poll_interval_ms: interval.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
         observed_at: now,
-    })
+    };
+    let mut h = DefaultHasher::new();
+    overview.workspaces.hash(&mut h);
+    overview.instance.hash(&mut h);
+    overview.poll_interval_ms.hash(&mut h);
+    overview.version = poll::version(&h);
+    Ok(overview)
 }
 
 /// Every run of every workspace that is stuck right now (likely stale, so abandoned), the
@@ -97,7 +112,15 @@ pub async fn stuck(state: &AppState, principal: &Principal) -> Result<StuckRuns,
         });
     }
     runs.sort_by_key(|r| (r.stuck_since, r.view.id));
-    Ok(StuckRuns { runs, observed_at: now })
+    let views: Vec<RunView> = runs.iter().map(|r| r.view.clone()).collect();
+    let mut h = DefaultHasher::new();
+    poll::hash_views(&mut h, "stuck", &views);
+    for r in &runs {
+        (r.workspace_id, &r.workspace_name, r.stuck_since, r.why.as_str()).hash(&mut h);
+    }
+    let poll_interval_ms = crate::domain::polling::shown_interval_ms(&views);
+    poll_interval_ms.hash(&mut h);
+    Ok(StuckRuns { runs, version: poll::version(&h), poll_interval_ms, observed_at: now })
 }
 
 /// One page of every workspace's runs under the list's filters (`follow_up_only`: only the
@@ -110,9 +133,13 @@ pub async fn runs(
     follow_up_only: bool,
 ) -> Result<RunListPage, Error> {
     authorize(principal)?;
+    let workspace = match q.workspace.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
+        None => None,
+        Some(w) => Some(WorkspaceId::parse(w).ok_or(Error::Invalid(Invalid::WorkspaceFilter))?),
+    };
     let mut parsed = parse_query(q)?;
     parsed.filter.follow_up_only = follow_up_only;
-    let mut page = list_in(state, None, parsed).await?;
+    let mut page = list_in(state, workspace, parsed).await?;
     let read = |e| Error::internal("could not read the workspaces", e);
     let names = workspaces::names(&state.db).await.map_err(read)?;
     let tenants = workspaces::all_tenants(&state.db).await.map_err(read)?;
@@ -121,6 +148,7 @@ pub async fn runs(
         .map(|t| TenantOption { id: t.id, name: format!("{} · {}", t.workspace_name, t.name) })
         .collect();
     page.workspace_names = names.into_iter().map(|w| WorkspaceOption { id: w.id, name: w.name }).collect();
+    page.version = poll::list_version(&page);
     Ok(page)
 }
 

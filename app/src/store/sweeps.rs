@@ -165,6 +165,37 @@ pub async fn reviews(db: &Db, tenants: &[i64], fingerprints: &[&str]) -> Result<
     q.fetch_all(db.pool()).await
 }
 
+/// A review pack as the pack adapter weighs it.
+#[derive(Debug, Clone, FromRow)]
+pub struct PackRecord {
+    /// The pack's id.
+    pub id: i64,
+    /// The run that makes it.
+    pub run_id: i64,
+    /// Its workspace.
+    pub workspace_id: i64,
+    /// Its tenant.
+    pub tenant_id: i64,
+    /// Its stored status.
+    pub status: String,
+}
+
+/// The review packs of `runs` (at most one each).
+pub async fn packs(db: &Db, runs: &[RunId]) -> Result<Vec<PackRecord>, sqlx::Error> {
+    if runs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id, run_id, workspace_id, tenant_id, status FROM review_packs WHERE run_id IN ({})",
+        placeholders(1, runs.len())
+    );
+    let mut q = sqlx::query_as::<_, PackRecord>(&sql);
+    for run in runs {
+        q = q.bind(run.get());
+    }
+    q.fetch_all(db.pool()).await
+}
+
 /// The restore records of `runs` with their per-item tallies.
 pub async fn restores(db: &Db, runs: &[RunId]) -> Result<Vec<RestoreTally>, sqlx::Error> {
     if runs.is_empty() {

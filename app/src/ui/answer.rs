@@ -49,6 +49,29 @@ where
     Resource::new_with_options(source, fetcher, false)
 }
 
+/// Keeps a page live (specs/product-contract §7 "one poll per page"): once the page has
+/// hydrated, its one poll asks `fetch` with the version `current` holds, at the interval
+/// `current` names, and writes each changed answer into it; it stops when nothing shown is
+/// active or the page is left. On the server it does nothing.
+pub fn keep_live<T, F, Fut>(current: RwSignal<T>, fetch: F)
+where
+    T: crate::api::Live + Send + Sync + 'static,
+    F: Fn(String) -> Fut + 'static,
+    Fut: Future<Output = Result<crate::api::Poll<T>, crate::api::ApiError>> + 'static,
+{
+    #[cfg(feature = "hydrate")]
+    {
+        let mut fetch = Some(fetch);
+        Effect::new(move |_| {
+            if let Some(fetch) = fetch.take() {
+                super::live::poll_page(current, fetch);
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (current, fetch);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,9 +8,9 @@ use super::operations::{ADMIN_LIST, RunRow, list_href};
 use super::post_form::PostForm;
 use crate::api::{Bucket, PackCard, StartOperation, TenantDigest, TenantKpis};
 use crate::copy::text;
+use crate::domain::view::overlay;
 use crate::domain::{Badge, ProblemClass, RunType, RunView, Timestamp};
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// A run that left the overlay on the last poll, shown with its result for a moment.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,9 +57,9 @@ pub fn TenantDashboard(
             <div class="page-head">
                 <h1>{move || current.with(|d| d.tenant_name.clone())}</h1>
                 <p class="lede">
-                    <A href=move || current.with(|d| format!("/admin/operations?tenant={}", d.tenant_id))>
+                    <a href=move || current.with(|d| format!("/admin/operations?tenant={}", d.tenant_id))>
                         {t.tenant.operations}
-                    </A>
+                    </a>
                 </p>
             </div>
             <StartButtons tenant=current.with_untracked(|d| d.tenant_id) start/>
@@ -115,16 +115,16 @@ pub(crate) fn Counts(kpis: TenantKpis, tenant: Option<i64>, since: Timestamp) ->
                     _ => "neutral",
                 };
                 view! {
-                    <A
+                    <a
                         href=list_href(ADMIN_LIST, &bucket.query(tenant, since))
-                        attr:class=format!("kpi tone-{tone}")
-                        attr:data-testid="kpi"
-                        attr:data-count-for=bucket.as_str()
-                        attr:data-count=n
+                        class=format!("kpi tone-{tone}")
+                        data-testid="kpi"
+                        data-count-for=bucket.as_str()
+                        data-count=n
                     >
                         <strong>{(text().time.number)(n)}</strong>
                         <span>{(t.bucket)(bucket)}</span>
-                    </A>
+                    </a>
                 }
             }).collect_view()}
         </nav>
@@ -137,10 +137,19 @@ pub(crate) fn Counts(kpis: TenantKpis, tenant: Option<i64>, since: Timestamp) ->
 #[component]
 fn Overlay(current: RwSignal<TenantDigest>, finished: RwSignal<Vec<Finished>>) -> impl IntoView {
     let t = &text().dashboard;
+    let shown = move || current.with(|d| overlay(&d.active));
     let items = move || {
-        let mut items: Vec<(RunView, bool)> = current.with(|d| d.active.iter().cloned().map(|v| (v, false)).collect());
+        let mut items: Vec<(RunView, bool)> = shown().0.into_iter().map(|v| (v, false)).collect();
         items.extend(finished.with(|f| f.iter().map(|Finished(v)| (v.clone(), true)).collect::<Vec<_>>()));
         items
+    };
+    // The runs it has no room for are one link away: the tenant's active runs.
+    let more = move || {
+        let more = shown().1 as u64;
+        (more > 0).then(|| {
+            let href = current.with(|d| list_href(ADMIN_LIST, &Bucket::Active.query(Some(d.tenant_id), d.since)));
+            view! { <li data-testid="overlay-more" data-more=more><a href=href>{(t.and_more)(more)}</a></li> }
+        })
     };
     view! {
         <section
@@ -160,6 +169,7 @@ fn Overlay(current: RwSignal<TenantDigest>, finished: RwSignal<Vec<Finished>>) -
                     }
                     items.into_iter().map(|(v, done)| view! { <OverlayItem v done/> }).collect_view().into_any()
                 }}
+                {more}
             </ul>
         </section>
     }
@@ -178,7 +188,7 @@ fn OverlayItem(v: RunView, done: bool) -> impl IntoView {
     let progress = v.progress.clone();
     view! {
         <RunListItem view=Some(v.clone()) testid="overlay-item" class=class attr:data-finished=done.to_string()>
-            <A href=href attr:class="run-link">{name}</A>
+            <a href=href class="run-link">{name}</a>
             <RunBadges view=v.clone()/>
             {done.then(|| view! { <span class="muted">{text().dashboard.just_finished}</span> })}
             {(!done).then(|| view! { <ProgressView progress compact=true/> })}
@@ -201,9 +211,9 @@ pub(crate) fn Attention(
     let bucket_link = |bucket: Bucket, n: u64| {
         (n > 0).then(|| {
             view! {
-                <A href=list_href(ADMIN_LIST, &bucket.query(tenant, since)) attr:data-testid="attention-see-all">
+                <a href=list_href(ADMIN_LIST, &bucket.query(tenant, since)) data-testid="attention-see-all">
                     {(t.see_all)(n)}
-                </A>
+                </a>
             }
         })
     };
@@ -239,7 +249,7 @@ fn AttentionItem(v: RunView) -> impl IntoView {
     let guidance = text().guidance(&v);
     view! {
         <RunListItem view=Some(v.clone()) testid="attention-item" class="attention-item">
-            <A href=href attr:class="run-link">{name}</A>
+            <a href=href class="run-link">{name}</a>
             <RunBadges view=v/>
             <p class="muted">{guidance}</p>
         </RunListItem>
@@ -255,7 +265,7 @@ fn PackCardView(d: TenantDigest, start: ServerAction<StartOperation>) -> impl In
     let body = match d.pack.clone() {
         None => view! { <p class="muted">{t.pack_none}</p> }.into_any(),
         Some(p) => {
-            let run_link = view! { <A href=format!("/admin/operations/{}", p.run_id)>{t.pack_run}</A> };
+            let run_link = view! { <a href=format!("/admin/operations/{}", p.run_id)>{t.pack_run}</a> };
             let again = |p: &PackCard| {
                 p.review_id.map(|review| {
                     view! {
@@ -275,7 +285,7 @@ fn PackCardView(d: TenantDigest, start: ServerAction<StartOperation>) -> impl In
                     view! {
                         <p>{(t.pack_ready)(&size, &within)}</p>
                         <p>
-                            <a href=format!("/admin/review-packs/{}/download", p.id) data-testid="pack-card-download" rel="external">
+                            <a href=format!("/admin/review-packs/{}/download", p.id.unwrap_or_default()) data-testid="pack-card-download" rel="external">
                                 {text().tenant.download}
                             </a>
                             " · " {run_link}
@@ -290,8 +300,8 @@ fn PackCardView(d: TenantDigest, start: ServerAction<StartOperation>) -> impl In
                 }
                 .into_any(),
                 "expired" => view! { <p>{t.pack_expired}</p> {again(&p)} }.into_any(),
-                _ => view! {
-                    <p>{t.pack_in_progress}</p>
+                status => view! {
+                    <p>{if status == "queued" { t.pack_queued } else { t.pack_in_progress }}</p>
                     <div class="bar indeterminate" role="progressbar" aria-busy="true"><div class="fill"></div></div>
                     <p>{run_link}</p>
                 }
@@ -306,7 +316,7 @@ fn PackCardView(d: TenantDigest, start: ServerAction<StartOperation>) -> impl In
             data-testid="pack-card"
             data-pack-status=d.pack.as_ref().map(|p| p.status.clone()).unwrap_or_default()
             data-polling=if polling { "on" } else { "off" }
-            data-poll-interval-ms=polling.then(|| d.poll_interval_ms.map(|ms| ms.to_string())).flatten()
+            data-poll-interval-ms=d.pack.as_ref().and_then(|p| p.poll_interval_ms).map(|ms| ms.to_string())
         >
             <h2>{t.pack}</h2>
             {body}

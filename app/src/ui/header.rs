@@ -9,7 +9,6 @@ use crate::copy::{Locale, text};
 use crate::domain::access::Role;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn as _;
-use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
 /// The bar above every page. Who is signed in is asked again on every navigation (signing
@@ -21,7 +20,7 @@ pub fn TopBar() -> impl IntoView {
     let who = answer(move || (location.pathname.get(), changed.map(|c| c.get())), |_| who_am_i());
     view! {
         <header class="topbar">
-            <A href="/admin/operations" attr:class="brand">{text().shell.app_name}</A>
+            <a href="/admin/operations" class="brand">{text().shell.app_name}</a>
             <Suspense fallback=|| ()>
                 {move || who.get().map(|r| match r {
                     Ok(Some(me)) => view! { <SignedIn me/> }.into_any(),
@@ -71,15 +70,15 @@ fn SignedIn(me: Me) -> impl IntoView {
     let bell_label = (t.bell_label)(unread);
     view! {
         <nav>
-            <A href="/admin" exact=true>{t.nav_overview}</A>
-            <A href="/admin/operations">{t.nav_operations}</A>
-            {me.platform_operator.then(|| view! { <A href="/system">{t.nav_system}</A> })}
+            {nav_link("/admin", true, t.nav_overview)}
+            {nav_link("/admin/operations", false, t.nav_operations)}
+            {me.platform_operator.then(|| nav_link("/system", false, t.nav_system))}
         </nav>
         <div class="account">
-            <A href="/admin/notifications" attr:class="bell" attr:data-testid="bell" attr:data-unread-count=unread attr:aria-label=bell_label>
+            <a href="/admin/notifications" class="bell" data-testid="bell" data-unread-count=unread aria-label=bell_label>
                 <span aria-hidden="true">{t.notifications}</span>
                 {(unread > 0).then(|| view! { <span class="bell-count" data-testid="bell-count">{unread}</span> })}
-            </A>
+            </a>
             {match switcher {
                 Some(s) => s.into_any(),
                 None => view! { <span class="workspace" data-testid="workspace-name">{workspace_name}</span> }.into_any(),
@@ -104,4 +103,16 @@ fn SignedIn(me: Me) -> impl IntoView {
             </form>
         </div>
     }
+}
+
+/// A link of the top bar's navigation, marked as the current page (`aria-current`) while the
+/// address is at it — or anywhere under it, unless `exact`.
+fn nav_link(href: &'static str, exact: bool, label: &'static str) -> impl IntoView {
+    let path = use_location().pathname;
+    let current = move || {
+        let at = path.get();
+        let here = at == href || (!exact && at.strip_prefix(href).is_some_and(|rest| rest.starts_with('/')));
+        here.then_some("page")
+    };
+    view! { <a href=href aria-current=current>{label}</a> }
 }

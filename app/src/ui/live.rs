@@ -1,12 +1,11 @@
-//! Browser-only live updates. The run detail asks the server for its run again on the
-//! interval the server chose (specs/product-contract §7), pauses while the tab is hidden and refreshes once
-//! on return, and stops for good when the run is terminal (the server then sends no
-//! interval) or the page is left.
+//! Browser-only live updates (specs/product-contract §7). Every live page asks the server
+//! again on the interval the server chose, pauses while the tab is hidden (one poll on
+//! return) or a dialog is open, and stops for good when nothing it shows is active (the
+//! server then sends no interval) or the page is left.
 
 use super::dashboard::Finished;
 use crate::api::{
-    DigestPoll, OverviewPoll, RunDetail, TenantDigest, WorkspaceOverview, poll_run, poll_system_run,
-    poll_tenant_digest, poll_workspace_overview,
+    ApiError, DigestPoll, Live, Poll, RunDetail, TenantDigest, poll_run, poll_system_run, poll_tenant_digest,
 };
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
@@ -122,17 +121,26 @@ pub fn poll_digest(
     });
 }
 
-/// The workspace overview's one poll, while anything the viewer may see is active.
-pub fn poll_overview(current: RwSignal<WorkspaceOverview>) {
+/// A live page's one poll (the workspace overview, the lists, the system pages): asks
+/// `fetch` again at the interval its current answer names, sending the version it holds, so
+/// an unchanged answer carries nothing; stops for good once the answer names no interval
+/// (nothing it shows is active) or the page is left.
+pub fn poll_page<T, F, Fut>(current: RwSignal<T>, fetch: F)
+where
+    T: Live + Send + Sync + 'static,
+    F: Fn(String) -> Fut + 'static,
+    Fut: Future<Output = Result<Poll<T>, ApiError>> + 'static,
+{
     leptos::task::spawn_local(async move {
         let mut no_kick = 0;
         loop {
-            let Some(interval) = current.try_with_untracked(|o| o.poll_interval_ms) else { return };
+            let Some(interval) = current.try_with_untracked(|o| o.poll_interval_ms()) else { return };
             if interval.is_none() || !next_turn(interval, None, &mut no_kick).await {
                 return;
             }
-            let Some(version) = current.try_with_untracked(|o| o.version.clone()) else { return };
-            if let Ok(OverviewPoll::Changed(fresh)) = poll_workspace_overview(Some(version)).await
+            let Some(version) = current.try_with_untracked(|o| o.version().to_owned()) else { return };
+            // A failed poll keeps showing the last known truth and tries again next interval.
+            if let Ok(Poll::Changed(fresh)) = fetch(version).await
                 && current.try_set(*fresh).is_some()
             {
                 return;

@@ -9,7 +9,6 @@ use crate::api::{MarkAllNotificationsRead, MarkNotificationRead, NotificationIte
 use crate::copy::text;
 use crate::domain::Timestamp;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// Bumped whenever notifications change on this page, so the top bar asks for its unread
 /// count again.
@@ -86,14 +85,14 @@ fn Item(item: NotificationItem, now: Timestamp, mark: ServerAction<MarkNotificat
             attr:data-read=read.to_string()
         >
             <div class="notification-head">
-                <A href=item.link.clone() attr:class="notification-title" attr:data-testid="notification-link">{title}</A>
+                <a href=item.link.clone() class="notification-title" data-testid="notification-link">{title}</a>
                 {badges}
                 <time class="muted" datetime=item.created_at.to_rfc3339()>{ago(item.created_at, now)}</time>
             </div>
             <p>{body}</p>
             <div class="notification-actions">
                 {item.list_link.clone().map(|href| view! {
-                    <A href=href attr:data-testid="notification-list-link">{t.see_like_this}</A>
+                    <a href=href data-testid="notification-list-link">{t.see_like_this}</a>
                 })}
                 {(!read).then(|| view! {
                     <PostForm action=mark attr:class="inline">

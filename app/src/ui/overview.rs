@@ -2,7 +2,7 @@
 //! through to the list), what needs attention and the newest runs across every tenant the
 //! viewer may see. It polls only while something they may see is active.
 
-use super::answer::answer;
+use super::answer::{answer, keep_live};
 use super::common::ErrorPanel;
 use super::dashboard::{Attention, Counts, Recent};
 use super::operations::{ADMIN_LIST, list_href};
@@ -11,7 +11,6 @@ use crate::copy::text;
 use crate::domain::Timestamp;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 
 /// The overview page.
 #[component]
@@ -36,12 +35,7 @@ pub fn OverviewPage() -> impl IntoView {
 #[component]
 fn Overview(initial: WorkspaceOverview) -> impl IntoView {
     let current = RwSignal::new(initial);
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |started: Option<()>| {
-        if started.is_none() {
-            super::live::poll_overview(current);
-        }
-    });
+    keep_live(current, |known| poll_workspace_overview(Some(known)));
     let t = text();
     view! {
         <section
@@ -84,19 +78,19 @@ fn TenantTable(tenants: Vec<OverviewTenant>, since: Timestamp) -> impl IntoView 
                         let id = row.tenant_id;
                         view! {
                             <tr data-testid="overview-tenant" data-tenant-id=id>
-                                <td><A href=format!("/admin/t/{id}") attr:data-testid="tenant-link">{row.name}</A></td>
+                                <td><a href=format!("/admin/t/{id}") data-testid="tenant-link">{row.name}</a></td>
                                 {Bucket::ALL.into_iter().map(|bucket| {
                                     let n = bucket.count(&row.kpis);
                                     view! {
                                         <td class="num">
-                                            <A
+                                            <a
                                                 href=list_href(ADMIN_LIST, &bucket.query(Some(id), since))
-                                                attr:data-testid="tenant-count"
-                                                attr:data-count-for=bucket.as_str()
-                                                attr:data-count=n
+                                                data-testid="tenant-count"
+                                                data-count-for=bucket.as_str()
+                                                data-count=n
                                             >
                                                 {(text().time.number)(n)}
-                                            </A>
+                                            </a>
                                         </td>
                                     }
                                 }).collect_view()}

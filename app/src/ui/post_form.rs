@@ -60,6 +60,7 @@ impl FromFields for ListQuery {
     fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
         let chosen = |name: &str| field(name).filter(|v| !v.is_empty());
         Some(Self {
+            workspace: chosen("workspace"),
             tenant: chosen("tenant"),
             run_type: chosen("type"),
             status: chosen("status"),
@@ -158,14 +159,25 @@ mod tests {
     #[test]
     fn the_filter_form_drops_empty_choices_and_starts_again_at_the_first_page() {
         let q = ListQuery::from_fields(&form(&[
+            ("workspace", "4"),
             ("tenant", ""),
             ("type", "inventory.sync"),
             ("status", ""),
             ("class", "active_stale"),
             ("after", "abc"),
         ]));
-        let q = q.map(|q| (q.tenant, q.run_type, q.status, q.outcome, q.class, q.since, q.after));
-        assert_eq!(q, Some((None, Some("inventory.sync".into()), None, None, Some("active_stale".into()), None, None)));
+        let q = q.map(|q| (q.workspace, q.tenant, q.run_type, q.status, q.outcome, q.class, q.since, q.after));
+        let want = (
+            Some("4".into()),
+            None,
+            Some("inventory.sync".into()),
+            None,
+            None,
+            Some("active_stale".into()),
+            None,
+            None,
+        );
+        assert_eq!(q, Some(want));
     }
 
     #[test]

@@ -5,13 +5,14 @@
 
 use super::answer::answer;
 use super::common::{ErrorPanel, ProgressView, RunBadges, ago};
+use super::operations::back_to;
 use super::post_form::PostForm;
 use crate::api::{CancelRun, Diagnostics, RetryRun, RunDetail, get_run, poll_run};
 use crate::copy::text;
 use crate::domain::RunView;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// The run detail page.
 #[component]
@@ -56,6 +57,7 @@ pub fn RunDetailView(
     });
     #[cfg(not(feature = "hydrate"))]
     let _ = system;
+    let crumb = back_to(use_query_map().read_untracked().get("back").as_deref(), list_href);
     let v = move || current.with(|d| d.view.clone());
     let hook = move |i: usize| move || current.with(|d| d.view.hooks()[i].1.clone());
     view! {
@@ -66,7 +68,7 @@ pub fn RunDetailView(
             data-polling=move || if current.with(|d| d.view.poll_interval_ms.is_some()) { "on" } else { "off" }
             data-poll-interval-ms=move || current.with(|d| d.view.poll_interval_ms.map(|ms| ms.to_string()))
         >
-            <p class="crumbs"><a href=list_href>{t.shell.nav_operations}</a> " / " {move || current.with(|d| format!("#{}", d.view.id))}</p>
+            <p class="crumbs"><a href=crumb data-testid="crumb-list">{t.shell.nav_operations}</a> " / " {move || current.with(|d| format!("#{}", d.view.id))}</p>
             <header
                 class="detail-head"
                 data-testid="run-header"
@@ -128,6 +130,7 @@ fn related_link(r: &crate::domain::view::RelatedRecord) -> (String, String) {
     match r.kind {
         RecordKind::Review => ((t.open_review)(r.id), format!("/admin/t/{}#review-{}", r.tenant, r.id)),
         RecordKind::Restore => ((t.open_restore)(r.id), format!("/admin/t/{}#restore-{}", r.tenant, r.id)),
+        RecordKind::Pack => ((t.open_pack)(r.id), format!("/admin/t/{}#pack-{}", r.tenant, r.id)),
     }
 }
 
@@ -405,5 +408,7 @@ mod tests {
         assert_eq!(related_link(&review), ("Open review #12".to_owned(), "/admin/t/3#review-12".to_owned()));
         let restore = RelatedRecord { kind: RecordKind::Restore, ..review };
         assert_eq!(related_link(&restore).1, "/admin/t/3#restore-12");
+        let pack = RelatedRecord { kind: RecordKind::Pack, ..review };
+        assert_eq!(related_link(&pack).1, "/admin/t/3#pack-12");
     }
 }

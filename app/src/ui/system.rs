@@ -1,72 +1,86 @@
 //! `/system`: the platform operators' view across every workspace.
 
-use super::answer::answer;
+use super::answer::{answer, keep_live};
 use super::common::{ErrorPanel, ProgressView, RunBadges, RunTableRow, ago};
 use super::operations::{
-    ClassCounts, ClassCountsProps, Filters, FiltersProps, ListPlace, RunTable, RunTableProps, use_list_query,
+    LiveList, LiveListProps, STUCK_PAGE, SYSTEM_FAILURES, SYSTEM_RUNS, list_href, run_href, use_list_query,
 };
 use super::run_detail::RunDetailView;
 use crate::api::{
-    StuckRun, StuckRuns, SystemOverview, get_system_run, list_system_failures, list_system_runs, load_stuck_runs,
+    Bucket, Poll, StuckRun, StuckRuns, SystemOverview, WorkspaceHealth, get_system_run, load_stuck_runs,
     load_system_overview,
 };
 use crate::copy::text;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 /// The system overview page.
 #[component]
 pub fn SystemPage() -> impl IntoView {
-    let overview = answer(|| (), |()| load_system_overview());
+    let overview = answer(|| (), |()| load_system_overview(None));
     let t = text();
     view! {
         <Title text=(t.shell.page_title)(t.system.heading)/>
         <Suspense fallback=move || view! { <p class="loading">{t.shell.loading}</p> }>
             {move || overview.get().map(|r| match r {
-                Ok(o) => view! { <Overview o/> }.into_any(),
+                Ok(Poll::Changed(o)) => view! { <Overview initial=*o/> }.into_any(),
+                // Asked without a version, the overview always comes back whole.
+                Ok(Poll::Unchanged) => ().into_any(),
                 Err(error) => view! { <ErrorPanel error/> }.into_any(),
             })}
         </Suspense>
     }
 }
 
+/// One workspace's row: its size, and its run counts as links to exactly those runs.
+fn workspace_row(w: WorkspaceHealth) -> impl IntoView {
+    let counts = w.run_counts().map(|(count_for, n, q)| {
+        let class = if count_for == Bucket::Stuck.as_str() && n > 0 { "num attention" } else { "num" };
+        view! {
+            <td class=class>
+                <a href=list_href(SYSTEM_RUNS, &q) data-testid="system-count" data-count-for=count_for data-count=n>
+                    {(text().time.number)(n)}
+                </a>
+            </td>
+        }
+    });
+    view! {
+        <tr data-testid="system-workspace" data-workspace-id=w.id data-likely-stale=w.likely_stale>
+            <td>{w.name}</td>
+            <td class="num">{w.tenants}</td>
+            <td class="num">{w.members}</td>
+            {counts.into_iter().collect_view()}
+        </tr>
+    }
+}
+
 #[component]
-fn Overview(o: SystemOverview) -> impl IntoView {
+fn Overview(initial: SystemOverview) -> impl IntoView {
     let t = &text().system;
-    let rows = o
-        .workspaces
-        .into_iter()
-        .map(|w| {
-            let stale_class = if w.likely_stale > 0 { "num attention" } else { "num" };
-            view! {
-                <tr data-testid="system-workspace" data-workspace-id=w.id data-likely-stale=w.likely_stale>
-                    <td>{w.name}</td>
-                    <td class="num">{w.tenants}</td>
-                    <td class="num">{w.members}</td>
-                    <td class="num">{w.active}</td>
-                    <td class=stale_class>{w.likely_stale}</td>
-                    <td class="num">{w.failed}</td>
-                    <td class="num">{w.runs}</td>
-                </tr>
-            }
-        })
-        .collect_view();
+    let current = RwSignal::new(initial);
+    keep_live(current, |known| load_system_overview(Some(known)));
+    let rows = move || current.with(|o| o.workspaces.iter().cloned().map(workspace_row).collect_view());
+    let instance = current.with_untracked(|o| o.instance.clone());
     view! {
         <div class="page-head">
             <h1>{t.heading}</h1>
             <p class="lede">{t.lede}</p>
             <p class="links">
-                <A href="/system/ops/stuck" attr:data-testid="system-stuck-link">{t.stuck}</A>
+                <a href="/system/ops/stuck" data-testid="system-stuck-link">{t.stuck}</a>
                 " · "
-                <A href="/system/ops/failures" attr:data-testid="system-failures-link">{t.follow_up}</A>
+                <a href="/system/ops/failures" data-testid="system-failures-link">{t.follow_up}</a>
                 " · "
-                <A href="/system/ops/runs" attr:data-testid="system-runs-link">{t.all_runs}</A>
+                <a href="/system/ops/runs" data-testid="system-runs-link">{t.all_runs}</a>
                 {t.across}
             </p>
         </div>
-        <div class="list">
+        <div
+            class="list"
+            data-testid="system-overview"
+            data-polling=move || if current.with(|o| o.poll_interval_ms.is_some()) { "on" } else { "off" }
+            data-poll-interval-ms=move || current.with(|o| o.poll_interval_ms.map(|ms| ms.to_string()))
+        >
             <table data-testid="system-workspaces">
                 <thead>
                     <tr>
@@ -82,23 +96,42 @@ fn Overview(o: SystemOverview) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
         </div>
-        <p class="muted">{(t.answered_by)(&o.instance)}</p>
+        <p class="muted">{(t.answered_by)(&instance)}</p>
     }
 }
 
 /// `/system/ops/stuck`: every workspace's runs that are stuck right now.
 #[component]
 pub fn StuckPage() -> impl IntoView {
-    let stuck = answer(|| (), |()| load_stuck_runs());
+    let stuck = answer(|| (), |()| load_stuck_runs(None));
     let t = text();
     view! {
         <Title text=(t.shell.system_page_title)(t.system.stuck)/>
         <Suspense fallback=move || view! { <p class="loading">{t.shell.loading}</p> }>
             {move || stuck.get().map(|r| match r {
-                Ok(s) => view! { <StuckList s/> }.into_any(),
+                Ok(Poll::Changed(s)) => view! { <LiveStuck initial=*s/> }.into_any(),
+                // Asked without a version, the stuck runs always come back whole.
+                Ok(Poll::Unchanged) => ().into_any(),
                 Err(error) => view! { <ErrorPanel error/> }.into_any(),
             })}
         </Suspense>
+    }
+}
+
+/// The stuck runs, live while any is shown: a run the reconciler closes leaves the list
+/// within one poll.
+#[component]
+fn LiveStuck(initial: StuckRuns) -> impl IntoView {
+    let t = &text().system;
+    let current = RwSignal::new(initial);
+    keep_live(current, |known| load_stuck_runs(Some(known)));
+    view! {
+        <div class="page-head">
+            <h1>{t.stuck}</h1>
+            <p class="lede">{t.stuck_lede}</p>
+            <p><a href="/system">{t.back}</a></p>
+        </div>
+        {move || StuckList(StuckListProps { s: current.get() }).into_any()}
     }
 }
 
@@ -106,6 +139,7 @@ pub fn StuckPage() -> impl IntoView {
 fn StuckList(s: StuckRuns) -> impl IntoView {
     let t = &text().system;
     let count = s.runs.len();
+    let polling = s.poll_interval_ms;
     let now = s.observed_at;
     let body = if s.runs.is_empty() {
         view! { <p class="empty" data-testid="stuck-empty">{t.stuck_empty}</p> }.into_any()
@@ -131,19 +165,21 @@ fn StuckList(s: StuckRuns) -> impl IntoView {
         .into_any()
     };
     view! {
-        <div class="page-head">
-            <h1>{t.stuck}</h1>
-            <p class="lede">{t.stuck_lede}</p>
-            <p><A href="/system">{t.back}</A></p>
+        <div
+            data-testid="stuck-page"
+            data-total-count=count
+            data-polling=if polling.is_some() { "on" } else { "off" }
+            data-poll-interval-ms=polling.map(|ms| ms.to_string())
+        >
+            {body}
         </div>
-        <div data-testid="stuck-page" data-total-count=count>{body}</div>
     }
 }
 
 #[component]
 fn StuckRow(r: StuckRun, now: crate::domain::Timestamp) -> impl IntoView {
     let label = (text().runs.run_name)((text().runs.run_type)(r.view.run_type), r.view.id.get());
-    let href = format!("/system/ops/runs/{}", r.view.id);
+    let href = run_href(SYSTEM_RUNS.run, r.view.id.get(), Some(STUCK_PAGE));
     let tenant_name = r.view.tenant_name.clone().unwrap_or_else(|| text().runs.whole_workspace.to_owned());
     let badges = r.view.clone();
     let progress = r.view.progress.clone();
@@ -151,7 +187,7 @@ fn StuckRow(r: StuckRun, now: crate::domain::Timestamp) -> impl IntoView {
     let why = (text().system.stuck_because)(r.why);
     view! {
         <RunTableRow view=r.view>
-            <td><A href=href attr:class="run-link">{label}</A></td>
+            <td><a href=href class="run-link">{label}</a></td>
             <td data-testid="run-workspace" data-workspace-id=r.workspace_id>{r.workspace_name}</td>
             <td>{tenant_name}</td>
             <td><RunBadges view=badges/></td>
@@ -180,14 +216,8 @@ pub fn SystemFailuresPage() -> impl IntoView {
 #[component]
 fn SystemList(failures: bool) -> impl IntoView {
     let list_query = use_list_query();
-    let place = ListPlace {
-        list: if failures { "/system/ops/failures" } else { "/system/ops/runs" },
-        run: "/system/ops/runs",
-        system: true,
-    };
-    let page = answer(list_query, move |q| async move {
-        if failures { list_system_failures(q).await } else { list_system_runs(q).await }
-    });
+    let place = if failures { SYSTEM_FAILURES } else { SYSTEM_RUNS };
+    let page = answer(list_query, move |q| place.fetch(q, None));
     let t = text();
     let (title, lede) = if failures {
         (t.system.follow_up, t.system.follow_up_lede)
@@ -200,17 +230,16 @@ fn SystemList(failures: bool) -> impl IntoView {
             <div class="page-head">
                 <h1>{title}</h1>
                 <p class="lede">{lede}</p>
-                <p><A href="/system">{t.system.back}</A></p>
+                <p><a href="/system">{t.system.back}</a></p>
             </div>
             <Suspense fallback=move || view! { <p class="loading">{t.shell.loading}</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(page) => view! {
-                            {Filters(FiltersProps { page: page.clone(), current: list_query(), place }).into_any()}
-                            {ClassCounts(ClassCountsProps { page: page.clone(), current: list_query(), place }).into_any()}
-                            {RunTable(RunTableProps { page, current: list_query(), place }).into_any()}
+                        Ok(Poll::Changed(page)) => {
+                            LiveList(LiveListProps { initial: *page, query: list_query(), place }).into_any()
                         }
-                        .into_any(),
+                        // Asked without a version, a list always comes back whole.
+                        Ok(Poll::Unchanged) => ().into_any(),
                         Err(error) => view! { <ErrorPanel error/> }.into_any(),
                     }
                 })}
@@ -231,7 +260,7 @@ pub fn SystemRunPage() -> impl IntoView {
         <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>
             {move || Suspend::new(async move {
                 match run.await {
-                    Ok(detail) => view! { <RunDetailView initial=detail list_href="/system/ops/runs" system=true/> }.into_any(),
+                    Ok(detail) => view! { <RunDetailView initial=detail list_href=SYSTEM_RUNS.list system=true/> }.into_any(),
                     Err(e) => view! { <section class="empty"><h1>{t.unavailable}</h1><ErrorPanel error=e/></section> }.into_any(),
                 }
             })}

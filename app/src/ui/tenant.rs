@@ -10,7 +10,6 @@ use super::post_form::PostForm;
 use crate::api::{DigestPoll, PublishReview, StartOperation, TenantWorkbench, load_workbench, poll_tenant_digest};
 use crate::copy::text;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 /// The tenant workbench page.
@@ -31,7 +30,7 @@ pub fn TenantPage() -> impl IntoView {
         {move || start.value().get().map(|r| match r {
             Ok(ok) => view! {
                 <div class="notice notice-ok" role="status" data-testid="start-result" data-run-id=ok.run_id>
-                    {ok.message.clone()} " " <A href=format!("/admin/operations/{}", ok.run_id)>{text().list.open_run}</A>
+                    {ok.message.clone()} " " <a href=format!("/admin/operations/{}", ok.run_id)>{text().list.open_run}</a>
                 </div>
             }.into_any(),
             Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
@@ -171,7 +170,7 @@ fn Workbench(
                             let ready = p.status == "ready";
                             let expires = p.expires_at.map(|e| (t.expires)(&(text().time.date_time)(e.parts()))).unwrap_or_default();
                             view! {
-                                <tr data-testid="pack-row" data-pack-id=p.id data-pack-status=p.status.clone()>
+                                <tr id=format!("pack-{}", p.id) data-testid="pack-row" data-pack-id=p.id data-pack-status=p.status.clone()>
                                     <td>{(t.pack)(p.id)}</td>
                                     <td>{(t.record_status)(&p.status)}</td>
                                     <td>{expires}</td>

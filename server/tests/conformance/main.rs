@@ -161,6 +161,10 @@ conformance!(
     switching_workspace_changes_what_the_session_sees,
     sqlite_commits_leave_the_checkpoint_to_the_background,
     the_stuck_list_shows_every_workspaces_stale_runs_longest_stuck_first,
+    every_live_page_polls_while_it_shows_active_work_and_changes_within_one_poll_of_a_sweep,
+    every_system_count_leads_to_a_list_of_exactly_that_many_runs,
+    the_pack_card_follows_the_newest_pack_run_and_keeps_a_timer_only_while_it_is_made,
+    the_pack_adapter_proves_a_run_that_crashed_after_its_pack_was_made,
 );
 
 mod access;
@@ -169,6 +173,7 @@ mod cancel;
 mod cross_instance;
 mod dashboard;
 mod lists;
+mod live_pages;
 mod matrix;
 mod ops;
 mod reconcile;
@@ -183,6 +188,7 @@ use accounts::*;
 use cancel::*;
 use dashboard::*;
 use lists::*;
+use live_pages::*;
 use matrix::*;
 use ops::*;
 use reconcile::*;

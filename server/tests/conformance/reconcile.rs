@@ -280,6 +280,58 @@ pub(crate) async fn the_restore_adapter_decides_from_the_runs_own_record(t: &Tes
     assert_calm(t).await;
 }
 
+pub(crate) async fn the_pack_adapter_proves_a_run_that_crashed_after_its_pack_was_made(t: &TestDb) {
+    t.state.live.reload().await.unwrap();
+    // One pack run crashed after its pack was made; another while its pack was being made.
+    let mut runs = Vec::new();
+    for status in ["ready", "generating"] {
+        let r = abandoned_running(t, RunType::ReviewPackGenerate, json!({}), status).await;
+        let pack: i64 = sqlx::query_scalar(
+            "INSERT INTO review_packs (workspace_id, tenant_id, run_id, status, file_name, size_bytes, created_at, \
+             ready_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(t.ws.get())
+        .bind(t.tenant.get())
+        .bind(r.id.get())
+        .bind(status)
+        .bind((status == "ready").then(|| format!("pack-{}.zip", r.id)))
+        .bind((status == "ready").then_some(2048_i64))
+        .bind(T0.millis())
+        .bind((status == "ready").then_some(T0.millis()))
+        .bind((status == "ready").then_some(T0.millis() + 7 * 86_400_000))
+        .fetch_one(t.state.db.pool())
+        .await
+        .unwrap();
+        runs.push((r, pack));
+    }
+    past_heartbeat(t, RunType::ReviewPackGenerate);
+    let report = reconciler(t).sweep().await.unwrap();
+    let decided: Vec<(RunId, &str)> = report.decided.iter().map(|d| (d.0, d.1)).collect();
+    assert_eq!(decided, [(runs[0].0.id, "pack_ready"), (runs[1].0.id, "worker_lost")]);
+
+    // The made pack proves its run: the run detail and the pack card tell the same truth.
+    let detail = app::services::operations::run_detail(&t.state, &me(t), &runs[0].0.id.to_string()).await.unwrap();
+    assert_eq!(detail.view.state, RunState::Completed(RunOutcome::Succeeded));
+    assert_eq!(detail.view.problem, app::domain::ProblemClass::None);
+    let related = detail.view.related.expect("the pack is linked");
+    assert_eq!((related.kind.as_str(), related.id), ("review_pack", runs[0].1));
+    let done = run(t, runs[0].0.id).await;
+    assert_eq!(done.context.as_value()["reconciliation"]["related"], json!({"kind": "review_pack", "id": runs[0].1}));
+    // The other ended failed, and its pack with it: nothing is left being generated.
+    let bench = app::services::tenant::workbench(&t.state, &me(t), &t.tenant.get().to_string()).await.unwrap();
+    let packs: Vec<(i64, String)> = bench.packs.iter().map(|p| (p.id, p.status.clone())).collect();
+    assert!(
+        packs.contains(&(runs[0].1, "ready".to_owned())) && packs.contains(&(runs[1].1, "failed".to_owned())),
+        "{packs:?}"
+    );
+    let digest = super::changed(
+        app::services::digest::tenant_digest(&t.state, &me(t), &t.tenant.get().to_string(), None).await.unwrap(),
+    );
+    let card = digest.pack.expect("a card");
+    assert_eq!((card.run_id, card.status.as_str()), (runs[1].0.id.get(), "failed"), "the newest pack, as it ended");
+    assert_calm(t).await;
+}
+
 pub(crate) async fn a_worker_finishing_and_the_reconciler_deciding_at_once_write_one_terminal_state(t: &TestDb) {
     let rounds = if t.is_postgres() { 1000 } else { 200 };
     let sweeper = reconciler(t);

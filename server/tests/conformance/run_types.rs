@@ -689,6 +689,49 @@ pub(crate) async fn a_review_pack_is_a_zip_of_three_files_that_expires_with_its_
     assert_eq!(sweep_expired(&state).await.unwrap(), 0, "sweeping again changes nothing");
 }
 
+pub(crate) async fn the_pack_card_follows_the_newest_pack_run_and_keeps_a_timer_only_while_it_is_made(t: &TestDb) {
+    use app::services::digest::tenant_digest;
+    let dir = tempfile::tempdir().unwrap();
+    let (state, worker) = ready_to_pack(t, dir.path()).await;
+    // The pages' state (its own live view) is the one that starts the pack runs.
+    state.live.reload().await.unwrap();
+    let start_pack = || async {
+        let req = NewRun { run_type: RunType::ReviewPackGenerate, ..new_run(t, Some(t.tenant)) };
+        state.lifecycle().start(req).await.unwrap().run().clone()
+    };
+    let owner = app::services::principal::Principal::owner(t.user, t.ws, "Op");
+    let tenant = t.tenant.get().to_string();
+    let card = || async { changed(tenant_digest(&state, &owner, &tenant, None).await.unwrap()).pack };
+    assert_eq!(card().await, None, "no pack yet: the card says so and keeps no timer");
+
+    // Asked for: the card shows the new pack queued, with its own interval.
+    let first = start_pack().await;
+    let queued = card().await.unwrap();
+    assert_eq!((queued.status.as_str(), queued.id, queued.run_id), ("queued", None, first.id.get()));
+    assert_eq!(queued.poll_interval_ms, Some(10_000));
+    worker.run_one().await.unwrap();
+    let ready = card().await.unwrap();
+    assert_eq!((ready.status.as_str(), ready.run_id, ready.poll_interval_ms), ("ready", first.id.get(), None));
+    assert!(ready.id.is_some() && ready.size_bytes.is_some());
+
+    // Asked for again: the newer run is the card's truth, not the ready pack before it.
+    let second = start_pack().await;
+    let again = card().await.unwrap();
+    assert_eq!(
+        (again.status.as_str(), again.run_id, again.poll_interval_ms),
+        ("queued", second.id.get(), Some(10_000))
+    );
+    let digest = changed(tenant_digest(&state, &owner, &tenant, None).await.unwrap());
+    assert!(digest.poll_interval_ms.is_some_and(|ms| ms <= 10_000), "the page polls as often as its card needs");
+    worker.run_one().await.unwrap();
+    assert_eq!(card().await.map(|c| (c.status, c.run_id)), Some(("ready".to_owned(), second.id.get())));
+
+    // Expired: nothing can change by itself any more.
+    t.clock.advance(Duration::from_secs(7 * 86_400 + 1));
+    let expired = card().await.unwrap();
+    assert_eq!((expired.status.as_str(), expired.poll_interval_ms), ("expired", None));
+}
+
 pub(crate) async fn a_review_pack_without_a_review_is_blocked(t: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let state = pack_state(t, dir.path());

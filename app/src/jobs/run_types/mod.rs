@@ -156,10 +156,8 @@ pub fn options_of(inputs: &Map<String, Value>, confirm: bool) -> (Option<String>
 /// the next sweep when their records cannot be read, rather than deciding by the clock).
 pub const fn has_adapter(t: RunType) -> bool {
     match t {
-        RunType::EnvironmentReviewCompose | RunType::RestoreExecute => true,
-        RunType::InventorySync | RunType::BaselineCapture | RunType::BaselineCompare | RunType::ReviewPackGenerate => {
-            false
-        }
+        RunType::EnvironmentReviewCompose | RunType::RestoreExecute | RunType::ReviewPackGenerate => true,
+        RunType::InventorySync | RunType::BaselineCapture | RunType::BaselineCompare => false,
     }
 }
 
@@ -174,9 +172,8 @@ pub async fn adapter_decisions(
     match t {
         RunType::EnvironmentReviewCompose => reviews::adapter(state, runs).await,
         RunType::RestoreExecute => restore::adapter(state, runs).await,
-        RunType::InventorySync | RunType::BaselineCapture | RunType::BaselineCompare | RunType::ReviewPackGenerate => {
-            Ok(Vec::new())
-        }
+        RunType::ReviewPackGenerate => packs::adapter(state, runs).await,
+        RunType::InventorySync | RunType::BaselineCapture | RunType::BaselineCompare => Ok(Vec::new()),
     }
 }
 
@@ -190,7 +187,7 @@ mod tests {
     #[test]
     fn a_type_has_an_adapter_exactly_when_its_records_can_prove_it() {
         let with: Vec<RunType> = RunType::ALL.into_iter().filter(|t| has_adapter(*t)).collect();
-        assert_eq!(with, vec![RunType::EnvironmentReviewCompose, RunType::RestoreExecute]);
+        assert_eq!(with, vec![RunType::EnvironmentReviewCompose, RunType::ReviewPackGenerate, RunType::RestoreExecute]);
     }
 
     #[test]

@@ -8,9 +8,10 @@
 
 use crate::copy::Locale;
 use crate::domain::Sentence;
+use crate::domain::reconcile::{Decision, PackFact, decide_pack};
 use crate::domain::refusal::Thing;
 use crate::domain::review::StoredSection;
-use crate::domain::{RunId, RunOutcome, TenantId};
+use crate::domain::{Run, RunId, RunOutcome, TenantId, WorkspaceId};
 use crate::jobs::provider::{Injected, begin};
 use crate::jobs::run_types::{InputError, StartOptions};
 use crate::jobs::worker::{BoxFuture, Handler, HandlerResult, Job};
@@ -51,6 +52,28 @@ impl Handler for GeneratePack {
     fn run(&self, job: Job) -> BoxFuture<anyhow::Result<HandlerResult>> {
         Box::pin(generate(job))
     }
+}
+
+/// The reconciliation adapter: what each run's own pack says — a pack made (ready, or expired
+/// since) proves the run did its work, decided by the domain. One query per chunk of runs.
+pub(super) async fn adapter(state: &AppState, runs: &[&Run]) -> Result<Vec<(RunId, Decision)>, sqlx::Error> {
+    let mut decided = Vec::new();
+    for chunk in runs.chunks(super::ADAPTER_CHUNK) {
+        let ids: Vec<RunId> = chunk.iter().map(|run| run.id).collect();
+        let facts: Vec<PackFact> = crate::store::sweeps::packs(&state.db, &ids)
+            .await?
+            .into_iter()
+            .map(|p| PackFact {
+                id: p.id,
+                run: RunId(p.run_id),
+                workspace: WorkspaceId(p.workspace_id),
+                tenant: TenantId(p.tenant_id),
+                made: matches!(p.status.as_str(), "ready" | "expired"),
+            })
+            .collect();
+        decided.extend(chunk.iter().filter_map(|run| decide_pack(run, &facts).map(|d| (run.id, d))));
+    }
+    Ok(decided)
 }
 
 /// Escapes text for HTML element content and attribute values.
