@@ -132,3 +132,42 @@ test('a compose that met a review of the same evidence at its write is proved by
   }
   expect(found, 'the seeded duplicate-recovered compose is listed').toBe(true);
 });
+
+test('a run the system closed for running past its time limit says so calmly, not that it stopped reporting', async ({ page }) => {
+  await signIn(page, PEOPLE.owner);
+  // The seeded Adatum compare kept reporting but ran past its time limit; the sweep closed it.
+  await page.goto('/admin/operations?tenant=3&type=baseline.compare&class=reconciled_stale');
+  const row = page.getByTestId('run-row').first();
+  await expect(row).toHaveAttribute('data-problem-class', 'reconciled_stale');
+  await row.locator('.run-link').click();
+  const header = page.getByTestId('run-header');
+  await expect(header).toHaveAttribute('data-run-outcome', 'failed');
+  await expect(page.getByTestId('decision-zone')).toContainText('Stopped by the system');
+  await expect(page.getByTestId('guidance')).toContainText('ran past its time limit');
+  await expect(page.getByTestId('reconciled-note')).toContainText('Decided by the system because it ran past its time limit.');
+  const text = (await page.getByTestId('run-detail').innerText()).toLowerCase();
+  for (const wrong of ['stopped reporting', 'no worker was working', 'past_time_limit', 'sqlstate', 'panicked']) {
+    expect(text, `not said: ${wrong}`).not.toContain(wrong);
+  }
+});
+
+test('a pack whose run was cancelled at shutdown shows a failed card that reads calmly and offers to generate again', async ({
+  page,
+}) => {
+  await signIn(page, PEOPLE.owner);
+  await page.goto('/admin/t/2');
+  await hydrated(page);
+  const card = page.getByTestId('pack-card');
+  await expect(card).toHaveAttribute('data-pack-status', 'failed');
+  await expect(card).toHaveAttribute('data-polling', 'off');
+  await expect(card).toContainText('Generating it did not succeed.');
+  await expect(card.getByTestId('pack-generate-again')).toBeVisible();
+  const text = (await card.innerText()).toLowerCase();
+  for (const internal of ['cancelled_at_shutdown', 'sqlstate', 'panicked', 'null', '::']) {
+    expect(text, `no internal text: ${internal}`).not.toContain(internal);
+  }
+  // Its run tells the same story.
+  await card.getByRole('link').last().click();
+  await expect(page.getByTestId('run-header')).toHaveAttribute('data-run-type', 'review_pack.generate');
+  await expect(page.getByTestId('run-header')).toHaveAttribute('data-run-outcome', 'cancelled');
+});

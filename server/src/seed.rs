@@ -334,12 +334,12 @@ impl History {
         Ok(before)
     }
 
-    /// A scheduled inventory sync the server was working on when it was told to shut down:
-    /// the provider stopped answering, the grace period ran out, and the worker pool cancelled
-    /// it — the same path a real SIGTERM takes.
-    async fn cancelled_at_shutdown(&self, tenant: usize) -> anyhow::Result<RunId> {
-        let id = self.queue(tenant, RunType::InventorySync, By::Schedule, None).await?;
-        let before = self.inject(RunType::InventorySync, Some(Fault::Hang)).await?;
+    /// A run of `run_type` the server was working on when it was told to shut down: the
+    /// provider stopped answering, the grace period ran out, and the worker pool cancelled it —
+    /// the same path a real SIGTERM takes. The records it was making end with it.
+    async fn cancelled_at_shutdown(&self, tenant: usize, run_type: RunType, by: By) -> anyhow::Result<RunId> {
+        let id = self.queue(tenant, run_type, by, None).await?;
+        let before = self.inject(run_type, Some(Fault::Hang)).await?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let pool = tokio::spawn(self.worker.clone().run_pool(1, stopped, Duration::ZERO));
         // The pool claims within milliseconds on a quiet machine; the deadline is generous
@@ -348,14 +348,17 @@ impl History {
         let mut claimed = false;
         while !claimed && tokio::time::Instant::now() < deadline {
             let run = app::store::runs::get(&self.state.db, id).await?.context("the run to cancel is gone")?;
-            claimed = run.state != app::domain::RunState::Queued;
+            // A pack run is caught once its pack is being written, so the pack ends with it.
+            let making = run_type != RunType::ReviewPackGenerate
+                || !app::store::sweeps::packs(&self.state.db, &[id]).await?.is_empty();
+            claimed = run.state != app::domain::RunState::Queued && making;
             if !claimed {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
         }
         let _ = stop.send(true);
         pool.await.context("the history worker pool")?;
-        self.inject(RunType::InventorySync, before).await?;
+        self.inject(run_type, before).await?;
         anyhow::ensure!(claimed, "the history worker never claimed the run it was to cancel");
         Ok(id)
     }
@@ -396,6 +399,30 @@ impl History {
         life.claim(id, "worker-gone", self.state.config.lease).await?.context("the run was not claimable")?;
         self.at(silent);
         life.record_progress(id, "worker-gone", self.state.config.lease, &update).await?;
+        Ok(id)
+    }
+
+    /// A run claimed `started` before now (or as long before as its type's time limit needs)
+    /// whose worker kept reporting — `update` was its last report, moments before the sweep —
+    /// until the sweep closed it a minute past its time limit (stale-after).
+    async fn ran_past_its_limit(
+        &self,
+        tenant: usize,
+        run_type: RunType,
+        started: Duration,
+        update: ProgressUpdate,
+    ) -> anyhow::Result<RunId> {
+        let limit = self.state.config.policy(run_type).stale_after;
+        let started = started.max(limit + Duration::from_secs(120));
+        self.at(started + Duration::from_secs(3));
+        let id = self.queue(tenant, run_type, By::Operator, None).await?;
+        self.at(started);
+        let life = self.state.lifecycle();
+        life.claim(id, "worker-busy", self.state.config.lease).await?.context("the run was not claimable")?;
+        let swept = started - limit - Duration::from_secs(60);
+        self.at(swept + Duration::from_secs(20));
+        life.record_progress(id, "worker-busy", self.state.config.lease, &update).await?;
+        anyhow::ensure!(self.sweep(swept).await? == 1, "the sweep should close the run past its time limit");
         Ok(id)
     }
 
@@ -527,13 +554,30 @@ async fn seed_history(state: &AppState, principal: Principal, tenants: &[TenantI
     .await?;
     anyhow::ensure!(h.sweep(hours(11)).await? == 1, "the sweep should close the abandoned capture");
 
+    // An Adatum compare ran on and on: its worker kept reporting, but the run passed its time
+    // limit, and the sweep closed it for that — not for silence.
+    h.ran_past_its_limit(
+        adatum,
+        BaselineCompare,
+        hours(9),
+        report(Some("comparing"), &[("total", 2000), ("processed", 1400)]),
+    )
+    .await?;
+
     // Fabrikam has no review yet, so exporting one is blocked.
     h.at(hours(6));
     h.work(fabrikam, ReviewPackGenerate, Operator, None).await?;
+    // Then its first review is composed; its export was being written when the server shut
+    // down, so the run was cancelled and its pack failed with it: the card offers to generate
+    // it again.
+    h.at(hours(5));
+    h.work(fabrikam, EnvironmentReviewCompose, Operator, None).await?;
+    h.at(hours(4));
+    h.cancelled_at_shutdown(fabrikam, ReviewPackGenerate, Operator).await?;
 
     // Adatum's scheduled sync was under way when the server shut down.
     h.at(hours(3));
-    h.cancelled_at_shutdown(adatum).await?;
+    h.cancelled_at_shutdown(adatum, InventorySync, Schedule).await?;
 
     // Northwind's review is composed again over unchanged evidence: ready, not yet published.
     h.at(hours(2));

@@ -193,6 +193,8 @@ pub const DECISION: Decision = Decision {
     decided_from_records: "Vom System entschieden, anhand der Datensätze, die die Arbeit dieses Vorgangs hinterlassen hat.",
     decided_in_job: "Vom Vorgang selbst entschieden, anhand der Datensätze, die er beim Schreiben seines Ergebnisses vorfand.",
     decided_worker_gone: "Vom System entschieden, weil kein Worker mehr daran gearbeitet hat.",
+    decided_never_started: "Vom System entschieden, weil ihn kein Worker rechtzeitig übernommen hat.",
+    decided_past_time_limit: "Vom System entschieden, weil er sein Zeitlimit überschritten hat.",
     reason: |r| match r {
         Reason::NeverStarted => {
             "Dieser Vorgang hat nie begonnen: Kein Worker hat ihn rechtzeitig übernommen. Starten Sie ihn erneut, \

@@ -48,6 +48,8 @@ impl Catalog {
             DecidedHow::InJob => t.decided_in_job,
             DecidedHow::FromRecords => t.decided_from_records,
             DecidedHow::WorkerGone => t.decided_worker_gone,
+            DecidedHow::NeverStarted => t.decided_never_started,
+            DecidedHow::PastTimeLimit => t.decided_past_time_limit,
         }
     }
 

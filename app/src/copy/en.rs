@@ -295,6 +295,10 @@ group! {
         decided_in_job: &'static str = "Decided by the run itself from the records it found when it came to write its result.",
         /// Decided by the generic rule.
         decided_worker_gone: &'static str = "Decided by the system because no worker was working on it any more.",
+        /// Decided by the generic rule: never picked up.
+        decided_never_started: &'static str = "Decided by the system because no worker picked it up in time.",
+        /// Decided by the generic rule: past its time limit.
+        decided_past_time_limit: &'static str = "Decided by the system because it ran past its time limit.",
         /// A reconciler's decision, by its reason.
         reason: fn(Reason) -> &'static str = |r| match r {
             Reason::NeverStarted => {

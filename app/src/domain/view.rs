@@ -37,6 +37,10 @@ pub enum DecidedHow {
     FromRecords,
     /// The generic rule: no worker was working on it any more.
     WorkerGone,
+    /// The generic rule: no worker picked it up in time.
+    NeverStarted,
+    /// The generic rule: it ran past its time limit, its worker still reporting.
+    PastTimeLimit,
 }
 
 /// What the reconciler recorded when it decided a run: the facts the decision zone reports
@@ -256,7 +260,11 @@ impl RunView {
         self.finding.as_ref().map(|f| match f {
             _ if f.in_job => DecidedHow::InJob,
             _ if f.by_adapter => DecidedHow::FromRecords,
-            _ => DecidedHow::WorkerGone,
+            _ => match f.reason {
+                Some(Reason::NeverStarted) => DecidedHow::NeverStarted,
+                Some(Reason::PastTimeLimit) => DecidedHow::PastTimeLimit,
+                _ => DecidedHow::WorkerGone,
+            },
         })
     }
 
@@ -468,6 +476,21 @@ mod tests {
             RunContext::from_value(json!({"reconciliation": {"at": 5, "by": "reconciler", "reason": "worker lost"}}));
         let closed = view(&r, Duration::from_secs(10));
         assert_eq!(closed.reconciled_answer(), ReconciledAnswer::Yes(DecidedHow::WorkerGone));
+    }
+
+    #[test]
+    fn a_run_closed_by_the_generic_rule_says_which_of_its_rules_closed_it() {
+        for (reason, how) in [
+            ("worker_lost", DecidedHow::WorkerGone),
+            ("never_started", DecidedHow::NeverStarted),
+            ("past_time_limit", DecidedHow::PastTimeLimit),
+            ("a code this version does not know", DecidedHow::WorkerGone),
+        ] {
+            let mut r = run(RunState::Completed(RunOutcome::Failed));
+            r.context =
+                RunContext::from_value(json!({"reconciliation": {"at": 5, "by": "reconciler", "reason": reason}}));
+            assert_eq!(view(&r, Duration::from_secs(10)).decided_how(), Some(how), "{reason}");
+        }
     }
 
     #[test]

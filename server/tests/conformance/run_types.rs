@@ -87,6 +87,16 @@ pub(crate) async fn the_demo_seed_is_idempotent_and_covers_every_problem_class(t
     for ty in RunType::ALL {
         assert!(seen.iter().any(|(t, _)| *t == ty.as_str()), "the demo shows a finished {}", ty.as_str());
     }
+    let reasons: std::collections::BTreeSet<String> = page
+        .iter()
+        .filter_map(|r| r.run.context.as_value()["reconciliation"]["reason"].as_str().map(str::to_owned))
+        .collect();
+    for reason in ["worker_lost", "past_time_limit", "review_ready"] {
+        assert!(reasons.contains(reason), "the demo shows a run closed for {reason}: {reasons:?}");
+    }
+    // Fabrikam's latest pack failed with its run (cancelled at shutdown while it was written).
+    let latest = app::store::workbench::latest_pack(&t.state.db, first.tenants[1]).await.unwrap();
+    assert_eq!(latest.map(|p| p.status), Some("failed".to_owned()), "the demo shows a failed pack card");
     assert_seeded_runs_have_their_records(t, &page, dir.path()).await;
 }
 
