@@ -171,3 +171,51 @@ test('a pack whose run was cancelled at shutdown shows a failed card that reads 
   await expect(page.getByTestId('run-header')).toHaveAttribute('data-run-type', 'review_pack.generate');
   await expect(page.getByTestId('run-header')).toHaveAttribute('data-run-outcome', 'cancelled');
 });
+
+test('a compose whose review was superseded by a newer one ends blocked and leads to the newer review', async ({ page }) => {
+  await signIn(page, PEOPLE.owner);
+  // The seeded Adatum compose an integration asked for lost its worker; by the sweep, the
+  // review of its evidence had been superseded by a newer published one.
+  await page.goto('/admin/operations?tenant=3&type=environment.review.compose&outcome=blocked');
+  const row = page.getByTestId('run-row').first();
+  await expect(row).toHaveAttribute('data-run-outcome', 'blocked');
+  await row.locator('.run-link').click();
+  const header = page.getByTestId('run-header');
+  await expect(header).toHaveAttribute('data-run-outcome', 'blocked');
+  await expect(page.getByTestId('guidance')).toContainText('superseded by a newer one');
+  await expect(page.getByTestId('guidance')).toContainText('Use the newer record.');
+  await expect(page.getByTestId('reconciled-note')).toContainText('from the records');
+  const target = await page.getByTestId('related-record').getAttribute('href');
+  expect(target).toMatch(/^\/admin\/t\/3#review-\d+$/);
+  const text = (await page.getByTestId('run-detail').innerText()).toLowerCase();
+  for (const wrong of ['stopped reporting', 'review_superseded', 'sqlstate', 'panicked', '::']) {
+    expect(text, `not said: ${wrong}`).not.toContain(wrong);
+  }
+  // The link leads to the newer review, which is the tenant's published one.
+  await page.goto(target ?? '/');
+  await expect(page.locator(`#${target?.split('#')[1]}`)).toHaveAttribute('data-review-status', 'published');
+});
+
+test('a crowded overlay shows eight runs, the stuck first, and links the rest with an exact count', async ({ page }) => {
+  // Litware's lost worker host held a sync of each of its ten sites: all stuck.
+  await signIn(page, PEOPLE.litware);
+  await page.goto('/admin');
+  await page.getByTestId('tenant-link').first().click();
+  const overlay = page.getByTestId('progress-overlay');
+  const items = overlay.getByTestId('overlay-item');
+  await expect(items).toHaveCount(8);
+  const active = Number(await page.locator('[data-testid="kpi"][data-count-for="active"]').getAttribute('data-count'));
+  expect(active, 'more active runs than the overlay has room for').toBeGreaterThan(8);
+  const more = overlay.getByTestId('overlay-more');
+  await expect(more).toHaveAttribute('data-more', String(active - 8));
+  await expect(more).toHaveText(`and ${active - 8} more`);
+  for (const item of await items.all()) {
+    await expect(item).toHaveAttribute('data-problem-class', 'active_stale');
+  }
+  // The rest are one link away, counted exactly.
+  await more.locator('a').click();
+  await expect(page.getByTestId('operations-list')).toHaveAttribute('data-total-count', String(active));
+  for (const row of await page.getByTestId('run-row').all()) {
+    expect(await row.getAttribute('data-run-status')).not.toBe('completed');
+  }
+});

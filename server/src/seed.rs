@@ -217,6 +217,7 @@ async fn seed_people(state: &AppState) -> anyhow::Result<()> {
     let litware = ensure_workspace(db, "litware-it", "Litware IT", now).await?;
     let hq = ensure_tenant(db, litware, "litware-hq", "Litware Headquarters", now).await?;
     ensure_provider_items(db, hq, 8, &[], now).await?;
+    seed_crowd(state, litware, hq).await.context("seeding Litware's busy moment")?;
     for p in &DEMO_PEOPLE {
         add_user(db, state.clock.as_ref(), p.email, p.name, Some(p.password)).await?;
         if let Some(ws) = p.workspace {
@@ -226,6 +227,39 @@ async fn seed_people(state: &AppState) -> anyhow::Result<()> {
         if p.platform {
             set_platform_operator(db, p.email, true).await?;
         }
+    }
+    Ok(())
+}
+
+/// How many runs Litware's lost worker host held: more than a progress overlay shows.
+const CROWD: usize = 10;
+
+/// Litware's busy moment: its integration asked for an inventory sync of each of its
+/// [`CROWD`] sites under the site's own request key, one worker host claimed them all and
+/// went down ten minutes ago. Every one is stuck, more than the overlay has room for.
+async fn seed_crowd(state: &AppState, workspace: WorkspaceId, tenant: TenantId) -> anyhow::Result<()> {
+    let now = state.clock.now();
+    let clock = HistoryClock(Arc::new(AtomicI64::new(now.millis())));
+    let past = AppState { clock: Arc::new(clock.clone()), ..state.clone() };
+    let life = past.lifecycle();
+    for site in 1..=CROWD {
+        clock.set(now.minus(Duration::from_secs(15 * 60)));
+        let started = life
+            .start(NewRun {
+                workspace_id: workspace,
+                tenant_id: Some(tenant),
+                run_type: RunType::InventorySync,
+                initiator: None,
+                dedupe_key: Some(format!("site-{site}")),
+                inputs: json!({ "requested_by": "integration", "site": site }),
+            })
+            .await?;
+        let Started::Created(run) = started else { anyhow::bail!("Litware's sync of site {site} was already active") };
+        clock.set(now.minus(Duration::from_secs(14 * 60)));
+        life.claim(run.id, "worker-host-3", past.config.lease).await?.context("the site sync was not claimable")?;
+        clock.set(now.minus(Duration::from_secs(10 * 60)));
+        let progress = report(None, &[("total", 8), ("processed", i64::try_from(site % 8).unwrap_or(0))]);
+        life.record_progress(run.id, "worker-host-3", past.config.lease, &progress).await?;
     }
     Ok(())
 }
@@ -426,6 +460,35 @@ impl History {
         Ok(id)
     }
 
+    /// A review compose an integration asked for under its own request key (so it runs beside
+    /// the operators' and the schedule's composes): its worker claimed it `started` before now
+    /// over the evidence of that moment, and went away before writing anything.
+    async fn abandoned_integration_compose(
+        &self,
+        tenant: usize,
+        key: &str,
+        started: Duration,
+    ) -> anyhow::Result<RunId> {
+        let tenant_id = self.tenants[tenant];
+        self.at(started + Duration::from_secs(3));
+        let fingerprint = app::jobs::run_types::reviews::evidence_fingerprint(&self.state, tenant_id).await?;
+        let life = self.state.lifecycle();
+        let started_run = life
+            .start(NewRun {
+                workspace_id: self.principal.workspace_id,
+                tenant_id: Some(tenant_id),
+                run_type: RunType::EnvironmentReviewCompose,
+                initiator: None,
+                dedupe_key: Some(key.to_owned()),
+                inputs: json!({ "fingerprint": fingerprint, "requested_by": "integration" }),
+            })
+            .await?;
+        let Started::Created(run) = started_run else { anyhow::bail!("the integration's compose was already active") };
+        self.at(started);
+        life.claim(run.id, "worker-gone", self.state.config.lease).await?.context("the compose was not claimable")?;
+        Ok(run.id)
+    }
+
     /// The reconciler sweeps, `ago` before now, exactly as a server's periodic sweep would.
     async fn sweep(&self, ago: Duration) -> anyhow::Result<usize> {
         self.at(ago);
@@ -563,6 +626,30 @@ async fn seed_history(state: &AppState, principal: Principal, tenants: &[TenantI
         report(Some("comparing"), &[("total", 2000), ("processed", 1400)]),
     )
     .await?;
+
+    // Adatum's drift is compared again, and an integration asks for a review; its compose
+    // loses its worker before writing. Meanwhile the schedule composes a review of the same
+    // evidence and it is published; the customer then changes settings, and a review of the
+    // new evidence is published over it. The sweep finds the run's review superseded and
+    // closes the run blocked, pointing at the newer review.
+    h.at(hours(8) + minutes(10));
+    h.work(adatum, BaselineCompare, Operator, None).await?;
+    h.abandoned_integration_compose(adatum, "itsm-4711", hours(8)).await?;
+    h.at(hours(7));
+    h.work(adatum, EnvironmentReviewCompose, Schedule, None).await?;
+    h.publish_latest(adatum).await?;
+    h.at(hours(6) + minutes(40));
+    customer_changes(&h.state.db, tenants[adatum], 4, h.clock.now()).await?;
+    h.at(hours(6) + minutes(30));
+    h.work(adatum, InventorySync, Schedule, None).await?;
+    h.work(adatum, BaselineCompare, Operator, None).await?;
+    h.at(hours(6));
+    h.work(adatum, EnvironmentReviewCompose, Schedule, None).await?;
+    h.publish_latest(adatum).await?;
+    anyhow::ensure!(
+        h.sweep(hours(5) + minutes(50)).await? == 1,
+        "the sweep should find the compose's review superseded"
+    );
 
     // Fabrikam has no review yet, so exporting one is blocked.
     h.at(hours(6));

@@ -91,9 +91,18 @@ pub(crate) async fn the_demo_seed_is_idempotent_and_covers_every_problem_class(t
         .iter()
         .filter_map(|r| r.run.context.as_value()["reconciliation"]["reason"].as_str().map(str::to_owned))
         .collect();
-    for reason in ["worker_lost", "past_time_limit", "review_ready"] {
+    for reason in ["worker_lost", "past_time_limit", "review_ready", "review_superseded"] {
         assert!(reasons.contains(reason), "the demo shows a run closed for {reason}: {reasons:?}");
     }
+    // Litware's lost worker host held more runs than an overlay shows.
+    let crowd: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM operation_runs r JOIN workspaces w ON w.id = r.workspace_id \
+         WHERE w.slug = 'litware-it' AND r.status <> 'completed'",
+    )
+    .fetch_one(t.state.db.pool())
+    .await
+    .unwrap();
+    assert!(crowd > i64::try_from(app::domain::view::OVERLAY_MAX).unwrap(), "{crowd} active Litware runs");
     // Fabrikam's latest pack failed with its run (cancelled at shutdown while it was written).
     let latest = app::store::workbench::latest_pack(&t.state.db, first.tenants[1]).await.unwrap();
     assert_eq!(latest.map(|p| p.status), Some("failed".to_owned()), "the demo shows a failed pack card");
@@ -178,11 +187,15 @@ pub(crate) async fn assert_seeded_runs_have_their_records(
         }
     }
     assert_eq!((ready_packs, expired_packs), (1, 1), "one pack to download, one past its retention");
-    let published: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM environment_reviews WHERE status = 'published'")
-        .fetch_one(db)
-        .await
-        .unwrap();
-    assert_eq!(published, 1, "the newer published review superseded the older");
+    let published: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT tenant_id, COUNT(*) FROM environment_reviews WHERE status = 'published' GROUP BY tenant_id \
+         ORDER BY tenant_id",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap();
+    assert_eq!(published.len(), 2, "Northwind and Adatum each published reviews: {published:?}");
+    assert!(published.iter().all(|(_, n)| *n == 1), "each newer published review superseded the older: {published:?}");
     let changed: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM drift_findings WHERE change = 'changed'").fetch_one(db).await.unwrap();
     assert!(changed >= 3, "the customer's changes show up as drift");
