@@ -26,7 +26,9 @@ impl Server {
         let log = dir.join(format!("{name}.log"));
         let file = std::fs::File::create(&log).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_opshub"));
+        // Run in the test's own directory: the server writes review packs under `data/`.
         cmd.arg("serve")
+            .current_dir(dir)
             .env("OPSHUB_DATABASE_URL", url)
             .env("OPSHUB_ADDR", "127.0.0.1:0")
             .env("OPSHUB_INSTANCE_ID", name)
@@ -343,6 +345,7 @@ async fn the_fault_cli_injects_a_crash_that_takes_the_process_down_mid_run() {
     let cli = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_opshub"))
             .args(args)
+            .current_dir(dir.path())
             .env("OPSHUB_DATABASE_URL", &url)
             .env("NO_COLOR", "1")
             .output()

@@ -58,11 +58,16 @@ impl PollingPolicy {
     }
 }
 
+/// `d` in whole milliseconds, as pages read intervals.
+pub fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
 /// The interval of a page that shows `views`, in milliseconds: as often as the youngest
 /// active run among them needs (each view carries its own), `None` when none is active — a
 /// page of finished runs keeps no timer.
-pub fn shown_interval_ms(views: &[super::RunView]) -> Option<u64> {
-    views.iter().filter_map(|v| v.poll_interval_ms).min()
+pub fn shown_interval_ms<'a>(views: impl IntoIterator<Item = &'a super::RunView>) -> Option<u64> {
+    views.into_iter().filter_map(|v| v.poll_interval_ms).min()
 }
 
 #[cfg(test)]

@@ -209,7 +209,7 @@ impl RunView {
             freshness,
             problem,
             progress: run.progress(),
-            poll_interval_ms: poll.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            poll_interval_ms: poll.map(super::polling::millis),
             created_at: run.created_at,
             started_at: run.started_at,
             completed_at: run.completed_at,

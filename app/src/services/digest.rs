@@ -19,6 +19,7 @@
 
 use crate::api::{DigestPoll, OverviewPoll, OverviewTenant, PackCard, TenantDigest, TenantKpis, WorkspaceOverview};
 use crate::domain::freshness::{next_change, worker_silent};
+use crate::domain::polling::millis;
 use crate::domain::{
     ProblemClass, RunOutcome, RunState, RunType, RunView, StoredSentence, TenantId, Timestamp, WorkspaceId,
 };
@@ -211,7 +212,7 @@ async fn build(state: &AppState, t: TenantId, ws: WorkspaceId, name: String, now
         follow_up,
         recent,
         pack,
-        poll_interval_ms: interval.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        poll_interval_ms: interval.map(millis),
         observed_at: now,
     };
     digest.version = version_of(&digest);
@@ -311,7 +312,7 @@ pub async fn workspace_overview(state: &AppState, p: &Principal, known: Option<&
         stuck: active.into_iter().filter(|v| v.problem == ProblemClass::ActiveStale).collect(),
         follow_up: follow_up.iter().map(|r| view(&r.run, r.tenant_name.clone())).collect(),
         recent: recent.iter().map(|r| view(&r.run, r.tenant_name.clone())).collect(),
-        poll_interval_ms: interval.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        poll_interval_ms: interval.map(millis),
         observed_at: now,
     };
     let mut h = DefaultHasher::new();
@@ -378,9 +379,4 @@ async fn latest_pack(
         card.poll_interval_ms = Some(millis(state.config.polling.review_pack));
     }
     Ok(card)
-}
-
-/// `d` in whole milliseconds, as pages read intervals.
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }

@@ -128,6 +128,6 @@ fn activity(state: &AppState, t: TenantId, name: String, now: Timestamp) -> Tena
         tenant_id: t.get(),
         tenant_name: name,
         runs,
-        poll_interval_ms: interval.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        poll_interval_ms: interval.map(crate::domain::polling::millis),
     }
 }

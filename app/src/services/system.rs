@@ -36,8 +36,10 @@ pub async fn overview(state: &AppState, principal: &Principal) -> Result<SystemO
     let rows =
         workspaces::sizes(&state.db).await.map_err(|e| Error::internal("could not read the system overview", e))?;
     let now = state.clock.now();
+    // One reading of the live view for the counts and the interval, so they agree.
+    let live = state.live.active_runs(None);
     let mut active: HashMap<i64, (u64, u64)> = HashMap::new();
-    for run in state.live.active_runs(None) {
+    for run in &live {
         let policy = state.config.policy(run.run_type);
         let entry = active.entry(run.workspace_id.get()).or_default();
         entry.0 += 1;
@@ -46,10 +48,7 @@ pub async fn overview(state: &AppState, principal: &Principal) -> Result<SystemO
         }
     }
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
-    let interval = state
-        .config
-        .polling
-        .overlay_interval(state.live.active_runs(None).iter().map(|r| (r.state, now.since(r.created_at))));
+    let interval = state.config.polling.overlay_interval(live.iter().map(|r| (r.state, now.since(r.created_at))));
     let mut overview = SystemOverview {
         workspaces: rows
             .into_iter()
@@ -69,12 +68,13 @@ pub async fn overview(state: &AppState, principal: &Principal) -> Result<SystemO
             .collect(),
         instance: state.config.instance_id.clone(),
         version: String::new(),
-        poll_interval_ms: interval.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        poll_interval_ms: interval.map(crate::domain::polling::millis),
         observed_at: now,
     };
+    // Not the answering instance: on several instances polls land on any of them, and the
+    // figures are the same truth whichever answers.
     let mut h = DefaultHasher::new();
     overview.workspaces.hash(&mut h);
-    overview.instance.hash(&mut h);
     overview.poll_interval_ms.hash(&mut h);
     overview.version = poll::version(&h);
     Ok(overview)
@@ -112,13 +112,12 @@ pub async fn stuck(state: &AppState, principal: &Principal) -> Result<StuckRuns,
         });
     }
     runs.sort_by_key(|r| (r.stuck_since, r.view.id));
-    let views: Vec<RunView> = runs.iter().map(|r| r.view.clone()).collect();
     let mut h = DefaultHasher::new();
-    poll::hash_views(&mut h, "stuck", &views);
     for r in &runs {
+        poll::hash_views(&mut h, "stuck", std::slice::from_ref(&r.view));
         (r.workspace_id, &r.workspace_name, r.stuck_since, r.why.as_str()).hash(&mut h);
     }
-    let poll_interval_ms = crate::domain::polling::shown_interval_ms(&views);
+    let poll_interval_ms = crate::domain::polling::shown_interval_ms(runs.iter().map(|r| &r.view));
     poll_interval_ms.hash(&mut h);
     Ok(StuckRuns { runs, version: poll::version(&h), poll_interval_ms, observed_at: now })
 }

@@ -5,8 +5,8 @@ use super::answer::{answer, keep_live};
 use super::common::{ErrorPanel, ProgressView, RunBadges, RunTableRow, ago};
 use super::post_form::{PostForm, submitted};
 use crate::api::{
-    ApiError, ListQuery, Poll, RunListPage, STATUS_ACTIVE, StartOperation, list_runs, list_system_failures,
-    list_system_runs,
+    ApiError, ListQuery, Poll, RunListPage, STATUS_ACTIVE, StartOperation, TenantOption, list_runs,
+    list_system_failures, list_system_runs,
 };
 use crate::copy::text;
 use crate::domain::{Badge, ProblemClass, RunOutcome, RunStatus, RunType, RunView, Timestamp};
@@ -99,7 +99,7 @@ pub fn OperationsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(Poll::Changed(page)) => view! {
-                            {StartSync(StartSyncProps { page: (*page).clone(), start }).into_any()}
+                            {StartSync(StartSyncProps { tenants: page.tenants.clone(), start }).into_any()}
                             {LiveList(LiveListProps { initial: *page, query: list_query(), place: ADMIN_LIST }).into_any()}
                         }
                         .into_any(),
@@ -114,7 +114,7 @@ pub fn OperationsPage() -> impl IntoView {
 }
 
 #[component]
-fn StartSync(page: RunListPage, start: ServerAction<StartOperation>) -> impl IntoView {
+fn StartSync(tenants: Vec<TenantOption>, start: ServerAction<StartOperation>) -> impl IntoView {
     let t = &text().list;
     let result = start.value();
     view! {
@@ -122,7 +122,7 @@ fn StartSync(page: RunListPage, start: ServerAction<StartOperation>) -> impl Int
             <label>
                 {t.start_tenant} " "
                 <select name="tenant" data-testid="start-sync-tenant" required>
-                    {page.tenants.iter().map(|t| view! { <option value=t.id.to_string()>{t.name.clone()}</option> }).collect_view()}
+                    {tenants.iter().map(|t| view! { <option value=t.id.to_string()>{t.name.clone()}</option> }).collect_view()}
                 </select>
             </label>
             <label>

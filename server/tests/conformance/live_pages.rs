@@ -64,6 +64,11 @@ pub(crate) async fn every_live_page_polls_while_it_shows_active_work_and_changes
     let overview = system::overview(&t.state, &platform).await.unwrap();
     assert_eq!(overview.poll_interval_ms, Some(2_000));
     assert!(!changed(t, &overview, system::overview(&t.state, &platform).await.unwrap()));
+    // Another instance answering the next poll tells the same truth: still "unchanged".
+    let mut config = (*t.state.config).clone();
+    config.instance_id = "another-instance".into();
+    let other = app::runtime::AppState { config: std::sync::Arc::new(config), ..t.state.clone() };
+    assert!(!changed(t, &overview, system::overview(&other, &platform).await.unwrap()));
 
     // Hours later it is stuck: every page shows it so, and keeps polling.
     t.clock.advance(Duration::from_secs(3 * 3600));
