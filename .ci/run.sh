@@ -18,5 +18,7 @@ else
   touch "$stamp"
 fi
 export OPSHUB_SITE_ROOT="${OPSHUB_SITE_ROOT:-target/site}"
+# The demo is asked for here, explicitly: a plain `opshub serve` seeds nothing.
+export OPSHUB_SEED_DEMO="${OPSHUB_SEED_DEMO:-true}"
 say "starting Opshub"
 exec "$target_dir/release/opshub" serve

@@ -218,11 +218,18 @@ test('a baseline capture started from the list shows phased progress, then its o
 });
 
 test('a review pack that does not exist answers a calm page, not an error', async ({ page }) => {
+  const violations: string[] = [];
+  page.on('console', (msg) => {
+    if (/Content Security Policy|Refused to/i.test(msg.text())) violations.push(msg.text());
+  });
   const response = await page.goto('/admin/review-packs/999999/download');
   expect(response?.status()).toBe(404);
   const calm = page.getByTestId('calm-page');
   await expect(calm).toContainText('There is no review pack with that id.');
   await expect(calm.getByRole('link', { name: 'Go to operations' })).toBeVisible();
+  // Styled like every page, under its own policy: the site's stylesheet applies.
+  await expect(page.locator('main.page')).toHaveCSS('max-width', '1180px');
+  expect(violations).toEqual([]);
 });
 
 test('the tenant workbench restores a baseline only after explicit confirmation', async ({ page }) => {

@@ -68,3 +68,18 @@ test('a page is never framed and every answer names its request', async ({ page,
   expect(ready.status()).toBe(200);
   expect((await ready.json()).checks.database).toBe('ok');
 });
+
+test('a page asked for under a name this server does not answer as is refused; sign-in works under its own', async ({ page, baseURL }) => {
+  // A DNS-rebinding page points a name of its own at this server: Chromium sends every
+  // *.localhost name to the loopback address, so this reaches us with Host "rebound.localhost".
+  const port = new URL(baseURL ?? 'http://127.0.0.1:3000').port;
+  const refused = await page.goto(`http://rebound.localhost:${port}/login`);
+  expect(refused?.status()).toBe(400);
+  await expect(page.locator('body')).toHaveText('There is nothing at this address.');
+  await expect(page.getByTestId('sign-in-email')).toHaveCount(0);
+  // Under the name it answers as, signing in works as always.
+  await signIn(page, PEOPLE.owner);
+  await page.goto('/admin/operations');
+  await hydrated(page);
+  await expect(page.getByTestId('operations-list')).toBeVisible();
+});

@@ -56,7 +56,24 @@ pub const KEYS: &[Key] = &[
     key("addr", "127.0.0.1:3000", "IP address and port to listen on"),
     key("site_root", "target/site", "the built browser bundle (cargo-leptos's target/site)"),
     key("workers", "4", "runs this instance works on at once, 0 to 256 (0 disables workers here)"),
-    key("seed_demo", "true", "seed the demo data set at start (true/false)"),
+    key("seed_demo", "false", "seed the demo data set, with its well-known sign-ins, at start (true/false)"),
+    key(
+        "seed_demo_public",
+        "false",
+        "allow seed_demo on an address other than loopback, where anyone could sign in with the demo passwords (true/false)",
+    ),
+    key(
+        "public_origins",
+        "",
+        "origins browsers reach this server at, such as https://ops.example.com, separated by commas \
+         (empty: http://localhost, http://127.0.0.1 and http://[::1] at addr's port)",
+    ),
+    key(
+        "trusted_proxies",
+        "",
+        "addresses or networks (10.0.0.0/8) of proxies whose X-Forwarded-For names the client, separated by commas \
+         (empty: the connection's peer is the client)",
+    ),
     key("session_idle_mins", "120", "minutes a sign-in lasts unused, 1 to 43200"),
     key("session_max_hours", "12", "hours a sign-in lasts at most, 1 to 2160"),
     key(
@@ -66,7 +83,11 @@ pub const KEYS: &[Key] = &[
     ),
     key("demo_pacing_ms", "150", "milliseconds the demo inventory sync spends per item, 0 to 60000"),
     key("heartbeat_secs", "10", "seconds between worker heartbeats, 1 to 3600"),
-    key("instance_id", "", "this instance's name in leases and logs (empty: opshub-<pid>)"),
+    key(
+        "instance_id",
+        "",
+        "this instance's name in leases and logs, unique among instances (empty: opshub-<host>-<pid>-<random>)",
+    ),
     key("shutdown_grace_secs", "30", "seconds running work may finish after SIGTERM before it is cancelled, 0 to 3600"),
     key("faults", "", "demo-provider faults at start, run-type=fail|partial|slow|hang|crash separated by commas"),
     key("data_dir", "data", "where review packs are written"),
@@ -333,6 +354,11 @@ pub struct Config {
     pub workers: usize,
     /// `seed_demo`: seed the demo data set on start.
     pub seed_demo: bool,
+    /// `public_origins`: the origins browsers reach this server at; empty means the loopback
+    /// names at the port the server is bound to.
+    pub public_origins: Vec<crate::hosts::Origin>,
+    /// `trusted_proxies`: whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: crate::clients::TrustedProxies,
     /// `session_idle_mins`, `session_max_hours`, `secure_cookies`.
     pub sessions: app::services::auth::SessionPolicy,
     /// `demo_pacing_ms`: time inventory.sync spends per item, so progress is watchable.
@@ -402,7 +428,7 @@ impl Config {
         if app::store::Backend::from_url(&database_url).is_err() {
             return Err(bad("database_url", "must start with sqlite:// or postgres://"));
         }
-        let addr = text("addr")
+        let addr: SocketAddr = text("addr")
             .parse()
             .map_err(|_| bad("addr", "must be an IP address and a port from 0 to 65535, such as 127.0.0.1:3000"))?;
         let log_filter = text("log_filter");
@@ -425,25 +451,58 @@ impl Config {
                 bad("faults", "must be run-type=fault pairs separated by commas (fail, partial, slow, hang, crash)")
             })?
         };
-        let instance_id = Some(text("instance_id"))
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| format!("opshub-{}", std::process::id()));
+        let instance_id = Some(text("instance_id")).filter(|v| !v.is_empty()).unwrap_or_else(default_instance_id);
         if instance_id.len() > 64 || instance_id.chars().any(|c| c.is_control()) {
             return Err(bad("instance_id", "must be at most 64 characters with no control characters"));
+        }
+        let heartbeat = Duration::from_secs(number("heartbeat_secs", 1, 3600, "seconds")?);
+        if let Some(t) = app::domain::RunType::ALL.into_iter().find(|t| {
+            !lifecycle.get(t).copied().unwrap_or_else(|| t.default_policy()).allows_heartbeat_every(heartbeat)
+        }) {
+            let timeout = lifecycle.get(&t).copied().unwrap_or_else(|| t.default_policy()).heartbeat_timeout;
+            return Err(bad(
+                "heartbeat_secs",
+                &format!(
+                    "must fit {} times into every run type's heartbeat timeout; {} allows {} seconds, so at most {}",
+                    app::domain::run_type::HEARTBEATS_PER_TIMEOUT,
+                    t.as_str(),
+                    timeout.as_secs(),
+                    timeout.as_secs() / u64::from(app::domain::run_type::HEARTBEATS_PER_TIMEOUT)
+                ),
+            ));
+        }
+        let public_origins = crate::hosts::Origin::parse_list(&text("public_origins"))
+            .map_err(|why| bad("public_origins", &format!("must be origins such as https://ops.example.com: {why}")))?;
+        let trusted_proxies = crate::clients::Network::parse_list(&text("trusted_proxies"))
+            .map(crate::clients::TrustedProxies::new)
+            .map_err(|why| {
+                bad("trusted_proxies", &format!("must be IP addresses or networks such as 10.0.0.0/8: {why}"))
+            })?;
+        let seed_demo = flag("seed_demo")?;
+        if seed_demo && !addr.ip().is_loopback() && !flag("seed_demo_public")? {
+            return Err(bad(
+                "seed_demo",
+                &format!(
+                    "would let anyone who reaches {addr} sign in with the demo's published passwords; \
+                     listen on 127.0.0.1 or set seed_demo_public = true to allow it"
+                ),
+            ));
         }
         Ok(Self {
             database_url,
             addr,
             site_root: text("site_root"),
             workers: usize::try_from(number("workers", 0, 256, "runs")?).unwrap_or(4),
-            seed_demo: flag("seed_demo")?,
+            seed_demo,
+            public_origins,
+            trusted_proxies,
             sessions: app::services::auth::SessionPolicy {
                 idle: Duration::from_secs(60 * number("session_idle_mins", 1, 60 * 24 * 30, "minutes")?),
                 absolute: Duration::from_secs(3600 * number("session_max_hours", 1, 24 * 90, "hours")?),
                 secure_cookie: flag("secure_cookies")?,
             },
             demo_pacing: Duration::from_millis(number("demo_pacing_ms", 0, 60_000, "milliseconds")?),
-            heartbeat: Duration::from_secs(number("heartbeat_secs", 1, 3600, "seconds")?),
+            heartbeat,
             instance_id,
             shutdown_grace: Duration::from_secs(number("shutdown_grace_secs", 0, 3600, "seconds")?),
             data_dir: text("data_dir").into(),
@@ -460,6 +519,56 @@ impl Config {
             metrics_token,
         })
     }
+}
+
+/// A name no other instance has: the host's name, the process id and a random suffix (two
+/// containers on different machines can share both a host name and a process id).
+impl Config {
+    /// Settings that are fine on a developer's machine but weak where others can reach the
+    /// server: one sentence each, for start-up to warn about once. None on a loopback
+    /// address. specs/security lists what each guards against.
+    pub fn weak_settings(&self) -> Vec<&'static str> {
+        if self.addr.ip().is_loopback() {
+            return Vec::new();
+        }
+        let mut weak = Vec::new();
+        if !self.sessions.secure_cookie {
+            weak.push("secure_cookies is false: sign-in cookies would travel without TLS; serve over https and set it");
+        }
+        if self.metrics_token.is_none() {
+            weak.push("metrics_token is not set: anyone who reaches /metrics reads this instance's counts");
+        }
+        if self.seed_demo {
+            weak.push("seed_demo is on: the demo's published passwords sign in here");
+        }
+        if self.public_origins.is_empty() {
+            weak.push("public_origins is not set: only loopback names are answered, so other browsers get 400");
+        }
+        weak
+    }
+}
+
+fn default_instance_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_default();
+    let host: String = host
+        .trim()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .take(32)
+        .collect();
+    let host = if host.is_empty() { "host".to_owned() } else { host };
+    let mut random = [0u8; 3];
+    // Without the operating system's randomness the clock's nanoseconds still differ.
+    if getrandom::fill(&mut random).is_err() {
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
+        random.copy_from_slice(&nanos.to_le_bytes()[..3]);
+    }
+    let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    format!("opshub-{host}-{}-{suffix}", std::process::id())
 }
 
 #[cfg(test)]
@@ -483,16 +592,79 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_environment_serves_the_demo_on_sqlite() {
+    fn an_empty_environment_serves_sqlite_on_loopback_without_the_demo() {
         let c = with(&[]).expect("defaults");
         assert_eq!(c.database_url, "sqlite://data/opshub.db");
         assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
-        assert!(c.seed_demo);
+        assert!(!c.seed_demo, "no demo sign-ins unless asked");
+        assert!(c.public_origins.is_empty(), "the loopback names");
         assert_eq!(c.workers, 4);
         assert_eq!(c.shutdown_grace, Duration::from_secs(30));
         assert_eq!(c.sessions, app::services::auth::SessionPolicy::default());
         assert_eq!((c.log_format, c.metrics_token), (LogFormat::Text, None));
         assert!(c.instance_id.starts_with("opshub-"));
+    }
+
+    #[test]
+    fn the_default_instance_name_differs_between_two_starts_on_one_host() {
+        let (a, b) = (default_instance_id(), default_instance_id());
+        assert_ne!(a, b, "a random suffix");
+        assert!(a.contains(&format!("-{}-", std::process::id())), "{a}");
+        assert!(a.len() <= 64 && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'), "{a}");
+    }
+
+    #[test]
+    fn the_demo_is_refused_on_an_address_others_can_reach_unless_explicitly_allowed() {
+        let e = with(&[("OPSHUB_SEED_DEMO", "true"), ("OPSHUB_ADDR", "0.0.0.0:3000")]).expect_err("public demo");
+        assert_eq!(e.key(), Some("seed_demo"));
+        assert!(e.to_string().contains("seed_demo_public") && !e.to_string().contains('\n'), "{e}");
+        let c =
+            with(&[("OPSHUB_SEED_DEMO", "true"), ("OPSHUB_ADDR", "0.0.0.0:3000"), ("OPSHUB_SEED_DEMO_PUBLIC", "1")]);
+        assert!(c.is_ok_and(|c| c.seed_demo));
+        assert!(with(&[("OPSHUB_SEED_DEMO", "true"), ("OPSHUB_ADDR", "[::1]:3000")]).is_ok_and(|c| c.seed_demo));
+        assert!(with(&[("OPSHUB_ADDR", "0.0.0.0:3000")]).is_ok(), "no demo, no refusal");
+    }
+
+    #[test]
+    fn a_heartbeat_that_does_not_fit_every_heartbeat_timeout_is_refused() {
+        let e = with(&[("OPSHUB_HEARTBEAT_SECS", "30")]).expect_err("inventory.sync times out after 60 s");
+        assert_eq!(e.key(), Some("heartbeat_secs"));
+        assert!(e.to_string().contains("inventory.sync allows 60 seconds, so at most 20"), "{e}");
+        assert!(with(&[("OPSHUB_HEARTBEAT_SECS", "20")]).is_ok());
+        // An override counts, in both directions.
+        assert!(
+            with(&[("OPSHUB_HEARTBEAT_SECS", "20"), ("OPSHUB_LIFECYCLE", "restore.execute=30,60,600,30")]).is_err()
+        );
+        assert!(with(&[("OPSHUB_HEARTBEAT_SECS", "30"), ("OPSHUB_LIFECYCLE", "*=30,60,600,90")]).is_ok());
+    }
+
+    #[test]
+    fn a_reachable_address_with_weak_settings_gets_one_warning_per_setting() {
+        assert!(with(&[]).expect("defaults").weak_settings().is_empty(), "loopback is a developer's machine");
+        let weak =
+            with(&[("OPSHUB_ADDR", "0.0.0.0:3000"), ("OPSHUB_SEED_DEMO", "true"), ("OPSHUB_SEED_DEMO_PUBLIC", "true")])
+                .expect("valid")
+                .weak_settings();
+        let keys: Vec<&str> = weak.iter().filter_map(|w| w.split_whitespace().next()).collect();
+        assert_eq!(keys, ["secure_cookies", "metrics_token", "seed_demo", "public_origins"]);
+        let strong = with(&[
+            ("OPSHUB_ADDR", "0.0.0.0:3000"),
+            ("OPSHUB_SECURE_COOKIES", "true"),
+            ("OPSHUB_METRICS_TOKEN", "0123456789abcdef0123"),
+            ("OPSHUB_PUBLIC_ORIGINS", "https://ops.example.com"),
+        ])
+        .expect("valid");
+        assert!(strong.weak_settings().is_empty());
+    }
+
+    #[test]
+    fn public_origins_are_parsed_and_a_bad_one_is_named() {
+        let c = with(&[("OPSHUB_PUBLIC_ORIGINS", "https://ops.example.com, http://10.0.0.5:3000")]).expect("origins");
+        assert_eq!(c.public_origins.len(), 2);
+        assert_eq!(key_of(with(&[("OPSHUB_PUBLIC_ORIGINS", "ops.example.com")])), "public_origins");
+        assert_eq!(key_of(with(&[("OPSHUB_PUBLIC_ORIGINS", "https://ops.example.com/admin")])), "public_origins");
+        assert!(with(&[("OPSHUB_TRUSTED_PROXIES", "10.0.0.0/8, ::1")]).is_ok());
+        assert_eq!(key_of(with(&[("OPSHUB_TRUSTED_PROXIES", "proxy.internal")])), "trusted_proxies");
     }
 
     #[test]
@@ -508,7 +680,7 @@ mod tests {
     fn flags_beat_the_environment_which_beats_the_file_which_beats_the_default() {
         let dir = tempfile::tempdir().expect("dir");
         let file = dir.path().join("opshub.toml");
-        std::fs::write(&file, "workers = 8\nreconcile_secs = 5\nseed_demo = false\nlog_format = \"json\"\n")
+        std::fs::write(&file, "workers = 8\nreconcile_secs = 5\nseed_demo = true\nlog_format = \"json\"\n")
             .expect("write");
         let path = file.to_string_lossy().into_owned();
         let e = env(&[("OPSHUB_CONFIG", &path), ("OPSHUB_WORKERS", "6"), ("OPSHUB_RECONCILE_SECS", "7")]);
@@ -516,7 +688,7 @@ mod tests {
         let c = Config::from_layers(&layers).expect("valid");
         assert_eq!(c.workers, 2);
         assert_eq!(c.reconcile_every, Duration::from_secs(7));
-        assert!(!c.seed_demo);
+        assert!(c.seed_demo);
         assert_eq!(c.log_format, LogFormat::Json);
         assert_eq!(c.heartbeat, Duration::from_secs(10));
         assert_eq!(layers.get("workers").1, Source::Flag("--workers".into()));
@@ -572,7 +744,9 @@ mod tests {
         let e = with(&[("OPSHUB_LIFECYCLE", "inventory.sync=1,20,10,4")]).expect_err("bad windows");
         assert_eq!(e.key(), Some("lifecycle"));
         assert!(e.to_string().contains("shorter than stale-after"), "{e}");
-        let c = with(&[("OPSHUB_LIFECYCLE", "*=2,3,10,4"), ("OPSHUB_RECONCILE_SECS", "1")]).expect("overrides");
+        let c =
+            with(&[("OPSHUB_LIFECYCLE", "*=2,3,10,4"), ("OPSHUB_RECONCILE_SECS", "1"), ("OPSHUB_HEARTBEAT_SECS", "1")])
+                .expect("overrides");
         assert_eq!((c.lifecycle.len(), c.reconcile_every), (6, Duration::from_secs(1)));
     }
 
@@ -621,7 +795,8 @@ mod tests {
         let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).expect("README");
         for k in KEYS {
             let shown = match (k.name, k.default) {
-                ("instance_id", _) => "`opshub-<pid>`",
+                ("instance_id", _) => "`opshub-<host>-<pid>-<random>`",
+                ("public_origins", _) => "(loopback)",
                 ("lifecycle", _) => "(built-in per type)",
                 (_, "") => "(none)",
                 (_, d) => &format!("`{d}`"),

@@ -25,6 +25,11 @@ pub fn page_policy(nonce: &str) -> String {
 /// The policy of everything that is not a page.
 pub const NOT_A_PAGE_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+/// The policy of the small server-written pages (a pack that expired or does not exist): the
+/// site's stylesheet and icon, nothing that runs.
+pub const CALM_PAGE_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; \
+     form-action 'none'";
+
 /// Whether this instance is served over https (the `secure_cookies` setting).
 #[derive(Debug, Clone, Copy)]
 pub struct Https(pub bool);

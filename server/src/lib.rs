@@ -4,9 +4,12 @@
 // serves them; the default limit is too small for Leptos's static view types.
 #![recursion_limit = "512"]
 
+pub mod clients;
 pub mod config;
 pub mod headers;
 pub mod health;
+pub mod hosts;
+pub mod limits;
 pub mod logs;
 pub mod seed;
 pub mod serve;

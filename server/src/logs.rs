@@ -88,14 +88,14 @@ pub async fn request_span(State(state): State<AppState>, mut req: Request, next:
         .filter(|v| acceptable(v))
         .map_or_else(new_request_id, str::to_owned);
     let route = route_of(&req);
-    let method = req.method().clone();
-    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), route = %route);
+    let method = app::runtime::metrics::method_label(req.method().as_str());
+    let span = tracing::info_span!("request", request_id = %id, method, route = %route);
     req.extensions_mut().insert(RequestId(id.as_str().into()));
     let began = std::time::Instant::now();
     let mut res = next.run(req).instrument(span.clone()).await;
     let status = res.status().as_u16();
     let took = began.elapsed();
-    state.metrics.http(&route, method.as_str(), status, took);
+    state.metrics.http(&route, method, status, took);
     span.in_scope(|| tracing::debug!(status, micros = took.as_micros(), "answered"));
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID_HEADER, v);

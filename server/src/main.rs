@@ -86,7 +86,7 @@ enum UserCommand {
         /// Their name as pages show it.
         name: String,
     },
-    /// Change a person's password (from OPSHUB_PASSWORD or one line on stdin).
+    /// Change a person's password (from OPSHUB_PASSWORD or one line on stdin); ends their sessions.
     Passwd {
         /// Their email address.
         email: String,
@@ -104,12 +104,17 @@ enum UserCommand {
         #[arg(value_delimiter = ',')]
         tenants: Vec<String>,
     },
-    /// End a person's membership of a workspace.
+    /// End a person's membership of a workspace (and their sessions there).
     Revoke {
         /// Their email address.
         email: String,
         /// The workspace's slug.
         workspace: String,
+    },
+    /// Take every access from a person: memberships, platform role, password and sessions.
+    Remove {
+        /// Their email address.
+        email: String,
     },
 }
 
@@ -349,6 +354,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let db = server::serve::open_database(&config).await?;
             app::services::accounts::revoke(&db, &email, &workspace).await.map_err(refused)?;
             println!("{email} is no longer a member of {workspace}");
+        }
+        Command::User(UserCommand::Remove { email }) => {
+            let db = server::serve::open_database(&config).await?;
+            app::services::accounts::remove_user(&db, &email).await.map_err(refused)?;
+            println!("{email} can no longer sign in; their sessions have ended");
         }
     }
     Ok(())

@@ -95,22 +95,19 @@ pub async fn ensure_provider_items(
 pub struct Demo {
     /// The demo workspace.
     pub workspace: WorkspaceId,
-    /// The demo operator.
-    pub operator: UserId,
     /// The tenants, smallest first.
     pub tenants: Vec<TenantId>,
     /// Whether this call created the history (false when it already existed).
     pub created: bool,
 }
 
-/// Seeds the demo once: a workspace with three tenants, provider items, an operator, and a
-/// history of runs in every state the product can show.
+/// Seeds the demo once: a workspace with three tenants, provider items, the demo people and
+/// their grants, and a history of runs in every state the product can show. Later calls find
+/// the tenants and grant nothing.
 pub async fn seed_demo(state: &AppState) -> anyhow::Result<Demo> {
     let db = &state.db;
     let now = state.clock.now();
     let ws = ensure_workspace(db, "contoso-msp", "Contoso Managed Services", now).await?;
-    let operator = ensure_user(db, DEMO_EMAIL, "Dana Operator", now).await?;
-    ensure_membership(db, operator, ws, "owner").await?;
     let specs = [
         ("northwind", "Northwind Traders", 20, vec![]),
         ("fabrikam", "Fabrikam Health", 200, vec![17, 93]),
@@ -124,19 +121,22 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Demo> {
     }
     // Taking the key first means one instance writes the history even when several start
     // together on one PostgreSQL; a failed attempt gives the key back.
+    // People and their grants are written only here, once: a membership an administrator
+    // revoked or a password they changed stays as they left it across restarts.
     if !demo::take_key(db, SEED_KEY, SEED_VERSION).await? {
-        return Ok(Demo { workspace: ws, operator, tenants, created: false });
+        return Ok(Demo { workspace: ws, tenants, created: false });
     }
-    let principal = Principal::owner(operator, ws, "Dana Operator");
     let seeded = async {
         seed_people(state).await.context("seeding the demo people")?;
+        let operator = ensure_user(db, DEMO_EMAIL, "Dana Operator", now).await?;
+        let principal = Principal::owner(operator, ws, "Dana Operator");
         seed_history(state, principal, &tenants).await.context("seeding the demo run history")
     };
     if let Err(e) = seeded.await {
         demo::release_key(db, SEED_KEY).await?;
         return Err(e);
     }
-    Ok(Demo { workspace: ws, operator, tenants, created: true })
+    Ok(Demo { workspace: ws, tenants, created: true })
 }
 
 /// A demo sign-in: email, display name, password, workspace, role, tenants (`None`: all).

@@ -76,7 +76,18 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("could not listen on {}; is another server using that port?", config.addr))?;
     let addr = listener.local_addr()?;
-    let ops = web::Ops { readiness: Readiness::default(), metrics_token: config.metrics_token.clone() };
+    let ops = web::Ops {
+        readiness: Readiness::default(),
+        metrics_token: config.metrics_token.clone(),
+        origins: config.public_origins.clone(),
+        trusted_proxies: config.trusted_proxies.clone(),
+    };
+    let origins = crate::hosts::Origins::new(&config.public_origins, addr.port());
+    let named: Vec<String> = origins.list().iter().map(ToString::to_string).collect();
+    tracing::info!(origins = named.join(", "), "answering as these origins (public_origins)");
+    for weak in config.weak_settings() {
+        tracing::warn!("weak setting on an address others can reach: {weak}");
+    }
     let readiness = ops.readiness.clone();
     let router = web::router(state.clone(), web::leptos_options(&config.site_root, addr), ops)
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -113,7 +124,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             })
             .into_future(),
     );
-    tracing::info!(%addr, "listening");
+    tracing::info!(%addr, instance = %config.instance_id, "listening");
     println!("Opshub is running at http://{addr}/admin/operations");
     shutdown_signal().await;
     tracing::info!(
@@ -176,8 +187,8 @@ async fn shutdown_signal() {
     tokio::select! { () = ctrl_c => {}, () = term => {} }
 }
 
-/// Expires review packs past their retention period, every ten minutes.
-/// Deletes expired sign-in sessions every ten minutes (loading never returns one anyway).
+/// Deletes expired sign-in sessions and quiet sign-in throttle counts every ten minutes
+/// (loading never returns an expired session anyway).
 async fn sweep_sessions(state: AppState) {
     let store = app::services::auth::DbSessionStore::new(state.db.clone(), state.auth_cache.clone());
     let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -188,9 +199,15 @@ async fn sweep_sessions(state: AppState) {
             Ok(n) => tracing::debug!(deleted = n, "expired sessions swept"),
             Err(e) => tracing::error!(error = %e, "the session sweep failed; it will run again"),
         }
+        match app::services::accounts::prune_sign_in_counts(&state.db, state.clock.now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(deleted = n, "quiet sign-in counts pruned"),
+            Err(e) => tracing::error!(error = %e, "pruning sign-in counts failed; it will run again"),
+        }
     }
 }
 
+/// Expires review packs past their retention period, every ten minutes.
 async fn sweep_packs(state: AppState) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {

@@ -8,6 +8,7 @@
 //! another origin. Scope (404) and capability (403) checks happen in the services, through
 //! the principal it hands on.
 
+use crate::hosts::Origins;
 use app::api::ApiError;
 use app::copy::{Catalog, Locale};
 use app::runtime::AppState;
@@ -23,6 +24,7 @@ use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Session, SessionManagerLayer};
 
@@ -38,6 +40,19 @@ pub struct Ops {
     pub readiness: crate::health::Readiness,
     /// The bearer token `/metrics` asks for, if any.
     pub metrics_token: Option<String>,
+    /// The origins the server answers as (`public_origins`); empty means the loopback names
+    /// at the port the router is built for.
+    pub origins: Vec<crate::hosts::Origin>,
+    /// Whose `X-Forwarded-For` names the client (`trusted_proxies`).
+    pub trusted_proxies: crate::clients::TrustedProxies,
+}
+
+/// What the authentication middleware reads.
+#[derive(Debug, Clone)]
+struct Gate {
+    state: AppState,
+    origins: Arc<Origins>,
+    proxies: Arc<crate::clients::TrustedProxies>,
 }
 
 /// The session cookie's name.
@@ -55,7 +70,8 @@ pub fn router(state: AppState, options: LeptosOptions, ops: Ops) -> Router {
         .with_expiry(state.config.sessions.expiry());
     let api_state = state.clone();
     let pack_state = state.clone();
-    let auth_state = state.clone();
+    let origins = Arc::new(Origins::new(&ops.origins, options.site_addr.port()));
+    let gate = Gate { state: state.clone(), origins: origins.clone(), proxies: Arc::new(ops.trusted_proxies.clone()) };
     let request_state = state.clone();
     let ready_state = state.clone();
     let metrics_state = state.clone();
@@ -122,8 +138,12 @@ pub fn router(state: AppState, options: LeptosOptions, ops: Ops) -> Router {
         )
         .leptos_routes_with_context(&options, routes, context.clone(), render)
         .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
-        .layer(middleware::from_fn_with_state(auth_state, authenticate))
+        .layer(middleware::from_fn(crate::limits::server_fn_status))
+        .layer(middleware::from_fn_with_state(gate, authenticate))
         .layer(sessions)
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(crate::limits::MAX_BODY))
+        .layer(middleware::from_fn_with_state(origins, crate::hosts::only_our_hosts))
+        .layer(middleware::from_fn(crate::limits::bounded))
         .layer(middleware::from_fn_with_state(https, crate::headers::security_headers))
         .layer(middleware::from_fn_with_state(request_state, crate::logs::request_span))
         .with_state(options)
@@ -178,23 +198,6 @@ fn changes_state(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// Whether a state-changing request comes from a page of this site: its `Origin` (or, when
-/// a browser sends none, its `Referer`) names the host the request was sent to. A request
-/// naming neither is refused too — every browser sends one of them on a POST.
-fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else { return false };
-    let source = headers
-        .get(header::ORIGIN)
-        .or_else(|| headers.get(header::REFERER))
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let authority = source
-        .strip_prefix("https://")
-        .or_else(|| source.strip_prefix("http://"))
-        .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default());
-    authority.is_some_and(|a| a.eq_ignore_ascii_case(host))
-}
-
 /// `path` percent-encoded for a query value.
 fn encode_query_value(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
@@ -209,10 +212,11 @@ fn encode_query_value(path: &str) -> String {
 }
 
 /// The one authentication step every request passes (see the module docs).
-async fn authenticate(State(state): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
+async fn authenticate(State(gate): State<Gate>, session: Session, mut req: Request, next: Next) -> Response {
+    let state = gate.state.clone();
     let path = req.uri().path().to_owned();
     let browser = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Locale::negotiate);
-    if changes_state(req.method()) && !same_origin(req.headers()) {
+    if changes_state(req.method()) && !gate.origins.allows_source(req.headers()) {
         tracing::warn!(path, "refused a state-changing request from another origin");
         let text = browser.unwrap_or_default().catalog();
         return api_error(&ApiError::Forbidden(text.errors.cross_origin.to_owned()));
@@ -220,7 +224,7 @@ async fn authenticate(State(state): State<AppState>, session: Session, mut req: 
     let client = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+        .map_or_else(|| "unknown".to_owned(), |c| gate.proxies.client(c.0.ip(), req.headers()).to_string());
     let operational = matches!(path.as_str(), "/healthz" | "/readyz" | "/metrics");
     let principal: Option<Principal> = if path.starts_with("/pkg/") || operational {
         None
@@ -322,39 +326,14 @@ fn calm_page(locale: Locale, status: StatusCode, title: &str, body: &str) -> Res
     );
     let mut res = (status, html).into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    res.headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(crate::headers::CALM_PAGE_POLICY));
     res
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.insert(k.clone(), HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static("")));
-        }
-        h
-    }
-
-    #[test]
-    fn a_post_from_this_site_is_same_origin() {
-        let h = headers(&[(header::HOST, "ops.example:3000"), (header::ORIGIN, "http://ops.example:3000")]);
-        assert!(same_origin(&h));
-        let h = headers(&[(header::HOST, "ops.example"), (header::REFERER, "https://ops.example/admin/t/1?x")]);
-        assert!(same_origin(&h));
-    }
-
-    #[test]
-    fn a_post_from_another_site_or_from_nowhere_is_refused() {
-        let h = headers(&[(header::HOST, "ops.example"), (header::ORIGIN, "https://evil.example")]);
-        assert!(!same_origin(&h));
-        let h = headers(&[(header::HOST, "ops.example"), (header::ORIGIN, "https://ops.example.evil.example")]);
-        assert!(!same_origin(&h));
-        let h = headers(&[(header::HOST, "ops.example"), (header::ORIGIN, "null")]);
-        assert!(!same_origin(&h));
-        assert!(!same_origin(&headers(&[(header::HOST, "ops.example")])));
-    }
 
     #[test]
     fn only_the_sign_in_page_liveness_and_the_bundle_are_public() {

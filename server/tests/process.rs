@@ -33,12 +33,18 @@ impl Server {
             .env("OPSHUB_ADDR", "127.0.0.1:0")
             .env("OPSHUB_INSTANCE_ID", name)
             .env("OPSHUB_HEARTBEAT_SECS", "1")
+            .env("OPSHUB_SEED_DEMO", "true")
             .env("NO_COLOR", "1")
             .env("RUST_LOG", "info,sqlx=warn")
             .stdout(Stdio::from(file.try_clone().unwrap()))
             .stderr(Stdio::from(file));
+        // An empty value takes the variable away, so the binary's own default applies.
         for (k, v) in env {
-            cmd.env(k, v);
+            if v.is_empty() {
+                cmd.env_remove(k);
+            } else {
+                cmd.env(k, v);
+            }
         }
         let server = Self { child: cmd.spawn().expect("start opshub"), log };
         server.wait_for_log("Opshub is running at", Duration::from_secs(30));
@@ -593,6 +599,11 @@ fn a_configuration_that_cannot_be_used_stops_start_up_with_one_line_naming_the_k
         (vec!["serve"], vec![("OPSHUB_WORKRES", "3")], "OPSHUB_WORKRES"),
         (vec!["serve", "--config", file.as_str()], vec![], "port"),
         (vec!["migrate", "--log-format=xml"], vec![], "log_format"),
+        // The demo's published passwords on an address others can reach.
+        (vec!["serve"], vec![("OPSHUB_SEED_DEMO", "true"), ("OPSHUB_ADDR", "0.0.0.0:0")], "seed_demo"),
+        // Heartbeats too rare for a run type's heartbeat timeout would make live work look lost.
+        (vec!["serve"], vec![("OPSHUB_HEARTBEAT_SECS", "45")], "heartbeat_secs"),
+        (vec!["serve"], vec![("OPSHUB_PUBLIC_ORIGINS", "ops.example.com")], "public_origins"),
     ] {
         let (code, stdout, stderr) = opshub(&args, &env);
         assert_eq!(code, Some(2), "{args:?} {env:?}: {stderr}");
@@ -703,6 +714,40 @@ fn http(addr: &str, method: &str, path: &str, headers: &str) -> (u16, String, St
     (status, head.to_ascii_lowercase(), body.to_owned())
 }
 
+/// `method path` on `addr` with `headers` and `body`: status, response headers, body.
+fn http_body(addr: &str, method: &str, path: &str, headers: &str, body: &str) -> (u16, String, String) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n{headers}Connection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((text.as_str(), ""));
+    (status, head.to_ascii_lowercase(), body.to_owned())
+}
+
+/// `method path` sent to `addr` under the `Host` name `host`: status and body.
+fn http_as(addr: &str, host: &str, method: &str, path: &str, headers: &str) -> (u16, String) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\n{headers}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, text.split_once("\r\n\r\n").map_or(String::new(), |(_, b)| b.to_owned()))
+}
+
 /// `GET path` on `addr`: status and body.
 fn http_get(addr: &str, path: &str) -> (u16, String) {
     let (status, _, body) = http(addr, "GET", path, "");
@@ -786,4 +831,129 @@ async fn readiness_follows_the_database_away_and_back_without_a_restart() {
     drop(server);
     cable.unplug().await;
     pg.drop_it().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_start_seeds_no_demo_and_answers_only_under_its_own_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/o.db", dir.path().display());
+    // Neither the demo setting nor an instance name given: the binary's defaults.
+    let defaults = [("OPSHUB_SEED_DEMO", ""), ("OPSHUB_INSTANCE_ID", "")];
+    let a = Server::start(&url, dir.path(), "plain-a", &defaults);
+    let b = Server::start(&url, dir.path(), "plain-b", &defaults);
+    assert!(!a.log().contains("Demo sign-ins"), "{}", a.log());
+    let state = state_for(&url).await;
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(state.db.pool()).await.unwrap();
+    assert_eq!(users, 0, "no demo accounts unless asked");
+    // Two instances on one database never share a name.
+    let name = |s: &Server| {
+        let log = s.log();
+        log.split("instance=").nth(1).and_then(|r| r.split_whitespace().next()).map(str::to_owned).expect("a name")
+    };
+    assert!(name(&a).starts_with("opshub-") && name(&a) != name(&b), "{} {}", name(&a), name(&b));
+
+    let addr = address_of(&a);
+    let port = addr.rsplit(':').next().unwrap().to_owned();
+    assert_eq!(http_as(&addr, &addr, "GET", "/login", "").0, 200);
+    assert_eq!(http_as(&addr, &format!("localhost:{port}"), "GET", "/login", "").0, 200);
+    // A DNS-rebinding page: its own name pointed at 127.0.0.1.
+    let rebound = format!("rebound.example:{port}");
+    let (status, body) = http_as(&addr, &rebound, "GET", "/login", "");
+    assert_eq!((status, body.trim()), (400, "There is nothing at this address."));
+    let sign_in = "Origin: http://rebound.example\r\nContent-Type: application/x-www-form-urlencoded\r\n";
+    assert_eq!(http_as(&addr, &rebound, "POST", "/api/sign_in", sign_in).0, 400, "refused before any handler");
+    // A request for our name that comes from the rebinding page's origin is refused too.
+    let from_rebound = format!("Origin: http://{rebound}\r\n");
+    assert_eq!(http_as(&addr, &addr, "POST", "/api/sign_out", &from_rebound).0, 403);
+    // Probes address a server by its IP and whatever name they like.
+    assert_eq!(http_as(&addr, "10.1.2.3:8080", "GET", "/healthz", "").0, 200);
+    drop((a, b));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_log_line_carries_a_hostile_value_unbounded() {
+    const MARK: &str = "HOSTILEMARK";
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/o.db", dir.path().display());
+    let server = Server::start(&url, dir.path(), "hostile", &[("RUST_LOG", "debug,sqlx=warn,hyper=info,h2=info")]);
+    let addr = address_of(&server);
+    let origin = format!("Origin: http://{addr}\r\n");
+    // The demo owner's session, so every endpoint gets past sign-in to its own parsing.
+    let form = "Content-Type: application/x-www-form-urlencoded\r\n";
+    let body = "email=operator%40contoso-msp.example&password=demo-owner-password";
+    let (status, head, _) = http_body(&addr, "POST", "/api/sign_in", &format!("{origin}{form}"), body);
+    assert!(status < 400, "signed in: {status}");
+    let cookie = head
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let auth = format!("{origin}Cookie: {cookie}\r\n");
+    let big = MARK.repeat(300);
+    // The registry the authorization matrix walks: pages, server functions, plain routes.
+    let mut routes: Vec<String> =
+        leptos_axum::generate_route_list(app::App).iter().map(|r| r.path().to_owned()).collect();
+    routes.extend(leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_owned()));
+    routes.extend(server::web::PLAIN_ROUTES.iter().map(|r| (*r).to_owned()));
+    let fields = [
+        "id",
+        "tenant",
+        "review",
+        "workspace",
+        "language",
+        "email",
+        "password",
+        "next",
+        "known",
+        "run_type",
+        "snapshot",
+    ];
+    let form_body: String = fields.iter().map(|f| format!("{f}={big}")).collect::<Vec<_>>().join("&");
+    let json_body =
+        serde_json::json!({ "query": { "status": big, "tenant": big, "after": big }, "known": big }).to_string();
+    for route in &routes {
+        let path: String = route
+            .split('/')
+            .map(|s| if s.starts_with('{') || s.starts_with(':') { big.as_str() } else { s })
+            .collect::<Vec<_>>()
+            .join("/");
+        if route.starts_with("/api/") && !server::web::PLAIN_ROUTES.contains(&route.as_str()) {
+            for (kind, body) in [(form, form_body.as_str()), ("Content-Type: application/json\r\n", json_body.as_str())]
+            {
+                let (status, _, _) = http_body(&addr, "POST", route, &format!("{auth}{kind}"), body);
+                assert!((200..500).contains(&status), "POST {route}: {status}");
+            }
+        } else {
+            let (status, _, _) = http(&addr, "GET", &format!("{path}?status={big}&next={big}"), &auth);
+            assert!((200..500).contains(&status), "GET {route}: {status}");
+        }
+    }
+    // Headers the app reads.
+    for header in [format!("Accept-Language: {big}\r\n"), format!("X-Request-Id: {big}\r\n")] {
+        let (status, _, _) = http(&addr, "GET", "/admin/operations", &format!("{auth}{header}"));
+        assert!((200..500).contains(&status), "{header:.40}: {status}");
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let log = server.log();
+    assert!(log.lines().count() > routes.len(), "debug logging was on:\n{log:.2000}");
+    let unbounded: Vec<&str> = log.lines().filter(|l| l.contains(&MARK.repeat(20))).collect();
+    assert!(unbounded.is_empty(), "log lines carry a hostile value unbounded: {:.600}", unbounded.join("\n"));
+}
+
+#[test]
+fn a_start_others_can_reach_warns_once_per_weak_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/o.db", dir.path().display());
+    let env = [("OPSHUB_SEED_DEMO", "false"), ("OPSHUB_ADDR", "0.0.0.0:0")];
+    let server = Server::start(&url, dir.path(), "reachable", &env);
+    let log = server.log();
+    let weak: Vec<&str> = log.lines().filter(|l| l.contains("weak setting")).collect();
+    assert_eq!(weak.len(), 3, "{log}");
+    for key in ["secure_cookies", "metrics_token", "public_origins"] {
+        assert_eq!(weak.iter().filter(|l| l.contains(key)).count(), 1, "{key}: {weak:?}");
+    }
+    // The same start on loopback is a developer's machine: nothing to warn about.
+    let local = Server::start(&url, dir.path(), "local", &[("OPSHUB_SEED_DEMO", "false")]);
+    assert!(!local.log().contains("weak setting"), "{}", local.log());
 }

@@ -115,6 +115,7 @@ pub fn sentence(c: &Catalog, e: &Error) -> String {
             Conflict::CancelTooLate => c.detail.cancel_too_late.to_owned(),
             Conflict::RetryNotOffered => c.detail.retry_not_offered.to_owned(),
             Conflict::NotPublishable(status) => (err.not_publishable)(&(c.tenant.record_status)(status)),
+            Conflict::PublishedMeanwhile => err.published_meanwhile.to_owned(),
             Conflict::CouldNotStart => err.could_not_start.to_owned(),
         },
         Error::Invalid(why) => match why {

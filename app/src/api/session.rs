@@ -47,11 +47,13 @@ pub fn parse_language(value: &str) -> Result<Option<crate::copy::Locale>, crate:
 }
 
 /// Where to go after signing in: `next` when it is a path on this site, else the operations
-/// list. Anything that could leave the site (`//host`, `https://…`, `/\host`) is ignored.
+/// list. Anything that could leave the site (`//host`, `https://…`, `/\host`) or is longer
+/// than any of our addresses is ignored.
 pub fn safe_return_path(next: Option<&str>) -> String {
     const HOME: &str = "/admin/operations";
     let Some(next) = next.map(str::trim).filter(|n| !n.is_empty()) else { return HOME.to_owned() };
-    let leaves_site = !next.starts_with('/')
+    let leaves_site = next.len() > 2048
+        || !next.starts_with('/')
         || next.starts_with("//")
         || next.starts_with("/\\")
         || next.chars().any(|c| c.is_control() || c == '\\');

@@ -648,6 +648,8 @@ pub const ERRORS: Errors = Errors {
     not_publishable: |status| {
         format!("Nur eine fertige Prüfung kann veröffentlicht werden; diese hier ist im Zustand „{status}“.")
     },
+    published_meanwhile: "Im selben Moment wurde eine andere Prüfung dieses Mandanten veröffentlicht. Laden Sie die \
+                          Seite neu, um zu sehen, welche gilt.",
 };
 
 /// The German [`Records`].

@@ -975,6 +975,9 @@ group! {
             "Your account is not a member of any workspace yet. Ask a workspace owner to add you.",
         /// Publishing a review that is not ready.
         not_publishable: fn(&str) -> String = |status| format!("Only a ready review can be published; this one is {status}."),
+        /// Two publishes of one tenant's reviews at the same moment: this one lost.
+        published_meanwhile: &'static str =
+            "Another review of this tenant was published at the same moment. Reload to see which one is current.",
     }
 }
 

@@ -50,6 +50,7 @@ pub mod run_type;
 pub mod sentence;
 pub mod status;
 pub mod summary;
+pub mod throttle;
 pub mod time;
 pub mod transition;
 pub mod view;

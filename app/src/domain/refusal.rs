@@ -51,6 +51,8 @@ pub enum Conflict {
     RetryNotOffered,
     /// Publishing a review that is not ready; its stored status.
     NotPublishable(String),
+    /// Another review of the tenant was published at the same moment.
+    PublishedMeanwhile,
     /// Identical starts kept racing a run that was completing; nothing was queued.
     CouldNotStart,
 }

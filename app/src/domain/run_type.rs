@@ -69,6 +69,13 @@ impl LifecyclePolicy {
         })
     }
 
+    /// Whether a worker beating every `interval` keeps its runs fresh under this policy:
+    /// the interval fits [`HEARTBEATS_PER_TIMEOUT`] times into the heartbeat timeout, so a
+    /// beat or two delayed by a busy database never makes live work look abandoned.
+    pub fn allows_heartbeat_every(&self, interval: Duration) -> bool {
+        interval.saturating_mul(HEARTBEATS_PER_TIMEOUT) <= self.heartbeat_timeout
+    }
+
     /// Parses per-type overrides: `type=queue,expected,stale,heartbeat` entries in seconds,
     /// separated by `;`, where `*` names every type (a later entry wins). Example:
     /// `restore.execute=60,900,3600,120;*=30,120,600,60`.
@@ -97,6 +104,10 @@ impl LifecyclePolicy {
         Ok(out)
     }
 }
+
+/// How many heartbeat intervals fit into every heartbeat timeout (see
+/// [`LifecyclePolicy::allows_heartbeat_every`]).
+pub const HEARTBEATS_PER_TIMEOUT: u32 = 3;
 
 const fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
@@ -208,6 +219,20 @@ impl RunType {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_heartbeat_must_fit_three_times_into_the_heartbeat_timeout() {
+        let p = RunType::InventorySync.default_policy();
+        assert!(p.allows_heartbeat_every(Duration::from_secs(20)));
+        assert!(!p.allows_heartbeat_every(Duration::from_secs(21)));
+        assert!(!p.allows_heartbeat_every(Duration::MAX), "no overflow");
+        for t in RunType::ALL {
+            assert!(
+                t.default_policy().allows_heartbeat_every(Duration::from_secs(10)),
+                "the default interval fits {t:?}"
+            );
+        }
+    }
 
     #[test]
     fn every_type_round_trips_through_its_key_and_serde() {

@@ -43,8 +43,15 @@ struct PollLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct HttpLabels {
     route: String,
-    method: String,
+    method: &'static str,
     status: u16,
+}
+
+/// The label of an HTTP method: one of the standard methods, or "other" — a client can send
+/// any token as a method, and each new label value would be a new series kept forever.
+pub fn method_label(method: &str) -> &'static str {
+    const KNOWN: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"];
+    KNOWN.into_iter().find(|m| *m == method).unwrap_or("other")
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -205,7 +212,7 @@ impl Metrics {
 
     /// An HTTP request to the route template `route` was answered with `status` after `took`.
     pub fn http(&self, route: &str, method: &str, status: u16, took: Duration) {
-        let labels = HttpLabels { route: route.to_owned(), method: method.to_owned(), status };
+        let labels = HttpLabels { route: route.to_owned(), method: method_label(method), status };
         self.http_requests.get_or_create(&labels).inc();
         self.http_duration.get_or_create(&RouteLabels { route: route.to_owned() }).observe(took.as_secs_f64());
     }
@@ -230,5 +237,30 @@ impl Metrics {
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invented_http_methods_are_counted_as_other_and_add_no_series() {
+        let m = Metrics::default();
+        let took = Duration::from_millis(1);
+        m.http("/healthz", "GET", 200, took);
+        m.http("/healthz", "OTHER-THING", 405, took);
+        let series = |m: &Metrics| {
+            let mut text = String::new();
+            prometheus_client::encoding::text::encode(&mut text, &m.registry)
+                .map(|()| text.lines().filter(|l| l.starts_with("opshub_http_requests_total{")).count())
+        };
+        let before = series(&m);
+        for i in 0..500 {
+            m.http("/healthz", &format!("X{i}"), 405, took);
+        }
+        assert_eq!(series(&m), before, "500 invented methods add no series");
+        assert_eq!(before, Ok(2));
+        assert_eq!((method_label("PATCH"), method_label("get"), method_label("BREW")), ("PATCH", "other", "other"));
     }
 }

@@ -84,6 +84,8 @@ pub struct AppState {
     pub digests: Arc<crate::services::digest::DigestCache>,
     /// This instance's metrics.
     pub metrics: Arc<crate::runtime::metrics::Metrics>,
+    /// How many password checks may run at once.
+    pub hash_gate: Arc<crate::services::accounts::HashGate>,
 }
 
 impl AppState {
@@ -100,6 +102,7 @@ impl AppState {
             auth_cache: Arc::default(),
             digests: Arc::default(),
             metrics: Arc::default(),
+            hash_gate: Arc::default(),
         }
     }
 

@@ -4,7 +4,7 @@
 //! and never appears in an error or a log line.
 
 use crate::domain::access::Role;
-use crate::domain::{Timestamp, UserId, WorkspaceId};
+use crate::domain::{Timestamp, UserId, WorkspaceId, throttle};
 use crate::runtime::clock::Clock;
 use crate::services::error::{Error, Invalid, Thing};
 use crate::store::accounts as stored;
@@ -16,12 +16,44 @@ use std::time::Duration;
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 12;
-/// The window failed sign-ins are counted in.
-pub const THROTTLE_WINDOW: Duration = Duration::from_secs(60);
-/// Failed sign-ins for one account within the window before it is throttled.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 10;
-/// Failed sign-ins from one client address within the window before it is throttled.
-pub const MAX_FAILURES_PER_CLIENT: i64 = 30;
+/// The longest password accepted: hashing is work an attacker should not be able to inflate.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+/// The longest email address (RFC 5321's path limit less its brackets).
+pub const MAX_EMAIL_BYTES: usize = 254;
+/// How long a sign-in waits for a free hasher before it is told to try again.
+pub const HASH_WAIT: Duration = Duration::from_secs(2);
+
+/// Lets at most as many password checks run at once as the machine has cores, so a flood of
+/// sign-ins cannot take every thread or (at about 19 MiB per argon2id hash) all the memory.
+#[derive(Debug)]
+pub struct HashGate {
+    permits: tokio::sync::Semaphore,
+    wait: Duration,
+}
+
+impl Default for HashGate {
+    fn default() -> Self {
+        Self::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get), HASH_WAIT)
+    }
+}
+
+impl HashGate {
+    /// A gate of `permits` checks at once, each waiting at most `wait` for its turn.
+    pub fn new(permits: usize, wait: Duration) -> Self {
+        Self { permits: tokio::sync::Semaphore::new(permits.max(1)), wait }
+    }
+
+    /// Whether `password` matches `hash`, once a hasher is free; [`Error::Throttled`] when
+    /// none frees up in time.
+    async fn verify(&self, password: &str, hash: &str) -> Result<bool, Error> {
+        let permit = tokio::time::timeout(self.wait, self.permits.acquire()).await;
+        let Ok(Ok(_permit)) = permit else {
+            tracing::warn!("sign-in refused: every password hasher is busy");
+            return Err(Error::Throttled);
+        };
+        Ok(verify_password(password, hash).await)
+    }
+}
 
 /// Hashes `password` with argon2id and a random salt, on the blocking pool.
 pub async fn hash_password(password: &str) -> Result<String, Error> {
@@ -52,7 +84,7 @@ pub async fn verify_password(password: &str, hash: &str) -> bool {
 
 fn normalize_email(email: &str) -> Result<String, Error> {
     let email = email.trim().to_lowercase();
-    let valid = email.len() <= 254
+    let valid = email.len() <= MAX_EMAIL_BYTES
         && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
         && !email.contains(char::is_whitespace);
     if valid { Ok(email) } else { Err(Error::Invalid(Invalid::Email)) }
@@ -78,7 +110,15 @@ pub async fn add_user(
     Ok(stored::upsert_user(db, &email, name, hash.as_deref(), clock.now()).await?)
 }
 
-/// Sets the password of `email`.
+/// Removes `email`'s access: every membership, the platform role, the password and every
+/// session. The person's record stays, so the runs they started still name them; `add` and
+/// `grant` give access again.
+pub async fn remove_user(db: &Db, email: &str) -> Result<(), Error> {
+    let user = user_id(db, email).await?;
+    Ok(stored::remove_access(db, user).await?)
+}
+
+/// Sets the password of `email` and ends their sessions.
 pub async fn set_password(db: &Db, email: &str, password: &str) -> Result<(), Error> {
     let user = user_id(db, email).await?;
     let hash = hash_password(password).await?;
@@ -121,7 +161,8 @@ pub async fn grant(db: &Db, email: &str, workspace: &str, role: &str, tenants: O
     Ok(stored::replace_membership(db, user, ws, role.as_str(), entitled).await?)
 }
 
-/// Removes `email`'s membership of `workspace` (a slug) with its entitlements.
+/// Removes `email`'s membership of `workspace` (a slug) with its entitlements, ending their
+/// sessions in that workspace.
 pub async fn revoke(db: &Db, email: &str, workspace: &str) -> Result<(), Error> {
     let user = user_id(db, email).await?;
     let ws = workspace_id(db, workspace).await?;
@@ -132,39 +173,45 @@ pub async fn revoke(db: &Db, email: &str, workspace: &str) -> Result<(), Error> 
     Ok(())
 }
 
-/// Checks a sign-in: throttled first (too many recent failures for the account or the
-/// client), then the password. A failure is recorded; the answer never says whether the
+/// Checks a sign-in from `client` (its address). The attempt is counted first, against the
+/// (client, account) key and the client key (`domain::throttle`), and only an attempt both
+/// let through is hashed, behind the [`HashGate`]. A right password clears the (client,
+/// account) count and gives the client its attempt back; the answer never says whether the
 /// email exists.
 pub async fn check_sign_in(
     db: &Db,
     clock: &dyn Clock,
+    gate: &HashGate,
     email: &str,
     password: &str,
     client: &str,
 ) -> Result<UserId, Error> {
     let email = email.trim().to_lowercase();
-    let now = clock.now();
-    let stored::FailureCounts { by_account, by_client } =
-        stored::recent_failures(db, &email, client, now.minus(THROTTLE_WINDOW)).await?;
-    if by_account >= MAX_FAILURES_PER_ACCOUNT || by_client >= MAX_FAILURES_PER_CLIENT {
-        tracing::warn!(by_account, by_client, "sign-in throttled");
+    // No account has such an address; refused before it reaches the database (PostgreSQL
+    // cannot store a NUL) or the hasher.
+    if email.len() > MAX_EMAIL_BYTES || email.chars().any(char::is_control) || password.len() > MAX_PASSWORD_BYTES {
+        return Err(Error::WrongCredentials);
+    }
+    let client: String = client.chars().take(64).collect();
+    let (pair, whole) = (format!("a:{client}:{email}"), format!("c:{client}"));
+    let keys = [(pair.as_str(), throttle::MAX_PER_CLIENT_ACCOUNT), (whole.as_str(), throttle::MAX_PER_CLIENT)];
+    if !stored::count_attempt(db, &keys, clock.now()).await? {
+        tracing::warn!("sign-in throttled");
         return Err(Error::Throttled);
     }
     let row = stored::credentials(db, &email).await?;
-    let ok = match &row {
-        Some(stored::CredentialRow { password_hash: Some(hash), .. }) => verify_password(password, hash).await,
-        _ => {
-            // Spend the same effort for an unknown account, so timing does not tell.
-            let _ = verify_password(password, DUMMY_HASH).await;
-            false
-        }
+    // An unknown account costs the same effort, so timing does not tell.
+    let hash = match &row {
+        Some(stored::CredentialRow { password_hash: Some(hash), .. }) => hash.as_str(),
+        _ => DUMMY_HASH,
     };
+    let ok = gate.verify(password, hash).await?;
     match row {
-        Some(stored::CredentialRow { id, .. }) if ok => Ok(UserId(id)),
-        _ => {
-            record_failure(db, &email, client, now).await?;
-            Err(Error::WrongCredentials)
+        Some(stored::CredentialRow { id, password_hash: Some(_) }) if ok => {
+            stored::sign_in_succeeded(db, &pair, &whole).await?;
+            Ok(UserId(id))
         }
+        _ => Err(Error::WrongCredentials),
     }
 }
 
@@ -172,10 +219,9 @@ pub async fn check_sign_in(
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$mWqtC6y6vO0mKp3cNfBvWJ4u4cJ2y3q4n3m2x2y1z0A";
 
-async fn record_failure(db: &Db, email: &str, client: &str, now: Timestamp) -> Result<(), sqlx::Error> {
-    let client: String = client.chars().take(64).collect();
-    // Old failures are only history; keep the table small.
-    stored::record_failure(db, email, &client, now, now.minus(THROTTLE_WINDOW * 60)).await
+/// Forgets throttle counts quiet for longer than the longest block; returns how many.
+pub async fn prune_sign_in_counts(db: &Db, now: Timestamp) -> Result<u64, Error> {
+    Ok(stored::prune_attempts(db, now.minus(throttle::MAX_BLOCK.saturating_mul(2))).await?)
 }
 
 #[cfg(test)]
@@ -190,6 +236,17 @@ mod tests {
         assert!(verify_password("correct horse battery", &hash).await);
         assert!(!verify_password("correct horse batterY", &hash).await);
         assert!(!verify_password("anything", "not a hash").await);
+    }
+
+    #[tokio::test]
+    async fn a_check_that_finds_every_hasher_busy_is_told_to_try_again_instead_of_queueing_forever() {
+        let gate = HashGate::new(1, Duration::from_millis(30));
+        let hash = hash_password("correct horse battery").await.unwrap_or_default();
+        let busy = gate.permits.acquire().await;
+        assert!(matches!(gate.verify("correct horse battery", &hash).await, Err(Error::Throttled)));
+        drop(busy);
+        assert!(matches!(gate.verify("correct horse battery", &hash).await, Ok(true)));
+        assert!(HashGate::default().permits.available_permits() >= 1, "as many as the machine has cores");
     }
 
     #[tokio::test]

@@ -76,11 +76,14 @@ const AUTH_CACHE_MAX: usize = 20_000;
 /// Values by key, each with when it was read.
 type Timed<K, V> = Mutex<HashMap<K, (V, Instant)>>;
 
-/// Session records and principals recently read.
+/// Session records and principals recently read, and sessions recently ended here.
 #[derive(Debug, Default)]
 pub struct AuthCache {
     records: Timed<Id, Record>,
     principals: Timed<(UserId, WorkspaceId), Option<Principal>>,
+    /// Ended on this instance within [`AUTH_CACHE_TTL`]: a request still in flight when its
+    /// session ended must not put the record back into memory.
+    ended: Timed<Id, ()>,
 }
 
 fn fresh<K: Eq + Hash, V: Clone>(map: &Timed<K, V>, key: &K) -> Option<V> {
@@ -132,6 +135,26 @@ impl DbSessionStore {
     }
 }
 
+/// The key a session is stored under: the SHA-256 of its token, in hex. The token is 128
+/// random bits, so no salt or slow hash is needed; what matters is that the table alone signs
+/// nobody in.
+fn key_of(id: &Id) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(id.to_string().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whose session a record is: its user and chosen workspace, once signed in.
+fn owner(record: &Record) -> (Option<UserId>, Option<WorkspaceId>) {
+    let id = |key: &str| record.data.get(key).and_then(serde_json::Value::as_i64);
+    (id(USER).map(UserId), id(WORKSPACE).map(WorkspaceId))
+}
+
+/// What the store writes for `record`.
+fn write_of<'a>(key: &'a str, record: &Record, data: &'a str) -> sessions::SessionWrite<'a> {
+    let (user, workspace) = owner(record);
+    sessions::SessionWrite { key, user, workspace, data, expires_at: millis(record.expiry_date) }
+}
+
 fn millis(t: time::OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
@@ -148,9 +171,9 @@ impl SessionStore for DbSessionStore {
         let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
         // A fresh random id colliding is astronomically unlikely; still never overwrite.
         for _ in 0..8 {
-            let stored = sessions::insert_new(&self.db, &record.id.to_string(), &data, millis(record.expiry_date))
-                .await
-                .map_err(|e| backend(&e))?;
+            let key = key_of(&record.id);
+            let stored =
+                sessions::insert_new(&self.db, write_of(&key, record, &data)).await.map_err(|e| backend(&e))?;
             if stored {
                 remember(&self.cache.records, record.id, record.clone());
                 return Ok(());
@@ -162,19 +185,26 @@ impl SessionStore for DbSessionStore {
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        sessions::upsert(&self.db, &record.id.to_string(), &data, millis(record.expiry_date))
-            .await
-            .map_err(|e| backend(&e))?;
-        remember(&self.cache.records, record.id, record.clone());
+        let key = key_of(&record.id);
+        let kept = sessions::update(&self.db, write_of(&key, record, &data)).await.map_err(|e| backend(&e))?;
+        // A session ended meanwhile (signed out, or its person's access changed) stays ended.
+        if kept && fresh(&self.cache.ended, &record.id).is_none() {
+            remember(&self.cache.records, record.id, record.clone());
+        } else {
+            forget(&self.cache.records, &record.id);
+        }
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        if fresh(&self.cache.ended, id).is_some() {
+            return Ok(None);
+        }
         if let Some(record) = fresh(&self.cache.records, id) {
             return Ok((record.expiry_date > time::OffsetDateTime::now_utc()).then_some(record));
         }
         let now = millis(time::OffsetDateTime::now_utc());
-        let row = sessions::load(&self.db, &id.to_string(), now).await.map_err(|e| backend(&e))?;
+        let row = sessions::load(&self.db, &key_of(id), now).await.map_err(|e| backend(&e))?;
         let Some(sessions::SessionRow { data, expires_at }) = row else { return Ok(None) };
         // A damaged record is no session: the visitor signs in again.
         let Ok(data) = serde_json::from_str(&data) else {
@@ -189,8 +219,9 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        remember(&self.cache.ended, *id, ());
         forget(&self.cache.records, id);
-        sessions::delete(&self.db, &id.to_string()).await.map_err(|e| backend(&e))?;
+        sessions::delete(&self.db, &key_of(id)).await.map_err(|e| backend(&e))?;
         Ok(())
     }
 }
@@ -285,7 +316,9 @@ pub async fn sign_in(
     password: &str,
     client: &str,
 ) -> Result<Principal, Error> {
-    let user = match accounts::check_sign_in(&state.db, state.clock.as_ref(), email, password, client).await {
+    let user = match accounts::check_sign_in(&state.db, state.clock.as_ref(), &state.hash_gate, email, password, client)
+        .await
+    {
         Ok(user) => user,
         Err(Error::NotFound(_)) => return Err(Error::WrongCredentials),
         Err(e @ Error::Internal { .. }) => return Err(Error::internal("checking a sign-in", e)),

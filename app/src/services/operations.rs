@@ -68,6 +68,8 @@ impl StartNote {
 /// where the page starts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ParsedQuery {
+    /// The workspace filter (read by the system lists; every list checks its shape).
+    pub workspace: Option<WorkspaceId>,
     /// Tenant, type, status, outcome (and, set by the service, scope).
     pub filter: RunFilter,
     /// The problem class filter.
@@ -79,6 +81,10 @@ pub struct ParsedQuery {
 /// Parses the list query, with calm errors for bad values.
 pub fn parse_query(q: &ListQuery) -> Result<ParsedQuery, Error> {
     let nonempty = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let workspace = match nonempty(&q.workspace) {
+        None => None,
+        Some(w) => Some(WorkspaceId::parse(&w).ok_or(Error::Invalid(Invalid::WorkspaceFilter))?),
+    };
     let tenant = match nonempty(&q.tenant) {
         None => None,
         Some(t) => Some(TenantId::parse(&t).ok_or_else(|| Error::Invalid(Invalid::TenantFilter))?),
@@ -125,7 +131,7 @@ pub fn parse_query(q: &ListQuery) -> Result<ParsedQuery, Error> {
         follow_up_only: false,
         scope: None,
     };
-    Ok(ParsedQuery { filter, class, after })
+    Ok(ParsedQuery { workspace, filter, class, after })
 }
 
 /// `"<created_at ms>.<id>"`.
@@ -211,7 +217,7 @@ pub(crate) async fn list_in(
     ws: Option<WorkspaceId>,
     parsed: ParsedQuery,
 ) -> Result<RunListPage, Error> {
-    let ParsedQuery { filter, class, after } = parsed;
+    let ParsedQuery { filter, class, after, .. } = parsed;
     let limit = PAGE_SIZE as usize + 1;
     let active = active_matching(state, ws, &filter);
     let class_counts = class_counts(state, ws, &filter, &active).await?;

@@ -7,13 +7,12 @@ use crate::api::{
     WorkspaceOption,
 };
 use crate::domain::RunId;
-use crate::domain::WorkspaceId;
 use crate::domain::access::{Denial, authorize_system};
 use crate::domain::freshness::stale_at;
 use crate::domain::reconcile::abandoned;
 use crate::domain::{Freshness, RunView};
 use crate::runtime::state::AppState;
-use crate::services::error::{Error, Invalid, Thing};
+use crate::services::error::{Error, Thing};
 use crate::services::operations::{detail_of, list_in, parse_query};
 use crate::services::poll;
 use crate::services::principal::Principal;
@@ -132,11 +131,8 @@ pub async fn runs(
     follow_up_only: bool,
 ) -> Result<RunListPage, Error> {
     authorize(principal)?;
-    let workspace = match q.workspace.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
-        None => None,
-        Some(w) => Some(WorkspaceId::parse(w).ok_or(Error::Invalid(Invalid::WorkspaceFilter))?),
-    };
     let mut parsed = parse_query(q)?;
+    let workspace = parsed.workspace;
     parsed.filter.follow_up_only = follow_up_only;
     let mut page = list_in(state, workspace, parsed).await?;
     let read = |e| Error::internal("could not read the workspaces", e);

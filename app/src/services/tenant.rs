@@ -98,6 +98,7 @@ pub async fn publish(state: &AppState, p: &Principal, review: &str) -> Result<()
         Ok(()) => Ok(()),
         Err(PublishError::NotFound) => Err(Error::NotFound(Thing::Review)),
         Err(PublishError::NotReady(status)) => Err(Error::Conflict(Conflict::NotPublishable(status))),
+        Err(PublishError::PublishedMeanwhile) => Err(Error::Conflict(Conflict::PublishedMeanwhile)),
         Err(PublishError::Database(e)) => Err(Error::internal("publishing a review", e)),
     }
 }

@@ -1,8 +1,8 @@
 //! Accounts as they are stored: users with their password hashes, memberships with their
-//! tenant entitlements, and the recent sign-in failures the throttle counts. Passwords reach
+//! tenant entitlements, and the sign-in attempts the throttle counts. Passwords reach
 //! this module only as argon2id hashes.
 
-use crate::domain::{TenantId, Timestamp, UserId, WorkspaceId};
+use crate::domain::{TenantId, Timestamp, UserId, WorkspaceId, throttle};
 use crate::store::db::Db;
 use sqlx::FromRow;
 
@@ -15,17 +15,8 @@ pub struct CredentialRow {
     pub password_hash: Option<String>,
 }
 
-/// Recent sign-in failures, counted the two ways the throttle limits them.
-#[derive(Debug, Clone, Copy, FromRow)]
-pub struct FailureCounts {
-    /// Failures for the account.
-    pub by_account: i64,
-    /// Failures from the client address.
-    pub by_client: i64,
-}
-
 /// Creates the user `email` (already normalized), or renames an existing one; a `hash` of
-/// `None` keeps the stored hash. Returns the user's id.
+/// `None` keeps the stored hash, a new one ends their sessions. Returns the user's id.
 pub async fn upsert_user(
     db: &Db,
     email: &str,
@@ -33,6 +24,7 @@ pub async fn upsert_user(
     hash: Option<&str>,
     now: Timestamp,
 ) -> Result<UserId, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (email, display_name, created_at, password_hash) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (email) DO UPDATE SET display_name = excluded.display_name, \
@@ -42,19 +34,61 @@ pub async fn upsert_user(
     .bind(name)
     .bind(now.millis())
     .bind(hash)
-    .fetch_one(db.pool())
+    .fetch_one(&mut *tx)
     .await?;
+    if hash.is_some() {
+        end_sessions(&mut tx, UserId(id), None).await?;
+    }
+    tx.commit().await?;
     Ok(UserId(id))
 }
 
-/// Replaces `user`'s password hash.
+/// Inside the caller's transaction: deletes `user`'s sessions, all of them or those whose
+/// chosen workspace is `workspace`.
+async fn end_sessions(
+    conn: &mut sqlx::AnyConnection,
+    user: UserId,
+    workspace: Option<WorkspaceId>,
+) -> Result<(), sqlx::Error> {
+    match workspace {
+        None => sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.get()).execute(conn).await?,
+        Some(ws) => {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND workspace_id = $2")
+                .bind(user.get())
+                .bind(ws.get())
+                .execute(conn)
+                .await?
+        }
+    };
+    Ok(())
+}
+
+/// Replaces `user`'s password hash and ends every session they have.
 pub async fn set_password_hash(db: &Db, user: UserId, hash: &str) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
         .bind(user.get())
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await?;
-    Ok(())
+    end_sessions(&mut tx, user, None).await?;
+    tx.commit().await
+}
+
+/// Takes every access from `user` in one transaction — memberships with their entitlements,
+/// the platform role, the password and every session — and keeps the record, so the runs
+/// they started still name them.
+pub async fn remove_access(db: &Db, user: UserId) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    for sql in [
+        "DELETE FROM membership_tenants WHERE user_id = $1",
+        "DELETE FROM memberships WHERE user_id = $1",
+        "UPDATE users SET password_hash = NULL, is_platform_operator = 0 WHERE id = $1",
+    ] {
+        sqlx::query(sql).bind(user.get()).execute(&mut *tx).await?;
+    }
+    end_sessions(&mut tx, user, None).await?;
+    tx.commit().await
 }
 
 /// Makes `user` a platform operator, or not.
@@ -128,7 +162,8 @@ pub async fn replace_membership(
     tx.commit().await
 }
 
-/// Ends `user`'s membership of `workspace` with its entitlements, in one transaction;
+/// Ends `user`'s membership of `workspace` with its entitlements and their sessions there, in
+/// one transaction;
 /// `false` when there was none.
 pub async fn remove_membership(db: &Db, user: UserId, workspace: WorkspaceId) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
@@ -142,26 +177,9 @@ pub async fn remove_membership(db: &Db, user: UserId, workspace: WorkspaceId) ->
         .bind(workspace.get())
         .execute(&mut *tx)
         .await?;
+    end_sessions(&mut tx, user, Some(workspace)).await?;
     tx.commit().await?;
     Ok(done.rows_affected() > 0)
-}
-
-/// Sign-in failures since `since` for the account `email` and from `client`.
-pub async fn recent_failures(
-    db: &Db,
-    email: &str,
-    client: &str,
-    since: Timestamp,
-) -> Result<FailureCounts, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM sign_in_failures WHERE email = $1 AND at > $3) AS by_account, \
-         (SELECT COUNT(*) FROM sign_in_failures WHERE client = $2 AND at > $3) AS by_client",
-    )
-    .bind(email)
-    .bind(client)
-    .bind(since.millis())
-    .fetch_one(db.pool())
-    .await
 }
 
 /// The id and password hash of the user `email`, if there is one.
@@ -169,20 +187,76 @@ pub async fn credentials(db: &Db, email: &str) -> Result<Option<CredentialRow>, 
     sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1").bind(email).fetch_optional(db.pool()).await
 }
 
-/// Records a failed sign-in at `now`, and forgets failures older than `forget_before`.
-pub async fn record_failure(
-    db: &Db,
-    email: &str,
-    client: &str,
-    now: Timestamp,
-    forget_before: Timestamp,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO sign_in_failures (email, client, at) VALUES ($1, $2, $3)")
-        .bind(email)
-        .bind(client)
+/// A throttle key's stored count.
+#[derive(Debug, Clone, Copy, FromRow)]
+struct LimitRow {
+    attempts: i64,
+    window_start: i64,
+    blocks: i64,
+    blocked_until: i64,
+}
+
+/// Counts one sign-in attempt against each of `keys` (a key and its limit), in one
+/// transaction that holds each key's row until it commits, and in the order given (callers
+/// name keys in one order, so two attempts never wait on each other crosswise). Returns
+/// whether every key let the attempt through.
+pub async fn count_attempt(db: &Db, keys: &[(&str, i64)], now: Timestamp) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let mut through = true;
+    for (key, max) in keys {
+        // Creating the row or touching it takes its lock on PostgreSQL; SQLite's write
+        // transaction is one at a time anyway.
+        let row: LimitRow = sqlx::query_as(
+            "INSERT INTO sign_in_limits (key, attempts, window_start, blocks, blocked_until, seen_at) \
+             VALUES ($1, 0, 0, 0, 0, $2) ON CONFLICT (key) DO UPDATE SET seen_at = excluded.seen_at \
+             RETURNING attempts, window_start, blocks, blocked_until",
+        )
+        .bind(*key)
         .bind(now.millis())
-        .execute(db.pool())
+        .fetch_one(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM sign_in_failures WHERE at < $1").bind(forget_before.millis()).execute(db.pool()).await?;
-    Ok(())
+        let count = throttle::Count {
+            attempts: row.attempts,
+            window_start: Timestamp(row.window_start),
+            blocks: row.blocks,
+            blocked_until: Timestamp(row.blocked_until),
+        };
+        let (next, go) = count.attempt(now, *max);
+        through &= go;
+        sqlx::query(
+            "UPDATE sign_in_limits SET attempts = $2, window_start = $3, blocks = $4, blocked_until = $5 \
+             WHERE key = $1",
+        )
+        .bind(*key)
+        .bind(next.attempts)
+        .bind(next.window_start.millis())
+        .bind(next.blocks)
+        .bind(next.blocked_until.millis())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(through)
+}
+
+/// After a right password: forgets the (client, account) key `pair` and takes the attempt
+/// back from the client key `client`, in one transaction, so signing in never uses up a
+/// client's allowance (an office behind one address signs in all morning).
+pub async fn sign_in_succeeded(db: &Db, pair: &str, client: &str) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    sqlx::query("DELETE FROM sign_in_limits WHERE key = $1").bind(pair).execute(&mut *tx).await?;
+    sqlx::query("UPDATE sign_in_limits SET attempts = attempts - 1 WHERE key = $1 AND attempts > 0")
+        .bind(client)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+/// The statement that prunes quiet throttle keys (its plan is tested to use the index).
+pub const PRUNE_LIMITS: &str = "DELETE FROM sign_in_limits WHERE seen_at < $1";
+
+/// Deletes the counts of keys quiet since before `before`; returns how many.
+pub async fn prune_attempts(db: &Db, before: Timestamp) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(PRUNE_LIMITS).bind(before.millis()).execute(db.pool()).await?;
+    Ok(done.rows_affected())
 }

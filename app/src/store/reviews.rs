@@ -135,6 +135,21 @@ pub async fn publish(
     Ok(tenant.map(TenantId))
 }
 
+/// Inside the caller's transaction: the tenant of review `review` of `workspace`, if any.
+pub async fn tenant_of(
+    conn: &mut AnyConnection,
+    workspace: WorkspaceId,
+    review: i64,
+) -> Result<Option<TenantId>, sqlx::Error> {
+    let tenant: Option<i64> =
+        sqlx::query_scalar("SELECT tenant_id FROM environment_reviews WHERE id = $1 AND workspace_id = $2")
+            .bind(review)
+            .bind(workspace.get())
+            .fetch_optional(conn)
+            .await?;
+    Ok(tenant.map(TenantId))
+}
+
 /// Supersedes every published review of `tenant` but `review`, at `now`.
 pub async fn supersede_others(
     conn: &mut AnyConnection,

@@ -1,7 +1,10 @@
 //! The `sessions` table: sign-in session records, kept in our own database on both backends
-//! so several instances on one PostgreSQL share them. Records are opaque JSON here; the
-//! session layer in `services::auth` owns their meaning and caching.
+//! so several instances on one PostgreSQL share them. A record is stored under a hash of its
+//! token (`key` here), never the token, so a copy of the table signs nobody in; it names its
+//! user and workspace so their sessions can be ended together. Records are opaque JSON here;
+//! the session layer in `services::auth` owns their meaning and caching.
 
+use crate::domain::{UserId, WorkspaceId};
 use crate::store::db::Db;
 use sqlx::FromRow;
 
@@ -14,44 +17,64 @@ pub struct SessionRow {
     pub expires_at: i64,
 }
 
-/// Stores a new record under `id`; `false` when the id is taken (nothing is overwritten).
-pub async fn insert_new(db: &Db, id: &str, data: &str, expires_at: i64) -> Result<bool, sqlx::Error> {
+/// What is written for a session.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionWrite<'a> {
+    /// The hash of the session's token.
+    pub key: &'a str,
+    /// Whose session it is, once signed in.
+    pub user: Option<UserId>,
+    /// The workspace chosen in it.
+    pub workspace: Option<WorkspaceId>,
+    /// The record's data as JSON text.
+    pub data: &'a str,
+    /// When it expires (milliseconds).
+    pub expires_at: i64,
+}
+
+/// Stores a new record; `false` when the key is taken (nothing is overwritten).
+pub async fn insert_new(db: &Db, w: SessionWrite<'_>) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO sessions (id, user_id, workspace_id, data, expires_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(w.key)
+    .bind(w.user.map(UserId::get))
+    .bind(w.workspace.map(WorkspaceId::get))
+    .bind(w.data)
+    .bind(w.expires_at)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Replaces an existing record; `false` when there is none. Never inserts: a request still in
+/// flight when its session was ended must not bring it back.
+pub async fn update(db: &Db, w: SessionWrite<'_>) -> Result<bool, sqlx::Error> {
     let done =
-        sqlx::query("INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
-            .bind(id)
-            .bind(data)
-            .bind(expires_at)
+        sqlx::query("UPDATE sessions SET user_id = $2, workspace_id = $3, data = $4, expires_at = $5 WHERE id = $1")
+            .bind(w.key)
+            .bind(w.user.map(UserId::get))
+            .bind(w.workspace.map(WorkspaceId::get))
+            .bind(w.data)
+            .bind(w.expires_at)
             .execute(db.pool())
             .await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// Stores the record under `id`, replacing what was there.
-pub async fn upsert(db: &Db, id: &str, data: &str, expires_at: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
-    )
-    .bind(id)
-    .bind(data)
-    .bind(expires_at)
-    .execute(db.pool())
-    .await?;
-    Ok(())
-}
-
-/// The record under `id` if it has not expired by `now` (milliseconds).
-pub async fn load(db: &Db, id: &str, now: i64) -> Result<Option<SessionRow>, sqlx::Error> {
+/// The record under `key` if it has not expired by `now` (milliseconds).
+pub async fn load(db: &Db, key: &str, now: i64) -> Result<Option<SessionRow>, sqlx::Error> {
     sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
-        .bind(id)
+        .bind(key)
         .bind(now)
         .fetch_optional(db.pool())
         .await
 }
 
-/// Deletes the record under `id`, if any.
-pub async fn delete(db: &Db, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(db.pool()).await?;
+/// Deletes the record under `key`, if any.
+pub async fn delete(db: &Db, key: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE id = $1").bind(key).execute(db.pool()).await?;
     Ok(())
 }
 

@@ -20,6 +20,12 @@ use tower::ServiceExt as _;
 
 pub(crate) const HOST: &str = "opshub.test";
 
+/// The router's operational settings in these tests: it answers as `http://opshub.test`.
+pub(crate) fn test_ops() -> server::web::Ops {
+    let origin = server::hosts::Origin::parse(&format!("http://{HOST}")).expect("an origin");
+    server::web::Ops { origins: vec![origin], ..server::web::Ops::default() }
+}
+
 /// Who is asking, in matrix column order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Caller {
@@ -451,11 +457,7 @@ async fn world(t: &TestDb) -> World {
     t.state.live.reload().await.expect("reload");
 
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    let router = server::web::router(
-        t.state.clone(),
-        server::web::leptos_options("target/site", addr),
-        server::web::Ops::default(),
-    );
+    let router = server::web::router(t.state.clone(), server::web::leptos_options("target/site", addr), test_ops());
     let mut cookies = Vec::new();
     for caller in CALLERS {
         let email = match caller {
@@ -582,6 +584,68 @@ pub(crate) async fn sessions_rotate_on_sign_in_and_end_on_sign_out(t: &TestDb) {
     assert_eq!(send(&w.router, &list, Some(&planted)).await.0, 401);
 }
 
+pub(crate) async fn sessions_are_stored_hashed_and_end_when_access_changes(t: &TestDb) {
+    use tower_sessions::SessionStore as _;
+    use tower_sessions::session::{Id, Record};
+    let w = world(t).await;
+    let db = &t.state.db;
+    let keys = || async {
+        sqlx::query_scalar::<_, String>("SELECT id FROM sessions").fetch_all(t.state.db.pool()).await.unwrap()
+    };
+    // The table holds a hash of each token, never the token.
+    let token = |cookie: &str| cookie.split_once('=').map(|(_, v)| v.to_owned()).unwrap_or_default();
+    let stored = keys().await;
+    assert!(!stored.is_empty());
+    for cookie in w.cookies.iter().flatten() {
+        assert!(!stored.contains(&token(cookie)), "a token is not stored as itself");
+    }
+    assert!(stored.iter().all(|k| k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit())), "{stored:?}");
+
+    // Each check asks an instance whose memory has not seen these sessions, so it answers
+    // from the table (an instance that had read one trusts it for AUTH_CACHE_TTL).
+    let elsewhere = || {
+        let state = app::runtime::AppState { auth_cache: std::sync::Arc::default(), ..t.state.clone() };
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        server::web::router(state, server::web::leptos_options("target/site", addr), test_ops())
+    };
+    let list = post("/api/list_runs", "{\"query\": {}}".into());
+    let owner = w.cookies[1].clone().expect("owner");
+    let operator = w.cookies[2].clone().expect("operator");
+    let reader = w.cookies[3].clone().expect("reader");
+    for cookie in [&owner, &operator, &reader] {
+        assert_eq!(send(&elsewhere(), &list, Some(cookie)).await.0, 200);
+    }
+    // A changed password ends the person's sessions.
+    app::services::accounts::set_password(db, "owner@acme.example", "a-brand-new-password").await.expect("password");
+    assert_eq!(send(&elsewhere(), &list, Some(&owner)).await.0, 401, "signed out by the password change");
+    assert_eq!(send(&elsewhere(), &list, Some(&operator)).await.0, 200, "nobody else's");
+    // A revoked membership ends the sessions in that workspace.
+    app::services::accounts::revoke(db, "operator@acme.example", "acme").await.expect("revoke");
+    assert_eq!(send(&elsewhere(), &list, Some(&operator)).await.0, 401, "signed out by the revocation");
+    // A removed person can neither keep a session nor start one.
+    app::services::accounts::remove_user(db, "reader@acme.example").await.expect("remove");
+    assert_eq!(send(&elsewhere(), &list, Some(&reader)).await.0, 401, "signed out by the removal");
+    let again = "email=reader%40acme.example&password=matrix-password-1";
+    assert_eq!(send(&elsewhere(), &post("/api/sign_in", again.into()), None).await.0, 401);
+
+    // A request still in flight when its session is ended saves it back late: it stays ended.
+    let store = app::services::auth::DbSessionStore::new(db.clone(), t.state.auth_cache.clone());
+    let data = [("user".to_owned(), serde_json::json!(1)), ("workspace".to_owned(), serde_json::json!(1))];
+    let mut record = Record {
+        id: Id::default(),
+        data: data.into_iter().collect(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    store.create(&mut record).await.expect("create");
+    let in_flight = record.clone();
+    assert!(store.load(&record.id).await.expect("load").is_some());
+    store.delete(&record.id).await.expect("sign out");
+    store.save(&in_flight).await.expect("the late save is quietly dropped");
+    assert!(store.load(&record.id).await.expect("load").is_none(), "not back in this instance's memory");
+    let fresh = app::services::auth::DbSessionStore::new(db.clone(), std::sync::Arc::default());
+    assert!(fresh.load(&record.id).await.expect("load").is_none(), "not back in the table");
+}
+
 pub(crate) async fn a_cross_site_post_is_refused_before_it_does_anything(t: &TestDb) {
     let w = world(t).await;
     let before: i64 =
@@ -703,7 +767,7 @@ pub(crate) struct SeededDemo {
 }
 
 async fn seeded_demo(t: &TestDb) -> SeededDemo {
-    seeded_demo_with(t, server::web::Ops::default()).await
+    seeded_demo_with(t, test_ops()).await
 }
 
 /// The seeded demo served by a router with `ops`, the owner and platform operator signed in.
@@ -781,7 +845,9 @@ fn the_scan_finds_rust_paths_and_leaves_prose_alone() {
     assert_eq!(without_diagnostics(page), "<p>ok</p>");
 }
 
+mod hostile;
 mod languages;
+pub(crate) use hostile::every_endpoint_answers_hostile_input_calmly_and_stores_nothing;
 pub(crate) use languages::{
     a_users_language_wins_over_the_browsers_until_they_hand_it_back, german_pages_show_no_english_operator_text,
 };

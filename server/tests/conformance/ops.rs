@@ -57,7 +57,7 @@ fn version_in(json: &serde_json::Value) -> Option<String> {
 }
 
 async fn demo(t: &TestDb) -> SeededDemo {
-    let ops = server::web::Ops { metrics_token: Some(TOKEN.to_owned()), ..server::web::Ops::default() };
+    let ops = server::web::Ops { metrics_token: Some(TOKEN.to_owned()), ..super::matrix::test_ops() };
     seeded_demo_with(t, ops).await
 }
 

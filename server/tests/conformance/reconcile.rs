@@ -200,9 +200,24 @@ pub(crate) async fn the_compose_adapter_decides_from_reviews_in_scope_only(t: &T
     assert_eq!(r.failure.map(|f| f.code), Some("review_superseded".into()));
     assert_eq!(run(t, unknown.id).await.failure.map(|f| f.code), Some("worker_lost".into()));
 
-    // Two published reviews of the same evidence: ambiguous, never success.
-    review(t, t.tenant, "fp-e", "published").await;
-    review(t, t.tenant, "fp-e", "published").await;
+    // The database holds at most one published review per tenant.
+    let second = sqlx::query(
+        "INSERT INTO environment_reviews (workspace_id, tenant_id, fingerprint, status, sections, evidence, created_at, updated_at) \
+         VALUES ($1, $2, 'fp-e', 'published', '[]', '{}', $3, $3)",
+    )
+    .bind(t.ws.get())
+    .bind(t.tenant.get())
+    .bind(T0.millis())
+    .execute(t.state.db.pool())
+    .await;
+    assert!(second.is_err_and(|e| app::jobs::run_types::reviews::is_unique_violation(&e)));
+    // A superseded review with no published successor (records damaged by hand): ambiguous,
+    // never success.
+    review(t, t.tenant, "fp-e", "superseded").await;
+    sqlx::query("UPDATE environment_reviews SET status = 'superseded' WHERE status = 'published'")
+        .execute(t.state.db.pool())
+        .await
+        .unwrap();
     let ambiguous = abandoned_running(t, RunType::EnvironmentReviewCompose, json!({"fingerprint": "fp-e"}), "e").await;
     past_heartbeat(t, RunType::EnvironmentReviewCompose);
     reconciler(t).sweep().await.unwrap();

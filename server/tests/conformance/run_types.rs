@@ -59,9 +59,21 @@ pub(crate) async fn the_demo_seed_is_idempotent_and_covers_every_problem_class(t
     let first = server::seed::seed_demo(&state).await.unwrap();
     assert!(first.created);
     let count = run_count(t).await;
+    // An administrator revokes a demo membership and changes a demo password.
+    app::services::accounts::revoke(&state.db, "olu@contoso-msp.example", "contoso-msp").await.unwrap();
+    app::services::accounts::set_password(&state.db, "rhea@northwind.example", "a-password-of-her-own").await.unwrap();
     let second = server::seed::seed_demo(&state).await.unwrap();
     assert!(!second.created);
     assert_eq!(run_count(t).await, count, "a second seed adds nothing");
+    let olu = app::store::accounts::user_by_email(&state.db, "olu@contoso-msp.example").await.unwrap().unwrap();
+    let membership = app::store::people::membership(&state.db, olu, first.workspace).await.unwrap();
+    assert!(membership.is_none(), "a revoked membership stays revoked across restarts");
+    let rhea = app::store::accounts::credentials(&state.db, "rhea@northwind.example").await.unwrap().unwrap();
+    assert!(
+        app::services::accounts::verify_password("a-password-of-her-own", rhea.password_hash.as_deref().unwrap_or(""))
+            .await,
+        "a changed password stays changed"
+    );
     let page = runs::list_page(&t.state.db, Some(first.workspace), &RunFilter::default(), None, 100).await.unwrap();
     let now = t.clock.now();
     let classes: std::collections::BTreeSet<_> =
@@ -623,6 +635,41 @@ pub(crate) async fn publishing_a_review_supersedes_the_previous_one(t: &TestDb) 
         matches!(publish(&t.state.db, &clock, other_ws, newer).await, Err(PublishError::NotFound)),
         "another workspace sees nothing"
     );
+}
+
+pub(crate) async fn concurrent_publishes_leave_one_published_review_per_tenant(t: &TestDb) {
+    use app::jobs::run_types::reviews::{PublishError, publish};
+    let worker = baseline_worker(&t.state);
+    start_type(t, RunType::EnvironmentReviewCompose, json!({})).await;
+    worker.run_one().await.unwrap();
+    full_evidence(t, &worker).await;
+    start_type(t, RunType::EnvironmentReviewCompose, json!({})).await;
+    worker.run_one().await.unwrap();
+    let reviews = reviews_of(t).await;
+    let (older, newer) = (reviews[0].0, reviews[1].0);
+    let clock = t.clock.clone();
+    let (a, b) = tokio::join!(publish(&t.state.db, &clock, t.ws, older), publish(&t.state.db, &clock, t.ws, newer));
+    // Each publish either won or was told calmly that the other did; never an error.
+    for r in [&a, &b] {
+        assert!(matches!(r, Ok(()) | Err(PublishError::PublishedMeanwhile)), "{r:?}");
+    }
+    assert!(a.is_ok() || b.is_ok(), "one of them won");
+    let published: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM environment_reviews WHERE tenant_id = $1 AND status = 'published'")
+            .bind(t.tenant.get())
+            .fetch_one(t.state.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(published, 1, "exactly one published review");
+    // The database holds the rule even against a write that skips the service.
+    let now = t.clock.now().millis();
+    let both =
+        sqlx::query("UPDATE environment_reviews SET status = 'published', published_at = $1 WHERE tenant_id = $2")
+            .bind(now)
+            .bind(t.tenant.get())
+            .execute(t.state.db.pool())
+            .await;
+    assert!(both.is_err_and(|e| app::jobs::run_types::reviews::is_unique_violation(&e)));
 }
 
 /// The `summary.html` of the pack at `path`.

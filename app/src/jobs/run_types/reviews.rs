@@ -312,22 +312,39 @@ pub enum PublishError {
     /// Only a ready review can be published (its status).
     #[error("the review is {0}, not ready")]
     NotReady(String),
+    /// Another review of the tenant was published by a request that committed first.
+    #[error("another review of the tenant was published at the same moment")]
+    PublishedMeanwhile,
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
 
 /// Publishes a ready review of `workspace`; the tenant's previously published review is
-/// superseded in the same transaction.
+/// superseded in the same transaction, first, because the database allows one published
+/// review per tenant. Of two publishes racing on PostgreSQL, the one that commits second
+/// finds the first's review published and gets [`PublishError::PublishedMeanwhile`].
 pub async fn publish(db: &Db, clock: &dyn Clock, workspace: WorkspaceId, review: i64) -> Result<(), PublishError> {
     let now = clock.now();
     let mut tx = db.begin_write().await?;
-    let Some(tenant) = stored::publish(&mut tx, workspace, review, now).await? else {
+    let Some(tenant) = stored::tenant_of(&mut tx, workspace, review).await? else {
+        tx.rollback().await?;
+        return Err(PublishError::NotFound);
+    };
+    stored::supersede_others(&mut tx, tenant, review, now).await?;
+    let published = match stored::publish(&mut tx, workspace, review, now).await {
+        Ok(found) => found,
+        Err(e) if is_unique_violation(&e) => {
+            tx.rollback().await?;
+            return Err(PublishError::PublishedMeanwhile);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if published.is_none() {
         tx.rollback().await?;
         let status = stored::status(db, workspace, review).await?;
         return Err(status.map_or(PublishError::NotFound, PublishError::NotReady));
-    };
-    stored::supersede_others(&mut tx, tenant, review, now).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
