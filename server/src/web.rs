@@ -61,7 +61,7 @@ pub const SESSION_COOKIE: &str = "opshub_session";
 /// Builds the router for `state`.
 pub fn router(state: AppState, options: LeptosOptions, ops: Ops) -> Router {
     crate::logs::carry_spans_into_leptos_tasks();
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone(), state.auth_cache.clone()))
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
@@ -147,6 +147,14 @@ pub fn router(state: AppState, options: LeptosOptions, ops: Ops) -> Router {
         .layer(middleware::from_fn_with_state(https, crate::headers::security_headers))
         .layer(middleware::from_fn_with_state(request_state, crate::logs::request_span))
         .with_state(options)
+}
+
+/// The app's page routes, generated once per process: generating renders the app in a
+/// route-collecting mode, which must not overlap another router's page renders in the same
+/// process (the test suites build many routers side by side).
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// `/metrics`: the Prometheus text exposition, for a request bearing the configured token

@@ -696,32 +696,15 @@ impl Cable {
     }
 }
 
-/// `method path` on `addr` with `headers` (each line ending in CRLF): status, response
-/// headers, body.
-fn http(addr: &str, method: &str, path: &str, headers: &str) -> (u16, String, String) {
+/// `method path` with `body`, sent to `addr` under the `Host` name `host` with `headers`
+/// (each line ending in CRLF): status, response headers (lower case), body.
+fn exchange(addr: &str, host: &str, method: &str, path: &str, headers: &str, body: &str) -> (u16, String, String) {
     use std::io::{Read as _, Write as _};
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\n{headers}Connection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut text = String::new();
-    stream.read_to_string(&mut text).unwrap();
-    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((text.as_str(), ""));
-    (status, head.to_ascii_lowercase(), body.to_owned())
-}
-
-/// `method path` on `addr` with `headers` and `body`: status, response headers, body.
-fn http_body(addr: &str, method: &str, path: &str, headers: &str, body: &str) -> (u16, String, String) {
-    use std::io::{Read as _, Write as _};
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n{headers}Connection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\n{headers}Connection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -732,20 +715,20 @@ fn http_body(addr: &str, method: &str, path: &str, headers: &str, body: &str) ->
     (status, head.to_ascii_lowercase(), body.to_owned())
 }
 
+/// `method path` on `addr` with `headers`: status, response headers, body.
+fn http(addr: &str, method: &str, path: &str, headers: &str) -> (u16, String, String) {
+    exchange(addr, addr, method, path, headers, "")
+}
+
+/// `method path` on `addr` with `headers` and `body`: status, response headers, body.
+fn http_body(addr: &str, method: &str, path: &str, headers: &str, body: &str) -> (u16, String, String) {
+    exchange(addr, addr, method, path, headers, body)
+}
+
 /// `method path` sent to `addr` under the `Host` name `host`: status and body.
 fn http_as(addr: &str, host: &str, method: &str, path: &str, headers: &str) -> (u16, String) {
-    use std::io::{Read as _, Write as _};
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\n{headers}Connection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut text = String::new();
-    stream.read_to_string(&mut text).unwrap();
-    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    (status, text.split_once("\r\n\r\n").map_or(String::new(), |(_, b)| b.to_owned()))
+    let (status, _, body) = exchange(addr, host, method, path, headers, "");
+    (status, body)
 }
 
 /// `GET path` on `addr`: status and body.

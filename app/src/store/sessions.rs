@@ -32,35 +32,31 @@ pub struct SessionWrite<'a> {
     pub expires_at: i64,
 }
 
+/// Runs `sql` with the write's five values as `$1`…`$5`; whether it touched a row.
+async fn write(db: &Db, sql: &str, w: SessionWrite<'_>) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(sql)
+        .bind(w.key)
+        .bind(w.user.map(UserId::get))
+        .bind(w.workspace.map(WorkspaceId::get))
+        .bind(w.data)
+        .bind(w.expires_at)
+        .execute(db.pool())
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Stores a new record; `false` when the key is taken (nothing is overwritten).
 pub async fn insert_new(db: &Db, w: SessionWrite<'_>) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "INSERT INTO sessions (id, user_id, workspace_id, data, expires_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(w.key)
-    .bind(w.user.map(UserId::get))
-    .bind(w.workspace.map(WorkspaceId::get))
-    .bind(w.data)
-    .bind(w.expires_at)
-    .execute(db.pool())
-    .await?;
-    Ok(done.rows_affected() == 1)
+    let sql = "INSERT INTO sessions (id, user_id, workspace_id, data, expires_at) VALUES ($1, $2, $3, $4, $5) \
+               ON CONFLICT (id) DO NOTHING";
+    write(db, sql, w).await
 }
 
 /// Replaces an existing record; `false` when there is none. Never inserts: a request still in
 /// flight when its session was ended must not bring it back.
 pub async fn update(db: &Db, w: SessionWrite<'_>) -> Result<bool, sqlx::Error> {
-    let done =
-        sqlx::query("UPDATE sessions SET user_id = $2, workspace_id = $3, data = $4, expires_at = $5 WHERE id = $1")
-            .bind(w.key)
-            .bind(w.user.map(UserId::get))
-            .bind(w.workspace.map(WorkspaceId::get))
-            .bind(w.data)
-            .bind(w.expires_at)
-            .execute(db.pool())
-            .await?;
-    Ok(done.rows_affected() == 1)
+    let sql = "UPDATE sessions SET user_id = $2, workspace_id = $3, data = $4, expires_at = $5 WHERE id = $1";
+    write(db, sql, w).await
 }
 
 /// The record under `key` if it has not expired by `now` (milliseconds).

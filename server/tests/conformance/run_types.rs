@@ -611,8 +611,8 @@ pub(crate) async fn a_review_without_evidence_is_composed_partially_and_says_wha
     assert_eq!(reviews_of(t).await.len(), 1);
 }
 
-pub(crate) async fn publishing_a_review_supersedes_the_previous_one(t: &TestDb) {
-    use app::jobs::run_types::reviews::{PublishError, publish};
+/// Two ready reviews of the tenant, over different evidence: the older and the newer.
+async fn two_ready_reviews(t: &TestDb) -> (i64, i64) {
     let worker = baseline_worker(&t.state);
     start_type(t, RunType::EnvironmentReviewCompose, json!({})).await;
     worker.run_one().await.unwrap();
@@ -620,7 +620,12 @@ pub(crate) async fn publishing_a_review_supersedes_the_previous_one(t: &TestDb) 
     start_type(t, RunType::EnvironmentReviewCompose, json!({})).await;
     worker.run_one().await.unwrap();
     let reviews = reviews_of(t).await;
-    let (older, newer) = (reviews[0].0, reviews[1].0);
+    (reviews[0].0, reviews[1].0)
+}
+
+pub(crate) async fn publishing_a_review_supersedes_the_previous_one(t: &TestDb) {
+    use app::jobs::run_types::reviews::{PublishError, publish};
+    let (older, newer) = two_ready_reviews(t).await;
     let clock = t.clock.clone();
     publish(&t.state.db, &clock, t.ws, older).await.unwrap();
     publish(&t.state.db, &clock, t.ws, newer).await.unwrap();
@@ -639,14 +644,7 @@ pub(crate) async fn publishing_a_review_supersedes_the_previous_one(t: &TestDb) 
 
 pub(crate) async fn concurrent_publishes_leave_one_published_review_per_tenant(t: &TestDb) {
     use app::jobs::run_types::reviews::{PublishError, publish};
-    let worker = baseline_worker(&t.state);
-    start_type(t, RunType::EnvironmentReviewCompose, json!({})).await;
-    worker.run_one().await.unwrap();
-    full_evidence(t, &worker).await;
-    start_type(t, RunType::EnvironmentReviewCompose, json!({})).await;
-    worker.run_one().await.unwrap();
-    let reviews = reviews_of(t).await;
-    let (older, newer) = (reviews[0].0, reviews[1].0);
+    let (older, newer) = two_ready_reviews(t).await;
     let clock = t.clock.clone();
     let (a, b) = tokio::join!(publish(&t.state.db, &clock, t.ws, older), publish(&t.state.db, &clock, t.ws, newer));
     // Each publish either won or was told calmly that the other did; never an error.
