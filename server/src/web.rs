@@ -151,8 +151,8 @@ pub fn router(state: AppState, options: LeptosOptions, ops: Ops) -> Router {
 
 /// The app's page routes, generated once per process: generating renders the app in a
 /// route-collecting mode, which must not overlap another router's page renders in the same
-/// process (the test suites build many routers side by side).
-fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+/// process (the test suites build many routers side by side, and read this list too).
+pub fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }

@@ -304,8 +304,7 @@ fn rows() -> Vec<Row> {
 
 /// Every route the router serves: the pages, the server functions and the plain routes.
 fn registered_routes() -> BTreeSet<String> {
-    let mut all: BTreeSet<String> =
-        leptos_axum::generate_route_list(app::App).iter().map(|r| r.path().to_owned()).collect();
+    let mut all: BTreeSet<String> = server::web::route_list().iter().map(|r| r.path().to_owned()).collect();
     all.extend(leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_owned()));
     all.extend(server::web::PLAIN_ROUTES.iter().map(|r| (*r).to_owned()));
     all
