@@ -90,7 +90,6 @@ pub const KEYS: &[Key] = &[
     ),
     key("shutdown_grace_secs", "30", "seconds running work may finish after SIGTERM before it is cancelled, 0 to 3600"),
     key("faults", "", "demo-provider faults at start, run-type=fail|partial|slow|hang|crash separated by commas"),
-    key("data_dir", "data", "where review packs are written"),
     key("pack_retention_days", "7", "days a ready review pack is kept, 0 to 3650"),
     key("reconcile_secs", "30", "seconds between reconciler sweeps, 0 to 3600 (0 turns the reconciler off here)"),
     key(
@@ -109,6 +108,12 @@ pub const KEYS: &[Key] = &[
         )
     },
 ];
+
+/// Keys earlier versions read and this one does not, with what replaced them: a setting
+/// still carrying one starts with a warning instead of being refused, because refusing it
+/// would stop an upgrade over a setting that no longer matters.
+const RETIRED: &[(&str, &str)] =
+    &[("data_dir", "review packs live in the database, so no instance needs a directory of its own")];
 
 /// Environment variables starting with `OPSHUB_` that are not configuration keys: the file
 /// to read, the CLI's password input, and the test and build tooling's own settings.
@@ -210,6 +215,7 @@ impl ConfigError {
 #[derive(Debug, Clone, Default)]
 pub struct Layers {
     values: BTreeMap<&'static str, (String, Source)>,
+    retired: Vec<(&'static str, Source)>,
 }
 
 impl Layers {
@@ -237,6 +243,9 @@ impl Layers {
             {
                 continue;
             }
+            if layers.retire(|r| env_name(r) == *name, Source::Env(name.clone())) {
+                continue;
+            }
             let key = KEYS
                 .iter()
                 .find(|k| env_name(k.name) == *name)
@@ -252,7 +261,7 @@ impl Layers {
             }
         }
         for (name, value) in flags {
-            if name == "config" {
+            if name == "config" || layers.retire(|r| r == name.replace('-', "_"), Source::Flag(format!("--{name}"))) {
                 continue;
             }
             let key = KEYS.iter().find(|k| k.name == name.replace('-', "_")).ok_or_else(|| ConfigError::Unknown {
@@ -271,6 +280,9 @@ impl Layers {
         })?;
         for (name, value) in table {
             let source = Source::File(path.to_owned());
+            if self.retire(|r| r == name, source.clone()) {
+                continue;
+            }
             let key = KEYS
                 .iter()
                 .find(|k| k.name == name)
@@ -292,6 +304,24 @@ impl Layers {
             self.set(key.name, &text, source);
         }
         Ok(())
+    }
+
+    /// Notes a retired key matching `is`, set in `source`; whether there was one.
+    fn retire(&mut self, is: impl Fn(&str) -> bool, source: Source) -> bool {
+        let Some((name, _)) = RETIRED.iter().find(|(r, _)| is(r)) else { return false };
+        self.retired.push((name, source));
+        true
+    }
+
+    /// One sentence per retired key that was set, for start-up to warn about.
+    pub fn retired(&self) -> Vec<String> {
+        self.retired
+            .iter()
+            .filter_map(|(name, source)| {
+                let (_, why) = RETIRED.iter().find(|(r, _)| r == name)?;
+                Some(format!("{name} (from {source}) is no longer read: {why}; remove it"))
+            })
+            .collect()
     }
 
     fn set(&mut self, key: &'static str, value: &str, source: Source) {
@@ -372,8 +402,6 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// `faults`: demo-provider faults to inject at start (see `opshub fault`).
     pub faults: Vec<(app::domain::RunType, app::jobs::provider::Fault)>,
-    /// `data_dir`: where review packs are written.
-    pub data_dir: PathBuf,
     /// `pack_retention_days`: how long a ready review pack is kept.
     pub pack_retention: Duration,
     /// `reconcile_secs`: how often the reconciler sweeps (zero turns it off here).
@@ -386,6 +414,8 @@ pub struct Config {
     pub log_filter: String,
     /// `metrics_token`: the bearer token `/metrics` asks for, if any.
     pub metrics_token: Option<String>,
+    /// Retired keys that were set, one warning sentence each.
+    pub retired: Vec<String>,
 }
 
 impl Config {
@@ -505,7 +535,6 @@ impl Config {
             heartbeat,
             instance_id,
             shutdown_grace: Duration::from_secs(number("shutdown_grace_secs", 0, 3600, "seconds")?),
-            data_dir: text("data_dir").into(),
             pack_retention: Duration::from_secs(86_400 * number("pack_retention_days", 0, 3650, "days")?),
             reconcile_every: Duration::from_secs(number("reconcile_secs", 0, 3600, "seconds")?),
             lifecycle,
@@ -517,13 +546,10 @@ impl Config {
             },
             log_filter,
             metrics_token,
+            retired: layers.retired(),
         })
     }
-}
 
-/// A name no other instance has: the host's name, the process id and a random suffix (two
-/// containers on different machines can share both a host name and a process id).
-impl Config {
     /// Settings that are fine on a developer's machine but weak where others can reach the
     /// server: one sentence each, for start-up to warn about once. None on a loopback
     /// address. specs/security lists what each guards against.
@@ -548,6 +574,8 @@ impl Config {
     }
 }
 
+/// A name no other instance has: the host's name, the process id and a random suffix (two
+/// containers on different machines can share both a host name and a process id).
 fn default_instance_id() -> String {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
@@ -769,6 +797,28 @@ mod tests {
         assert!(matches!(e, ConfigError::File { .. }) && !e.to_string().contains('\n'), "{e}");
         // The tooling's own variables and the CLI's password are not configuration.
         assert!(with(&[("OPSHUB_TEST_POSTGRES_URL", "x"), ("OPSHUB_PASSWORD", "p"), ("OPSHUB_CI_TOOLS", "t")]).is_ok());
+    }
+
+    #[test]
+    fn a_retired_key_starts_with_a_warning_wherever_it_is_written_instead_of_being_refused() {
+        let c = with(&[("OPSHUB_DATA_DIR", "/var/lib/opshub")]).expect("retired, not refused");
+        assert_eq!(c.retired.len(), 1);
+        assert!(
+            c.retired[0].starts_with("data_dir (from environment OPSHUB_DATA_DIR) is no longer read"),
+            "{:?}",
+            c.retired
+        );
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("o.toml");
+        std::fs::write(&file, "data_dir = \"data\"\n").expect("write");
+        let layers =
+            Layers::gather(&flags(&[("config", &file.to_string_lossy()), ("data-dir", "x")]), &BTreeMap::new())
+                .expect("retired, not refused");
+        let c = Config::from_layers(&layers).expect("valid");
+        assert_eq!(c.retired.len(), 2, "{:?}", c.retired);
+        assert!(c.retired.iter().any(|r| r.contains("--data-dir")), "{:?}", c.retired);
+        assert!(with(&[]).expect("defaults").retired.is_empty(), "nothing to warn about by default");
+        assert!(layers.describe().lines().all(|l| !l.starts_with("data_dir")), "no longer listed");
     }
 
     #[test]

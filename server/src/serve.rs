@@ -28,7 +28,6 @@ pub fn app_state(db: Db, config: &Config) -> AppState {
         lease: config.heartbeat * 6,
         inventory_item_delay: config.demo_pacing,
         instance_id: config.instance_id.clone(),
-        data_dir: config.data_dir.clone(),
         pack_retention: config.pack_retention,
         policy_overrides: config.lifecycle.clone(),
         sessions: config.sessions,
@@ -85,6 +84,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let origins = crate::hosts::Origins::new(&config.public_origins, addr.port());
     let named: Vec<String> = origins.list().iter().map(ToString::to_string).collect();
     tracing::info!(origins = named.join(", "), "answering as these origins (public_origins)");
+    for retired in &config.retired {
+        tracing::warn!("retired setting: {retired}");
+    }
     for weak in config.weak_settings() {
         tracing::warn!("weak setting on an address others can reach: {weak}");
     }

@@ -294,8 +294,22 @@ async fn pack_download(state: &AppState, principal: &Principal, pack: &str, loca
     use app::services::tenant::PackDownload;
     let text = locale.catalog();
     match app::services::tenant::download_pack(state, principal, pack).await {
-        Ok(PackDownload::Ready { file_name, bytes }) => {
-            let mut res = (StatusCode::OK, bytes).into_response();
+        Ok(PackDownload::Ready { file_name, size_bytes, contents }) => {
+            // One chunk in memory at a time; a chunk that cannot be read ends the body with an
+            // error, so the browser reports a failed download instead of saving a cut-off one.
+            let chunks = futures_util::stream::unfold(Some(contents), |contents| async move {
+                let mut contents = contents?;
+                match contents.next_chunk().await {
+                    Ok(Some(chunk)) => Some((Ok(axum::body::Bytes::from(chunk)), Some(contents))),
+                    Ok(None) => None,
+                    Err(e) => {
+                        tracing::error!(error = %format!("{e:#}"), "review pack download broke off");
+                        Some((Err(std::io::Error::other("the review pack could not be read")), None))
+                    }
+                }
+            });
+            let mut res = (StatusCode::OK, axum::body::Body::from_stream(chunks)).into_response();
+            res.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(size_bytes));
             res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
             if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
                 res.headers_mut().insert(header::CONTENT_DISPOSITION, v);

@@ -26,7 +26,7 @@ impl Server {
         let log = dir.join(format!("{name}.log"));
         let file = std::fs::File::create(&log).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_opshub"));
-        // Run in the test's own directory: the server writes review packs under `data/`.
+        // Run in the test's own directory, so nothing the server might write lands elsewhere.
         cmd.arg("serve")
             .current_dir(dir)
             .env("OPSHUB_DATABASE_URL", url)
@@ -456,14 +456,12 @@ async fn crashed_and_killed_processes_leave_every_run_decided_once_from_business
     }
     assert!(ids.len() >= 100, "{} runs", ids.len());
 
-    let data = dir.path().join("data");
     let env = [
         ("OPSHUB_SEED_DEMO", "false"),
         ("OPSHUB_DEMO_PACING_MS", "0"),
         ("OPSHUB_WORKERS", "4"),
         ("OPSHUB_RECONCILE_SECS", "1"),
         ("OPSHUB_LIFECYCLE", "*=60,4,120,3"),
-        ("OPSHUB_DATA_DIR", data.to_str().unwrap()),
     ];
     let faults = |list: &[(RunType, Fault)]| {
         let db = state.db.clone();

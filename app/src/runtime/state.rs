@@ -28,8 +28,6 @@ pub struct RuntimeConfig {
     pub inventory_item_delay: Duration,
     /// A name for this instance, used as the lease owner prefix.
     pub instance_id: String,
-    /// Where files the server produces (review packs) live.
-    pub data_dir: std::path::PathBuf,
     /// How long a ready review pack is kept before it expires.
     pub pack_retention: Duration,
     /// How long sign-in sessions live.
@@ -48,7 +46,6 @@ impl Default for RuntimeConfig {
             heartbeat_every: Duration::from_secs(10),
             inventory_item_delay: Duration::ZERO,
             instance_id: "opshub".to_owned(),
-            data_dir: std::path::PathBuf::from("data"),
             pack_retention: Duration::from_secs(7 * 86_400),
             sessions: crate::services::auth::SessionPolicy::default(),
             reconcile_every: Some(Duration::from_secs(30)),

@@ -110,15 +110,47 @@ pub enum PackDownload {
     Ready {
         /// The file name to offer.
         file_name: String,
-        /// Its bytes.
-        bytes: Vec<u8>,
+        /// Its size in bytes.
+        size_bytes: u64,
+        /// Its contents, read a chunk at a time.
+        contents: PackContents,
     },
-    /// Past its retention period; the file is gone.
+    /// Past its retention period; the contents are gone.
     Expired,
     /// Queued, generating or failed.
     NotReady(String),
     /// No such pack in the caller's workspace.
     NotFound,
+}
+
+/// A ready pack's archive, read from the store one chunk at a time so a download never holds
+/// the whole pack in memory nor a database connection between chunks.
+#[derive(Debug)]
+pub struct PackContents {
+    db: crate::store::db::Db,
+    pack: i64,
+    next: i64,
+    chunks: i64,
+}
+
+impl PackContents {
+    /// The next chunk, `None` after the last. A chunk missing before the end (the pack
+    /// expired while it was being read) is an error, so a reader never takes a cut-off
+    /// archive for a whole one.
+    pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, Error> {
+        if self.next >= self.chunks {
+            return Ok(None);
+        }
+        let chunk = crate::store::packs::chunk(&self.db, self.pack, self.next)
+            .await
+            .map_err(|e| Error::internal("reading a review pack", e))?;
+        let Some(chunk) = chunk else {
+            let gone = format!("pack {} expired while it was read", self.pack);
+            return Err(Error::internal("reading a review pack", gone));
+        };
+        self.next += 1;
+        Ok(Some(chunk))
+    }
 }
 
 /// Looks up pack `id` for the caller: a pack of a tenant outside their entitlement, or of
@@ -128,20 +160,23 @@ pub async fn download_pack(state: &AppState, p: &Principal, id: &str) -> Result<
     let row = crate::store::packs::file(&state.db, p.workspace_id, id).await?;
     // A pack of a tenant outside the caller's entitlement does not exist for them.
     let row = row.filter(|f| p.access().sees_tenant(p.workspace_id, TenantId(f.tenant_id)));
-    let row = row.map(|f| (f.status, f.file_name));
     Ok(match row {
         None => PackDownload::NotFound,
-        Some((status, _)) if status == "expired" => PackDownload::Expired,
-        Some((status, Some(file))) if status == "ready" => {
-            match tokio::fs::read(crate::jobs::run_types::packs::pack_path(state, &file)).await {
-                Ok(bytes) => PackDownload::Ready { file_name: file, bytes },
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    tracing::warn!(pack = id, "a ready review pack's file is missing");
-                    PackDownload::Expired
-                }
-                Err(e) => return Err(Error::internal("reading a review pack's file", e)),
+        Some(f) if f.status == "expired" => PackDownload::Expired,
+        Some(f) if f.status == "ready" => {
+            let size = f.size_bytes.unwrap_or(0);
+            let contents = PackContents {
+                db: state.db.clone(),
+                pack: id,
+                next: 0,
+                chunks: crate::store::packs::chunk_count(size),
+            };
+            PackDownload::Ready {
+                file_name: f.file_name.unwrap_or_else(|| format!("review-pack-{id}.zip")),
+                size_bytes: u64::try_from(size).unwrap_or(0),
+                contents,
             }
         }
-        Some((status, _)) => PackDownload::NotReady(status),
+        Some(f) => PackDownload::NotReady(f.status),
     })
 }

@@ -1,6 +1,11 @@
 //! Review packs (`review_packs`: generating → ready | failed, then expired), made by
 //! `review_pack.generate` from a ready or published review, downloaded while ready, expired by
 //! the retention sweep.
+//!
+//! A pack's archive lives in `review_pack_chunks`, cut into [`CHUNK_BYTES`] pieces: any
+//! instance serves any download, a download holds one chunk in memory at a time (and no
+//! connection between chunks, so a slow reader costs the pool nothing), and expiring a pack
+//! deletes its contents in the same transaction, once for every instance.
 
 use crate::domain::{RunId, TenantId, Timestamp, WorkspaceId};
 use crate::store::db::Db;
@@ -34,13 +39,13 @@ pub struct ExportedFinding {
     pub changed_settings: String,
 }
 
-/// A ready pack whose retention has passed.
-#[derive(Debug, Clone, FromRow)]
-pub struct DuePack {
-    /// The pack's id.
-    pub id: i64,
-    /// Its file, if it was written.
-    pub file_name: Option<String>,
+/// How many bytes of an archive one stored chunk holds.
+pub const CHUNK_BYTES: usize = 256 * 1024;
+
+/// How many chunks an archive of `size_bytes` is stored in.
+pub fn chunk_count(size_bytes: i64) -> i64 {
+    let size = u64::try_from(size_bytes).unwrap_or(0);
+    i64::try_from(size.div_ceil(CHUNK_BYTES as u64)).unwrap_or(i64::MAX)
 }
 
 /// A pack as a download reads it.
@@ -48,8 +53,10 @@ pub struct DuePack {
 pub struct PackFile {
     /// Its stored status.
     pub status: String,
-    /// Its file, once ready.
+    /// Its file name, once ready.
     pub file_name: Option<String>,
+    /// The archive's size, once ready.
+    pub size_bytes: Option<i64>,
     /// Its tenant (the caller's entitlement decides whether it exists for them).
     pub tenant_id: i64,
 }
@@ -115,29 +122,50 @@ pub async fn fail(db: &Db, pack: i64) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Marks pack `pack` ready with its file and size at `now`, kept until `expires`, if it is
-/// still being generated — inside the run's transaction that holds its lease, so a pack is
-/// never ready for a run that ended without it.
+/// Stores `archive` as pack `pack`'s contents and marks it ready under `file_name` at `now`,
+/// kept until `expires`, if it is still being generated — inside the run's transaction that
+/// holds its lease, so a pack is never ready (nor stored) for a run that ended without it.
 pub async fn ready(
     conn: &mut AnyConnection,
     pack: i64,
     file_name: &str,
-    size_bytes: i64,
+    archive: &[u8],
     now: Timestamp,
     expires: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    let size = i64::try_from(archive.len()).unwrap_or(i64::MAX);
+    let marked = sqlx::query(
         "UPDATE review_packs SET status = 'ready', file_name = $1, size_bytes = $2, ready_at = $3, expires_at = $4 \
          WHERE id = $5 AND status = 'generating'",
     )
     .bind(file_name)
-    .bind(size_bytes)
+    .bind(size)
     .bind(now.millis())
     .bind(expires.millis())
     .bind(pack)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    if marked.rows_affected() == 0 {
+        return Ok(());
+    }
+    for (seq, chunk) in archive.chunks(CHUNK_BYTES).enumerate() {
+        sqlx::query("INSERT INTO review_pack_chunks (pack_id, seq, bytes) VALUES ($1, $2, $3)")
+            .bind(pack)
+            .bind(i32::try_from(seq).unwrap_or(i32::MAX))
+            .bind(chunk.to_vec())
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
+}
+
+/// Chunk `seq` of pack `pack`'s archive, while the pack is stored.
+pub async fn chunk(db: &Db, pack: i64, seq: i64) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    sqlx::query_scalar("SELECT bytes FROM review_pack_chunks WHERE pack_id = $1 AND seq = $2")
+        .bind(pack)
+        .bind(i32::try_from(seq).unwrap_or(i32::MAX))
+        .fetch_optional(db.pool())
+        .await
 }
 
 /// The findings of compare run `run` of `tenant`, by item id.
@@ -152,28 +180,39 @@ pub async fn findings(db: &Db, run: i64, tenant: TenantId) -> Result<Vec<Exporte
     .await
 }
 
-/// The ready packs whose retention ended by `now`.
-pub async fn due(db: &Db, now: Timestamp) -> Result<Vec<DuePack>, sqlx::Error> {
-    sqlx::query_as("SELECT id, file_name FROM review_packs WHERE status = 'ready' AND expires_at <= $1")
-        .bind(now.millis())
-        .fetch_all(db.pool())
-        .await
+/// The ready packs whose retention ended by `now`, at most `limit`, oldest first.
+pub async fn due(db: &Db, now: Timestamp, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM review_packs WHERE status = 'ready' AND expires_at <= $1 ORDER BY expires_at, id LIMIT $2",
+    )
+    .bind(now.millis())
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await
 }
 
-/// Marks pack `pack` expired; `false` when it was no longer ready (another sweep got it).
+/// Marks pack `pack` expired and deletes its contents in one transaction; `false` when it was
+/// no longer ready (another instance's sweep got it).
 pub async fn expire(db: &Db, pack: i64) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
     let done = sqlx::query("UPDATE review_packs SET status = 'expired' WHERE id = $1 AND status = 'ready'")
         .bind(pack)
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await?;
+    if done.rows_affected() == 1 {
+        sqlx::query("DELETE FROM review_pack_chunks WHERE pack_id = $1").bind(pack).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Pack `pack` of `workspace`, if there is one.
 pub async fn file(db: &Db, workspace: WorkspaceId, pack: i64) -> Result<Option<PackFile>, sqlx::Error> {
-    sqlx::query_as("SELECT status, file_name, tenant_id FROM review_packs WHERE id = $1 AND workspace_id = $2")
-        .bind(pack)
-        .bind(workspace.get())
-        .fetch_optional(db.pool())
-        .await
+    sqlx::query_as(
+        "SELECT status, file_name, size_bytes, tenant_id FROM review_packs WHERE id = $1 AND workspace_id = $2",
+    )
+    .bind(pack)
+    .bind(workspace.get())
+    .fetch_optional(db.pool())
+    .await
 }

@@ -127,7 +127,9 @@ conformance!(
     a_review_without_evidence_is_composed_partially_and_says_what_is_missing,
     publishing_a_review_supersedes_the_previous_one,
     concurrent_publishes_leave_one_published_review_per_tenant,
-    a_review_pack_is_a_zip_of_three_files_that_expires_with_its_file,
+    a_review_pack_is_a_zip_of_three_files_stored_in_the_database_until_it_expires,
+    an_archive_larger_than_a_chunk_is_stored_in_pieces_and_read_back_whole,
+    a_ready_pack_downloads_whole_from_an_instance_that_did_not_make_it,
     a_review_pack_speaks_the_language_its_requester_chose,
     a_review_pack_without_a_review_is_blocked,
     the_generic_rule_closes_abandoned_runs_once_and_leaves_live_work_alone,
@@ -320,9 +322,10 @@ async fn run_watching_progress(
     (runs::get(&t.state.db, run.id).await.unwrap().unwrap(), seen)
 }
 
-fn pack_state(t: &TestDb, dir: &std::path::Path) -> app::runtime::AppState {
-    let config = app::runtime::RuntimeConfig { data_dir: dir.to_path_buf(), ..Default::default() };
-    app::runtime::AppState::new(t.state.db.clone(), std::sync::Arc::new(t.clock.clone()), config)
+/// An application state of its own (its own live view and caches) over the test's database
+/// and clock, with the default configuration.
+fn own_state(t: &TestDb) -> app::runtime::AppState {
+    app::runtime::AppState::new(t.state.db.clone(), std::sync::Arc::new(t.clock.clone()), Default::default())
 }
 
 /// Waits (polling every 10 ms, for at most 10 s) until run `id` satisfies `want`: for tests

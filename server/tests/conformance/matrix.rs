@@ -764,8 +764,6 @@ pub(crate) struct SeededDemo {
     platform_cookie: String,
     /// The demo workspace's runs, oldest first.
     pub(crate) runs: Vec<i64>,
-    /// Where review packs are written; removed when the demo is dropped.
-    _packs: tempfile::TempDir,
 }
 
 async fn seeded_demo(t: &TestDb) -> SeededDemo {
@@ -775,8 +773,7 @@ async fn seeded_demo(t: &TestDb) -> SeededDemo {
 /// The seeded demo served by a router with `ops`, the owner and platform operator signed in.
 pub(crate) async fn seeded_demo_with(t: &TestDb, ops: server::web::Ops) -> SeededDemo {
     use server::seed::DEMO_PEOPLE;
-    let packs = tempfile::tempdir().expect("dir");
-    let state = super::pack_state(t, packs.path());
+    let state = super::own_state(t);
     let demo = server::seed::seed_demo(&state).await.expect("seed");
     state.live.reload().await.expect("reload");
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
@@ -790,7 +787,7 @@ pub(crate) async fn seeded_demo_with(t: &TestDb, ops: server::web::Ops) -> Seede
         .fetch_all(state.db.pool())
         .await
         .expect("runs");
-    SeededDemo { state, router, demo, owner_cookie, platform_cookie, runs, _packs: packs }
+    SeededDemo { state, router, demo, owner_cookie, platform_cookie, runs }
 }
 
 /// Every page of the seeded demo — its failures include injected provider faults, runs the
@@ -837,6 +834,35 @@ pub(crate) async fn every_page_of_the_seeded_demo_reads_without_internal_text(t:
             assert!(body.contains("data-testid=\"diagnostics\""), "{path} shows diagnostics");
         }
     }
+}
+
+/// A pack made and stored by one instance downloads whole, with its size announced, from a
+/// router of another instance (a state of its own) on the same database.
+pub(crate) async fn a_ready_pack_downloads_whole_from_an_instance_that_did_not_make_it(t: &TestDb) {
+    let SeededDemo { demo, owner_cookie, .. } = seeded_demo(t).await;
+    let (pack, size): (i64, i64) = sqlx::query_as(
+        "SELECT id, size_bytes FROM review_packs WHERE workspace_id = $1 AND status = 'ready' ORDER BY id LIMIT 1",
+    )
+    .bind(demo.workspace.get())
+    .fetch_one(t.state.db.pool())
+    .await
+    .expect("the demo has a ready pack");
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let other = server::web::router(super::own_state(t), server::web::leptos_options("target/site", addr), test_ops());
+    let req = Request::builder()
+        .uri(format!("/admin/review-packs/{pack}/download"))
+        .header(header::HOST, HOST)
+        .header(header::COOKIE, &owner_cookie)
+        .body(Body::empty())
+        .expect("request");
+    let res = other.oneshot(req).await.expect("response");
+    assert_eq!(res.status(), 200);
+    let announced = res.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    assert_eq!(announced, Some(size.to_string()));
+    assert_eq!(res.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes()), Some(&b"application/zip"[..]));
+    let body = axum::body::to_bytes(res.into_body(), 4 << 20).await.expect("body");
+    assert_eq!(i64::try_from(body.len()).expect("len"), size);
+    assert!(body.starts_with(b"PK\x03\x04"), "a ZIP archive");
 }
 
 #[test]

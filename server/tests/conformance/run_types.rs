@@ -54,8 +54,7 @@ pub(crate) async fn inventory_sync_with_unreadable_items_partially_succeeds(t: &
 }
 
 pub(crate) async fn the_demo_seed_is_idempotent_and_covers_every_problem_class(t: &TestDb) {
-    let dir = tempfile::tempdir().unwrap();
-    let state = pack_state(t, dir.path());
+    let state = own_state(t);
     let first = server::seed::seed_demo(&state).await.unwrap();
     assert!(first.created);
     let count = run_count(t).await;
@@ -118,15 +117,11 @@ pub(crate) async fn the_demo_seed_is_idempotent_and_covers_every_problem_class(t
     // Fabrikam's latest pack failed with its run (cancelled at shutdown while it was written).
     let latest = app::store::workbench::latest_pack(&t.state.db, first.tenants[1]).await.unwrap();
     assert_eq!(latest.map(|p| p.status), Some("failed".to_owned()), "the demo shows a failed pack card");
-    assert_seeded_runs_have_their_records(t, &page, dir.path()).await;
+    assert_seeded_runs_have_their_records(t, &page).await;
 }
 
 /// Every seeded run that finished its own work left the records that work leaves.
-pub(crate) async fn assert_seeded_runs_have_their_records(
-    t: &TestDb,
-    page: &[runs::RunWithTenant],
-    dir: &std::path::Path,
-) {
+pub(crate) async fn assert_seeded_runs_have_their_records(t: &TestDb, page: &[runs::RunWithTenant]) {
     let db = t.state.db.pool();
     let count = |sql: &'static str, id: i64| async move {
         sqlx::query_scalar::<_, i64>(sql).bind(id).fetch_one(db).await.unwrap()
@@ -170,21 +165,21 @@ pub(crate) async fn assert_seeded_runs_have_their_records(
                 assert_eq!(reviews.await, 1, "{what}");
             }
             RunType::ReviewPackGenerate => {
-                let (status, file): (String, Option<String>) =
-                    sqlx::query_as("SELECT status, file_name FROM review_packs WHERE run_id = $1")
+                let (pack, status): (i64, String) =
+                    sqlx::query_as("SELECT id, status FROM review_packs WHERE run_id = $1")
                         .bind(id)
                         .fetch_one(db)
                         .await
                         .unwrap();
-                let on_disk = dir.join("packs").join(file.unwrap());
+                let stored = count("SELECT COUNT(*) FROM review_pack_chunks WHERE pack_id = $1", pack).await;
                 match status.as_str() {
                     "ready" => {
                         ready_packs += 1;
-                        assert!(on_disk.exists(), "{what}: a ready pack has its file");
+                        assert!(stored > 0, "{what}: a ready pack has its contents");
                     }
                     "expired" => {
                         expired_packs += 1;
-                        assert!(!on_disk.exists(), "{what}: an expired pack's file is gone");
+                        assert_eq!(stored, 0, "{what}: an expired pack's contents are gone");
                     }
                     other => panic!("{what}: pack is {other}"),
                 }
@@ -670,16 +665,39 @@ pub(crate) async fn concurrent_publishes_leave_one_published_review_per_tenant(t
     assert!(both.is_err_and(|e| app::jobs::run_types::reviews::is_unique_violation(&e)));
 }
 
-/// The `summary.html` of the pack at `path`.
-fn pack_summary(path: &std::path::Path) -> String {
-    let out = std::process::Command::new("unzip").arg("-p").arg(path).arg("summary.html").output().unwrap();
+/// `name` inside the ZIP at `path`, read by a standard unzip.
+fn unzipped(path: &std::path::Path, name: &str) -> String {
+    let out = std::process::Command::new("unzip").arg("-p").arg(path).arg(name).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// A worker that makes packs into `dir`, with the evidence composed into a ready review.
-async fn ready_to_pack(t: &TestDb, dir: &std::path::Path) -> (app::runtime::AppState, Worker) {
-    let state = pack_state(t, dir);
+/// Pack `pack`'s archive as `me` downloads it, chunk by chunk, written to a file in `dir`.
+async fn downloaded(
+    state: &app::runtime::AppState,
+    me: &app::services::principal::Principal,
+    pack: i64,
+    dir: &std::path::Path,
+) -> std::path::PathBuf {
+    use app::services::tenant::{PackDownload, download_pack};
+    let PackDownload::Ready { mut contents, size_bytes, .. } =
+        download_pack(state, me, &pack.to_string()).await.unwrap()
+    else {
+        panic!("pack {pack} is not ready");
+    };
+    let mut bytes = Vec::new();
+    while let Some(chunk) = contents.next_chunk().await.unwrap() {
+        bytes.extend(chunk);
+    }
+    assert_eq!(u64::try_from(bytes.len()).unwrap(), size_bytes, "the whole archive, as long as announced");
+    let path = dir.join(format!("pack-{pack}.zip"));
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// A worker that makes packs, with the evidence composed into a ready review.
+async fn ready_to_pack(t: &TestDb) -> (app::runtime::AppState, Worker) {
+    let state = own_state(t);
     let worker =
         baseline_worker(&state).with_handler(RunType::ReviewPackGenerate, app::jobs::run_types::packs::GeneratePack);
     full_evidence(t, &worker).await;
@@ -690,59 +708,55 @@ async fn ready_to_pack(t: &TestDb, dir: &std::path::Path) -> (app::runtime::AppS
 
 pub(crate) async fn a_review_pack_speaks_the_language_its_requester_chose(t: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
-    let (_, worker) = ready_to_pack(t, dir.path()).await;
+    let (state, worker) = ready_to_pack(t).await;
     app::store::people::set_locale(&t.state.db, t.user, Some("de")).await.unwrap();
     let run = start_type(t, RunType::ReviewPackGenerate, json!({})).await;
     worker.run_one().await.unwrap();
-    let file: String = sqlx::query_scalar("SELECT file_name FROM review_packs WHERE run_id = $1")
+    let pack: i64 = sqlx::query_scalar("SELECT id FROM review_packs WHERE run_id = $1")
         .bind(run.id.get())
         .fetch_one(t.state.db.pool())
         .await
         .unwrap();
-    let german = pack_summary(&dir.path().join("packs").join(&file));
+    let me = app::services::principal::Principal::owner(t.user, t.ws, "Op");
+    let german = unzipped(&downloaded(&state, &me, pack, dir.path()).await, "summary.html");
     assert!(german.contains("<html lang=\"de\">") && german.contains("Umgebungsprüfung #"), "{german}");
     assert!(german.contains("<h2>Zusammenfassung</h2><p>Alle Nachweisquellen waren verfügbar.</p>"), "{german}");
     assert!(german.contains("0 hinzugekommene, 0 entfernte und 1 geänderte Elemente"), "the findings too: {german}");
 }
 
-pub(crate) async fn a_review_pack_is_a_zip_of_three_files_that_expires_with_its_file(t: &TestDb) {
+pub(crate) async fn a_review_pack_is_a_zip_of_three_files_stored_in_the_database_until_it_expires(t: &TestDb) {
     use app::jobs::run_types::packs::sweep_expired;
     use app::services::tenant::{PackDownload, download_pack as download};
     let dir = tempfile::tempdir().unwrap();
-    let (state, worker) = ready_to_pack(t, dir.path()).await;
+    let (state, worker) = ready_to_pack(t).await;
     let run = start_type(t, RunType::ReviewPackGenerate, json!({})).await;
     worker.run_one().await.unwrap();
     let done = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
     assert_eq!(done.state, RunState::Completed(RunOutcome::Succeeded), "{:?}", done.failure);
     assert_eq!((done.summary.get(SummaryKey::Total), done.summary.get(SummaryKey::Processed)), (Some(5), Some(5)));
-    let (pack, status, file): (i64, String, String) =
-        sqlx::query_as("SELECT id, status, file_name FROM review_packs WHERE run_id = $1")
-            .bind(run.id.get())
-            .fetch_one(t.state.db.pool())
-            .await
-            .unwrap();
+    let (pack, status): (i64, String) = sqlx::query_as("SELECT id, status FROM review_packs WHERE run_id = $1")
+        .bind(run.id.get())
+        .fetch_one(t.state.db.pool())
+        .await
+        .unwrap();
     assert_eq!(status, "ready");
-    let path = dir.path().join("packs").join(&file);
+    let me = app::services::principal::Principal::owner(t.user, t.ws, "Op");
+    // Another instance (a state of its own over the same database) serves the download.
+    let path = downloaded(&own_state(t), &me, pack, dir.path()).await;
     // A standard unzip opens it and finds the three files.
     let listing = std::process::Command::new("unzip").arg("-Z1").arg(&path).output().unwrap();
     assert!(listing.status.success(), "{}", String::from_utf8_lossy(&listing.stderr));
     assert_eq!(String::from_utf8_lossy(&listing.stdout), "summary.html\nfindings.csv\nreview.json\n");
-    let csv = std::process::Command::new("unzip").arg("-p").arg(&path).arg("findings.csv").output().unwrap();
-    let csv = String::from_utf8_lossy(&csv.stdout).into_owned();
+    let csv = unzipped(&path, "findings.csv");
     assert!(csv.starts_with("item,change,name,changed_settings\r\n"), "{csv}");
     assert!(csv.contains("item-00003,changed,"), "{csv}");
     // The summary words the review's typed sections, in English for someone who chose no
     // language (no browser is asking when the pack is built).
-    let english = pack_summary(&path);
+    let english = unzipped(&path, "summary.html");
     assert!(english.contains("<html lang=\"en\">"), "{english}");
     assert!(english.contains("0 added, 0 removed and 1 changed items since the baseline."), "{english}");
     assert!(english.contains("<h2>Summary</h2><p>All evidence sources were available.</p>"), "{english}");
 
-    let me = app::services::principal::Principal::owner(t.user, t.ws, "Op");
-    match download(&state, &me, &pack.to_string()).await.unwrap() {
-        PackDownload::Ready { bytes, .. } => assert_eq!(bytes, std::fs::read(&path).unwrap()),
-        other => panic!("expected the archive, got {other:?}"),
-    }
     let stranger =
         app::services::principal::Principal { workspace_id: app::domain::WorkspaceId(t.ws.get() + 1), ..me.clone() };
     assert!(matches!(download(&state, &stranger, &pack.to_string()).await.unwrap(), PackDownload::NotFound));
@@ -751,16 +765,26 @@ pub(crate) async fn a_review_pack_is_a_zip_of_three_files_that_expires_with_its_
     t.clock.advance(Duration::from_secs(7 * 86_400 - 1));
     assert_eq!(sweep_expired(&state).await.unwrap(), 0, "not before its retention period");
     t.clock.advance(Duration::from_secs(2));
+    // A download that began before the pack expired breaks off instead of ending short.
+    let PackDownload::Ready { contents: mut begun, .. } = download(&state, &me, &pack.to_string()).await.unwrap()
+    else {
+        panic!("still ready");
+    };
     assert_eq!(sweep_expired(&state).await.unwrap(), 1);
-    assert!(!path.exists(), "the expired pack's file is gone");
-    assert!(matches!(download(&state, &me, &pack.to_string()).await.unwrap(), PackDownload::Expired));
-    assert_eq!(sweep_expired(&state).await.unwrap(), 0, "sweeping again changes nothing");
+    assert!(begun.next_chunk().await.is_err(), "an expired pack cannot be read to its end");
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM review_pack_chunks WHERE pack_id = $1")
+        .bind(pack)
+        .fetch_one(t.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, 0, "the expired pack's contents are gone, for every instance");
+    assert!(matches!(download(&own_state(t), &me, &pack.to_string()).await.unwrap(), PackDownload::Expired));
+    assert_eq!(sweep_expired(&own_state(t)).await.unwrap(), 0, "another instance's sweep finds nothing left");
 }
 
 pub(crate) async fn the_pack_card_follows_the_newest_pack_run_and_keeps_a_timer_only_while_it_is_made(t: &TestDb) {
     use app::services::digest::tenant_digest;
-    let dir = tempfile::tempdir().unwrap();
-    let (state, worker) = ready_to_pack(t, dir.path()).await;
+    let (state, worker) = ready_to_pack(t).await;
     // The pages' state (its own live view) is the one that starts the pack runs.
     state.live.reload().await.unwrap();
     let start_pack = || async {
@@ -800,9 +824,49 @@ pub(crate) async fn the_pack_card_follows_the_newest_pack_run_and_keeps_a_timer_
     assert_eq!((expired.status.as_str(), expired.poll_interval_ms), ("expired", None));
 }
 
-pub(crate) async fn a_review_pack_without_a_review_is_blocked(t: &TestDb) {
+pub(crate) async fn an_archive_larger_than_a_chunk_is_stored_in_pieces_and_read_back_whole(t: &TestDb) {
+    use app::store::packs::{CHUNK_BYTES, ready};
+    let run = start_type(t, RunType::ReviewPackGenerate, json!({})).await;
+    let now = t.clock.now();
+    let pack: i64 = sqlx::query_scalar(
+        "INSERT INTO review_packs (workspace_id, tenant_id, run_id, status, created_at) \
+         VALUES ($1, $2, $3, 'generating', $4) RETURNING id",
+    )
+    .bind(t.ws.get())
+    .bind(t.tenant.get())
+    .bind(run.id.get())
+    .bind(now.millis())
+    .fetch_one(t.state.db.pool())
+    .await
+    .unwrap();
+    // Two whole chunks and a part, every byte value, so a lost or reordered piece shows.
+    let archive: Vec<u8> = (0..2 * CHUNK_BYTES + 1234).map(|i| u8::try_from(i % 251).unwrap()).collect();
+    let mut tx = t.state.db.begin_write().await.unwrap();
+    ready(&mut tx, pack, "big.zip", &archive, now, now.plus(Duration::from_secs(60))).await.unwrap();
+    tx.commit().await.unwrap();
+    let pieces: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM review_pack_chunks WHERE pack_id = $1")
+        .bind(pack)
+        .fetch_one(t.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(pieces, 3);
     let dir = tempfile::tempdir().unwrap();
-    let state = pack_state(t, dir.path());
+    let me = app::services::principal::Principal::owner(t.user, t.ws, "Op");
+    assert_eq!(std::fs::read(downloaded(&own_state(t), &me, pack, dir.path()).await).unwrap(), archive);
+    // A pack no longer being generated (its run ended without it) is neither marked nor stored.
+    let mut tx = t.state.db.begin_write().await.unwrap();
+    ready(&mut tx, pack, "again.zip", b"other", now, now).await.unwrap();
+    tx.commit().await.unwrap();
+    let name: String = sqlx::query_scalar("SELECT file_name FROM review_packs WHERE id = $1")
+        .bind(pack)
+        .fetch_one(t.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(name, "big.zip");
+}
+
+pub(crate) async fn a_review_pack_without_a_review_is_blocked(t: &TestDb) {
+    let state = own_state(t);
     let worker = Worker::new(state.clone(), "w-pack")
         .with_handler(RunType::ReviewPackGenerate, app::jobs::run_types::packs::GeneratePack);
     let run = start_type(t, RunType::ReviewPackGenerate, json!({})).await;

@@ -1,10 +1,11 @@
 //! `review_pack.generate`, the retention sweep and downloads.
 //!
-//! A pack is a real ZIP under the data directory — `summary.html` (the review's sections),
+//! A pack is a real ZIP stored in the database — `summary.html` (the review's sections),
 //! `findings.csv` (the drift findings its evidence refers to) and `review.json` — with a
 //! record going queued → generating → ready | failed, and to expired once its retention period
-//! (default seven days) has passed, when the sweep also deletes its file. Progress is counted
-//! over the review's sections.
+//! (default seven days) has passed, when the sweep also deletes its contents. Progress is
+//! counted over the review's sections. specs/lifecycle-and-storage says why packs live in the
+//! database rather than on one instance's disk.
 
 use crate::copy::Locale;
 use crate::domain::Sentence;
@@ -104,10 +105,6 @@ async fn reader_locale(job: &Job) -> Result<Locale, sqlx::Error> {
     let Some(user) = job.run.initiator else { return Ok(Locale::En) };
     let chosen = crate::store::people::user(&job.state.db, user).await?.and_then(|u| u.locale);
     Ok(chosen.and_then(|code| Locale::parse(&code).ok()).unwrap_or(Locale::En))
-}
-
-pub(crate) fn pack_path(state: &AppState, file_name: &str) -> std::path::PathBuf {
-    state.config.data_dir.join("packs").join(file_name)
 }
 
 async fn generate(job: Job) -> anyhow::Result<HandlerResult> {
@@ -210,44 +207,34 @@ async fn build(
     .await
     .context("building the review pack")??;
     let file_name = format!("review-pack-{pack}.zip");
-    let path = pack_path(&job.state, &file_name);
-    if let Some(dir) = path.parent() {
-        tokio::fs::create_dir_all(dir).await.with_context(|| format!("creating {}", dir.display()))?;
-    }
-    tokio::fs::write(&path, &bytes).await.with_context(|| format!("writing {}", path.display()))?;
     let now = job.state.clock.now();
     let expires = now.plus(job.state.config.pack_retention);
-    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-    // Ready only while the run still holds its lease; otherwise its ending failed the pack,
-    // and the file it would have named goes too.
+    // Stored and ready only while the run still holds its lease; otherwise its ending failed
+    // the pack and nothing is stored.
     let mut tx = job.state.db.begin_write().await?;
-    if let Err(e) = job.hold(&mut tx).await {
-        drop(tx);
-        if let Err(gone) = tokio::fs::remove_file(&path).await {
-            tracing::warn!(pack, error = %gone, "could not delete the file of a pack whose run ended");
-        }
-        return Err(e.into());
-    }
-    stored::ready(&mut tx, pack, &file_name, size, now, expires).await?;
+    job.hold(&mut tx).await?;
+    stored::ready(&mut tx, pack, &file_name, &bytes, now, expires).await?;
     tx.commit().await?;
     injected.crash_point(job);
     Ok(HandlerResult::succeeded())
 }
 
-/// Expires every ready pack past its retention period and deletes its file. Returns how many.
+/// How many due packs one sweep step looks at: each is expired in its own short transaction.
+const EXPIRE_BATCH: i64 = 100;
+
+/// Expires every ready pack past its retention period and deletes its contents, a bounded
+/// batch at a time. Returns how many this instance expired.
 pub async fn sweep_expired(state: &AppState) -> anyhow::Result<usize> {
-    let due = stored::due(&state.db, state.clock.now()).await?;
     let mut expired = 0;
-    for stored::DuePack { id, file_name: file } in due {
-        if stored::expire(&state.db, id).await? {
-            expired += 1;
-            if let Some(file) = file {
-                match tokio::fs::remove_file(pack_path(state, &file)).await {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => tracing::warn!(pack = id, error = %e, "could not delete an expired review pack"),
-                }
+    loop {
+        let due = stored::due(&state.db, state.clock.now(), EXPIRE_BATCH).await?;
+        for &id in &due {
+            if stored::expire(&state.db, id).await? {
+                expired += 1;
             }
+        }
+        if i64::try_from(due.len()).unwrap_or(i64::MAX) < EXPIRE_BATCH {
+            break;
         }
     }
     if expired > 0 {
