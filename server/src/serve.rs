@@ -69,6 +69,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let active = state.live.reload().await.context("loading the active runs")?;
     tracing::info!(active, "live view loaded");
     tokio::spawn(app::runtime::live::listen(state.live.clone(), config.database_url.clone()));
+    tokio::spawn(app::runtime::live::keep_current(state.live.clone(), config.database_url.clone(), config.heartbeat));
     tokio::spawn(sweep_packs(state.clone()));
     tokio::spawn(sweep_sessions(state.clone()));
     let listener = tokio::net::TcpListener::bind(config.addr)

@@ -676,6 +676,7 @@ mod tests {
             attempt: 1,
             dedupe_key: None,
             cancel_requested: None,
+            revision: 0,
         }
     }
 

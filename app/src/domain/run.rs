@@ -66,6 +66,10 @@ pub struct Run {
     /// A person's request that it stop, once made (kept after it ends, for the record).
     #[serde(default)]
     pub cancel_requested: Option<CancelRequest>,
+    /// How many meaningful writes it has had; a heartbeat (a sign of life alone) does not
+    /// count. Instances compare it to catch up on changes they were not told about.
+    #[serde(default)]
+    pub revision: i64,
 }
 
 /// A person asked a running run to stop; its worker ends it at its next report.
@@ -156,6 +160,7 @@ mod tests {
             attempt: 1,
             dedupe_key: None,
             cancel_requested: None,
+            revision: 0,
         }
     }
 

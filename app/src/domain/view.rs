@@ -403,6 +403,7 @@ pub(crate) mod sample {
             attempt: 1,
             dedupe_key: None,
             cancel_requested: None,
+            revision: 0,
         }
     }
 

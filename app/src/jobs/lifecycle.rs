@@ -357,11 +357,17 @@ impl Lifecycle {
 
     /// Renews the lease of a run this worker holds and records a sign of life. Fails with
     /// `CancelRequested` (after renewing) when a person asked the run to stop.
+    ///
+    /// Not announced to other instances: a heartbeat changes nothing a page shows but
+    /// freshness, and each instance copies heartbeats over when it catches up
+    /// ([`LiveRuns::catch_up`]), often enough that no run looks silent for want of a message.
     pub async fn heartbeat(&self, id: RunId, owner: &str, lease: Duration) -> Result<(), LifecycleError> {
         let now = self.clock.now();
         let row = writes::heartbeat(&self.db, id, owner, now, now.plus(lease)).await?;
         let run = row.ok_or(LifecycleError::LeaseLost(id))?.into_run()?;
-        self.written(&run).await;
+        if let Some(live) = &self.live {
+            live.apply(&run);
+        }
         stop_requested(&run)
     }
 

@@ -5,15 +5,22 @@
 //! It is part of the truth, so it is kept current, never merely expired:
 //! - every lifecycle write on this instance applies its result here before returning, so the
 //!   next poll on the same instance sees it;
-//! - on PostgreSQL every write also sends `NOTIFY` with the run id; each instance's
-//!   [`listen`] task reloads that run, so a write on another instance is visible within one
-//!   poll interval; if the notification connection drops, notifications may have been missed
-//!   and the whole view is reloaded.
+//! - on PostgreSQL every meaningful write also sends `NOTIFY` with the run id; each
+//!   instance's [`listen`] task re-reads that run, so a write on another instance is visible
+//!   within one poll interval;
+//! - heartbeats are not announced (they would be most of the traffic, to every instance):
+//!   [`keep_current`] catches up every heartbeat interval, comparing each active run's
+//!   revision and heartbeat with the view ([`LiveRuns::catch_up`]) — it copies newer
+//!   heartbeats over and re-reads only runs that are new, changed or ended. The same
+//!   catch-up runs whenever the notification connection returns, so what changed while it
+//!   was away is found without any instance reloading every active run.
 //!
 //! Freshness is derived at read time from the cached heartbeat, so time passing needs no
-//! update here.
+//! update here. A heartbeat written elsewhere reaches the view at most one heartbeat
+//! interval late; every type's heartbeat timeout is at least three intervals
+//! (specs/worker-runtime), so no run looks silent for that delay.
 
-use crate::domain::{Run, RunId, TenantId, WorkspaceId};
+use crate::domain::{Run, RunId, TenantId, Timestamp, WorkspaceId};
 use crate::store::db::{Backend, Db};
 use crate::store::{runs, workspaces};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -48,6 +55,17 @@ struct Inner {
     shapes: HashMap<TenantId, u64>,
     /// Added to every version: a reload moves every tenant on at once.
     epoch: u64,
+}
+
+/// What one [`LiveRuns::catch_up`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CatchUp {
+    /// Active runs compared.
+    pub compared: usize,
+    /// Runs re-read whole: new, changed or ended since the view last heard of them.
+    pub reread: usize,
+    /// Runs whose newer heartbeat was copied over without re-reading them.
+    pub heartbeats: usize,
 }
 
 /// The in-memory view of active runs. Cheap to share behind an `Arc`.
@@ -137,6 +155,35 @@ impl LiveRuns {
             }
         }
         Ok(())
+    }
+
+    /// Brings the view up to what the database holds by comparing marks, not reloading:
+    /// reads every active run's revision and heartbeat, copies a newer heartbeat of an
+    /// unchanged run into the view, and re-reads only runs the view lacks, holds at another
+    /// revision, or holds though they ended.
+    #[tracing::instrument(skip(self))]
+    pub async fn catch_up(&self) -> Result<CatchUp, sqlx::Error> {
+        let marks = runs::active_marks(&self.db).await?;
+        let mut report = CatchUp { compared: marks.len(), ..CatchUp::default() };
+        let mut reread = Vec::new();
+        {
+            let mut inner = self.write();
+            let mut active = HashSet::with_capacity(marks.len());
+            for m in &marks {
+                let id = RunId(m.id);
+                active.insert(id);
+                match copy_heartbeat(&mut inner, id, m) {
+                    Some(true) => report.heartbeats += 1,
+                    Some(false) => {}
+                    None => reread.push(id),
+                }
+            }
+            let ended = inner.tenant_of.keys().chain(inner.workspace_level.keys()).filter(|id| !active.contains(id));
+            reread.extend(ended.copied().collect::<Vec<_>>());
+        }
+        report.reread = reread.len();
+        self.refresh(&reread).await?;
+        Ok(report)
     }
 
     /// The run ids a change notification carries (comma-separated), or `None` if malformed.
@@ -234,6 +281,33 @@ fn file(inner: &mut Inner, run: Run) {
     }
 }
 
+/// Copies a newer sign of life from `mark` into the view's copy of run `id`: `Some(true)`
+/// when it did, `Some(false)` when the view was already as new, `None` when the view lacks
+/// the run or holds it at another revision (so it must be re-read).
+fn copy_heartbeat(inner: &mut Inner, id: RunId, mark: &runs::RunMark) -> Option<bool> {
+    let tenant = inner.tenant_of.get(&id).copied();
+    let cached = match tenant {
+        Some(t) => inner.by_tenant.get_mut(&t)?.get_mut(&id)?,
+        None => inner.workspace_level.get_mut(&id)?,
+    };
+    if cached.revision != mark.revision {
+        return None;
+    }
+    let heartbeat = mark.heartbeat_at.map(Timestamp);
+    if heartbeat <= cached.heartbeat_at {
+        return Some(false);
+    }
+    let mut newer = Run::clone(cached);
+    newer.heartbeat_at = heartbeat;
+    newer.lease_expires_at = mark.lease_expires_at.map(Timestamp);
+    newer.updated_at = newer.updated_at.max(Timestamp(mark.updated_at));
+    *cached = Arc::new(newer);
+    if let Some(t) = tenant {
+        *inner.versions.entry(t).or_default() += 1;
+    }
+    Some(true)
+}
+
 /// Whether `new` differs from `cached` only by a sign of life: heartbeat, lease expiry and
 /// `updated_at`.
 fn only_a_sign_of_life(cached: &Run, new: &Run) -> bool {
@@ -259,7 +333,8 @@ fn unfile(inner: &mut Inner, id: RunId) {
 }
 
 /// Keeps `live` current with writes made by other instances (PostgreSQL only; SQLite has one
-/// instance by design). Runs until the process ends.
+/// instance by design): re-reads each run another instance announces. Runs until the
+/// process ends.
 pub async fn listen(live: Arc<LiveRuns>, url: String) {
     if Backend::from_url(&url).ok() != Some(Backend::Postgres) {
         return;
@@ -276,16 +351,39 @@ pub async fn listen(live: Arc<LiveRuns>, url: String) {
 async fn listen_once(live: &LiveRuns, url: &str) -> Result<(), sqlx::Error> {
     let mut listener = sqlx::postgres::PgListener::connect(url).await?;
     listener.listen(live.channel()).await?;
-    // Anything written before we were listening is picked up by a full reload.
-    live.reload().await?;
+    // Anything written while this instance was not listening: compared with the view and
+    // re-read run by run, never reloaded whole.
+    let caught = live.catch_up().await?;
+    tracing::info!(reread = caught.reread, compared = caught.compared, "listening for run changes");
     loop {
         match listener.try_recv().await? {
             Some(n) => match LiveRuns::parse_payload(n.payload()) {
                 Some(ids) => live.refresh(&ids).await?,
                 None => tracing::warn!(payload = n.payload(), "ignoring a malformed run notification"),
             },
-            // The connection dropped: notifications may be lost, so start over with a reload.
+            // The connection dropped: notifications may be lost, so start over with a catch-up.
             None => return Ok(()),
+        }
+    }
+}
+
+/// Catches `live` up every `every` (the heartbeat interval): heartbeats written by other
+/// instances, which are not announced. PostgreSQL only. Runs until the process ends.
+pub async fn keep_current(live: Arc<LiveRuns>, url: String, every: Duration) {
+    if Backend::from_url(&url).ok() != Some(Backend::Postgres) {
+        return;
+    }
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        match live.catch_up().await {
+            Ok(c) if c.reread > 0 => {
+                tracing::debug!(reread = c.reread, heartbeats = c.heartbeats, "live view caught up")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not catch the live view up; trying again next interval"),
         }
     }
 }

@@ -3,6 +3,10 @@
 //! they write in the same transaction. Only `jobs::lifecycle` calls these: it decides what
 //! may happen; this module says it in SQL. Every transition names the state it expects
 //! (see [`Guard`]), so two racing writers end with exactly one winner.
+//!
+//! Every write but a sign of life adds one to `revision`; a sign of life (a heartbeat, or a
+//! worker holding its lease while it writes business records) touches only columns no index
+//! covers, so on PostgreSQL it is an in-place (HOT) update (specs/lifecycle-and-storage).
 
 use crate::domain::{RunId, RunStatus, TenantId, Timestamp, UserId, WorkspaceId};
 use crate::store::db::{Backend, Db};
@@ -142,7 +146,7 @@ pub async fn active_by_key(db: &Db, active_key: &str) -> Result<Option<RunRow>, 
 
 /// The write every claim makes: running under `$2`'s lease until `$3`, started at `$1`.
 const CLAIM_SET: &str = "UPDATE operation_runs SET status = 'running', started_at = $1, updated_at = $1, \
-     heartbeat_at = $1, lease_owner = $2, lease_expires_at = $3, attempt = attempt + 1";
+     heartbeat_at = $1, lease_owner = $2, lease_expires_at = $3, attempt = attempt + 1, revision = revision + 1";
 
 /// Claims the oldest queued run for `owner` at `now` with a lease until `until`; `None` when
 /// another claimer took the pick first or nothing is queued. On PostgreSQL concurrent
@@ -234,8 +238,8 @@ pub async fn heartbeat(
 /// running or someone asked first.
 pub async fn request_cancel(db: &Db, id: RunId, by: UserId, now: Timestamp) -> Result<Option<RunRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "UPDATE operation_runs SET cancel_requested_at = $1, cancel_requested_by = $2, updated_at = $1 \
-         WHERE id = $3 AND status = 'running' AND cancel_requested_at IS NULL RETURNING {RUN_COLUMNS}"
+        "UPDATE operation_runs SET cancel_requested_at = $1, cancel_requested_by = $2, updated_at = $1, \
+         revision = revision + 1 WHERE id = $3 AND status = 'running' AND cancel_requested_at IS NULL RETURNING {RUN_COLUMNS}"
     ))
     .bind(now.millis())
     .bind(by.get())
@@ -270,7 +274,8 @@ pub async fn set_progress(
     context: &str,
 ) -> Result<RunRow, sqlx::Error> {
     sqlx::query_as(&format!(
-        "UPDATE operation_runs SET summary_counts = $1, context = $2 WHERE id = $3 RETURNING {RUN_COLUMNS}"
+        "UPDATE operation_runs SET summary_counts = $1, context = $2, revision = revision + 1 WHERE id = $3 \
+         RETURNING {RUN_COLUMNS}"
     ))
     .bind(summary)
     .bind(context)
@@ -286,7 +291,7 @@ pub async fn set_summary_and_context(
     summary: &str,
     context: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE operation_runs SET summary_counts = $1, context = $2 WHERE id = $3")
+    sqlx::query("UPDATE operation_runs SET summary_counts = $1, context = $2, revision = revision + 1 WHERE id = $3")
         .bind(summary)
         .bind(context)
         .bind(id.get())
@@ -312,7 +317,8 @@ pub async fn complete(
     let sql = format!(
         "UPDATE operation_runs SET status = 'completed', outcome = $1, completed_at = $2, updated_at = $2, \
          failure_code = $3, failure_message = $4, failure_detail = $5, lease_owner = NULL, lease_expires_at = NULL, \
-         terminal_class = $7, completed_by = $8 WHERE id = $6 AND {condition} RETURNING {RUN_COLUMNS}"
+         terminal_class = $7, completed_by = $8, revision = revision + 1 WHERE id = $6 AND {condition} \
+         RETURNING {RUN_COLUMNS}"
     );
     let mut q = sqlx::query_as::<_, RunRow>(&sql)
         .bind(ending.outcome)
@@ -350,7 +356,8 @@ pub async fn complete_observed(
         "UPDATE operation_runs SET status = 'completed', outcome = v.column4, completed_at = v.column9, \
          updated_at = v.column9, failure_code = v.column5, failure_message = v.column6, failure_detail = NULL, \
          summary_counts = v.column7, context = v.column8, lease_owner = NULL, lease_expires_at = NULL, \
-         terminal_class = v.column10, completed_by = v.column11 FROM (VALUES {values}) AS v \
+         terminal_class = v.column10, completed_by = v.column11, revision = operation_runs.revision + 1 \
+         FROM (VALUES {values}) AS v \
          WHERE operation_runs.id = v.column1 AND operation_runs.status = v.column2 \
          AND operation_runs.updated_at = v.column3 RETURNING operation_runs.id"
     );

@@ -14,7 +14,7 @@ use sqlx::FromRow;
 pub const RUN_COLUMNS: &str = "id, workspace_id, tenant_id, run_type, initiator_id, status, outcome, \
     summary_counts, context, failure_code, failure_message, failure_detail, created_at, started_at, \
     completed_at, updated_at, heartbeat_at, lease_owner, lease_expires_at, attempt, dedupe_key, \
-    cancel_requested_at, cancel_requested_by";
+    cancel_requested_at, cancel_requested_by, revision";
 
 /// [`RUN_COLUMNS`] qualified with the alias `r`, for joins.
 pub fn run_columns_r() -> String {
@@ -47,6 +47,7 @@ pub struct RunRow {
     dedupe_key: Option<String>,
     cancel_requested_at: Option<i64>,
     cancel_requested_by: Option<i64>,
+    revision: i64,
     #[sqlx(default)]
     tenant_name: Option<String>,
 }
@@ -102,6 +103,7 @@ impl RunRow {
             cancel_requested: self
                 .cancel_requested_at
                 .map(|at| CancelRequest { at: Timestamp(at), by: self.cancel_requested_by.map(UserId) }),
+            revision: self.revision,
         })
     }
 }
@@ -238,6 +240,33 @@ pub async fn many_in_workspace(
         q = q.bind(id);
     }
     Ok(convert(q.fetch_all(db.pool()).await?))
+}
+
+/// Where an active run stands, without its documents: what an instance compares with its
+/// live view to catch up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromRow)]
+pub struct RunMark {
+    /// The run.
+    pub id: i64,
+    /// Its count of meaningful writes.
+    pub revision: i64,
+    /// Its last write of any kind.
+    pub updated_at: i64,
+    /// Its worker's last sign of life.
+    pub heartbeat_at: Option<i64>,
+    /// When its lease runs out.
+    pub lease_expires_at: Option<i64>,
+}
+
+/// The mark of every active run, in no particular order (through the partial index over
+/// active runs; a few dozen bytes a run).
+pub async fn active_marks(db: &Db) -> Result<Vec<RunMark>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, revision, updated_at, heartbeat_at, lease_expires_at FROM operation_runs \
+         WHERE status <> 'completed'",
+    )
+    .fetch_all(db.pool())
+    .await
 }
 
 /// Every active (queued or running) run of the database, in no particular order: what the

@@ -85,11 +85,11 @@ const STARTED: &str = "COALESCE(started_at, created_at)";
 /// At most `limit` abandoned active runs, oldest first, under each type's own rule (`rules`:
 /// a type and the instants before which its runs are abandoned). The rule is applied inside
 /// the query, so runs that are merely old (a long-running type's healthy runs) never fill a
-/// batch ahead of abandoned ones. Each of the three ways to be abandoned — queued too long,
-/// a silent worker, past the time limit — first narrows to the loosest of the instants with
-/// a range scan of a partial index over active runs (`ix_runs_queued`,
-/// `ix_runs_running_heartbeat`, `ix_runs_running_started`), so a sweep that finds nothing
-/// reads nothing. A damaged row is logged and left out.
+/// batch ahead of abandoned ones. Queued too long and past the time limit first narrow to
+/// the loosest of the instants with a range scan of a partial index over active runs
+/// (`ix_runs_queued`, `ix_runs_running_started`); a silent worker is found among the running
+/// runs through `ix_runs_running_started` too, because no index covers `heartbeat_at` (a
+/// heartbeat must stay an in-place update). A damaged row is logged and left out.
 pub async fn candidates(db: &Db, rules: &[(RunType, AbandonedBefore)], limit: i64) -> Result<Vec<Run>, sqlx::Error> {
     let loosest = |f: fn(&AbandonedBefore) -> Timestamp| rules.iter().map(|(_, b)| f(b)).max().unwrap_or(Timestamp(0));
     // Placeholders in the order they appear, each bound once (SQLite's are positional).

@@ -1,6 +1,7 @@
 //! PostgreSQL only: several instances share one database, so a write on one must reach the
-//! live view of another within one poll interval, and a dropped notification connection
-//! must end in a full reload.
+//! live view of another within one poll interval, a dropped notification connection must
+//! end in a catch-up that misses nothing, and a heartbeat must stay an in-place update that
+//! is announced to no one.
 
 use super::harness::{TestDb, postgres_url};
 use super::new_run;
@@ -8,6 +9,7 @@ use app::domain::{RunOutcome, RunState};
 use app::jobs::lifecycle::Completion;
 use app::runtime::{AppState, RuntimeConfig};
 use app::store::{Db, DbOptions};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -57,39 +59,127 @@ async fn a_write_on_another_instance_reaches_the_live_view() {
     t.finish().await;
 }
 
+/// The backends listening for this test's run changes.
+async fn listeners(t: &TestDb) -> Vec<i32> {
+    sqlx::query_scalar("SELECT pid FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid()")
+        .bind(format!("LISTEN%{}%", t.state.db.notify_channel()))
+        .fetch_all(t.state.db.pool())
+        .await
+        .expect("listeners")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_dropped_notification_connection_ends_in_a_full_reload() {
+async fn a_dropped_notification_connection_is_followed_by_a_catch_up_that_misses_no_change() {
+    use app::jobs::lifecycle::ProgressUpdate;
     let t = TestDb::postgres().await;
     let b = second_instance(&t).await;
+    let life = t.state.lifecycle();
+    let mut next = super::distinct_runs(&t);
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        ids.push(life.start(next(Some(t.tenant))).await.expect("start").run().id);
+    }
+    for id in &ids[..3] {
+        life.claim(*id, "a", Duration::from_secs(60)).await.expect("claim").expect("claimed");
+    }
+    b.live.reload().await.expect("reload");
     let listener = tokio::spawn(app::runtime::live::listen(b.live.clone(), postgres_url()));
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let run = t.state.lifecycle().start(new_run(&t, Some(t.tenant))).await.expect("start").run().clone();
-    eventually("the announced start to reach B", || b.live.tenant_runs(t.tenant).len() == 1).await;
-    // A write nobody announces: only a reload can find it.
-    sqlx::query("UPDATE operation_runs SET context = '{\"inputs\": {\"silent\": true}}' WHERE id = $1")
-        .bind(run.id.get())
-        .execute(t.state.db.pool())
+    eventually_async("B to listen", || async { listeners(&t).await.len() == 1 }).await;
+
+    let pids = listeners(&t).await;
+    assert_eq!(pids.len(), 1, "exactly one listener connection");
+    let killed: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1)")
+        .bind(pids[0])
+        .fetch_one(t.state.db.pool())
         .await
-        .expect("silent write");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let silent_seen = |b: &AppState| {
-        b.live
-            .tenant_runs(t.tenant)
-            .first()
-            .is_some_and(|r| r.context.inputs().is_some_and(|i| i.contains_key("silent")))
+        .expect("terminate the listener");
+    assert!(killed);
+    eventually_async("the listener to be gone", || async { listeners(&t).await.is_empty() }).await;
+    // Changes of every kind while nobody listens: their announcements are lost.
+    life.complete(ids[0], Completion::by_worker("a", RunOutcome::Succeeded)).await.expect("complete");
+    let update = ProgressUpdate { counts: vec![("total".into(), 7), ("processed".into(), 2)], ..Default::default() };
+    life.record_progress(ids[1], "a", Duration::from_secs(60), &update).await.expect("progress");
+    t.clock.advance(Duration::from_secs(4));
+    life.heartbeat(ids[2], "a", Duration::from_secs(60)).await.expect("heartbeat");
+    life.claim(ids[3], "a", Duration::from_secs(60)).await.expect("claim").expect("claimed");
+    let fifth = life.start(next(Some(t.tenant))).await.expect("start").run().id;
+    assert!(listeners(&t).await.is_empty(), "every change was written while B was not listening");
+
+    let truth = || async {
+        let mut runs = app::store::runs::all_active(&t.state.db).await.expect("active");
+        runs.sort_by_key(|r| r.id);
+        runs
     };
-    assert!(!silent_seen(&b), "an unannounced write is not seen before a reload");
-    let killed: Vec<i32> = sqlx::query_scalar(
-        "SELECT pg_terminate_backend(pid)::int FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid()",
-    )
-    .bind(format!("LISTEN%{}%", t.state.db.notify_channel()))
-    .fetch_all(t.state.db.pool())
-    .await
-    .expect("terminate the listener");
-    assert_eq!(killed.len(), 1, "exactly one listener connection");
-    eventually("the reload to pick up the silent write", || silent_seen(&b)).await;
+    let view = || {
+        let mut runs: Vec<app::domain::Run> =
+            b.live.active_runs(None).iter().map(|r| app::domain::Run::clone(r)).collect();
+        runs.sort_by_key(|r| r.id);
+        runs
+    };
+    let start = Instant::now();
+    while view() != truth().await {
+        assert!(start.elapsed() < Duration::from_secs(10), "B never caught up: {:?}", view());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let seen = view();
+    assert!(seen.iter().all(|r| r.id != ids[0]) && seen.iter().any(|r| r.id == fifth));
+    assert_eq!(listeners(&t).await.len(), 1, "B listens again");
+    drop(next);
     listener.abort();
     b.db.close().await;
+    t.finish().await;
+}
+
+/// This transaction's updates of `operation_runs` so far: all of them, and those made in
+/// place (HOT).
+async fn updates(conn: &mut sqlx::AnyConnection) -> (i64, i64) {
+    sqlx::query_as(
+        "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables \
+         WHERE relname = 'operation_runs' AND schemaname = current_schema()",
+    )
+    .fetch_optional(conn)
+    .await
+    .expect("stats")
+    .unwrap_or((0, 0))
+}
+
+/// Waits up to five seconds for the asynchronous `cond`.
+async fn eventually_async<F: Future<Output = bool>>(what: &str, cond: impl Fn() -> F) {
+    let start = Instant::now();
+    while !cond().await {
+        assert!(start.elapsed() < Duration::from_secs(5), "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_heartbeat_is_an_in_place_update_that_no_instance_is_told_of() {
+    let t = TestDb::postgres().await;
+    let life = t.state.lifecycle();
+    let run = life.start(new_run(&t, Some(t.tenant))).await.expect("start").run().clone();
+    life.claim(run.id, "a", Duration::from_secs(60)).await.expect("claim").expect("claimed");
+    let mut heard = sqlx::postgres::PgListener::connect(&postgres_url()).await.expect("listener");
+    heard.listen(&t.state.db.notify_channel()).await.expect("listen");
+
+    // In one transaction, PostgreSQL's own counters say whether an update stayed in place.
+    let mut tx = t.state.db.begin_write().await.expect("begin");
+    let before = updates(&mut tx).await;
+    for _ in 0..5 {
+        t.clock.advance(Duration::from_secs(1));
+        life.hold_in(&mut tx, run.id, "a", Duration::from_secs(60)).await.expect("held");
+    }
+    let after = updates(&mut tx).await;
+    tx.commit().await.expect("commit");
+    assert_eq!((after.0 - before.0, after.1 - before.1), (5, 5), "five updates, all in place (HOT)");
+
+    t.clock.advance(Duration::from_secs(1));
+    life.heartbeat(run.id, "a", Duration::from_secs(60)).await.expect("heartbeat");
+    let quiet = tokio::time::timeout(Duration::from_millis(500), heard.recv()).await;
+    assert!(quiet.is_err(), "a heartbeat is announced to no one: {quiet:?}");
+    let update = app::jobs::lifecycle::ProgressUpdate { counts: vec![("total".into(), 3)], ..Default::default() };
+    life.record_progress(run.id, "a", Duration::from_secs(60), &update).await.expect("progress");
+    let told = tokio::time::timeout(Duration::from_secs(5), heard.recv()).await.expect("progress is announced");
+    assert_eq!(told.expect("notification").payload(), run.id.get().to_string());
     t.finish().await;
 }
 

@@ -278,3 +278,88 @@ pub(crate) async fn the_poll_answer_is_cached_until_the_truth_or_the_second_chan
         assert_eq!(err.message(), "There is no tenant with that id.");
     }
 }
+
+/// The revision of run `id` as stored.
+async fn revision(t: &TestDb, id: RunId) -> i64 {
+    runs::get(&t.state.db, id).await.unwrap().unwrap().revision
+}
+
+pub(crate) async fn every_meaningful_write_counts_a_revision_and_a_sign_of_life_does_not(t: &TestDb) {
+    let life = t.state.lifecycle();
+    let run = life.start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();
+    assert_eq!(revision(t, run.id).await, 0, "queued");
+    life.claim_next("w1", LEASE).await.unwrap().unwrap();
+    assert_eq!(revision(t, run.id).await, 1, "claimed");
+    t.clock.advance(Duration::from_secs(3));
+    life.heartbeat(run.id, "w1", LEASE).await.unwrap();
+    let mut tx = t.state.db.begin_write().await.unwrap();
+    life.hold_in(&mut tx, run.id, "w1", LEASE).await.unwrap();
+    tx.commit().await.unwrap();
+    let held = runs::get(&t.state.db, run.id).await.unwrap().unwrap();
+    assert_eq!((held.revision, held.heartbeat_at), (1, Some(t.clock.now())), "signs of life count no revision");
+    let update = ProgressUpdate { counts: vec![("total".into(), 4)], ..Default::default() };
+    life.record_progress(run.id, "w1", LEASE, &update).await.unwrap();
+    assert_eq!(revision(t, run.id).await, 2, "progress");
+    life.request_cancel(run.id, t.user).await.unwrap();
+    assert_eq!(revision(t, run.id).await, 3, "a stop asked for");
+    life.complete(run.id, Completion::by_worker("w1", RunOutcome::Cancelled)).await.unwrap();
+    assert_eq!(revision(t, run.id).await, 4, "completed");
+    // The reconciler's set-based decision counts too.
+    let abandoned = life.start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();
+    t.clock.advance(Duration::from_secs(86_400));
+    let report = app::jobs::reconciler::Reconciler::new(t.state.clone(), "r").sweep().await.unwrap();
+    assert_eq!(report.decided.iter().map(|d| d.0).collect::<Vec<_>>(), [abandoned.id]);
+    assert_eq!(revision(t, abandoned.id).await, 1, "decided by the reconciler");
+}
+
+/// What instance `b` shows of the active runs against what the database holds.
+async fn view_and_truth(t: &TestDb, b: &app::runtime::AppState) -> (Vec<app::domain::Run>, Vec<app::domain::Run>) {
+    let mut seen: Vec<app::domain::Run> = b.live.active_runs(None).iter().map(|r| app::domain::Run::clone(r)).collect();
+    let mut truth = runs::all_active(&t.state.db).await.unwrap();
+    seen.sort_by_key(|r| r.id);
+    truth.sort_by_key(|r| r.id);
+    (seen, truth)
+}
+
+pub(crate) async fn an_instance_catches_up_by_comparing_marks_and_rereads_only_what_changed(t: &TestDb) {
+    // Instance B keeps its own view; instance A (the test's state) writes without telling it.
+    let b = own_state(t);
+    let life = t.state.lifecycle();
+    let mut next = distinct_runs(t);
+    let mut started = Vec::new();
+    for _ in 0..3 {
+        started.push(life.start(next(Some(t.tenant))).await.unwrap().run().id);
+    }
+    b.live.reload().await.unwrap();
+    assert_eq!(b.live.len(), 3);
+    let nothing = b.live.catch_up().await.unwrap();
+    assert_eq!((nothing.compared, nothing.reread, nothing.heartbeats), (3, 0, 0), "nothing changed: nothing re-read");
+
+    life.claim(started[0], "a", LEASE).await.unwrap().unwrap();
+    life.claim(started[1], "a", LEASE).await.unwrap().unwrap();
+    let claimed = b.live.catch_up().await.unwrap();
+    assert_eq!((claimed.reread, claimed.heartbeats), (2, 0), "the two claimed runs, not the third");
+
+    t.clock.advance(Duration::from_secs(5));
+    life.heartbeat(started[0], "a", LEASE).await.unwrap();
+    life.heartbeat(started[1], "a", LEASE).await.unwrap();
+    let (seen, _) = view_and_truth(t, &b).await;
+    assert!(seen.iter().all(|r| r.heartbeat_at != Some(t.clock.now())), "heartbeats are not announced");
+    let beats = b.live.catch_up().await.unwrap();
+    assert_eq!((beats.reread, beats.heartbeats), (0, 2), "heartbeats are copied over, not re-read");
+    let (seen, truth) = view_and_truth(t, &b).await;
+    assert_eq!(seen, truth);
+    let (shape_before, _) = b.live.versions(t.tenant);
+
+    life.complete(started[0], Completion::by_worker("a", RunOutcome::Succeeded)).await.unwrap();
+    let update = ProgressUpdate { counts: vec![("total".into(), 9)], ..Default::default() };
+    life.record_progress(started[1], "a", LEASE, &update).await.unwrap();
+    let fourth = life.start(next(Some(t.tenant))).await.unwrap().run().id;
+    let changes = b.live.catch_up().await.unwrap();
+    assert_eq!((changes.compared, changes.reread), (3, 3), "one ended, one progressed, one new");
+    let (seen, truth) = view_and_truth(t, &b).await;
+    assert_eq!(seen, truth, "nothing missed");
+    assert!(seen.iter().any(|r| r.id == fourth) && seen.iter().all(|r| r.id != started[0]));
+    assert!(b.live.versions(t.tenant).0 > shape_before, "pages built on the old shape are rebuilt");
+    assert_eq!(b.live.catch_up().await.unwrap().reread, 0, "caught up: the next comparison re-reads nothing");
+}

@@ -130,6 +130,8 @@ conformance!(
     a_review_pack_is_a_zip_of_three_files_stored_in_the_database_until_it_expires,
     an_archive_larger_than_a_chunk_is_stored_in_pieces_and_read_back_whole,
     a_ready_pack_downloads_whole_from_an_instance_that_did_not_make_it,
+    every_meaningful_write_counts_a_revision_and_a_sign_of_life_does_not,
+    an_instance_catches_up_by_comparing_marks_and_rereads_only_what_changed,
     a_review_pack_speaks_the_language_its_requester_chose,
     a_review_pack_without_a_review_is_blocked,
     the_generic_rule_closes_abandoned_runs_once_and_leaves_live_work_alone,
