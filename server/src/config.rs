@@ -91,6 +91,12 @@ pub const KEYS: &[Key] = &[
     key("shutdown_grace_secs", "30", "seconds running work may finish after SIGTERM before it is cancelled, 0 to 3600"),
     key("faults", "", "demo-provider faults at start, run-type=fail|partial|slow|hang|crash separated by commas"),
     key("pack_retention_days", "7", "days a ready review pack is kept, 0 to 3650"),
+    key(
+        "history_days",
+        "90",
+        "days a finished run and its history are kept after it ended, 0 to 36500 (0 keeps every run)",
+    ),
+    key("notification_days", "90", "days a notification is kept, 0 to 36500 (0 keeps every notification)"),
     key("reconcile_secs", "30", "seconds between reconciler sweeps, 0 to 3600 (0 turns the reconciler off here)"),
     key(
         "lifecycle",
@@ -404,6 +410,10 @@ pub struct Config {
     pub faults: Vec<(app::domain::RunType, app::jobs::provider::Fault)>,
     /// `pack_retention_days`: how long a ready review pack is kept.
     pub pack_retention: Duration,
+    /// `history_days`: how long a finished run is kept; `None` keeps every run.
+    pub history_retention: Option<Duration>,
+    /// `notification_days`: how long a notification is kept; `None` keeps every one.
+    pub notification_retention: Option<Duration>,
     /// `reconcile_secs`: how often the reconciler sweeps (zero turns it off here).
     pub reconcile_every: Duration,
     /// `lifecycle`: per-type lifecycle windows overriding the defaults.
@@ -536,6 +546,8 @@ impl Config {
             instance_id,
             shutdown_grace: Duration::from_secs(number("shutdown_grace_secs", 0, 3600, "seconds")?),
             pack_retention: Duration::from_secs(86_400 * number("pack_retention_days", 0, 3650, "days")?),
+            history_retention: days_or_forever(number("history_days", 0, 36_500, "days")?),
+            notification_retention: days_or_forever(number("notification_days", 0, 36_500, "days")?),
             reconcile_every: Duration::from_secs(number("reconcile_secs", 0, 3600, "seconds")?),
             lifecycle,
             faults,
@@ -572,6 +584,11 @@ impl Config {
         }
         weak
     }
+}
+
+/// A keeping period of `days`, where 0 means for ever.
+fn days_or_forever(days: u64) -> Option<Duration> {
+    (days > 0).then(|| Duration::from_secs(86_400 * days))
 }
 
 /// A name no other instance has: the host's name, the process id and a random suffix (two

@@ -29,6 +29,8 @@ pub fn app_state(db: Db, config: &Config) -> AppState {
         inventory_item_delay: config.demo_pacing,
         instance_id: config.instance_id.clone(),
         pack_retention: config.pack_retention,
+        history_retention: config.history_retention,
+        notification_retention: config.notification_retention,
         policy_overrides: config.lifecycle.clone(),
         sessions: config.sessions,
         reconcile_every: (!config.reconcile_every.is_zero()).then_some(config.reconcile_every),
@@ -70,7 +72,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(active, "live view loaded");
     tokio::spawn(app::runtime::live::listen(state.live.clone(), config.database_url.clone()));
     tokio::spawn(app::runtime::live::keep_current(state.live.clone(), config.database_url.clone(), config.heartbeat));
-    tokio::spawn(sweep_packs(state.clone()));
+    tokio::spawn(sweep_expired_records(state.clone()));
     tokio::spawn(sweep_sessions(state.clone()));
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
@@ -210,13 +212,18 @@ async fn sweep_sessions(state: AppState) {
     }
 }
 
-/// Expires review packs past their retention period, every ten minutes.
-async fn sweep_packs(state: AppState) {
+/// Every ten minutes: expires review packs past their retention period, and deletes
+/// finished runs and notifications past theirs (one instance at a time).
+async fn sweep_expired_records(state: AppState) {
+    let retention = app::jobs::retention::Retention::new(state.clone(), state.config.instance_id.clone());
     let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         every.tick().await;
         if let Err(e) = app::jobs::run_types::packs::sweep_expired(&state).await {
             tracing::error!(error = %format!("{e:#}"), "the review pack sweep failed; it will run again");
+        }
+        if let Err(e) = retention.sweep().await {
+            tracing::error!(error = %format!("{e:#}"), "deleting expired history failed; it will run again");
         }
     }
 }

@@ -23,7 +23,8 @@ pub struct NotificationItem {
     pub created_at: Timestamp,
     /// Whether it has been read.
     pub read: bool,
-    /// The run it is about, as every surface shows it.
+    /// The run it is about, as every surface shows it; with no stored title either, the run
+    /// is past its keeping (history retention deleted it) and the reader says so.
     pub run: Option<RunView>,
 }
 

@@ -344,6 +344,8 @@ pub const NOTICES: Notices = Notices {
     mark_read: "Als gelesen markieren",
     empty: "Noch nichts: Hier erfahren Sie, wenn ein von Ihnen gestarteter Vorgang endet.",
     see_like_this: "Ähnliche Vorgänge ansehen",
+    title_gone: "Ein Vorgang, der nicht mehr aufbewahrt wird",
+    body_gone: "Sein Verlauf wurde nach Ablauf der Aufbewahrungsfrist entfernt; dieser Hinweis bleibt für Ihre Unterlagen.",
     title_stopped: |what| format!("{what} wurde vom System beendet"),
     title_finished: |what| format!("{what} ist fertig"),
     title_partial: |what| format!("{what} ist mit einigen Fehlern fertig"),

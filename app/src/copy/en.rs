@@ -470,6 +470,10 @@ group! {
         empty: &'static str = "Nothing yet: you will hear here when an operation you started ends.",
         /// The link to the list filtered like the run.
         see_like_this: &'static str = "See runs like this",
+        /// Title: the run it was about is past its keeping.
+        title_gone: &'static str = "An operation that is no longer kept",
+        /// Body: the same.
+        body_gone: &'static str = "Its history was removed after the retention period; this note stays for your records.",
         /// Title: closed by the system.
         title_stopped: fn(&str) -> String = |what| format!("{what} was stopped by the system"),
         /// Title: succeeded.

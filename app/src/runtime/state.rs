@@ -30,6 +30,11 @@ pub struct RuntimeConfig {
     pub instance_id: String,
     /// How long a ready review pack is kept before it expires.
     pub pack_retention: Duration,
+    /// How long a terminal run (with its transitions) is kept after it ended; `None` keeps
+    /// every run.
+    pub history_retention: Option<Duration>,
+    /// How long a notification is kept; `None` keeps every notification.
+    pub notification_retention: Option<Duration>,
     /// How long sign-in sessions live.
     pub sessions: crate::services::auth::SessionPolicy,
     /// How often this instance's reconciler sweeps (`None` when it does not), for the
@@ -47,6 +52,8 @@ impl Default for RuntimeConfig {
             inventory_item_delay: Duration::ZERO,
             instance_id: "opshub".to_owned(),
             pack_retention: Duration::from_secs(7 * 86_400),
+            history_retention: Some(Duration::from_secs(90 * 86_400)),
+            notification_retention: Some(Duration::from_secs(90 * 86_400)),
             sessions: crate::services::auth::SessionPolicy::default(),
             reconcile_every: Some(Duration::from_secs(30)),
         }

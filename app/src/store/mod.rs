@@ -12,6 +12,7 @@ pub mod packs;
 pub mod people;
 pub mod provider;
 pub mod restores;
+pub mod retention;
 pub mod reviews;
 pub mod run_writes;
 pub mod runs;

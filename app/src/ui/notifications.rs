@@ -72,11 +72,14 @@ fn Item(item: NotificationItem, now: Timestamp, mark: ServerAction<MarkNotificat
     let read = item.read;
     let t = &text().notices;
     // Worded from the run in the reader's language; an older notification's stored words
-    // when its run cannot be.
+    // when its run cannot be; and when neither exists, its run is past its keeping.
     let said = item.run.as_ref().and_then(|run| text().notice(run));
-    let title =
-        said.as_ref().map(|s| s.title.clone()).or_else(|| item.title.clone()).unwrap_or_else(|| t.heading.to_owned());
-    let body = said.map(|s| s.body).or_else(|| item.body.clone()).unwrap_or_default();
+    let title = said
+        .as_ref()
+        .map(|s| s.title.clone())
+        .or_else(|| item.title.clone())
+        .unwrap_or_else(|| t.title_gone.to_owned());
+    let body = said.map(|s| s.body).or_else(|| item.body.clone()).unwrap_or_else(|| t.body_gone.to_owned());
     view! {
         <RunListItem
             view=item.run.clone()

@@ -14,7 +14,7 @@
 //! Environment: `OPSHUB_TEST_POSTGRES_URL` (default the local server), `OPSHUB_BENCH_RUNS`
 //! (default 1000000), `OPSHUB_BENCH_SECONDS` (per wrk run, default 10),
 //! `OPSHUB_BENCH_DATABASES` (`sqlite`, `postgres` or both) and `OPSHUB_BENCH_ONLY` (one
-//! scenario: `sweep`, `digest`, `soak` or `surfaces`).
+//! scenario: `claims`, `sweep`, `digest`, `soak` or `surfaces`).
 #![expect(clippy::print_stdout, clippy::print_stderr, reason = "a benchmark reports on the terminal")]
 
 use anyhow::{Context as _, bail};
@@ -112,6 +112,10 @@ async fn main() -> anyhow::Result<()> {
         print_digest_figures(&all, runs);
         return Ok(());
     }
+    print_claim_figures(&all);
+    if claims_only() {
+        return Ok(());
+    }
     print_soak_figures(&all, runs);
     if soak_only() {
         return Ok(());
@@ -171,6 +175,11 @@ fn digest_only() -> bool {
     std::env::var("OPSHUB_BENCH_ONLY").is_ok_and(|v| v == "digest")
 }
 
+/// `OPSHUB_BENCH_ONLY=claims`: seed, then measure only claim-and-complete throughput.
+fn claims_only() -> bool {
+    std::env::var("OPSHUB_BENCH_ONLY").is_ok_and(|v| v == "claims")
+}
+
 /// `OPSHUB_BENCH_ONLY=soak`: seed, then run only the soak.
 fn soak_only() -> bool {
     std::env::var("OPSHUB_BENCH_ONLY").is_ok_and(|v| v == "soak")
@@ -188,6 +197,11 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
     eprintln!("   seeded in {seed_secs:.0} s");
     state.live.reload().await?;
     let principal = Principal::owner(user, ws, "Bench");
+    if claims_only() {
+        let claims_per_sec = claim_figures(&state, &principal, tenants[0]).await?;
+        db.close().await;
+        return Ok(Figures { claims_per_sec, ..Figures::only(backend, seed_secs) });
+    }
     if sweep_only() {
         eprintln!("   reconciler sweep only (OPSHUB_BENCH_ONLY=sweep)");
         let sweep = sweep_figures(&state).await?;
@@ -257,11 +271,7 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
     }
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let mut claims_per_sec = [0.0; 2];
-    for (i, workers) in CLAIM_WORKERS.into_iter().enumerate() {
-        eprintln!("   claim-and-complete throughput ({CLAIM_RUNS} trivial runs, {workers} worker loops)");
-        claims_per_sec[i] = claim_throughput(&state, &principal, tenants[0], workers).await?;
-    }
+    let claims_per_sec = claim_figures(&state, &principal, tenants[0]).await?;
     eprintln!("   reconciler sweep (1,000 of the active runs abandoned)");
     let sweep = sweep_figures(&state).await?;
     let soak = soak_figures(&state, &principal, tenants[1], addr, &cookie).await?;

@@ -132,6 +132,7 @@ conformance!(
     a_ready_pack_downloads_whole_from_an_instance_that_did_not_make_it,
     every_meaningful_write_counts_a_revision_and_a_sign_of_life_does_not,
     an_instance_catches_up_by_comparing_marks_and_rereads_only_what_changed,
+    expired_history_goes_in_batches_and_leaves_counts_active_runs_and_records_intact,
     a_review_pack_speaks_the_language_its_requester_chose,
     a_review_pack_without_a_review_is_blocked,
     the_generic_rule_closes_abandoned_runs_once_and_leaves_live_work_alone,
@@ -187,6 +188,7 @@ mod matrix;
 mod ops;
 mod reconcile;
 mod records;
+mod retention;
 mod retry;
 mod run_types;
 mod time_limit;
@@ -202,6 +204,7 @@ use matrix::*;
 use ops::*;
 use reconcile::*;
 use records::*;
+use retention::*;
 use retry::*;
 use run_types::*;
 use time_limit::*;

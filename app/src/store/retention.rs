@@ -1,0 +1,123 @@
+//! History retention in SQL: which terminal runs and notifications are past their keeping,
+//! and deleting them a bounded batch at a time. The rule (what is kept, for how long, in
+//! what batches) is `jobs::retention`'s; this module only says it to the database.
+//!
+//! A run a business record still names (a baseline snapshot, drift findings, a restore, a
+//! review pack, the review it composed, the inventory it synced last) is kept whatever its
+//! age: those records are current truth, and each proves what its run did. Deleting a run
+//! deletes its transitions (`ON DELETE CASCADE`); its notifications stay, no longer naming it,
+//! and the counters follow through their triggers in the same transaction.
+
+use crate::domain::Timestamp;
+use crate::store::db::Db;
+
+/// The records that keep a run: each table and its column naming the run, every one indexed.
+const KEPT_BY: [(&str, &str); 6] = [
+    ("baseline_snapshots", "run_id"),
+    ("drift_findings", "run_id"),
+    ("restores", "run_id"),
+    ("review_packs", "run_id"),
+    ("environment_reviews", "compose_run_id"),
+    ("inventory_items", "last_sync_run_id"),
+];
+
+/// `EXISTS …` for each record that keeps run `r`, joined by `OR`.
+fn kept_sql() -> String {
+    KEPT_BY
+        .iter()
+        .map(|(table, column)| format!("EXISTS (SELECT 1 FROM {table} k WHERE k.{column} = r.id)"))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+/// Where a sweep through old runs has got to: the last run it looked at, oldest first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    /// When that run was created.
+    pub created_at: i64,
+    /// Its id.
+    pub id: i64,
+}
+
+/// A batch of old terminal runs: the deletable ones, and where the batch ended.
+#[derive(Debug, Clone, Default)]
+pub struct OldRuns {
+    /// Runs ended before the cutoff that no business record names.
+    pub deletable: Vec<i64>,
+    /// The last run looked at, kept or not; `None` when none was left.
+    pub last: Option<Cursor>,
+}
+
+/// Up to `limit` runs created after `after` and before `before` (oldest first, through
+/// `ix_runs_created`), of which those completed before `before` and named by no business
+/// record are deletable.
+pub async fn old_runs(db: &Db, before: Timestamp, after: Cursor, limit: i64) -> Result<OldRuns, sqlx::Error> {
+    let kept = kept_sql();
+    let sql = format!(
+        "SELECT r.id, r.created_at, CASE WHEN r.status = 'completed' AND r.completed_at < $1 AND NOT ({kept}) \
+         THEN 1 ELSE 0 END AS deletable FROM operation_runs r \
+         WHERE r.created_at < $1 AND (r.created_at, r.id) > ($2, $3) \
+         ORDER BY r.created_at, r.id LIMIT $4"
+    );
+    let rows: Vec<(i64, i64, i32)> = sqlx::query_as(&sql)
+        .bind(before.millis())
+        .bind(after.created_at)
+        .bind(after.id)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
+    Ok(OldRuns {
+        deletable: rows.iter().filter(|(_, _, d)| *d == 1).map(|(id, _, _)| *id).collect(),
+        last: rows.last().map(|(id, created_at, _)| Cursor { created_at: *created_at, id: *id }),
+    })
+}
+
+/// Deletes the runs `ids` in one transaction, each only while it is still completed before
+/// `before` and named by no business record (the batch was read outside it); their
+/// notifications stay and stop naming them. Returns how many were deleted.
+pub async fn delete_runs(db: &Db, ids: &[i64], before: Timestamp) -> Result<u64, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = db.begin_write().await?;
+    // The cutoff's placeholder comes first in the text (SQLite numbers them as they appear).
+    let mut p = db.params();
+    let cutoff = p.take(1);
+    let list = p.take(ids.len());
+    fn bind_all<'q>(
+        sql: &'q str,
+        before: Timestamp,
+        ids: &[i64],
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        let mut q = sqlx::query(sql).bind(before.millis());
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q
+    }
+    let kept = kept_sql();
+    let gone = format!(
+        "SELECT r.id FROM operation_runs r WHERE r.completed_at < {cutoff} AND r.status = 'completed' \
+         AND r.id IN ({list}) AND NOT ({kept})"
+    );
+    let unlink = format!("UPDATE notifications SET run_id = NULL WHERE run_id IN ({gone})");
+    bind_all(&unlink, before, ids).execute(&mut *tx).await?;
+    let delete = format!("DELETE FROM operation_runs WHERE id IN ({gone})");
+    let deleted = bind_all(&delete, before, ids).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(deleted.rows_affected())
+}
+
+/// Deletes up to `limit` notifications written before `before`, oldest first, in one
+/// statement. Returns how many.
+pub async fn delete_notifications(db: &Db, before: Timestamp, limit: i64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "DELETE FROM notifications WHERE id IN \
+         (SELECT id FROM notifications WHERE created_at < $1 ORDER BY created_at, id LIMIT $2)",
+    )
+    .bind(before.millis())
+    .bind(limit)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected())
+}
