@@ -122,12 +122,46 @@ run_e2e() {
     pid="$(e2e_server "$db_url" "$port" "$sweep" "$work/server-$project.log")"
     (cd end2end && OPSHUB_BASE_URL="http://127.0.0.1:$port" npx playwright test --project="$project") || status=$?
     # Not this shell's child (it was started in a command substitution): wait for it by polling.
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    e2e_stop "$pid"
     e2e_drop_database "$db_url"
     if [ "$status" -ne 0 ]; then
       echo "--- server log ($work/server-$project.log) ---"; tail -n 80 "$work/server-$project.log"
       die "Playwright ($project) failed on $backend"
     fi
   done
+  [ "$backend" = postgres ] && run_pair "$work"
+  return 0
+}
+
+# Stops the server with pid $1 (not this shell's child: polls until it is gone).
+e2e_stop() {
+  kill "$1" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+}
+
+# The `pair` project: two instances on one fresh PostgreSQL database. A serves the browser,
+# works no runs and sweeps every 2 s; B works every run (400 ms per demo item, so a sync of
+# Northwind's 20 items takes 8 s) and never sweeps. Heartbeats every 2 s against a 6 s
+# timeout for syncs, so a killed B's run is A's to close within seconds. The story kills B.
+run_pair() {
+  local work="$1" db_url port_a port_b pid_a pid_b status=0
+  db_url="$(e2e_database postgres "$work")"
+  port_a="$(free_port)"
+  port_b="$(free_port)"
+  say "Playwright (pair) against two release servers on one PostgreSQL database"
+  pid_a="$(OPSHUB_WORKERS=0 OPSHUB_INSTANCE_ID=pair-a OPSHUB_HEARTBEAT_SECS=2 \
+    OPSHUB_LIFECYCLE='inventory.sync=120,600,3600,6' e2e_server "$db_url" "$port_a" 2 "$work/server-pair-a.log")"
+  pid_b="$(OPSHUB_INSTANCE_ID=pair-b OPSHUB_HEARTBEAT_SECS=2 OPSHUB_E2E_PACING_MS=400 \
+    OPSHUB_LIFECYCLE='inventory.sync=120,600,3600,6' e2e_server "$db_url" "$port_b" 0 "$work/server-pair-b.log")"
+  (cd end2end && OPSHUB_BASE_URL="http://127.0.0.1:$port_a" OPSHUB_E2E_SECOND_PID="$pid_b" \
+    npx playwright test --project=pair) || status=$?
+  e2e_stop "$pid_a"
+  e2e_stop "$pid_b"
+  e2e_drop_database "$db_url"
+  if [ "$status" -ne 0 ]; then
+    for side in a b; do
+      echo "--- server log ($work/server-pair-$side.log) ---"; tail -n 60 "$work/server-pair-$side.log"
+    done
+    die "Playwright (pair) failed"
+  fi
 }

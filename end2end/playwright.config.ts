@@ -3,9 +3,10 @@ import { defineConfig } from '@playwright/test';
 // The server is started by `make test` (.ci/lib.sh `run_e2e`) on a free port and passed in
 // OPSHUB_BASE_URL. Browsers are never downloaded: we drive Debian's Chromium.
 //
-// Two projects, each against its own freshly seeded server: `main` reads the seeded moment
+// Projects, each against its own freshly seeded server(s): `main` reads the seeded moment
 // (stuck runs included) on a server whose reconciler waits an hour; `sweep` watches that
-// moment end on a server whose reconciler sweeps 30 s after start-up.
+// moment end on a server whose reconciler sweeps 30 s after start-up; `pair` (PostgreSQL
+// only) drives two instances sharing one database.
 export default defineConfig({
   testDir: './tests',
   timeout: 90_000,
@@ -14,8 +15,9 @@ export default defineConfig({
   workers: 1,
   reporter: [['list']],
   projects: [
-    { name: 'main', testIgnore: /sweep\.spec\.ts/ },
+    { name: 'main', testIgnore: /(sweep|pair)\.spec\.ts/ },
     { name: 'sweep', testMatch: /sweep\.spec\.ts/ },
+    { name: 'pair', testMatch: /pair\.spec\.ts/ },
   ],
   use: {
     baseURL: process.env.OPSHUB_BASE_URL ?? 'http://127.0.0.1:3000',

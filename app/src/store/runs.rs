@@ -144,7 +144,7 @@ pub struct RunFilter {
     /// Only active runs (queued or running).
     pub active_only: bool,
     /// Only runs completed at or after this instant (exact counts then come from the runs,
-    /// bounded by `ix_runs_tenant_completed`, not from the counters).
+    /// bounded by `ix_runs_tenant_outcome_completed`, not from the counters).
     pub completed_since: Option<Timestamp>,
     /// Only completed runs with this outcome.
     pub outcome: Option<RunOutcome>,

@@ -186,6 +186,7 @@ mod lists;
 mod live_pages;
 mod matrix;
 mod ops;
+mod plans;
 mod reconcile;
 mod records;
 mod retention;
