@@ -14,7 +14,7 @@
 //! Environment: `OPSHUB_TEST_POSTGRES_URL` (default the local server), `OPSHUB_BENCH_RUNS`
 //! (default 1000000), `OPSHUB_BENCH_SECONDS` (per wrk run, default 10),
 //! `OPSHUB_BENCH_DATABASES` (`sqlite`, `postgres` or both) and `OPSHUB_BENCH_ONLY` (one
-//! scenario: `claims`, `sweep`, `digest`, `soak` or `surfaces`).
+//! scenario: `scale`, `claims`, `sweep`, `digest`, `soak` or `surfaces`).
 #![expect(clippy::print_stdout, clippy::print_stderr, reason = "a benchmark reports on the terminal")]
 
 use anyhow::{Context as _, bail};
@@ -32,12 +32,14 @@ use std::time::{Duration, Instant};
 
 mod claims;
 mod digest;
+mod history;
 mod http;
 mod soak;
 mod surfaces;
 mod sweep;
 use claims::*;
 use digest::*;
+use history::*;
 use http::*;
 use soak::*;
 use surfaces::*;
@@ -45,6 +47,8 @@ use sweep::*;
 
 /// Tenants the seeded runs are spread over.
 const TENANTS: i64 = 1_000;
+/// Active runs among the seeded ones (ten per tenant), whatever the table's size.
+const ACTIVE: i64 = 10_000;
 /// Rows per seeding insert.
 const BATCH: usize = 500;
 
@@ -61,6 +65,7 @@ struct Figures {
     surfaces: SurfaceFigures,
     digest: DigestFigures,
     soak: SoakFigures,
+    scale: ScaleFigures,
 }
 
 impl Figures {
@@ -79,6 +84,7 @@ impl Figures {
             surfaces: SurfaceFigures::default(),
             digest: DigestFigures::default(),
             soak: SoakFigures::default(),
+            scale: ScaleFigures::default(),
         }
     }
 }
@@ -99,17 +105,22 @@ async fn main() -> anyhow::Result<()> {
     if measures("postgres") {
         let pg_url = std::env::var("OPSHUB_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let schema = format!("bench_{}", std::process::id());
+        // A database of its own (not a schema), so a separately started server can open it.
+        let name = format!("opshub_bench_{}", std::process::id());
         let admin = Db::connect(&DbOptions { max_connections: 1, ..DbOptions::new(pg_url.clone()) }).await?;
-        sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(admin.pool()).await?;
-        let pg = DbOptions { pg_schema: Some(schema.clone()), ..DbOptions::new(pg_url) };
-        let result = bench("PostgreSQL", pg, runs, secs).await;
-        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(admin.pool()).await?;
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}")).execute(admin.pool()).await?;
+        let base = pg_url.rsplit_once('/').map_or(pg_url.as_str(), |(base, _)| base);
+        let result = bench("PostgreSQL", DbOptions::new(format!("{base}/{name}")), runs, secs).await;
+        sqlx::raw_sql(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(admin.pool()).await?;
         all.push(result?);
     }
 
     if digest_only() {
         print_digest_figures(&all, runs);
+        return Ok(());
+    }
+    if scale_only() {
+        print_scale_figures(&all, runs);
         return Ok(());
     }
     print_claim_figures(&all);
@@ -187,6 +198,7 @@ fn soak_only() -> bool {
 
 async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) -> anyhow::Result<Figures> {
     eprintln!("== {backend}: seeding {runs} runs");
+    let url = options.url.clone();
     let db = Db::connect(&DbOptions { max_connections: 16, ..options }).await?;
     db.migrate().await?;
     let state = AppState::new(db.clone(), Arc::new(SystemClock), RuntimeConfig::default());
@@ -197,6 +209,11 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
     eprintln!("   seeded in {seed_secs:.0} s");
     state.live.reload().await?;
     let principal = Principal::owner(user, ws, "Bench");
+    if scale_only() {
+        let scale = scale_figures(&state, &principal, &tenants, &url).await?;
+        db.close().await;
+        return Ok(Figures { scale, ..Figures::only(backend, seed_secs) });
+    }
     if claims_only() {
         let claims_per_sec = claim_figures(&state, &principal, tenants[0]).await?;
         db.close().await;
@@ -290,11 +307,12 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
         surfaces,
         digest: DigestFigures::default(),
         soak,
+        scale: ScaleFigures::default(),
     })
 }
 
-/// One workspace, `TENANTS` tenants, and `runs` runs over the last 90 days; every 100th run
-/// is active (running, heartbeating now), the rest completed with a mix of outcomes.
+/// One workspace, `TENANTS` tenants, and `runs` runs over the last 90 days; `ACTIVE` of them
+/// are active (running, heartbeating now), the rest completed with a mix of outcomes.
 async fn seed_runs(db: &Db, runs: i64, now: Timestamp) -> anyhow::Result<(WorkspaceId, UserId, Vec<TenantId>)> {
     let ws = seed::ensure_workspace(db, "bench", "Bench", now).await?;
     let user = seed::ensure_user(db, BENCH_EMAIL, "Bench", now).await?;
@@ -305,6 +323,7 @@ async fn seed_runs(db: &Db, runs: i64, now: Timestamp) -> anyhow::Result<(Worksp
     }
     let span_ms = 90 * 86_400_000_i64;
     let step = (span_ms / runs).max(1);
+    let every = (runs / ACTIVE).max(1);
     let types = ["inventory.sync", "baseline.capture", "baseline.compare", "restore.execute"];
     let outcomes = ["succeeded", "succeeded", "succeeded", "partially_succeeded", "failed", "cancelled"];
     let mut i = 0_i64;
@@ -320,9 +339,9 @@ async fn seed_runs(db: &Db, runs: i64, now: Timestamp) -> anyhow::Result<(Worksp
             );
             let end = (i + BATCH as i64).min(runs);
             for k in i..end {
-                let active = k % 100 == 0;
-                // Active runs are spread evenly too: ten per tenant at a million runs.
-                let slot = if active { (k / 100) % TENANTS } else { k % TENANTS };
+                let active = k % every == 0;
+                // Active runs are spread evenly too: ten per tenant.
+                let slot = if active { (k / every) % TENANTS } else { k % TENANTS };
                 let tenant = tenants[usize::try_from(slot)?].get();
                 let run_type = types[usize::try_from(k % 4)?];
                 let created =

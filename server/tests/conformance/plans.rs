@@ -121,6 +121,10 @@ fn used_in(plan: &str, known: &BTreeSet<String>) -> BTreeSet<String> {
 fn every_statement_that_reads_runs_keeps_to_an_index_and_every_index_is_used() {
     let notices = Notices::default();
     let subscriber = tracing_subscriber::registry().with(notices.clone());
+    // With a single dispatcher registered, tracing decides whether a callsite is wanted from
+    // whichever thread reaches it first — another test's thread, without this subscriber —
+    // and remembers "never". A second (silent) dispatcher makes it ask every dispatcher.
+    let _asks_everyone = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     // This thread only: a current-thread runtime polls every query here, so its notices are
     // logged here, and no other test's log is touched.
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
