@@ -179,7 +179,7 @@ impl LiveRuns {
                 }
             }
             let ended = inner.tenant_of.keys().chain(inner.workspace_level.keys()).filter(|id| !active.contains(id));
-            reread.extend(ended.copied().collect::<Vec<_>>());
+            reread.extend(ended.copied());
         }
         report.reread = reread.len();
         self.refresh(&reread).await?;

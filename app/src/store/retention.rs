@@ -80,32 +80,39 @@ pub async fn delete_runs(db: &Db, ids: &[i64], before: Timestamp) -> Result<u64,
         return Ok(0);
     }
     let mut tx = db.begin_write().await?;
-    // The cutoff's placeholder comes first in the text (SQLite numbers them as they appear).
+    // Checked once, inside the transaction: nothing names an old finished run anew (new
+    // records name new runs), so the runs found here are the runs deleted below.
     let mut p = db.params();
+    // The cutoff's placeholder comes first in the text (SQLite numbers them as they appear).
     let cutoff = p.take(1);
     let list = p.take(ids.len());
-    fn bind_all<'q>(
-        sql: &'q str,
-        before: Timestamp,
-        ids: &[i64],
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-        let mut q = sqlx::query(sql).bind(before.millis());
-        for id in ids {
+    let still = format!(
+        "SELECT r.id FROM operation_runs r WHERE r.completed_at < {cutoff} AND r.status = 'completed' \
+         AND r.id IN ({list}) AND NOT ({})",
+        kept_sql()
+    );
+    let mut q = sqlx::query_scalar::<_, i64>(&still).bind(before.millis());
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let gone = q.fetch_all(&mut *tx).await?;
+    if gone.is_empty() {
+        return Ok(0);
+    }
+    let list = db.params().take(gone.len());
+    let mut deleted = 0;
+    for sql in [
+        format!("UPDATE notifications SET run_id = NULL WHERE run_id IN ({list})"),
+        format!("DELETE FROM operation_runs WHERE id IN ({list})"),
+    ] {
+        let mut q = sqlx::query(&sql);
+        for id in &gone {
             q = q.bind(*id);
         }
-        q
+        deleted = q.execute(&mut *tx).await?.rows_affected();
     }
-    let kept = kept_sql();
-    let gone = format!(
-        "SELECT r.id FROM operation_runs r WHERE r.completed_at < {cutoff} AND r.status = 'completed' \
-         AND r.id IN ({list}) AND NOT ({kept})"
-    );
-    let unlink = format!("UPDATE notifications SET run_id = NULL WHERE run_id IN ({gone})");
-    bind_all(&unlink, before, ids).execute(&mut *tx).await?;
-    let delete = format!("DELETE FROM operation_runs WHERE id IN ({gone})");
-    let deleted = bind_all(&delete, before, ids).execute(&mut *tx).await?;
     tx.commit().await?;
-    Ok(deleted.rows_affected())
+    Ok(deleted)
 }
 
 /// Deletes up to `limit` notifications written before `before`, oldest first, in one

@@ -213,27 +213,17 @@ pub(crate) async fn served_rss(url: &str, tenants: &[TenantId]) -> anyhow::Resul
         let base = format!("http://{addr}/");
         let script = script.display().to_string();
         let polling = tokio::task::spawn_blocking(move || wrk_script(&base, &script, POLLERS, POLL_SECS));
-        let pid = server.id();
+        let pid = server.id().to_string();
         let mut highest: f64 = 0.0;
         while !polling.is_finished() {
-            highest = highest.max(rss_of(pid));
+            highest = highest.max(rss_of(&pid));
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
         let polled = polling.await??;
-        Ok((highest.max(rss_of(pid)), polled))
+        Ok((highest.max(rss_of(&pid)), polled))
     }
     .await;
     let _ = server.kill();
     let _ = server.wait();
     result
-}
-
-/// The resident memory of process `pid` in MiB (Linux).
-fn rss_of(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines().find_map(|l| l.strip_prefix("VmRSS:")?.trim().strip_suffix("kB")?.trim().parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }

@@ -64,7 +64,12 @@ pub(crate) fn print_soak_figures(all: &[Figures], runs: i64) {
 
 /// This process's resident memory in MiB (Linux).
 pub(crate) fn rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
+    rss_of("self")
+}
+
+/// The resident memory in MiB of the process `/proc/{pid}` names (`self` for this one; Linux).
+pub(crate) fn rss_of(pid: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines().find_map(|l| l.strip_prefix("VmRSS:")?.trim().strip_suffix("kB")?.trim().parse::<f64>().ok())
