@@ -19,7 +19,7 @@ bench: ## Measure the poll path, the list page and claiming at scale on SQLite a
 	@.ci/bench.sh
 
 build: ## Release build of the server and the browser bundle.
-	@source .ci/lib.sh && ensure_build_tools && cargo leptos build --release
+	@source .ci/lib.sh && ensure_build_tools && build_release
 
 fmt: ## Format the code.
 	@cargo fmt --all

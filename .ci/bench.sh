@@ -13,5 +13,5 @@ cargo bench -p server --bench scale
 # The browser bundle's size against its budget.
 ensure_build_tools
 say "release build of the browser bundle, for its size"
-cargo leptos build --release >/dev/null
+build_release >/dev/null
 .ci/bundle-size.sh

@@ -56,6 +56,13 @@ ensure_browser_tools() {
   fi
 }
 
+# The release build every command serves and measures: the server, and the browser bundle with
+# brotli and gzip copies of each file beside it, which the server sends to browsers that
+# accept them (specs/browser-bundle, "On the wire").
+build_release() {
+  cargo leptos build --release --precompress "$@"
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }

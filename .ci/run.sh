@@ -14,7 +14,7 @@ if [ -f "$stamp" ] && [ -x "$target_dir/release/opshub" ] && [ -f target/site/pk
   say "release build is up to date"
 else
   say "building (release)"
-  cargo leptos build --release
+  build_release
   touch "$stamp"
 fi
 export OPSHUB_SITE_ROOT="${OPSHUB_SITE_ROOT:-target/site}"

@@ -30,7 +30,7 @@ cargo test -p app --features ssr
 cargo test -p server
 
 say "release build of the server and the browser bundle"
-cargo leptos build --release
+build_release
 
 say "the browser bundle stays within its size budget"
 .ci/bundle-size.sh

@@ -99,6 +99,11 @@ pub const KEYS: &[Key] = &[
     key("notification_days", "90", "days a notification is kept, 0 to 36500 (0 keeps every notification)"),
     key("reconcile_secs", "30", "seconds between reconciler sweeps, 0 to 3600 (0 turns the reconciler off here)"),
     key(
+        "reconcile_batch",
+        "200",
+        "runs one reconciler sweep decides in one transaction, 1 to 1000 (a fuller backlog is swept again at once)",
+    ),
+    key(
         "lifecycle",
         "",
         "per-type windows in seconds, type=queue,expected,stale,heartbeat separated by ';' (type may be *)",
@@ -416,6 +421,8 @@ pub struct Config {
     pub notification_retention: Option<Duration>,
     /// `reconcile_secs`: how often the reconciler sweeps (zero turns it off here).
     pub reconcile_every: Duration,
+    /// `reconcile_batch`: runs one sweep decides in one transaction.
+    pub reconcile_batch: i64,
     /// `lifecycle`: per-type lifecycle windows overriding the defaults.
     pub lifecycle: BTreeMap<app::domain::RunType, app::domain::LifecyclePolicy>,
     /// `log_format`.
@@ -549,6 +556,8 @@ impl Config {
             history_retention: days_or_forever(number("history_days", 0, 36_500, "days")?),
             notification_retention: days_or_forever(number("notification_days", 0, 36_500, "days")?),
             reconcile_every: Duration::from_secs(number("reconcile_secs", 0, 3600, "seconds")?),
+            reconcile_batch: i64::try_from(number("reconcile_batch", 1, 1000, "runs")?)
+                .map_err(|_| bad("reconcile_batch", "must be a whole number of runs from 1 to 1000"))?,
             lifecycle,
             faults,
             log_format: match text("log_format").as_str() {
@@ -781,6 +790,9 @@ mod tests {
         assert_eq!(key_of(with(&[("OPSHUB_WORKERS", "100000")])), "workers");
         assert_eq!(key_of(with(&[("OPSHUB_SEED_DEMO", "maybe")])), "seed_demo");
         assert_eq!(key_of(with(&[("OPSHUB_HEARTBEAT_SECS", "0")])), "heartbeat_secs");
+        assert_eq!(key_of(with(&[("OPSHUB_RECONCILE_BATCH", "0")])), "reconcile_batch");
+        assert_eq!(key_of(with(&[("OPSHUB_RECONCILE_BATCH", "1001")])), "reconcile_batch");
+        assert_eq!(with(&[("OPSHUB_RECONCILE_BATCH", "50")]).expect("a batch").reconcile_batch, 50);
         assert_eq!(key_of(with(&[("OPSHUB_FAULTS", "inventory.sync=explode")])), "faults");
         assert_eq!(key_of(with(&[("OPSHUB_LOG_FORMAT", "xml")])), "log_format");
         assert_eq!(key_of(with(&[("OPSHUB_LOG_FILTER", "info,[[")])), "log_filter");

@@ -22,10 +22,19 @@ use tracing::Instrument as _;
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// Installs the process's log subscriber: `format` lines filtered by `filter` (already
-/// checked by the configuration).
+/// checked by the configuration), written to standard output.
 pub fn init(format: LogFormat, filter: &str) {
+    init_writing_to(format, filter, std::io::stdout);
+}
+
+/// [`init`] writing to `writer` instead: the benchmark installs the production subscriber
+/// writing nowhere, so its figures include what formatting every line costs.
+pub fn init_writing_to<W>(format: LogFormat, filter: &str, writer: W)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| "info".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).with_span_list(true).init(),

@@ -113,7 +113,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::info!("reconciler disabled here (reconcile_secs = 0)");
         None
     } else {
-        let r = Reconciler::new(state.clone(), config.instance_id.clone());
+        let r = Reconciler::new(state.clone(), config.instance_id.clone()).with_batch(config.reconcile_batch);
         let alive = readiness.reconciler.running();
         let sweeps = run_periodically(r, config.reconcile_every, stop_rx.clone());
         Some(tokio::spawn(async move {

@@ -1,6 +1,8 @@
 //! The HTTP router: the Leptos pages and server functions (with the app state in context),
 //! the poll API, review-pack downloads, the static browser bundle and a liveness endpoint —
-//! all behind one authentication middleware.
+//! all behind one authentication middleware. Answers above a kilobyte travel compressed
+//! (brotli or gzip, whichever the browser prefers); the bundle's were compressed at build
+//! time (`crate::assets`), everything else is compressed as it streams.
 //!
 //! The middleware is the one enforcement path for "who is asking" (specs/product-contract §2): it resolves
 //! the session to a principal for every request, sends visitors to `/login` (pages, returning
@@ -25,13 +27,37 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Session, SessionManagerLayer};
 
 /// The routes served outside Leptos (health, metrics, the poll API, pack downloads). The
 /// authorization matrix test reads this list, so a new route here needs a row there.
-pub const PLAIN_ROUTES: [&str; 5] =
-    ["/healthz", "/api/tenants/{tenant}/active-runs", "/admin/review-packs/{pack}/download", "/readyz", "/metrics"];
+pub const PLAIN_ROUTES: [&str; 6] = [
+    "/healthz",
+    "/api/tenants/{tenant}/active-runs",
+    "/admin/review-packs/{pack}/download",
+    "/readyz",
+    "/metrics",
+    "/pkg/{*file}",
+];
+
+/// Answers smaller than this go as they are: compressing them saves less than it costs.
+const COMPRESS_ABOVE: u16 = 1024;
+
+/// Compression for answers not compressed already (see the module docs). The level is a
+/// streaming one: brotli's best is for the bundle, done once at build time. Images and zip
+/// downloads are compressed already; event streams must not wait for a compressor's buffer.
+fn compression() -> CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{NotForContentType, Predicate as _, SizeAbove};
+    CompressionLayer::new().quality(CompressionLevel::Precise(4)).compress_when(
+        SizeAbove::new(COMPRESS_ABOVE)
+            .and(NotForContentType::IMAGES)
+            .and(NotForContentType::SSE)
+            .and(NotForContentType::GRPC)
+            .and(NotForContentType::const_new("application/zip")),
+    )
+}
 
 /// What the operational endpoints need beyond the app state.
 #[derive(Debug, Clone, Default)]
@@ -95,6 +121,7 @@ pub fn router(state: AppState, options: LeptosOptions, ops: Ops) -> Router {
     };
     let readiness = ops.readiness;
     let token = ops.metrics_token;
+    let bundle = Arc::new(crate::assets::Bundle::of(&options));
     Router::new()
         .route(PLAIN_ROUTES[0], get(crate::health::healthz))
         .route(
@@ -136,6 +163,13 @@ pub fn router(state: AppState, options: LeptosOptions, ops: Ops) -> Router {
                 },
             ),
         )
+        .route(
+            PLAIN_ROUTES[5],
+            get(move |req: Request| {
+                let bundle = bundle.clone();
+                async move { bundle.serve(req).await }
+            }),
+        )
         .leptos_routes_with_context(&options, routes, context.clone(), render)
         .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
         .layer(middleware::from_fn(crate::limits::server_fn_status))
@@ -145,6 +179,7 @@ pub fn router(state: AppState, options: LeptosOptions, ops: Ops) -> Router {
         .layer(middleware::from_fn_with_state(origins, crate::hosts::only_our_hosts))
         .layer(middleware::from_fn(crate::limits::bounded))
         .layer(middleware::from_fn_with_state(https, crate::headers::security_headers))
+        .layer(compression())
         .layer(middleware::from_fn_with_state(request_state, crate::logs::request_span))
         .with_state(options)
 }
@@ -261,9 +296,15 @@ async fn authenticate(State(gate): State<Gate>, session: Session, mut req: Reque
     next.run(req).await
 }
 
-/// Leptos options for serving the bundle built into `site_root`.
+/// Leptos options for serving the bundle built into `site_root`: pages name it by its
+/// content-stamped name ([`crate::assets::stamped_name`]).
 pub fn leptos_options(site_root: &str, addr: SocketAddr) -> LeptosOptions {
-    LeptosOptions::builder().output_name("opshub").site_root(site_root).site_pkg_dir("pkg").site_addr(addr).build()
+    LeptosOptions::builder()
+        .output_name(crate::assets::stamped_name(site_root))
+        .site_root(site_root)
+        .site_pkg_dir(crate::assets::PKG_DIR)
+        .site_addr(addr)
+        .build()
 }
 
 fn json(status: StatusCode, body: axum::body::Body) -> Response {

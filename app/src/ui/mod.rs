@@ -18,7 +18,7 @@ mod system;
 mod tenant;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -37,6 +37,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href=FAVICON/>
+                // Named by the bundle's content stamp (the server's `output_name`), so a
+                // browser keeps it until the next build.
+                <link rel="stylesheet" id="opshub" href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name)/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -58,7 +61,6 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| hydrated.set(true));
     provide_context(notifications::NotificationsChanged(RwSignal::new(0)));
     view! {
-        <Stylesheet id="opshub" href="/pkg/opshub.css"/>
         <Title text=crate::copy::text().shell.app_name/>
         <Router>
             <header::TopBar/>

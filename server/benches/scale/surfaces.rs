@@ -98,3 +98,75 @@ pub(crate) async fn surface_figures(
         counts_p99_ms: p(&counts, 99),
     })
 }
+
+/// One shape of the operations list (the service call behind the page), median and p99.
+pub(crate) struct ListFigure {
+    pub(crate) shape: &'static str,
+    pub(crate) p50_ms: f64,
+    pub(crate) p99_ms: f64,
+}
+
+/// The list's goal: p99 under this at 1M runs, whatever the shape.
+pub(crate) const LIST_P99_GOAL_MS: f64 = 10.0;
+
+/// The operations list as people page through it: the first page, the 100th page (following
+/// each page's cursor, as the "next" link does), one tenant's first page and the last seven
+/// days' first page; each 200 calls after 20 warm-up.
+pub(crate) async fn list_figures(
+    state: &AppState,
+    principal: &Principal,
+    tenant: TenantId,
+    runs: i64,
+) -> anyhow::Result<Vec<ListFigure>> {
+    let list = async |q: &ListQuery| {
+        app::services::operations::list_runs(state, principal, q).await.map_err(|e| anyhow::anyhow!("list failed: {e}"))
+    };
+    // The cursor of page 100, walked to the way the "next" link walks.
+    let mut deep = ListQuery::default();
+    for _ in 0..99 {
+        let page = list(&deep).await?;
+        deep.after = Some(page.next.context("the list ended before page 100")?);
+    }
+    let week_ago = state.clock.now().millis() - 7 * 86_400_000;
+    let shapes = [
+        ("first page", ListQuery::default()),
+        ("page 100 (keyset)", deep),
+        ("one tenant, first page", ListQuery { tenant: Some(tenant.get().to_string()), ..ListQuery::default() }),
+        ("the last 7 days, first page", ListQuery { since: Some(week_ago.to_string()), ..ListQuery::default() }),
+    ];
+    let mut figures = Vec::new();
+    for (shape, q) in shapes {
+        let mut times = Vec::new();
+        for i in 0..220 {
+            let t0 = Instant::now();
+            let page = list(&q).await?;
+            if i >= 20 {
+                times.push(t0.elapsed().as_secs_f64() * 1000.0);
+            }
+            if page.runs.len() != 50 || page.total_count == 0 || page.total_count > u64::try_from(runs)? {
+                bail!("{shape}: unexpected page of {} rows, total {}", page.runs.len(), page.total_count);
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        figures.push(ListFigure { shape, p50_ms: times[times.len() / 2], p99_ms: times[times.len() * 99 / 100] });
+    }
+    Ok(figures)
+}
+
+pub(crate) fn print_list_figures(all: &[Figures], runs: i64) {
+    println!("\n## Operations list, the service call behind the page ({runs} runs; 200 calls after 20)\n");
+    println!("| database | shape | median | p99 | goal |");
+    println!("|---|---|---|---|---|");
+    for f in all {
+        for l in &f.lists {
+            println!(
+                "| {} | {} | {:.2} ms | {:.2} ms | p99 < {LIST_P99_GOAL_MS:.0} ms {} |",
+                f.backend,
+                l.shape,
+                l.p50_ms,
+                l.p99_ms,
+                holds(l.p99_ms < LIST_P99_GOAL_MS)
+            );
+        }
+    }
+}

@@ -72,6 +72,7 @@ macro_rules! http_once {
 
 http_once!(
     every_response_carries_the_security_headers_and_a_request_id,
+    pages_and_answers_travel_compressed_and_small_ones_as_they_are,
     a_cross_site_post_is_refused_before_it_does_anything,
     german_pages_show_no_english_operator_text,
 );
@@ -83,6 +84,7 @@ conformance!(
     a_run_past_its_time_limit_is_closed_by_the_sweep_its_page_promised,
     a_handler_whose_run_was_decided_elsewhere_stops,
     healthy_long_runs_never_crowd_an_abandoned_one_out_of_a_sweep,
+    a_backlog_drains_in_bounded_sweeps_one_right_after_another,
     a_run_moves_forward_through_its_legal_transitions,
     illegal_transitions_are_refused_with_typed_errors,
     fifty_concurrent_identical_starts_create_exactly_one_run,

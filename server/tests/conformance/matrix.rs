@@ -164,6 +164,13 @@ fn rows() -> Vec<Row> {
         // them; metrics can ask for a bearer token instead (see the ops tests).
         Row { route: "/readyz", call: |_| get("/readyz".into()), expect: [OK, OK, OK, OK, OK, OK, OK] },
         Row { route: "/metrics", call: |_| get("/metrics".into()), expect: [OK, OK, OK, OK, OK, OK, OK] },
+        // The browser bundle is public (the sign-in page needs it); these tests serve none, so
+        // everyone, the visitor included, gets the same 404 and never a sign-in redirect.
+        Row {
+            route: "/pkg/{*file}",
+            call: |_| get("/pkg/opshub.css".into()),
+            expect: [NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND],
+        },
         Row {
             route: "/api/tenants/{tenant}/active-runs",
             call: |t| get(format!("/api/tenants/{}/active-runs", t.tenant)),

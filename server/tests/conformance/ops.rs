@@ -21,9 +21,10 @@ async fn call(
 ) -> (u16, HeaderMap, String) {
     let mut req = Request::builder().method(method).uri(path).header(header::HOST, HOST);
     if method == "POST" {
-        req = req
-            .header(header::ORIGIN, format!("http://{HOST}"))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        req = req.header(header::ORIGIN, format!("http://{HOST}")).header(
+            header::CONTENT_TYPE,
+            if body.starts_with('{') { "application/json" } else { "application/x-www-form-urlencoded" },
+        );
     }
     for (k, v) in extra {
         req = req.header(*k, *v);
@@ -124,6 +125,27 @@ pub(crate) async fn health_readiness_and_metrics_answer_plainly_and_name_no_tena
     for name in names.iter().map(String::as_str).chain(["@", "/admin/t/1", "acme"]) {
         assert!(!m.contains(name), "metrics mention {name:?}");
     }
+}
+
+pub(crate) async fn pages_and_answers_travel_compressed_and_small_ones_as_they_are(t: &TestDb) {
+    let d = demo(t).await;
+    let cookie = (header::COOKIE.as_str(), d.owner_cookie.as_str());
+    let html = ("accept", "text/html");
+    for (accepts, expected) in [("gzip, deflate, br", "br"), ("gzip", "gzip")] {
+        let encoding = ("accept-encoding", accepts);
+        let (status, h, _) = call(&d.router, "GET", "/admin/operations", "", &[cookie, html, encoding]).await;
+        assert_eq!((status, header_of(&h, "content-encoding")), (200, expected), "page, {accepts}");
+        assert!(header_of(&h, "vary").to_ascii_lowercase().contains("accept-encoding"), "{h:?}");
+        let (status, h, _) = call(&d.router, "POST", "/api/list_runs", r#"{"query": {}}"#, &[cookie, encoding]).await;
+        assert_eq!((status, header_of(&h, "content-encoding")), (200, expected), "server function, {accepts}");
+    }
+    // A browser that asks for nothing compressed gets the page as it is.
+    let (status, h, body) = call(&d.router, "GET", "/admin/operations", "", &[cookie, html]).await;
+    assert_eq!((status, header_of(&h, "content-encoding")), (200, ""));
+    assert!(body.starts_with("<!DOCTYPE html>"), "{body:.200}");
+    // An answer under a kilobyte is not worth compressing.
+    let (status, h, body) = call(&d.router, "GET", "/healthz", "", &[("accept-encoding", "br")]).await;
+    assert_eq!((status, header_of(&h, "content-encoding"), body.as_str()), (200, "", r#"{"status":"ok"}"#));
 }
 
 pub(crate) async fn every_response_carries_the_security_headers_and_a_request_id(t: &TestDb) {

@@ -164,3 +164,32 @@ pub(crate) async fn healthy_long_runs_never_crowd_an_abandoned_one_out_of_a_swee
     let decided: Vec<RunId> = sweeper.sweep().await.unwrap().decided.iter().map(|(id, _, _)| *id).collect();
     assert_eq!(decided, healthy[2..4]);
 }
+
+pub(crate) async fn a_backlog_drains_in_bounded_sweeps_one_right_after_another(t: &TestDb) {
+    let life = t.state.lifecycle();
+    let mut stuck = Vec::new();
+    for i in 0..5 {
+        let mut req = new_run(t, Some(t.tenant));
+        req.dedupe_key = Some(format!("backlog-{i}"));
+        stuck.push(life.start(req).await.unwrap().run().id);
+        t.clock.advance(Duration::from_secs(1));
+    }
+    t.clock.advance(t.state.config.policy(RunType::InventorySync).stale_after + Duration::from_secs(1));
+    let sweeper = Reconciler::new(t.state.clone(), "sweeper").with_batch(2);
+
+    // One sweep decides one batch, oldest first, and says more may be waiting.
+    let first = sweeper.sweep().await.unwrap();
+    assert_eq!(first.decided.iter().map(|(id, _, _)| *id).collect::<Vec<_>>(), stuck[..2]);
+    assert!(first.full, "a batch that came back full says so");
+
+    // Catching up sweeps again at once while batches come back full, each its own batch.
+    let (_keep, stop) = tokio::sync::watch::channel(false);
+    let caught_up = sweeper.sweep_until_caught_up(&stop).await.unwrap();
+    assert_eq!((caught_up.sweeps, caught_up.decided), (2, 3), "2 then 1, the last not full");
+    for id in &stuck {
+        let run = runs::get(&t.state.db, *id).await.unwrap().unwrap();
+        assert_eq!(run.state, RunState::Completed(RunOutcome::Failed), "{id:?}");
+    }
+    let again = sweeper.sweep_until_caught_up(&stop).await.unwrap();
+    assert_eq!((again.sweeps, again.decided), (1, 0), "nothing left: one idle sweep");
+}

@@ -1,0 +1,105 @@
+import { test, expect, type Page } from '@playwright/test';
+import { hydrated, PEOPLE } from './hooks';
+
+// Bytes on the wire (specs/browser-bundle, "On the wire"): what a browser with no proxy in
+// front actually downloads, counted by Chromium itself (CDP `encodedDataLength`: headers and
+// body as received, compressed).
+
+const KIB = 1024;
+/** A first visit to a tenant dashboard: the page, the whole bundle and its first polls. */
+const FIRST_VISIT_LIMIT = 450 * KIB;
+/** Coming back: the page again; the bundle comes from the browser's cache untouched. */
+const REPEAT_VISIT_LIMIT = 30 * KIB;
+
+interface Received {
+  url: string;
+  encoding: string;
+  cacheControl: string;
+  bytes: number;
+  fromCache: boolean;
+}
+
+/** Everything the page receives while `visit` runs, as Chromium counted it. */
+async function onTheWire(page: Page, visit: () => Promise<void>): Promise<Received[]> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  const seen = new Map<string, Received>();
+  const entry = (id: string) => {
+    let e = seen.get(id);
+    if (!e) {
+      e = { url: '', encoding: '', cacheControl: '', bytes: 0, fromCache: false };
+      seen.set(id, e);
+    }
+    return e;
+  };
+  cdp.on('Network.responseReceived', (ev) => {
+    const e = entry(ev.requestId);
+    const headers = Object.fromEntries(Object.entries(ev.response.headers).map(([k, v]) => [k.toLowerCase(), v]));
+    e.url = ev.response.url;
+    e.encoding = String(headers['content-encoding'] ?? '');
+    e.cacheControl = String(headers['cache-control'] ?? '');
+    e.fromCache ||= Boolean(ev.response.fromDiskCache || ev.response.fromMemoryCache);
+  });
+  cdp.on('Network.requestServedFromCache', (ev) => {
+    entry(ev.requestId).fromCache = true;
+  });
+  cdp.on('Network.loadingFinished', (ev) => {
+    entry(ev.requestId).bytes = ev.encodedDataLength;
+  });
+  await visit();
+  await cdp.detach();
+  return [...seen.values()].filter((e) => e.url !== '');
+}
+
+const total = (rs: Received[]) => rs.reduce((sum, r) => sum + r.bytes, 0);
+const table = (rs: Received[]) =>
+  rs.map((r) => `${r.bytes} B ${r.encoding || 'identity'}${r.fromCache ? ' (cache)' : ''} ${r.url}`).join('\n');
+
+test('a first visit to a dashboard downloads a compressed bundle once and a repeat visit almost nothing', async ({
+  browser,
+  baseURL,
+}) => {
+  // A browser that has never been here: no cache, and signed in without loading a page.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const signedIn = await page.request.post('/api/sign_in', {
+    form: { email: PEOPLE.owner.email, password: PEOPLE.owner.password },
+    headers: { Origin: baseURL ?? '' },
+  });
+  expect(signedIn.ok(), await signedIn.text()).toBe(true);
+
+  const visit = async () => {
+    await page.goto('/admin/t/2');
+    await hydrated(page);
+    // The dashboard's first poll answers too.
+    await page.waitForLoadState('networkidle');
+  };
+  const first = await onTheWire(page, visit);
+  const firstBytes = total(first);
+  console.log(`first visit: ${firstBytes} B\n${table(first)}`);
+
+  const wasm = first.find((r) => /\/pkg\/opshub\.[0-9a-f]{16}(_bg)?\.wasm$/.test(r.url));
+  expect(wasm, `the page loads the wasm under its stamped name:\n${table(first)}`).toBeDefined();
+  expect(wasm?.encoding, 'the wasm arrives brotli-encoded').toBe('br');
+  for (const ext of ['js', 'wasm', 'css']) {
+    const asset = first.find((r) => new RegExp(`/pkg/opshub\\.[0-9a-f]{16}(_bg)?\\.${ext}$`).test(r.url));
+    expect(asset?.cacheControl, `${ext} is kept for a year`).toContain('immutable');
+    expect(asset?.encoding, `${ext} travels compressed`).toMatch(/^(br|gzip)$/);
+  }
+  const html = first.find((r) => r.url.endsWith('/admin/t/2'));
+  expect(html?.encoding, 'the page itself travels compressed').toMatch(/^(br|gzip)$/);
+  expect(firstBytes, `first visit within ${FIRST_VISIT_LIMIT} B:\n${table(first)}`).toBeLessThanOrEqual(
+    FIRST_VISIT_LIMIT,
+  );
+
+  const repeat = await onTheWire(page, visit);
+  const repeatBytes = total(repeat);
+  console.log(`repeat visit: ${repeatBytes} B\n${table(repeat)}`);
+  for (const r of repeat.filter((r) => r.url.includes('/pkg/'))) {
+    expect(r.fromCache, `${r.url} comes from the cache`).toBe(true);
+  }
+  expect(repeatBytes, `repeat visit within ${REPEAT_VISIT_LIMIT} B:\n${table(repeat)}`).toBeLessThanOrEqual(
+    REPEAT_VISIT_LIMIT,
+  );
+  await context.close();
+});
