@@ -6,7 +6,7 @@ import { hydrated, PEOPLE } from './hooks';
 // body as received, compressed).
 
 const KIB = 1024;
-/** A first visit to a tenant dashboard: the page, the whole bundle and its first polls. */
+/** A first visit to a tenant dashboard: the page and the whole bundle. */
 const FIRST_VISIT_LIMIT = 450 * KIB;
 /** Coming back: the page again; the bundle comes from the browser's cache untouched. */
 const REPEAT_VISIT_LIMIT = 30 * KIB;
@@ -71,7 +71,6 @@ test('a first visit to a dashboard downloads a compressed bundle once and a repe
   const visit = async () => {
     await page.goto('/admin/t/2');
     await hydrated(page);
-    // The dashboard's first poll answers too.
     await page.waitForLoadState('networkidle');
   };
   const first = await onTheWire(page, visit);

@@ -100,7 +100,7 @@ pub const KEYS: &[Key] = &[
     key("reconcile_secs", "30", "seconds between reconciler sweeps, 0 to 3600 (0 turns the reconciler off here)"),
     key(
         "reconcile_batch",
-        "200",
+        "150",
         "runs one reconciler sweep decides in one transaction, 1 to 1000 (a fuller backlog is swept again at once)",
     ),
     key(

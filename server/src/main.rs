@@ -309,7 +309,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let db = server::serve::open_database(&config).await?;
             let state = server::serve::app_state(db, &config);
             let owner = format!("{}-reconcile", config.instance_id);
-            let report = app::jobs::reconciler::Reconciler::new(state, owner).sweep().await?;
+            let report =
+                app::jobs::reconciler::Reconciler::new(state, owner).with_batch(config.reconcile_batch).sweep().await?;
             if !report.swept {
                 println!("another instance is sweeping right now; nothing done");
             }
@@ -322,6 +323,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 report.decided.len(),
                 report.lost_races
             );
+            if report.full {
+                println!(
+                    "the batch was full (reconcile_batch = {}): run it again for the rest",
+                    config.reconcile_batch
+                );
+            }
         }
         Command::User(UserCommand::Add { email, name }) => {
             let db = server::serve::open_database(&config).await?;

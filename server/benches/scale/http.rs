@@ -44,13 +44,13 @@ pub(crate) async fn hello_world_figures(secs: u64) -> anyhow::Result<WrkResult> 
 pub(crate) fn print_http_figures(all: &[Figures], runs: i64, secs: u64) {
     println!("\n## Results ({runs} runs, 1 % active, {TENANTS} tenants; wrk -t2 -c64 -d{secs}s)\n");
     println!(
-        "| database | seed | hello-world req/s | trivial req/s | trivial p99 | poll req/s | poll p99 | poll / hello-world (goal ≥ 0.6×) | trivial / hello-world | claim+complete, 4 loops | 8 loops |"
+        "| database | seed | hello-world req/s | trivial req/s | trivial p99 | poll req/s | poll p99 | poll / hello-world (goal ≥ 0.6×) | trivial / hello-world |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for f in all {
         let ratio = f.poll.rps / f.hello.rps;
         println!(
-            "| {} | {:.0} s | {:.0} | {:.0} | {:.2} ms | {:.0} | {:.2} ms | {:.2}× {} | {:.2}× | {:.0} runs/s | {:.0} runs/s |",
+            "| {} | {:.0} s | {:.0} | {:.0} | {:.2} ms | {:.0} | {:.2} ms | {:.2}× {} | {:.2}× |",
             f.backend,
             f.seed_secs,
             f.hello.rps,
@@ -61,8 +61,6 @@ pub(crate) fn print_http_figures(all: &[Figures], runs: i64, secs: u64) {
             ratio,
             holds(ratio >= 0.6 && f.poll.p99_ms < 20.0),
             f.trivial.rps / f.hello.rps,
-            f.claims_per_sec[0],
-            f.claims_per_sec[1]
         );
         if f.trivial.errors + f.poll.errors > 0 {
             eprintln!("warning: {} had {} failed requests", f.backend, f.trivial.errors + f.poll.errors);

@@ -14,7 +14,7 @@
 //! Environment: `OPSHUB_TEST_POSTGRES_URL` (default the local server), `OPSHUB_BENCH_RUNS`
 //! (default 1000000), `OPSHUB_BENCH_SECONDS` (per wrk run, default 10),
 //! `OPSHUB_BENCH_DATABASES` (`sqlite`, `postgres` or both) and `OPSHUB_BENCH_ONLY` (one
-//! scenario: `scale`, `claims`, `sweep`, `digest`, `soak` or `surfaces`).
+//! scenario: `scale`, `claims`, `sweep`, `digest`, `soak`, `surfaces` or `http`).
 #![expect(clippy::print_stdout, clippy::print_stderr, reason = "a benchmark reports on the terminal")]
 
 use anyhow::{Context as _, bail};
@@ -97,7 +97,8 @@ async fn main() -> anyhow::Result<()> {
     let secs: u64 = std::env::var("OPSHUB_BENCH_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
     // The production subscriber at the production filter, so every span and line a request
     // makes is paid for; written nowhere, since this terminal carries the figures.
-    let filter = server::config::Config::from_layers(&server::config::Layers::gather(&[], &Default::default())?)?.log_filter;
+    let filter =
+        server::config::Config::from_layers(&server::config::Layers::gather(&[], &Default::default())?)?.log_filter;
     server::logs::init_writing_to(server::config::LogFormat::Text, &filter, std::io::sink);
     if Command::new("wrk").arg("--version").output().is_err() {
         bail!("wrk is not installed (make bench installs it from Debian)");
@@ -129,12 +130,21 @@ async fn main() -> anyhow::Result<()> {
         print_scale_figures(&all, runs);
         return Ok(());
     }
+    if http_only() {
+        print_http_figures(&all, runs, secs);
+        print_list_figures(&all, runs);
+        return Ok(());
+    }
     print_claim_figures(&all);
     if claims_only() {
         return Ok(());
     }
     print_soak_figures(&all, runs);
     if soak_only() {
+        return Ok(());
+    }
+    if sweep_only() {
+        print_sweep_figures(&all, runs);
         return Ok(());
     }
     println!("\n## Monitoring surfaces ({runs} runs; 1 in 500 reconciled-stale)\n");
@@ -158,32 +168,37 @@ async fn main() -> anyhow::Result<()> {
     if surfaces_only() {
         return Ok(());
     }
-    if !sweep_only() {
-        print_http_figures(&all, runs, secs);
-        print_list_figures(&all, runs);
-    }
+    print_http_figures(&all, runs, secs);
+    print_list_figures(&all, runs);
+    print_sweep_figures(&all, runs);
+    Ok(())
+}
+
+fn print_sweep_figures(all: &[Figures], runs: i64) {
     println!("\n## Reconciler sweep ({runs} runs, 10,000 active, 1,000 abandoned)\n");
     println!(
-        "| database | find the abandoned (median) | idle sweep (median) | drain 1,000 (goal < 5 s) | sweeps | longest sweep (goal < 50 ms) | per decision |"
+        "| database | find the abandoned (median) | idle sweep (median) | drain 1,000 (goal < 5 s) | batch | sweeps | write transaction median | longest (goal < 50 ms) | longest sweep, reading included | per decision |"
     );
-    println!("|---|---|---|---|---|---|---|");
-    for f in &all {
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for f in all {
         let s = &f.sweep;
         println!(
-            "| {} | {:.2} ms | {:.2} ms | {:.0} ms for {} {} | {} | {:.1} ms {} | {:.2} ms |",
+            "| {} | {:.2} ms | {:.2} ms | {:.0} ms for {} {} | {} | {} | {:.1} ms | {:.1} ms {} | {:.1} ms | {:.2} ms |",
             f.backend,
             s.select_ms,
             s.idle_ms,
             s.drain_ms,
             s.decided,
             holds(s.drain_ms < 5_000.0),
+            s.batch,
             s.sweeps,
+            s.median_write_ms,
+            s.longest_write_ms,
+            holds(s.longest_write_ms < 50.0),
             s.longest_sweep_ms,
-            holds(s.longest_sweep_ms < 50.0),
             s.drain_ms / s.decided.max(1) as f64
         );
     }
-    Ok(())
 }
 
 /// A figure's verdict beside its goal.
@@ -200,6 +215,12 @@ fn measures(database: &str) -> bool {
 /// `OPSHUB_BENCH_ONLY=digest`: seed, then measure only the tenant dashboard's poll.
 fn digest_only() -> bool {
     std::env::var("OPSHUB_BENCH_ONLY").is_ok_and(|v| v == "digest")
+}
+
+/// `OPSHUB_BENCH_ONLY=http`: seed, then measure only the router under wrk (hello-world,
+/// trivial endpoint, poll path) and the operations list's shapes.
+fn http_only() -> bool {
+    std::env::var("OPSHUB_BENCH_ONLY").is_ok_and(|v| v == "http")
 }
 
 /// `OPSHUB_BENCH_ONLY=claims`: seed, then measure only claim-and-complete throughput.
@@ -267,8 +288,12 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
         db.close().await;
         return Ok(Figures { digest, ..Figures::only(backend, seed_secs) });
     }
-    eprintln!("   monitoring surfaces: list page render and class counts");
-    let surfaces = surface_figures(&state, &principal, addr, &cookie).await?;
+    let surfaces = if http_only() {
+        SurfaceFigures::default()
+    } else {
+        eprintln!("   monitoring surfaces: list page render and class counts");
+        surface_figures(&state, &principal, addr, &cookie).await?
+    };
     if surfaces_only() {
         serving.abort();
         db.close().await;
@@ -290,7 +315,13 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
     let poll = wrk(&poll_url, Some(&cookie), secs)?;
 
     eprintln!("   timing the operations list: first page, deep pages, one tenant, the last week");
-    let lists = list_figures(&state, &principal, tenants[0], runs).await?;
+    // Tenant 1, not 0: the seed gives every hundredth tenant active runs only.
+    let lists = list_figures(&state, &principal, tenants[1], runs).await?;
+    if http_only() {
+        serving.abort();
+        db.close().await;
+        return Ok(Figures { hello, trivial, poll, poll_runs, lists, ..Figures::only(backend, seed_secs) });
+    }
     let claims_per_sec = claim_figures(&state, &principal, tenants[0]).await?;
     eprintln!("   reconciler sweep (1,000 of the active runs abandoned)");
     let sweep = sweep_figures(&state).await?;

@@ -12,9 +12,14 @@ pub(crate) struct SweepFigures {
     /// records, then every decision is a guarded write with its initiator's notification.
     pub(crate) drain_ms: f64,
     pub(crate) decided: usize,
-    /// Sweeps (transactions) the drain took, and the longest of them.
+    /// Sweeps the drain took, the longest of them (reading included) and the longest write
+    /// transaction.
     pub(crate) sweeps: usize,
     pub(crate) longest_sweep_ms: f64,
+    pub(crate) median_write_ms: f64,
+    pub(crate) longest_write_ms: f64,
+    /// Runs decided per sweep.
+    pub(crate) batch: i64,
     /// Median sweep when nothing is abandoned (the steady state, every 30 s).
     pub(crate) idle_ms: f64,
 }
@@ -25,7 +30,7 @@ pub(crate) fn sweep_only() -> bool {
 }
 
 pub(crate) async fn sweep_figures(state: &AppState) -> anyhow::Result<SweepFigures> {
-    use app::jobs::reconciler::Reconciler;
+    use app::jobs::reconciler::{Reconciler, SWEEP_BATCH};
     let now = state.clock.now().millis();
     // Every active run heartbeats now; one in ten went quiet an hour ago.
     sqlx::query("UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1 WHERE status = 'running'")
@@ -57,7 +62,9 @@ pub(crate) async fn sweep_figures(state: &AppState) -> anyhow::Result<SweepFigur
         }
     }
     // The production reconciler: default batch, sweeping again at once while batches are full.
-    let reconciler = Reconciler::new(state.clone(), "bench");
+    // `OPSHUB_BENCH_SWEEP_BATCH` tries another batch size than the default.
+    let batch = std::env::var("OPSHUB_BENCH_SWEEP_BATCH").ok().and_then(|v| v.parse().ok()).unwrap_or(SWEEP_BATCH);
+    let reconciler = Reconciler::new(state.clone(), "bench").with_batch(batch);
     let (_running, stop) = tokio::sync::watch::channel(false);
     let t0 = Instant::now();
     let drained = reconciler.sweep_until_caught_up(&stop).await?;
@@ -76,6 +83,8 @@ pub(crate) async fn sweep_figures(state: &AppState) -> anyhow::Result<SweepFigur
     }
     selects.sort();
     idle.sort();
+    let mut drained = drained;
+    drained.writes.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     Ok(SweepFigures {
         select_ms: ms(selects[selects.len() / 2]),
@@ -83,6 +92,9 @@ pub(crate) async fn sweep_figures(state: &AppState) -> anyhow::Result<SweepFigur
         decided: drained.decided,
         sweeps: drained.sweeps,
         longest_sweep_ms: ms(drained.longest),
+        median_write_ms: drained.writes.get(drained.writes.len() / 2).map_or(0.0, |d| ms(*d)),
+        longest_write_ms: drained.writes.iter().max().map_or(0.0, |d| ms(*d)),
+        batch,
         idle_ms: ms(idle[idle.len() / 2]),
     })
 }
