@@ -42,7 +42,9 @@ pub(crate) async fn hello_world_figures(secs: u64) -> anyhow::Result<WrkResult> 
 }
 
 pub(crate) fn print_http_figures(all: &[Figures], runs: i64, secs: u64) {
-    println!("\n## Results ({runs} runs, 1 % active, {TENANTS} tenants; wrk -t2 -c64 -d{secs}s)\n");
+    println!(
+        "\n## Results ({runs} runs, 1 % active, {TENANTS} tenants; wrk -t2 -c64 -d{secs}s, median of {WRK_ROUNDS} rounds)\n"
+    );
     println!(
         "| database | seed | hello-world req/s | trivial req/s | trivial p99 | poll req/s | poll p99 | poll / hello-world (goal ≥ 0.6×) | trivial / hello-world |"
     );
@@ -105,16 +107,35 @@ pub(crate) fn reqwest_like_get(url: &str, cookie: &str) -> anyhow::Result<String
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// Rounds of wrk behind every figure of [`wrk`]: a single round varies too much here.
+pub(crate) const WRK_ROUNDS: usize = 5;
+
+/// wrk at 64 connections: a 2 s warm-up, then [`WRK_ROUNDS`] rounds of `secs`; the median
+/// round's requests/s, p50 and p99 (each the median over the rounds on its own) and every
+/// round's errors.
 pub(crate) fn wrk(url: &str, cookie: Option<&str>, secs: u64) -> anyhow::Result<WrkResult> {
     let header: Vec<String> = cookie.map(|c| vec!["-H".to_owned(), format!("Cookie: {c}")]).unwrap_or_default();
-    // Warm up, then measure.
     Command::new("wrk").args(["-t2", "-c64", "-d2s"]).args(&header).arg(url).output()?;
-    let out = Command::new("wrk")
-        .args(["-t2", "-c64", &format!("-d{secs}s"), "--latency"])
-        .args(&header)
-        .arg(url)
-        .output()?;
-    parse_wrk(&String::from_utf8_lossy(&out.stdout))
+    let mut rounds = Vec::with_capacity(WRK_ROUNDS);
+    for _ in 0..WRK_ROUNDS {
+        let out = Command::new("wrk")
+            .args(["-t2", "-c64", &format!("-d{secs}s"), "--latency"])
+            .args(&header)
+            .arg(url)
+            .output()?;
+        rounds.push(parse_wrk(&String::from_utf8_lossy(&out.stdout))?);
+    }
+    let median = |pick: fn(&WrkResult) -> f64| {
+        let mut v: Vec<f64> = rounds.iter().map(pick).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    Ok(WrkResult {
+        rps: median(|r| r.rps),
+        p50_ms: median(|r| r.p50_ms),
+        p99_ms: median(|r| r.p99_ms),
+        errors: rounds.iter().map(|r| r.errors).sum(),
+    })
 }
 
 /// Requests per second, p99 and non-2xx answers from wrk's `--latency` report.
