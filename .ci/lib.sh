@@ -96,7 +96,7 @@ e2e_drop_database() {
 e2e_server() {
   local db_url="$1" port="$2" sweep="$3" log="$4" target_dir="${CARGO_TARGET_DIR:-target}" pid
   OPSHUB_DATABASE_URL="$db_url" OPSHUB_ADDR="127.0.0.1:$port" OPSHUB_SITE_ROOT="target/site" OPSHUB_SEED_DEMO=true \
-    OPSHUB_DEMO_PACING_MS="${OPSHUB_E2E_PACING_MS:-250}" OPSHUB_RECONCILE_SECS="$sweep" RUST_LOG="${RUST_LOG:-info,sqlx=warn}" \
+    OPSHUB_DEMO_PACING_MS="${OPSHUB_E2E_PACING_MS:-250}" OPSHUB_RECONCILE_SECS="$sweep" RUST_LOG="${RUST_LOG:-info,sqlx=warn,tower_sessions=warn,tower_sessions_core=warn}" \
     "$target_dir/release/opshub" serve >"$log" 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do

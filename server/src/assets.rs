@@ -17,7 +17,7 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use tower_http::services::ServeDir;
 
 /// The bundle's file name without stamp or extension (cargo-leptos's `output-name`).
@@ -78,7 +78,8 @@ fn stamp(pkg: &Path) -> std::io::Result<Option<String>> {
 /// Serves `/pkg/…` from the site root.
 #[derive(Debug, Clone)]
 pub struct Bundle {
-    root: PathBuf,
+    /// The site root's files, answered from their compressed copies where accepted.
+    files: ServeDir,
     /// `opshub.<stamp>`, or the plain name when unstamped.
     stamped: String,
 }
@@ -86,7 +87,11 @@ pub struct Bundle {
 impl Bundle {
     /// The bundle the pages of `options` name.
     pub fn of(options: &leptos::config::LeptosOptions) -> Self {
-        Self { root: PathBuf::from(options.site_root.as_ref()), stamped: options.output_name.to_string() }
+        Self::in_root(Path::new(options.site_root.as_ref()), options.output_name.to_string())
+    }
+
+    fn in_root(root: &Path, stamped: String) -> Self {
+        Self { files: ServeDir::new(root).precompressed_br().precompressed_gzip(), stamped }
     }
 
     /// The file a request path names, and whether it named it by its stamp.
@@ -111,24 +116,23 @@ impl Bundle {
             Ok(uri) => uri,
             Err(_) => return StatusCode::NOT_FOUND.into_response(),
         };
-        let mut files = ServeDir::new(&self.root).precompressed_br().precompressed_gzip();
-        let mut res = match files.try_call(Request::from_parts(parts, body)).await {
+        let mut res = match self.files.clone().try_call(Request::from_parts(parts, body)).await {
             Ok(res) => res.map(Body::new),
             Err(e) => {
                 tracing::error!(error = %e, "could not read a bundle file");
                 return StatusCode::INTERNAL_SERVER_ERROR.into_response();
             }
         };
-        let h = res.headers_mut();
-        // Every answer here depends on Accept-Encoding, compressed copy or not.
-        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
         let ok = res.status() == StatusCode::OK || res.status() == StatusCode::NOT_MODIFIED;
         let cache = match (ok, stamped) {
             (true, true) => STAMPED,
             (true, false) => PLAIN,
             (false, _) => "no-store",
         };
-        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+        let h = res.headers_mut();
+        // Every answer here depends on Accept-Encoding, compressed copy or not.
+        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
         res
     }
 }
@@ -143,7 +147,7 @@ mod tests {
         std::fs::write(pkg.join("opshub.js"), "export default function init() {}\n".repeat(100)).expect("js");
         std::fs::write(pkg.join("opshub.wasm"), b"\0asm wasm bytes").expect("wasm");
         std::fs::write(pkg.join("opshub.wasm.br"), b"brotli bytes").expect("br");
-        Bundle { root: dir.to_path_buf(), stamped: stamped_name(&dir.to_string_lossy()) }
+        Bundle::in_root(dir, stamped_name(&dir.to_string_lossy()))
     }
 
     async fn get(bundle: &Bundle, path: &str, encodings: &str) -> Response {

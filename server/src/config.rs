@@ -39,6 +39,11 @@ pub struct Key {
     pub shown: Shown,
 }
 
+/// The log filter unless configured: information and above, but neither the session
+/// library's spans (one on every request and on every session read, paid for by every poll)
+/// nor sqlx's per-statement lines.
+pub const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn,tower_sessions=warn,tower_sessions_core=warn";
+
 const fn key(name: &'static str, default: &'static str, help: &'static str) -> Key {
     Key { name, default, help, shown: Shown::Plain }
 }
@@ -109,7 +114,11 @@ pub const KEYS: &[Key] = &[
         "per-type windows in seconds, type=queue,expected,stale,heartbeat separated by ';' (type may be *)",
     ),
     key("log_format", "text", "text (for people) or json (one JSON object per line)"),
-    key("log_filter", "info,sqlx=warn", "which log lines to write, in tracing's filter syntax (RUST_LOG is read too)"),
+    key(
+        "log_filter",
+        DEFAULT_LOG_FILTER,
+        "which log lines to write, in tracing's filter syntax (RUST_LOG is read too)",
+    ),
     Key {
         shown: Shown::Secret,
         ..key(

@@ -13,12 +13,10 @@
 //! Liveness, readiness and metrics are answered whatever the `Host`: probes and scrapers
 //! address a server by its IP, and those endpoints carry no session and no tenant data.
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use std::fmt;
-use std::sync::Arc;
 
 /// How many origins `public_origins` may list.
 const MAX_ORIGINS: usize = 32;
@@ -192,10 +190,10 @@ fn any_host(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz" | "/metrics")
 }
 
-/// The `Host` check (see the module docs): a calm 400 for any other name.
-pub async fn only_our_hosts(State(origins): State<Arc<Origins>>, req: Request, next: Next) -> Response {
+/// The `Host` check (see the module docs): a calm 400 for any other name, `None` for ours.
+pub fn refusal(origins: &Origins, req: &Request) -> Option<Response> {
     if any_host(req.uri().path()) {
-        return next.run(req).await;
+        return None;
     }
     let authority = req
         .uri()
@@ -204,7 +202,7 @@ pub async fn only_our_hosts(State(origins): State<Arc<Origins>>, req: Request, n
         .or_else(|| req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_owned))
         .unwrap_or_default();
     if origins.allows_host(&authority) {
-        return next.run(req).await;
+        return None;
     }
     // The name itself is the attacker's choice: logged only as its length.
     tracing::warn!(host_len = authority.len(), "refused a request for a host this server does not answer as");
@@ -216,7 +214,7 @@ pub async fn only_our_hosts(State(origins): State<Arc<Origins>>, req: Request, n
         .unwrap_or_default();
     let mut res = (StatusCode::BAD_REQUEST, format!("{}\n", locale.catalog().errors.nothing_here)).into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
-    res
+    Some(res)
 }
 
 #[cfg(test)]

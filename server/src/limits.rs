@@ -13,7 +13,6 @@ use app::api::ApiError;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 
 /// The longest path and query served.
@@ -38,25 +37,28 @@ fn refuse(req: &Request, status: StatusCode) -> Response {
     res
 }
 
-/// Refuses an overlong address or header (see the module docs).
-pub async fn bounded(req: Request, next: Next) -> Response {
+/// The refusal of an overlong address or header (see the module docs), if the request has one.
+pub fn refusal(req: &Request) -> Option<Response> {
     let uri = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
     if uri > MAX_URI {
         tracing::warn!(uri_len = uri, "refused an overlong address");
-        return refuse(&req, StatusCode::URI_TOO_LONG);
+        return Some(refuse(req, StatusCode::URI_TOO_LONG));
     }
     if let Some((name, value)) = req.headers().iter().find(|(_, v)| v.len() > MAX_HEADER) {
         tracing::warn!(header = %name, len = value.len(), "refused an overlong header");
-        return refuse(&req, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+        return Some(refuse(req, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE));
     }
-    next.run(req).await
+    None
+}
+
+/// Whether `req` calls a server function (whose error answers [`typed_status`] corrects).
+pub fn is_server_fn(req: &Request) -> bool {
+    req.uri().path().starts_with("/api/") && req.method() == axum::http::Method::POST
 }
 
 /// Gives a server function's error answer the status its typed error names. The framework
 /// answers every error 500; ours say what they are (an argument that does not decode is 422).
-pub async fn server_fn_status(req: Request, next: Next) -> Response {
-    let is_server_fn = req.uri().path().starts_with("/api/") && req.method() == axum::http::Method::POST;
-    let res = next.run(req).await;
+pub async fn typed_status(is_server_fn: bool, res: Response) -> Response {
     if !is_server_fn || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
         return res;
     }

@@ -78,17 +78,25 @@ fn acceptable(id: &str) -> bool {
     (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
-/// The request route's template (`/admin/t/{tenant}`), never the path itself, so neither
-/// logs' route field nor metrics' labels carry tenant or user names.
-pub fn route_of(req: &Request) -> String {
-    req.extensions().get::<MatchedPath>().map_or_else(
-        || if req.uri().path().starts_with("/pkg/") { "/pkg/*" } else { "unmatched" }.to_owned(),
-        |m| m.as_str().to_owned(),
-    )
+/// Names the request's route on its span and its answer once the router has matched it
+/// (the innermost layer: only the router knows the template). The name is the template
+/// (`/admin/t/{tenant}`), never the path itself, so neither logs' route field nor metrics'
+/// labels carry tenant or user names.
+pub async fn name_the_route(req: Request, next: Next) -> Response {
+    let matched = req.extensions().get::<MatchedPath>().cloned();
+    tracing::Span::current().record("route", matched.as_ref().map_or(UNMATCHED, MatchedPath::as_str));
+    let mut res = next.run(req).await;
+    if let Some(m) = matched {
+        res.extensions_mut().insert(m);
+    }
+    res
 }
 
-/// The request middleware: id, span, the HTTP metrics, and one debug line when the
-/// response is ready.
+/// The route name of a request no route matched (a 404, or one refused before routing).
+const UNMATCHED: &str = "unmatched";
+
+/// The request middleware (outermost): id, span, the HTTP metrics, and one debug line when
+/// the response is ready. The span's route is filled in by [`name_the_route`].
 pub async fn request_span(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let id = req
         .headers()
@@ -96,15 +104,15 @@ pub async fn request_span(State(state): State<AppState>, mut req: Request, next:
         .and_then(|v| v.to_str().ok())
         .filter(|v| acceptable(v))
         .map_or_else(new_request_id, str::to_owned);
-    let route = route_of(&req);
     let method = app::runtime::metrics::method_label(req.method().as_str());
-    let span = tracing::info_span!("request", request_id = %id, method, route = %route);
+    let span = tracing::info_span!("request", request_id = %id, method, route = tracing::field::Empty);
     req.extensions_mut().insert(RequestId(id.as_str().into()));
     let began = std::time::Instant::now();
     let mut res = next.run(req).instrument(span.clone()).await;
     let status = res.status().as_u16();
     let took = began.elapsed();
-    state.metrics.http(&route, method, status, took);
+    let route = res.extensions().get::<MatchedPath>().map_or(UNMATCHED, MatchedPath::as_str);
+    state.metrics.http(route, method, status, took);
     span.in_scope(|| tracing::debug!(status, micros = took.as_micros(), "answered"));
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID_HEADER, v);

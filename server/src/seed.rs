@@ -240,7 +240,7 @@ const CROWD: usize = 10;
 async fn seed_crowd(state: &AppState, workspace: WorkspaceId, tenant: TenantId) -> anyhow::Result<()> {
     let now = state.clock.now();
     let clock = HistoryClock(Arc::new(AtomicI64::new(now.millis())));
-    let past = AppState { clock: Arc::new(clock.clone()), ..state.clone() };
+    let past = state.with_clock(Arc::new(clock.clone()));
     let life = past.lifecycle();
     for site in 1..=CROWD {
         clock.set(now.minus(Duration::from_secs(15 * 60)));
@@ -556,7 +556,7 @@ async fn seed_history(state: &AppState, principal: Principal, tenants: &[TenantI
     let clock = HistoryClock(Arc::new(AtomicI64::new(now.millis())));
     // The history runs without demo pacing; everything else is the server's own configuration.
     let config = app::runtime::RuntimeConfig { inventory_item_delay: Duration::ZERO, ..(*state.config).clone() };
-    let history = AppState { clock: Arc::new(clock.clone()), config: Arc::new(config), ..state.clone() };
+    let history = state.with_config(config).with_clock(Arc::new(clock.clone()));
     let worker = crate::serve::worker_as(&history, HISTORY_WORKER);
     let h = History { state: history, clock, worker, principal, tenants: tenants.to_vec(), now };
     let hours = |n: u64| Duration::from_secs(n * 3600);

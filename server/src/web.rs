@@ -74,11 +74,11 @@ pub struct Ops {
 }
 
 /// What the authentication middleware reads.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Gate {
     state: AppState,
     origins: Arc<Origins>,
-    proxies: Arc<crate::clients::TrustedProxies>,
+    proxies: crate::clients::TrustedProxies,
 }
 
 /// The session cookie's name.
@@ -97,17 +97,17 @@ pub fn router(state: AppState, options: LeptosOptions, ops: Ops) -> Router {
     let api_state = state.clone();
     let pack_state = state.clone();
     let origins = Arc::new(Origins::new(&ops.origins, options.site_addr.port()));
-    let gate = Gate { state: state.clone(), origins: origins.clone(), proxies: Arc::new(ops.trusted_proxies.clone()) };
+    let gate = Arc::new(Gate { state: state.clone(), origins: origins.clone(), proxies: ops.trusted_proxies.clone() });
     let request_state = state.clone();
     let ready_state = state.clone();
     let metrics_state = state.clone();
-    let https = crate::headers::Https(state.config.sessions.secure_cookie);
+    let edge = Arc::new(Edge { origins, https: crate::headers::Https(state.config.sessions.secure_cookie) });
     // Every page and server function reads the app state and the request's locale (chosen
     // by the middleware below) from its Leptos context. A page's policy names the nonce
     // Leptos put on its inline scripts for this response.
     let context = move || {
         provide_context(state.clone());
-        let locale = use_context::<axum::http::request::Parts>().and_then(|p| p.extensions.get::<Locale>().copied());
+        let locale = with_context::<axum::http::request::Parts, _>(|p| p.extensions.get::<Locale>().copied()).flatten();
         provide_context(locale.unwrap_or_default());
         if let (Some(nonce), Some(res)) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
             && let Ok(policy) = HeaderValue::from_str(&crate::headers::page_policy(&nonce))
@@ -122,7 +122,7 @@ pub fn router(state: AppState, options: LeptosOptions, ops: Ops) -> Router {
     let readiness = ops.readiness;
     let token = ops.metrics_token;
     let bundle = Arc::new(crate::assets::Bundle::of(&options));
-    Router::new()
+    let app = Router::new()
         .route(PLAIN_ROUTES[0], get(crate::health::healthz))
         .route(
             PLAIN_ROUTES[3],
@@ -172,16 +172,42 @@ pub fn router(state: AppState, options: LeptosOptions, ops: Ops) -> Router {
         )
         .leptos_routes_with_context(&options, routes, context.clone(), render)
         .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
-        .layer(middleware::from_fn(crate::limits::server_fn_status))
-        .layer(middleware::from_fn_with_state(gate, authenticate))
-        .layer(sessions)
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(crate::limits::MAX_BODY))
-        .layer(middleware::from_fn_with_state(origins, crate::hosts::only_our_hosts))
-        .layer(middleware::from_fn(crate::limits::bounded))
-        .layer(middleware::from_fn_with_state(https, crate::headers::security_headers))
-        .layer(compression())
+        .layer(middleware::from_fn(crate::logs::name_the_route))
+        .with_state(options);
+    // The middleware wraps the router from outside: layered inside (`Router::layer`) it would
+    // wrap every route, and each request would clone every layer and handler beneath it.
+    // Fewer, merged layers for the same reason: each costs an allocation and clones per
+    // request (specs/benchmarks, "Where a request's time goes").
+    let stack = tower::ServiceBuilder::new()
         .layer(middleware::from_fn_with_state(request_state, crate::logs::request_span))
-        .with_state(options)
+        .layer(compression())
+        .layer(middleware::from_fn_with_state(edge, at_the_edge))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(crate::limits::MAX_BODY))
+        .map_request(|req: axum::http::Request<_>| req.map(axum::body::Body::new))
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(gate, authenticate))
+        .service(app);
+    Router::new().fallback_service(stack)
+}
+
+/// What the edge checks read.
+#[derive(Debug)]
+struct Edge {
+    origins: Arc<Origins>,
+    https: crate::headers::Https,
+}
+
+/// The checks every request passes before anything reads it (an overlong address or header,
+/// a host we do not answer as) and the security headers every answer leaves with, refusals
+/// included.
+async fn at_the_edge(State(edge): State<Arc<Edge>>, req: Request, next: Next) -> Response {
+    let refused = crate::limits::refusal(&req).or_else(|| crate::hosts::refusal(&edge.origins, &req));
+    let mut res = match refused {
+        Some(res) => res,
+        None => next.run(req).await,
+    };
+    crate::headers::secure(&mut res, edge.https);
+    res
 }
 
 /// The app's page routes, generated once per process: generating renders the app in a
@@ -255,7 +281,7 @@ fn encode_query_value(path: &str) -> String {
 }
 
 /// The one authentication step every request passes (see the module docs).
-async fn authenticate(State(gate): State<Gate>, session: Session, mut req: Request, next: Next) -> Response {
+async fn authenticate(State(gate): State<Arc<Gate>>, session: Session, mut req: Request, next: Next) -> Response {
     let state = gate.state.clone();
     let path = req.uri().path().to_owned();
     let browser = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Locale::negotiate);
@@ -293,7 +319,8 @@ async fn authenticate(State(gate): State<Gate>, session: Session, mut req: Reque
     req.extensions_mut().insert(locale);
     req.extensions_mut().insert(Viewer(principal));
     req.extensions_mut().insert(ClientAddr(client));
-    next.run(req).await
+    let server_fn = crate::limits::is_server_fn(&req);
+    crate::limits::typed_status(server_fn, next.run(req).await).await
 }
 
 /// Leptos options for serving the bundle built into `site_root`: pages name it by its

@@ -46,15 +46,18 @@ struct NoState;
 
 /// The signed-in caller the authentication middleware resolved, if any.
 pub(super) fn caller() -> Option<Principal> {
-    use_context::<axum::http::request::Parts>()
-        .and_then(|p| p.extensions.get::<crate::services::auth::Viewer>().and_then(|v| v.0.clone()))
+    // Borrowed, not cloned: the request's parts carry every header and extension.
+    with_context::<axum::http::request::Parts, _>(|p| {
+        p.extensions.get::<crate::services::auth::Viewer>().and_then(|v| v.0.clone())
+    })
+    .flatten()
 }
 
 /// Answers a failed request: logs an internal failure once (with the request's id), sets the
 /// response's status, and gives the reader the sentence — for an internal failure the calm
 /// generic one with the request's id, the one reference that finds its log lines.
 pub(super) fn answer(e: Error) -> ApiError {
-    let request = use_context::<axum::http::request::Parts>().and_then(|p| p.extensions.get::<RequestId>().cloned());
+    let request = with_context::<axum::http::request::Parts, _>(|p| p.extensions.get::<RequestId>().cloned()).flatten();
     if e.is_internal() {
         tracing::error!(error = %e, request_id = request.as_ref().map(RequestId::as_str), "request failed");
     }

@@ -76,8 +76,8 @@ mod ssr {
 
     /// The client address the middleware recorded, for the sign-in throttle.
     pub(super) fn client() -> String {
-        use_context::<axum::http::request::Parts>()
-            .and_then(|p| p.extensions.get::<ClientAddr>().map(|c| c.0.clone()))
+        with_context::<axum::http::request::Parts, _>(|p| p.extensions.get::<ClientAddr>().map(|c| c.0.clone()))
+            .flatten()
             .unwrap_or_else(|| "unknown".to_owned())
     }
 }

@@ -10,7 +10,7 @@ pub mod metrics;
 pub mod state;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use state::{AppState, RuntimeConfig};
+pub use state::{AppState, RuntimeConfig, Shared};
 
 /// The id of the HTTP request being served (set by the server's request middleware, echoed
 /// in the `x-request-id` header, every log line of the request and an internal error's text).

@@ -67,9 +67,16 @@ impl RuntimeConfig {
     }
 }
 
-/// Everything a request or worker needs. Cheap to clone.
+/// Everything a request or worker needs, behind one shared allocation: a clone is one
+/// reference count. That matters on the request path, where the HTTP stack clones the state
+/// of every middleware layer it passes through (specs/benchmarks, "Where a request's time
+/// goes"). Reads go through [`Deref`](std::ops::Deref) to [`Shared`].
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// What an [`AppState`] shares.
+#[derive(Debug, Clone)]
+pub struct Shared {
     /// The one pool.
     pub db: Db,
     /// The clock.
@@ -92,11 +99,19 @@ pub struct AppState {
     pub hash_gate: Arc<crate::services::accounts::HashGate>,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
 impl AppState {
     /// A state over `db` with `clock` and `config`.
     pub fn new(db: Db, clock: Arc<dyn Clock>, config: RuntimeConfig) -> Self {
         let live = Arc::new(LiveRuns::new(db.clone()));
-        Self {
+        Self(Arc::new(Shared {
             db,
             clock,
             config: Arc::new(config),
@@ -107,7 +122,18 @@ impl AppState {
             digests: Arc::default(),
             metrics: Arc::default(),
             hash_gate: Arc::default(),
-        }
+        }))
+    }
+
+    /// This state reading `clock` instead (seeding history, tests); everything else shared.
+    pub fn with_clock(&self, clock: Arc<dyn Clock>) -> Self {
+        Self(Arc::new(Shared { clock, ..Shared::clone(&self.0) }))
+    }
+
+    /// This state under `config` instead (tests, an instance configured otherwise);
+    /// everything else shared.
+    pub fn with_config(&self, config: RuntimeConfig) -> Self {
+        Self(Arc::new(Shared { config: Arc::new(config), ..Shared::clone(&self.0) }))
     }
 
     /// The lifecycle service.

@@ -103,7 +103,7 @@ impl DigestCache {
 
 /// The digest of `tenant` for the caller, or [`DigestPoll::Unchanged`] when `known` is its
 /// current version.
-#[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
+#[tracing::instrument(level = "debug", skip(state, p), fields(workspace = p.workspace_id.get()))]
 pub async fn tenant_digest(
     state: &AppState,
     p: &Principal,
@@ -270,7 +270,7 @@ fn version_of(d: &TenantDigest) -> String {
 /// The workspace overview for the caller, or [`crate::api::Poll::Unchanged`] when `known` is its
 /// current version. Built per request (five queries, whatever the number of tenants) and
 /// compared by content, so an unchanged answer carries no payload.
-#[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
+#[tracing::instrument(level = "debug", skip(state, p), fields(workspace = p.workspace_id.get()))]
 pub async fn workspace_overview(state: &AppState, p: &Principal, known: Option<&str>) -> Result<OverviewPoll, Error> {
     // Like the operations list: every member may view runs; the scope narrows what they see.
     let ws = p.workspace_id;

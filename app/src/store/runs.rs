@@ -447,25 +447,50 @@ pub async fn list_page(
     Ok(convert(rows))
 }
 
-/// Where counts under `filter` come from, and what each row adds: the counter tables (per
-/// tenant when filtered by tenant or scope, per workspace otherwise), whose rows carry `n`;
-/// or, for a completion window the counters do not key on, the runs themselves (one each).
-fn count_source(filter: &RunFilter) -> (&'static str, &'static str) {
-    match (filter.completed_since, filter.tenant.is_some() || filter.scope.is_some()) {
-        (Some(_), _) => ("operation_runs", "1"),
-        (None, true) => ("run_counts", "r.n"),
-        (None, false) => ("run_counts_ws", "r.n"),
+/// The width of a completion-window counter's bucket: an hour, as migration 0031 spells it.
+pub const COMPLETION_BUCKET_MS: i64 = 3_600_000;
+
+/// The rows a count under `filter` sums, as one SQL source (the filter's arguments follow the
+/// workspace's `$1`): each row carries `n` (how many runs it stands for) and `columns`, and
+/// passes `extra` (conditions on `r`).
+///
+/// - Without a completion window: the trigger-maintained counters (a handful of rows), per
+///   tenant when filtered by tenant or scope, per workspace otherwise.
+/// - A window over one tenant or a scope: the runs themselves, bounded by the tenant's
+///   completion index.
+/// - A window over the workspace: its whole hours from the hourly completion counters, plus
+///   the runs of its first, partial hour (specs/lifecycle-and-storage, "Counting a window").
+fn counted(workspace: Option<WorkspaceId>, filter: &RunFilter, columns: &str, extra: &str) -> (String, Vec<FilterArg>) {
+    let (place, first) = place_sql(workspace);
+    let source = |table: &str, n: &str, filter: &RunFilter, first: usize| {
+        let (where_sql, args) = filter_sql(filter, first);
+        (format!("SELECT {columns}{n} AS n FROM {table} r WHERE {place}{where_sql}{extra}"), args)
+    };
+    let by_tenant = filter.tenant.is_some() || filter.scope.is_some();
+    match filter.completed_since {
+        None if by_tenant => source("run_counts", "r.n", filter, first),
+        None => source("run_counts_ws", "r.n", filter, first),
+        Some(_) if by_tenant => source("operation_runs", "1", filter, first),
+        Some(since) => {
+            let whole = Timestamp(since.millis().div_euclid(COMPLETION_BUCKET_MS) * COMPLETION_BUCKET_MS);
+            let whole = if whole < since { Timestamp(whole.millis() + COMPLETION_BUCKET_MS) } else { whole };
+            let hours = RunFilter { completed_since: Some(whole), ..filter.clone() };
+            let (hours_sql, mut args) = source("run_completions_ws", "r.n", &hours, first);
+            let (edge_sql, edge_args) = source("operation_runs", "1", filter, first + args.len());
+            let until = first + args.len() + edge_args.len();
+            args.extend(edge_args);
+            args.push(FilterArg::Int(whole.millis()));
+            (format!("{hours_sql} UNION ALL {edge_sql} AND r.completed_at < ${until}"), args)
+        }
     }
 }
 
 /// How many of `workspace`'s runs (every workspace's when `None`) match `filter`: exact, from
-/// the trigger-maintained counter tables (a handful of rows: per tenant when filtered by
-/// tenant, per workspace otherwise), never a scan of the runs.
+/// the trigger-maintained counters wherever they answer ([`counted`]), never a scan of the
+/// workspace's runs.
 pub async fn count(db: &Db, workspace: Option<WorkspaceId>, filter: &RunFilter) -> Result<u64, RunQueryError> {
-    let (place, first) = place_sql(workspace);
-    let (where_sql, args) = filter_sql(filter, first);
-    let (table, n) = count_source(filter);
-    let sql = format!("SELECT CAST(COALESCE(SUM({n}), 0) AS BIGINT) FROM {table} r WHERE {place}{where_sql}");
+    let (source, args) = counted(workspace, filter, "", "");
+    let sql = format!("SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) FROM ({source}) c");
     let mut q = sqlx::query_scalar::<_, i64>(&sql);
     if let Some(ws) = workspace {
         q = q.bind(ws.get());
@@ -510,12 +535,10 @@ pub async fn terminal_class_counts(
     workspace: Option<WorkspaceId>,
     filter: &RunFilter,
 ) -> Result<Vec<(ProblemClass, u64)>, RunQueryError> {
-    let (place, first) = place_sql(workspace);
-    let (where_sql, args) = filter_sql(filter, first);
-    let (table, n) = count_source(filter);
+    let (source, args) =
+        counted(workspace, filter, "r.terminal_class AS terminal_class, ", " AND r.status = 'completed'");
     let sql = format!(
-        "SELECT r.terminal_class, CAST(COALESCE(SUM({n}), 0) AS BIGINT) AS n FROM {table} r \
-         WHERE {place} AND r.status = 'completed'{where_sql} GROUP BY r.terminal_class"
+        "SELECT c.terminal_class, CAST(COALESCE(SUM(c.n), 0) AS BIGINT) AS n FROM ({source}) c GROUP BY c.terminal_class"
     );
     let mut q = sqlx::query_as::<_, ClassTotalRow>(&sql);
     if let Some(ws) = workspace {

@@ -173,7 +173,8 @@ const POLL_SECS: u64 = 30;
 
 /// The resident memory (MiB, highest sample) of `opshub serve` started as its own process
 /// over the bench database at `url`, while [`POLLERS`] connections each poll a random
-/// tenant's active runs every 2 s ± 1 s for [`POLL_SECS`]; and what the pollers saw.
+/// tenant's digest every 2 s ± 1 s for [`POLL_SECS`] (the dashboard's own poll,
+/// [`digest_poll_script`]); and what the pollers saw.
 pub(crate) async fn served_rss(url: &str, tenants: &[TenantId]) -> anyhow::Result<(f64, WrkResult)> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
@@ -200,16 +201,8 @@ pub(crate) async fn served_rss(url: &str, tenants: &[TenantId]) -> anyhow::Resul
         let cookie = sign_in(addr)?;
         let dir = tempfile::tempdir()?;
         let script = dir.path().join("pollers.lua");
-        let ids: Vec<String> = tenants.iter().map(|t| t.get().to_string()).collect();
-        std::fs::write(
-            &script,
-            format!(
-                "wrk.headers[\"Cookie\"] = \"{cookie}\"\nlocal ids = {{{}}}\n\
-                 request = function()\n  return wrk.format(\"GET\", \"/api/tenants/\" .. ids[math.random(#ids)] .. \"/active-runs\")\nend\n\
-                 function delay() return math.random(1000, 3000) end\n",
-                ids.join(", ")
-            ),
-        )?;
+        let unknown: Vec<(TenantId, String)> = tenants.iter().map(|t| (*t, String::new())).collect();
+        std::fs::write(&script, digest_poll_script(addr, &cookie, &unknown, Some((1000, 3000))))?;
         let base = format!("http://{addr}/");
         let script = script.display().to_string();
         let polling = tokio::task::spawn_blocking(move || wrk_script(&base, &script, POLLERS, POLL_SECS));

@@ -60,6 +60,12 @@ struct Figures {
     trivial: WrkResult,
     poll: WrkResult,
     poll_runs: usize,
+    /// The dashboard's digest poll over every tenant while runs move underneath.
+    spread: SpreadFigures,
+    /// A separately started `opshub serve` under 1,000 pollers: its highest resident
+    /// memory (MiB) and what the pollers saw.
+    served_rss_mib: f64,
+    served: WrkResult,
     /// The operations list (service call) by shape: label, median, p99.
     lists: Vec<ListFigure>,
     claims_per_sec: [f64; 2],
@@ -80,6 +86,9 @@ impl Figures {
             trivial: WrkResult::default(),
             poll: WrkResult::default(),
             poll_runs: 0,
+            spread: SpreadFigures::default(),
+            served_rss_mib: 0.0,
+            served: WrkResult::default(),
             lists: Vec::new(),
             claims_per_sec: [0.0; 2],
             sweep: SweepFigures::default(),
@@ -313,6 +322,13 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
     let trivial = wrk(&format!("http://{addr}/healthz"), None, secs)?;
     eprintln!("   wrk: poll path ({poll_runs} active runs)");
     let poll = wrk(&poll_url, Some(&cookie), secs)?;
+    eprintln!("   wrk: the dashboard's digest poll over {} tenants while runs move", tenants.len());
+    let spread = digest_spread_figures(&state, &principal, &tenants, addr, &cookie, secs).await?;
+    eprintln!("   a separately started opshub serve under 1,000 pollers");
+    let (served_rss_mib, served) = served_rss(&url, &tenants).await.unwrap_or_else(|e| {
+        eprintln!("warning: the separately started server could not be measured: {e:#}");
+        (0.0, WrkResult { errors: 1, ..WrkResult::default() })
+    });
 
     eprintln!("   timing the operations list: first page, deep pages, one tenant, the last week");
     // Tenant 1, not 0: the seed gives every hundredth tenant active runs only.
@@ -320,7 +336,17 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
     if http_only() {
         serving.abort();
         db.close().await;
-        return Ok(Figures { hello, trivial, poll, poll_runs, lists, ..Figures::only(backend, seed_secs) });
+        return Ok(Figures {
+            hello,
+            trivial,
+            poll,
+            poll_runs,
+            spread,
+            served_rss_mib,
+            served,
+            lists,
+            ..Figures::only(backend, seed_secs)
+        });
     }
     let claims_per_sec = claim_figures(&state, &principal, tenants[0]).await?;
     eprintln!("   reconciler sweep (1,000 of the active runs abandoned)");
@@ -335,6 +361,9 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
         trivial,
         poll,
         poll_runs,
+        spread,
+        served_rss_mib,
+        served,
         lists,
         claims_per_sec,
         sweep,

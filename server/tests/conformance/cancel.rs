@@ -107,7 +107,7 @@ impl Handler for Silent {
 pub(crate) async fn a_silent_handler_is_stopped_by_the_heartbeat_that_hears_the_request(t: &TestDb) {
     let mut config = (*t.state.config).clone();
     config.heartbeat_every = Duration::from_millis(20);
-    let state = app::runtime::AppState { config: Arc::new(config), ..t.state.clone() };
+    let state = t.state.with_config(config);
     let worker = Worker::new(state.clone(), "w-silent").with_handler(RunType::InventorySync, Silent);
     let run = state.lifecycle().start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();
     let working = tokio::spawn(async move { worker.run_one().await });

@@ -262,6 +262,79 @@ pub(crate) async fn the_active_and_completed_since_filters_list_exactly_what_the
     assert_eq!(page.class_counts.iter().map(|c| c.count).sum::<u64>(), 1);
 }
 
+/// A workspace's completion window is counted from the hourly counters plus the runs of its
+/// first, partial hour: exact wherever the window starts, however its runs ended, under
+/// further filters, and read from the counters (specs/lifecycle-and-storage, "Counting a window").
+pub(crate) async fn window_counts_are_exact_wherever_the_window_starts(t: &TestDb) {
+    let life = t.state.lifecycle();
+    let mut next = distinct_runs(t);
+    let began = t.clock.now();
+    // Five hours of endings 25 minutes apart: by the worker (three outcomes), a queued run
+    // cancelled by a person, and runs left queued that the reconciler closes at the end.
+    for k in 0..12_usize {
+        let tenant = if k % 3 == 2 { None } else { Some(t.tenant) };
+        let mut req = next(tenant);
+        req.run_type = [RunType::InventorySync, RunType::RestoreExecute][k % 2];
+        let id = life.start(req).await.unwrap().run().id;
+        if k % 4 == 3 {
+            life.request_cancel(id, t.user).await.unwrap();
+        } else {
+            life.claim(id, "w1", LEASE).await.unwrap().unwrap();
+            let outcome = [RunOutcome::Succeeded, RunOutcome::Failed, RunOutcome::PartiallySucceeded][k % 3];
+            life.complete(id, Completion::by_worker("w1", outcome)).await.unwrap();
+        }
+        life.start(next(Some(t.tenant))).await.unwrap();
+        t.clock.advance(Duration::from_secs(25 * 60));
+    }
+    t.clock.advance(Duration::from_secs(86_400));
+    t.state.live.reload().await.unwrap();
+    let decided = app::jobs::reconciler::Reconciler::new(t.state.clone(), "sweeper").sweep().await.unwrap().decided;
+    assert_eq!(decided.len(), 12, "every run left queued is closed by the reconciler");
+    let ended = t.clock.now();
+
+    use app::domain::Timestamp;
+    let exact = async |since: Timestamp, extra: &str| -> i64 {
+        sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM operation_runs WHERE workspace_id = $1 AND status = 'completed' \
+             AND completed_at >= $2{extra}"
+        ))
+        .bind(t.ws.get())
+        .bind(since.millis())
+        .fetch_one(t.state.db.pool())
+        .await
+        .unwrap()
+    };
+    let mut since = Timestamp(began.millis() - 30 * 60_000);
+    while since <= ended {
+        let window = RunFilter { completed_since: Some(since), ..RunFilter::default() };
+        let counted = runs::count(&t.state.db, Some(t.ws), &window).await.unwrap();
+        assert_eq!(counted, u64::try_from(exact(since, "").await).unwrap(), "since {since:?}");
+        let classes = runs::terminal_class_counts(&t.state.db, Some(t.ws), &window).await.unwrap();
+        for class in ProblemClass::ALL {
+            let n = classes.iter().find(|(c, _)| *c == class).map_or(0, |(_, n)| *n);
+            let rows = exact(since, &format!(" AND terminal_class = '{}'", class.as_str())).await;
+            assert_eq!(n, u64::try_from(rows).unwrap(), "{class:?} since {since:?}");
+        }
+        let failed_restores =
+            RunFilter { outcome: Some(RunOutcome::Failed), run_type: Some(RunType::RestoreExecute), ..window.clone() };
+        let rows = exact(since, " AND outcome = 'failed' AND run_type = 'restore.execute'").await;
+        assert_eq!(runs::count(&t.state.db, Some(t.ws), &failed_restores).await.unwrap(), u64::try_from(rows).unwrap());
+        since = Timestamp(since.millis() + 7 * 60_000);
+    }
+
+    // The whole hours come from the counters: a counter moved by hand moves the count.
+    let whole_hour = (began.millis() / runs::COMPLETION_BUCKET_MS + 2) * runs::COMPLETION_BUCKET_MS;
+    sqlx::query("UPDATE run_completions_ws SET n = n + 100 WHERE workspace_id = $1 AND completed_at = $2")
+        .bind(t.ws.get())
+        .bind(whole_hour)
+        .execute(t.state.db.pool())
+        .await
+        .unwrap();
+    let window = RunFilter { completed_since: Some(began), ..RunFilter::default() };
+    let counted = runs::count(&t.state.db, Some(t.ws), &window).await.unwrap();
+    assert!(counted >= 100 + u64::try_from(exact(began, "").await).unwrap(), "{counted}");
+}
+
 pub(crate) async fn the_bell_lists_a_persons_notifications_in_scope_and_marks_them_read(t: &TestDb) {
     use app::services::notifications::{list, mark_all_read, mark_read};
     use app::services::principal::Principal;

@@ -67,7 +67,7 @@ pub(crate) async fn every_live_page_polls_while_it_shows_active_work_and_changes
     // Another instance answering the next poll tells the same truth: still "unchanged".
     let mut config = (*t.state.config).clone();
     config.instance_id = "another-instance".into();
-    let other = app::runtime::AppState { config: std::sync::Arc::new(config), ..t.state.clone() };
+    let other = t.state.with_config(config);
     assert!(!changed(t, &overview, system::overview(&other, &platform).await.unwrap()));
 
     // Hours later it is stuck: every page shows it so, and keeps polling.

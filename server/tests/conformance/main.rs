@@ -105,6 +105,7 @@ conformance!(
     exact_counts_agree_with_the_runs_under_every_filter,
     class_counts_class_filters_and_badges_agree_on_every_class,
     the_active_and_completed_since_filters_list_exactly_what_they_count,
+    window_counts_are_exact_wherever_the_window_starts,
     the_dashboard_digest_counts_what_its_links_list_and_is_unchanged_until_the_truth_moves,
     a_heartbeat_alone_rebuilds_no_digest_unless_a_worker_had_fallen_silent,
     polls_arriving_while_a_digest_builds_share_that_build,

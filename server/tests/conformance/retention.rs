@@ -46,6 +46,21 @@ async fn counters_match_rows(t: &TestDb) {
     .await
     .unwrap();
     assert_eq!(counted, rows, "every counter equals the rows it counts");
+    let by_hour: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+        "SELECT completed_at, run_type, outcome, terminal_class, CAST(SUM(n) AS BIGINT) FROM run_completions_ws \
+         GROUP BY 1, 2, 3, 4 HAVING SUM(n) <> 0 ORDER BY 1, 2, 3, 4",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap();
+    let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+        "SELECT completed_at - completed_at % 3600000, run_type, COALESCE(outcome, ''), COALESCE(terminal_class, ''), \
+         COUNT(*) FROM operation_runs WHERE status = 'completed' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap();
+    assert_eq!(by_hour, rows, "every hour's completion counter equals the runs it counts");
 }
 
 async fn exists(t: &TestDb, id: RunId) -> bool {

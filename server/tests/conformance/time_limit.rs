@@ -14,7 +14,6 @@ use app::runtime::Clock as _;
 use app::services::operations::run_detail;
 use app::services::principal::Principal;
 use app::store::runs;
-use std::sync::Arc;
 use std::time::Duration;
 
 const LEASE: Duration = Duration::from_secs(60);
@@ -36,7 +35,7 @@ impl Handler for ThreeThenQuiet {
 fn quick_beats(t: &TestDb) -> app::runtime::AppState {
     let mut config = (*t.state.config).clone();
     config.heartbeat_every = Duration::from_millis(20);
-    app::runtime::AppState { config: Arc::new(config), ..t.state.clone() }
+    t.state.with_config(config)
 }
 
 pub(crate) async fn a_worker_stops_its_run_at_the_time_limit_keeping_what_it_finished(t: &TestDb) {
