@@ -58,9 +58,10 @@ ensure_browser_tools() {
 
 # The release build every command serves and measures: the server, and the browser bundle with
 # brotli and gzip copies of each file beside it, which the server sends to browsers that
-# accept them (specs/browser-bundle, "On the wire").
+# accept them (specs/browser-bundle, "On the wire"). `--split` cuts the pages loaded on demand
+# out of the main chunk into chunks of their own ("Pages loaded on demand").
 build_release() {
-  cargo leptos build --release --precompress "$@"
+  cargo leptos build --release --precompress --split "$@"
 }
 
 free_port() {

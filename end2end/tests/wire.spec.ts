@@ -51,6 +51,11 @@ async function onTheWire(page: Page, visit: () => Promise<void>): Promise<Receiv
   return [...seen.values()].filter((e) => e.url !== '');
 }
 
+/** The main bundle's file of extension `ext`, inside the folder named by the bundle's stamp. */
+const STAMPED_MAIN = (ext: string) => new RegExp(`/pkg/[0-9a-f]{16}/opshub(_bg)?\\.${ext}$`);
+/** A chunk of a page loaded on demand: any other wasm of the bundle. */
+const isChunk = (r: Received) => /\/pkg\/.*\.wasm$/.test(r.url) && !STAMPED_MAIN('wasm').test(r.url);
+
 const total = (rs: Received[]) => rs.reduce((sum, r) => sum + r.bytes, 0);
 const table = (rs: Received[]) =>
   rs.map((r) => `${r.bytes} B ${r.encoding || 'identity'}${r.fromCache ? ' (cache)' : ''} ${r.url}`).join('\n');
@@ -77,14 +82,15 @@ test('a first visit to a dashboard downloads a compressed bundle once and a repe
   const firstBytes = total(first);
   console.log(`first visit: ${firstBytes} B\n${table(first)}`);
 
-  const wasm = first.find((r) => /\/pkg\/opshub\.[0-9a-f]{16}(_bg)?\.wasm$/.test(r.url));
-  expect(wasm, `the page loads the wasm under its stamped name:\n${table(first)}`).toBeDefined();
+  const wasm = first.find((r) => STAMPED_MAIN('wasm').test(r.url));
+  expect(wasm, `the page loads the wasm from its stamped folder:\n${table(first)}`).toBeDefined();
   expect(wasm?.encoding, 'the wasm arrives brotli-encoded').toBe('br');
   for (const ext of ['js', 'wasm', 'css']) {
-    const asset = first.find((r) => new RegExp(`/pkg/opshub\\.[0-9a-f]{16}(_bg)?\\.${ext}$`).test(r.url));
+    const asset = first.find((r) => STAMPED_MAIN(ext).test(r.url));
     expect(asset?.cacheControl, `${ext} is kept for a year`).toContain('immutable');
     expect(asset?.encoding, `${ext} travels compressed`).toMatch(/^(br|gzip)$/);
   }
+  expect(first.filter(isChunk), `a dashboard loads no page's chunk:\n${table(first)}`).toEqual([]);
   const html = first.find((r) => r.url.endsWith('/admin/t/2'));
   expect(html?.encoding, 'the page itself travels compressed').toMatch(/^(br|gzip)$/);
   expect(firstBytes, `first visit within ${FIRST_VISIT_LIMIT} B:\n${table(first)}`).toBeLessThanOrEqual(
@@ -100,5 +106,38 @@ test('a first visit to a dashboard downloads a compressed bundle once and a repe
   expect(repeatBytes, `repeat visit within ${REPEAT_VISIT_LIMIT} B:\n${table(repeat)}`).toBeLessThanOrEqual(
     REPEAT_VISIT_LIMIT,
   );
+  await context.close();
+});
+
+test('a page opened now and then loads its own chunk, and moving between such pages works', async ({
+  browser,
+  baseURL,
+}) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const signedIn = await page.request.post('/api/sign_in', {
+    form: { email: PEOPLE.platform.email, password: PEOPLE.platform.password },
+    headers: { Origin: baseURL ?? '' },
+  });
+  expect(signedIn.ok(), await signedIn.text()).toBe(true);
+
+  const received = await onTheWire(page, async () => {
+    await page.goto('/system');
+    await hydrated(page);
+    await page.waitForLoadState('networkidle');
+  });
+  console.log(`system page: ${total(received)} B\n${table(received)}`);
+  const chunks = received.filter(isChunk);
+  expect(chunks.length, `the system page loads its chunk:\n${table(received)}`).toBeGreaterThan(0);
+  for (const chunk of chunks) {
+    expect(chunk.url, 'a chunk comes from the same stamped folder').toMatch(/\/pkg\/[0-9a-f]{16}\//);
+    expect(chunk.cacheControl, `${chunk.url} is kept for a year`).toContain('immutable');
+    expect(chunk.encoding, `${chunk.url} travels compressed`).toMatch(/^(br|gzip)$/);
+  }
+  // The page is live: following a link moves to another page loaded on demand, in place.
+  await expect(page.getByTestId('system-workspace').first()).toBeVisible();
+  await page.getByTestId('system-stuck-link').click();
+  await expect(page).toHaveURL(/\/system\/ops\/stuck$/);
+  await expect(page.locator('main')).toHaveAttribute('data-hydrated', 'true');
   await context.close();
 });

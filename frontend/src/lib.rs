@@ -15,5 +15,7 @@ pub fn hydrate() {
     if let Some(locale) = lang.as_deref().and_then(|l| app::copy::Locale::parse(l).ok()) {
         app::copy::set_page_locale(locale);
     }
-    leptos::mount::hydrate_body(app::App);
+    // Lazy: the pages loaded on demand (specs/browser-bundle) hydrate once their chunk has
+    // arrived, which only the asynchronous hydration can wait for.
+    leptos::mount::hydrate_lazy(app::App);
 }

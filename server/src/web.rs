@@ -323,13 +323,13 @@ async fn authenticate(State(gate): State<Arc<Gate>>, session: Session, mut req: 
     crate::limits::typed_status(server_fn, next.run(req).await).await
 }
 
-/// Leptos options for serving the bundle built into `site_root`: pages name it by its
-/// content-stamped name ([`crate::assets::stamped_name`]).
+/// Leptos options for serving the bundle built into `site_root`: pages load it from its
+/// content-stamped folder ([`crate::assets::stamped_pkg_dir`]).
 pub fn leptos_options(site_root: &str, addr: SocketAddr) -> LeptosOptions {
     LeptosOptions::builder()
-        .output_name(crate::assets::stamped_name(site_root))
+        .output_name(crate::assets::BUNDLE_NAME)
         .site_root(site_root)
-        .site_pkg_dir(crate::assets::PKG_DIR)
+        .site_pkg_dir(crate::assets::stamped_pkg_dir(site_root))
         .site_addr(addr)
         .build()
 }

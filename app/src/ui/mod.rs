@@ -20,7 +20,7 @@ mod tenant;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
 /// The tab icon, inline (the page policy allows `data:` images): without one every browser
 /// asks for `/favicon.ico` and logs its 404 on every page.
@@ -37,8 +37,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href=FAVICON/>
-                // Named by the bundle's content stamp (the server's `output_name`), so a
-                // browser keeps it until the next build.
+                // Inside the bundle's content-stamped folder (the server's `site_pkg_dir`), so
+                // a browser keeps it until the next build.
                 <link rel="stylesheet" id="opshub" href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name)/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
@@ -71,13 +71,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view=overview::OverviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/operations") view=operations::OperationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/operations/:id") view=run_detail::RunDetailPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/notifications") view=notifications::NotificationsPage ssr=SsrMode::Async/>
+                    // Pages opened now and then (the bell's list, the system plane) load their
+                    // code on demand (specs/browser-bundle, "Pages loaded on demand").
+                    <Route path=path!("/admin/notifications") view={Lazy::<notifications::NotificationsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/admin/t/:tenant") view=tenant::TenantPage ssr=SsrMode::Async/>
-                    <Route path=path!("/system") view=system::SystemPage ssr=SsrMode::Async/>
-                    <Route path=path!("/system/ops/stuck") view=system::StuckPage ssr=SsrMode::Async/>
-                    <Route path=path!("/system/ops/runs") view=system::SystemRunsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/system/ops/failures") view=system::SystemFailuresPage ssr=SsrMode::Async/>
-                    <Route path=path!("/system/ops/runs/:id") view=system::SystemRunPage ssr=SsrMode::Async/>
+                    <Route path=path!("/system") view={Lazy::<system::SystemRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/system/ops/stuck") view={Lazy::<system::StuckRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/system/ops/runs") view={Lazy::<system::SystemRunsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/system/ops/failures") view={Lazy::<system::SystemFailuresRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/system/ops/runs/:id") view={Lazy::<system::SystemRunRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

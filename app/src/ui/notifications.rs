@@ -1,34 +1,57 @@
 //! `/admin/notifications`: the bell's list — one notification per finished run the person
 //! started, worded by its problem class, each carrying the run's specs/product-contract §13 hooks, with
 //! "mark as read" and "mark all as read". The top bar's unread count follows every change.
+//!
+//! The page is opened from the bell now and then, not on every visit, so its code is a chunk
+//! loaded on demand (specs/browser-bundle, "Pages loaded on demand").
 
-use super::answer::answer;
+use super::answer::{AnswerJson, answer};
 use super::common::{ErrorPanel, RunBadges, RunListItem, ago};
 use super::post_form::PostForm;
-use crate::api::{MarkAllNotificationsRead, MarkNotificationRead, NotificationItem, list_notifications};
+use crate::api::{
+    ApiError, MarkAllNotificationsRead, MarkNotificationRead, NotificationItem, Notifications, list_notifications,
+};
 use crate::copy::text;
 use crate::domain::Timestamp;
 use leptos::prelude::*;
+use leptos_router::{LazyRoute, lazy_route};
 
 /// Bumped whenever notifications change on this page, so the top bar asks for its unread
 /// count again.
 #[derive(Debug, Clone, Copy)]
 pub struct NotificationsChanged(pub RwSignal<u64>);
 
-/// The notifications page.
-#[component]
-pub fn NotificationsPage() -> impl IntoView {
-    let t = &text().notices;
-    let mark = ServerAction::<MarkNotificationRead>::new();
-    let mark_all = ServerAction::<MarkAllNotificationsRead>::new();
-    let list = answer(move || (mark.version().get(), mark_all.version().get()), |_| list_notifications());
-    if let Some(NotificationsChanged(changed)) = use_context::<NotificationsChanged>() {
-        Effect::new(move |_| {
-            if mark.version().get() + mark_all.version().get() > 0 {
-                changed.update(|n| *n += 1);
-            }
-        });
+/// The notifications page: its list, asked again after every mark, and the two marks.
+pub struct NotificationsRoute {
+    list: Resource<Result<Notifications, ApiError>, AnswerJson>,
+    mark: ServerAction<MarkNotificationRead>,
+    mark_all: ServerAction<MarkAllNotificationsRead>,
+}
+
+#[lazy_route]
+impl LazyRoute for NotificationsRoute {
+    fn data() -> Self {
+        let mark = ServerAction::<MarkNotificationRead>::new();
+        let mark_all = ServerAction::<MarkAllNotificationsRead>::new();
+        let list = answer(move || (mark.version().get(), mark_all.version().get()), |_| list_notifications());
+        if let Some(NotificationsChanged(changed)) = use_context::<NotificationsChanged>() {
+            Effect::new(move |_| {
+                if mark.version().get() + mark_all.version().get() > 0 {
+                    changed.update(|n| *n += 1);
+                }
+            });
+        }
+        Self { list, mark, mark_all }
     }
+
+    fn view(this: Self) -> AnyView {
+        notifications_page(this).into_any()
+    }
+}
+
+fn notifications_page(route: NotificationsRoute) -> impl IntoView {
+    let NotificationsRoute { list, mark, mark_all } = route;
+    let t = &text().notices;
     view! {
         <section class="notifications">
             <div class="page-head">

@@ -1,24 +1,46 @@
 //! `/system`: the platform operators' view across every workspace.
+//!
+//! Few people open these pages, so each is a route loaded on demand: its code is a chunk of
+//! the bundle fetched when the page is first visited, not part of every first visit
+//! (specs/browser-bundle, "Pages loaded on demand"). Each route's `data` starts its request
+//! at once, so the answer and the chunk load side by side.
 
-use super::answer::{answer, keep_live};
+use super::answer::{AnswerJson, answer, keep_live};
 use super::common::{ErrorPanel, ProgressView, RunBadges, RunTableRow, ago};
 use super::operations::{
     LiveList, LiveListProps, STUCK_PAGE, SYSTEM_FAILURES, SYSTEM_RUNS, list_href, run_href, use_list_query,
 };
 use super::run_detail::RunDetailView;
 use crate::api::{
-    Bucket, Poll, StuckRun, StuckRuns, SystemOverview, WorkspaceHealth, get_system_run, load_stuck_runs,
-    load_system_overview,
+    ApiError, Bucket, ListQuery, Poll, RunDetail, RunListPage, StuckRun, StuckRuns, SystemOverview, WorkspaceHealth,
+    get_system_run, load_stuck_runs, load_system_overview,
 };
 use crate::copy::text;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
+use leptos_router::{LazyRoute, lazy_route};
+
+/// A page's data as the server renders it into the HTML.
+type Answer<T> = Resource<Result<T, ApiError>, AnswerJson>;
+
+/// `/system`: the overview of every workspace.
+#[derive(Debug)]
+pub struct SystemRoute(Answer<Poll<SystemOverview>>);
+
+#[lazy_route]
+impl LazyRoute for SystemRoute {
+    fn data() -> Self {
+        Self(answer(|| (), |()| load_system_overview(None)))
+    }
+
+    fn view(this: Self) -> AnyView {
+        system_page(this.0).into_any()
+    }
+}
 
 /// The system overview page.
-#[component]
-pub fn SystemPage() -> impl IntoView {
-    let overview = answer(|| (), |()| load_system_overview(None));
+fn system_page(overview: Answer<Poll<SystemOverview>>) -> impl IntoView {
     let t = text();
     view! {
         <Title text=(t.shell.page_title)(t.system.heading)/>
@@ -101,9 +123,21 @@ fn Overview(initial: SystemOverview) -> impl IntoView {
 }
 
 /// `/system/ops/stuck`: every workspace's runs that are stuck right now.
-#[component]
-pub fn StuckPage() -> impl IntoView {
-    let stuck = answer(|| (), |()| load_stuck_runs(None));
+#[derive(Debug)]
+pub struct StuckRoute(Answer<Poll<StuckRuns>>);
+
+#[lazy_route]
+impl LazyRoute for StuckRoute {
+    fn data() -> Self {
+        Self(answer(|| (), |()| load_stuck_runs(None)))
+    }
+
+    fn view(this: Self) -> AnyView {
+        stuck_page(this.0).into_any()
+    }
+}
+
+fn stuck_page(stuck: Answer<Poll<StuckRuns>>) -> impl IntoView {
     let t = text();
     view! {
         <Title text=(t.shell.system_page_title)(t.system.stuck)/>
@@ -201,23 +235,56 @@ fn StuckRow(r: StuckRun, now: crate::domain::Timestamp) -> impl IntoView {
 
 /// `/system/ops/runs`: every workspace's runs, with the same filters and class counts as the
 /// admin list.
-#[component]
-pub fn SystemRunsPage() -> impl IntoView {
-    view! { <SystemList failures=false/> }
+#[derive(Debug)]
+pub struct SystemRunsRoute(SystemListData);
+
+#[lazy_route]
+impl LazyRoute for SystemRunsRoute {
+    fn data() -> Self {
+        Self(SystemListData::load(false))
+    }
+
+    fn view(this: Self) -> AnyView {
+        system_list(this.0).into_any()
+    }
 }
 
 /// `/system/ops/failures`: every workspace's runs that need follow-up (terminal follow-up and
 /// reconciled-stale), newest first.
-#[component]
-pub fn SystemFailuresPage() -> impl IntoView {
-    view! { <SystemList failures=true/> }
+#[derive(Debug)]
+pub struct SystemFailuresRoute(SystemListData);
+
+#[lazy_route]
+impl LazyRoute for SystemFailuresRoute {
+    fn data() -> Self {
+        Self(SystemListData::load(true))
+    }
+
+    fn view(this: Self) -> AnyView {
+        system_list(this.0).into_any()
+    }
 }
 
-#[component]
-fn SystemList(failures: bool) -> impl IntoView {
-    let list_query = use_list_query();
+/// A system list's page of runs and the filters it was asked with.
+#[derive(Debug)]
+pub struct SystemListData {
+    failures: bool,
+    query: Signal<ListQuery>,
+    page: Answer<Poll<RunListPage>>,
+}
+
+impl SystemListData {
+    fn load(failures: bool) -> Self {
+        let list_query = use_list_query();
+        let place = if failures { SYSTEM_FAILURES } else { SYSTEM_RUNS };
+        let page = answer(list_query, move |q| place.fetch(q, None));
+        Self { failures, query: Signal::derive(list_query), page }
+    }
+}
+
+fn system_list(data: SystemListData) -> impl IntoView {
+    let SystemListData { failures, query, page } = data;
     let place = if failures { SYSTEM_FAILURES } else { SYSTEM_RUNS };
-    let page = answer(list_query, move |q| place.fetch(q, None));
     let t = text();
     let (title, lede) = if failures {
         (t.system.follow_up, t.system.follow_up_lede)
@@ -236,7 +303,7 @@ fn SystemList(failures: bool) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(Poll::Changed(page)) => {
-                            LiveList(LiveListProps { initial: *page, query: list_query(), place }).into_any()
+                            LiveList(LiveListProps { initial: *page, query: query.get(), place }).into_any()
                         }
                         // Asked without a version, a list always comes back whole.
                         Ok(Poll::Unchanged) => ().into_any(),
@@ -250,11 +317,23 @@ fn SystemList(failures: bool) -> impl IntoView {
 
 /// `/system/ops/runs/{run}`: any run's detail — the same decision zone as on the admin plane,
 /// with full diagnostics.
-#[component]
-pub fn SystemRunPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.read().get("id").unwrap_or_default();
-    let run = answer(id, get_system_run);
+#[derive(Debug)]
+pub struct SystemRunRoute(Answer<RunDetail>);
+
+#[lazy_route]
+impl LazyRoute for SystemRunRoute {
+    fn data() -> Self {
+        let params = use_params_map();
+        let id = move || params.read().get("id").unwrap_or_default();
+        Self(answer(id, get_system_run))
+    }
+
+    fn view(this: Self) -> AnyView {
+        system_run_page(this.0).into_any()
+    }
+}
+
+fn system_run_page(run: Answer<RunDetail>) -> impl IntoView {
     let t = &text().detail;
     view! {
         <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>
