@@ -426,8 +426,9 @@ pub async fn list_page(
     let (mut where_sql, args) = filter_sql(filter, first);
     let mut next = first + args.len();
     if after.is_some() {
-        where_sql
-            .push_str(&format!(" AND (r.created_at < ${next} OR (r.created_at = ${next} AND r.id < ${}))", next + 1));
+        // A row comparison: both databases read it as a range of the creation-order index,
+        // where the same condition spelled out with OR is checked row by row from the newest.
+        where_sql.push_str(&format!(" AND (r.created_at, r.id) < (${next}, ${})", next + 1));
         next += 2;
     }
     let sql = format!(
