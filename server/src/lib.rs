@@ -4,6 +4,7 @@
 // serves them; the default limit is too small for Leptos's static view types.
 #![recursion_limit = "512"]
 
+pub mod api_v1;
 pub mod assets;
 pub mod clients;
 pub mod config;

@@ -105,7 +105,13 @@ pub async fn request_span(State(state): State<AppState>, mut req: Request, next:
         .filter(|v| acceptable(v))
         .map_or_else(new_request_id, str::to_owned);
     let method = app::runtime::metrics::method_label(req.method().as_str());
-    let span = tracing::info_span!("request", request_id = %id, method, route = tracing::field::Empty);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method,
+        route = tracing::field::Empty,
+        token = tracing::field::Empty
+    );
     req.extensions_mut().insert(RequestId(id.as_str().into()));
     let began = std::time::Instant::now();
     let mut res = next.run(req).instrument(span.clone()).await;

@@ -46,6 +46,9 @@ enum Command {
     /// Manage people who can sign in.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage a workspace's API tokens, acting as one of its owners.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// One reconciler sweep: decide every abandoned run and print what was decided.
     Reconcile {
         /// Sweep once and exit (the server sweeps periodically by itself).
@@ -115,6 +118,47 @@ enum UserCommand {
     Remove {
         /// Their email address.
         email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Make a token and print its secret, shown this once (only its hash is kept).
+    Create {
+        /// The workspace's slug.
+        workspace: String,
+        /// The token's name, to tell it apart (e.g. "backup workers").
+        name: String,
+        /// The email of the workspace owner making it.
+        #[arg(long = "as", value_name = "EMAIL")]
+        owner: String,
+        /// What it may do, separated by commas: read_runs, start_runs, report_runs.
+        #[arg(long, required = true, value_delimiter = ',')]
+        grants: Vec<String>,
+        /// Restrict it to this tenant (a slug); without it, every tenant of the workspace.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Make it stop working after this many days; without it, it works until revoked.
+        #[arg(long, value_name = "DAYS")]
+        expires_in_days: Option<u32>,
+    },
+    /// List the workspace's tokens (never their secrets).
+    List {
+        /// The workspace's slug.
+        workspace: String,
+        /// The email of a workspace owner.
+        #[arg(long = "as", value_name = "EMAIL")]
+        owner: String,
+    },
+    /// Revoke a token: from its next request on, it authenticates nothing.
+    Revoke {
+        /// The workspace's slug.
+        workspace: String,
+        /// The token's id, as `token list` shows it.
+        id: String,
+        /// The email of a workspace owner.
+        #[arg(long = "as", value_name = "EMAIL")]
+        owner: String,
     },
 }
 
@@ -330,6 +374,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 );
             }
         }
+        Command::Token(command) => token(command, &config).await?,
         Command::User(UserCommand::Add { email, name }) => {
             let db = server::serve::open_database(&config).await?;
             let password = read_password()?;
@@ -366,6 +411,55 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let db = server::serve::open_database(&config).await?;
             app::services::accounts::remove_user(&db, &email).await.map_err(refused)?;
             println!("{email} can no longer sign in; their sessions have ended");
+        }
+    }
+    Ok(())
+}
+
+/// The `token` commands: each acts as the named owner, through the same service and
+/// authorization as the owner's page.
+async fn token(command: TokenCommand, config: &Config) -> anyhow::Result<()> {
+    use app::services::{accounts, tokens};
+    let db = server::serve::open_database(config).await?;
+    let state = server::serve::app_state(db.clone(), config);
+    match command {
+        TokenCommand::Create { workspace, name, owner, grants, tenant, expires_in_days } => {
+            let p = accounts::member(&db, &owner, &workspace).await.map_err(refused)?;
+            let tenant = match tenant {
+                Some(slug) => {
+                    Some(accounts::tenant_by_slug(&db, p.workspace_id, &workspace, &slug).await.map_err(refused)?)
+                }
+                None => None,
+            };
+            let new = tokens::NewToken { name, tenant, grants: grants.join(","), expires_in_days };
+            let made = tokens::create(&state, &p, &new).await.map_err(refused)?;
+            println!("token {} ({}) made; its secret, shown this once:", made.token.id, made.token.name);
+            println!("{}", made.secret);
+        }
+        TokenCommand::List { workspace, owner } => {
+            let p = accounts::member(&db, &owner, &workspace).await.map_err(refused)?;
+            let list = tokens::list(&state, &p).await.map_err(refused)?;
+            if list.is_empty() {
+                println!("no API tokens in {workspace}");
+            }
+            for t in list {
+                let tenant = t.tenant.as_deref().unwrap_or("every tenant");
+                let expires =
+                    t.expires_at.map_or_else(|| "no expiry".to_owned(), |at| format!("expires {}", at.to_rfc3339()));
+                println!(
+                    "{}\t{}…\t{}\t{}\t{tenant}\t{}\t{expires}",
+                    t.id,
+                    t.shown,
+                    t.name,
+                    t.grants.join(","),
+                    t.state.as_str()
+                );
+            }
+        }
+        TokenCommand::Revoke { workspace, id, owner } => {
+            let p = accounts::member(&db, &owner, &workspace).await.map_err(refused)?;
+            tokens::revoke(&state, &p, &id).await.map_err(refused)?;
+            println!("token {} revoked", id.trim());
         }
     }
     Ok(())
@@ -436,9 +530,35 @@ mod tests {
     }
 
     #[test]
+    fn a_token_is_made_as_a_named_owner_with_grants_separated_by_commas() {
+        let cli = parse(&[
+            "token",
+            "create",
+            "acme",
+            "backup workers",
+            "--as",
+            "o@acme.example",
+            "--grants",
+            "read_runs,report_runs",
+        ])
+        .unwrap();
+        let Some(Command::Token(TokenCommand::Create { grants, owner, tenant, expires_in_days, .. })) = cli.command
+        else {
+            panic!("not a token create")
+        };
+        assert_eq!(grants, ["read_runs", "report_runs"]);
+        assert_eq!((owner.as_str(), tenant, expires_in_days), ("o@acme.example", None, None));
+        assert!(parse(&["token", "create", "acme", "x", "--as", "o@acme.example"]).is_err(), "grants are required");
+        assert!(parse(&["token", "list", "acme"]).is_err(), "an owner is named");
+        let bad =
+            parse(&["token", "create", "acme", "x", "--as", "o", "--grants", "read_runs", "--expires-in-days", "-3"]);
+        assert!(bad.is_err(), "a negative expiry is refused");
+    }
+
+    #[test]
     fn help_lists_every_command_and_every_setting() {
         let help = Cli::command().render_long_help().to_string();
-        for word in ["serve", "config", "migrate", "seed", "fault", "user", "reconcile", "--config"] {
+        for word in ["serve", "config", "migrate", "seed", "fault", "user", "token", "reconcile", "--config"] {
             assert!(help.contains(word), "{word} missing from:\n{help}");
         }
         for k in KEYS {

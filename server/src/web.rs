@@ -31,15 +31,18 @@ use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Session, SessionManagerLayer};
 
-/// The routes served outside Leptos (health, metrics, the poll API, pack downloads). The
-/// authorization matrix test reads this list, so a new route here needs a row there.
-pub const PLAIN_ROUTES: [&str; 6] = [
+/// The routes served outside Leptos (health, metrics, the poll API, pack downloads, the runs
+/// API). The authorization matrix test reads this list, so a new route here needs a row there.
+pub const PLAIN_ROUTES: [&str; 9] = [
     "/healthz",
     "/api/tenants/{tenant}/active-runs",
     "/admin/review-packs/{pack}/download",
     "/readyz",
     "/metrics",
     "/pkg/{*file}",
+    crate::api_v1::RUNS,
+    crate::api_v1::RUN,
+    crate::api_v1::ELSEWHERE,
 ];
 
 /// Answers smaller than this go as they are: compressing them saves less than it costs.
@@ -101,6 +104,7 @@ pub fn router(state: AppState, options: LeptosOptions, ops: Ops) -> Router {
     let request_state = state.clone();
     let ready_state = state.clone();
     let metrics_state = state.clone();
+    let (list_state, run_state) = (state.clone(), state.clone());
     let edge = Arc::new(Edge { origins, https: crate::headers::Https(state.config.sessions.secure_cookie) });
     // Every page and server function reads the app state and the request's locale (chosen
     // by the middleware below) from its Leptos context. A page's policy names the nonce
@@ -163,6 +167,15 @@ pub fn router(state: AppState, options: LeptosOptions, ops: Ops) -> Router {
                 },
             ),
         )
+        .route(
+            PLAIN_ROUTES[6],
+            get(move |viewer, locale, query| crate::api_v1::list_runs(list_state.clone(), viewer, locale, query)),
+        )
+        .route(
+            PLAIN_ROUTES[7],
+            get(move |viewer, locale, id| crate::api_v1::get_run(run_state.clone(), viewer, locale, id)),
+        )
+        .route(PLAIN_ROUTES[8], axum::routing::any(crate::api_v1::nothing_here))
         .route(
             PLAIN_ROUTES[5],
             get(move |req: Request| {
@@ -285,6 +298,9 @@ async fn authenticate(State(gate): State<Arc<Gate>>, session: Session, mut req: 
     let state = gate.state.clone();
     let path = req.uri().path().to_owned();
     let browser = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Locale::negotiate);
+    if crate::api_v1::is_api(&path) {
+        return crate::api_v1::authenticate(&state, browser, req, next).await;
+    }
     if changes_state(req.method()) && !gate.origins.allows_source(req.headers()) {
         tracing::warn!(path, "refused a state-changing request from another origin");
         let text = browser.unwrap_or_default().catalog();

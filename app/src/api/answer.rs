@@ -81,7 +81,7 @@ pub fn api_error(c: &Catalog, e: &Error) -> ApiError {
         Error::NotSignedIn | Error::WrongCredentials => ApiError::Unauthorized(sentence),
         Error::Throttled => ApiError::Throttled(sentence),
         Error::NotFound(_) => ApiError::NotFound(sentence),
-        Error::Forbidden(_) | Error::NoMembership => ApiError::Forbidden(sentence),
+        Error::Forbidden(_) | Error::TokenForbidden(_) | Error::NoMembership => ApiError::Forbidden(sentence),
         Error::Conflict(_) => ApiError::Conflict(sentence),
         Error::Invalid(_) => ApiError::Invalid(sentence),
         Error::DamagedRun { .. } | Error::Internal { .. } => ApiError::Internal(sentence),
@@ -98,6 +98,7 @@ pub fn sentence(c: &Catalog, e: &Error) -> String {
         Error::Throttled => err.throttled.to_owned(),
         Error::NoMembership => err.no_membership.to_owned(),
         Error::Forbidden(cap) => (c.access.refusal)(*cap).to_owned(),
+        Error::TokenForbidden(cap) => (c.access.token_refusal)(*cap).to_owned(),
         Error::DamagedRun { .. } => err.damaged_run.to_owned(),
         Error::Internal { .. } => err.internal.to_owned(),
         Error::NotFound(thing) => match thing {
@@ -113,6 +114,7 @@ pub fn sentence(c: &Catalog, e: &Error) -> String {
             Thing::WorkspaceSlug(slug) => (acc.no_workspace)(slug),
             Thing::TenantSlug { tenant, workspace } => (acc.no_tenant)(tenant, workspace),
             Thing::Membership { email, workspace } => (acc.not_member)(email, workspace),
+            Thing::Token => acc.no_token.to_owned(),
         },
         Error::Conflict(why) => match why {
             Conflict::CancelTooLate => c.detail.cancel_too_late.to_owned(),
@@ -142,6 +144,9 @@ pub fn sentence(c: &Catalog, e: &Error) -> String {
             Invalid::ShortPassword(min) => (acc.short_password)(*min),
             Invalid::Role(role) => (acc.not_a_role)(role),
             Invalid::NoTenantsNamed => acc.name_tenants.to_owned(),
+            Invalid::TokenName => (acc.bad_token_name)(crate::domain::token::MAX_NAME_CHARS),
+            Invalid::TokenGrants => acc.bad_token_grants.to_owned(),
+            Invalid::TokenExpiry => acc.bad_token_expiry.to_owned(),
         },
     }
 }

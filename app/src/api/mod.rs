@@ -13,6 +13,9 @@ mod operations;
 mod session;
 mod system;
 mod tenant;
+mod tokens;
+#[cfg(feature = "ssr")]
+pub mod v1;
 
 #[cfg(feature = "ssr")]
 pub use answer::{api_error, sentence};
@@ -23,6 +26,7 @@ pub use operations::*;
 pub use session::*;
 pub use system::*;
 pub use tenant::*;
+pub use tokens::*;
 
 /// The answer to a live page's poll (specs/product-contract §7 "one poll per page"): the page
 /// sends the version it holds, and the server answers `Unchanged` — no payload — while what

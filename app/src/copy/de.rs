@@ -591,6 +591,21 @@ pub const ACCESS: Access = Access {
              Arbeitsbereichs."
         }
         Capability::ManageMembers => "Nur die Inhaberin oder der Inhaber des Arbeitsbereichs verwaltet Mitglieder.",
+        Capability::ManageTokens => "Nur die Inhaberin oder der Inhaber des Arbeitsbereichs verwaltet API-Tokens.",
+        Capability::ReportRuns => "Vorgänge werden mit einem API-Token gemeldet, das Vorgänge melden darf.",
+    },
+    token_refusal: |c| match c {
+        Capability::ViewRuns => "Dieses API-Token kann keine Vorgänge lesen. Geben Sie ihm die Berechtigung read_runs.",
+        Capability::StartOperations => {
+            "Dieses API-Token kann keine Vorgänge starten. Geben Sie ihm die Berechtigung start_runs."
+        }
+        Capability::ReportRuns => {
+            "Dieses API-Token kann keine Vorgänge melden. Geben Sie ihm die Berechtigung report_runs."
+        }
+        Capability::ChangeConfiguration
+        | Capability::PublishReviews
+        | Capability::ManageMembers
+        | Capability::ManageTokens => "Ein API-Token kann das nicht; eine angemeldete Person kann es.",
     },
 };
 
@@ -605,6 +620,14 @@ pub const ACCOUNTS: Accounts = Accounts {
     not_a_role: |role| format!("{role:?} ist keine Rolle (owner, manager, operator oder reader)."),
     name_tenants: "Nennen Sie mindestens einen Mandanten oder gewähren Sie alle Mandanten.",
     not_member: |email, workspace| format!("{email} ist kein Mitglied von {workspace:?}."),
+    no_token: "Es gibt kein API-Token mit dieser Nummer.",
+    bad_token_name: |max| {
+        format!("Geben Sie dem Token einen Namen mit höchstens {max} Zeichen, damit man Tokens unterscheiden kann.")
+    },
+    bad_token_grants: "Geben Sie dem Token mindestens eine Berechtigung: read_runs, start_runs oder report_runs.",
+    bad_token_expiry: "Der Ablauf eines Tokens ist eine Zahl von Tagen ab heute, zwischen 1 und 3650.",
+    token_required: "Senden Sie ein gültiges API-Token als \"Authorization: Bearer opshub_…\"; dieses ist \
+                     unbekannt, widerrufen oder abgelaufen.",
 };
 
 /// The German [`Errors`].

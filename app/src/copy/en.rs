@@ -872,6 +872,18 @@ group! {
             }
             Capability::PublishReviews => "Your role cannot publish reviews. Ask a workspace manager.",
             Capability::ManageMembers => "Only the workspace owner can manage members.",
+            Capability::ManageTokens => "Only the workspace owner can manage API tokens.",
+            Capability::ReportRuns => "Runs are reported with an API token that may report runs.",
+        },
+        /// The calm sentence when an API token lacks a capability.
+        token_refusal: fn(Capability) -> &'static str = |c| match c {
+            Capability::ViewRuns => "This API token cannot read runs. Give it the read_runs grant.",
+            Capability::StartOperations => "This API token cannot start runs. Give it the start_runs grant.",
+            Capability::ReportRuns => "This API token cannot report runs. Give it the report_runs grant.",
+            Capability::ChangeConfiguration
+            | Capability::PublishReviews
+            | Capability::ManageMembers
+            | Capability::ManageTokens => "An API token cannot do this; a person signed in can.",
         },
     }
 }
@@ -898,6 +910,18 @@ group! {
         name_tenants: &'static str = "Name at least one tenant, or grant every tenant.",
         /// Revoking a membership that does not exist.
         not_member: fn(&str, &str) -> String = |email, workspace| format!("{email} is not a member of {workspace:?}."),
+        /// Unknown, revoked-elsewhere or out-of-scope API token.
+        no_token: &'static str = "There is no API token with that id.",
+        /// A token name empty, too long or with control characters (the longest allowed).
+        bad_token_name: fn(usize) -> String =
+            |max| format!("Give the token a name of at most {max} characters, so people can tell tokens apart."),
+        /// A token without (known) grants.
+        bad_token_grants: &'static str = "Give the token at least one grant: read_runs, start_runs or report_runs.",
+        /// An expiry that is not a future day.
+        bad_token_expiry: &'static str = "A token's expiry must be a number of days from now, between 1 and 3650.",
+        /// An API call without a usable token.
+        token_required: &'static str =
+            "Send a valid API token as \"Authorization: Bearer opshub_…\"; this one is unknown, revoked or expired.",
     }
 }
 

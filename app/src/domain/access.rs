@@ -6,6 +6,7 @@
 
 use super::ParseError;
 use super::ids::{TenantId, UserId, WorkspaceId};
+use super::token::TokenGrants;
 use serde::{Deserialize, Serialize};
 
 /// A membership's role in a workspace.
@@ -45,7 +46,9 @@ impl Role {
     pub const fn capabilities(self) -> &'static [Capability] {
         use Capability::*;
         match self {
-            Self::Owner => &[ViewRuns, StartOperations, ChangeConfiguration, PublishReviews, ManageMembers],
+            Self::Owner => {
+                &[ViewRuns, StartOperations, ChangeConfiguration, PublishReviews, ManageMembers, ManageTokens]
+            }
             Self::Manager => &[ViewRuns, StartOperations, ChangeConfiguration, PublishReviews],
             Self::Operator => &[ViewRuns, StartOperations],
             Self::Reader => &[ViewRuns],
@@ -67,12 +70,23 @@ pub enum Capability {
     PublishReviews,
     /// Add, change and remove members.
     ManageMembers,
+    /// Create, list and revoke the workspace's API tokens.
+    ManageTokens,
+    /// Report runs the platform runs itself (API tokens only; no role has it).
+    ReportRuns,
 }
 
 impl Capability {
     /// Every capability.
-    pub const ALL: [Capability; 5] =
-        [Self::ViewRuns, Self::StartOperations, Self::ChangeConfiguration, Self::PublishReviews, Self::ManageMembers];
+    pub const ALL: [Capability; 7] = [
+        Self::ViewRuns,
+        Self::StartOperations,
+        Self::ChangeConfiguration,
+        Self::PublishReviews,
+        Self::ManageMembers,
+        Self::ManageTokens,
+        Self::ReportRuns,
+    ];
 }
 
 /// Which tenants of the workspace a membership covers.
@@ -84,7 +98,7 @@ pub enum TenantScope {
     Only(Vec<TenantId>),
 }
 
-/// A signed-in user acting in one workspace.
+/// A signed-in user, or an API token, acting in one workspace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Access {
     /// The user.
@@ -97,6 +111,9 @@ pub struct Access {
     pub tenants: TenantScope,
     /// Whether they may use the platform's system pages.
     pub platform_operator: bool,
+    /// An API token's grants, which replace the role's capabilities when it is a token asking.
+    #[serde(skip)]
+    pub token: Option<TokenGrants>,
 }
 
 /// Why a request is refused.
@@ -111,9 +128,12 @@ pub enum Denial {
 }
 
 impl Access {
-    /// Whether the role grants `cap`.
+    /// Whether the role grants `cap` — or, for an API token, its grants do.
     pub fn can(&self, cap: Capability) -> bool {
-        self.role.capabilities().contains(&cap)
+        match self.token {
+            Some(grants) => grants.allows(cap),
+            None => self.role.capabilities().contains(&cap),
+        }
     }
 
     /// Whether `tenant` of `workspace` is inside this access's scope.
@@ -183,7 +203,7 @@ mod tests {
     const T2: TenantId = TenantId(11);
 
     fn access(role: Role, tenants: TenantScope) -> Access {
-        Access { user: UserId(1), workspace: WS, role, tenants, platform_operator: false }
+        Access { user: UserId(1), workspace: WS, role, tenants, platform_operator: false, token: None }
     }
 
     #[test]
@@ -244,6 +264,20 @@ mod tests {
         assert!(!all.sees(OTHER_WS, None));
         assert_eq!(one.tenant_filter(), Some(&[T1][..]));
         assert_eq!(all.tenant_filter(), None);
+    }
+
+    #[test]
+    fn a_token_can_do_what_its_grants_say_whatever_the_role_it_carries() {
+        use super::super::token::{TokenGrant, TokenGrants};
+        let mut t = access(Role::Owner, TenantScope::Only(vec![T1]));
+        t.token = TokenGrants::of(&[TokenGrant::ReportRuns]);
+        assert_eq!(authorize(Some(&t), WS, Some(T1), Capability::ReportRuns), Ok(()));
+        assert_eq!(
+            authorize(Some(&t), WS, Some(T1), Capability::ViewRuns),
+            Err(Denial::Forbidden(Capability::ViewRuns))
+        );
+        assert_eq!(authorize(Some(&t), WS, Some(T2), Capability::ReportRuns), Err(Denial::NotFound));
+        assert!(!access(Role::Owner, TenantScope::All).can(Capability::ReportRuns), "no role reports runs");
     }
 
     #[test]

@@ -46,6 +46,10 @@ id_type!(
     /// Identifies a user.
     UserId
 );
+id_type!(
+    /// Identifies an API token.
+    TokenId
+);
 
 #[cfg(test)]
 mod tests {

@@ -52,13 +52,14 @@ pub mod status;
 pub mod summary;
 pub mod throttle;
 pub mod time;
+pub mod token;
 pub mod transition;
 pub mod view;
 
 pub use badge::{Badge, BadgeKind, Tone};
 pub use context::RunContext;
 pub use freshness::{Freshness, freshness};
-pub use ids::{RunId, TenantId, UserId, WorkspaceId};
+pub use ids::{RunId, TenantId, TokenId, UserId, WorkspaceId};
 pub use polling::PollingPolicy;
 pub use problem::{ProblemClass, problem_class};
 pub use progress::{Progress, ProgressMode, progress};

@@ -33,6 +33,8 @@ pub enum Thing {
         /// The workspace's slug.
         workspace: String,
     },
+    /// An API token of the caller's workspace.
+    Token,
     /// A membership (account administration).
     Membership {
         /// The user's email.
@@ -100,4 +102,10 @@ pub enum Invalid {
     Role(String),
     /// A grant limited to tenants that names none.
     NoTenantsNamed,
+    /// An API token's name: empty, too long or with control characters.
+    TokenName,
+    /// An API token's grants: none, or one that does not exist.
+    TokenGrants,
+    /// An API token's expiry: not a number of days in the allowed range.
+    TokenExpiry,
 }

@@ -4,7 +4,7 @@
 //! and never appears in an error or a log line.
 
 use crate::domain::access::Role;
-use crate::domain::{Timestamp, UserId, WorkspaceId, throttle};
+use crate::domain::{TenantId, Timestamp, UserId, WorkspaceId, throttle};
 use crate::runtime::clock::Clock;
 use crate::services::error::{Error, Invalid, Thing};
 use crate::store::accounts as stored;
@@ -140,6 +140,23 @@ async fn workspace_id(db: &Db, slug: &str) -> Result<WorkspaceId, Error> {
     stored::workspace_by_slug(db, slug.trim())
         .await?
         .ok_or_else(|| Error::NotFound(Thing::WorkspaceSlug(slug.trim().to_owned())))
+}
+
+/// `email` acting in the workspace `workspace` (a slug) as their membership says: how the
+/// command line acts for a named person, through the same authorization as their pages.
+pub async fn member(db: &Db, email: &str, workspace: &str) -> Result<crate::services::principal::Principal, Error> {
+    let user = user_id(db, email).await?;
+    let ws = workspace_id(db, workspace).await?;
+    crate::services::principal::load(db, user, ws).await?.ok_or_else(|| {
+        Error::NotFound(Thing::Membership { email: email.trim().to_owned(), workspace: workspace.trim().to_owned() })
+    })
+}
+
+/// The tenant of workspace `ws` (named `workspace` in the refusal) whose slug is `slug`.
+pub async fn tenant_by_slug(db: &Db, ws: WorkspaceId, workspace: &str, slug: &str) -> Result<TenantId, Error> {
+    stored::tenant_by_slug(db, ws, slug.trim()).await?.ok_or_else(|| {
+        Error::NotFound(Thing::TenantSlug { tenant: slug.trim().to_owned(), workspace: workspace.trim().to_owned() })
+    })
 }
 
 /// Gives `email` the `role` in the workspace `workspace` (a slug), over every tenant

@@ -35,6 +35,9 @@ pub enum Error {
     /// In scope, but the caller's role lacks the capability.
     #[error("the role lacks {0:?}")]
     Forbidden(Capability),
+    /// An API token whose grants lack the capability.
+    #[error("the API token lacks {0:?}")]
+    TokenForbidden(Capability),
     /// Signed in, but a member of no workspace yet.
     #[error("the user is a member of no workspace")]
     NoMembership,

@@ -16,5 +16,6 @@ pub mod principal;
 pub mod scope;
 pub mod system;
 pub mod tenant;
+pub mod tokens;
 
 pub use error::Error;

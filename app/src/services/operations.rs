@@ -201,6 +201,7 @@ pub async fn count_classes(
 /// One page of the caller's workspace's runs.
 #[tracing::instrument(skip(state, p), fields(workspace = p.workspace_id.get()))]
 pub async fn list_runs(state: &AppState, p: &Principal, q: &ListQuery) -> Result<RunListPage, Error> {
+    p.require(Capability::ViewRuns)?;
     let mut parsed = parse_query(q)?;
     parsed.filter.scope = p.scope();
     let mut page = list_in(state, Some(p.workspace_id), parsed).await?;

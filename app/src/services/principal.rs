@@ -6,7 +6,8 @@
 
 use crate::copy::Locale;
 use crate::domain::access::{Access, Capability, Denial, Role, TenantScope, authorize};
-use crate::domain::{TenantId, UserId, WorkspaceId};
+use crate::domain::token::TokenGrants;
+use crate::domain::{TenantId, TokenId, UserId, WorkspaceId};
 use crate::services::error::{Error, Thing};
 use crate::store::db::Db;
 use crate::store::people;
@@ -28,6 +29,18 @@ pub struct Principal {
     pub platform_operator: bool,
     /// The language they chose for their pages (`None`: their browser's).
     pub locale: Option<Locale>,
+    /// Set when an API token is asking rather than a person: its grants replace the role's
+    /// capabilities, and `user_id` is the person who made the token (for the record only).
+    pub token: Option<TokenActor>,
+}
+
+/// The API token a request came with (see [`Principal::token`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenActor {
+    /// Which token.
+    pub id: TokenId,
+    /// What it may do.
+    pub grants: TokenGrants,
 }
 
 impl Principal {
@@ -41,6 +54,7 @@ impl Principal {
             tenants,
             platform_operator: false,
             locale: None,
+            token: None,
         }
     }
 
@@ -63,8 +77,20 @@ impl Principal {
         authorize(Some(&self.access()), workspace, tenant, cap).map_err(|d| match d {
             Denial::NotSignedIn => Error::NotSignedIn,
             Denial::NotFound => Error::NotFound(thing),
+            Denial::Forbidden(cap) if self.token.is_some() => Error::TokenForbidden(cap),
             Denial::Forbidden(cap) => Error::Forbidden(cap),
         })
+    }
+
+    /// The capability check alone, for reads already bounded by the principal's own scope
+    /// (a list of their workspace's runs, filtered to their tenants): a missing capability is
+    /// `Forbidden`.
+    pub fn require(&self, cap: Capability) -> Result<(), Error> {
+        match (self.access().can(cap), self.token) {
+            (true, _) => Ok(()),
+            (false, Some(_)) => Err(Error::TokenForbidden(cap)),
+            (false, None) => Err(Error::Forbidden(cap)),
+        }
     }
 
     /// The tenant list a query must filter by, or `None` for every tenant of the workspace.
@@ -83,6 +109,7 @@ impl Principal {
             role: self.role,
             tenants: self.tenants.clone(),
             platform_operator: self.platform_operator,
+            token: self.token.map(|t| t.grants),
         }
     }
 }
@@ -104,6 +131,7 @@ pub async fn load(db: &Db, user: UserId, workspace: WorkspaceId) -> Result<Optio
         tenants,
         platform_operator: m.is_platform_operator != 0,
         locale: stored_locale(m.locale.as_deref()),
+        token: None,
     }))
 }
 
@@ -120,6 +148,7 @@ pub async fn platform_only(db: &Db, user: UserId) -> Result<Option<Principal>, s
         tenants: TenantScope::Only(Vec::new()),
         platform_operator: true,
         locale: stored_locale(u.locale.as_deref()),
+        token: None,
     }))
 }
 

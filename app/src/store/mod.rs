@@ -18,6 +18,7 @@ pub mod run_writes;
 pub mod runs;
 pub mod sessions;
 pub mod sweeps;
+pub mod tokens;
 pub mod workbench;
 pub mod workspaces;
 

@@ -150,6 +150,10 @@ conformance!(
     a_batched_decision_skips_every_run_that_changed_since_it_was_observed,
     every_service_answers_only_inside_the_callers_scope,
     passwords_are_stored_only_as_argon2id_hashes,
+    an_owner_makes_a_token_whose_secret_is_shown_once_and_stored_only_as_a_hash,
+    only_the_owner_manages_tokens_and_bad_requests_are_refused_calmly,
+    the_runs_api_answers_each_token_as_its_grants_and_scope_say,
+    the_runs_api_refuses_hostile_input_with_problem_documents,
     a_guesser_is_slowed_ever_more_while_the_owner_signs_in_from_elsewhere,
     two_hundred_parallel_wrong_passwords_are_checked_at_most_ten_times,
     quiet_sign_in_counts_are_pruned_through_their_index,
@@ -182,6 +186,7 @@ conformance!(
 
 mod access;
 mod accounts;
+mod api;
 mod cancel;
 mod cross_instance;
 mod dashboard;
@@ -200,6 +205,7 @@ mod transitions;
 mod workers;
 use access::*;
 use accounts::*;
+use api::*;
 use cancel::*;
 use dashboard::*;
 use lists::*;

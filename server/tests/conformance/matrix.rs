@@ -181,6 +181,10 @@ fn rows() -> Vec<Row> {
             call: |t| get(format!("/admin/review-packs/{}/download", t.pack)),
             expect: [SIGN_IN, GONE, GONE, GONE, NOT_FOUND, NOT_FOUND, NOT_FOUND],
         },
+        // The runs API takes API tokens only (see the api tests): a session is not enough.
+        Row { route: "/api/v1/runs", call: |_| get("/api/v1/runs".into()), expect: [UNAUTHORIZED; 7] },
+        Row { route: "/api/v1/runs/{id}", call: |t| get(format!("/api/v1/runs/{}", t.run)), expect: [UNAUTHORIZED; 7] },
+        Row { route: "/api/v1/{*rest}", call: |_| get("/api/v1/nothing".into()), expect: [UNAUTHORIZED; 7] },
         Row {
             route: "/api/list_runs",
             call: |_| post("/api/list_runs", "{\"query\": {}}".into()),

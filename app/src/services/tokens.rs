@@ -1,0 +1,186 @@
+//! API tokens (specs/runs-api, "Tokens"): the workspace owner makes, lists and revokes them;
+//! every runs-API request is authenticated by one. A token's secret is shown once, when it is
+//! made; only its SHA-256 is stored, so neither the database nor a log line can give it back.
+//! A token acts through a [`Principal`] like a person does, with its grants in place of a
+//! role, so the one authorization decision covers the API too.
+
+use crate::api::{CreatedToken, TokenInfo, TokenState};
+use crate::domain::access::{Capability, Role, TenantScope};
+use crate::domain::token::{self, TokenGrants};
+use crate::domain::{TenantId, Timestamp, TokenId};
+use crate::runtime::AppState;
+use crate::services::error::{Error, Invalid, Thing};
+use crate::services::principal::{Principal, TokenActor};
+use crate::store::tokens::{self as stored, NewTokenRow, TokenRow};
+
+/// The longest expiry a token may be given, in days (ten years).
+pub const MAX_EXPIRY_DAYS: u32 = 3650;
+
+/// How often a token's "last used" is written, at most (milliseconds): a worker reporting
+/// progress many times a second must not write a row for each call.
+const TOUCH_EVERY_MS: i64 = 60_000;
+
+/// What an owner asks for when making a token.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewToken {
+    /// Its name.
+    pub name: String,
+    /// The one tenant of the workspace it is restricted to (by id), if any.
+    pub tenant: Option<TenantId>,
+    /// Its grants, spelled and separated by commas.
+    pub grants: String,
+    /// How many days it works for; `None` for no expiry.
+    pub expires_in_days: Option<u32>,
+}
+
+/// Makes a token for the caller's workspace; the answer carries its secret, shown this once.
+#[tracing::instrument(skip_all, fields(workspace = p.workspace_id.get()))]
+pub async fn create(state: &AppState, p: &Principal, new: &NewToken) -> Result<CreatedToken, Error> {
+    p.authorize(p.workspace_id, None, Capability::ManageTokens, Thing::Token)?;
+    let name = token::token_name(&new.name).ok_or(Error::Invalid(Invalid::TokenName))?;
+    let grants = TokenGrants::parse(&new.grants).map_err(|_| Error::Invalid(Invalid::TokenGrants))?;
+    let now = state.clock.now();
+    let expires_at = match new.expires_in_days {
+        None => None,
+        Some(days) if (1..=MAX_EXPIRY_DAYS).contains(&days) => Some(now.millis() + i64::from(days) * 86_400_000),
+        Some(_) => return Err(Error::Invalid(Invalid::TokenExpiry)),
+    };
+    if let Some(tenant) = new.tenant {
+        let place = crate::store::workspaces::tenant_place(&state.db, tenant).await?;
+        if place.is_none_or(|place| place.workspace_id != p.workspace_id.get()) {
+            return Err(Error::NotFound(Thing::Tenant));
+        }
+    }
+    let secret = new_secret()?;
+    let prefix: String = secret.chars().take(token::SHOWN_CHARS).collect();
+    let row = NewTokenRow {
+        workspace: p.workspace_id,
+        tenant: new.tenant,
+        name: &name,
+        capabilities: &grants.spelling(),
+        prefix: &prefix,
+        secret_hash: &hash_of(&secret),
+        created_by: p.user_id,
+        created_at: now.millis(),
+        expires_at,
+    };
+    let id = stored::insert(&state.db, row).await?;
+    tracing::info!(token = id.get(), grants = %grants.spelling(), "API token made");
+    let token = list(state, p).await?.into_iter().find(|t| t.id == id.get()).ok_or(Error::NotFound(Thing::Token))?;
+    Ok(CreatedToken { token, secret })
+}
+
+/// Every token of the caller's workspace, newest first, revoked and expired ones included.
+pub async fn list(state: &AppState, p: &Principal) -> Result<Vec<TokenInfo>, Error> {
+    p.authorize(p.workspace_id, None, Capability::ManageTokens, Thing::Token)?;
+    let now = state.clock.now();
+    Ok(stored::list(&state.db, p.workspace_id).await?.into_iter().map(|row| info(row, now)).collect())
+}
+
+/// Revokes token `id` of the caller's workspace; from the next request on, it authenticates
+/// nothing. Revoking a revoked token is harmless (the first time is kept).
+#[tracing::instrument(skip_all, fields(workspace = p.workspace_id.get(), token = id))]
+pub async fn revoke(state: &AppState, p: &Principal, id: &str) -> Result<(), Error> {
+    p.authorize(p.workspace_id, None, Capability::ManageTokens, Thing::Token)?;
+    let id = TokenId::parse(id).ok_or(Error::NotFound(Thing::Token))?;
+    if stored::revoke(&state.db, p.workspace_id, id, state.clock.now().millis()).await? {
+        tracing::info!("API token revoked");
+        return Ok(());
+    }
+    if stored::exists(&state.db, p.workspace_id, id).await? { Ok(()) } else { Err(Error::NotFound(Thing::Token)) }
+}
+
+/// The principal a request's bearer `secret` acts as, or `None` when it names no working
+/// token (unknown, revoked, expired or not even shaped like one — all alike to the caller).
+pub async fn authenticate(state: &AppState, secret: &str) -> Result<Option<Principal>, Error> {
+    if !token::looks_like_secret(secret) {
+        return Ok(None);
+    }
+    let Some(row) = stored::by_secret_hash(&state.db, &hash_of(secret)).await? else { return Ok(None) };
+    let now = state.clock.now();
+    if info_state(&row, now) != TokenState::Active {
+        return Ok(None);
+    }
+    let grants = match TokenGrants::parse(&row.capabilities) {
+        Ok(g) => g,
+        Err(e) => {
+            tracing::warn!(token = row.id, error = %e, "an API token's stored grants do not read; it authenticates nothing");
+            return Ok(None);
+        }
+    };
+    let id = TokenId(row.id);
+    stored::touch(&state.db, id, now.millis(), TOUCH_EVERY_MS).await?;
+    let tenants = match row.tenant_id {
+        Some(t) => TenantScope::Only(vec![TenantId(t)]),
+        None => TenantScope::All,
+    };
+    let mut p = Principal::new(
+        crate::domain::UserId(row.created_by),
+        crate::domain::WorkspaceId(row.workspace_id),
+        &row.name,
+        Role::Reader,
+        tenants,
+    );
+    p.token = Some(TokenActor { id, grants });
+    Ok(Some(p))
+}
+
+/// The stored form of a secret: its SHA-256 in hex.
+fn hash_of(secret: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A new secret from the operating system's random source.
+fn new_secret() -> Result<String, Error> {
+    use argon2::password_hash::rand_core::{OsRng, RngCore as _};
+    let mut random = [0u8; token::SECRET_BYTES];
+    OsRng.try_fill_bytes(&mut random).map_err(|e| Error::internal("drawing a token's secret", e.to_string()))?;
+    Ok(token::secret_from(&random))
+}
+
+fn info_state(row: &TokenRow, now: Timestamp) -> TokenState {
+    if row.revoked_at.is_some() {
+        TokenState::Revoked
+    } else if row.expires_at.is_some_and(|at| at <= now.millis()) {
+        TokenState::Expired
+    } else {
+        TokenState::Active
+    }
+}
+
+fn info(row: TokenRow, now: Timestamp) -> TokenInfo {
+    let state = info_state(&row, now);
+    // Stored grants that do not read show as none: the token authenticates nothing anyway.
+    let grants = TokenGrants::parse(&row.capabilities)
+        .map(|g| g.iter().map(|g| g.as_str().to_owned()).collect())
+        .unwrap_or_default();
+    TokenInfo {
+        id: row.id,
+        name: row.name,
+        tenant: row.tenant_slug,
+        grants,
+        shown: row.prefix,
+        state,
+        created_at: Timestamp(row.created_at),
+        expires_at: row.expires_at.map(Timestamp),
+        revoked_at: row.revoked_at.map(Timestamp),
+        last_used_at: row.last_used_at.map(Timestamp),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_is_stored_as_its_sha256_and_every_secret_is_new() {
+        let (a, b) = (new_secret().unwrap(), new_secret().unwrap());
+        assert_ne!(a, b);
+        assert!(token::looks_like_secret(&a), "{a}");
+        let h = hash_of(&a);
+        assert_eq!(h.len(), 64);
+        assert!(!h.contains(&a[token::SECRET_PREFIX.len()..]));
+        assert_eq!(hash_of("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+}

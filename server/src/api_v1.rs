@@ -1,0 +1,169 @@
+//! The runs API over HTTP (`/api/v1`, JSON; specs/runs-api): a platform's own code reads
+//! Opshub's truth about its runs with an API token. Every request carries the token as a
+//! bearer credential — never a session cookie, so a page's session cannot be borrowed by
+//! another site and the API needs no origin check. The token becomes a principal here; the
+//! handlers are thin, the services authorize (scope 404, grant 403) exactly as for pages,
+//! and every refusal is an RFC 9457 problem document worded like the pages word it.
+
+use app::api::ApiError;
+use app::api::v1::{ApiRun, ApiRunPage, PROBLEM_JSON, Problem};
+use app::copy::Locale;
+use app::runtime::AppState;
+use app::services::auth::Viewer;
+use app::services::principal::Principal;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Extension, Path, Query, Request};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// Every path of the API starts with this.
+pub const PREFIX: &str = "/api/v1/";
+
+/// The API's routes, in the order the router registers them (the authorization matrix reads
+/// [`crate::web::PLAIN_ROUTES`], which lists these too).
+pub const RUNS: &str = "/api/v1/runs";
+/// One run.
+pub const RUN: &str = "/api/v1/runs/{id}";
+/// Any other address under the API: a problem document, never a page.
+pub const ELSEWHERE: &str = "/api/v1/{*rest}";
+
+/// Whether `path` belongs to the API.
+pub fn is_api(path: &str) -> bool {
+    path.starts_with(PREFIX)
+}
+
+/// The API's authentication step, in place of the session's: the bearer token names the
+/// principal, or the request ends with a 401 problem that says how to send one.
+pub async fn authenticate(state: &AppState, browser: Option<Locale>, mut req: Request, next: Next) -> Response {
+    let locale = browser.unwrap_or_default();
+    let secret = bearer(req.headers());
+    let principal = match secret {
+        Some(secret) => match app::services::tokens::authenticate(state, secret).await {
+            Ok(p) => p,
+            Err(e) => return failure(locale, &e),
+        },
+        None => None,
+    };
+    let Some(principal) = principal else {
+        let mut res = problem(&ApiError::Unauthorized(locale.catalog().accounts.token_required.to_owned()));
+        res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return res;
+    };
+    tracing::Span::current().record("token", principal.token.map(|t| t.id.get()));
+    req.extensions_mut().insert(locale);
+    req.extensions_mut().insert(Viewer(Some(principal)));
+    next.run(req).await
+}
+
+/// The secret of an `Authorization: Bearer …` header, if there is one.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, secret) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| secret.trim())
+}
+
+/// `GET /api/v1/runs`: one page of the token's runs, newest first, with the operations
+/// list's filters (`tenant`, `run_type`, `status`, `outcome`, `class`, `since`, `after`).
+pub async fn list_runs(
+    state: AppState,
+    Extension(viewer): Extension<Viewer>,
+    Extension(locale): Extension<Locale>,
+    query: Result<Query<app::api::ListQuery>, QueryRejection>,
+) -> Response {
+    let Some(p) = caller(viewer) else { return unauthorized(locale) };
+    let Ok(Query(mut q)) = query else {
+        return problem(&ApiError::Invalid(locale.catalog().errors.bad_shape.to_owned()));
+    };
+    // A token acts in its own workspace; the system plane's workspace filter is not the API's.
+    q.workspace = None;
+    match app::services::operations::list_runs(&state, &p, &q).await {
+        Ok(page) => ok(&ApiRunPage::of(&page, locale.catalog())),
+        Err(e) => failure(locale, &e),
+    }
+}
+
+/// `GET /api/v1/runs/{id}`: one run.
+pub async fn get_run(
+    state: AppState,
+    Extension(viewer): Extension<Viewer>,
+    Extension(locale): Extension<Locale>,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(p) = caller(viewer) else { return unauthorized(locale) };
+    match app::services::operations::run_detail(&state, &p, &id).await {
+        Ok(detail) => ok(&ApiRun::of(&detail.view, locale.catalog())),
+        Err(e) => failure(locale, &e),
+    }
+}
+
+/// Any address of the API that names nothing: 404 as a problem document.
+pub async fn nothing_here(Extension(locale): Extension<Locale>) -> Response {
+    problem(&ApiError::NotFound(locale.catalog().errors.nothing_here.to_owned()))
+}
+
+fn caller(viewer: Viewer) -> Option<Principal> {
+    viewer.0.filter(|p| p.token.is_some())
+}
+
+fn unauthorized(locale: Locale) -> Response {
+    problem(&ApiError::Unauthorized(locale.catalog().accounts.token_required.to_owned()))
+}
+
+/// A 200 answer with `body` as JSON.
+fn ok(body: &impl Serialize) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => json(StatusCode::OK, "application/json", bytes),
+        Err(e) => {
+            tracing::error!(error = %e, "could not encode an API answer");
+            problem(&ApiError::Internal(Locale::En.catalog().errors.internal.to_owned()))
+        }
+    }
+}
+
+/// A service's refusal or failure as a problem document; an internal failure is logged here,
+/// once, and never shown.
+fn failure(locale: Locale, e: &app::services::Error) -> Response {
+    if e.is_internal() {
+        tracing::error!(error = %e, "API request failed");
+    }
+    problem(&app::api::api_error(locale.catalog(), e))
+}
+
+/// `e` as an RFC 9457 problem document with its status.
+pub fn problem(e: &ApiError) -> Response {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = serde_json::to_vec(&Problem::from(e)).unwrap_or_default();
+    json(status, PROBLEM_JSON, body)
+}
+
+fn json(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response {
+    let mut res = (status, body).into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_bearer_authorization_carries_a_secret() {
+        let mut h = HeaderMap::new();
+        assert_eq!(bearer(&h), None);
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer  opshub_abc "));
+        assert_eq!(bearer(&h), Some("opshub_abc"));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("bearer opshub_abc"));
+        assert_eq!(bearer(&h), Some("opshub_abc"));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic b3BzaHViOng="));
+        assert_eq!(bearer(&h), None);
+    }
+
+    #[test]
+    fn api_paths_are_the_ones_under_the_version() {
+        assert!(is_api("/api/v1/runs") && is_api("/api/v1/runs/4"));
+        assert!(!is_api("/api/list_runs") && !is_api("/api/v1") && !is_api("/admin/api/v1/runs"));
+    }
+}

@@ -1,0 +1,271 @@
+//! API tokens and the runs API (specs/runs-api): tokens are made, listed and revoked by the
+//! workspace owner only, stored as hashes, and authenticate `/api/v1` requests through the
+//! same authorization as pages (scope 404, grant 403), with RFC 9457 problem documents for
+//! every refusal.
+
+use super::harness::TestDb;
+use super::matrix::{HOST, test_ops};
+use app::api::TokenState;
+use app::domain::access::Capability;
+use app::domain::{RunId, RunType, TenantId};
+use app::jobs::lifecycle::NewRun;
+use app::runtime::Clock as _;
+use app::services::Error;
+use app::services::error::{Invalid, Thing};
+use app::services::principal::Principal;
+use app::services::tokens::{self, NewToken};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, header};
+use std::time::Duration;
+use tower::ServiceExt as _;
+
+fn owner(t: &TestDb) -> Principal {
+    Principal::owner(t.user, t.ws, "Owner")
+}
+
+fn ask(name: &str, grants: &str) -> NewToken {
+    NewToken { name: name.to_owned(), grants: grants.to_owned(), ..NewToken::default() }
+}
+
+async fn start(t: &TestDb, ws: app::domain::WorkspaceId, tenant: TenantId) -> RunId {
+    t.state
+        .lifecycle()
+        .start(NewRun {
+            workspace_id: ws,
+            tenant_id: Some(tenant),
+            run_type: RunType::InventorySync,
+            initiator: None,
+            dedupe_key: None,
+            inputs: serde_json::json!({}),
+        })
+        .await
+        .expect("run")
+        .run()
+        .id
+}
+
+fn router(t: &TestDb) -> Router {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    server::web::router(t.state.clone(), server::web::leptos_options("target/site", addr), test_ops())
+}
+
+/// `GET path` with `secret` as the bearer token (none when `None`): status, content type, body.
+async fn get(router: &Router, path: &str, secret: Option<&str>) -> (u16, String, serde_json::Value) {
+    let mut req = Request::builder().method("GET").uri(path).header(header::HOST, HOST);
+    if let Some(s) = secret {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {s}"));
+    }
+    let res = router.clone().oneshot(req.body(Body::empty()).expect("request")).await.expect("response");
+    let status = res.status().as_u16();
+    let kind = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let body = axum::body::to_bytes(res.into_body(), 4 << 20).await.expect("body");
+    let text = String::from_utf8_lossy(&body);
+    for leak in ["SQLSTATE", "constraint", "sqlx", "panicked"] {
+        assert!(!text.contains(leak), "GET {path} leaks {leak:?}: {text}");
+    }
+    let secret_like = text
+        .match_indices("opshub_")
+        .any(|(i, _)| text[i + "opshub_".len()..].bytes().take(8).filter(u8::is_ascii_hexdigit).count() == 8);
+    assert!(!secret_like, "GET {path} shows a secret: {text}");
+    (status, kind, serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
+}
+
+pub(crate) async fn an_owner_makes_a_token_whose_secret_is_shown_once_and_stored_only_as_a_hash(t: &TestDb) {
+    let me = owner(t);
+    let made = tokens::create(&t.state, &me, &ask("  backup workers ", "report_runs, read_runs")).await.expect("made");
+    assert!(made.secret.starts_with("opshub_") && made.secret.len() == 71, "{}", made.secret);
+    assert_eq!(made.token.name, "backup workers");
+    assert_eq!(made.token.grants, ["read_runs", "report_runs"]);
+    assert_eq!(made.token.state, TokenState::Active);
+    assert!(made.secret.starts_with(&made.token.shown) && made.token.shown.len() < 20);
+
+    // Nothing stored can give the secret back.
+    let rows: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT name, prefix, secret_hash FROM api_tokens").fetch_all(t.state.db.pool()).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    let secret_part = &made.secret["opshub_".len()..];
+    for (name, prefix, hash) in &rows {
+        for column in [name, prefix, hash] {
+            assert!(!column.contains(secret_part), "a column holds the secret");
+        }
+        assert_eq!(hash.len(), 64);
+    }
+    // Listed without the secret; a second token gets another secret.
+    let again = tokens::create(&t.state, &me, &ask("backup workers", "read_runs")).await.expect("second");
+    assert_ne!(again.secret, made.secret);
+    let list = tokens::list(&t.state, &me).await.expect("list");
+    assert_eq!(list.iter().map(|t| t.id).collect::<Vec<_>>(), [again.token.id, made.token.id], "newest first");
+    assert!(!format!("{list:?}").contains(secret_part));
+}
+
+pub(crate) async fn only_the_owner_manages_tokens_and_bad_requests_are_refused_calmly(t: &TestDb) {
+    let me = owner(t);
+    let operator = app::services::principal::load(&t.state.db, t.user, t.ws).await.unwrap().expect("member");
+    let e = tokens::create(&t.state, &operator, &ask("x", "read_runs")).await.unwrap_err();
+    assert!(matches!(e, Error::Forbidden(Capability::ManageTokens)), "{e:?}");
+    assert!(matches!(tokens::list(&t.state, &operator).await, Err(Error::Forbidden(Capability::ManageTokens))));
+    assert!(matches!(tokens::revoke(&t.state, &operator, "1").await, Err(Error::Forbidden(Capability::ManageTokens))));
+
+    let refusals = [
+        (ask("", "read_runs"), Invalid::TokenName),
+        (ask(&"n".repeat(81), "read_runs"), Invalid::TokenName),
+        (ask("bell\u{7}", "read_runs"), Invalid::TokenName),
+        (ask("x", ""), Invalid::TokenGrants),
+        (ask("x", "read_runs,root"), Invalid::TokenGrants),
+        (NewToken { expires_in_days: Some(0), ..ask("x", "read_runs") }, Invalid::TokenExpiry),
+        (NewToken { expires_in_days: Some(3651), ..ask("x", "read_runs") }, Invalid::TokenExpiry),
+    ];
+    for (new, why) in refusals {
+        let e = tokens::create(&t.state, &me, &new).await.unwrap_err();
+        assert!(matches!(&e, Error::Invalid(w) if *w == why), "{new:?}: {e:?}");
+    }
+    // Another workspace's tenant does not exist for this owner.
+    let e = tokens::create(&t.state, &me, &NewToken { tenant: Some(t.other_tenant), ..ask("x", "read_runs") })
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::NotFound(Thing::Tenant)), "{e:?}");
+    let none: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens").fetch_one(t.state.db.pool()).await.unwrap();
+    assert_eq!(none, 0, "a refused request stores nothing");
+
+    // Revoking: unknown ids and another workspace's tokens are not found; twice is harmless.
+    let made = tokens::create(&t.state, &me, &ask("x", "read_runs")).await.unwrap();
+    let id = made.token.id.to_string();
+    for bad in ["0", "-1", "x", "99999999999999999999", &format!("{}", made.token.id + 1)] {
+        assert!(matches!(tokens::revoke(&t.state, &me, bad).await, Err(Error::NotFound(Thing::Token))), "{bad}");
+    }
+    let stranger = Principal::owner(t.user, app::domain::WorkspaceId(t.ws.get() + 1), "Other owner");
+    assert!(matches!(tokens::revoke(&t.state, &stranger, &id).await, Err(Error::NotFound(Thing::Token))));
+    tokens::revoke(&t.state, &me, &id).await.expect("revoked");
+    let first: Option<i64> =
+        sqlx::query_scalar("SELECT revoked_at FROM api_tokens").fetch_one(t.state.db.pool()).await.unwrap();
+    t.clock.advance(Duration::from_secs(5));
+    tokens::revoke(&t.state, &me, &id).await.expect("revoked again");
+    let second: Option<i64> =
+        sqlx::query_scalar("SELECT revoked_at FROM api_tokens").fetch_one(t.state.db.pool()).await.unwrap();
+    assert_eq!(first, second, "the first revocation's time is kept");
+    assert_eq!(tokens::list(&t.state, &me).await.unwrap()[0].state, TokenState::Revoked);
+}
+
+pub(crate) async fn the_runs_api_answers_each_token_as_its_grants_and_scope_say(t: &TestDb) {
+    let me = owner(t);
+    let two = server::seed::ensure_tenant(&t.state.db, t.ws, "t2", "Tenant Two", t.clock.now()).await.unwrap();
+    let mine = start(t, t.ws, t.tenant).await;
+    let theirs = start(t, t.ws, two).await;
+    let foreign = start(t, app::domain::WorkspaceId(t.ws.get() + 1), t.other_tenant).await;
+    let make = |name: &'static str, grants: &'static str, tenant: Option<TenantId>, days: Option<u32>| {
+        let me = me.clone();
+        async move {
+            let new = NewToken { name: name.into(), grants: grants.into(), tenant, expires_in_days: days };
+            tokens::create(&t.state, &me, &new).await.expect("token").secret
+        }
+    };
+    let reader = make("reader", "read_runs", None, None).await;
+    let one_tenant = make("tenant one", "read_runs", Some(t.tenant), None).await;
+    let reporter = make("reporter", "report_runs", None, None).await;
+    let expiring = make("expiring", "read_runs", None, Some(1)).await;
+    let revoked = make("revoked", "read_runs", None, None).await;
+    let revoked_id = tokens::list(&t.state, &me).await.unwrap()[0].id;
+    tokens::revoke(&t.state, &me, &revoked_id.to_string()).await.unwrap();
+    let stranger = Principal::owner(t.user, app::domain::WorkspaceId(t.ws.get() + 1), "Other owner");
+    let elsewhere = tokens::create(&t.state, &stranger, &ask("elsewhere", "read_runs")).await.unwrap().secret;
+    let app = router(t);
+
+    // Reading one run: (token, run, expected status).
+    let bad_shape = format!("opshub_{}", "Z".repeat(64));
+    let cases: Vec<(Option<&str>, RunId, u16)> = vec![
+        (Some(&reader), mine, 200),
+        (Some(&reader), theirs, 200),
+        (Some(&reader), foreign, 404),
+        (Some(&one_tenant), mine, 200),
+        (Some(&one_tenant), theirs, 404),
+        (Some(&reporter), mine, 403),
+        (Some(&elsewhere), mine, 404),
+        (Some(&elsewhere), foreign, 200),
+        (Some(&revoked), mine, 401),
+        (Some(&bad_shape), mine, 401),
+        (Some("not-a-token"), mine, 401),
+        (None, mine, 401),
+    ];
+    for (secret, run, expect) in &cases {
+        let (status, kind, body) = get(&app, &format!("/api/v1/runs/{run}"), *secret).await;
+        assert_eq!(status, *expect, "run {run} with {:?}: {body}", secret.map(|s| &s[..s.len().min(12)]));
+        if status == 200 {
+            assert_eq!(kind, "application/json");
+            assert_eq!(body["id"], run.get());
+            assert_eq!(body["type"], "inventory.sync");
+            assert_eq!(body["status"], "queued");
+            assert_eq!(body["links"]["self"], format!("/api/v1/runs/{run}"));
+        } else {
+            assert_eq!(kind, "application/problem+json", "{body}");
+            assert_eq!(body["status"], *expect);
+            assert_eq!(body["type"], "about:blank");
+            assert!(body["detail"].as_str().is_some_and(|d| d.ends_with('.') || d.ends_with('”')), "{body}");
+        }
+    }
+    let (_, _, body) = get(&app, &format!("/api/v1/runs/{mine}"), Some(&reporter)).await;
+    assert!(body["detail"].as_str().unwrap_or_default().contains("read_runs"), "names the missing grant: {body}");
+
+    // Lists hold only what the token may see.
+    let ids = |body: &serde_json::Value| -> Vec<i64> {
+        body["runs"].as_array().map(|r| r.iter().filter_map(|r| r["id"].as_i64()).collect()).unwrap_or_default()
+    };
+    let (status, _, body) = get(&app, "/api/v1/runs", Some(&reader)).await;
+    assert_eq!((status, ids(&body), body["total"].as_u64()), (200, vec![theirs.get(), mine.get()], Some(2)));
+    let (_, _, body) = get(&app, "/api/v1/runs", Some(&one_tenant)).await;
+    assert_eq!(ids(&body), [mine.get()]);
+    let (_, _, body) = get(&app, &format!("/api/v1/runs?tenant={two}&status=queued"), Some(&reader)).await;
+    assert_eq!(ids(&body), [theirs.get()]);
+    let (_, _, body) = get(&app, &format!("/api/v1/runs?workspace={}", t.ws.get() + 1), Some(&reader)).await;
+    assert_eq!(ids(&body), [theirs.get(), mine.get()], "the workspace filter cannot leave the token's workspace");
+    assert_eq!(get(&app, "/api/v1/runs", Some(&reporter)).await.0, 403);
+
+    // An expiring token works until its day comes, then authenticates nothing.
+    assert_eq!(get(&app, "/api/v1/runs", Some(&expiring)).await.0, 200);
+    t.clock.advance(Duration::from_secs(86_400));
+    let (status, _, body) = get(&app, "/api/v1/runs", Some(&expiring)).await;
+    assert_eq!(status, 401, "{body}");
+    let list = tokens::list(&t.state, &me).await.unwrap();
+    assert!(list.iter().any(|t| t.name == "expiring" && t.state == TokenState::Expired));
+    assert!(list.iter().any(|t| t.name == "reader" && t.last_used_at.is_some()), "use is recorded");
+}
+
+pub(crate) async fn the_runs_api_refuses_hostile_input_with_problem_documents(t: &TestDb) {
+    let me = owner(t);
+    let secret = tokens::create(&t.state, &me, &ask("reader", "read_runs")).await.unwrap().secret;
+    let app = router(t);
+    let long = "9".repeat(40);
+    let cases: Vec<(String, u16)> = vec![
+        ("/api/v1/runs/abc".into(), 404),
+        ("/api/v1/runs/-1".into(), 404),
+        ("/api/v1/runs/0".into(), 404),
+        (format!("/api/v1/runs/{long}"), 404),
+        ("/api/v1/runs/1%27%20OR%201=1".into(), 404),
+        ("/api/v1/runs?status=exploded".into(), 422),
+        ("/api/v1/runs?class=%00".into(), 422),
+        ("/api/v1/runs?tenant=t1".into(), 422),
+        ("/api/v1/runs?since=yesterday".into(), 422),
+        ("/api/v1/runs?after=garbage".into(), 422),
+        ("/api/v1/runs?status=queued&status=running".into(), 422),
+        ("/api/v1/runs?run_type=%F0%9F%92%A3".into(), 422),
+        ("/api/v1/nothing".into(), 404),
+    ];
+    for (path, expect) in cases {
+        let (status, kind, body) = get(&app, &path, Some(&secret)).await;
+        assert_eq!(status, expect, "{path}: {body}");
+        assert_eq!(kind, "application/problem+json", "{path}");
+        assert_eq!(body["status"], expect, "{path}");
+    }
+    // A header that is not a bearer token, or one far too long, is refused the same calm way.
+    let huge = format!("opshub_{}", "a".repeat(8000));
+    for value in ["Basic b3BzaHViOng=", "Bearer", "Bearer ", huge.as_str()] {
+        let req = Request::builder()
+            .uri("/api/v1/runs")
+            .header(header::HOST, HOST)
+            .header(header::AUTHORIZATION, value)
+            .body(Body::empty())
+            .unwrap();
+        let res = app.clone().oneshot(req).await.unwrap();
+        assert!(matches!(res.status().as_u16(), 401 | 431), "{value:.20}: {}", res.status());
+    }
+}
