@@ -6,7 +6,7 @@
 //! and every refusal is an RFC 9457 problem document worded like the pages word it.
 
 use app::api::ApiError;
-use app::api::v1::{ApiRun, ApiRunPage, PROBLEM_JSON, Problem};
+use app::api::v1::{ApiRun, ApiRunPage, ApiStarted, PROBLEM_JSON, Problem, StartRequest};
 use app::copy::Locale;
 use app::runtime::AppState;
 use app::services::auth::Viewer;
@@ -80,6 +80,48 @@ pub async fn list_runs(
     q.workspace = None;
     match app::services::operations::list_runs(&state, &p, &q).await {
         Ok(page) => ok(&ApiRunPage::of(&page, locale.catalog())),
+        Err(e) => failure(locale, &e),
+    }
+}
+
+/// `POST /api/v1/runs`: starts a run of one of Opshub's own types for a tenant; with a
+/// `dedupe_key`, a start identical to an active run (same tenant, type and key) answers that
+/// run with `already_running` instead of queueing another. 201 with `Location` when queued,
+/// 200 when it was already running.
+pub async fn start_run(
+    state: AppState,
+    Extension(viewer): Extension<Viewer>,
+    Extension(locale): Extension<Locale>,
+    body: axum::body::Bytes,
+) -> Response {
+    use app::jobs::run_types::StartOptions;
+    use app::services::operations::{StartNote, start_run, started_view};
+    let Some(p) = caller(viewer) else { return unauthorized(locale) };
+    let Ok(body) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return problem(&ApiError::Invalid(locale.catalog().errors.bad_shape.to_owned()));
+    };
+    let req = match StartRequest::from_json(&body) {
+        Ok(req) => req,
+        Err(why) => return failure(locale, &app::services::Error::Invalid(why)),
+    };
+    let options =
+        StartOptions { snapshot: req.snapshot.as_deref(), review: req.review.as_deref(), confirm: req.confirm };
+    let started = match start_run(&state, &p, &req.tenant_id, &req.run_type, options, req.dedupe_key.as_deref()).await {
+        Ok(started) => started,
+        Err(e) => return failure(locale, &e),
+    };
+    let already_running = matches!(started.note, StartNote::AlreadyRunning(_));
+    match started_view(&state, &p, started.run_id).await {
+        Ok(view) => {
+            let answer = ApiStarted { run: ApiRun::of(&view, locale.catalog()), already_running };
+            let status = if already_running { StatusCode::OK } else { StatusCode::CREATED };
+            let mut res = ok(&answer);
+            *res.status_mut() = status;
+            if let Ok(location) = HeaderValue::from_str(&answer.run.links.this) {
+                res.headers_mut().insert(header::LOCATION, location);
+            }
+            res
+        }
         Err(e) => failure(locale, &e),
     }
 }

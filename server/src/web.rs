@@ -104,7 +104,7 @@ pub fn router(state: AppState, options: LeptosOptions, ops: Ops) -> Router {
     let request_state = state.clone();
     let ready_state = state.clone();
     let metrics_state = state.clone();
-    let (list_state, run_state) = (state.clone(), state.clone());
+    let (list_state, run_state, start_state) = (state.clone(), state.clone(), state.clone());
     let edge = Arc::new(Edge { origins, https: crate::headers::Https(state.config.sessions.secure_cookie) });
     // Every page and server function reads the app state and the request's locale (chosen
     // by the middleware below) from its Leptos context. A page's policy names the nonce
@@ -169,7 +169,8 @@ pub fn router(state: AppState, options: LeptosOptions, ops: Ops) -> Router {
         )
         .route(
             PLAIN_ROUTES[6],
-            get(move |viewer, locale, query| crate::api_v1::list_runs(list_state.clone(), viewer, locale, query)),
+            get(move |viewer, locale, query| crate::api_v1::list_runs(list_state.clone(), viewer, locale, query))
+                .post(move |viewer, locale, body| crate::api_v1::start_run(start_state.clone(), viewer, locale, body)),
         )
         .route(
             PLAIN_ROUTES[7],

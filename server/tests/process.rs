@@ -938,3 +938,41 @@ fn a_start_others_can_reach_warns_once_per_weak_setting() {
     let local = Server::start(&url, dir.path(), "local", &[("OPSHUB_SEED_DEMO", "false")]);
     assert!(!local.log().contains("weak setting"), "{}", local.log());
 }
+
+#[test]
+fn a_token_made_on_the_command_line_reads_runs_over_http_until_it_is_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/o.db", dir.path().display());
+    let server = Server::start(&url, dir.path(), "tokens", &[]);
+    let addr = address_of(&server);
+    let env = [("OPSHUB_DATABASE_URL", url.as_str()), ("RUST_LOG", "warn")];
+    let owner = "operator@contoso-msp.example";
+    let (code, stdout, stderr) =
+        opshub(&["token", "create", "contoso-msp", "process test", "--as", owner, "--grants", "read_runs"], &env);
+    assert_eq!(code, Some(0), "{stderr}");
+    let secret = stdout.lines().find(|l| l.starts_with("opshub_")).expect("the secret, printed once").to_owned();
+    let bearer = format!("Authorization: Bearer {secret}\r\n");
+    let (status, head, body) = http(&addr, "GET", "/api/v1/runs?status=completed", &bearer);
+    assert_eq!(status, 200, "{body}");
+    assert!(head.contains("content-type: application/json"), "{head}");
+    let page: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert!(page["runs"].as_array().is_some_and(|r| !r.is_empty()), "the demo's finished runs: {body}");
+
+    // Somebody who is not the owner cannot make one; the list never shows a secret.
+    let (code, _, stderr) = opshub(
+        &["token", "create", "contoso-msp", "x", "--as", "olu@contoso-msp.example", "--grants", "read_runs"],
+        &env,
+    );
+    assert_eq!((code, stderr.trim()), (Some(1), "opshub: Only the workspace owner can manage API tokens."));
+    let (code, stdout, _) = opshub(&["token", "list", "contoso-msp", "--as", owner], &env);
+    assert_eq!(code, Some(0));
+    assert!(stdout.contains("process test") && stdout.contains("active") && !stdout.contains(&secret), "{stdout}");
+    let id = stdout.lines().find(|l| l.contains("process test")).and_then(|l| l.split('\t').next()).expect("an id");
+
+    let (code, _, stderr) = opshub(&["token", "revoke", "contoso-msp", id, "--as", owner], &env);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (status, head, body) = http(&addr, "GET", "/api/v1/runs", &bearer);
+    assert_eq!(status, 401, "{body}");
+    assert!(head.contains("content-type: application/problem+json") && head.contains("www-authenticate: bearer"));
+    drop(server);
+}

@@ -97,8 +97,8 @@ pub fn sentence(c: &Catalog, e: &Error) -> String {
         Error::WrongCredentials => err.wrong_credentials.to_owned(),
         Error::Throttled => err.throttled.to_owned(),
         Error::NoMembership => err.no_membership.to_owned(),
-        Error::Forbidden(cap) => (c.access.refusal)(*cap).to_owned(),
-        Error::TokenForbidden(cap) => (c.access.token_refusal)(*cap).to_owned(),
+        Error::Forbidden(cap) => (acc.refusal)(*cap).to_owned(),
+        Error::TokenForbidden(cap) => (acc.token_refusal)(*cap).to_owned(),
         Error::DamagedRun { .. } => err.damaged_run.to_owned(),
         Error::Internal { .. } => err.internal.to_owned(),
         Error::NotFound(thing) => match thing {
@@ -147,6 +147,8 @@ pub fn sentence(c: &Catalog, e: &Error) -> String {
             Invalid::TokenName => (acc.bad_token_name)(crate::domain::token::MAX_NAME_CHARS),
             Invalid::TokenGrants => acc.bad_token_grants.to_owned(),
             Invalid::TokenExpiry => acc.bad_token_expiry.to_owned(),
+            Invalid::DedupeKey(max) => (acc.bad_dedupe_key)(*max),
+            Invalid::Field(field) => (acc.bad_field)(field),
         },
     }
 }

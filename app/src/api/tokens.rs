@@ -1,7 +1,9 @@
 //! Types of the workspace's API tokens (specs/runs-api, "Tokens"), as the owner's pages and
 //! the command line show them.
 
+use super::{ApiError, TenantOption};
 use crate::domain::Timestamp;
+use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Where a token stands.
@@ -17,6 +19,9 @@ pub enum TokenState {
 }
 
 impl TokenState {
+    /// Every state.
+    pub const ALL: [TokenState; 3] = [Self::Active, Self::Expired, Self::Revoked];
+
     /// The spelling lists and tests read (`data-token-state`).
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -36,6 +41,8 @@ pub struct TokenInfo {
     pub name: String,
     /// The slug of the one tenant it is restricted to, if any.
     pub tenant: Option<String>,
+    /// That tenant's display name.
+    pub tenant_name: Option<String>,
     /// Its grants' spellings (`read_runs`, `start_runs`, `report_runs`).
     pub grants: Vec<String>,
     /// The first characters of its secret, to tell it apart.
@@ -59,4 +66,48 @@ pub struct CreatedToken {
     pub token: TokenInfo,
     /// Its secret, for the caller to keep; Opshub keeps only its hash.
     pub secret: String,
+}
+
+/// The owner's tokens page: the workspace's tokens and the tenants one may be restricted to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenPage {
+    /// Every token, newest first.
+    pub tokens: Vec<TokenInfo>,
+    /// The workspace's tenants.
+    pub tenants: Vec<TenantOption>,
+    /// The server's clock when this was read (for "last used 3 min ago").
+    pub observed_at: Timestamp,
+}
+
+/// The workspace's tokens (owners only).
+#[server(endpoint = "list_tokens")]
+pub async fn list_tokens() -> Result<TokenPage, ApiError> {
+    super::answer::serve(|s, p| async move { crate::services::tokens::page(&s, &p).await }).await
+}
+
+/// Makes a token; the answer carries its secret, this once. Each grant is a box of the form
+/// (`read_runs`, `start_runs`, `report_runs`); an empty `tenant` is every tenant and an empty
+/// `expires_in_days` no expiry.
+#[server(endpoint = "create_token")]
+pub async fn create_token(
+    name: String,
+    tenant: Option<String>,
+    read_runs: Option<String>,
+    start_runs: Option<String>,
+    report_runs: Option<String>,
+    expires_in_days: Option<String>,
+) -> Result<CreatedToken, ApiError> {
+    super::answer::serve(|s, p| async move {
+        let ticked = [read_runs.is_some(), start_runs.is_some(), report_runs.is_some()];
+        let new =
+            crate::services::tokens::NewToken::from_form(name, tenant.as_deref(), ticked, expires_in_days.as_deref())?;
+        crate::services::tokens::create(&s, &p, &new).await
+    })
+    .await
+}
+
+/// Revokes a token of the workspace.
+#[server(endpoint = "revoke_token")]
+pub async fn revoke_token(id: String) -> Result<(), ApiError> {
+    super::answer::serve(|s, p| async move { crate::services::tokens::revoke(&s, &p, &id).await }).await
 }

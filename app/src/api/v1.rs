@@ -4,6 +4,7 @@
 
 use super::{ApiError, RunListPage};
 use crate::copy::Catalog;
+use crate::domain::refusal::Invalid;
 use crate::domain::{Freshness, ProblemClass, Progress, RunView, Timestamp};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -109,6 +110,91 @@ impl ApiRunPage {
     }
 }
 
+/// The answer to a start: the run, and whether it was already active (nothing new queued).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApiStarted {
+    /// The run, new or the identical one already active.
+    pub run: ApiRun,
+    /// Whether an identical run (same tenant, type and dedupe key) was already active.
+    pub already_running: bool,
+}
+
+/// `POST /api/v1/runs`: start a run of one of Opshub's own types.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StartRequest {
+    /// The run type's key.
+    pub run_type: String,
+    /// The tenant's id.
+    pub tenant_id: String,
+    /// The caller's idempotency key: a start with the key of an active run answers that run.
+    pub dedupe_key: Option<String>,
+    /// The baseline snapshot a compare or restore uses.
+    pub snapshot: Option<String>,
+    /// The review a pack exports.
+    pub review: Option<String>,
+    /// Confirms work that changes a tenant's configuration.
+    pub confirm: bool,
+}
+
+/// How long a field's name may be when a refusal names it.
+const NAMED_FIELD_CHARS: usize = 40;
+
+/// An API request's body as a JSON object whose every field is one of `known`; the first
+/// field that is not is refused by name.
+fn object<'a>(
+    body: &'a serde_json::Value,
+    known: &[&str],
+) -> Result<&'a serde_json::Map<String, serde_json::Value>, Invalid> {
+    let map = body.as_object().ok_or_else(|| Invalid::Field("(body)".to_owned()))?;
+    match map.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(unknown) => Err(Invalid::Field(unknown.chars().take(NAMED_FIELD_CHARS).collect())),
+        None => Ok(map),
+    }
+}
+
+/// A text field; `None` when absent or null.
+fn text(map: &serde_json::Map<String, serde_json::Value>, field: &str) -> Result<Option<String>, Invalid> {
+    match map.get(field) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(Invalid::Field(field.to_owned())),
+    }
+}
+
+/// An id field: an integer, or a string of one (ids come either way); `None` when absent or
+/// null. Whether it names anything is the service's to say.
+fn id(map: &serde_json::Map<String, serde_json::Value>, field: &str) -> Result<Option<String>, Invalid> {
+    match map.get(field) {
+        Some(serde_json::Value::Number(n)) if n.is_i64() => Ok(Some(n.to_string())),
+        _ => text(map, field),
+    }
+}
+
+impl StartRequest {
+    /// The fields a start takes.
+    pub const FIELDS: [&str; 6] = ["type", "tenant_id", "dedupe_key", "snapshot", "review", "confirm"];
+
+    /// Reads a start from its JSON body: `type` and `tenant_id` are required; an unknown
+    /// field, or one of the wrong kind, is refused by name.
+    pub fn from_json(body: &serde_json::Value) -> Result<Self, Invalid> {
+        let map = object(body, &Self::FIELDS)?;
+        let required = |found: Option<String>, field: &str| found.ok_or_else(|| Invalid::Field(field.to_owned()));
+        let confirm = match map.get("confirm") {
+            None | Some(serde_json::Value::Null) => false,
+            Some(serde_json::Value::Bool(b)) => *b,
+            Some(_) => return Err(Invalid::Field("confirm".to_owned())),
+        };
+        Ok(Self {
+            run_type: required(text(map, "type")?, "type")?,
+            tenant_id: required(id(map, "tenant_id")?, "tenant_id")?,
+            dedupe_key: text(map, "dedupe_key")?,
+            snapshot: id(map, "snapshot")?,
+            review: id(map, "review")?,
+            confirm,
+        })
+    }
+}
+
 /// An error answer (RFC 9457 problem details): `type` is `about:blank`, so `title` is the
 /// status's name; `detail` is the same calm sentence a page would show, and `code` a stable
 /// spelling to branch on.
@@ -148,6 +234,29 @@ impl From<&ApiError> for Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_start_names_the_field_it_cannot_read() {
+        let ok =
+            StartRequest::from_json(&json!({"type": "inventory.sync", "tenant_id": 3, "dedupe_key": "k"})).unwrap();
+        assert_eq!(
+            (ok.run_type.as_str(), ok.tenant_id.as_str(), ok.dedupe_key.as_deref()),
+            ("inventory.sync", "3", Some("k"))
+        );
+        assert!(!ok.confirm);
+        let refused = |body: serde_json::Value| StartRequest::from_json(&body).unwrap_err();
+        assert_eq!(refused(json!({"tenant_id": 3})), Invalid::Field("type".into()));
+        assert_eq!(refused(json!({"type": "inventory.sync"})), Invalid::Field("tenant_id".into()));
+        assert_eq!(refused(json!({"type": 5, "tenant_id": 3})), Invalid::Field("type".into()));
+        assert_eq!(refused(json!({"type": "x", "tenant_id": 3.5})), Invalid::Field("tenant_id".into()));
+        assert_eq!(refused(json!({"type": "x", "tenant_id": 3, "confirm": "yes"})), Invalid::Field("confirm".into()));
+        assert_eq!(refused(json!({"type": "x", "tenant_id": 3, "priority": 1})), Invalid::Field("priority".into()));
+        assert_eq!(refused(json!([1, 2])), Invalid::Field("(body)".into()));
+        let long = "k".repeat(5000);
+        let Invalid::Field(named) = refused(json!({"type": "x", "tenant_id": 3, long: 1})) else { panic!() };
+        assert_eq!(named.len(), NAMED_FIELD_CHARS, "a refusal never echoes a long name whole");
+    }
 
     #[test]
     fn a_problem_carries_the_status_its_name_and_the_calm_sentence() {

@@ -8,12 +8,13 @@
 
 use super::en::{
     Access, Accounts, Badges, Dashboard, Decision, Detail, Errors, List, Login, Notices, Pages, Records, Runs, Shell,
-    System, Tenant, Time, Timeline,
+    System, Tenant, Time, Timeline, Tokens,
 };
 use super::{Locale, grouped, one_decimal};
-use crate::api::Bucket;
+use crate::api::{Bucket, TokenState};
 use crate::domain::access::{Capability, Role};
 use crate::domain::reconcile::{Abandoned, Reason};
+use crate::domain::token::TokenGrant;
 use crate::domain::{Freshness, ProblemClass, RunOutcome, RunStatus, RunType, SummaryKey};
 
 /// "1.234" — German groups thousands with a dot.
@@ -576,6 +577,19 @@ pub const ACCESS: Access = Access {
         Role::Operator => "Bedienung",
         Role::Reader => "Lesezugriff",
     },
+};
+
+/// The German [`Accounts`].
+pub const ACCOUNTS: Accounts = Accounts {
+    bad_email: "Geben Sie eine E-Mail-Adresse wie dana@example.com an.",
+    long_name: "Geben Sie einen Anzeigenamen mit höchstens 120 Zeichen an.",
+    short_password: |min| format!("Ein Passwort braucht mindestens {min} Zeichen."),
+    no_user: |email| format!("Es gibt keine Person mit der Adresse {email}."),
+    no_workspace: |slug| format!("Es gibt keinen Arbeitsbereich {slug:?}."),
+    no_tenant: |slug, workspace| format!("Im Arbeitsbereich {workspace:?} gibt es keinen Mandanten {slug:?}."),
+    not_a_role: |role| format!("{role:?} ist keine Rolle (owner, manager, operator oder reader)."),
+    name_tenants: "Nennen Sie mindestens einen Mandanten oder gewähren Sie alle Mandanten.",
+    not_member: |email, workspace| format!("{email} ist kein Mitglied von {workspace:?}."),
     refusal: |c| match c {
         Capability::ViewRuns => "Ihre Rolle kann in diesem Arbeitsbereich keine Vorgänge sehen.",
         Capability::StartOperations => {
@@ -607,25 +621,16 @@ pub const ACCESS: Access = Access {
         | Capability::ManageMembers
         | Capability::ManageTokens => "Ein API-Token kann das nicht; eine angemeldete Person kann es.",
     },
-};
-
-/// The German [`Accounts`].
-pub const ACCOUNTS: Accounts = Accounts {
-    bad_email: "Geben Sie eine E-Mail-Adresse wie dana@example.com an.",
-    long_name: "Geben Sie einen Anzeigenamen mit höchstens 120 Zeichen an.",
-    short_password: |min| format!("Ein Passwort braucht mindestens {min} Zeichen."),
-    no_user: |email| format!("Es gibt keine Person mit der Adresse {email}."),
-    no_workspace: |slug| format!("Es gibt keinen Arbeitsbereich {slug:?}."),
-    no_tenant: |slug, workspace| format!("Im Arbeitsbereich {workspace:?} gibt es keinen Mandanten {slug:?}."),
-    not_a_role: |role| format!("{role:?} ist keine Rolle (owner, manager, operator oder reader)."),
-    name_tenants: "Nennen Sie mindestens einen Mandanten oder gewähren Sie alle Mandanten.",
-    not_member: |email, workspace| format!("{email} ist kein Mitglied von {workspace:?}."),
     no_token: "Es gibt kein API-Token mit dieser Nummer.",
     bad_token_name: |max| {
         format!("Geben Sie dem Token einen Namen mit höchstens {max} Zeichen, damit man Tokens unterscheiden kann.")
     },
     bad_token_grants: "Geben Sie dem Token mindestens eine Berechtigung: read_runs, start_runs oder report_runs.",
     bad_token_expiry: "Der Ablauf eines Tokens ist eine Zahl von Tagen ab heute, zwischen 1 und 3650.",
+    bad_dedupe_key: |max| format!("Ein Dedupe-Schlüssel hat 1 bis {max} Zeichen ohne Steuerzeichen."),
+    bad_field: |field| {
+        format!("Das Feld {field:?} fehlt, hat nicht die richtige Art oder gehört nicht zu dieser Anfrage.")
+    },
     token_required: "Senden Sie ein gültiges API-Token als \"Authorization: Bearer opshub_…\"; dieses ist \
                      unbekannt, widerrufen oder abgelaufen.",
 };
@@ -743,6 +748,48 @@ pub const RECORDS: Records = Records {
                           Mandanten, um sie zu sehen.",
     nothing_to_export: "Für diesen Mandanten gibt es keine fertige oder veröffentlichte Prüfung zum Exportieren. \
                         Erstellen Sie zuerst eine.",
+};
+
+/// The German [`Tokens`].
+pub const TOKENS: Tokens = Tokens {
+    heading: "API-Tokens",
+    lede: "Mit Tokens melden die eigenen Worker Ihrer Plattform ihre Vorgänge an Opshub und lesen sie zurück. \
+           Jedes Token handelt nur in diesem Arbeitsbereich, mit den Berechtigungen, die Sie ihm geben.",
+    make: "Token erstellen",
+    name: "Name",
+    name_hint: "Nennen Sie die Worker, die es nutzen, damit man Tokens unterscheiden kann.",
+    tenant: "Mandant",
+    every_tenant: "Alle Mandanten",
+    grants: "Es darf",
+    grant: |g| match g {
+        TokenGrant::ReadRuns => "Vorgänge lesen",
+        TokenGrant::StartRuns => "Vorgänge starten",
+        TokenGrant::ReportRuns => "selbst ausgeführte Vorgänge melden",
+    },
+    expiry: "Gültig",
+    never: "bis zum Widerruf",
+    days: |n| if n == 1 { "1 Tag".to_owned() } else { format!("{n} Tage") },
+    submit: "Token erstellen",
+    created: |name| format!("Token „{name}“ ist bereit. Kopieren Sie jetzt sein Geheimnis:"),
+    shown_once: "Es wird nur dieses eine Mal angezeigt: Opshub speichert nur einen Hash davon. \
+                 Senden Sie es als „Authorization: Bearer …“ an /api/v1.",
+    list: "Tokens dieses Arbeitsbereichs",
+    empty: "Noch keine Tokens.",
+    starts_with: "Beginnt mit",
+    may: "Darf",
+    scope: "Mandant",
+    state: "Zustand",
+    last_used: "Zuletzt genutzt",
+    unused: "nie",
+    expires: "Läuft ab",
+    state_word: |s| match s {
+        TokenState::Active => "Aktiv",
+        TokenState::Expired => "Abgelaufen",
+        TokenState::Revoked => "Widerrufen",
+    },
+    revoke: "Widerrufen",
+    revoke_label: |name| format!("Token „{name}“ widerrufen"),
+    loading: "Tokens werden geladen …",
 };
 
 /// The German [`Pages`].

@@ -3,10 +3,11 @@
 //! [`crate::copy`].
 
 use super::{Locale, grouped, one_decimal};
-use crate::api::Bucket;
+use crate::api::{Bucket, TokenState};
 use crate::domain::access::{Capability, Role};
 use crate::domain::reconcile::{Abandoned, Reason};
 use crate::domain::time::DateParts;
+use crate::domain::token::TokenGrant;
 use crate::domain::{Freshness, ProblemClass, RunOutcome, RunStatus, RunType, SummaryKey};
 
 /// Declares one group of the catalog: a struct whose fields carry their docs and types, and
@@ -854,7 +855,7 @@ group! {
 }
 
 group! {
-    /// Refusals for a missing capability.
+    /// Roles as pages name them.
     struct Access = ACCESS {
         /// A member's role, next to their name.
         role: fn(Role) -> &'static str = |r| match r {
@@ -863,6 +864,32 @@ group! {
             Role::Operator => "Operator",
             Role::Reader => "Reader",
         },
+    }
+}
+
+group! {
+    /// What only the server words: refusals for a missing capability or grant, account and
+    /// token administration (the command line, the API) and the checks sign-in shares with it.
+    struct Accounts = ACCOUNTS {
+        /// An email address that does not look like one.
+        bad_email: &'static str = "Give an email address such as dana@example.com.",
+        /// A display name too long.
+        long_name: &'static str = "Give a display name of at most 120 characters.",
+        /// A password too short (the minimum).
+        short_password: fn(usize) -> String = |min| format!("A password needs at least {min} characters."),
+        /// Unknown user.
+        no_user: fn(&str) -> String = |email| format!("There is no user {email}."),
+        /// Unknown workspace slug.
+        no_workspace: fn(&str) -> String = |slug| format!("There is no workspace {slug:?}."),
+        /// Unknown tenant slug in a workspace.
+        no_tenant: fn(&str, &str) -> String =
+            |slug, workspace| format!("There is no tenant {slug:?} in workspace {workspace:?}."),
+        /// A role that does not exist.
+        not_a_role: fn(&str) -> String = |role| format!("{role:?} is not a role (owner, manager, operator or reader)."),
+        /// A grant naming no tenant.
+        name_tenants: &'static str = "Name at least one tenant, or grant every tenant.",
+        /// Revoking a membership that does not exist.
+        not_member: fn(&str, &str) -> String = |email, workspace| format!("{email} is not a member of {workspace:?}."),
         /// The calm sentence when a member lacks a capability.
         refusal: fn(Capability) -> &'static str = |c| match c {
             Capability::ViewRuns => "Your role cannot see operations in this workspace.",
@@ -885,31 +912,6 @@ group! {
             | Capability::ManageMembers
             | Capability::ManageTokens => "An API token cannot do this; a person signed in can.",
         },
-    }
-}
-
-group! {
-    /// Account administration (the CLI) and the checks sign-in shares with it.
-    struct Accounts = ACCOUNTS {
-        /// An email address that does not look like one.
-        bad_email: &'static str = "Give an email address such as dana@example.com.",
-        /// A display name too long.
-        long_name: &'static str = "Give a display name of at most 120 characters.",
-        /// A password too short (the minimum).
-        short_password: fn(usize) -> String = |min| format!("A password needs at least {min} characters."),
-        /// Unknown user.
-        no_user: fn(&str) -> String = |email| format!("There is no user {email}."),
-        /// Unknown workspace slug.
-        no_workspace: fn(&str) -> String = |slug| format!("There is no workspace {slug:?}."),
-        /// Unknown tenant slug in a workspace.
-        no_tenant: fn(&str, &str) -> String =
-            |slug, workspace| format!("There is no tenant {slug:?} in workspace {workspace:?}."),
-        /// A role that does not exist.
-        not_a_role: fn(&str) -> String = |role| format!("{role:?} is not a role (owner, manager, operator or reader)."),
-        /// A grant naming no tenant.
-        name_tenants: &'static str = "Name at least one tenant, or grant every tenant.",
-        /// Revoking a membership that does not exist.
-        not_member: fn(&str, &str) -> String = |email, workspace| format!("{email} is not a member of {workspace:?}."),
         /// Unknown, revoked-elsewhere or out-of-scope API token.
         no_token: &'static str = "There is no API token with that id.",
         /// A token name empty, too long or with control characters (the longest allowed).
@@ -919,6 +921,12 @@ group! {
         bad_token_grants: &'static str = "Give the token at least one grant: read_runs, start_runs or report_runs.",
         /// An expiry that is not a future day.
         bad_token_expiry: &'static str = "A token's expiry must be a number of days from now, between 1 and 3650.",
+        /// A dedupe key that cannot be one (the longest allowed).
+        bad_dedupe_key: fn(usize) -> String =
+            |max| format!("A dedupe key is 1 to {max} characters without control characters."),
+        /// An API request's field that is missing, of the wrong kind or unknown.
+        bad_field: fn(&str) -> String =
+            |field| format!("The field {field:?} is missing, not of the right kind, or not a field of this request."),
         /// An API call without a usable token.
         token_required: &'static str =
             "Send a valid API token as \"Authorization: Bearer opshub_…\"; this one is unknown, revoked or expired.",
@@ -1113,6 +1121,78 @@ group! {
         /// A pack with nothing to export.
         nothing_to_export: &'static str =
             "There is no ready or published review to export for this tenant. Compose one first.",
+    }
+}
+
+group! {
+    /// The owner's API tokens page (`/admin/tokens`).
+    struct Tokens = TOKENS {
+        /// The top bar's link and the page's heading.
+        heading: &'static str = "API tokens",
+        /// What the page is for.
+        lede: &'static str = "Tokens let your platform's own workers report their runs to Opshub and read them back. \
+                              Each token acts in this workspace only, with the grants you give it.",
+        /// The form's heading.
+        make: &'static str = "Make a token",
+        /// The name field.
+        name: &'static str = "Name",
+        /// Hint under the name field.
+        name_hint: &'static str = "Say which workers use it, so you can tell tokens apart.",
+        /// The tenant field.
+        tenant: &'static str = "Tenant",
+        /// No tenant restriction.
+        every_tenant: &'static str = "Every tenant",
+        /// The grants' legend.
+        grants: &'static str = "It may",
+        /// What each grant allows.
+        grant: fn(TokenGrant) -> &'static str = |g| match g {
+            TokenGrant::ReadRuns => "read runs",
+            TokenGrant::StartRuns => "start runs",
+            TokenGrant::ReportRuns => "report runs it runs itself",
+        },
+        /// The expiry field.
+        expiry: &'static str = "Works for",
+        /// No expiry.
+        never: &'static str = "until revoked",
+        /// A number of days.
+        days: fn(u64) -> String = |n| if n == 1 { "1 day".to_owned() } else { format!("{n} days") },
+        /// The form's button.
+        submit: &'static str = "Make token",
+        /// Above a new token's secret.
+        created: fn(&str) -> String = |name| format!("Token {name:?} is ready. Copy its secret now:"),
+        /// Under a new token's secret.
+        shown_once: &'static str = "It is shown only this once: Opshub keeps only a hash of it. \
+                                    Send it as \"Authorization: Bearer …\" to /api/v1.",
+        /// The list's heading.
+        list: &'static str = "Tokens of this workspace",
+        /// No tokens yet.
+        empty: &'static str = "No tokens yet.",
+        /// Column: the token's first characters.
+        starts_with: &'static str = "Starts with",
+        /// Column: what it may do.
+        may: &'static str = "May",
+        /// Column: its tenant.
+        scope: &'static str = "Tenant",
+        /// Column: where it stands.
+        state: &'static str = "State",
+        /// Column: last use.
+        last_used: &'static str = "Last used",
+        /// Never used.
+        unused: &'static str = "never",
+        /// Column: expiry.
+        expires: &'static str = "Expires",
+        /// Where a token stands.
+        state_word: fn(TokenState) -> &'static str = |s| match s {
+            TokenState::Active => "Active",
+            TokenState::Expired => "Expired",
+            TokenState::Revoked => "Revoked",
+        },
+        /// The revoke button.
+        revoke: &'static str = "Revoke",
+        /// The revoke button's accessible name.
+        revoke_label: fn(&str) -> String = |name| format!("Revoke token {name:?}"),
+        /// While the list loads.
+        loading: &'static str = "Loading tokens…",
     }
 }
 

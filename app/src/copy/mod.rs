@@ -43,7 +43,7 @@ pub use decision::NoticeText;
 
 pub use en::{
     Access, Accounts, Badges, Dashboard, Decision, Detail, Errors, List, Login, Notices, Pages, Records, Runs, Shell,
-    System, Tenant, Time, Timeline,
+    System, Tenant, Time, Timeline, Tokens,
 };
 
 use serde::{Deserialize, Serialize};
@@ -177,15 +177,21 @@ pub struct Catalog {
     pub tenant: Tenant,
     /// The tenant dashboard.
     pub dashboard: Dashboard,
-    /// Refusals for a missing capability.
+    /// Roles as pages name them.
     pub access: Access,
-    /// Account administration and sign-in checks.
+    /// Account administration and sign-in checks (worded on the server only, so the browser
+    /// bundle carries none of it).
+    #[cfg(feature = "ssr")]
     pub accounts: Accounts,
     /// Errors every request can meet.
     pub errors: Errors,
+    /// The owner's API tokens page.
+    pub tokens: Tokens,
     /// Sentences jobs and the reconciler write into records for people to read later.
     pub records: Records,
-    /// Small pages served outside the app (a review pack download that cannot be served).
+    /// Small pages served outside the app (a review pack download that cannot be served);
+    /// server only, like `accounts`.
+    #[cfg(feature = "ssr")]
     pub pages: Pages,
 }
 
@@ -205,9 +211,12 @@ pub static EN: Catalog = Catalog {
     tenant: en::TENANT,
     dashboard: en::DASHBOARD,
     access: en::ACCESS,
+    #[cfg(feature = "ssr")]
     accounts: en::ACCOUNTS,
     errors: en::ERRORS,
+    tokens: en::TOKENS,
     records: en::RECORDS,
+    #[cfg(feature = "ssr")]
     pages: en::PAGES,
 };
 
@@ -227,9 +236,12 @@ pub static DE: Catalog = Catalog {
     tenant: de::TENANT,
     dashboard: de::DASHBOARD,
     access: de::ACCESS,
+    #[cfg(feature = "ssr")]
     accounts: de::ACCOUNTS,
     errors: de::ERRORS,
+    tokens: de::TOKENS,
     records: de::RECORDS,
+    #[cfg(feature = "ssr")]
     pages: de::PAGES,
 };
 
@@ -272,10 +284,11 @@ pub const SAMPLE_SEPARATOR: &str = " | ";
 
 mod sample {
     use super::{Locale, Sample};
-    use crate::api::Bucket;
+    use crate::api::{Bucket, TokenState};
     use crate::domain::access::{Capability, Role};
     use crate::domain::reconcile::{Abandoned, Reason};
     use crate::domain::time::DateParts;
+    use crate::domain::token::TokenGrant;
     use crate::domain::{Freshness, ProblemClass, RunOutcome, RunStatus, RunType, SummaryKey};
 
     macro_rules! sample {
@@ -311,7 +324,9 @@ mod sample {
         RunOutcome,
         RunStatus,
         RunType,
-        SummaryKey
+        SummaryKey,
+        TokenGrant,
+        TokenState
     );
 
     sample! {
@@ -343,7 +358,8 @@ mod sample {
 impl Catalog {
     /// Every entry of every group with sample arguments: (group, field, text).
     pub fn entries(&self) -> Vec<(&'static str, &'static str, String)> {
-        let groups: [(&str, Vec<(&'static str, String)>); 18] = [
+        #[cfg_attr(not(feature = "ssr"), expect(unused_mut, reason = "the server-only groups join on the server"))]
+        let mut groups: Vec<(&str, Vec<(&'static str, String)>)> = vec![
             ("shell", self.shell.entries()),
             ("time", self.time.entries()),
             ("login", self.login.entries()),
@@ -358,11 +374,12 @@ impl Catalog {
             ("tenant", self.tenant.entries()),
             ("dashboard", self.dashboard.entries()),
             ("access", self.access.entries()),
-            ("accounts", self.accounts.entries()),
             ("errors", self.errors.entries()),
             ("records", self.records.entries()),
-            ("pages", self.pages.entries()),
+            ("tokens", self.tokens.entries()),
         ];
+        #[cfg(feature = "ssr")]
+        groups.extend([("accounts", self.accounts.entries()), ("pages", self.pages.entries())]);
         groups.into_iter().flat_map(|(g, es)| es.into_iter().map(move |(f, t)| (g, f, t))).collect()
     }
 }
@@ -438,7 +455,7 @@ mod tests {
     }
 
     /// Entries that read the same in German as in English, and why.
-    const SAME_IN_BOTH: [(&str, &str, &str); 12] = [
+    const SAME_IN_BOTH: [(&str, &str, &str); 13] = [
         ("shell", "app_name", "the product's name"),
         ("shell", "page_title", "the product's name around the page's"),
         ("shell", "system_page_title", "\"System\" is German too"),
@@ -451,6 +468,7 @@ mod tests {
         ("list", "filter_problem", "\"Problem\" is German too"),
         ("tenant", "baselines", "the German term is the English one"),
         ("tenant", "snapshot", "the German term is the English one"),
+        ("tokens", "name", "\"Name\" is German too"),
     ];
 
     /// Words of English prose that no German sentence of ours uses.

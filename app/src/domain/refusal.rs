@@ -108,4 +108,9 @@ pub enum Invalid {
     TokenGrants,
     /// An API token's expiry: not a number of days in the allowed range.
     TokenExpiry,
+    /// A start's dedupe key: empty, too long (the longest allowed) or with control characters.
+    DedupeKey(usize),
+    /// A field of an API request that is missing, of the wrong kind, or not a field at all
+    /// (its name, cut to a few dozen characters).
+    Field(String),
 }

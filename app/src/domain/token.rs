@@ -129,10 +129,16 @@ pub fn secret_from(random: &[u8; SECRET_BYTES]) -> String {
 /// The longest token name accepted.
 pub const MAX_NAME_CHARS: usize = 80;
 
-/// A token's name, trimmed; `None` when empty, too long or holding control characters.
+/// A token's name, trimmed; `None` when empty, too long, or holding control characters or
+/// invisible formatting (direction overrides, zero-width marks) that could make one token's
+/// name read like another's.
 pub fn token_name(text: &str) -> Option<String> {
     let name = text.trim();
-    let fits = !name.is_empty() && name.chars().count() <= MAX_NAME_CHARS && !name.chars().any(char::is_control);
+    let invisible = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+    };
+    let fits = !name.is_empty() && name.chars().count() <= MAX_NAME_CHARS && !name.chars().any(invisible);
     fits.then(|| name.to_owned())
 }
 
@@ -188,5 +194,8 @@ mod tests {
         assert_eq!(token_name("   "), None);
         assert_eq!(token_name(&"x".repeat(MAX_NAME_CHARS + 1)), None);
         assert_eq!(token_name("a\u{7}b"), None);
+        assert_eq!(token_name("\u{202e}krow"), None, "a direction override");
+        assert_eq!(token_name("a\u{200b}b"), None, "a zero-width space");
+        assert_eq!(token_name("Sicherungs-Worker für Mandant Ä"), Some("Sicherungs-Worker für Mandant Ä".to_owned()));
     }
 }

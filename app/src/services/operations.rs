@@ -381,6 +381,18 @@ pub async fn run_detail(state: &AppState, p: &Principal, id: &str) -> Result<Run
     Ok(detail)
 }
 
+/// The view of a run the caller just started (or of the identical one already active). It
+/// is shown to whoever may start its type, a token that may not read runs included: it is
+/// the answer to their own request.
+pub async fn started_view(state: &AppState, p: &Principal, id: RunId) -> Result<RunView, Error> {
+    let not_found = || Error::NotFound(Thing::Operation);
+    let found = runs::get_in_workspace(&state.db, p.workspace_id, id).await?.ok_or_else(not_found)?;
+    let run = &found.run;
+    p.authorize(run.workspace_id, run.tenant_id, capability_to_start(run.run_type), Thing::Operation)?;
+    let policy = state.config.policy(run.run_type);
+    Ok(RunView::derive(run, found.tenant_name.clone(), &policy, &state.config.polling, state.clock.now()))
+}
+
 /// The detail of a run already authorized: shared by the admin and system planes.
 pub(crate) async fn detail_of(state: &AppState, found: RunWithTenant, diagnostics: bool) -> Result<RunDetail, Error> {
     let run = found.run;
@@ -464,7 +476,6 @@ async fn timeline(state: &AppState, run: &Run) -> Result<Vec<TimelineEntry>, Err
 /// Starts an operation of `run_type` for `tenant` (or returns the identical one already
 /// active). Every refusal is calm and specific and creates nothing; the type's own input
 /// preparation (`jobs::run_types::prepare`) decides what its options must name.
-#[tracing::instrument(skip(state, p, o), fields(workspace = p.workspace_id.get()))]
 pub async fn start_operation(
     state: &AppState,
     p: &Principal,
@@ -472,6 +483,29 @@ pub async fn start_operation(
     run_type: &str,
     o: StartOptions<'_>,
 ) -> Result<Started, Error> {
+    start_run(state, p, tenant, run_type, o, None).await
+}
+
+/// The longest dedupe key a start may carry.
+pub const MAX_DEDUPE_KEY_CHARS: usize = 200;
+
+/// [`start_operation`] with the caller's own `dedupe_key`: a start with the key of an
+/// active run of the same tenant and type answers that run instead of queueing another
+/// (the runs API's idempotent start).
+#[tracing::instrument(skip(state, p, o, dedupe_key), fields(workspace = p.workspace_id.get()))]
+pub async fn start_run(
+    state: &AppState,
+    p: &Principal,
+    tenant: &str,
+    run_type: &str,
+    o: StartOptions<'_>,
+    dedupe_key: Option<&str>,
+) -> Result<Started, Error> {
+    if let Some(k) = dedupe_key
+        && (k.is_empty() || k.chars().count() > MAX_DEDUPE_KEY_CHARS || k.chars().any(char::is_control))
+    {
+        return Err(Error::Invalid(Invalid::DedupeKey(MAX_DEDUPE_KEY_CHARS)));
+    }
     let run_type = RunType::parse(run_type.trim()).map_err(|_| Error::Invalid(Invalid::ChooseOperation))?;
     let tenant = TenantId::parse(tenant).ok_or_else(|| Error::Invalid(Invalid::ChooseTenant))?;
     let info = state.live.tenant(tenant).await?;
@@ -485,8 +519,8 @@ pub async fn start_operation(
         workspace_id: p.workspace_id,
         tenant_id: Some(tenant),
         run_type,
-        initiator: Some(p.user_id),
-        dedupe_key: None,
+        initiator: p.initiator(),
+        dedupe_key: dedupe_key.map(str::to_owned),
         inputs: serde_json::Value::Object(inputs),
     };
     match state.lifecycle().start(req).await {

@@ -93,6 +93,12 @@ impl Principal {
         }
     }
 
+    /// Who a run this principal starts is started by: the person, or nobody for an API
+    /// token (the system: a token's runs notify no person's bell).
+    pub fn initiator(&self) -> Option<UserId> {
+        self.token.is_none().then_some(self.user_id)
+    }
+
     /// The tenant list a query must filter by, or `None` for every tenant of the workspace.
     pub fn scope(&self) -> Option<Vec<TenantId>> {
         match &self.tenants {

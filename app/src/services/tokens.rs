@@ -2,11 +2,13 @@
 //! every runs-API request is authenticated by one. A token's secret is shown once, when it is
 //! made; only its SHA-256 is stored, so neither the database nor a log line can give it back.
 //! A token acts through a [`Principal`] like a person does, with its grants in place of a
-//! role, so the one authorization decision covers the API too.
+//! role, so the one authorization decision covers the API too. Tokens are workspace-wide
+//! records: a member entitled to some tenants only does not see them (not found), like any
+//! workspace-wide record.
 
-use crate::api::{CreatedToken, TokenInfo, TokenState};
+use crate::api::{CreatedToken, TenantOption, TokenInfo, TokenPage, TokenState};
 use crate::domain::access::{Capability, Role, TenantScope};
-use crate::domain::token::{self, TokenGrants};
+use crate::domain::token::{self, TokenGrant, TokenGrants};
 use crate::domain::{TenantId, Timestamp, TokenId};
 use crate::runtime::AppState;
 use crate::services::error::{Error, Invalid, Thing};
@@ -33,10 +35,39 @@ pub struct NewToken {
     pub expires_in_days: Option<u32>,
 }
 
+impl NewToken {
+    /// The request as the page's form sends it: `ticked` says which of the boxes of
+    /// [`TokenGrant::ALL`] are ticked, an empty `tenant` is every tenant and an empty
+    /// `expires_in_days` no expiry.
+    pub fn from_form(
+        name: String,
+        tenant: Option<&str>,
+        ticked: [bool; 3],
+        expires_in_days: Option<&str>,
+    ) -> Result<Self, Error> {
+        let grants = TokenGrant::ALL
+            .into_iter()
+            .zip(ticked)
+            .filter(|(_, on)| *on)
+            .map(|(g, _)| g.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        let tenant = match tenant.map(str::trim).filter(|t| !t.is_empty()) {
+            None => None,
+            Some(t) => Some(TenantId::parse(t).ok_or(Error::NotFound(Thing::Tenant))?),
+        };
+        let expires_in_days = match expires_in_days.map(str::trim).filter(|d| !d.is_empty()) {
+            None => None,
+            Some(d) => Some(d.parse().map_err(|_| Error::Invalid(Invalid::TokenExpiry))?),
+        };
+        Ok(Self { name, tenant, grants, expires_in_days })
+    }
+}
+
 /// Makes a token for the caller's workspace; the answer carries its secret, shown this once.
 #[tracing::instrument(skip_all, fields(workspace = p.workspace_id.get()))]
 pub async fn create(state: &AppState, p: &Principal, new: &NewToken) -> Result<CreatedToken, Error> {
-    p.authorize(p.workspace_id, None, Capability::ManageTokens, Thing::Token)?;
+    p.authorize(p.workspace_id, None, Capability::ManageTokens, Thing::Page)?;
     let name = token::token_name(&new.name).ok_or(Error::Invalid(Invalid::TokenName))?;
     let grants = TokenGrants::parse(&new.grants).map_err(|_| Error::Invalid(Invalid::TokenGrants))?;
     let now = state.clock.now();
@@ -70,9 +101,20 @@ pub async fn create(state: &AppState, p: &Principal, new: &NewToken) -> Result<C
     Ok(CreatedToken { token, secret })
 }
 
+/// The owner's tokens page: every token and the tenants one may be restricted to.
+pub async fn page(state: &AppState, p: &Principal) -> Result<TokenPage, Error> {
+    let tokens = list(state, p).await?;
+    let tenants = crate::services::scope::tenants(state, p)
+        .await?
+        .into_iter()
+        .map(|(id, name)| TenantOption { id, name })
+        .collect();
+    Ok(TokenPage { tokens, tenants, observed_at: state.clock.now() })
+}
+
 /// Every token of the caller's workspace, newest first, revoked and expired ones included.
 pub async fn list(state: &AppState, p: &Principal) -> Result<Vec<TokenInfo>, Error> {
-    p.authorize(p.workspace_id, None, Capability::ManageTokens, Thing::Token)?;
+    p.authorize(p.workspace_id, None, Capability::ManageTokens, Thing::Page)?;
     let now = state.clock.now();
     Ok(stored::list(&state.db, p.workspace_id).await?.into_iter().map(|row| info(row, now)).collect())
 }
@@ -109,7 +151,11 @@ pub async fn authenticate(state: &AppState, secret: &str) -> Result<Option<Princ
         }
     };
     let id = TokenId(row.id);
-    stored::touch(&state.db, id, now.millis(), TOUCH_EVERY_MS).await?;
+    // Read first, so a busy worker's calls write nothing until a minute has passed; the
+    // write itself is guarded too, so instances racing here write once.
+    if row.last_used_at.is_none_or(|at| at <= now.millis() - TOUCH_EVERY_MS) {
+        stored::touch(&state.db, id, now.millis(), TOUCH_EVERY_MS).await?;
+    }
     let tenants = match row.tenant_id {
         Some(t) => TenantScope::Only(vec![TenantId(t)]),
         None => TenantScope::All,
@@ -159,6 +205,7 @@ fn info(row: TokenRow, now: Timestamp) -> TokenInfo {
         id: row.id,
         name: row.name,
         tenant: row.tenant_slug,
+        tenant_name: row.tenant_name,
         grants,
         shown: row.prefix,
         state,
@@ -172,6 +219,19 @@ fn info(row: TokenRow, now: Timestamp) -> TokenInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_form_names_grants_by_ticked_boxes_and_leaves_empty_choices_unset() {
+        let n = NewToken::from_form("w".into(), Some(" "), [true, false, true], Some("")).unwrap();
+        assert_eq!((n.grants.as_str(), n.tenant, n.expires_in_days), ("read_runs,report_runs", None, None));
+        let n = NewToken::from_form("w".into(), Some("7"), [false; 3], Some("30")).unwrap();
+        assert_eq!((n.grants.as_str(), n.tenant, n.expires_in_days), ("", Some(TenantId(7)), Some(30)));
+        assert!(matches!(NewToken::from_form("w".into(), Some("x"), [true; 3], None), Err(Error::NotFound(_))));
+        for bad in ["-1", "soon", "99999999999"] {
+            let e = NewToken::from_form("w".into(), None, [true; 3], Some(bad)).unwrap_err();
+            assert!(matches!(e, Error::Invalid(Invalid::TokenExpiry)), "{bad}");
+        }
+    }
 
     #[test]
     fn a_secret_is_stored_as_its_sha256_and_every_secret_is_new() {

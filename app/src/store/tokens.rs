@@ -15,8 +15,10 @@ pub struct TokenRow {
     pub workspace_id: i64,
     /// The one tenant it is restricted to, if any.
     pub tenant_id: Option<i64>,
-    /// That tenant's slug (lists only; `None` in the authentication step).
+    /// That tenant's slug.
     pub tenant_slug: Option<String>,
+    /// That tenant's display name.
+    pub tenant_name: Option<String>,
     /// Its name.
     pub name: String,
     /// Its grants as stored (comma-separated spellings).
@@ -58,7 +60,7 @@ pub struct NewTokenRow<'a> {
     pub expires_at: Option<i64>,
 }
 
-const COLUMNS: &str = "t.id, t.workspace_id, t.tenant_id, tn.slug AS tenant_slug, t.name, t.capabilities, t.prefix, \
+const COLUMNS: &str = "t.id, t.workspace_id, t.tenant_id, tn.slug AS tenant_slug, tn.name AS tenant_name, t.name, t.capabilities, t.prefix, \
                        t.created_by, t.created_at, t.expires_at, t.revoked_at, t.last_used_at";
 
 /// Stores a new token; its id.

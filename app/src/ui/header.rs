@@ -66,12 +66,15 @@ fn SignedIn(me: Me) -> impl IntoView {
         })
         .collect_view();
     let role = Role::parse(&me.role).map(|r| (text().access.role)(r)).unwrap_or_default();
+    let manages_tokens = Role::parse(&me.role)
+        .is_ok_and(|r| r.capabilities().contains(&crate::domain::access::Capability::ManageTokens));
     let unread = me.unread_notifications;
     let bell_label = (t.bell_label)(unread);
     view! {
         <nav>
             {nav_link("/admin", true, t.nav_overview)}
             {nav_link("/admin/operations", false, t.nav_operations)}
+            {manages_tokens.then(|| nav_link("/admin/tokens", false, text().tokens.heading))}
             {me.platform_operator.then(|| nav_link("/system", false, t.nav_system))}
         </nav>
         <div class="account">

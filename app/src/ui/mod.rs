@@ -16,6 +16,7 @@ mod post_form;
 pub(crate) mod run_detail;
 mod system;
 mod tenant;
+mod tokens;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -75,6 +76,7 @@ pub fn App() -> impl IntoView {
                     // code on demand (specs/browser-bundle, "Pages loaded on demand").
                     <Route path=path!("/admin/notifications") view={Lazy::<notifications::NotificationsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/admin/t/:tenant") view=tenant::TenantPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/tokens") view={Lazy::<tokens::TokensRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/system") view={Lazy::<system::SystemRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/system/ops/stuck") view={Lazy::<system::StuckRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/system/ops/runs") view={Lazy::<system::SystemRunsRoute>::new()} ssr=SsrMode::Async/>

@@ -10,8 +10,8 @@
 //! argument type names its fields in [`FromFields`], a few lines that cost next to nothing.
 
 use crate::api::{
-    CancelRun, ListQuery, MarkAllNotificationsRead, MarkNotificationRead, PublishReview, RetryRun, SignIn,
-    StartOperation,
+    CancelRun, CreateToken, ListQuery, MarkAllNotificationsRead, MarkNotificationRead, PublishReview, RetryRun,
+    RevokeToken, SignIn, StartOperation,
 };
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -69,6 +69,25 @@ impl FromFields for ListQuery {
             since: chosen("since"),
             after: None,
         })
+    }
+}
+
+impl FromFields for CreateToken {
+    fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
+        Some(Self {
+            name: field("name")?,
+            tenant: field("tenant"),
+            read_runs: field("read_runs"),
+            start_runs: field("start_runs"),
+            report_runs: field("report_runs"),
+            expires_in_days: field("expires_in_days"),
+        })
+    }
+}
+
+impl FromFields for RevokeToken {
+    fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
+        Some(Self { id: field("id")? })
     }
 }
 

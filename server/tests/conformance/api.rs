@@ -269,3 +269,109 @@ pub(crate) async fn the_runs_api_refuses_hostile_input_with_problem_documents(t:
         assert!(matches!(res.status().as_u16(), 401 | 431), "{value:.20}: {}", res.status());
     }
 }
+
+/// `POST /api/v1/runs` with `body` and `secret`: status, body.
+async fn post(router: &Router, body: &str, secret: &str) -> (u16, serde_json::Value) {
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/v1/runs")
+        .header(header::HOST, HOST)
+        .header(header::AUTHORIZATION, format!("Bearer {secret}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_owned()))
+        .expect("request");
+    let res = router.clone().oneshot(req).await.expect("response");
+    let status = res.status().as_u16();
+    let bytes = axum::body::to_bytes(res.into_body(), 4 << 20).await.expect("body");
+    let text = String::from_utf8_lossy(&bytes);
+    for leak in ["SQLSTATE", "constraint", "sqlx", "panicked"] {
+        assert!(!text.contains(leak), "POST {body:.80} leaks {leak:?}: {text}");
+    }
+    (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+}
+
+pub(crate) async fn fifty_identical_starts_through_the_api_queue_one_run(t: &TestDb) {
+    let me = owner(t);
+    let secret = tokens::create(&t.state, &me, &ask("starter", "start_runs")).await.unwrap().secret;
+    let app = router(t);
+    let body = format!(r#"{{"type": "inventory.sync", "tenant_id": {}, "dedupe_key": "nightly-42"}}"#, t.tenant);
+    let answers = futures_util::future::join_all((0..50).map(|_| post(&app, &body, &secret))).await;
+    let created = answers.iter().filter(|(s, _)| *s == 201).count();
+    let already = answers.iter().filter(|(s, b)| *s == 200 && b["already_running"] == true).count();
+    assert_eq!((created, already), (1, 49), "{:?}", answers.iter().map(|(s, _)| s).collect::<Vec<_>>());
+    let ids: std::collections::BTreeSet<i64> = answers.iter().filter_map(|(_, b)| b["run"]["id"].as_i64()).collect();
+    assert_eq!(ids.len(), 1, "every answer names the one run");
+    let (runs, initiated): (i64, Option<i64>) =
+        sqlx::query_as("SELECT COUNT(*), MAX(initiator_id) FROM operation_runs WHERE dedupe_key = 'nightly-42'")
+            .fetch_one(t.state.db.pool())
+            .await
+            .unwrap();
+    assert_eq!((runs, initiated), (1, None), "one run, started by the system rather than a person");
+    let (_, first) = &answers[0];
+    assert_eq!(first["run"]["status"], "queued");
+    assert_eq!(first["run"]["type"], "inventory.sync");
+
+    // Another key is other work: it queues its own run.
+    let other = format!(r#"{{"type": "inventory.sync", "tenant_id": {}, "dedupe_key": "nightly-43"}}"#, t.tenant);
+    let (status, answer) = post(&app, &other, &secret).await;
+    assert_eq!((status, &answer["already_running"]), (201, &serde_json::json!(false)));
+    assert!(!ids.contains(&answer["run"]["id"].as_i64().unwrap_or_default()));
+}
+
+pub(crate) async fn api_starts_are_refused_by_grant_scope_and_field(t: &TestDb) {
+    let me = owner(t);
+    let two = server::seed::ensure_tenant(&t.state.db, t.ws, "t2", "Tenant Two", t.clock.now()).await.unwrap();
+    let make = |name: &'static str, grants: &'static str, tenant: Option<TenantId>| {
+        let me = me.clone();
+        async move {
+            let new = NewToken { name: name.into(), grants: grants.into(), tenant, expires_in_days: None };
+            tokens::create(&t.state, &me, &new).await.expect("token").secret
+        }
+    };
+    let starter = make("starter", "start_runs", None).await;
+    let reader = make("reader", "read_runs", None).await;
+    let one_tenant = make("one tenant", "start_runs", Some(t.tenant)).await;
+    let app = router(t);
+    let sync = |tenant: TenantId| format!(r#"{{"type": "inventory.sync", "tenant_id": {tenant}}}"#);
+
+    let (status, body) = post(&app, &sync(t.tenant), &reader).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["detail"].as_str().unwrap_or_default().contains("start_runs"), "{body}");
+    assert_eq!(post(&app, &sync(two), &one_tenant).await.0, 404, "another tenant does not exist for it");
+    assert_eq!(post(&app, &sync(t.other_tenant), &starter).await.0, 404, "another workspace's tenant");
+    // Work that changes a tenant's configuration is a person's decision, never a token's.
+    let restore =
+        format!(r#"{{"type": "restore.execute", "tenant_id": {}, "snapshot": 1, "confirm": true}}"#, t.tenant);
+    let (status, body) = post(&app, &restore, &starter).await;
+    assert_eq!(status, 403, "{body}");
+
+    let long_key = "k".repeat(201);
+    let cases: Vec<(String, &str)> = vec![
+        ("not json".into(), "expected shape"),
+        ("[]".into(), "(body)"),
+        (r#"{"tenant_id": 1}"#.into(), "\"type\""),
+        (format!(r#"{{"type": 7, "tenant_id": {}}}"#, t.tenant), "\"type\""),
+        (r#"{"type": "inventory.sync"}"#.into(), "\"tenant_id\""),
+        (r#"{"type": "inventory.sync", "tenant_id": [1]}"#.into(), "\"tenant_id\""),
+        (format!(r#"{{"type": "inventory.sync", "tenant_id": {}, "priority": "high"}}"#, t.tenant), "\"priority\""),
+        (format!(r#"{{"type": "inventory.sync", "tenant_id": {}, "confirm": "yes"}}"#, t.tenant), "\"confirm\""),
+        (format!(r#"{{"type": "inventory.sync", "tenant_id": {}, "dedupe_key": ""}}"#, t.tenant), "dedupe key"),
+        (
+            format!(r#"{{"type": "inventory.sync", "tenant_id": {}, "dedupe_key": "{long_key}"}}"#, t.tenant),
+            "dedupe key",
+        ),
+        (format!(r#"{{"type": "inventory.sync", "tenant_id": {}, "dedupe_key": "a\u0000b"}}"#, t.tenant), "dedupe key"),
+        (r#"{"type": "inventory.sync", "tenant_id": "x"}"#.into(), "tenant"),
+        (format!(r#"{{"type": "launch.rockets", "tenant_id": {}}}"#, t.tenant), "operation"),
+    ];
+    for (body, says) in cases {
+        let (status, answer) = post(&app, &body, &starter).await;
+        assert_eq!(status, 422, "{body:.80}: {answer}");
+        assert_eq!(answer["code"], "invalid");
+        let detail = answer["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains(says), "{body:.80}: {detail}");
+    }
+    let none: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM operation_runs").fetch_one(t.state.db.pool()).await.unwrap();
+    assert_eq!(none, 0, "nothing refused queued anything");
+}

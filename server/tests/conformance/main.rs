@@ -154,6 +154,8 @@ conformance!(
     only_the_owner_manages_tokens_and_bad_requests_are_refused_calmly,
     the_runs_api_answers_each_token_as_its_grants_and_scope_say,
     the_runs_api_refuses_hostile_input_with_problem_documents,
+    fifty_identical_starts_through_the_api_queue_one_run,
+    api_starts_are_refused_by_grant_scope_and_field,
     a_guesser_is_slowed_ever_more_while_the_owner_signs_in_from_elsewhere,
     two_hundred_parallel_wrong_passwords_are_checked_at_most_ten_times,
     quiet_sign_in_counts_are_pruned_through_their_index,

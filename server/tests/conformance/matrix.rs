@@ -60,6 +60,8 @@ struct Target {
     review: i64,
     /// A notification of somebody who is none of the callers.
     notification: i64,
+    /// An API token of the workspace.
+    token: i64,
 }
 
 /// One request to make.
@@ -133,6 +135,29 @@ fn rows() -> Vec<Row> {
             route: "/admin/t/{tenant}",
             call: |t| get(format!("/admin/t/{}", t.tenant)),
             expect: [SIGN_IN, OK, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND],
+        },
+        // Tokens are the owner's: other members are refused, a member of some tenants only
+        // does not see workspace-wide records at all, the other workspace's owner manages
+        // their own, and a platform operator acts in no workspace.
+        Row {
+            route: "/admin/tokens",
+            call: |_| get("/admin/tokens".into()),
+            expect: [SIGN_IN, OK, FORBIDDEN, NOT_FOUND, NOT_FOUND, OK, NOT_FOUND],
+        },
+        Row {
+            route: "/api/list_tokens",
+            call: |_| post("/api/list_tokens", String::new()),
+            expect: [UNAUTHORIZED, OK, FORBIDDEN, NOT_FOUND, NOT_FOUND, OK, NOT_FOUND],
+        },
+        Row {
+            route: "/api/create_token",
+            call: |_| post("/api/create_token", "name=matrix&read_runs=on".into()),
+            expect: [UNAUTHORIZED, OK, FORBIDDEN, NOT_FOUND, NOT_FOUND, OK, NOT_FOUND],
+        },
+        Row {
+            route: "/api/revoke_token",
+            call: |t| post("/api/revoke_token", format!("id={}", t.token)),
+            expect: [UNAUTHORIZED, OK, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND],
         },
         Row {
             route: "/system",
@@ -449,7 +474,11 @@ async fn world(t: &TestDb) -> World {
         .fetch_one(db.pool())
         .await
         .expect("notification");
-        targets.push(Target { workspace: t.ws, tenant, run: run.id, pack, review, notification });
+        let owner = app::services::principal::Principal::owner(t.user, t.ws, "Owner");
+        let new =
+            app::services::tokens::NewToken { name: "matrix".into(), grants: "read_runs".into(), ..Default::default() };
+        let token = app::services::tokens::create(&t.state, &owner, &new).await.expect("token").token.id;
+        targets.push(Target { workspace: t.ws, tenant, run: run.id, pack, review, notification, token });
     }
     // The other workspace has work of its own, which only its member sees.
     t.state

@@ -79,9 +79,13 @@ struct Variant {
     refuse: bool,
 }
 
-/// Whether `value` given for `field` is a valid value after all.
+/// Whether `value` given for `field` is a valid value after all: a blank, a zero time, a
+/// token name that reads as one, or any value of a grant's box (ticked is ticked).
 fn valid(field: &str, value: &str) -> bool {
-    value.trim().is_empty() || (field == "since" && value == "0")
+    value.trim().is_empty()
+        || (field == "since" && value == "0")
+        || (field == "name" && app::domain::token::token_name(value).is_some())
+        || app::domain::token::TokenGrant::parse(field).is_ok()
 }
 
 /// Every hostile variant of `call`.
@@ -170,6 +174,7 @@ async fn stored(t: &TestDb) -> Vec<i64> {
         "users",
         "memberships",
         "baseline_snapshots",
+        "api_tokens",
     ] {
         let n: i64 =
             sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(t.state.db.pool()).await.unwrap();
