@@ -1,5 +1,5 @@
-import { test, expect, type Page } from '@playwright/test';
-import { hydrated, PEOPLE } from './hooks';
+import { test, expect, type Browser, type Page } from '@playwright/test';
+import { hydrated, PEOPLE, type Person } from './hooks';
 
 // Bytes on the wire (specs/browser-bundle, "On the wire"): what a browser with no proxy in
 // front actually downloads, counted by Chromium itself (CDP `encodedDataLength`: headers and
@@ -57,6 +57,18 @@ const STAMPED_MAIN = (ext: string) => new RegExp(`/pkg/[0-9a-f]{16}/opshub(_bg)?
 const isChunk = (r: Received) => /\/pkg\/.*\.wasm$/.test(r.url) && !STAMPED_MAIN('wasm').test(r.url);
 
 const total = (rs: Received[]) => rs.reduce((sum, r) => sum + r.bytes, 0);
+/** A page in a browser that has never been here (no cache), signed in as `who` through the
+ *  sign-in server function without loading a page, so nothing is cached before a test counts. */
+async function freshBrowserSignedIn(browser: Browser, baseURL: string | undefined, who: Person): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  const signedIn = await page.request.post('/api/sign_in', {
+    form: { email: who.email, password: who.password },
+    headers: { Origin: baseURL ?? '' },
+  });
+  expect(signedIn.ok(), await signedIn.text()).toBe(true);
+  return page;
+}
+
 const table = (rs: Received[]) =>
   rs.map((r) => `${r.bytes} B ${r.encoding || 'identity'}${r.fromCache ? ' (cache)' : ''} ${r.url}`).join('\n');
 
@@ -65,13 +77,8 @@ test('a first visit to a dashboard downloads a compressed bundle once and a repe
   baseURL,
 }) => {
   // A browser that has never been here: no cache, and signed in without loading a page.
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const signedIn = await page.request.post('/api/sign_in', {
-    form: { email: PEOPLE.owner.email, password: PEOPLE.owner.password },
-    headers: { Origin: baseURL ?? '' },
-  });
-  expect(signedIn.ok(), await signedIn.text()).toBe(true);
+  const page = await freshBrowserSignedIn(browser, baseURL, PEOPLE.owner);
+  const context = page.context();
 
   const visit = async () => {
     await page.goto('/admin/t/2');
@@ -113,13 +120,8 @@ test('a page opened now and then loads its own chunk, and moving between such pa
   browser,
   baseURL,
 }) => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const signedIn = await page.request.post('/api/sign_in', {
-    form: { email: PEOPLE.platform.email, password: PEOPLE.platform.password },
-    headers: { Origin: baseURL ?? '' },
-  });
-  expect(signedIn.ok(), await signedIn.text()).toBe(true);
+  const page = await freshBrowserSignedIn(browser, baseURL, PEOPLE.platform);
+  const context = page.context();
 
   const received = await onTheWire(page, async () => {
     await page.goto('/system');

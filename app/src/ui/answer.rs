@@ -12,6 +12,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::future::Future;
 
+/// A page's answer from the server, as its resource holds it.
+pub type Answer<T> = Resource<Result<T, crate::api::ApiError>, AnswerJson>;
+
 /// JSON for resources, read the way server-function answers are read.
 #[derive(Debug, Clone, Copy)]
 pub struct AnswerJson;

@@ -5,12 +5,10 @@
 //! The page is opened from the bell now and then, not on every visit, so its code is a chunk
 //! loaded on demand (specs/browser-bundle, "Pages loaded on demand").
 
-use super::answer::{AnswerJson, answer};
+use super::answer::{Answer, answer};
 use super::common::{ErrorPanel, RunBadges, RunListItem, ago};
 use super::post_form::PostForm;
-use crate::api::{
-    ApiError, MarkAllNotificationsRead, MarkNotificationRead, NotificationItem, Notifications, list_notifications,
-};
+use crate::api::{MarkAllNotificationsRead, MarkNotificationRead, NotificationItem, Notifications, list_notifications};
 use crate::copy::text;
 use crate::domain::Timestamp;
 use leptos::prelude::*;
@@ -23,7 +21,7 @@ pub struct NotificationsChanged(pub RwSignal<u64>);
 
 /// The notifications page: its list, asked again after every mark, and the two marks.
 pub struct NotificationsRoute {
-    list: Resource<Result<Notifications, ApiError>, AnswerJson>,
+    list: Answer<Notifications>,
     mark: ServerAction<MarkNotificationRead>,
     mark_all: ServerAction<MarkAllNotificationsRead>,
 }

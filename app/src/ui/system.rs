@@ -5,14 +5,14 @@
 //! (specs/browser-bundle, "Pages loaded on demand"). Each route's `data` starts its request
 //! at once, so the answer and the chunk load side by side.
 
-use super::answer::{AnswerJson, answer, keep_live};
+use super::answer::{Answer, answer, keep_live};
 use super::common::{ErrorPanel, ProgressView, RunBadges, RunTableRow, ago};
 use super::operations::{
-    LiveList, LiveListProps, STUCK_PAGE, SYSTEM_FAILURES, SYSTEM_RUNS, list_href, run_href, use_list_query,
+    ListPlace, LiveList, LiveListProps, STUCK_PAGE, SYSTEM_FAILURES, SYSTEM_RUNS, list_href, run_href, use_list_query,
 };
 use super::run_detail::RunDetailView;
 use crate::api::{
-    ApiError, Bucket, ListQuery, Poll, RunDetail, RunListPage, StuckRun, StuckRuns, SystemOverview, WorkspaceHealth,
+    Bucket, ListQuery, Poll, RunDetail, RunListPage, StuckRun, StuckRuns, SystemOverview, WorkspaceHealth,
     get_system_run, load_stuck_runs, load_system_overview,
 };
 use crate::copy::text;
@@ -20,9 +20,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use leptos_router::{LazyRoute, lazy_route};
-
-/// A page's data as the server renders it into the HTML.
-type Answer<T> = Resource<Result<T, ApiError>, AnswerJson>;
 
 /// `/system`: the overview of every workspace.
 #[derive(Debug)]
@@ -268,7 +265,7 @@ impl LazyRoute for SystemFailuresRoute {
 /// A system list's page of runs and the filters it was asked with.
 #[derive(Debug)]
 pub struct SystemListData {
-    failures: bool,
+    place: ListPlace,
     query: Signal<ListQuery>,
     page: Answer<Poll<RunListPage>>,
 }
@@ -278,13 +275,13 @@ impl SystemListData {
         let list_query = use_list_query();
         let place = if failures { SYSTEM_FAILURES } else { SYSTEM_RUNS };
         let page = answer(list_query, move |q| place.fetch(q, None));
-        Self { failures, query: Signal::derive(list_query), page }
+        Self { place, query: Signal::derive(list_query), page }
     }
 }
 
 fn system_list(data: SystemListData) -> impl IntoView {
-    let SystemListData { failures, query, page } = data;
-    let place = if failures { SYSTEM_FAILURES } else { SYSTEM_RUNS };
+    let SystemListData { place, query, page } = data;
+    let failures = place == SYSTEM_FAILURES;
     let t = text();
     let (title, lede) = if failures {
         (t.system.follow_up, t.system.follow_up_lede)
