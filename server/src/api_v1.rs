@@ -6,7 +6,7 @@
 //! and every refusal is an RFC 9457 problem document worded like the pages word it.
 
 use app::api::ApiError;
-use app::api::v1::{ApiRun, ApiRunPage, ApiStarted, PROBLEM_JSON, Problem, StartRequest};
+use app::api::v1::{ApiRun, ApiRunPage, ApiRunType, ApiStarted, PROBLEM_JSON, Problem, StartRequest};
 use app::copy::Locale;
 use app::runtime::AppState;
 use app::services::auth::Viewer;
@@ -26,6 +26,10 @@ pub const PREFIX: &str = "/api/v1/";
 pub const RUNS: &str = "/api/v1/runs";
 /// One run.
 pub const RUN: &str = "/api/v1/runs/{id}";
+/// The workspace's run types.
+pub const RUN_TYPES: &str = "/api/v1/run-types";
+/// One workspace run type.
+pub const RUN_TYPE: &str = "/api/v1/run-types/{key}";
 /// Any other address under the API: a problem document, never a page.
 pub const ELSEWHERE: &str = "/api/v1/{*rest}";
 
@@ -119,6 +123,48 @@ pub async fn start_run(
             *res.status_mut() = status;
             if let Ok(location) = HeaderValue::from_str(&answer.run.links.this) {
                 res.headers_mut().insert(header::LOCATION, location);
+            }
+            res
+        }
+        Err(e) => failure(locale, &e),
+    }
+}
+
+/// `GET /api/v1/run-types`: the workspace's own run types, by key.
+pub async fn list_run_types(
+    state: AppState,
+    Extension(viewer): Extension<Viewer>,
+    Extension(locale): Extension<Locale>,
+) -> Response {
+    let Some(p) = caller(viewer) else { return unauthorized(locale) };
+    match app::services::workspace_types::list(&state, &p).await {
+        Ok(types) => ok(&serde_json::json!({ "run_types": types.iter().map(ApiRunType::of).collect::<Vec<_>>() })),
+        Err(e) => failure(locale, &e),
+    }
+}
+
+/// `PUT /api/v1/run-types/{key}`: registers a run type of the workspace (201), or replaces
+/// the registration of its key (200).
+pub async fn put_run_type(
+    state: AppState,
+    Extension(viewer): Extension<Viewer>,
+    Extension(locale): Extension<Locale>,
+    Path(key): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(p) = caller(viewer) else { return unauthorized(locale) };
+    let Ok(body) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return problem(&ApiError::Invalid(locale.catalog().errors.bad_shape.to_owned()));
+    };
+    let request = match app::api::v1::type_request(&key, &body) {
+        Ok(r) => r,
+        Err(why) => return failure(locale, &app::services::Error::Invalid(why)),
+    };
+    match app::services::workspace_types::register(&state, &p, &request).await {
+        Ok((registered, created)) => {
+            let mut res = ok(&ApiRunType::of(&registered));
+            if created {
+                *res.status_mut() = StatusCode::CREATED;
             }
             res
         }

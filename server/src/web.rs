@@ -33,7 +33,7 @@ use tower_sessions::{Session, SessionManagerLayer};
 
 /// The routes served outside Leptos (health, metrics, the poll API, pack downloads, the runs
 /// API). The authorization matrix test reads this list, so a new route here needs a row there.
-pub const PLAIN_ROUTES: [&str; 9] = [
+pub const PLAIN_ROUTES: [&str; 11] = [
     "/healthz",
     "/api/tenants/{tenant}/active-runs",
     "/admin/review-packs/{pack}/download",
@@ -43,6 +43,8 @@ pub const PLAIN_ROUTES: [&str; 9] = [
     crate::api_v1::RUNS,
     crate::api_v1::RUN,
     crate::api_v1::ELSEWHERE,
+    crate::api_v1::RUN_TYPES,
+    crate::api_v1::RUN_TYPE,
 ];
 
 /// Answers smaller than this go as they are: compressing them saves less than it costs.
@@ -105,6 +107,7 @@ pub fn router(state: AppState, options: LeptosOptions, ops: Ops) -> Router {
     let ready_state = state.clone();
     let metrics_state = state.clone();
     let (list_state, run_state, start_state) = (state.clone(), state.clone(), state.clone());
+    let (types_state, type_state) = (state.clone(), state.clone());
     let edge = Arc::new(Edge { origins, https: crate::headers::Https(state.config.sessions.secure_cookie) });
     // Every page and server function reads the app state and the request's locale (chosen
     // by the middleware below) from its Leptos context. A page's policy names the nonce
@@ -177,6 +180,16 @@ pub fn router(state: AppState, options: LeptosOptions, ops: Ops) -> Router {
             get(move |viewer, locale, id| crate::api_v1::get_run(run_state.clone(), viewer, locale, id)),
         )
         .route(PLAIN_ROUTES[8], axum::routing::any(crate::api_v1::nothing_here))
+        .route(
+            PLAIN_ROUTES[9],
+            get(move |viewer, locale| crate::api_v1::list_run_types(types_state.clone(), viewer, locale)),
+        )
+        .route(
+            PLAIN_ROUTES[10],
+            axum::routing::put(move |viewer, locale, key, body| {
+                crate::api_v1::put_run_type(type_state.clone(), viewer, locale, key, body)
+            }),
+        )
         .route(
             PLAIN_ROUTES[5],
             get(move |req: Request| {

@@ -122,6 +122,7 @@ pub fn sentence(c: &Catalog, e: &Error) -> String {
             Conflict::NotPublishable(status) => (err.not_publishable)(&(c.tenant.record_status)(status)),
             Conflict::PublishedMeanwhile => err.published_meanwhile.to_owned(),
             Conflict::CouldNotStart => err.could_not_start.to_owned(),
+            Conflict::BuiltInType => acc.built_in_type.to_owned(),
         },
         Error::Invalid(why) => match why {
             Invalid::WorkspaceFilter => err.bad_workspace_filter.to_owned(),
@@ -149,6 +150,9 @@ pub fn sentence(c: &Catalog, e: &Error) -> String {
             Invalid::TokenExpiry => acc.bad_token_expiry.to_owned(),
             Invalid::DedupeKey(max) => (acc.bad_dedupe_key)(*max),
             Invalid::Field(field) => (acc.bad_field)(field),
+            Invalid::Body => err.bad_shape.to_owned(),
+            Invalid::TypeKey => (acc.bad_type_key)(crate::domain::workspace_type::MAX_KEY_CHARS),
+            Invalid::TypeWindows => acc.bad_type_windows.to_owned(),
         },
     }
 }

@@ -5,6 +5,7 @@
 use super::{ApiError, RunListPage};
 use crate::copy::Catalog;
 use crate::domain::refusal::Invalid;
+use crate::domain::workspace_type::TypeRequest;
 use crate::domain::{Freshness, ProblemClass, Progress, RunView, Timestamp};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -139,13 +140,14 @@ pub struct StartRequest {
 /// How long a field's name may be when a refusal names it.
 const NAMED_FIELD_CHARS: usize = 40;
 
-/// An API request's body as a JSON object whose every field is one of `known`; the first
-/// field that is not is refused by name.
+/// An API request's body (or a part of it) as a JSON object whose every field is one of
+/// `known`; the first field that is not is refused by name, a value that is no object as
+/// [`Invalid::Body`].
 fn object<'a>(
     body: &'a serde_json::Value,
     known: &[&str],
 ) -> Result<&'a serde_json::Map<String, serde_json::Value>, Invalid> {
-    let map = body.as_object().ok_or_else(|| Invalid::Field("(body)".to_owned()))?;
+    let map = body.as_object().ok_or(Invalid::Body)?;
     match map.keys().find(|k| !known.contains(&k.as_str())) {
         Some(unknown) => Err(Invalid::Field(unknown.chars().take(NAMED_FIELD_CHARS).collect())),
         None => Ok(map),
@@ -195,6 +197,116 @@ impl StartRequest {
     }
 }
 
+/// A workspace run type as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiRunType {
+    /// Its key.
+    pub key: String,
+    /// Its label per language.
+    pub label: Labels,
+    /// How its runs show progress.
+    pub progress_mode: &'static str,
+    /// Its phases, in order (phased types only).
+    pub phases: Vec<String>,
+    /// Its lifecycle windows.
+    pub windows: Windows,
+    /// When it was registered.
+    pub created_at: String,
+    /// When it was last changed.
+    pub updated_at: String,
+}
+
+/// A label per language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Labels {
+    /// English.
+    pub en: String,
+    /// German.
+    pub de: String,
+}
+
+/// Lifecycle windows in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Windows {
+    /// A queued run waiting longer is past expected.
+    pub queue_wait_secs: u64,
+    /// A running run working longer is past expected.
+    pub expected_secs: u64,
+    /// An active run older than this in its status is likely stale.
+    pub stale_after_secs: u64,
+    /// A running run whose last heartbeat is older than this is likely stale.
+    pub heartbeat_timeout_secs: u64,
+}
+
+impl Windows {
+    /// The fields of `windows`, in the order [`TypeRequest::windows`] takes them.
+    const FIELDS: [&str; 4] = ["queue_wait_secs", "expected_secs", "stale_after_secs", "heartbeat_timeout_secs"];
+}
+
+impl ApiRunType {
+    /// The API's view of a registered type.
+    pub fn of(r: &crate::services::workspace_types::Registered) -> Self {
+        let p = &r.def.policy;
+        Self {
+            key: r.def.key.clone(),
+            label: Labels { en: r.def.label_en.clone(), de: r.def.label_de.clone() },
+            progress_mode: r.def.progress_mode.as_str(),
+            phases: r.def.phases.clone(),
+            windows: Windows {
+                queue_wait_secs: p.expected_queue_wait.as_secs(),
+                expected_secs: p.expected_duration.as_secs(),
+                stale_after_secs: p.stale_after.as_secs(),
+                heartbeat_timeout_secs: p.heartbeat_timeout.as_secs(),
+            },
+            created_at: r.created_at.to_rfc3339(),
+            updated_at: r.updated_at.to_rfc3339(),
+        }
+    }
+}
+
+/// `PUT /api/v1/run-types/{key}`: the body of a type's registration, the key from the path.
+pub fn type_request(key: &str, body: &serde_json::Value) -> Result<TypeRequest, Invalid> {
+    let map = object(body, &["label", "progress_mode", "phases", "windows"])?;
+    let field = |name: &str| Invalid::Field(name.to_owned());
+    let label = map.get("label").ok_or_else(|| field("label"))?;
+    let label = object(label, &["en", "de"]).map_err(|e| match e {
+        Invalid::Body => field("label"),
+        Invalid::Field(f) => Invalid::Field(format!("label.{f}")),
+        other => other,
+    })?;
+    let label_text =
+        |lang: &str| text(label, lang).ok().flatten().ok_or_else(|| Invalid::Field(format!("label.{lang}")));
+    let phases = match map.get("phases") {
+        None | Some(serde_json::Value::Null) => Vec::new(),
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .map(|p| p.as_str().map(str::to_owned).ok_or_else(|| field("phases")))
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(field("phases")),
+    };
+    let windows = map.get("windows").ok_or_else(|| field("windows"))?;
+    let windows = object(windows, &Windows::FIELDS).map_err(|e| match e {
+        Invalid::Body => field("windows"),
+        Invalid::Field(f) => Invalid::Field(format!("windows.{f}")),
+        other => other,
+    })?;
+    let mut secs = [0u64; 4];
+    for (slot, name) in secs.iter_mut().zip(Windows::FIELDS) {
+        *slot = windows
+            .get(name)
+            .and_then(serde_json::Value::as_u64)
+            .ok_or_else(|| Invalid::Field(format!("windows.{name}")))?;
+    }
+    Ok(TypeRequest {
+        key: key.to_owned(),
+        label_en: label_text("en")?,
+        label_de: label_text("de")?,
+        progress_mode: text(map, "progress_mode")?.ok_or_else(|| field("progress_mode"))?,
+        phases,
+        windows: secs,
+    })
+}
+
 /// An error answer (RFC 9457 problem details): `type` is `about:blank`, so `title` is the
 /// status's name; `detail` is the same calm sentence a page would show, and `code` a stable
 /// spelling to branch on.
@@ -237,6 +349,38 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn a_type_registration_names_the_nested_field_it_cannot_read() {
+        let good = json!({
+            "label": {"en": "Backup", "de": "Sicherung"},
+            "progress_mode": "counted",
+            "windows": {"queue_wait_secs": 60, "expected_secs": 600, "stale_after_secs": 1800, "heartbeat_timeout_secs": 120}
+        });
+        let r = type_request("backup.run", &good).unwrap();
+        assert_eq!((r.label_de.as_str(), r.windows), ("Sicherung", [60, 600, 1800, 120]));
+        let with = |path: &[&str], value: serde_json::Value| {
+            let mut body = good.clone();
+            let mut at = &mut body;
+            for p in &path[..path.len() - 1] {
+                at = &mut at[*p];
+            }
+            at[path[path.len() - 1]] = value;
+            type_request("backup.run", &body).unwrap_err()
+        };
+        assert_eq!(with(&["label", "de"], json!(5)), Invalid::Field("label.de".into()));
+        assert_eq!(with(&["label", "en"], json!(null)), Invalid::Field("label.en".into()));
+        assert_eq!(with(&["label", "fr"], json!("x")), Invalid::Field("label.fr".into()));
+        assert_eq!(with(&["label"], json!("Backup")), Invalid::Field("label".into()));
+        assert_eq!(
+            with(&["windows", "stale_after_secs"], json!(-5)),
+            Invalid::Field("windows.stale_after_secs".into())
+        );
+        assert_eq!(with(&["windows", "expected_secs"], json!("600")), Invalid::Field("windows.expected_secs".into()));
+        assert_eq!(with(&["phases"], json!(["copy", 2])), Invalid::Field("phases".into()));
+        assert_eq!(with(&["colour"], json!("red")), Invalid::Field("colour".into()));
+        assert_eq!(type_request("k", &json!({})).unwrap_err(), Invalid::Field("label".into()));
+    }
+
+    #[test]
     fn a_start_names_the_field_it_cannot_read() {
         let ok =
             StartRequest::from_json(&json!({"type": "inventory.sync", "tenant_id": 3, "dedupe_key": "k"})).unwrap();
@@ -252,7 +396,7 @@ mod tests {
         assert_eq!(refused(json!({"type": "x", "tenant_id": 3.5})), Invalid::Field("tenant_id".into()));
         assert_eq!(refused(json!({"type": "x", "tenant_id": 3, "confirm": "yes"})), Invalid::Field("confirm".into()));
         assert_eq!(refused(json!({"type": "x", "tenant_id": 3, "priority": 1})), Invalid::Field("priority".into()));
-        assert_eq!(refused(json!([1, 2])), Invalid::Field("(body)".into()));
+        assert_eq!(refused(json!([1, 2])), Invalid::Body);
         let long = "k".repeat(5000);
         let Invalid::Field(named) = refused(json!({"type": "x", "tenant_id": 3, long: 1})) else { panic!() };
         assert_eq!(named.len(), NAMED_FIELD_CHARS, "a refusal never echoes a long name whole");

@@ -631,6 +631,15 @@ pub const ACCOUNTS: Accounts = Accounts {
     bad_field: |field| {
         format!("Das Feld {field:?} fehlt, hat nicht die richtige Art oder gehört nicht zu dieser Anfrage.")
     },
+    bad_type_key: |max| {
+        format!(
+            "Der Schlüssel einer Vorgangsart hat 3 bis {max} Zeichen: Kleinbuchstaben, Ziffern, Punkte, Bindestriche \
+             oder Unterstriche, beginnend mit einem Buchstaben (z. B. backup.snapshot)."
+        )
+    },
+    bad_type_windows: "Jedes Zeitfenster dauert mindestens eine Sekunde, und erwartete Wartezeit und Dauer sind kürzer \
+                       als die Frist bis „wahrscheinlich hängend“.",
+    built_in_type: "Dieser Schlüssel gehört zu einer Vorgangsart von Opshub selbst; wählen Sie einen anderen.",
     token_required: "Senden Sie ein gültiges API-Token als \"Authorization: Bearer opshub_…\"; dieses ist \
                      unbekannt, widerrufen oder abgelaufen.",
 };

@@ -927,6 +927,18 @@ group! {
         /// An API request's field that is missing, of the wrong kind or unknown.
         bad_field: fn(&str) -> String =
             |field| format!("The field {field:?} is missing, not of the right kind, or not a field of this request."),
+        /// A workspace run type's key of the wrong shape (the longest allowed).
+        bad_type_key: fn(usize) -> String = |max| {
+            format!(
+                "A run type's key is 3 to {max} characters: lowercase letters, digits, dots, dashes or underscores, \
+                 starting with a letter (e.g. backup.snapshot)."
+            )
+        },
+        /// A workspace run type's windows that do not make sense.
+        bad_type_windows: &'static str = "Every window is at least one second, and the expected queue wait and \
+                                          duration are shorter than stale-after.",
+        /// A workspace run type under a built-in type's key.
+        built_in_type: &'static str = "That key is one of Opshub's own run types; choose another key.",
         /// An API call without a usable token.
         token_required: &'static str =
             "Send a valid API token as \"Authorization: Bearer opshub_…\"; this one is unknown, revoked or expired.",

@@ -55,6 +55,7 @@ pub mod time;
 pub mod token;
 pub mod transition;
 pub mod view;
+pub mod workspace_type;
 
 pub use badge::{Badge, BadgeKind, Tone};
 pub use context::RunContext;

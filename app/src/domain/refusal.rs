@@ -57,6 +57,8 @@ pub enum Conflict {
     PublishedMeanwhile,
     /// Identical starts kept racing a run that was completing; nothing was queued.
     CouldNotStart,
+    /// A workspace run type asked for under a built-in type's key.
+    BuiltInType,
 }
 
 /// Which input is not acceptable, and why.
@@ -110,6 +112,12 @@ pub enum Invalid {
     TokenExpiry,
     /// A start's dedupe key: empty, too long (the longest allowed) or with control characters.
     DedupeKey(usize),
+    /// A workspace run type's key of the wrong shape.
+    TypeKey,
+    /// A workspace run type's windows that do not make sense.
+    TypeWindows,
+    /// An API request's body that is not a JSON object.
+    Body,
     /// A field of an API request that is missing, of the wrong kind, or not a field at all
     /// (its name, cut to a few dozen characters).
     Field(String),

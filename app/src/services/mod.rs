@@ -17,5 +17,6 @@ pub mod scope;
 pub mod system;
 pub mod tenant;
 pub mod tokens;
+pub mod workspace_types;
 
 pub use error::Error;

@@ -20,6 +20,7 @@ pub mod sessions;
 pub mod sweeps;
 pub mod tokens;
 pub mod workbench;
+pub mod workspace_types;
 pub mod workspaces;
 
 pub use db::{Backend, Db, DbOptions};

@@ -348,7 +348,7 @@ pub(crate) async fn api_starts_are_refused_by_grant_scope_and_field(t: &TestDb) 
     let long_key = "k".repeat(201);
     let cases: Vec<(String, &str)> = vec![
         ("not json".into(), "expected shape"),
-        ("[]".into(), "(body)"),
+        ("[]".into(), "expected shape"),
         (r#"{"tenant_id": 1}"#.into(), "\"type\""),
         (format!(r#"{{"type": 7, "tenant_id": {}}}"#, t.tenant), "\"type\""),
         (r#"{"type": "inventory.sync"}"#.into(), "\"tenant_id\""),
@@ -374,4 +374,106 @@ pub(crate) async fn api_starts_are_refused_by_grant_scope_and_field(t: &TestDb) 
     let none: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM operation_runs").fetch_one(t.state.db.pool()).await.unwrap();
     assert_eq!(none, 0, "nothing refused queued anything");
+}
+
+/// `PUT /api/v1/run-types/{key}` with `body` and `secret`: status, body.
+async fn put_type(router: &Router, key: &str, body: &serde_json::Value, secret: &str) -> (u16, serde_json::Value) {
+    let req = Request::builder()
+        .method("PUT")
+        .uri(format!("/api/v1/run-types/{key}"))
+        .header(header::HOST, HOST)
+        .header(header::AUTHORIZATION, format!("Bearer {secret}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    let res = router.clone().oneshot(req).await.expect("response");
+    let status = res.status().as_u16();
+    let bytes = axum::body::to_bytes(res.into_body(), 4 << 20).await.expect("body");
+    (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+}
+
+fn backup_type() -> serde_json::Value {
+    serde_json::json!({
+        "label": {"en": "Backup snapshot", "de": "Sicherungs-Snapshot"},
+        "progress_mode": "counted",
+        "windows": {"queue_wait_secs": 60, "expected_secs": 600, "stale_after_secs": 1800, "heartbeat_timeout_secs": 120}
+    })
+}
+
+pub(crate) async fn a_workspace_registers_its_own_run_types_checked_like_the_built_in_ones(t: &TestDb) {
+    let me = owner(t);
+    let make = |name: &'static str, grants: &'static str, tenant: Option<TenantId>| {
+        let me = me.clone();
+        async move {
+            let new = NewToken { name: name.into(), grants: grants.into(), tenant, expires_in_days: None };
+            tokens::create(&t.state, &me, &new).await.expect("token").secret
+        }
+    };
+    let reporter = make("reporter", "report_runs", None).await;
+    let reader = make("reader", "read_runs", None).await;
+    let one_tenant = make("one tenant", "report_runs", Some(t.tenant)).await;
+    let app = router(t);
+
+    let (status, body) = put_type(&app, "backup.snapshot", &backup_type(), &reporter).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["key"], "backup.snapshot");
+    assert_eq!(body["label"]["de"], "Sicherungs-Snapshot");
+    assert_eq!(body["windows"]["stale_after_secs"], 1800);
+    // The same registration again is harmless; a change replaces it.
+    assert_eq!(put_type(&app, "backup.snapshot", &backup_type(), &reporter).await.0, 200);
+    let mut phased = backup_type();
+    phased["progress_mode"] = "phased".into();
+    phased["phases"] = serde_json::json!(["copy", "verify"]);
+    let (status, body) = put_type(&app, "backup.snapshot", &phased, &reporter).await;
+    assert_eq!((status, &body["phases"]), (200, &serde_json::json!(["copy", "verify"])), "{body}");
+    let (status, _, listed) = get(&app, "/api/v1/run-types", Some(&reader)).await;
+    assert_eq!(status, 200);
+    assert_eq!(listed["run_types"].as_array().map(Vec::len), Some(1));
+    assert_eq!(listed["run_types"][0]["progress_mode"], "phased");
+
+    // Built-in keys are Opshub's; only a token that reports registers; a one-tenant token
+    // does not see workspace-wide records.
+    let (status, body) = put_type(&app, "inventory.sync", &backup_type(), &reporter).await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("conflict")), "{body}");
+    let (status, body) = put_type(&app, "backup.other", &backup_type(), &reader).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["detail"].as_str().unwrap_or_default().contains("report_runs"), "{body}");
+    assert_eq!(put_type(&app, "backup.other", &backup_type(), &one_tenant).await.0, 404);
+    assert_eq!(get(&app, "/api/v1/run-types", Some(&one_tenant)).await.0, 404);
+
+    // Every field is checked, and refused by name.
+    let with = |path: &[&str], value: serde_json::Value| {
+        let mut body = backup_type();
+        let mut at = &mut body;
+        for p in &path[..path.len() - 1] {
+            at = &mut at[*p];
+        }
+        at[path[path.len() - 1]] = value;
+        body
+    };
+    let cases: Vec<(&str, serde_json::Value, &str)> = vec![
+        ("Backup.Snapshot", backup_type(), "lowercase letters"),
+        ("ab", backup_type(), "lowercase letters"),
+        ("backup.snapshot", with(&["label", "en"], "".into()), "\"label.en\""),
+        ("backup.snapshot", with(&["label", "de"], serde_json::json!(["x"])), "\"label.de\""),
+        ("backup.snapshot", with(&["progress_mode"], "none".into()), "\"progress_mode\""),
+        ("backup.snapshot", with(&["progress_mode"], "phased".into()), "\"phases\""),
+        ("backup.snapshot", with(&["windows", "expected_secs"], 1800.into()), "shorter than stale-after"),
+        ("backup.snapshot", with(&["windows", "queue_wait_secs"], 0.into()), "at least one second"),
+        (
+            "backup.snapshot",
+            with(&["windows", "heartbeat_timeout_secs"], (-1).into()),
+            "\"windows.heartbeat_timeout_secs\"",
+        ),
+        ("backup.snapshot", with(&["windows", "extra"], 5.into()), "\"windows.extra\""),
+        ("backup.snapshot", serde_json::json!("backup"), "expected shape"),
+    ];
+    for (key, body, says) in cases {
+        let (status, answer) = put_type(&app, key, &body, &reporter).await;
+        assert_eq!(status, 422, "{key} {body}: {answer}");
+        assert!(answer["detail"].as_str().unwrap_or_default().contains(says), "{key} {body}: {answer}");
+    }
+    let (_, _, listed) = get(&app, "/api/v1/run-types", Some(&reporter)).await;
+    assert_eq!(listed["run_types"][0]["progress_mode"], "phased", "nothing refused changed the type");
+    assert_eq!(listed["run_types"].as_array().map(Vec::len), Some(1));
 }

@@ -156,6 +156,7 @@ conformance!(
     the_runs_api_refuses_hostile_input_with_problem_documents,
     fifty_identical_starts_through_the_api_queue_one_run,
     api_starts_are_refused_by_grant_scope_and_field,
+    a_workspace_registers_its_own_run_types_checked_like_the_built_in_ones,
     a_guesser_is_slowed_ever_more_while_the_owner_signs_in_from_elsewhere,
     two_hundred_parallel_wrong_passwords_are_checked_at_most_ten_times,
     quiet_sign_in_counts_are_pruned_through_their_index,

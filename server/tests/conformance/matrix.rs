@@ -82,6 +82,10 @@ fn post(path: &str, body: String) -> Call {
     Call { method: "POST", path: path.to_owned(), body, language: None }
 }
 
+fn put(path: &str, body: String) -> Call {
+    Call { method: "PUT", path: path.to_owned(), body, language: None }
+}
+
 /// `call` from a browser asking for `language`.
 fn asking(language: &'static str, call: Call) -> Call {
     Call { language: Some(language), ..call }
@@ -210,6 +214,12 @@ fn rows() -> Vec<Row> {
         Row { route: "/api/v1/runs", call: |_| get("/api/v1/runs".into()), expect: [UNAUTHORIZED; 7] },
         Row { route: "/api/v1/runs/{id}", call: |t| get(format!("/api/v1/runs/{}", t.run)), expect: [UNAUTHORIZED; 7] },
         Row { route: "/api/v1/{*rest}", call: |_| get("/api/v1/nothing".into()), expect: [UNAUTHORIZED; 7] },
+        Row { route: "/api/v1/run-types", call: |_| get("/api/v1/run-types".into()), expect: [UNAUTHORIZED; 7] },
+        Row {
+            route: "/api/v1/run-types/{key}",
+            call: |_| put("/api/v1/run-types/backup.run", "{}".into()),
+            expect: [UNAUTHORIZED; 7],
+        },
         Row {
             route: "/api/list_runs",
             call: |_| post("/api/list_runs", "{\"query\": {}}".into()),
