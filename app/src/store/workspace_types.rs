@@ -55,47 +55,34 @@ pub struct TypeWrite<'a> {
 
 /// Registers the type, or replaces an earlier registration of its key; whether it is new.
 pub async fn upsert(db: &Db, w: TypeWrite<'_>) -> Result<bool, sqlx::Error> {
-    let [queue, expected, stale, heartbeat] = w.windows;
+    // Both statements take the type's values as $1…$11, in the same order.
+    macro_rules! with_values {
+        ($sql:expr) => {{
+            let [queue, expected, stale, heartbeat] = w.windows;
+            sqlx::query($sql)
+                .bind(w.workspace.get())
+                .bind(w.key)
+                .bind(w.label_en)
+                .bind(w.label_de)
+                .bind(w.progress_mode)
+                .bind(w.phases)
+                .bind(queue)
+                .bind(expected)
+                .bind(stale)
+                .bind(heartbeat)
+                .bind(w.now)
+        }};
+    }
     let mut tx = db.pool().begin().await?;
-    let created = sqlx::query(
-        "INSERT INTO workspace_run_types (workspace_id, key, label_en, label_de, progress_mode, phases, queue_secs, \
-         expected_secs, stale_secs, heartbeat_secs, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT (workspace_id, key) DO NOTHING",
-    )
-    .bind(w.workspace.get())
-    .bind(w.key)
-    .bind(w.label_en)
-    .bind(w.label_de)
-    .bind(w.progress_mode)
-    .bind(w.phases)
-    .bind(queue)
-    .bind(expected)
-    .bind(stale)
-    .bind(heartbeat)
-    .bind(w.now)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
+    let insert = "INSERT INTO workspace_run_types (workspace_id, key, label_en, label_de, progress_mode, phases, \
+                  queue_secs, expected_secs, stale_secs, heartbeat_secs, created_at, updated_at) \
+                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT (workspace_id, key) DO NOTHING";
+    let created = with_values!(insert).execute(&mut *tx).await?.rows_affected() == 1;
     if !created {
-        sqlx::query(
-            "UPDATE workspace_run_types SET label_en = $3, label_de = $4, progress_mode = $5, phases = $6, \
-             queue_secs = $7, expected_secs = $8, stale_secs = $9, heartbeat_secs = $10, updated_at = $11 \
-             WHERE workspace_id = $1 AND key = $2",
-        )
-        .bind(w.workspace.get())
-        .bind(w.key)
-        .bind(w.label_en)
-        .bind(w.label_de)
-        .bind(w.progress_mode)
-        .bind(w.phases)
-        .bind(queue)
-        .bind(expected)
-        .bind(stale)
-        .bind(heartbeat)
-        .bind(w.now)
-        .execute(&mut *tx)
-        .await?;
+        let update = "UPDATE workspace_run_types SET label_en = $3, label_de = $4, progress_mode = $5, phases = $6, \
+                      queue_secs = $7, expected_secs = $8, stale_secs = $9, heartbeat_secs = $10, updated_at = $11 \
+                      WHERE workspace_id = $1 AND key = $2";
+        with_values!(update).execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(created)

@@ -28,6 +28,13 @@ fn ask(name: &str, grants: &str) -> NewToken {
     NewToken { name: name.to_owned(), grants: grants.to_owned(), ..NewToken::default() }
 }
 
+/// The secret of a new token of the workspace's owner with `grants`, for `tenant` or every
+/// tenant, working for `days` or until revoked.
+async fn secret(t: &TestDb, name: &str, grants: &str, tenant: Option<TenantId>, days: Option<u32>) -> String {
+    let new = NewToken { tenant, expires_in_days: days, ..ask(name, grants) };
+    tokens::create(&t.state, &owner(t), &new).await.expect("token").secret
+}
+
 async fn start(t: &TestDb, ws: app::domain::WorkspaceId, tenant: TenantId) -> RunId {
     t.state
         .lifecycle()
@@ -153,18 +160,11 @@ pub(crate) async fn the_runs_api_answers_each_token_as_its_grants_and_scope_say(
     let mine = start(t, t.ws, t.tenant).await;
     let theirs = start(t, t.ws, two).await;
     let foreign = start(t, app::domain::WorkspaceId(t.ws.get() + 1), t.other_tenant).await;
-    let make = |name: &'static str, grants: &'static str, tenant: Option<TenantId>, days: Option<u32>| {
-        let me = me.clone();
-        async move {
-            let new = NewToken { name: name.into(), grants: grants.into(), tenant, expires_in_days: days };
-            tokens::create(&t.state, &me, &new).await.expect("token").secret
-        }
-    };
-    let reader = make("reader", "read_runs", None, None).await;
-    let one_tenant = make("tenant one", "read_runs", Some(t.tenant), None).await;
-    let reporter = make("reporter", "report_runs", None, None).await;
-    let expiring = make("expiring", "read_runs", None, Some(1)).await;
-    let revoked = make("revoked", "read_runs", None, None).await;
+    let reader = secret(t, "reader", "read_runs", None, None).await;
+    let one_tenant = secret(t, "tenant one", "read_runs", Some(t.tenant), None).await;
+    let reporter = secret(t, "reporter", "report_runs", None, None).await;
+    let expiring = secret(t, "expiring", "read_runs", None, Some(1)).await;
+    let revoked = secret(t, "revoked", "read_runs", None, None).await;
     let revoked_id = tokens::list(&t.state, &me).await.unwrap()[0].id;
     tokens::revoke(&t.state, &me, &revoked_id.to_string()).await.unwrap();
     let stranger = Principal::owner(t.user, app::domain::WorkspaceId(t.ws.get() + 1), "Other owner");
@@ -319,18 +319,10 @@ pub(crate) async fn fifty_identical_starts_through_the_api_queue_one_run(t: &Tes
 }
 
 pub(crate) async fn api_starts_are_refused_by_grant_scope_and_field(t: &TestDb) {
-    let me = owner(t);
     let two = server::seed::ensure_tenant(&t.state.db, t.ws, "t2", "Tenant Two", t.clock.now()).await.unwrap();
-    let make = |name: &'static str, grants: &'static str, tenant: Option<TenantId>| {
-        let me = me.clone();
-        async move {
-            let new = NewToken { name: name.into(), grants: grants.into(), tenant, expires_in_days: None };
-            tokens::create(&t.state, &me, &new).await.expect("token").secret
-        }
-    };
-    let starter = make("starter", "start_runs", None).await;
-    let reader = make("reader", "read_runs", None).await;
-    let one_tenant = make("one tenant", "start_runs", Some(t.tenant)).await;
+    let starter = secret(t, "starter", "start_runs", None, None).await;
+    let reader = secret(t, "reader", "read_runs", None, None).await;
+    let one_tenant = secret(t, "one tenant", "start_runs", Some(t.tenant), None).await;
     let app = router(t);
     let sync = |tenant: TenantId| format!(r#"{{"type": "inventory.sync", "tenant_id": {tenant}}}"#);
 
@@ -401,17 +393,9 @@ fn backup_type() -> serde_json::Value {
 }
 
 pub(crate) async fn a_workspace_registers_its_own_run_types_checked_like_the_built_in_ones(t: &TestDb) {
-    let me = owner(t);
-    let make = |name: &'static str, grants: &'static str, tenant: Option<TenantId>| {
-        let me = me.clone();
-        async move {
-            let new = NewToken { name: name.into(), grants: grants.into(), tenant, expires_in_days: None };
-            tokens::create(&t.state, &me, &new).await.expect("token").secret
-        }
-    };
-    let reporter = make("reporter", "report_runs", None).await;
-    let reader = make("reader", "read_runs", None).await;
-    let one_tenant = make("one tenant", "report_runs", Some(t.tenant)).await;
+    let reporter = secret(t, "reporter", "report_runs", None, None).await;
+    let reader = secret(t, "reader", "read_runs", None, None).await;
+    let one_tenant = secret(t, "one tenant", "report_runs", Some(t.tenant), None).await;
     let app = router(t);
 
     let (status, body) = put_type(&app, "backup.snapshot", &backup_type(), &reporter).await;
