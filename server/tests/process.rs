@@ -974,5 +974,6 @@ fn a_token_made_on_the_command_line_reads_runs_over_http_until_it_is_revoked() {
     let (status, head, body) = http(&addr, "GET", "/api/v1/runs", &bearer);
     assert_eq!(status, 401, "{body}");
     assert!(head.contains("content-type: application/problem+json") && head.contains("www-authenticate: bearer"));
+    assert!(!server.log().contains(&secret[7..]), "no log line carries the secret");
     drop(server);
 }

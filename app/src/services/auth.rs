@@ -135,12 +135,17 @@ impl DbSessionStore {
     }
 }
 
-/// The key a session is stored under: the SHA-256 of its token, in hex. The token is 128
-/// random bits, so no salt or slow hash is needed; what matters is that the table alone signs
-/// nobody in.
+/// The key a session is stored under: [`stored_form`] of its token.
 fn key_of(id: &Id) -> String {
+    stored_form(&id.to_string())
+}
+
+/// How a bearer secret — a session's token, an API token's secret — is stored: its SHA-256,
+/// in hex. Both are at least 128 random bits, so no salt or slow hash is needed; what matters
+/// is that the table alone authenticates nobody.
+pub(crate) fn stored_form(secret: &str) -> String {
     use sha2::Digest as _;
-    sha2::Sha256::digest(id.to_string().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    sha2::Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Whose session a record is: its user and chosen workspace, once signed in.

@@ -11,6 +11,7 @@ use crate::domain::access::{Capability, Role, TenantScope};
 use crate::domain::token::{self, TokenGrant, TokenGrants};
 use crate::domain::{TenantId, Timestamp, TokenId};
 use crate::runtime::AppState;
+use crate::services::auth::stored_form;
 use crate::services::error::{Error, Invalid, Thing};
 use crate::services::principal::{Principal, TokenActor};
 use crate::store::tokens::{self as stored, NewTokenRow, TokenRow};
@@ -90,15 +91,15 @@ pub async fn create(state: &AppState, p: &Principal, new: &NewToken) -> Result<C
         name: &name,
         capabilities: &grants.spelling(),
         prefix: &prefix,
-        secret_hash: &hash_of(&secret),
+        secret_hash: &stored_form(&secret),
         created_by: p.user_id,
         created_at: now.millis(),
         expires_at,
     };
     let id = stored::insert(&state.db, row).await?;
     tracing::info!(token = id.get(), grants = %grants.spelling(), "API token made");
-    let token = list(state, p).await?.into_iter().find(|t| t.id == id.get()).ok_or(Error::NotFound(Thing::Token))?;
-    Ok(CreatedToken { token, secret })
+    let row = stored::get(&state.db, p.workspace_id, id).await?.ok_or(Error::NotFound(Thing::Token))?;
+    Ok(CreatedToken { token: info(row, now), secret })
 }
 
 /// The owner's tokens page: every token and the tenants one may be restricted to.
@@ -138,7 +139,7 @@ pub async fn authenticate(state: &AppState, secret: &str) -> Result<Option<Princ
     if !token::looks_like_secret(secret) {
         return Ok(None);
     }
-    let Some(row) = stored::by_secret_hash(&state.db, &hash_of(secret)).await? else { return Ok(None) };
+    let Some(row) = stored::by_secret_hash(&state.db, &stored_form(secret)).await? else { return Ok(None) };
     let now = state.clock.now();
     if info_state(&row, now) != TokenState::Active {
         return Ok(None);
@@ -169,12 +170,6 @@ pub async fn authenticate(state: &AppState, secret: &str) -> Result<Option<Princ
     );
     p.token = Some(TokenActor { id, grants });
     Ok(Some(p))
-}
-
-/// The stored form of a secret: its SHA-256 in hex.
-fn hash_of(secret: &str) -> String {
-    use sha2::Digest as _;
-    sha2::Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A new secret from the operating system's random source.
@@ -238,9 +233,9 @@ mod tests {
         let (a, b) = (new_secret().unwrap(), new_secret().unwrap());
         assert_ne!(a, b);
         assert!(token::looks_like_secret(&a), "{a}");
-        let h = hash_of(&a);
+        let h = stored_form(&a);
         assert_eq!(h.len(), 64);
         assert!(!h.contains(&a[token::SECRET_PREFIX.len()..]));
-        assert_eq!(hash_of("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(stored_form("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 }

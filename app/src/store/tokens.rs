@@ -92,6 +92,15 @@ pub async fn list(db: &Db, workspace: WorkspaceId) -> Result<Vec<TokenRow>, sqlx
     sqlx::query_as(&sql).bind(workspace.get()).fetch_all(db.pool()).await
 }
 
+/// Token `id` of `workspace`, whatever its state.
+pub async fn get(db: &Db, workspace: WorkspaceId, id: TokenId) -> Result<Option<TokenRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM api_tokens t LEFT JOIN tenants tn ON tn.id = t.tenant_id \
+         WHERE t.id = $1 AND t.workspace_id = $2"
+    );
+    sqlx::query_as(&sql).bind(id.get()).bind(workspace.get()).fetch_optional(db.pool()).await
+}
+
 /// The token stored under `secret_hash`, whatever its state (the caller decides).
 pub async fn by_secret_hash(db: &Db, secret_hash: &str) -> Result<Option<TokenRow>, sqlx::Error> {
     let sql = format!(

@@ -65,9 +65,10 @@ fn SignedIn(me: Me) -> impl IntoView {
             view! { <option value=l.code() lang=l.code() selected=me.language == Some(l)>{(t.language_name)(l)}</option> }
         })
         .collect_view();
-    let role = Role::parse(&me.role).map(|r| (text().access.role)(r)).unwrap_or_default();
-    let manages_tokens = Role::parse(&me.role)
-        .is_ok_and(|r| r.capabilities().contains(&crate::domain::access::Capability::ManageTokens));
+    let parsed = Role::parse(&me.role).ok();
+    let role = parsed.map(|r| (text().access.role)(r)).unwrap_or_default();
+    let manages_tokens =
+        parsed.is_some_and(|r| r.capabilities().contains(&crate::domain::access::Capability::ManageTokens));
     let unread = me.unread_notifications;
     let bell_label = (t.bell_label)(unread);
     view! {

@@ -227,7 +227,20 @@ pub(crate) async fn the_runs_api_answers_each_token_as_its_grants_and_scope_say(
     assert_eq!(status, 401, "{body}");
     let list = tokens::list(&t.state, &me).await.unwrap();
     assert!(list.iter().any(|t| t.name == "expiring" && t.state == TokenState::Expired));
-    assert!(list.iter().any(|t| t.name == "reader" && t.last_used_at.is_some()), "use is recorded");
+    let last_used =
+        |list: &[app::api::TokenInfo]| list.iter().find(|t| t.name == "reader").and_then(|t| t.last_used_at);
+    assert!(last_used(&list).is_some(), "use is recorded");
+    // Written at most once a minute: calls within it leave the time as it was.
+    assert_eq!(get(&app, "/api/v1/runs", Some(&reader)).await.0, 200);
+    let first_use = last_used(&tokens::list(&t.state, &me).await.unwrap()).expect("use is recorded");
+    assert_eq!(first_use, t.clock.now(), "a use a day later is written");
+    t.clock.advance(Duration::from_secs(30));
+    assert_eq!(get(&app, "/api/v1/runs", Some(&reader)).await.0, 200);
+    assert_eq!(last_used(&tokens::list(&t.state, &me).await.unwrap()), Some(first_use));
+    t.clock.advance(Duration::from_secs(31));
+    assert_eq!(get(&app, "/api/v1/runs", Some(&reader)).await.0, 200);
+    let later = last_used(&tokens::list(&t.state, &me).await.unwrap()).expect("still recorded");
+    assert!(later.millis() > first_use.millis(), "a minute on, the use is written again");
 }
 
 pub(crate) async fn the_runs_api_refuses_hostile_input_with_problem_documents(t: &TestDb) {
