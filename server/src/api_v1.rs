@@ -6,16 +6,22 @@
 //! and every refusal is an RFC 9457 problem document worded like the pages word it.
 
 use app::api::ApiError;
-use app::api::v1::{ApiRun, ApiRunPage, ApiRunType, ApiStarted, PROBLEM_JSON, Problem, StartRequest};
+use app::api::v1::{
+    ApiHeard, ApiRun, ApiRunPage, ApiRunType, ApiStarted, CompleteRequest, PROBLEM_JSON, Problem, StartRequest,
+};
 use app::copy::Locale;
+use app::domain::refusal::Invalid;
 use app::runtime::AppState;
+use app::services::Error;
 use app::services::auth::Viewer;
 use app::services::principal::Principal;
+use axum::Router;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Extension, Path, Query, Request};
+use axum::extract::{Extension, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post, put};
 use serde::Serialize;
 
 /// Every path of the API starts with this.
@@ -30,8 +36,39 @@ pub const RUN: &str = "/api/v1/runs/{id}";
 pub const RUN_TYPES: &str = "/api/v1/run-types";
 /// One workspace run type.
 pub const RUN_TYPE: &str = "/api/v1/run-types/{key}";
+/// Report work the platform runs already.
+pub const REPORT: &str = "/api/v1/runs/report";
+/// Claim queued work of the workspace's types.
+pub const CLAIM: &str = "/api/v1/runs/claim";
+/// A sign of life for a held run.
+pub const HEARTBEAT: &str = "/api/v1/runs/{id}/heartbeat";
+/// Progress of a held run.
+pub const PROGRESS: &str = "/api/v1/runs/{id}/progress";
+/// The end of a held run.
+pub const COMPLETE: &str = "/api/v1/runs/{id}/complete";
 /// Any other address under the API: a problem document, never a page.
 pub const ELSEWHERE: &str = "/api/v1/{*rest}";
+
+/// Every route of the API, as [`routes`] registers them (the authorization matrix walks them
+/// through [`crate::web::PLAIN_ROUTES`]).
+pub const ROUTES: [&str; 10] =
+    [RUNS, RUN, ELSEWHERE, RUN_TYPES, RUN_TYPE, REPORT, CLAIM, HEARTBEAT, PROGRESS, COMPLETE];
+
+/// The API's router over `state`, to merge into a router of any state.
+pub fn routes<S: Clone + Send + Sync + 'static>(state: AppState) -> Router<S> {
+    Router::new()
+        .route(RUNS, get(list_runs).post(start_run))
+        .route(RUN, get(get_run))
+        .route(ELSEWHERE, any(nothing_here))
+        .route(RUN_TYPES, get(list_run_types))
+        .route(RUN_TYPE, put(put_run_type))
+        .route(REPORT, post(report_run))
+        .route(CLAIM, post(claim_run))
+        .route(HEARTBEAT, post(heartbeat))
+        .route(PROGRESS, post(progress))
+        .route(COMPLETE, post(complete))
+        .with_state(state)
+}
 
 /// Whether `path` belongs to the API.
 pub fn is_api(path: &str) -> bool {
@@ -71,7 +108,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// `GET /api/v1/runs`: one page of the token's runs, newest first, with the operations
 /// list's filters (`tenant`, `run_type`, `status`, `outcome`, `class`, `since`, `after`).
 pub async fn list_runs(
-    state: AppState,
+    State(state): State<AppState>,
     Extension(viewer): Extension<Viewer>,
     Extension(locale): Extension<Locale>,
     query: Result<Query<app::api::ListQuery>, QueryRejection>,
@@ -93,7 +130,7 @@ pub async fn list_runs(
 /// run with `already_running` instead of queueing another. 201 with `Location` when queued,
 /// 200 when it was already running.
 pub async fn start_run(
-    state: AppState,
+    State(state): State<AppState>,
     Extension(viewer): Extension<Viewer>,
     Extension(locale): Extension<Locale>,
     body: axum::body::Bytes,
@@ -101,12 +138,9 @@ pub async fn start_run(
     use app::jobs::run_types::StartOptions;
     use app::services::operations::{StartNote, start_run, started_view};
     let Some(p) = caller(viewer) else { return unauthorized(locale) };
-    let Ok(body) = serde_json::from_slice::<serde_json::Value>(&body) else {
-        return problem(&ApiError::Invalid(locale.catalog().errors.bad_shape.to_owned()));
-    };
-    let req = match StartRequest::from_json(&body) {
+    let req = match read(&body, StartRequest::from_json) {
         Ok(req) => req,
-        Err(why) => return failure(locale, &app::services::Error::Invalid(why)),
+        Err(why) => return failure(locale, &Error::Invalid(why)),
     };
     let options =
         StartOptions { snapshot: req.snapshot.as_deref(), review: req.review.as_deref(), confirm: req.confirm };
@@ -116,23 +150,134 @@ pub async fn start_run(
     };
     let already_running = matches!(started.note, StartNote::AlreadyRunning(_));
     match started_view(&state, &p, started.run_id).await {
-        Ok(view) => {
-            let answer = ApiStarted { run: ApiRun::of(&view, locale.catalog()), already_running };
-            let status = if already_running { StatusCode::OK } else { StatusCode::CREATED };
-            let mut res = ok(&answer);
-            *res.status_mut() = status;
-            if let Ok(location) = HeaderValue::from_str(&answer.run.links.this) {
-                res.headers_mut().insert(header::LOCATION, location);
-            }
-            res
-        }
+        Ok(view) => created(locale, &view, already_running),
         Err(e) => failure(locale, &e),
     }
 }
 
+/// A run made (201 with `Location`) or found active already (200), as `{run, already_running}`.
+fn created(locale: Locale, view: &app::domain::RunView, already_running: bool) -> Response {
+    let answer = ApiStarted { run: ApiRun::of(view, locale.catalog()), already_running };
+    let mut res = ok(&answer);
+    if !already_running {
+        *res.status_mut() = StatusCode::CREATED;
+    }
+    if let Ok(location) = HeaderValue::from_str(&answer.run.links.this) {
+        res.headers_mut().insert(header::LOCATION, location);
+    }
+    res
+}
+
+/// `POST /api/v1/runs/report`: work of a workspace type the platform runs already, written
+/// running and held by the reporting `worker` (201); with the `dedupe_key` of an active run,
+/// that run (200, `already_running`).
+pub async fn report_run(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Extension(locale): Extension<Locale>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(p) = caller(viewer) else { return unauthorized(locale) };
+    let report = match read(&body, app::api::v1::report_request) {
+        Ok(report) => report,
+        Err(why) => return failure(locale, &Error::Invalid(why)),
+    };
+    match app::services::reported::report(&state, &p, &report).await {
+        Ok(held) => created(locale, &held.view, held.already_running),
+        Err(e) => failure(locale, &e),
+    }
+}
+
+/// `POST /api/v1/runs/claim`: the oldest queued run of one of `types` for `worker` (200,
+/// `{run}`), or 204 when none is queued.
+pub async fn claim_run(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Extension(locale): Extension<Locale>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(p) = caller(viewer) else { return unauthorized(locale) };
+    let (types, worker) = match read(&body, app::api::v1::claim_request) {
+        Ok(request) => request,
+        Err(why) => return failure(locale, &Error::Invalid(why)),
+    };
+    match app::services::reported::claim(&state, &p, &types, &worker).await {
+        Ok(Some(held)) => ok(&serde_json::json!({ "run": ApiRun::of(&held.view, locale.catalog()) })),
+        Ok(None) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => failure(locale, &e),
+    }
+}
+
+/// `POST /api/v1/runs/{id}/heartbeat`: a sign of life from the worker holding the run;
+/// answers whether a person asked it to stop.
+pub async fn heartbeat(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Extension(locale): Extension<Locale>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(p) = caller(viewer) else { return unauthorized(locale) };
+    let worker = match read(&body, app::api::v1::heartbeat_request) {
+        Ok(worker) => worker,
+        Err(why) => return failure(locale, &Error::Invalid(why)),
+    };
+    match app::services::reported::heartbeat(&state, &p, &id, &worker).await {
+        Ok(heard) => ok(&ApiHeard { stop_requested: heard.stop_requested }),
+        Err(e) => failure(locale, &e),
+    }
+}
+
+/// `POST /api/v1/runs/{id}/progress`: progress from the worker holding the run, checked
+/// against its type (a 422 naming the field when it does not fit, and nothing stored).
+pub async fn progress(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Extension(locale): Extension<Locale>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(p) = caller(viewer) else { return unauthorized(locale) };
+    let (worker, report) = match read(&body, app::api::v1::progress_request) {
+        Ok(request) => request,
+        Err(why) => return failure(locale, &Error::Invalid(why)),
+    };
+    match app::services::reported::progress(&state, &p, &id, &worker, report).await {
+        Ok(heard) => ok(&ApiHeard { stop_requested: heard.stop_requested }),
+        Err(e) => failure(locale, &e),
+    }
+}
+
+/// `POST /api/v1/runs/{id}/complete`: the end of a run the worker holds, with its outcome,
+/// final counts and, unless it succeeded, a failure code and message.
+pub async fn complete(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Extension(locale): Extension<Locale>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(p) = caller(viewer) else { return unauthorized(locale) };
+    let req = match read(&body, CompleteRequest::from_json) {
+        Ok(req) => req,
+        Err(why) => return failure(locale, &Error::Invalid(why)),
+    };
+    let failure_parts = req.failure.as_ref().map(|(code, message)| (code.as_str(), message.as_str()));
+    match app::services::reported::complete(&state, &p, &id, &req.worker, &req.outcome, req.counts, failure_parts).await
+    {
+        Ok(view) => ok(&ApiRun::of(&view, locale.catalog())),
+        Err(e) => failure(locale, &e),
+    }
+}
+
+/// A request body as JSON read by `parse`; a body that is not JSON is [`Invalid::Body`].
+fn read<T>(body: &[u8], parse: impl FnOnce(&serde_json::Value) -> Result<T, Invalid>) -> Result<T, Invalid> {
+    parse(&serde_json::from_slice(body).map_err(|_| Invalid::Body)?)
+}
+
 /// `GET /api/v1/run-types`: the workspace's own run types, by key.
 pub async fn list_run_types(
-    state: AppState,
+    State(state): State<AppState>,
     Extension(viewer): Extension<Viewer>,
     Extension(locale): Extension<Locale>,
 ) -> Response {
@@ -146,19 +291,16 @@ pub async fn list_run_types(
 /// `PUT /api/v1/run-types/{key}`: registers a run type of the workspace (201), or replaces
 /// the registration of its key (200).
 pub async fn put_run_type(
-    state: AppState,
+    State(state): State<AppState>,
     Extension(viewer): Extension<Viewer>,
     Extension(locale): Extension<Locale>,
     Path(key): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
     let Some(p) = caller(viewer) else { return unauthorized(locale) };
-    let Ok(body) = serde_json::from_slice::<serde_json::Value>(&body) else {
-        return problem(&ApiError::Invalid(locale.catalog().errors.bad_shape.to_owned()));
-    };
-    let request = match app::api::v1::type_request(&key, &body) {
+    let request = match read(&body, |b| app::api::v1::type_request(&key, b)) {
         Ok(r) => r,
-        Err(why) => return failure(locale, &app::services::Error::Invalid(why)),
+        Err(why) => return failure(locale, &Error::Invalid(why)),
     };
     match app::services::workspace_types::register(&state, &p, &request).await {
         Ok((registered, created)) => {
@@ -174,7 +316,7 @@ pub async fn put_run_type(
 
 /// `GET /api/v1/runs/{id}`: one run.
 pub async fn get_run(
-    state: AppState,
+    State(state): State<AppState>,
     Extension(viewer): Extension<Viewer>,
     Extension(locale): Extension<Locale>,
     Path(id): Path<String>,
@@ -212,7 +354,7 @@ fn ok(body: &impl Serialize) -> Response {
 
 /// A service's refusal or failure as a problem document; an internal failure is logged here,
 /// once, and never shown.
-fn failure(locale: Locale, e: &app::services::Error) -> Response {
+fn failure(locale: Locale, e: &Error) -> Response {
     if e.is_internal() {
         tracing::error!(error = %e, "API request failed");
     }
@@ -247,6 +389,14 @@ mod tests {
         assert_eq!(bearer(&h), Some("opshub_abc"));
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic b3BzaHViOng="));
         assert_eq!(bearer(&h), None);
+    }
+
+    #[test]
+    fn every_route_of_the_api_is_in_the_registry_the_matrix_walks() {
+        for route in ROUTES {
+            assert!(crate::web::PLAIN_ROUTES.contains(&route), "{route}");
+            assert!(is_api(route), "{route}");
+        }
     }
 
     #[test]

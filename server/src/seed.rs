@@ -248,7 +248,7 @@ async fn seed_crowd(state: &AppState, workspace: WorkspaceId, tenant: TenantId) 
             .start(NewRun {
                 workspace_id: workspace,
                 tenant_id: Some(tenant),
-                run_type: RunType::InventorySync,
+                run_type: RunType::InventorySync.into(),
                 initiator: None,
                 dedupe_key: Some(format!("site-{site}")),
                 inputs: json!({ "requested_by": "integration", "site": site }),
@@ -319,7 +319,7 @@ impl History {
                 .start(NewRun {
                     workspace_id: self.principal.workspace_id,
                     tenant_id: Some(tenant_id),
-                    run_type,
+                    run_type: run_type.into(),
                     initiator: None,
                     dedupe_key: None,
                     inputs: json!({ "requested_by": "schedule" }),
@@ -446,7 +446,7 @@ impl History {
         started: Duration,
         update: ProgressUpdate,
     ) -> anyhow::Result<RunId> {
-        let limit = self.state.config.policy(run_type).stale_after;
+        let limit = self.state.config.builtin_policy(run_type).stale_after;
         let started = started.max(limit + Duration::from_secs(120));
         self.at(started + Duration::from_secs(3));
         let id = self.queue(tenant, run_type, By::Operator, None).await?;
@@ -477,7 +477,7 @@ impl History {
             .start(NewRun {
                 workspace_id: self.principal.workspace_id,
                 tenant_id: Some(tenant_id),
-                run_type: RunType::EnvironmentReviewCompose,
+                run_type: RunType::EnvironmentReviewCompose.into(),
                 initiator: None,
                 dedupe_key: Some(key.to_owned()),
                 inputs: json!({ "fingerprint": fingerprint, "requested_by": "integration" }),
@@ -706,8 +706,11 @@ async fn seed_history(state: &AppState, principal: Principal, tenants: &[TenantI
         ProgressUpdate { composite: Some(sources), ..report(None, &[]) },
     )
     .await?;
-    h.abandoned(fabrikam, BaselineCompare, minutes(33), minutes(32), report(None, &[("total", 10), ("processed", 25)]))
-        .await?;
+    // Its worker reported more processed than in scope; the record keeps what it said.
+    let impossible = h.abandoned(fabrikam, BaselineCompare, minutes(33), minutes(32), report(None, &[])).await?;
+    demo::write_counts_unchecked(&h.state.db, impossible.get(), r#"{"total": 10, "processed": 25}"#)
+        .await
+        .context("writing the impossible counts")?;
     h.abandoned(
         northwind,
         BaselineCompare,

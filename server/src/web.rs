@@ -33,7 +33,7 @@ use tower_sessions::{Session, SessionManagerLayer};
 
 /// The routes served outside Leptos (health, metrics, the poll API, pack downloads, the runs
 /// API). The authorization matrix test reads this list, so a new route here needs a row there.
-pub const PLAIN_ROUTES: [&str; 11] = [
+pub const PLAIN_ROUTES: [&str; 16] = [
     "/healthz",
     "/api/tenants/{tenant}/active-runs",
     "/admin/review-packs/{pack}/download",
@@ -45,6 +45,11 @@ pub const PLAIN_ROUTES: [&str; 11] = [
     crate::api_v1::ELSEWHERE,
     crate::api_v1::RUN_TYPES,
     crate::api_v1::RUN_TYPE,
+    crate::api_v1::REPORT,
+    crate::api_v1::CLAIM,
+    crate::api_v1::HEARTBEAT,
+    crate::api_v1::PROGRESS,
+    crate::api_v1::COMPLETE,
 ];
 
 /// Answers smaller than this go as they are: compressing them saves less than it costs.
@@ -106,8 +111,7 @@ pub fn router(state: AppState, options: LeptosOptions, ops: Ops) -> Router {
     let request_state = state.clone();
     let ready_state = state.clone();
     let metrics_state = state.clone();
-    let (list_state, run_state, start_state) = (state.clone(), state.clone(), state.clone());
-    let (types_state, type_state) = (state.clone(), state.clone());
+    let api_routes_state = state.clone();
     let edge = Arc::new(Edge { origins, https: crate::headers::Https(state.config.sessions.secure_cookie) });
     // Every page and server function reads the app state and the request's locale (chosen
     // by the middleware below) from its Leptos context. A page's policy names the nonce
@@ -170,26 +174,7 @@ pub fn router(state: AppState, options: LeptosOptions, ops: Ops) -> Router {
                 },
             ),
         )
-        .route(
-            PLAIN_ROUTES[6],
-            get(move |viewer, locale, query| crate::api_v1::list_runs(list_state.clone(), viewer, locale, query))
-                .post(move |viewer, locale, body| crate::api_v1::start_run(start_state.clone(), viewer, locale, body)),
-        )
-        .route(
-            PLAIN_ROUTES[7],
-            get(move |viewer, locale, id| crate::api_v1::get_run(run_state.clone(), viewer, locale, id)),
-        )
-        .route(PLAIN_ROUTES[8], axum::routing::any(crate::api_v1::nothing_here))
-        .route(
-            PLAIN_ROUTES[9],
-            get(move |viewer, locale| crate::api_v1::list_run_types(types_state.clone(), viewer, locale)),
-        )
-        .route(
-            PLAIN_ROUTES[10],
-            axum::routing::put(move |viewer, locale, key, body| {
-                crate::api_v1::put_run_type(type_state.clone(), viewer, locale, key, body)
-            }),
-        )
+        .merge(crate::api_v1::routes(api_routes_state))
         .route(
             PLAIN_ROUTES[5],
             get(move |req: Request| {

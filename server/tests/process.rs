@@ -130,7 +130,7 @@ async fn start_sync(state: &AppState, tenant: TenantId) -> app::domain::Run {
     let req = NewRun {
         workspace_id: workspace,
         tenant_id: Some(tenant),
-        run_type: RunType::InventorySync,
+        run_type: RunType::InventorySync.into(),
         initiator: None,
         dedupe_key: None,
         inputs: json!({}),
@@ -257,7 +257,7 @@ async fn two_processes_on_one_postgres_run_every_run_exactly_once() {
         let req = NewRun {
             workspace_id: ws,
             tenant_id: Some(t),
-            run_type: RunType::InventorySync,
+            run_type: RunType::InventorySync.into(),
             initiator: Some(user),
             dedupe_key: None,
             inputs: json!({}),
@@ -275,7 +275,7 @@ async fn two_processes_on_one_postgres_run_every_run_exactly_once() {
         let req = NewRun {
             workspace_id: ws,
             tenant_id: Some(dead_tenant),
-            run_type: RunType::InventorySync,
+            run_type: RunType::InventorySync.into(),
             initiator: Some(user),
             dedupe_key: Some(format!("dead-{i}")),
             inputs: json!({}),

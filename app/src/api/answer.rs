@@ -123,6 +123,8 @@ pub fn sentence(c: &Catalog, e: &Error) -> String {
             Conflict::PublishedMeanwhile => err.published_meanwhile.to_owned(),
             Conflict::CouldNotStart => err.could_not_start.to_owned(),
             Conflict::BuiltInType => acc.built_in_type.to_owned(),
+            Conflict::OpshubRunsIt => acc.opshub_runs_it.to_owned(),
+            Conflict::NotHeld => acc.not_held.to_owned(),
         },
         Error::Invalid(why) => match why {
             Invalid::WorkspaceFilter => err.bad_workspace_filter.to_owned(),

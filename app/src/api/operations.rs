@@ -183,9 +183,9 @@ impl From<crate::services::operations::Started> for StartResult {
     fn from(s: crate::services::operations::Started) -> Self {
         use crate::services::operations::StartNote;
         let t = crate::copy::text();
-        let message = match s.note {
-            StartNote::Queued(ty) => (t.runs.queued)((t.runs.run_type)(ty)),
-            StartNote::AlreadyRunning(ty) => (t.runs.already_running)(&(t.runs.run_type)(ty).to_lowercase()),
+        let message = match &s.note {
+            StartNote::Queued(ty) => (t.runs.queued)(t.type_name(ty)),
+            StartNote::AlreadyRunning(ty) => (t.runs.already_running)(&t.type_name(ty).to_lowercase()),
             StartNote::RetryStarted => t.detail.retry_started.to_owned(),
             StartNote::RetryExists => t.detail.retry_exists.to_owned(),
         };

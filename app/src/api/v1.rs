@@ -20,7 +20,9 @@ pub struct ApiRun {
     pub id: i64,
     /// Its type's key.
     #[serde(rename = "type")]
-    pub run_type: &'static str,
+    pub run_type: String,
+    /// Its type's name in the caller's language.
+    pub type_label: String,
     /// Its tenant's id, if it has one.
     pub tenant_id: Option<i64>,
     /// Its tenant's name, if it has one.
@@ -80,7 +82,8 @@ impl ApiRun {
         let time = |t: Option<Timestamp>| t.map(Timestamp::to_rfc3339);
         Self {
             id: v.id.get(),
-            run_type: v.run_type.as_str(),
+            run_type: v.run_type.as_str().to_owned(),
+            type_label: c.type_name(&v.run_type).to_owned(),
             tenant_id: v.tenant_id.map(|t| t.get()),
             tenant_name: v.tenant_name.clone(),
             status: v.state.status().as_str(),
@@ -195,6 +198,136 @@ impl StartRequest {
             confirm,
         })
     }
+}
+
+/// A field that is an object of counts by key, each a whole number (`None` when absent or
+/// null); a value that is not is refused by its key (`counts.total`).
+fn counts(map: &serde_json::Map<String, serde_json::Value>, field: &str) -> Result<Vec<(String, i64)>, Invalid> {
+    match map.get(field) {
+        None | Some(serde_json::Value::Null) => Ok(Vec::new()),
+        Some(serde_json::Value::Object(counts)) => counts
+            .iter()
+            .map(|(key, n)| {
+                let named =
+                    || Invalid::Field(format!("{field}.{}", key.chars().take(NAMED_FIELD_CHARS).collect::<String>()));
+                n.as_i64().map(|n| (key.clone(), n)).ok_or_else(named)
+            })
+            .collect(),
+        Some(_) => Err(Invalid::Field(field.to_owned())),
+    }
+}
+
+/// The `worker` field every report carries.
+fn worker(map: &serde_json::Map<String, serde_json::Value>) -> Result<String, Invalid> {
+    text(map, "worker")?.ok_or_else(|| Invalid::Field("worker".to_owned()))
+}
+
+/// `POST /api/v1/runs/report`: work the platform runs already.
+pub fn report_request(body: &serde_json::Value) -> Result<crate::services::reported::Report, Invalid> {
+    let map = object(body, &["type", "tenant_id", "worker", "dedupe_key"])?;
+    let required = |found: Option<String>, field: &str| found.ok_or_else(|| Invalid::Field(field.to_owned()));
+    Ok(crate::services::reported::Report {
+        run_type: required(text(map, "type")?, "type")?,
+        tenant_id: required(id(map, "tenant_id")?, "tenant_id")?,
+        worker: worker(map)?,
+        dedupe_key: text(map, "dedupe_key")?,
+    })
+}
+
+/// `POST /api/v1/runs/claim`: the workspace types a worker works (`types`) and its name.
+pub fn claim_request(body: &serde_json::Value) -> Result<(Vec<String>, String), Invalid> {
+    let map = object(body, &["types", "worker"])?;
+    let types = match map.get("types") {
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .map(|t| t.as_str().map(str::to_owned).ok_or_else(|| Invalid::Field("types".to_owned())))
+            .collect::<Result<Vec<_>, _>>()?,
+        _ => return Err(Invalid::Field("types".to_owned())),
+    };
+    Ok((types, worker(map)?))
+}
+
+/// `POST /api/v1/runs/{id}/heartbeat`: the worker's name.
+pub fn heartbeat_request(body: &serde_json::Value) -> Result<String, Invalid> {
+    worker(object(body, &["worker"])?)
+}
+
+/// `POST /api/v1/runs/{id}/progress`: the worker's name and its progress — counts by key,
+/// the current `phase`, a `composite` summary of sources — any of them.
+pub fn progress_request(
+    body: &serde_json::Value,
+) -> Result<(String, crate::services::reported::ProgressReport), Invalid> {
+    let map = object(body, &["worker", "counts", "phase", "composite"])?;
+    let composite = match map.get("composite") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(c) => {
+            let c = object(c, &["total", "ready", "failed"]).map_err(|e| match e {
+                Invalid::Field(f) => Invalid::Field(format!("composite.{f}")),
+                _ => Invalid::Field("composite".to_owned()),
+            })?;
+            let n = |name: &str| {
+                c.get(name)
+                    .and_then(serde_json::Value::as_u64)
+                    .ok_or_else(|| Invalid::Field(format!("composite.{name}")))
+            };
+            Some(crate::domain::context::CompositeCounts {
+                total: n("total")?,
+                ready: n("ready")?,
+                failed: n("failed")?,
+            })
+        }
+    };
+    let report = crate::services::reported::ProgressReport {
+        counts: counts(map, "counts")?,
+        phase: text(map, "phase")?,
+        composite,
+    };
+    Ok((worker(map)?, report))
+}
+
+/// `POST /api/v1/runs/{id}/complete`: how a held run ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CompleteRequest {
+    /// The worker holding it.
+    pub worker: String,
+    /// Its outcome's spelling.
+    pub outcome: String,
+    /// Final counts to merge, by key.
+    pub counts: Vec<(String, i64)>,
+    /// Why it did not succeed: a stable code and a sentence safe to show operators.
+    pub failure: Option<(String, String)>,
+}
+
+impl CompleteRequest {
+    /// Reads an ending from its JSON body, naming the field it cannot read.
+    pub fn from_json(body: &serde_json::Value) -> Result<Self, Invalid> {
+        let map = object(body, &["worker", "outcome", "counts", "failure"])?;
+        let failure = match map.get("failure") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(f) => {
+                let f = object(f, &["code", "message"]).map_err(|e| match e {
+                    Invalid::Field(f) => Invalid::Field(format!("failure.{f}")),
+                    _ => Invalid::Field("failure".to_owned()),
+                })?;
+                let part =
+                    |name: &str| text(f, name).ok().flatten().ok_or_else(|| Invalid::Field(format!("failure.{name}")));
+                Some((part("code")?, part("message")?))
+            }
+        };
+        Ok(Self {
+            worker: worker(map)?,
+            outcome: text(map, "outcome")?.ok_or_else(|| Invalid::Field("outcome".to_owned()))?,
+            counts: counts(map, "counts")?,
+            failure,
+        })
+    }
+}
+
+/// What a worker hears back from a sign of life or a progress report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ApiHeard {
+    /// A person asked the run to stop: end it `cancelled` with what it finished so far.
+    pub stop_requested: bool,
 }
 
 /// A workspace run type as the API shows it.

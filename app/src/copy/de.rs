@@ -110,6 +110,7 @@ pub const RUNS: Runs = Runs {
         RunType::ReviewPackGenerate => "Prüfpaket-Export",
         RunType::RestoreExecute => "Wiederherstellung",
     },
+    own_type: |_en, de| de,
     start_verb: |t| match t {
         RunType::InventorySync => "Inventar synchronisieren",
         RunType::BaselineCapture => "Baseline erfassen",
@@ -640,6 +641,10 @@ pub const ACCOUNTS: Accounts = Accounts {
     bad_type_windows: "Jedes Zeitfenster dauert mindestens eine Sekunde, und erwartete Wartezeit und Dauer sind kürzer \
                        als die Frist bis „wahrscheinlich hängend“.",
     built_in_type: "Dieser Schlüssel gehört zu einer Vorgangsart von Opshub selbst; wählen Sie einen anderen.",
+    opshub_runs_it: "Seine eigenen Vorgangsarten führt Opshub selbst aus; melden Sie nur die Vorgangsarten, die Ihr \
+                     Arbeitsbereich registriert hat.",
+    not_held: "Dieser Worker hält den Vorgang nicht: Er ist beendet, das System hat ihn geschlossen, oder ein anderer \
+               Worker hält ihn. Arbeiten Sie nicht weiter daran.",
     token_required: "Senden Sie ein gültiges API-Token als \"Authorization: Bearer opshub_…\"; dieses ist \
                      unbekannt, widerrufen oder abgelaufen.",
 };

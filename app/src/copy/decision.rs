@@ -105,7 +105,7 @@ impl Catalog {
     pub fn notice(&self, v: &RunView) -> Option<NoticeText> {
         let outcome = v.outcome()?;
         let t = &self.notices;
-        let what = (self.runs.run_type)(v.run_type);
+        let what = self.type_name(&v.run_type);
         let reason = v.failure_message.as_ref().map(|f| format!(" {}", self.stored_sentence(f)));
         let reason = reason.unwrap_or_default();
         let (title, body) = match (v.problem, outcome) {
@@ -229,7 +229,7 @@ mod tests {
         let ok = view(&run(RunState::Completed(RunOutcome::Succeeded)), Duration::from_secs(10));
         assert_eq!(EN.notice(&ok).map(|n| n.title).as_deref(), Some("Inventory sync finished"));
         let mut r = run(RunState::Completed(RunOutcome::Failed));
-        r.run_type = RunType::RestoreExecute;
+        r.run_type = RunType::RestoreExecute.into();
         r.context =
             RunContext::from_value(json!({"reconciliation": {"at": 5, "by": "reconciler", "reason": "worker_lost"}}));
         failed_with(&mut r, &Sentence::Reconciled(Reason::WorkerLost));
@@ -238,7 +238,7 @@ mod tests {
         assert!(rec.body.contains(&format!("closed as failed. {}", EN.reason(Reason::WorkerLost, false))), "{rec:?}");
         for o in RunOutcome::ALL {
             let mut r = run(RunState::Completed(o));
-            r.run_type = RunType::BaselineCompare;
+            r.run_type = RunType::BaselineCompare.into();
             let n = EN.notice(&view(&r, Duration::from_secs(10))).expect("ended");
             assert!(!n.title.contains('_') && !n.body.contains('_'));
         }

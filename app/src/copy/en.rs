@@ -180,6 +180,8 @@ group! {
             RunType::ReviewPackGenerate => "Review pack export",
             RunType::RestoreExecute => "Restore",
         },
+        /// A workspace type's name: of the labels its workspace gave it, this language's.
+        own_type: for<'a> fn(&'a str, &'a str) -> &'a str = |en, _de| en,
         /// A button that starts a run of the type.
         start_verb: fn(RunType) -> &'static str = |t| match t {
             RunType::InventorySync => "Sync inventory",
@@ -939,6 +941,12 @@ group! {
                                           duration are shorter than stale-after.",
         /// A workspace run type under a built-in type's key.
         built_in_type: &'static str = "That key is one of Opshub's own run types; choose another key.",
+        /// A report of work of one of Opshub's own run types.
+        opshub_runs_it: &'static str =
+            "Opshub runs its own run types itself; report only the run types your workspace registered.",
+        /// A worker reporting on a run it does not hold.
+        not_held: &'static str = "This worker does not hold that run: it has ended, the system closed it, or \
+                                  another worker holds it. Stop working on it.",
         /// An API call without a usable token.
         token_required: &'static str =
             "Send a valid API token as \"Authorization: Bearer opshub_…\"; this one is unknown, revoked or expired.",

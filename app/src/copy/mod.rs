@@ -333,6 +333,7 @@ mod sample {
         &'static str => |s| (*s).to_owned();
         fn(&str) -> String => |f| f("X");
         fn(&str, &str) -> String => |f| f("X", "Y");
+        for<'a> fn(&'a str, &'a str) -> &'a str => |f| f("Backup snapshot", "Sicherungs-Snapshot").to_owned();
         fn(&str, i64) -> String => |f| f("X", 7);
         fn(&str, usize, usize) -> String => |f| f("X", 2, 3);
         fn(i64) -> String => |f| f(1234);

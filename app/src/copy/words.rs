@@ -9,7 +9,9 @@ use crate::domain::badge::Shown;
 use crate::domain::reconcile::Reason;
 use crate::domain::review::{SectionFinding, StoredSection};
 use crate::domain::transition::Actor;
-use crate::domain::{Badge, Progress, ReviewSource, RunOutcome, RunStatus, Sentence, StoredSentence, Timestamp};
+use crate::domain::{
+    Badge, Progress, ReviewSource, RunOutcome, RunStatus, Sentence, StoredSentence, Timestamp, TypeName,
+};
 
 impl Catalog {
     /// A short duration in this language: "45 s", "3 min", "2 h 5 min", "3 d".
@@ -24,6 +26,15 @@ impl Catalog {
                 if m == 0 { (t.hours)(h) } else { (t.hours_minutes)(h, m) }
             }
             _ => (t.days)(s / 86_400),
+        }
+    }
+
+    /// A run type's name in this language: a built-in type's from the catalog, a workspace
+    /// type's from the labels its workspace gave it.
+    pub fn type_name<'a>(&self, name: &'a TypeName) -> &'a str {
+        match name {
+            TypeName::Builtin(t) => (self.runs.run_type)(*t),
+            TypeName::Workspace { en, de, .. } => (self.runs.own_type)(en, de),
         }
     }
 

@@ -4,7 +4,7 @@
 //! counted progress has a percentage.
 
 use super::context::RunContext;
-use super::run_type::RunType;
+use super::kind::RunKind;
 use super::status::RunState;
 use super::summary::{SummaryCounts, SummaryKey};
 use serde::{Deserialize, Serialize};
@@ -159,25 +159,24 @@ impl Progress {
 }
 
 /// The progress of a run. Terminal runs show none (their results are their summary counts).
-pub fn progress(state: RunState, run_type: RunType, summary: &SummaryCounts, context: &RunContext) -> Progress {
+pub fn progress(state: RunState, kind: &RunKind, summary: &SummaryCounts, context: &RunContext) -> Progress {
     if !state.is_active() {
         return Progress::None;
     }
-    phased(run_type, context)
-        .or_else(|| composite(run_type, context))
+    phased(kind, context)
+        .or_else(|| composite(kind, context))
         .or_else(|| counted(summary))
         .unwrap_or(Progress::Activity { waiting: state == RunState::Queued })
 }
 
-fn phased(run_type: RunType, context: &RunContext) -> Option<Progress> {
+fn phased(kind: &RunKind, context: &RunContext) -> Option<Progress> {
     let key = context.phase_key()?;
-    let phases = run_type.phases();
-    let index = phases.iter().position(|p| p.key == key)?;
-    Some(Progress::Phased { step: index + 1, of: phases.len(), phase: phases[index].key.to_owned() })
+    let (step, of) = kind.phase_step(key)?;
+    Some(Progress::Phased { step, of, phase: key.to_owned() })
 }
 
-fn composite(run_type: RunType, context: &RunContext) -> Option<Progress> {
-    if !run_type.reports_composite() {
+fn composite(kind: &RunKind, context: &RunContext) -> Option<Progress> {
+    if !kind.reports_composite() {
         return None;
     }
     let c = context.composite()?;
@@ -195,6 +194,7 @@ super::serde_as_spelling!(ProgressMode, "progress mode");
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::RunType;
     use crate::domain::status::RunOutcome;
     use serde_json::json;
 
@@ -239,7 +239,7 @@ mod tests {
     #[test]
     fn phased_wins_over_every_other_mode() {
         let c = ctx(json!({"phase": {"current": "capturing_evidence"}, "composite": {"total": 2, "ready": 1}}));
-        let p = progress(RunState::Running, RunType::BaselineCapture, &counts(COUNTED), &c);
+        let p = progress(RunState::Running, &RunType::BaselineCapture.into(), &counts(COUNTED), &c);
         assert_eq!(p, Progress::Phased { step: 2, of: 3, phase: "capturing_evidence".into() });
         assert_eq!(p.percent(), None);
     }
@@ -247,23 +247,25 @@ mod tests {
     #[test]
     fn composite_wins_over_counted() {
         let c = ctx(json!({"composite": {"total": 4, "ready": 3, "failed": 1}}));
-        let p = progress(RunState::Running, RunType::EnvironmentReviewCompose, &counts(COUNTED), &c);
+        let p = progress(RunState::Running, &RunType::EnvironmentReviewCompose.into(), &counts(COUNTED), &c);
         assert_eq!(p, Progress::Composite { ready: 3, failed: 1, total: 4 });
         assert_eq!(p.percent(), None);
     }
 
     #[test]
     fn counted_is_the_only_mode_with_a_percentage() {
-        let p = progress(RunState::Running, RunType::InventorySync, &counts(COUNTED), &RunContext::empty());
+        let p = progress(RunState::Running, &RunType::InventorySync.into(), &counts(COUNTED), &RunContext::empty());
         assert_eq!(p, Progress::Counted { processed: 50, total: 200 });
         assert_eq!(p.percent(), Some(25));
     }
 
     #[test]
     fn an_active_run_with_nothing_measurable_shows_activity() {
-        let p = progress(RunState::Queued, RunType::RestoreExecute, &SummaryCounts::new(), &RunContext::empty());
+        let p =
+            progress(RunState::Queued, &RunType::RestoreExecute.into(), &SummaryCounts::new(), &RunContext::empty());
         assert_eq!(p, Progress::Activity { waiting: true });
-        let p = progress(RunState::Running, RunType::RestoreExecute, &SummaryCounts::new(), &RunContext::empty());
+        let p =
+            progress(RunState::Running, &RunType::RestoreExecute.into(), &SummaryCounts::new(), &RunContext::empty());
         assert_eq!(p, Progress::Activity { waiting: false });
         assert_eq!(p.percent(), None);
     }
@@ -272,7 +274,7 @@ mod tests {
     fn terminal_runs_show_no_progress_whatever_their_metadata() {
         let c = ctx(json!({"phase": {"current": "comparing"}}));
         for o in RunOutcome::ALL {
-            let p = progress(RunState::Completed(o), RunType::BaselineCompare, &counts(COUNTED), &c);
+            let p = progress(RunState::Completed(o), &RunType::BaselineCompare.into(), &counts(COUNTED), &c);
             assert_eq!(p, Progress::None);
         }
     }
@@ -371,7 +373,7 @@ mod tests {
         ];
         assert!(cases.len() >= 10);
         for (name, run_type, summary, context, want) in cases {
-            let p = progress(RunState::Running, run_type, &counts(summary), &ctx(context));
+            let p = progress(RunState::Running, &run_type.into(), &counts(summary), &ctx(context));
             assert_eq!(p.mode(), want, "{name}");
             if want != Counted {
                 assert_eq!(p.percent(), None, "{name}");

@@ -660,7 +660,7 @@ mod tests {
             id: RunId(7),
             workspace_id: WorkspaceId(1),
             tenant_id: Some(TenantId(2)),
-            run_type,
+            run_type: run_type.into(),
             initiator: None,
             state,
             summary: SummaryCounts::default(),

@@ -59,6 +59,11 @@ pub enum Conflict {
     CouldNotStart,
     /// A workspace run type asked for under a built-in type's key.
     BuiltInType,
+    /// A report of work of a built-in type, which only Opshub's own workers run.
+    OpshubRunsIt,
+    /// A worker reporting on a run it does not hold: the run ended, the reconciler closed
+    /// it, or another worker holds it.
+    NotHeld,
 }
 
 /// Which input is not acceptable, and why.

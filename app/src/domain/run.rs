@@ -3,9 +3,10 @@
 use super::context::RunContext;
 use super::freshness::{Freshness, LifecycleTimes, freshness};
 use super::ids::{RunId, TenantId, UserId, WorkspaceId};
+use super::kind::RunKind;
 use super::problem::{ProblemClass, problem_class, terminal_class};
 use super::progress::{Progress, progress};
-use super::run_type::{LifecyclePolicy, RunType};
+use super::run_type::LifecyclePolicy;
 use super::sentence::StoredSentence;
 use super::status::RunState;
 use super::summary::SummaryCounts;
@@ -33,8 +34,8 @@ pub struct Run {
     pub workspace_id: WorkspaceId,
     /// The tenant it belongs to, or `None` for workspace-level work.
     pub tenant_id: Option<TenantId>,
-    /// What kind of work.
-    pub run_type: RunType,
+    /// What kind of work: a built-in type or one its workspace registered.
+    pub run_type: RunKind,
     /// Who started it; `None` for the system.
     pub initiator: Option<UserId>,
     /// Status and outcome.
@@ -126,13 +127,14 @@ impl Run {
 
     /// The progress (specs/product-contract §6).
     pub fn progress(&self) -> Progress {
-        progress(self.state, self.run_type, &self.summary, &self.context)
+        progress(self.state, &self.run_type, &self.summary, &self.context)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::RunType;
     use crate::domain::status::RunOutcome;
 
     fn ended(outcome: RunOutcome, reconciled: bool) -> Run {
@@ -144,7 +146,7 @@ mod tests {
             id: RunId(12),
             workspace_id: WorkspaceId(1),
             tenant_id: Some(TenantId(1)),
-            run_type: RunType::InventorySync,
+            run_type: RunType::InventorySync.into(),
             initiator: None,
             state: RunState::Completed(outcome),
             summary: SummaryCounts::default(),

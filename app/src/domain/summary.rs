@@ -4,7 +4,7 @@
 //! the rest, so a bad row degrades a display instead of breaking it.
 
 use super::ParseError;
-use super::run_type::RunType;
+use super::kind::RunKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -106,7 +106,7 @@ pub enum SummaryError {
     #[error("{run_type} runs do not record {key:?}")]
     NotForType {
         /// The run type's key.
-        run_type: &'static str,
+        run_type: String,
         /// The refused key.
         key: &'static str,
     },
@@ -126,16 +126,16 @@ impl SummaryCounts {
         Self::default()
     }
 
-    /// Validates a write: every key known and allowed for `run_type`, every value ≥ 0.
+    /// Validates a write: every key known and allowed for `kind`, every value ≥ 0.
     pub fn validated<'a>(
-        run_type: RunType,
+        kind: &RunKind,
         pairs: impl IntoIterator<Item = (&'a str, i64)>,
     ) -> Result<Self, SummaryError> {
         let mut map = BTreeMap::new();
         for (name, value) in pairs {
             let key = SummaryKey::parse(name).map_err(|_| SummaryError::UnknownKey(name.chars().take(64).collect()))?;
-            if !run_type.allows_count(key) {
-                return Err(SummaryError::NotForType { run_type: run_type.as_str(), key: key.as_str() });
+            if !kind.allows_count(key) {
+                return Err(SummaryError::NotForType { run_type: kind.as_str().to_owned(), key: key.as_str() });
             }
             let value = u64::try_from(value).map_err(|_| SummaryError::Negative(key.as_str()))?;
             map.insert(key, value);
@@ -204,29 +204,31 @@ impl SummaryCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::RunType;
 
     #[test]
     fn a_write_with_an_unknown_key_is_rejected() {
-        let err = SummaryCounts::validated(RunType::InventorySync, [("processed", 1), ("bananas", 2)]);
+        let err = SummaryCounts::validated(&RunType::InventorySync.into(), [("processed", 1), ("bananas", 2)]);
         assert_eq!(err, Err(SummaryError::UnknownKey("bananas".into())));
     }
 
     #[test]
     fn a_write_with_another_types_key_is_rejected() {
-        let err = SummaryCounts::validated(RunType::RestoreExecute, [("created", 1)]);
+        let err = SummaryCounts::validated(&RunType::RestoreExecute.into(), [("created", 1)]);
         assert!(matches!(err, Err(SummaryError::NotForType { key: "created", .. })));
     }
 
     #[test]
     fn a_negative_count_is_rejected() {
-        let err = SummaryCounts::validated(RunType::InventorySync, [("total", -1)]);
+        let err = SummaryCounts::validated(&RunType::InventorySync.into(), [("total", -1)]);
         assert_eq!(err, Err(SummaryError::Negative("total")));
     }
 
     #[test]
     fn a_valid_write_round_trips_through_json() {
-        let c = SummaryCounts::validated(RunType::InventorySync, [("total", 20), ("processed", 5), ("created", 3)])
-            .unwrap_or_default();
+        let c =
+            SummaryCounts::validated(&RunType::InventorySync.into(), [("total", 20), ("processed", 5), ("created", 3)])
+                .unwrap_or_default();
         assert_eq!(SummaryCounts::from_json_lenient(&c.to_json()), c);
         assert_eq!(c.get(SummaryKey::Total), Some(20));
     }

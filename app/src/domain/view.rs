@@ -4,12 +4,13 @@
 use super::badge::Badge;
 use super::freshness::Freshness;
 use super::ids::{RunId, TenantId};
+use super::kind::TypeName;
 use super::polling::PollingPolicy;
 use super::problem::ProblemClass;
 use super::progress::{Progress, ProgressMode};
 use super::reconcile::{Reason, RecordKind};
 use super::run::Run;
-use super::run_type::{LifecyclePolicy, RunType};
+use super::run_type::LifecyclePolicy;
 use super::sentence::StoredSentence;
 use super::status::{RunOutcome, RunState, RunStatus};
 use super::summary::SummaryKey;
@@ -135,8 +136,8 @@ pub enum ReconciledAnswer {
 pub struct RunView {
     /// Which run this is.
     pub id: RunId,
-    /// The run type.
-    pub run_type: RunType,
+    /// The run type, as surfaces name it.
+    pub run_type: TypeName,
     /// The tenant, if any.
     pub tenant_id: Option<TenantId>,
     /// The tenant's display name, if any.
@@ -202,7 +203,7 @@ impl RunView {
         });
         Self {
             id: run.id,
-            run_type: run.run_type,
+            run_type: run.run_type.name(),
             tenant_id: run.tenant_id,
             tenant_name,
             state: run.state,
@@ -377,6 +378,7 @@ pub(crate) mod sample {
     use super::*;
     use crate::domain::context::RunContext;
     use crate::domain::ids::WorkspaceId;
+    use crate::domain::run_type::RunType;
     use crate::domain::summary::SummaryCounts;
     use std::time::Duration;
 
@@ -387,7 +389,7 @@ pub(crate) mod sample {
             id: RunId(9),
             workspace_id: WorkspaceId(1),
             tenant_id: Some(TenantId(3)),
-            run_type: RunType::InventorySync,
+            run_type: RunType::InventorySync.into(),
             initiator: None,
             state,
             summary: SummaryCounts::from_json_lenient(r#"{"total": 20, "processed": 5}"#),

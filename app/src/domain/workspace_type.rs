@@ -6,6 +6,7 @@
 
 use super::ProgressMode;
 use super::run_type::{LifecyclePolicy, RunType};
+use serde::{Deserialize, Serialize};
 
 /// What is wrong with a workspace run type, field by field.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +37,7 @@ pub const MAX_PHASES: usize = 20;
 pub const MAX_PHASE_CHARS: usize = 60;
 
 /// A workspace run type as registered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkspaceType {
     /// Its key, unique in the workspace and never a built-in key.
     pub key: String,
@@ -52,8 +53,8 @@ pub struct WorkspaceType {
     pub policy: LifecyclePolicy,
 }
 
-/// A type as it is asked for, before it is checked.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A type as it is asked for, before it is checked (also the form a run stores its type in).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TypeRequest {
     /// Its key.
     pub key: String,
@@ -70,6 +71,20 @@ pub struct TypeRequest {
 }
 
 impl WorkspaceType {
+    /// The request that registers exactly this type again.
+    pub fn request(&self) -> TypeRequest {
+        let p = &self.policy;
+        TypeRequest {
+            key: self.key.clone(),
+            label_en: self.label_en.clone(),
+            label_de: self.label_de.clone(),
+            progress_mode: self.progress_mode.as_str().to_owned(),
+            phases: self.phases.clone(),
+            windows: [p.expected_queue_wait, p.expected_duration, p.stale_after, p.heartbeat_timeout]
+                .map(|w| w.as_secs()),
+        }
+    }
+
     /// Checks `r` field by field; the first thing wrong is the refusal.
     pub fn check(r: &TypeRequest) -> Result<Self, TypeRefusal> {
         let key = type_key(&r.key)?;
@@ -137,6 +152,19 @@ mod tests {
         let phased =
             TypeRequest { progress_mode: "phased".into(), phases: vec!["copy".into(), "verify".into()], ..request() };
         assert_eq!(WorkspaceType::check(&phased).unwrap().phases, ["copy", "verify"]);
+    }
+
+    #[test]
+    fn a_checked_type_gives_back_the_request_that_registers_it_again() {
+        let phased = TypeRequest {
+            progress_mode: "phased".into(),
+            phases: vec!["copy".into(), "verify".into()],
+            label_en: "  Backup snapshot ".into(),
+            ..request()
+        };
+        let t = WorkspaceType::check(&phased).unwrap();
+        assert_eq!(t.request(), TypeRequest { label_en: "Backup snapshot".into(), ..phased });
+        assert_eq!(WorkspaceType::check(&t.request()), Ok(t));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::domain::run::Failure;
 use crate::domain::summary::SummaryError;
 use crate::domain::transition::Actor;
 use crate::domain::{
-    Run, RunContext, RunId, RunOutcome, RunState, RunStatus, RunType, SummaryCounts, TenantId, UserId, WorkspaceId,
+    Run, RunContext, RunId, RunKind, RunOutcome, RunState, RunStatus, SummaryCounts, TenantId, UserId, WorkspaceId,
 };
 use crate::domain::{Sentence, StoredSentence};
 use crate::runtime::clock::Clock;
@@ -64,6 +64,9 @@ pub enum LifecycleError {
     /// Summary counts failed validation.
     #[error(transparent)]
     InvalidCounts(#[from] SummaryError),
+    /// A progress report that does not fit the run's kind; nothing was written.
+    #[error("progress refused: {0:?}")]
+    BadProgress(ProgressFault),
     /// The run names a tenant that is not in its workspace.
     #[error("the tenant is not in the run's workspace")]
     TenantNotInWorkspace,
@@ -99,7 +102,7 @@ pub struct NewRun {
     /// Owning tenant, or `None` for workspace-level work.
     pub tenant_id: Option<TenantId>,
     /// What to run.
-    pub run_type: RunType,
+    pub run_type: RunKind,
     /// Who asked; `None` for the system.
     pub initiator: Option<UserId>,
     /// Distinguishes parallel runs of one type and scope; `None` allows one active run.
@@ -180,6 +183,20 @@ impl Completion {
     }
 }
 
+/// Why a progress report was refused (specs/product-contract §6: progress is never made up,
+/// so a report that cannot be shown honestly is not stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressFault {
+    /// The phase is not one of the kind's phases.
+    UnknownPhase,
+    /// The counts, merged with those stored, would contradict each other (more processed
+    /// than in total, or more outcomes than processed).
+    ContradictingCounts,
+    /// A composite summary for a kind that reports none, or one whose ready and failed
+    /// sources are more than its total (or a total of none).
+    Composite,
+}
+
 /// A progress report from the worker holding the lease.
 #[derive(Debug, Clone, Default)]
 pub struct ProgressUpdate {
@@ -217,7 +234,7 @@ pub struct Lifecycle {
     metrics: Option<Arc<crate::runtime::metrics::Metrics>>,
 }
 
-fn active_key(ws: WorkspaceId, tenant: Option<TenantId>, t: RunType, dedupe: Option<&str>) -> String {
+fn active_key(ws: WorkspaceId, tenant: Option<TenantId>, t: &RunKind, dedupe: Option<&str>) -> String {
     let tenant = tenant.map_or_else(|| "-".to_owned(), |t| t.to_string());
     format!("{ws}/{tenant}/{}/{}", t.as_str(), dedupe.unwrap_or(""))
 }
@@ -257,6 +274,18 @@ impl Lifecycle {
     /// active key lets exactly one insert through.
     #[tracing::instrument(skip(self, req), fields(run_type = req.run_type.as_str(), tenant = ?req.tenant_id))]
     pub async fn start(&self, req: NewRun) -> Result<Started, LifecycleError> {
+        self.create(req, None).await
+    }
+
+    /// Writes a run its platform already runs (a workspace type's work, reported through the
+    /// runs API) as running under `owner`'s lease of `lease`, or returns the identical active
+    /// run, like [`Self::start`]. It never waits in the queue, so no claimer can take it.
+    #[tracing::instrument(skip(self, req, owner), fields(run_type = req.run_type.as_str(), tenant = ?req.tenant_id))]
+    pub async fn report(&self, req: NewRun, owner: &str, lease: Duration) -> Result<Started, LifecycleError> {
+        self.create(req, Some((owner, lease))).await
+    }
+
+    async fn create(&self, req: NewRun, lease: Option<(&str, Duration)>) -> Result<Started, LifecycleError> {
         if let Some(t) = req.tenant_id
             && !writes::tenant_in_workspace(&self.db, t, req.workspace_id).await?
         {
@@ -267,7 +296,8 @@ impl Lifecycle {
         {
             return Err(LifecycleError::Invalid("A dedupe key must be 1 to 200 characters.".to_owned()));
         }
-        let key = active_key(req.workspace_id, req.tenant_id, req.run_type, req.dedupe_key.as_deref());
+        let key = active_key(req.workspace_id, req.tenant_id, &req.run_type, req.dedupe_key.as_deref());
+        let type_profile = runs::stored_profile(&req.run_type);
         let mut context = RunContext::empty();
         context.set_section("inputs", if req.inputs.is_null() { json!({}) } else { req.inputs.clone() });
         let context = context.to_json();
@@ -275,6 +305,7 @@ impl Lifecycle {
             workspace: req.workspace_id,
             tenant: req.tenant_id,
             run_type: req.run_type.as_str(),
+            type_profile: type_profile.as_deref(),
             initiator: req.initiator,
             context: &context,
             dedupe_key: req.dedupe_key.as_deref(),
@@ -282,12 +313,19 @@ impl Lifecycle {
         };
         // The blocking run can complete between our insert and our read; then try again.
         for _ in 0..8 {
-            let row = writes::insert_queued(&self.db, &new, self.clock.now()).await?;
+            let now = self.clock.now();
+            let row = match lease {
+                None => writes::insert_queued(&self.db, &new, now).await?,
+                Some((owner, lease)) => writes::insert_running(&self.db, &new, now, owner, now.plus(lease)).await?,
+            };
             if let Some(row) = row {
                 let run = row.into_run()?;
-                tracing::info!(run_id = run.id.get(), "run queued");
+                tracing::info!(run_id = run.id.get(), status = run.state.status().as_str(), "run created");
                 if let Some(m) = &self.metrics {
-                    m.run_started(run.run_type);
+                    m.run_started(&run.run_type);
+                    if lease.is_some() {
+                        m.run_claimed(&run);
+                    }
                 }
                 self.written(&run).await;
                 return Ok(Started::Created(run));
@@ -318,6 +356,43 @@ impl Lifecycle {
             }
             if !writes::any_queued(&self.db).await? {
                 return Ok(None);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Claims the oldest queued run of one of the workspace types `types` in `workspace`
+    /// (of `tenants` only, when given) for `owner` with a lease of `lease`: the runs API's
+    /// claim, for a platform's workers that take their work from Opshub. `None` when nothing
+    /// of those types is queued; of two claimers racing for one run, one gets it.
+    #[tracing::instrument(skip(self, types, owner))]
+    pub async fn claim_reported(
+        &self,
+        workspace: WorkspaceId,
+        tenants: Option<&[TenantId]>,
+        types: &[&str],
+        owner: &str,
+        lease: Duration,
+    ) -> Result<Option<Run>, LifecycleError> {
+        if types.is_empty() || tenants.is_some_and(<[TenantId]>::is_empty) {
+            return Ok(None);
+        }
+        // Without SKIP LOCKED a concurrent claimer can take our pick first; look again.
+        for _ in 0..4 {
+            let now = self.clock.now();
+            let pick = writes::ReportedPick { workspace, tenants, types };
+            match writes::claim_oldest_reported(&self.db, &pick, owner, now, now.plus(lease)).await? {
+                writes::Claimed::Run(row) => {
+                    let run = row.into_run()?;
+                    tracing::info!(run_id = run.id.get(), run_type = run.run_type.as_str(), "run claimed");
+                    if let Some(m) = &self.metrics {
+                        m.run_claimed(&run);
+                    }
+                    self.written(&run).await;
+                    return Ok(Some(run));
+                }
+                writes::Claimed::NothingQueued => return Ok(None),
+                writes::Claimed::TakenFirst => {}
             }
         }
         Ok(None)
@@ -425,20 +500,28 @@ impl Lifecycle {
         let now = self.clock.now();
         let mut tx = self.db.begin_write().await?;
         let row = writes::hold_for_progress(&mut tx, id, owner, now, now.plus(lease)).await?;
-        let Some(writes::ProgressBase { run_type, summary_counts: summary, context }) = row else {
+        let Some(writes::ProgressBase { run_type, type_profile, summary_counts: summary, context }) = row else {
             return Err(LifecycleError::LeaseLost(id));
         };
-        let run_type = RunType::parse(&run_type).map_err(|source| DamagedRun { id: id.get(), source })?;
+        let kind = runs::stored_kind(&run_type, type_profile.as_deref())
+            .map_err(|source| DamagedRun { id: id.get(), source })?;
         let mut counts = SummaryCounts::from_json_lenient(&summary);
-        counts.merge(&SummaryCounts::validated(run_type, update.counts.iter().map(|(k, v)| (k.as_str(), *v)))?);
+        counts.merge(&SummaryCounts::validated(&kind, update.counts.iter().map(|(k, v)| (k.as_str(), *v)))?);
+        if counts.contradict() {
+            return Err(LifecycleError::BadProgress(ProgressFault::ContradictingCounts));
+        }
         let mut ctx = RunContext::from_json_lenient(&context);
         if let Some(phase) = &update.phase {
-            if !run_type.phases().iter().any(|p| p.key == phase) {
-                return Err(LifecycleError::Invalid(format!("{} has no phase {phase:?}", run_type.as_str())));
+            if kind.phase_step(phase).is_none() {
+                return Err(LifecycleError::BadProgress(ProgressFault::UnknownPhase));
             }
             ctx.set_section("phase", json!({ "current": phase }));
         }
         if let Some(c) = update.composite {
+            let fits = c.total > 0 && c.ready.checked_add(c.failed).is_some_and(|n| n <= c.total);
+            if !kind.reports_composite() || !fits {
+                return Err(LifecycleError::BadProgress(ProgressFault::Composite));
+            }
             ctx.set_section("composite", json!({ "total": c.total, "ready": c.ready, "failed": c.failed }));
         }
         let row = writes::set_progress(&mut tx, id, &counts.to_json(), &ctx.to_json()).await?;
@@ -480,7 +563,7 @@ impl Lifecycle {
         };
         let mut run = row.into_run()?;
         if !c.counts.is_empty() || c.reconciliation.is_some() {
-            let add = SummaryCounts::validated(run.run_type, c.counts.iter().map(|(k, v)| (k.as_str(), *v)))?;
+            let add = SummaryCounts::validated(&run.run_type, c.counts.iter().map(|(k, v)| (k.as_str(), *v)))?;
             run.summary.merge(&add);
             if let Some(rec) = &c.reconciliation {
                 run.context.set_section("reconciliation", rec.clone());
@@ -529,7 +612,7 @@ impl Lifecycle {
             }
             let mut done = observed;
             done.summary
-                .merge(&SummaryCounts::validated(done.run_type, c.counts.iter().map(|(k, v)| (k.as_str(), *v)))?);
+                .merge(&SummaryCounts::validated(&done.run_type, c.counts.iter().map(|(k, v)| (k.as_str(), *v)))?);
             if let Some(rec) = c.reconciliation {
                 done.context.set_section("reconciliation", rec);
             }
@@ -623,13 +706,14 @@ async fn insert_terminal_notifications(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::RunType;
 
     #[test]
     fn the_active_key_separates_scope_type_and_dedupe_key() {
-        let a = active_key(WorkspaceId(1), Some(TenantId(2)), RunType::InventorySync, None);
+        let a = active_key(WorkspaceId(1), Some(TenantId(2)), &RunType::InventorySync.into(), None);
         assert_eq!(a, "1/2/inventory.sync/");
-        assert_ne!(a, active_key(WorkspaceId(1), None, RunType::InventorySync, None));
-        assert_ne!(a, active_key(WorkspaceId(1), Some(TenantId(2)), RunType::InventorySync, Some("x")));
-        assert_ne!(a, active_key(WorkspaceId(1), Some(TenantId(2)), RunType::RestoreExecute, None));
+        assert_ne!(a, active_key(WorkspaceId(1), None, &RunType::InventorySync.into(), None));
+        assert_ne!(a, active_key(WorkspaceId(1), Some(TenantId(2)), &RunType::InventorySync.into(), Some("x")));
+        assert_ne!(a, active_key(WorkspaceId(1), Some(TenantId(2)), &RunType::RestoreExecute.into(), None));
     }
 }

@@ -121,7 +121,7 @@ pub struct Injected {
 impl Injected {
     /// Reads the fault for the job's run type.
     pub async fn read(job: &crate::jobs::worker::Job) -> Result<Self, sqlx::Error> {
-        let fault = fault_for(&job.state.db, job.run.run_type).await?;
+        let fault = fault_for(&job.state.db, job.run_type).await?;
         let base = job.state.config.inventory_item_delay;
         let delay = match fault {
             Some(Fault::Slow) => (base * 10).max(std::time::Duration::from_millis(100)),
@@ -185,7 +185,7 @@ pub async fn begin(
         return Ok(Err(crate::jobs::worker::HandlerResult::ended(
             crate::domain::RunOutcome::Failed,
             "missing_tenant",
-            crate::domain::Sentence::NeedsTenant(job.run.run_type),
+            crate::domain::Sentence::NeedsTenant(job.run_type),
             None,
         )));
     };

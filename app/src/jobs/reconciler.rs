@@ -147,7 +147,7 @@ impl Reconciler {
         let stale: Vec<(Run, Abandoned)> = candidates
             .into_iter()
             .filter_map(|run| {
-                let why = abandoned(&run, &self.state.config.policy(run.run_type), now)?;
+                let why = abandoned(&run, &self.state.config.policy(&run.run_type), now)?;
                 Some((run, why))
             })
             .collect();
@@ -167,7 +167,7 @@ impl Reconciler {
         for (run, why) in stale {
             let decision = match &truth {
                 Some(truth) => truth.get(&run.id).cloned().unwrap_or_else(|| Decision::generic(why, &run)),
-                None if has_adapter(run.run_type) => continue,
+                None if run.run_type.builtin().is_some_and(has_adapter) => continue,
                 None => Decision::generic(why, &run),
             };
             let completion = completion_for(&run, &decision, now);
@@ -209,8 +209,8 @@ impl Reconciler {
     /// The oldest abandoned active runs (at most one batch), each under its own type's rule
     /// ([`AbandonedBefore`], the domain's instants); [`abandoned`] still decides each.
     pub async fn candidates(&self, now: Timestamp) -> Result<Vec<Run>, anyhow::Error> {
-        let rules = RunType::ALL.map(|t| (t, AbandonedBefore::at(&self.state.config.policy(t), now)));
-        Ok(sweeps::candidates(&self.state.db, &rules, self.batch).await?)
+        let rules = RunType::ALL.map(|t| (t, AbandonedBefore::at(&self.state.config.builtin_policy(t), now)));
+        Ok(sweeps::candidates(&self.state.db, &rules, now, self.batch).await?)
     }
 }
 
@@ -242,8 +242,10 @@ pub async fn adapter_decisions<'a>(
     runs: impl IntoIterator<Item = &'a Run>,
 ) -> Result<HashMap<RunId, Decision>, sqlx::Error> {
     let mut by_type: BTreeMap<RunType, Vec<&Run>> = BTreeMap::new();
-    for run in runs.into_iter().filter(|run| has_adapter(run.run_type)) {
-        by_type.entry(run.run_type).or_default().push(run);
+    for run in runs {
+        if let Some(t) = run.run_type.builtin().filter(|t| has_adapter(*t)) {
+            by_type.entry(t).or_default().push(run);
+        }
     }
     let mut decided = HashMap::new();
     for (t, runs) in by_type {

@@ -66,6 +66,8 @@ impl HandlerResult {
 pub struct Job {
     /// The run as claimed.
     pub run: Run,
+    /// Its built-in type (only built-in runs reach a handler).
+    pub run_type: RunType,
     /// Shared dependencies.
     pub state: AppState,
     owner: String,
@@ -183,14 +185,14 @@ impl Worker {
         let lifecycle = self.state.lifecycle();
         let id = run.id;
         let stop = StopRequest::default();
-        let result = match self.handlers.get(&run.run_type) {
+        let result = match run.run_type.builtin().and_then(|t| Some((t, self.handlers.get(&t)?))) {
             None => Ok(HandlerResult::ended(
                 RunOutcome::Failed,
                 "no_handler",
                 Sentence::NoHandler,
                 Some(format!("no handler registered for {}", run.run_type.as_str())),
             )),
-            Some(handler) => self.work(handler.clone(), run, stop.clone()).await,
+            Some((t, handler)) => self.work(handler.clone(), t, run, stop.clone()).await,
         };
         let completion = match (stop.get(), result) {
             // It finished before it heard the request: its own ending stands.
@@ -234,12 +236,24 @@ impl Worker {
     /// A heartbeat that finds a request to stop ends the handler there (its open
     /// transaction, if any, rolls back) and records who asked in `stop`; so does the run's
     /// time limit, and a heartbeat that finds the run decided elsewhere.
-    async fn work(&self, handler: Arc<dyn Handler>, run: Run, stop: StopRequest) -> anyhow::Result<HandlerResult> {
+    async fn work(
+        &self,
+        handler: Arc<dyn Handler>,
+        run_type: RunType,
+        run: Run,
+        stop: StopRequest,
+    ) -> anyhow::Result<HandlerResult> {
         let id = run.id;
-        let (times, policy) = (run.lifecycle_times(), self.state.config.policy(run.run_type));
+        let (times, policy) = (run.lifecycle_times(), self.state.config.policy(&run.run_type));
         let hung = Arc::new(AtomicBool::new(false));
-        let job =
-            Job { run, state: self.state.clone(), owner: self.owner.clone(), hung: hung.clone(), stop: stop.clone() };
+        let job = Job {
+            run,
+            run_type,
+            state: self.state.clone(),
+            owner: self.owner.clone(),
+            hung: hung.clone(),
+            stop: stop.clone(),
+        };
         let mut task = AbortOnDrop(tokio::spawn(handler.run(job)));
         let mut beat = tokio::time::interval(self.state.config.heartbeat_every);
         beat.tick().await;

@@ -7,7 +7,7 @@
 //! types, outcomes, decision kinds, poll surfaces and route templates: bounded sets that
 //! never name a tenant or a person.
 
-use crate::domain::{Freshness, Run, RunType, Timestamp};
+use crate::domain::{Freshness, Run, RunKind, RunType, Timestamp};
 use crate::runtime::live::LiveRuns;
 use crate::runtime::state::RuntimeConfig;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -17,6 +17,16 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::{Registry, Unit};
 use std::time::Duration;
+
+/// The `run_type` label every run of a workspace type is counted under: each workspace
+/// names its own types, and a label per name would let callers grow the metrics without
+/// bound.
+const WORKSPACE_TYPES: &str = "workspace";
+
+/// A run kind's `run_type` label: a built-in type's key, or [`WORKSPACE_TYPES`].
+fn type_label(kind: &RunKind) -> &'static str {
+    kind.builtin().map_or(WORKSPACE_TYPES, RunType::as_str)
+}
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct TypeLabels {
@@ -172,20 +182,22 @@ impl Metrics {
     }
 
     /// A run was queued.
-    pub fn run_started(&self, t: RunType) {
-        self.runs_started.get_or_create(&TypeLabels { run_type: t.as_str() }).inc();
+    pub fn run_started(&self, kind: &RunKind) {
+        self.runs_started.get_or_create(&TypeLabels { run_type: type_label(kind) }).inc();
     }
 
     /// A run was claimed.
     pub fn run_claimed(&self, run: &Run) {
         let waited = run.started_at.map_or(Duration::ZERO, |s| s.since(run.created_at));
-        self.claim_wait.get_or_create(&TypeLabels { run_type: run.run_type.as_str() }).observe(waited.as_secs_f64());
+        self.claim_wait
+            .get_or_create(&TypeLabels { run_type: type_label(&run.run_type) })
+            .observe(waited.as_secs_f64());
     }
 
     /// A run was completed (by anyone: worker, reconciler, adapter, shutdown).
     pub fn run_completed(&self, run: &Run) {
         let Some(outcome) = run.state.outcome() else { return };
-        let labels = OutcomeLabels { run_type: run.run_type.as_str(), outcome: outcome.as_str() };
+        let labels = OutcomeLabels { run_type: type_label(&run.run_type), outcome: outcome.as_str() };
         self.runs_completed.get_or_create(&labels).inc();
         if let Some(done) = run.completed_at {
             let took = done.since(run.started_at.unwrap_or(run.created_at));
@@ -219,20 +231,21 @@ impl Metrics {
 
     /// The Prometheus text exposition, with the gauges read from `live` at `now`.
     pub fn encode(&self, live: &LiveRuns, config: &RuntimeConfig, now: Timestamp) -> Result<String, std::fmt::Error> {
-        let mut active = std::collections::BTreeMap::<RunType, (i64, i64)>::new();
+        let mut active = std::collections::BTreeMap::<&'static str, (i64, i64)>::new();
         for t in RunType::ALL {
-            active.insert(t, (0, 0));
+            active.insert(t.as_str(), (0, 0));
         }
+        active.insert(WORKSPACE_TYPES, (0, 0));
         for run in live.active_runs(None) {
-            let entry = active.entry(run.run_type).or_default();
+            let entry = active.entry(type_label(&run.run_type)).or_default();
             entry.0 += 1;
-            if run.freshness(&config.policy(run.run_type), now) == Some(Freshness::LikelyStale) {
+            if run.freshness(&config.policy(&run.run_type), now) == Some(Freshness::LikelyStale) {
                 entry.1 += 1;
             }
         }
-        for (t, (n, stale)) in active {
-            self.active_runs.get_or_create(&TypeLabels { run_type: t.as_str() }).set(n);
-            self.stale_runs.get_or_create(&TypeLabels { run_type: t.as_str() }).set(stale);
+        for (run_type, (n, stale)) in active {
+            self.active_runs.get_or_create(&TypeLabels { run_type }).set(n);
+            self.stale_runs.get_or_create(&TypeLabels { run_type }).set(stale);
         }
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)?;

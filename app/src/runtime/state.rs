@@ -2,7 +2,7 @@
 //! runtime configuration — handed to server functions through Leptos context and to workers
 //! directly. There are no globals.
 
-use crate::domain::{LifecyclePolicy, PollingPolicy, RunType};
+use crate::domain::{LifecyclePolicy, PollingPolicy, RunKind, RunType};
 use crate::jobs::lifecycle::Lifecycle;
 use crate::runtime::clock::Clock;
 use crate::runtime::live::LiveRuns;
@@ -61,8 +61,17 @@ impl Default for RuntimeConfig {
 }
 
 impl RuntimeConfig {
-    /// The lifecycle windows of `t`.
-    pub fn policy(&self, t: RunType) -> LifecyclePolicy {
+    /// The lifecycle windows runs of `kind` are judged by: a built-in type's (overridden
+    /// here or its defaults), or the ones its workspace registered.
+    pub fn policy(&self, kind: &RunKind) -> LifecyclePolicy {
+        match kind {
+            RunKind::Builtin(t) => self.builtin_policy(*t),
+            RunKind::Workspace(w) => w.policy,
+        }
+    }
+
+    /// The lifecycle windows of the built-in type `t`.
+    pub fn builtin_policy(&self, t: RunType) -> LifecyclePolicy {
         self.policy_overrides.get(&t).copied().unwrap_or_else(|| t.default_policy())
     }
 }

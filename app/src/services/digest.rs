@@ -164,14 +164,14 @@ struct Built {
 async fn build(state: &AppState, t: TenantId, ws: WorkspaceId, name: String, now: Timestamp) -> Result<Built, Error> {
     let polling = &state.config.polling;
     let view = |r: &crate::domain::Run, tenant_name: Option<String>| {
-        RunView::derive(r, tenant_name, &state.config.policy(r.run_type), polling, now)
+        RunView::derive(r, tenant_name, &state.config.policy(&r.run_type), polling, now)
     };
     let mut valid_until = now.plus(BACKSTOP);
 
     let live = state.live.tenant_runs(t);
     let mut silent = false;
     for r in &live {
-        let policy = state.config.policy(r.run_type);
+        let policy = state.config.policy(&r.run_type);
         silent |= r.state == RunState::Running && worker_silent(r.lifecycle_times(), &policy, now);
         if let Some(at) = next_change(r.state, r.lifecycle_times(), &policy, now) {
             valid_until = valid_until.min(at);
@@ -278,7 +278,7 @@ pub async fn workspace_overview(state: &AppState, p: &Principal, known: Option<&
     let since = now.minus(RECENT_WINDOW);
     let polling = &state.config.polling;
     let view = |r: &crate::domain::Run, tenant_name: Option<String>| {
-        RunView::derive(r, tenant_name, &state.config.policy(r.run_type), polling, now)
+        RunView::derive(r, tenant_name, &state.config.policy(&r.run_type), polling, now)
     };
     let visible = RunFilter { scope: p.scope(), ..RunFilter::default() };
     let mut active: Vec<RunView> = state
@@ -337,7 +337,8 @@ async fn latest_pack(
     active: &[RunView],
 ) -> Result<Option<PackCard>, Error> {
     let row = crate::store::workbench::latest_pack(&state.db, t).await?;
-    let pending = active.iter().filter(|v| v.run_type == RunType::ReviewPackGenerate).max_by_key(|v| v.id);
+    let pending =
+        active.iter().filter(|v| v.run_type.builtin() == Some(RunType::ReviewPackGenerate)).max_by_key(|v| v.id);
     let mut card = match (row, pending) {
         (row, Some(run)) if row.as_ref().is_none_or(|p| p.run_id < run.id.get()) => Some(PackCard {
             id: None,

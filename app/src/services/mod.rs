@@ -13,6 +13,7 @@ pub mod notifications;
 pub mod operations;
 pub mod poll;
 pub mod principal;
+pub mod reported;
 pub mod scope;
 pub mod system;
 pub mod tenant;

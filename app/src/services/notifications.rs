@@ -75,7 +75,7 @@ async fn run_views(state: &AppState, p: &Principal, ids: Vec<i64>) -> Result<Has
     Ok(found
         .into_iter()
         .map(|r| {
-            let policy = state.config.policy(r.run.run_type);
+            let policy = state.config.policy(&r.run.run_type);
             (r.run.id.get(), RunView::derive(&r.run, r.tenant_name, &policy, &state.config.polling, now))
         })
         .collect())

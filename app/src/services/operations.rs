@@ -9,8 +9,10 @@ use crate::domain::access::Capability;
 use crate::domain::freshness::stale_at;
 use crate::domain::reconcile::closes_by;
 use crate::domain::transition::{Actor, Transition};
+use crate::domain::workspace_type::type_key;
 use crate::domain::{
-    ProblemClass, Run, RunId, RunOutcome, RunStatus, RunType, RunView, TenantId, Timestamp, WorkspaceId,
+    ProblemClass, Run, RunId, RunKind, RunOutcome, RunStatus, RunType, RunView, TenantId, Timestamp, TypeName,
+    WorkspaceId,
 };
 use crate::jobs::lifecycle::{CancelAnswer, LifecycleError, NewRun, Started as Creation};
 use crate::jobs::run_types;
@@ -28,7 +30,7 @@ use std::sync::Arc;
 pub const PAGE_SIZE: u32 = 50;
 
 /// What starting (or running again) an operation did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Started {
     /// The run: new, or the identical one already active.
     pub run_id: RunId,
@@ -37,12 +39,12 @@ pub struct Started {
 }
 
 /// What a start or retry did, as the person who asked is told it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StartNote {
     /// A new run of this type was queued.
-    Queued(RunType),
+    Queued(TypeName),
     /// An identical run of this type was already active; nothing new was queued.
-    AlreadyRunning(RunType),
+    AlreadyRunning(TypeName),
     /// The retry was queued.
     RetryStarted,
     /// The run had already been run again; that run.
@@ -58,7 +60,7 @@ impl Started {
 
 impl StartNote {
     /// Whether nothing new was queued.
-    pub const fn already_running(self) -> bool {
+    pub const fn already_running(&self) -> bool {
         matches!(self, Self::AlreadyRunning(_) | Self::RetryExists)
     }
 }
@@ -91,7 +93,11 @@ pub fn parse_query(q: &ListQuery) -> Result<ParsedQuery, Error> {
     };
     let run_type = match nonempty(&q.run_type) {
         None => None,
-        Some(t) => Some(RunType::parse(&t).map_err(|_| Error::Invalid(Invalid::TypeFilter))?),
+        // A built-in type, or one the workspace may have registered (none matches otherwise).
+        Some(t) => Some(match RunType::parse(&t) {
+            Ok(t) => t.as_str().to_owned(),
+            Err(_) => type_key(&t).map_err(|_| Error::Invalid(Invalid::TypeFilter))?,
+        }),
     };
     let (status, active_only) = match nonempty(&q.status) {
         None => (None, false),
@@ -162,7 +168,7 @@ fn active_matching(
         .into_iter()
         .filter(|r| filter.admits_active(r))
         .map(|r| {
-            let class = r.problem_class(&state.config.policy(r.run_type), now);
+            let class = r.problem_class(&state.config.policy(&r.run_type), now);
             (r, class)
         })
         .collect()
@@ -253,7 +259,7 @@ pub(crate) async fn list_in(
             RunView::derive(
                 &r.run,
                 r.tenant_name.clone(),
-                &state.config.policy(r.run.run_type),
+                &state.config.policy(&r.run.run_type),
                 &state.config.polling,
                 now,
             )
@@ -303,7 +309,7 @@ fn merge_newest_first<'a>(
 pub async fn cancel_run(state: &AppState, p: &Principal, id: &str) -> Result<bool, Error> {
     let found = scope::run(state, p, id).await?;
     let run = &found.run;
-    p.authorize(run.workspace_id, run.tenant_id, capability_to_start(run.run_type), Thing::Operation)?;
+    p.authorize(run.workspace_id, run.tenant_id, capability_to_start(&run.run_type), Thing::Operation)?;
     match state.lifecycle().request_cancel(run.id, p.user_id).await {
         Ok(CancelAnswer::Cancelled(_)) => Ok(true),
         Ok(CancelAnswer::Requested) => Ok(false),
@@ -323,7 +329,7 @@ pub async fn cancel_run(state: &AppState, p: &Principal, id: &str) -> Result<boo
 pub async fn retry_run(state: &AppState, p: &Principal, id: &str, confirm: bool) -> Result<Started, Error> {
     let found = scope::run(state, p, id).await?;
     let original = &found.run;
-    p.authorize(original.workspace_id, original.tenant_id, capability_to_start(original.run_type), Thing::Operation)?;
+    p.authorize(original.workspace_id, original.tenant_id, capability_to_start(&original.run_type), Thing::Operation)?;
     if !original.can_run_again() {
         return Err(Error::Conflict(Conflict::RetryNotOffered));
     }
@@ -332,23 +338,26 @@ pub async fn retry_run(state: &AppState, p: &Principal, id: &str, confirm: bool)
         return Ok(Started { run_id: existing, note: StartNote::RetryExists });
     }
     let mut inputs = original.context.inputs().cloned().unwrap_or_default();
-    if let Some(tenant) = original.tenant_id {
+    // A built-in type prepares its inputs again; a workspace type's are its platform's own.
+    if let (Some(tenant), Some(t)) = (original.tenant_id, original.run_type.builtin()) {
         let (snapshot, review, confirm) = run_types::options_of(&inputs, confirm);
         let o = StartOptions { snapshot: snapshot.as_deref(), review: review.as_deref(), confirm };
-        inputs.extend(run_types::prepare(state, original.run_type, tenant, &o).await?);
+        inputs.extend(run_types::prepare(state, t, tenant, &o).await?);
     }
     inputs.insert("requested_by".to_owned(), json!(p.display_name));
     let req = NewRun {
         workspace_id: original.workspace_id,
         tenant_id: original.tenant_id,
-        run_type: original.run_type,
+        run_type: original.run_type.clone(),
         initiator: Some(p.user_id),
         dedupe_key: Some(key),
         inputs: serde_json::Value::Object(inputs),
     };
     match state.lifecycle().start(req).await.map_err(|e| Error::internal("running a run again", e))? {
         Creation::Created(run) => {
-            state.work_queued.notify_one();
+            if run.run_type.builtin().is_some() {
+                state.work_queued.notify_one();
+            }
             Ok(Started { run_id: run.id, note: StartNote::RetryStarted })
         }
         // Two requests at once: the other one's run.
@@ -357,7 +366,7 @@ pub async fn retry_run(state: &AppState, p: &Principal, id: &str, confirm: bool)
 }
 
 /// What a person must be allowed to do to start (and so to stop) a run of type `t`.
-fn capability_to_start(t: RunType) -> Capability {
+fn capability_to_start(t: &RunKind) -> Capability {
     if t.changes_configuration() { Capability::ChangeConfiguration } else { Capability::StartOperations }
 }
 
@@ -370,7 +379,7 @@ pub async fn run_detail(state: &AppState, p: &Principal, id: &str) -> Result<Run
         .authorize(
             found.run.workspace_id,
             found.run.tenant_id,
-            capability_to_start(found.run.run_type),
+            capability_to_start(&found.run.run_type),
             Thing::Operation,
         )
         .is_ok();
@@ -385,18 +394,29 @@ pub async fn run_detail(state: &AppState, p: &Principal, id: &str) -> Result<Run
 /// is shown to whoever may start its type, a token that may not read runs included: it is
 /// the answer to their own request.
 pub async fn started_view(state: &AppState, p: &Principal, id: RunId) -> Result<RunView, Error> {
+    view_for(state, p, id, capability_to_start).await
+}
+
+/// The view of run `id` for a caller with the capability `needed` names for its kind (the
+/// answer to their own write, shown even where they may not read runs).
+pub(crate) async fn view_for(
+    state: &AppState,
+    p: &Principal,
+    id: RunId,
+    needed: fn(&RunKind) -> Capability,
+) -> Result<RunView, Error> {
     let not_found = || Error::NotFound(Thing::Operation);
     let found = runs::get_in_workspace(&state.db, p.workspace_id, id).await?.ok_or_else(not_found)?;
     let run = &found.run;
-    p.authorize(run.workspace_id, run.tenant_id, capability_to_start(run.run_type), Thing::Operation)?;
-    let policy = state.config.policy(run.run_type);
+    p.authorize(run.workspace_id, run.tenant_id, needed(&run.run_type), Thing::Operation)?;
+    let policy = state.config.policy(&run.run_type);
     Ok(RunView::derive(run, found.tenant_name.clone(), &policy, &state.config.polling, state.clock.now()))
 }
 
 /// The detail of a run already authorized: shared by the admin and system planes.
 pub(crate) async fn detail_of(state: &AppState, found: RunWithTenant, diagnostics: bool) -> Result<RunDetail, Error> {
     let run = found.run;
-    let policy = state.config.policy(run.run_type);
+    let policy = state.config.policy(&run.run_type);
     let view = RunView::derive(&run, found.tenant_name, &policy, &state.config.polling, state.clock.now());
     let timeline = timeline(state, &run).await?;
     let closes_by = match (view.problem, state.config.reconcile_every) {
@@ -489,6 +509,27 @@ pub async fn start_operation(
 /// The longest dedupe key a start may carry.
 pub const MAX_DEDUPE_KEY_CHARS: usize = 200;
 
+/// A caller's dedupe key, if given, is 1–200 characters without control characters.
+pub(crate) fn check_dedupe_key(key: Option<&str>) -> Result<(), Error> {
+    match key {
+        Some(k) if k.is_empty() || k.chars().count() > MAX_DEDUPE_KEY_CHARS || k.chars().any(char::is_control) => {
+            Err(Error::Invalid(Invalid::DedupeKey(MAX_DEDUPE_KEY_CHARS)))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The tenant `tenant` (an id) names in the caller's workspace; not found when it names
+/// none there (whether or not another workspace has it).
+pub(crate) async fn tenant_in_workspace(state: &AppState, p: &Principal, tenant: &str) -> Result<TenantId, Error> {
+    let tenant = TenantId::parse(tenant).ok_or_else(|| Error::Invalid(Invalid::ChooseTenant))?;
+    let info = state.live.tenant(tenant).await?;
+    if info.is_none_or(|i| i.workspace_id != p.workspace_id) {
+        return Err(Error::NotFound(Thing::Tenant));
+    }
+    Ok(tenant)
+}
+
 /// [`start_operation`] with the caller's own `dedupe_key`: a start with the key of an
 /// active run of the same tenant and type answers that run instead of queueing another
 /// (the runs API's idempotent start).
@@ -501,34 +542,35 @@ pub async fn start_run(
     o: StartOptions<'_>,
     dedupe_key: Option<&str>,
 ) -> Result<Started, Error> {
-    if let Some(k) = dedupe_key
-        && (k.is_empty() || k.chars().count() > MAX_DEDUPE_KEY_CHARS || k.chars().any(char::is_control))
-    {
-        return Err(Error::Invalid(Invalid::DedupeKey(MAX_DEDUPE_KEY_CHARS)));
-    }
-    let run_type = RunType::parse(run_type.trim()).map_err(|_| Error::Invalid(Invalid::ChooseOperation))?;
-    let tenant = TenantId::parse(tenant).ok_or_else(|| Error::Invalid(Invalid::ChooseTenant))?;
-    let info = state.live.tenant(tenant).await?;
-    if info.is_none_or(|i| i.workspace_id != p.workspace_id) {
-        return Err(Error::NotFound(Thing::Tenant));
-    }
-    p.authorize(p.workspace_id, Some(tenant), capability_to_start(run_type), Thing::Tenant)?;
-    let mut inputs = run_types::prepare(state, run_type, tenant, &o).await?;
+    check_dedupe_key(dedupe_key)?;
+    let kind = crate::services::workspace_types::kind(state, p.workspace_id, run_type.trim())
+        .await?
+        .ok_or(Error::Invalid(Invalid::ChooseOperation))?;
+    let tenant = tenant_in_workspace(state, p, tenant).await?;
+    p.authorize(p.workspace_id, Some(tenant), capability_to_start(&kind), Thing::Tenant)?;
+    // A built-in type prepares its inputs; a workspace type's worker takes what it is given.
+    let mut inputs = match kind.builtin() {
+        Some(t) => run_types::prepare(state, t, tenant, &o).await?,
+        None => serde_json::Map::new(),
+    };
     inputs.insert("requested_by".to_owned(), json!(p.display_name));
+    let name = kind.name();
     let req = NewRun {
         workspace_id: p.workspace_id,
         tenant_id: Some(tenant),
-        run_type,
-        initiator: p.initiator(),
+        run_type: kind,
+        initiator: Some(p.initiator()),
         dedupe_key: dedupe_key.map(str::to_owned),
         inputs: serde_json::Value::Object(inputs),
     };
     match state.lifecycle().start(req).await {
         Ok(Creation::Created(run)) => {
-            state.work_queued.notify_one();
-            Ok(Started { run_id: run.id, note: StartNote::Queued(run_type) })
+            if run.run_type.builtin().is_some() {
+                state.work_queued.notify_one();
+            }
+            Ok(Started { run_id: run.id, note: StartNote::Queued(name) })
         }
-        Ok(Creation::AlreadyActive(run)) => Ok(Started { run_id: run.id, note: StartNote::AlreadyRunning(run_type) }),
+        Ok(Creation::AlreadyActive(run)) => Ok(Started { run_id: run.id, note: StartNote::AlreadyRunning(name) }),
         Err(LifecycleError::TenantNotInWorkspace) => Err(Error::NotFound(Thing::Tenant)),
         Err(LifecycleError::Contended) => Err(Error::Conflict(Conflict::CouldNotStart)),
         Err(e) => Err(Error::internal("starting an operation", e)),
@@ -554,7 +596,7 @@ mod tests {
         let parsed = parse_query(&q).unwrap_or_default();
         let f = parsed.filter;
         assert_eq!(f.tenant, Some(TenantId(3)));
-        assert_eq!(f.run_type, Some(RunType::InventorySync));
+        assert_eq!(f.run_type.as_deref(), Some("inventory.sync"));
         assert_eq!(f.status, Some(RunStatus::Completed));
         assert_eq!(f.outcome, Some(RunOutcome::Blocked));
         assert_eq!(parsed.class, Some(ProblemClass::ReconciledStale));

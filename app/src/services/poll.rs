@@ -121,7 +121,7 @@ fn activity(state: &AppState, t: TenantId, name: String, now: Timestamp) -> Tena
         .live
         .tenant_runs(t)
         .iter()
-        .map(|r| RunView::derive(r, Some(name.clone()), &state.config.policy(r.run_type), &state.config.polling, now))
+        .map(|r| RunView::derive(r, Some(name.clone()), &state.config.policy(&r.run_type), &state.config.polling, now))
         .collect();
     let interval = state.config.polling.overlay_interval(runs.iter().map(|v| (v.state, now.since(v.created_at))));
     TenantActivity {

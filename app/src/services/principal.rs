@@ -93,10 +93,11 @@ impl Principal {
         }
     }
 
-    /// Who a run this principal starts is started by: the person, or nobody for an API
-    /// token (the system: a token's runs notify no person's bell).
-    pub fn initiator(&self) -> Option<UserId> {
-        self.token.is_none().then_some(self.user_id)
+    /// Who a run this principal creates is initiated by: the person, or for an API token
+    /// the owner who made it (a token acts for its maker, so its runs are theirs, and their
+    /// bell hears how each ended, as a person hears of their own).
+    pub fn initiator(&self) -> UserId {
+        self.user_id
     }
 
     /// The tenant list a query must filter by, or `None` for every tenant of the workspace.

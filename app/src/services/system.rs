@@ -39,7 +39,7 @@ pub async fn overview(state: &AppState, principal: &Principal) -> Result<SystemO
     let live = state.live.active_runs(None);
     let mut active: HashMap<i64, (u64, u64)> = HashMap::new();
     for run in &live {
-        let policy = state.config.policy(run.run_type);
+        let policy = state.config.policy(&run.run_type);
         let entry = active.entry(run.workspace_id.get()).or_default();
         entry.0 += 1;
         if run.freshness(&policy, now) == Some(Freshness::LikelyStale) {
@@ -93,7 +93,7 @@ pub async fn stuck(state: &AppState, principal: &Principal) -> Result<StuckRuns,
     let mut runs = Vec::new();
     for run in state.live.active_runs(None) {
         let ws = run.workspace_id;
-        let policy = state.config.policy(run.run_type);
+        let policy = state.config.policy(&run.run_type);
         // Stuck is abandoned: the same instant the reconciler may close it from.
         let (Some(why), Some(stuck_since)) =
             (abandoned(&run, &policy, now), stale_at(run.state, run.lifecycle_times(), &policy))

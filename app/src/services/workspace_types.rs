@@ -3,9 +3,9 @@
 //! that may read or report runs lists them. They are workspace-wide records: a token
 //! restricted to one tenant does not see them.
 
-use crate::domain::Timestamp;
 use crate::domain::access::Capability;
 use crate::domain::workspace_type::{TypeRefusal, TypeRequest, WorkspaceType};
+use crate::domain::{RunKind, Timestamp, WorkspaceId};
 use crate::runtime::AppState;
 use crate::services::error::{Conflict, Error, Invalid, Thing};
 use crate::services::principal::Principal;
@@ -44,6 +44,7 @@ pub async fn register(state: &AppState, p: &Principal, r: &TypeRequest) -> Resul
             secs(def.policy.stale_after),
             secs(def.policy.heartbeat_timeout),
         ],
+        profile: &crate::store::runs::type_profile(&def),
         now: state.clock.now().millis(),
     };
     let created = stored::upsert(&state.db, write).await?;
@@ -57,6 +58,21 @@ pub async fn list(state: &AppState, p: &Principal) -> Result<Vec<Registered>, Er
     p.authorize(p.workspace_id, None, Capability::ReportRuns, Thing::Page)
         .or_else(|_| p.authorize(p.workspace_id, None, Capability::ViewRuns, Thing::Page))?;
     stored::list(&state.db, p.workspace_id).await?.into_iter().map(read).collect()
+}
+
+/// The kind of run `key` names in `workspace`: a built-in type, or a type the workspace
+/// registered; `None` for a key that is neither.
+pub async fn kind(state: &AppState, workspace: WorkspaceId, key: &str) -> Result<Option<RunKind>, Error> {
+    if let Ok(t) = crate::domain::RunType::parse(key) {
+        return Ok(Some(RunKind::Builtin(t)));
+    }
+    if crate::domain::workspace_type::type_key(key).is_err() {
+        return Ok(None);
+    }
+    match stored::get(&state.db, workspace, key).await? {
+        Some(row) => Ok(Some(RunKind::Workspace(read(row)?.def))),
+        None => Ok(None),
+    }
 }
 
 /// A stored type, checked again on the way out: a row that no longer reads is an internal

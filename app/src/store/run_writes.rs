@@ -33,6 +33,8 @@ pub struct NewRunRow<'a> {
     pub tenant: Option<TenantId>,
     /// Its type's stored spelling.
     pub run_type: &'a str,
+    /// The workspace type it is a run of, as stored (`None` for a built-in type).
+    pub type_profile: Option<&'a str>,
     /// Who asked, if a person did.
     pub initiator: Option<UserId>,
     /// Its context as JSON.
@@ -101,6 +103,8 @@ pub struct NewNotification {
 pub struct ProgressBase {
     /// The type's stored spelling.
     pub run_type: String,
+    /// The workspace type it carries, if it is not a built-in one.
+    pub type_profile: Option<String>,
     /// The summary counts as JSON.
     pub summary_counts: String,
     /// The context as JSON.
@@ -119,21 +123,50 @@ pub async fn tenant_in_workspace(db: &Db, tenant: TenantId, workspace: Workspace
 
 /// Queues `run` at `now`, unless an active run holds its active key (then `None`).
 pub async fn insert_queued(db: &Db, run: &NewRunRow<'_>, now: Timestamp) -> Result<Option<RunRow>, sqlx::Error> {
+    insert(db, run, now, None).await
+}
+
+/// Writes `run` as already running at `now` under `owner`'s lease until `until` (work its
+/// platform runs and reports), unless an active run holds its active key (then `None`).
+pub async fn insert_running(
+    db: &Db,
+    run: &NewRunRow<'_>,
+    now: Timestamp,
+    owner: &str,
+    until: Timestamp,
+) -> Result<Option<RunRow>, sqlx::Error> {
+    insert(db, run, now, Some((owner, until))).await
+}
+
+async fn insert(
+    db: &Db,
+    run: &NewRunRow<'_>,
+    now: Timestamp,
+    lease: Option<(&str, Timestamp)>,
+) -> Result<Option<RunRow>, sqlx::Error> {
     let insert = format!(
         "INSERT INTO operation_runs (workspace_id, tenant_id, run_type, initiator_id, status, summary_counts, \
-         context, created_at, updated_at, attempt, dedupe_key, active_key) \
-         VALUES ($1, $2, $3, $4, 'queued', '{{}}', $5, $6, $6, 0, $7, $8) \
+         context, created_at, updated_at, attempt, dedupe_key, active_key, type_profile, started_at, heartbeat_at, \
+         lease_owner, lease_expires_at) \
+         VALUES ($1, $2, $3, $4, $5, '{{}}', $6, $7, $7, $8, $9, $10, $11, $12, $12, $13, $14) \
          ON CONFLICT (active_key) WHERE status <> 'completed' DO NOTHING RETURNING {RUN_COLUMNS}"
     );
+    let started = lease.map(|_| now.millis());
     sqlx::query_as(&insert)
         .bind(run.workspace.get())
         .bind(run.tenant.map(TenantId::get))
         .bind(run.run_type)
         .bind(run.initiator.map(UserId::get))
+        .bind(if lease.is_some() { "running" } else { "queued" })
         .bind(run.context)
         .bind(now.millis())
+        .bind(i64::from(lease.is_some()))
         .bind(run.dedupe_key)
         .bind(run.active_key)
+        .bind(run.type_profile)
+        .bind(started)
+        .bind(lease.map(|(owner, _)| owner))
+        .bind(lease.map(|(_, until)| until.millis()))
         .fetch_optional(db.pool())
         .await
 }
@@ -148,8 +181,9 @@ pub async fn active_by_key(db: &Db, active_key: &str) -> Result<Option<RunRow>, 
 const CLAIM_SET: &str = "UPDATE operation_runs SET status = 'running', started_at = $1, updated_at = $1, \
      heartbeat_at = $1, lease_owner = $2, lease_expires_at = $3, attempt = attempt + 1, revision = revision + 1";
 
-/// Claims the oldest queued run for `owner` at `now` with a lease until `until`; `None` when
-/// another claimer took the pick first or nothing is queued. On PostgreSQL concurrent
+/// Claims the oldest queued run of a built-in type for `owner` at `now` with a lease until
+/// `until`; `None` when another claimer took the pick first or nothing is queued. Runs of
+/// workspace types are left to the platform's workers, which claim through the runs API. On PostgreSQL concurrent
 /// claimers skip each other's rows.
 pub async fn claim_oldest(
     db: &Db,
@@ -159,19 +193,96 @@ pub async fn claim_oldest(
 ) -> Result<Option<RunRow>, sqlx::Error> {
     let pick = match db.backend() {
         Backend::Postgres => {
-            "SELECT id FROM operation_runs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+            "SELECT id FROM operation_runs WHERE status = 'queued' AND type_profile IS NULL ORDER BY created_at, id \
+             LIMIT 1 FOR UPDATE SKIP LOCKED"
         }
-        Backend::Sqlite => "SELECT id FROM operation_runs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1",
+        Backend::Sqlite => {
+            "SELECT id FROM operation_runs WHERE status = 'queued' AND type_profile IS NULL ORDER BY created_at, id LIMIT 1"
+        }
     };
     let sql = format!("{CLAIM_SET} WHERE id = ({pick}) AND status = 'queued' RETURNING {RUN_COLUMNS}");
     sqlx::query_as(&sql).bind(now.millis()).bind(owner).bind(until.millis()).fetch_optional(db.pool()).await
 }
 
-/// Whether any run is queued.
+/// Which queued runs a runs-API claim may take.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportedPick<'a> {
+    /// The claimer's workspace.
+    pub workspace: WorkspaceId,
+    /// Its tenants, when the claimer is restricted to some.
+    pub tenants: Option<&'a [TenantId]>,
+    /// The workspace types it works.
+    pub types: &'a [&'a str],
+}
+
+/// What a claim found.
+#[derive(Debug)]
+pub enum Claimed {
+    /// This run, now held.
+    Run(Box<RunRow>),
+    /// Nothing of the kind is queued.
+    NothingQueued,
+    /// Another claimer took the pick between our read and our write.
+    TakenFirst,
+}
+
+/// Claims the oldest queued run `pick` allows for `owner` at `now` with a lease until `until`.
+/// On PostgreSQL concurrent claimers skip each other's rows.
+pub async fn claim_oldest_reported(
+    db: &Db,
+    pick: &ReportedPick<'_>,
+    owner: &str,
+    now: Timestamp,
+    until: Timestamp,
+) -> Result<Claimed, sqlx::Error> {
+    let types = crate::store::db::placeholders(5, pick.types.len());
+    let tenant = tenants_clause(pick, 5 + pick.types.len());
+    let lock = if db.backend() == Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let choose = format!(
+        "SELECT id FROM operation_runs WHERE status = 'queued' AND type_profile IS NOT NULL AND workspace_id = $4 \
+         AND run_type IN ({types}){tenant} ORDER BY created_at, id LIMIT 1{lock}"
+    );
+    let sql = format!("{CLAIM_SET} WHERE id = ({choose}) AND status = 'queued' RETURNING {RUN_COLUMNS}");
+    let mut q = sqlx::query_as(&sql).bind(now.millis()).bind(owner).bind(until.millis()).bind(pick.workspace.get());
+    for t in pick.types {
+        q = q.bind(*t);
+    }
+    for t in pick.tenants.unwrap_or_default() {
+        q = q.bind(t.get());
+    }
+    if let Some(row) = q.fetch_optional(db.pool()).await? {
+        return Ok(Claimed::Run(Box::new(row)));
+    }
+    let probe = format!(
+        "SELECT id FROM operation_runs WHERE status = 'queued' AND type_profile IS NOT NULL AND workspace_id = $1 \
+         AND run_type IN ({}){} LIMIT 1",
+        crate::store::db::placeholders(2, pick.types.len()),
+        tenants_clause(pick, 2 + pick.types.len()),
+    );
+    let mut q = sqlx::query_scalar::<_, i64>(&probe).bind(pick.workspace.get());
+    for t in pick.types {
+        q = q.bind(*t);
+    }
+    for t in pick.tenants.unwrap_or_default() {
+        q = q.bind(t.get());
+    }
+    Ok(if q.fetch_optional(db.pool()).await?.is_some() { Claimed::TakenFirst } else { Claimed::NothingQueued })
+}
+
+/// ` AND tenant_id IN (…)` with placeholders from `first`, when `pick` is restricted.
+fn tenants_clause(pick: &ReportedPick<'_>, first: usize) -> String {
+    match pick.tenants {
+        Some(tenants) => format!(" AND tenant_id IN ({})", crate::store::db::placeholders(first, tenants.len())),
+        None => String::new(),
+    }
+}
+
+/// Whether any run of a built-in type is queued.
 pub async fn any_queued(db: &Db) -> Result<bool, sqlx::Error> {
-    let queued: Option<i64> = sqlx::query_scalar("SELECT id FROM operation_runs WHERE status = 'queued' LIMIT 1")
-        .fetch_optional(db.pool())
-        .await?;
+    let queued: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM operation_runs WHERE status = 'queued' AND type_profile IS NULL LIMIT 1")
+            .fetch_optional(db.pool())
+            .await?;
     Ok(queued.is_some())
 }
 
@@ -257,7 +368,7 @@ pub async fn hold_for_progress(
     now: Timestamp,
     until: Timestamp,
 ) -> Result<Option<ProgressBase>, sqlx::Error> {
-    sqlx::query_as(&format!("{SIGN_OF_LIFE} RETURNING run_type, summary_counts, context"))
+    sqlx::query_as(&format!("{SIGN_OF_LIFE} RETURNING run_type, type_profile, summary_counts, context"))
         .bind(now.millis())
         .bind(until.millis())
         .bind(id.get())

@@ -3,8 +3,9 @@
 
 use crate::domain::run::{CancelRequest, Failure};
 use crate::domain::transition::{Actor, Transition};
+use crate::domain::workspace_type::{TypeRequest, WorkspaceType};
 use crate::domain::{
-    ParseError, ProblemClass, Run, RunContext, RunId, RunOutcome, RunState, RunStatus, RunType, Sentence,
+    ParseError, ProblemClass, Run, RunContext, RunId, RunKind, RunOutcome, RunState, RunStatus, RunType, Sentence,
     StoredSentence, SummaryCounts, TenantId, Timestamp, UserId, WorkspaceId,
 };
 use crate::store::db::Db;
@@ -14,7 +15,7 @@ use sqlx::FromRow;
 pub const RUN_COLUMNS: &str = "id, workspace_id, tenant_id, run_type, initiator_id, status, outcome, \
     summary_counts, context, failure_code, failure_message, failure_detail, created_at, started_at, \
     completed_at, updated_at, heartbeat_at, lease_owner, lease_expires_at, attempt, dedupe_key, \
-    cancel_requested_at, cancel_requested_by, revision";
+    cancel_requested_at, cancel_requested_by, revision, type_profile";
 
 /// [`RUN_COLUMNS`] qualified with the alias `r`, for joins.
 pub fn run_columns_r() -> String {
@@ -48,6 +49,7 @@ pub struct RunRow {
     cancel_requested_at: Option<i64>,
     cancel_requested_by: Option<i64>,
     revision: i64,
+    type_profile: Option<String>,
     #[sqlx(default)]
     tenant_name: Option<String>,
 }
@@ -72,7 +74,7 @@ impl RunRow {
     /// document degrades the display); type and state must parse.
     pub fn into_run(self) -> Result<Run, DamagedRun> {
         let damaged = |source| DamagedRun { id: self.id, source };
-        let run_type = RunType::parse(&self.run_type).map_err(damaged)?;
+        let run_type = stored_kind(&self.run_type, self.type_profile.as_deref()).map_err(damaged)?;
         let state = RunState::from_parts(&self.status, self.outcome.as_deref()).map_err(damaged)?;
         let failure = self.failure_code.map(|code| Failure {
             code,
@@ -108,6 +110,44 @@ impl RunRow {
     }
 }
 
+/// A run's kind from its stored `run_type` and `type_profile` ([`stored_profile`]); a
+/// workspace type is checked again as it is read, and must carry the run's key.
+pub fn stored_kind(run_type: &str, profile: Option<&str>) -> Result<RunKind, ParseError> {
+    let Some(profile) = profile else {
+        return RunType::parse(run_type).map(RunKind::Builtin);
+    };
+    serde_json::from_str::<TypeRequest>(profile)
+        .ok()
+        .and_then(|request| WorkspaceType::check(&request).ok())
+        .filter(|t| t.key == run_type)
+        .map(RunKind::Workspace)
+        .ok_or_else(|| ParseError::unknown("workspace run type", run_type))
+}
+
+/// The `type_profile` a run of `kind` is stored with: `None` for a built-in type, the
+/// workspace type as registered for any other.
+pub fn stored_profile(kind: &RunKind) -> Option<String> {
+    match kind {
+        RunKind::Builtin(_) => None,
+        RunKind::Workspace(t) => Some(type_profile(t)),
+    }
+}
+
+/// The workspace type `t` as its runs carry it: the request that registers it again, as
+/// JSON ([`stored_kind`] reads it back).
+pub fn type_profile(t: &WorkspaceType) -> String {
+    let r = t.request();
+    serde_json::json!({
+        "key": r.key,
+        "label_en": r.label_en,
+        "label_de": r.label_de,
+        "progress_mode": r.progress_mode,
+        "phases": r.phases,
+        "windows": r.windows,
+    })
+    .to_string()
+}
+
 /// A run with its tenant's display name.
 #[derive(Debug, Clone)]
 pub struct RunWithTenant {
@@ -137,8 +177,8 @@ fn convert(rows: Vec<RunRow>) -> Vec<RunWithTenant> {
 pub struct RunFilter {
     /// Only this tenant's runs.
     pub tenant: Option<TenantId>,
-    /// Only runs of this type.
-    pub run_type: Option<RunType>,
+    /// Only runs of the type with this key (built-in or the workspace's own).
+    pub run_type: Option<String>,
     /// Only runs in this status.
     pub status: Option<RunStatus>,
     /// Only active runs (queued or running).
@@ -168,7 +208,7 @@ impl RunFilter {
             && !self.follow_up_only
             && self.completed_since.is_none()
             && self.tenant.is_none_or(|t| run.tenant_id == Some(t))
-            && self.run_type.is_none_or(|t| run.run_type == t)
+            && self.run_type.as_ref().is_none_or(|t| run.run_type.as_str() == t)
             && self.status.is_none_or(|s| run.state.status() == s)
             && self.scope.as_ref().is_none_or(|scope| run.tenant_id.is_some_and(|t| scope.contains(&t)))
     }
@@ -336,14 +376,14 @@ fn filter_sql(filter: &RunFilter, first_param: usize) -> (String, Vec<FilterArg>
         args.push(FilterArg::Int(t.get()));
         n += 1;
     }
-    if let Some(t) = filter.run_type {
+    if let Some(t) = &filter.run_type {
         sql.push_str(&format!(" AND r.run_type = ${n}"));
-        args.push(FilterArg::Text(t.as_str()));
+        args.push(FilterArg::Text(t.clone()));
         n += 1;
     }
     if let Some(s) = filter.status {
         sql.push_str(&format!(" AND r.status = ${n}"));
-        args.push(FilterArg::Text(s.as_str()));
+        args.push(FilterArg::Text(s.as_str().to_owned()));
         n += 1;
     }
     if filter.active_only {
@@ -356,12 +396,12 @@ fn filter_sql(filter: &RunFilter, first_param: usize) -> (String, Vec<FilterArg>
     }
     if let Some(o) = filter.outcome {
         sql.push_str(&format!(" AND r.outcome = ${n}"));
-        args.push(FilterArg::Text(o.as_str()));
+        args.push(FilterArg::Text(o.as_str().to_owned()));
         n += 1;
     }
     if let Some(c) = filter.terminal_class {
         sql.push_str(&format!(" AND r.terminal_class = ${n}"));
-        args.push(FilterArg::Text(c.as_str()));
+        args.push(FilterArg::Text(c.as_str().to_owned()));
         n += 1;
     }
     if filter.follow_up_only {
@@ -397,7 +437,7 @@ fn place_sql(workspace: Option<WorkspaceId>) -> (&'static str, usize) {
 
 enum FilterArg {
     Int(i64),
-    Text(&'static str),
+    Text(String),
 }
 
 /// Binds a filter's arguments, in order, to a query of any kind (rows, scalars).

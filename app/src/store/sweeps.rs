@@ -89,8 +89,16 @@ const STARTED: &str = "COALESCE(started_at, created_at)";
 /// the loosest of the instants with a range scan of a partial index over active runs
 /// (`ix_runs_queued`, `ix_runs_running_started`); a silent worker is found among the running
 /// runs through `ix_runs_running_started` too, because no index covers `heartbeat_at` (a
-/// heartbeat must stay an in-place update). A damaged row is logged and left out.
-pub async fn candidates(db: &Db, rules: &[(RunType, AbandonedBefore)], limit: i64) -> Result<Vec<Run>, sqlx::Error> {
+/// heartbeat must stay an in-place update). Runs of workspace types are judged the same way
+/// against the windows their workspace registered, read from `workspace_run_types` in the
+/// query (a type registered again rewrites its active runs' copy in the same transaction, so
+/// the two agree). A damaged row is logged and left out.
+pub async fn candidates(
+    db: &Db,
+    rules: &[(RunType, AbandonedBefore)],
+    now: Timestamp,
+    limit: i64,
+) -> Result<Vec<Run>, sqlx::Error> {
     let loosest = |f: fn(&AbandonedBefore) -> Timestamp| rules.iter().map(|(_, b)| f(b)).max().unwrap_or(Timestamp(0));
     // Placeholders in the order they appear, each bound once (SQLite's are positional).
     let mut p = db.params();
@@ -111,14 +119,26 @@ pub async fn candidates(db: &Db, rules: &[(RunType, AbandonedBefore)], limit: i6
     let (queued_range, queued) = each("(run_type = {} AND created_at < {})", 2);
     let (silent_range, silent) = each(&format!("(run_type = {{}} AND heartbeat_at < {{}} AND {STARTED} < {{}})"), 3);
     let (started_range, started) = each(&format!("(run_type = {{}} AND {STARTED} < {{}})"), 2);
+    let [n1, n2, n3, n4] = [p.take(1), p.take(1), p.take(1), p.take(1)];
     let limit_param = p.take(1);
+    let workspace = format!(
+        "SELECT {} FROM operation_runs r JOIN workspace_run_types t \
+         ON t.workspace_id = r.workspace_id AND t.key = r.run_type \
+         WHERE r.status IN ('queued', 'running') AND r.type_profile IS NOT NULL AND (\
+         (r.status = 'queued' AND r.created_at < {n1} - t.stale_secs * 1000) \
+         OR (r.status = 'running' AND r.heartbeat_at < {n2} - t.heartbeat_secs * 1000 \
+         AND COALESCE(r.started_at, r.created_at) < {n3} - t.heartbeat_secs * 1000) \
+         OR (r.status = 'running' AND r.started_at < {n4} - t.stale_secs * 1000))",
+        crate::store::runs::run_columns_r(),
+    );
     let sql = format!(
         "SELECT * FROM (\
          SELECT {RUN_COLUMNS} FROM operation_runs WHERE status = 'queued' AND created_at < {queued_range} AND ({}) \
          UNION SELECT {RUN_COLUMNS} FROM operation_runs WHERE status = 'running' AND heartbeat_at < {silent_range} \
          AND ({}) \
          UNION SELECT {RUN_COLUMNS} FROM operation_runs WHERE status = 'running' AND started_at < {started_range} \
-         AND ({})\
+         AND ({}) \
+         UNION {workspace}\
          ) AS abandoned ORDER BY created_at, id LIMIT {limit_param}",
         queued.join(" OR "),
         silent.join(" OR "),
@@ -135,6 +155,9 @@ pub async fn candidates(db: &Db, rules: &[(RunType, AbandonedBefore)], limit: i6
     q = q.bind(loosest(|b| b.started).millis());
     for (t, before) in rules {
         q = q.bind(t.as_str()).bind(before.started.millis());
+    }
+    for _ in 0..4 {
+        q = q.bind(now.millis());
     }
     let rows: Vec<RunRow> = q.bind(limit).fetch_all(db.pool()).await?;
     Ok(rows

@@ -49,11 +49,15 @@ pub struct TypeWrite<'a> {
     pub phases: &'a str,
     /// Windows in seconds: queue wait, expected duration, stale-after, heartbeat timeout.
     pub windows: [i64; 4],
+    /// The type as its runs carry it (`store::runs::stored_profile`).
+    pub profile: &'a str,
     /// When (milliseconds).
     pub now: i64,
 }
 
 /// Registers the type, or replaces an earlier registration of its key; whether it is new.
+/// Its active runs take the new registration in the same transaction, so they are judged and
+/// shown by it from now on (finished runs keep the type they ran as).
 pub async fn upsert(db: &Db, w: TypeWrite<'_>) -> Result<bool, sqlx::Error> {
     // Both statements take the type's values as $1…$11, in the same order.
     macro_rules! with_values {
@@ -83,6 +87,15 @@ pub async fn upsert(db: &Db, w: TypeWrite<'_>) -> Result<bool, sqlx::Error> {
                       queue_secs = $7, expected_secs = $8, stale_secs = $9, heartbeat_secs = $10, updated_at = $11 \
                       WHERE workspace_id = $1 AND key = $2";
         with_values!(update).execute(&mut *tx).await?;
+        sqlx::query(
+            "UPDATE operation_runs SET type_profile = $1 WHERE workspace_id = $2 AND run_type = $3 \
+             AND status <> 'completed' AND type_profile IS NOT NULL",
+        )
+        .bind(w.profile)
+        .bind(w.workspace.get())
+        .bind(w.key)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     Ok(created)

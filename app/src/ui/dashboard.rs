@@ -184,7 +184,7 @@ fn OverlayItem(v: RunView, done: bool) -> impl IntoView {
         (false, false) => "overlay-item",
     };
     let href = format!("/admin/operations/{}", v.id);
-    let name = (text().runs.run_name)((text().runs.run_type)(v.run_type), v.id.get());
+    let name = (text().runs.run_name)(text().type_name(&v.run_type), v.id.get());
     let progress = v.progress.clone();
     view! {
         <RunListItem view=Some(v.clone()) testid="overlay-item" class=class attr:data-finished=done.to_string()>
@@ -245,7 +245,7 @@ pub(crate) fn Attention(
 #[component]
 fn AttentionItem(v: RunView) -> impl IntoView {
     let href = format!("/admin/operations/{}", v.id);
-    let name = (text().runs.run_name)((text().runs.run_type)(v.run_type), v.id.get());
+    let name = (text().runs.run_name)(text().type_name(&v.run_type), v.id.get());
     let guidance = text().guidance(&v);
     view! {
         <RunListItem view=Some(v.clone()) testid="attention-item" class="attention-item">

@@ -350,7 +350,7 @@ pub(crate) fn RunRow(
     let id = view.id;
     let href = run_href(place.run, id.get(), back.as_deref());
     let tenant_name = view.tenant_name.clone().unwrap_or_default();
-    let name = (text().runs.run_name)((text().runs.run_type)(view.run_type), id.get());
+    let name = (text().runs.run_name)(text().type_name(&view.run_type), id.get());
     let tenant = view.tenant_id;
     let badges = view.clone();
     let progress = view.progress.clone();

@@ -46,8 +46,7 @@ pub fn RunDetailView(
     let t = text();
     // A run's type and id never change, so neither does its title: a plain string, not a
     // closure over `current` that the head would keep calling after this view is gone.
-    let title =
-        (t.shell.page_title)(&(t.runs.run_name)((t.runs.run_type)(initial.view.run_type), initial.view.id.get()));
+    let title = (t.shell.page_title)(&(t.runs.run_name)(t.type_name(&initial.view.run_type), initial.view.id.get()));
     let current = RwSignal::new(initial);
     #[cfg(feature = "hydrate")]
     Effect::new(move |started: Option<()>| {
@@ -81,7 +80,7 @@ pub fn RunDetailView(
                 data-problem-class=hook(6)
                 data-progress-mode=hook(7)
             >
-                <h1>{move || current.with(|d| (text().runs.run_type)(d.view.run_type))}</h1>
+                <h1>{move || current.with(|d| text().type_name(&d.view.run_type).to_owned())}</h1>
                 <p class="scope">{move || current.with(|d| d.view.tenant_name.clone().unwrap_or_else(|| t.runs.whole_workspace.to_owned()))}</p>
                 {move || view! { <RunBadges view=v()/> }}
             </header>

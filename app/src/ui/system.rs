@@ -209,7 +209,7 @@ fn StuckList(s: StuckRuns) -> impl IntoView {
 
 #[component]
 fn StuckRow(r: StuckRun, now: crate::domain::Timestamp) -> impl IntoView {
-    let label = (text().runs.run_name)((text().runs.run_type)(r.view.run_type), r.view.id.get());
+    let label = (text().runs.run_name)(text().type_name(&r.view.run_type), r.view.id.get());
     let href = run_href(SYSTEM_RUNS.run, r.view.id.get(), Some(STUCK_PAGE));
     let tenant_name = r.view.tenant_name.clone().unwrap_or_else(|| text().runs.whole_workspace.to_owned());
     let badges = r.view.clone();

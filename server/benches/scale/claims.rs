@@ -71,7 +71,7 @@ pub(crate) async fn claim_throughput(
         let req = app::jobs::lifecycle::NewRun {
             workspace_id: principal.workspace_id,
             tenant_id: Some(tenant),
-            run_type: app::domain::RunType::RestoreExecute,
+            run_type: app::domain::RunType::RestoreExecute.into(),
             initiator: Some(principal.user_id),
             dedupe_key: Some(format!("claim-{workers}-{round}-{i}")),
             inputs: serde_json::json!({}),

@@ -344,7 +344,7 @@ pub(crate) async fn digest_spread_figures(
                 let req = app::jobs::lifecycle::NewRun {
                     workspace_id: principal.workspace_id,
                     tenant_id: Some(tenants[(k * step) % tenants.len()]),
-                    run_type: RunType::InventorySync,
+                    run_type: RunType::InventorySync.into(),
                     initiator: Some(principal.user_id),
                     dedupe_key: Some(format!("spread-{}-{k}", std::process::id())),
                     inputs: serde_json::json!({}),

@@ -8,13 +8,13 @@
 //!
 //! Each scenario is a module: [`http`] (the router under `wrk`), [`claims`] (claim
 //! throughput), [`soak`] (pollers while work happens, with memory), [`digest`] (the
-//! dashboard's poll), [`surfaces`] (the list page and its counts) and [`sweep`] (the
+//! dashboard's poll), [`surfaces`] (the list page and its counts) [`reports`] (progress reported through the runs API) and [`sweep`] (the
 //! reconciler); this file seeds the table once per database and runs them in turn.
 //!
 //! Environment: `OPSHUB_TEST_POSTGRES_URL` (default the local server), `OPSHUB_BENCH_RUNS`
 //! (default 1000000), `OPSHUB_BENCH_SECONDS` (per wrk run, default 10),
 //! `OPSHUB_BENCH_DATABASES` (`sqlite`, `postgres` or both) and `OPSHUB_BENCH_ONLY` (one
-//! scenario: `scale`, `claims`, `sweep`, `digest`, `soak`, `surfaces` or `http`).
+//! scenario: `scale`, `claims`, `sweep`, `digest`, `soak`, `surfaces`, `reports` or `http`).
 #![expect(clippy::print_stdout, clippy::print_stderr, reason = "a benchmark reports on the terminal")]
 
 use anyhow::{Context as _, bail};
@@ -34,6 +34,7 @@ mod claims;
 mod digest;
 mod history;
 mod http;
+mod reports;
 mod soak;
 mod surfaces;
 mod sweep;
@@ -41,6 +42,7 @@ use claims::*;
 use digest::*;
 use history::*;
 use http::*;
+use reports::*;
 use soak::*;
 use surfaces::*;
 use sweep::*;
@@ -74,6 +76,8 @@ struct Figures {
     digest: DigestFigures,
     soak: SoakFigures,
     scale: ScaleFigures,
+    /// Progress reported through the runs API.
+    reports: WrkResult,
 }
 
 impl Figures {
@@ -96,6 +100,7 @@ impl Figures {
             digest: DigestFigures::default(),
             soak: SoakFigures::default(),
             scale: ScaleFigures::default(),
+            reports: WrkResult::default(),
         }
     }
 }
@@ -133,6 +138,10 @@ async fn main() -> anyhow::Result<()> {
 
     if digest_only() {
         print_digest_figures(&all, runs);
+        return Ok(());
+    }
+    if reports_only() {
+        print_report_figures(&all, secs);
         return Ok(());
     }
     if scale_only() {
@@ -179,6 +188,7 @@ async fn main() -> anyhow::Result<()> {
     }
     print_http_figures(&all, runs, secs);
     print_list_figures(&all, runs);
+    print_report_figures(&all, secs);
     print_sweep_figures(&all, runs);
     Ok(())
 }
@@ -297,6 +307,13 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
         db.close().await;
         return Ok(Figures { digest, ..Figures::only(backend, seed_secs) });
     }
+    if reports_only() {
+        eprintln!("   wrk: progress reported through the runs API");
+        let reports = report_figures(&state, &principal, tenants[2], addr, secs).await?;
+        serving.abort();
+        db.close().await;
+        return Ok(Figures { reports, ..Figures::only(backend, seed_secs) });
+    }
     let surfaces = if http_only() {
         SurfaceFigures::default()
     } else {
@@ -322,6 +339,8 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
     let trivial = wrk(&format!("http://{addr}/healthz"), None, secs)?;
     eprintln!("   wrk: poll path ({poll_runs} active runs)");
     let poll = wrk(&poll_url, Some(&cookie), secs)?;
+    eprintln!("   wrk: progress reported through the runs API");
+    let reports = report_figures(&state, &principal, tenants[2], addr, secs).await?;
     // Before the spread poll, whose runs would change the seeded totals.
     eprintln!("   timing the operations list: first page, deep pages, one tenant, the last week");
     // Tenant 1, not 0: the seed gives every hundredth tenant active runs only.
@@ -346,6 +365,7 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
             served_rss_mib,
             served,
             lists,
+            reports,
             ..Figures::only(backend, seed_secs)
         });
     }
@@ -372,6 +392,7 @@ async fn bench(backend: &'static str, options: DbOptions, runs: i64, secs: u64) 
         digest: DigestFigures::default(),
         soak,
         scale: ScaleFigures::default(),
+        reports,
     })
 }
 

@@ -133,7 +133,7 @@ pub(crate) async fn soak_figures(
                 let req = app::jobs::lifecycle::NewRun {
                     workspace_id: principal.workspace_id,
                     tenant_id: Some(tenant),
-                    run_type: RunType::InventorySync,
+                    run_type: RunType::InventorySync.into(),
                     initiator: Some(principal.user_id),
                     dedupe_key: Some(format!("soak-{k}")),
                     inputs: serde_json::json!({}),

@@ -45,7 +45,7 @@ pub(crate) async fn every_service_answers_only_inside_the_callers_scope(t: &Test
     let second = server::seed::ensure_tenant(&t.state.db, t.ws, "t2", "Tenant Two", T0).await.unwrap();
     let mine = start_type(t, RunType::InventorySync, json!({})).await;
     let mut req = new_run(t, Some(second));
-    req.run_type = RunType::BaselineCapture;
+    req.run_type = RunType::BaselineCapture.into();
     let theirs = t.state.lifecycle().start(req).await.unwrap().run().clone();
     let wide = t.state.lifecycle().start(new_run(t, None)).await.unwrap().run().clone();
 

@@ -41,7 +41,7 @@ async fn start(t: &TestDb, ws: app::domain::WorkspaceId, tenant: TenantId) -> Ru
         .start(NewRun {
             workspace_id: ws,
             tenant_id: Some(tenant),
-            run_type: RunType::InventorySync,
+            run_type: RunType::InventorySync.into(),
             initiator: None,
             dedupe_key: None,
             inputs: serde_json::json!({}),
@@ -319,7 +319,7 @@ pub(crate) async fn fifty_identical_starts_through_the_api_queue_one_run(t: &Tes
             .fetch_one(t.state.db.pool())
             .await
             .unwrap();
-    assert_eq!((runs, initiated), (1, None), "one run, started by the system rather than a person");
+    assert_eq!((runs, initiated), (1, Some(me.user_id.get())), "one run, initiated for the token's maker");
     let (_, first) = &answers[0];
     assert_eq!(first["run"]["status"], "queued");
     assert_eq!(first["run"]["type"], "inventory.sync");

@@ -145,7 +145,9 @@ pub(crate) async fn a_cancel_racing_a_completion_and_a_sweep_ends_with_one_termi
         let queued = rng.next(4) == 0;
         if !queued {
             life.claim(r.id, "w", LEASE).await.unwrap().unwrap();
-            t.clock.advance(t.state.config.policy(RunType::InventorySync).heartbeat_timeout + Duration::from_secs(1));
+            t.clock.advance(
+                t.state.config.builtin_policy(RunType::InventorySync).heartbeat_timeout + Duration::from_secs(1),
+            );
         }
         let delays: Vec<u64> = (0..3).map(|_| rng.next(3)).collect();
         let user = t.user;

@@ -95,7 +95,7 @@ pub(crate) async fn a_heartbeat_alone_rebuilds_no_digest_unless_a_worker_had_fal
     let life = t.state.lifecycle();
     let run = life.start(distinct_runs(t)(Some(t.tenant))).await.unwrap().run().clone();
     life.claim(run.id, "w1", LEASE).await.unwrap().unwrap();
-    let policy = t.state.config.policy(run.run_type);
+    let policy = t.state.config.policy(&run.run_type);
     assert!(policy.heartbeat_timeout < policy.stale_after, "the test needs silence to come first");
     let owner = Principal::owner(t.user, t.ws, "Owner");
     let tenant = t.tenant.to_string();

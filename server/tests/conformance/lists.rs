@@ -13,7 +13,7 @@ pub(crate) async fn keyset_pages_walk_the_list_without_gaps_or_repeats(t: &TestD
         let mut req = new_run(t, Some(t.tenant));
         req.dedupe_key = Some(format!("k{i}"));
         if i % 4 == 0 {
-            req.run_type = RunType::RestoreExecute;
+            req.run_type = RunType::RestoreExecute.into();
         }
         life.start(req).await.unwrap();
     }
@@ -32,10 +32,10 @@ pub(crate) async fn keyset_pages_walk_the_list_without_gaps_or_repeats(t: &TestD
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(seen, sorted, "newest first, ties by id");
     assert_eq!(runs::count(&t.state.db, Some(t.ws), &filter).await.unwrap(), 23);
-    let restores = RunFilter { run_type: Some(RunType::RestoreExecute), ..RunFilter::default() };
+    let restores = RunFilter { run_type: Some("restore.execute".into()), ..RunFilter::default() };
     assert_eq!(runs::count(&t.state.db, Some(t.ws), &restores).await.unwrap(), 6);
     let page = runs::list_page(&t.state.db, Some(t.ws), &restores, None, 50).await.unwrap();
-    assert!(page.iter().all(|r| r.run.run_type == RunType::RestoreExecute) && page.len() == 6);
+    assert!(page.iter().all(|r| r.run.run_type.is(RunType::RestoreExecute)) && page.len() == 6);
     let completed = RunFilter { status: Some(RunStatus::Completed), ..RunFilter::default() };
     assert_eq!(runs::count(&t.state.db, Some(t.ws), &completed).await.unwrap(), 0);
     let foreign = RunFilter { tenant: Some(t.other_tenant), ..RunFilter::default() };
@@ -48,7 +48,7 @@ pub(crate) async fn exact_counts_agree_with_the_runs_under_every_filter(t: &Test
     let second = server::seed::ensure_tenant(&t.state.db, t.ws, "t2", "Tenant Two", T0).await.unwrap();
     for i in 0..24 {
         let mut req = new_run(t, [Some(t.tenant), Some(second), None][i % 3]);
-        req.run_type = [RunType::InventorySync, RunType::RestoreExecute][i % 2];
+        req.run_type = [RunType::InventorySync, RunType::RestoreExecute][i % 2].into();
         req.dedupe_key = Some(format!("k{i}"));
         life.start(req).await.unwrap();
     }
@@ -74,8 +74,14 @@ pub(crate) async fn exact_counts_agree_with_the_runs_under_every_filter(t: &Test
             for status in statuses {
                 for outcome in outcomes {
                     for terminal_class in classes {
-                        let filter =
-                            RunFilter { tenant, run_type, status, outcome, terminal_class, ..RunFilter::default() };
+                        let filter = RunFilter {
+                            tenant,
+                            run_type: run_type.map(|t| t.as_str().to_owned()),
+                            status,
+                            outcome,
+                            terminal_class,
+                            ..RunFilter::default()
+                        };
                         let mut sql = String::from("SELECT COUNT(*) FROM operation_runs WHERE workspace_id = $1");
                         let mut args: Vec<String> = Vec::new();
                         for (col, value) in [
@@ -274,7 +280,7 @@ pub(crate) async fn window_counts_are_exact_wherever_the_window_starts(t: &TestD
     for k in 0..12_usize {
         let tenant = if k % 3 == 2 { None } else { Some(t.tenant) };
         let mut req = next(tenant);
-        req.run_type = [RunType::InventorySync, RunType::RestoreExecute][k % 2];
+        req.run_type = [RunType::InventorySync, RunType::RestoreExecute][k % 2].into();
         let id = life.start(req).await.unwrap().run().id;
         if k % 4 == 3 {
             life.request_cancel(id, t.user).await.unwrap();
@@ -316,7 +322,7 @@ pub(crate) async fn window_counts_are_exact_wherever_the_window_starts(t: &TestD
             assert_eq!(n, u64::try_from(rows).unwrap(), "{class:?} since {since:?}");
         }
         let failed_restores =
-            RunFilter { outcome: Some(RunOutcome::Failed), run_type: Some(RunType::RestoreExecute), ..window.clone() };
+            RunFilter { outcome: Some(RunOutcome::Failed), run_type: Some("restore.execute".into()), ..window.clone() };
         let rows = exact(since, " AND outcome = 'failed' AND run_type = 'restore.execute'").await;
         assert_eq!(runs::count(&t.state.db, Some(t.ws), &failed_restores).await.unwrap(), u64::try_from(rows).unwrap());
         since = Timestamp(since.millis() + 7 * 60_000);

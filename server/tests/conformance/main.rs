@@ -157,6 +157,13 @@ conformance!(
     fifty_identical_starts_through_the_api_queue_one_run,
     api_starts_are_refused_by_grant_scope_and_field,
     a_workspace_registers_its_own_run_types_checked_like_the_built_in_ones,
+    a_reported_run_is_written_through_the_lifecycle_and_shown_like_a_built_in_one,
+    progress_that_does_not_fit_its_type_is_refused_by_field_and_nothing_is_stored,
+    two_workers_racing_for_queued_runs_each_hold_a_different_one,
+    a_reported_run_whose_worker_vanishes_is_closed_as_worker_lost_once,
+    a_type_registered_again_judges_its_active_runs_by_the_new_windows,
+    a_person_asks_a_reported_run_to_stop_and_its_worker_hears_it,
+    every_reporting_endpoint_refuses_hostile_input_calmly_and_stores_nothing,
     a_guesser_is_slowed_ever_more_while_the_owner_signs_in_from_elsewhere,
     two_hundred_parallel_wrong_passwords_are_checked_at_most_ten_times,
     quiet_sign_in_counts_are_pruned_through_their_index,
@@ -200,6 +207,7 @@ mod ops;
 mod plans;
 mod reconcile;
 mod records;
+mod reported;
 mod retention;
 mod retry;
 mod run_types;
@@ -217,6 +225,7 @@ use matrix::*;
 use ops::*;
 use reconcile::*;
 use records::*;
+use reported::*;
 use retention::*;
 use retry::*;
 use run_types::*;
@@ -228,7 +237,7 @@ pub(crate) fn new_run(t: &TestDb, tenant: Option<TenantId>) -> NewRun {
     NewRun {
         workspace_id: t.ws,
         tenant_id: tenant,
-        run_type: RunType::InventorySync,
+        run_type: RunType::InventorySync.into(),
         initiator: Some(t.user),
         dedupe_key: None,
         inputs: json!({"reason": "test"}),
@@ -310,7 +319,7 @@ async fn capture_snapshot(t: &TestDb, worker: &Worker) -> i64 {
 
 async fn start_type(t: &TestDb, run_type: RunType, inputs: serde_json::Value) -> app::domain::Run {
     let mut req = new_run(t, Some(t.tenant));
-    req.run_type = run_type;
+    req.run_type = run_type.into();
     req.inputs = inputs;
     t.state.lifecycle().start(req).await.unwrap().run().clone()
 }

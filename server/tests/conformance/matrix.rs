@@ -82,6 +82,10 @@ fn post(path: &str, body: String) -> Call {
     Call { method: "POST", path: path.to_owned(), body, language: None }
 }
 
+fn post_at(path: String, body: &str) -> Call {
+    Call { method: "POST", path, body: body.to_owned(), language: None }
+}
+
 fn put(path: &str, body: String) -> Call {
     Call { method: "PUT", path: path.to_owned(), body, language: None }
 }
@@ -218,6 +222,31 @@ fn rows() -> Vec<Row> {
         Row {
             route: "/api/v1/run-types/{key}",
             call: |_| put("/api/v1/run-types/backup.run", "{}".into()),
+            expect: [UNAUTHORIZED; 7],
+        },
+        Row {
+            route: "/api/v1/runs/report",
+            call: |_| post("/api/v1/runs/report", "{}".into()),
+            expect: [UNAUTHORIZED; 7],
+        },
+        Row {
+            route: "/api/v1/runs/claim",
+            call: |_| post("/api/v1/runs/claim", "{}".into()),
+            expect: [UNAUTHORIZED; 7],
+        },
+        Row {
+            route: "/api/v1/runs/{id}/heartbeat",
+            call: |t| post_at(format!("/api/v1/runs/{}/heartbeat", t.run), "{}"),
+            expect: [UNAUTHORIZED; 7],
+        },
+        Row {
+            route: "/api/v1/runs/{id}/progress",
+            call: |t| post_at(format!("/api/v1/runs/{}/progress", t.run), "{}"),
+            expect: [UNAUTHORIZED; 7],
+        },
+        Row {
+            route: "/api/v1/runs/{id}/complete",
+            call: |t| post_at(format!("/api/v1/runs/{}/complete", t.run), "{}"),
             expect: [UNAUTHORIZED; 7],
         },
         Row {
@@ -441,7 +470,7 @@ async fn world(t: &TestDb) -> World {
             .start(NewRun {
                 workspace_id: t.ws,
                 tenant_id: Some(tenant),
-                run_type: RunType::ReviewPackGenerate,
+                run_type: RunType::ReviewPackGenerate.into(),
                 initiator: Some(t.user),
                 dedupe_key: None,
                 inputs: serde_json::json!({}),
@@ -496,7 +525,7 @@ async fn world(t: &TestDb) -> World {
         .start(NewRun {
             workspace_id: app::domain::WorkspaceId(2),
             tenant_id: Some(t.other_tenant),
-            run_type: RunType::InventorySync,
+            run_type: RunType::InventorySync.into(),
             initiator: None,
             dedupe_key: None,
             inputs: serde_json::json!({}),

@@ -273,7 +273,7 @@ async fn read_everything(state: &AppState, t: &TestDb, tenants: &[TenantId]) {
     let req = app::jobs::lifecycle::NewRun {
         workspace_id: t.ws,
         tenant_id: Some(tenants[1]),
-        run_type: RunType::InventorySync,
+        run_type: RunType::InventorySync.into(),
         initiator: Some(t.user),
         dedupe_key: Some("key-10".into()),
         inputs: serde_json::json!({}),

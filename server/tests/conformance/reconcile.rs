@@ -36,7 +36,7 @@ async fn assert_calm(t: &TestDb) {
     let page = runs::list_page(&t.state.db, Some(t.ws), &runs::RunFilter::default(), None, 500).await.unwrap();
     let mut texts: Vec<String> = Vec::new();
     for r in &page {
-        let policy = t.state.config.policy(r.run.run_type);
+        let policy = t.state.config.policy(&r.run.run_type);
         let v = RunView::derive(&r.run, None, &policy, &t.state.config.polling, t.clock.now());
         for c in app::copy::Locale::ALL.map(app::copy::Locale::catalog) {
             texts.extend(v.failure_message.as_ref().map(|f| c.stored_sentence(f)));
@@ -66,7 +66,7 @@ async fn assert_calm(t: &TestDb) {
 /// timeout.
 async fn abandoned_running(t: &TestDb, run_type: RunType, inputs: serde_json::Value, dedupe: &str) -> app::domain::Run {
     let mut req = new_run(t, Some(t.tenant));
-    req.run_type = run_type;
+    req.run_type = run_type.into();
     req.inputs = inputs;
     req.dedupe_key = Some(dedupe.to_owned());
     let r = t.state.lifecycle().start(req).await.unwrap().run().clone();
@@ -75,19 +75,19 @@ async fn abandoned_running(t: &TestDb, run_type: RunType, inputs: serde_json::Va
 }
 
 fn past_heartbeat(t: &TestDb, run_type: RunType) {
-    t.clock.advance(t.state.config.policy(run_type).heartbeat_timeout + Duration::from_secs(1));
+    t.clock.advance(t.state.config.builtin_policy(run_type).heartbeat_timeout + Duration::from_secs(1));
 }
 
 pub(crate) async fn the_generic_rule_closes_abandoned_runs_once_and_leaves_live_work_alone(t: &TestDb) {
     let life = t.state.lifecycle();
-    let p = t.state.config.policy(RunType::InventorySync);
+    let p = t.state.config.builtin_policy(RunType::InventorySync);
     // Queued and never claimed.
     let never = life.start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();
     // Running, worker gone.
     let lost = abandoned_running(t, RunType::BaselineCapture, json!({}), "lost").await;
     // Running, worker alive and heartbeating, within its time limit.
     let mut req = new_run(t, Some(t.tenant));
-    req.run_type = RunType::BaselineCompare;
+    req.run_type = RunType::BaselineCompare.into();
     let alive = life.start(req).await.unwrap().run().clone();
     life.claim(alive.id, "alive", LEASE).await.unwrap().unwrap();
 
@@ -117,7 +117,7 @@ pub(crate) async fn the_generic_rule_closes_abandoned_runs_once_and_leaves_live_
     assert_eq!(rec["evidence"]["tenant_id"], t.tenant.get());
     assert_eq!(closed.failure.as_ref().map(|f| f.code.as_str()), Some("worker_lost"));
     assert_eq!(
-        closed.problem_class(&t.state.config.policy(closed.run_type), t.clock.now()).as_str(),
+        closed.problem_class(&t.state.config.policy(&closed.run_type), t.clock.now()).as_str(),
         "reconciled_stale"
     );
     assert_eq!(run(t, never.id).await.context.as_value()["reconciliation"]["previous_status"], "queued");
@@ -181,8 +181,8 @@ pub(crate) async fn the_compose_adapter_decides_from_reviews_in_scope_only(t: &T
     assert_eq!(rec["related"], json!({"kind": "environment_review", "id": ready}));
     assert_eq!(rec["evidence"]["fingerprint"], "fp-b");
     assert_eq!(rec["evidence"]["chosen"], ready);
-    assert_eq!(r.problem_class(&t.state.config.policy(r.run_type), t.clock.now()).as_str(), "none");
-    let view = RunView::derive(&r, None, &t.state.config.policy(r.run_type), &t.state.config.polling, t.clock.now());
+    assert_eq!(r.problem_class(&t.state.config.policy(&r.run_type), t.clock.now()).as_str(), "none");
+    let view = RunView::derive(&r, None, &t.state.config.policy(&r.run_type), &t.state.config.polling, t.clock.now());
     let guidance = app::copy::EN.guidance(&view);
     assert!(
         guidance.starts_with("The system closed this run: the review it was building already exists."),
@@ -531,7 +531,7 @@ pub(crate) async fn a_duplicate_fingerprint_is_recovered_from_the_records_not_re
     let mut ids = Vec::new();
     for i in 0..4 {
         let mut req = new_run(t, Some(t.tenant));
-        req.run_type = RunType::EnvironmentReviewCompose;
+        req.run_type = RunType::EnvironmentReviewCompose.into();
         req.dedupe_key = Some(format!("racer-{i}"));
         req.inputs = json!({ "fingerprint": fp });
         ids.push(t.state.lifecycle().start(req).await.unwrap().run().id);

@@ -31,7 +31,7 @@ const ENDINGS: [Ending; 4] = [Ending::HandlerFailed, Ending::Cancelled, Ending::
 /// A running run of `run_type`, claimed by `w1`.
 async fn running(t: &TestDb, run_type: RunType, key: &str) -> RunId {
     let mut req = new_run(t, Some(t.tenant));
-    req.run_type = run_type;
+    req.run_type = run_type.into();
     req.dedupe_key = Some(key.to_owned());
     let run = t.state.lifecycle().start(req).await.unwrap().run().clone();
     t.state.lifecycle().claim(run.id, "w1", LEASE).await.unwrap().unwrap();

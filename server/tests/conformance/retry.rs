@@ -56,8 +56,8 @@ pub(crate) async fn running_again_starts_one_linked_run_with_the_same_type_scope
     assert!(!first.already_running);
     let retry = runs::get(&t.state.db, RunId(first.run_id)).await.unwrap().unwrap();
     assert_eq!(
-        (retry.run_type, retry.tenant_id, retry.workspace_id),
-        (failed.run_type, failed.tenant_id, failed.workspace_id)
+        (&retry.run_type, retry.tenant_id, retry.workspace_id),
+        (&failed.run_type, failed.tenant_id, failed.workspace_id)
     );
     assert_eq!(retry.initiator, Some(t.user));
     let inputs = retry.context.inputs().cloned().unwrap_or_default();
@@ -125,7 +125,7 @@ pub(crate) async fn running_a_restore_again_asks_for_the_same_confirmation_as_st
     let owner = Principal::owner(t.user, t.ws, "Op");
     let life = t.state.lifecycle();
     let capture =
-        life.start(NewRun { run_type: RunType::BaselineCapture, ..new_run(t, Some(t.tenant)) }).await.unwrap();
+        life.start(NewRun { run_type: RunType::BaselineCapture.into(), ..new_run(t, Some(t.tenant)) }).await.unwrap();
     let snapshot: i64 = sqlx::query_scalar(
         "INSERT INTO baseline_snapshots (workspace_id, tenant_id, run_id, item_count, captured_at) \
          VALUES ($1, $2, $3, 0, 0) RETURNING id",
@@ -137,7 +137,7 @@ pub(crate) async fn running_a_restore_again_asks_for_the_same_confirmation_as_st
     .await
     .unwrap();
     let mut req = new_run(t, Some(t.tenant));
-    req.run_type = RunType::RestoreExecute;
+    req.run_type = RunType::RestoreExecute.into();
     req.inputs = json!({ "snapshot_id": snapshot });
     let restore = life.start(req).await.unwrap().run().clone();
     life.claim(restore.id, "w", LEASE).await.unwrap().unwrap();
@@ -160,7 +160,7 @@ pub(crate) async fn running_a_restore_again_asks_for_the_same_confirmation_as_st
     let again = confirmed_retry(&t.state, &owner, &id, true).await.unwrap();
     assert!(!again.already_running);
     let retry = runs::get(&t.state.db, RunId(again.run_id)).await.unwrap().unwrap();
-    assert_eq!((retry.run_type, retry.retry_of()), (RunType::RestoreExecute, Some(restore.id)));
+    assert_eq!((retry.run_type.clone(), retry.retry_of()), (RunType::RestoreExecute.into(), Some(restore.id)));
     let inputs = retry.context.inputs().cloned().unwrap_or_default();
     assert_eq!(inputs.get("snapshot_id"), Some(&json!(snapshot)), "the same baseline is put back");
 }

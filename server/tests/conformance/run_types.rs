@@ -141,7 +141,7 @@ pub(crate) async fn assert_seeded_runs_have_their_records(t: &TestDb, page: &[ru
                 .sum();
             assert_eq!(parts, processed, "{what}: every processed item succeeded, failed or was skipped once");
         }
-        match r.run.run_type {
+        match r.run.run_type.builtin().expect("a built-in run") {
             RunType::InventorySync => {
                 let synced =
                     count("SELECT COUNT(*) FROM inventory_items WHERE tenant_id = $1", r.run.tenant_id.unwrap().get());
@@ -354,7 +354,7 @@ pub(crate) async fn starting_operations_refuses_bad_input_calmly_and_creates_not
     let mut foreign = new_run(t, Some(t.other_tenant));
     foreign.workspace_id = app::domain::WorkspaceId(t.ws.get() + 1);
     foreign.initiator = Some(other_ws_user);
-    foreign.run_type = RunType::BaselineCapture;
+    foreign.run_type = RunType::BaselineCapture.into();
     let foreign_run = t.state.lifecycle().start(foreign).await.unwrap().run().clone();
     let foreign_snapshot: i64 = sqlx::query_scalar(
         "INSERT INTO baseline_snapshots (workspace_id, tenant_id, run_id, item_count, captured_at) VALUES ($1, $2, $3, 0, 0) RETURNING id",
@@ -512,7 +512,7 @@ pub(crate) async fn restore_with_refused_items_partially_succeeds_and_without_a_
     let snapshot = capture_snapshot(t, &worker).await;
     set_fault(&t.state.db, RunType::RestoreExecute, Some(Fault::Partial), T0).await.unwrap();
     let mut req = new_run(t, Some(t.tenant));
-    req.run_type = RunType::RestoreExecute;
+    req.run_type = RunType::RestoreExecute.into();
     req.dedupe_key = Some("second".into());
     req.inputs = json!({ "snapshot_id": snapshot });
     let run = t.state.lifecycle().start(req).await.unwrap().run().clone();
@@ -788,7 +788,7 @@ pub(crate) async fn the_pack_card_follows_the_newest_pack_run_and_keeps_a_timer_
     // The pages' state (its own live view) is the one that starts the pack runs.
     state.live.reload().await.unwrap();
     let start_pack = || async {
-        let req = NewRun { run_type: RunType::ReviewPackGenerate, ..new_run(t, Some(t.tenant)) };
+        let req = NewRun { run_type: RunType::ReviewPackGenerate.into(), ..new_run(t, Some(t.tenant)) };
         state.lifecycle().start(req).await.unwrap().run().clone()
     };
     let owner = app::services::principal::Principal::owner(t.user, t.ws, "Op");

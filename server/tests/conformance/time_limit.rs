@@ -46,7 +46,7 @@ pub(crate) async fn a_worker_stops_its_run_at_the_time_limit_keeping_what_it_fin
     wait_until(t, run.id, |r| r.summary.get(SummaryKey::Processed) == Some(3)).await;
 
     // Still within the limit (the worker keeps beating): nothing happens.
-    let limit = state.config.policy(RunType::InventorySync).stale_after;
+    let limit = state.config.builtin_policy(RunType::InventorySync).stale_after;
     t.clock.advance(limit);
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(runs::get(&t.state.db, run.id).await.unwrap().unwrap().state, RunState::Running);
@@ -69,7 +69,7 @@ pub(crate) async fn a_worker_stops_its_run_at_the_time_limit_keeping_what_it_fin
 
 pub(crate) async fn a_run_past_its_time_limit_is_closed_by_the_sweep_its_page_promised(t: &TestDb) {
     let life = t.state.lifecycle();
-    let policy = t.state.config.policy(RunType::InventorySync);
+    let policy = t.state.config.builtin_policy(RunType::InventorySync);
     let owner = Principal::owner(t.user, t.ws, "Op");
     let run = life.start(new_run(t, Some(t.tenant))).await.unwrap().run().clone();
     life.claim(run.id, "slow-worker", LEASE).await.unwrap().unwrap();
@@ -131,14 +131,14 @@ pub(crate) async fn a_handler_whose_run_was_decided_elsewhere_stops(t: &TestDb) 
 pub(crate) async fn healthy_long_runs_never_crowd_an_abandoned_one_out_of_a_sweep(t: &TestDb) {
     let life = t.state.lifecycle();
     // Restores may wait forty minutes; a sync is stuck after ten.
-    let long = t.state.config.policy(RunType::RestoreExecute).stale_after;
-    let short = t.state.config.policy(RunType::InventorySync).stale_after;
+    let long = t.state.config.builtin_policy(RunType::RestoreExecute).stale_after;
+    let short = t.state.config.builtin_policy(RunType::InventorySync).stale_after;
     assert!(long > short * 2);
     // Three batches' worth of restores queued long ago, each well within its own window...
     let mut healthy = Vec::new();
     for i in 0..6 {
         let mut req = new_run(t, Some(t.tenant));
-        req.run_type = RunType::RestoreExecute;
+        req.run_type = RunType::RestoreExecute.into();
         req.dedupe_key = Some(format!("restore-{i}"));
         healthy.push(life.start(req).await.unwrap().run().id);
         t.clock.advance(Duration::from_secs(1));
@@ -173,7 +173,7 @@ pub(crate) async fn a_backlog_drains_in_bounded_sweeps_one_right_after_another(t
         stuck.push(life.start(req).await.unwrap().run().id);
         t.clock.advance(Duration::from_secs(1));
     }
-    t.clock.advance(t.state.config.policy(RunType::InventorySync).stale_after + Duration::from_secs(1));
+    t.clock.advance(t.state.config.builtin_policy(RunType::InventorySync).stale_after + Duration::from_secs(1));
     let sweeper = Reconciler::new(t.state.clone(), "sweeper").with_batch(2);
 
     // One sweep decides one batch, oldest first, and says more may be waiting.

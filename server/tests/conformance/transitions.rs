@@ -200,11 +200,14 @@ pub(crate) async fn unknown_summary_count_keys_are_rejected_and_nothing_is_writt
 pub(crate) async fn unknown_phases_are_rejected(t: &TestDb) {
     let life = t.state.lifecycle();
     let mut req = new_run(t, Some(t.tenant));
-    req.run_type = RunType::BaselineCapture;
+    req.run_type = RunType::BaselineCapture.into();
     let run = life.start(req).await.unwrap().run().clone();
     life.claim_next("w1", LEASE).await.unwrap().unwrap();
     let bad = ProgressUpdate { phase: Some("RuntimeException".into()), ..Default::default() };
-    assert!(matches!(life.record_progress(run.id, "w1", LEASE, &bad).await, Err(LifecycleError::Invalid(_))));
+    assert!(matches!(
+        life.record_progress(run.id, "w1", LEASE, &bad).await,
+        Err(LifecycleError::BadProgress(app::jobs::lifecycle::ProgressFault::UnknownPhase))
+    ));
     let good = ProgressUpdate { phase: Some("saving_snapshot".into()), ..Default::default() };
     life.record_progress(run.id, "w1", LEASE, &good).await.unwrap();
     let stored = runs::get(&t.state.db, run.id).await.unwrap().unwrap();

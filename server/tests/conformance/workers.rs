@@ -22,7 +22,7 @@ impl app::jobs::worker::Handler for Takes {
 pub(crate) async fn run_pool_until_shutdown(t: &TestDb, work: Duration, grace: Duration) -> app::domain::Run {
     let worker = Worker::new(t.state.clone(), "w-shutdown").with_handler(RunType::RestoreExecute, Takes(work));
     let mut req = new_run(t, Some(t.tenant));
-    req.run_type = RunType::RestoreExecute;
+    req.run_type = RunType::RestoreExecute.into();
     let run = t.state.lifecycle().start(req).await.unwrap().run().clone();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let pool = tokio::spawn(worker.run_pool(2, stopped, grace));

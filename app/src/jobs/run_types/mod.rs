@@ -49,7 +49,7 @@ pub(crate) async fn end_owned_records(
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     for t in RunType::ALL {
-        let ids: Vec<RunId> = runs.iter().filter(|r| r.run_type == t).map(|r| r.id).collect();
+        let ids: Vec<RunId> = runs.iter().filter(|r| r.run_type.is(t)).map(|r| r.id).collect();
         if ids.is_empty() {
             continue;
         }

@@ -80,10 +80,12 @@ struct Variant {
 }
 
 /// Whether `value` given for `field` is a valid value after all: a blank, a zero time, a
-/// token name that reads as one, or any value of a grant's box (ticked is ticked).
+/// token name that reads as one, a type filter shaped like a workspace type's key (a
+/// workspace may have registered it), or any value of a grant's box (ticked is ticked).
 fn valid(field: &str, value: &str) -> bool {
     value.trim().is_empty()
         || (field == "since" && value == "0")
+        || (field == "run_type" && app::domain::workspace_type::type_key(value).is_ok())
         || (field == "name" && app::domain::token::token_name(value).is_some())
         || app::domain::token::TokenGrant::parse(field).is_ok()
 }
