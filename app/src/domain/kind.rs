@@ -5,10 +5,10 @@
 //! write, its label — is asked of the kind, so a reported run is judged and shown exactly as
 //! a built-in one.
 
-use super::ProgressMode;
 use super::run_type::{LifecyclePolicy, RunType};
 use super::summary::SummaryKey;
 use super::workspace_type::WorkspaceType;
+use super::{ParseError, ProgressMode};
 use serde::{Deserialize, Serialize};
 
 /// What a run is.
@@ -104,7 +104,13 @@ impl RunKind {
 
 /// A run's kind as surfaces name it: a built-in type (the copy catalog words it) or a
 /// workspace type with the labels its workspace gave it.
+///
+/// On the wire it is one string: a built-in type's key, or a workspace type's key and its
+/// English and German labels separated by line breaks (neither a key nor a label may hold
+/// one). The browser decodes it as a string and a split, not with serde's enum machinery
+/// (specs/browser-bundle).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub enum TypeName {
     /// A built-in type.
     Builtin(RunType),
@@ -117,6 +123,30 @@ pub enum TypeName {
         /// Its German label.
         de: String,
     },
+}
+
+impl From<TypeName> for String {
+    fn from(name: TypeName) -> Self {
+        match name {
+            TypeName::Builtin(t) => t.as_str().to_owned(),
+            TypeName::Workspace { key, en, de } => format!("{key}\n{en}\n{de}"),
+        }
+    }
+}
+
+impl TryFrom<String> for TypeName {
+    type Error = ParseError;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        let mut parts = text.split('\n');
+        match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some(key), None, None, None) => RunType::parse(key).map(Self::Builtin),
+            (Some(key), Some(en), Some(de), None) => {
+                Ok(Self::Workspace { key: key.to_owned(), en: en.to_owned(), de: de.to_owned() })
+            }
+            _ => Err(ParseError::unknown("run type name", &text)),
+        }
+    }
 }
 
 impl TypeName {
@@ -193,6 +223,22 @@ mod tests {
         assert!(!backup("activity", &[]).changes_configuration());
         assert!(RunKind::from(RunType::RestoreExecute).changes_configuration());
         assert!(RunKind::from(RunType::RestoreExecute).name().changes_configuration());
+    }
+
+    #[test]
+    fn a_name_travels_as_one_string_and_reads_back_the_same() {
+        let names = [backup("activity", &[]).name(), RunKind::from(RunType::RestoreExecute).name()];
+        for name in names {
+            let json = serde_json::to_string(&name).unwrap_or_default();
+            assert_eq!(serde_json::from_str::<TypeName>(&json).ok(), Some(name));
+        }
+        assert_eq!(
+            serde_json::to_string(&TypeName::Builtin(RunType::InventorySync)).ok(),
+            Some("\"inventory.sync\"".into())
+        );
+        for bad in ["\"nonsense\"", "\"a\\nb\"", "\"a\\nb\\nc\\nd\""] {
+            assert!(serde_json::from_str::<TypeName>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
