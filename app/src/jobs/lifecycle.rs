@@ -346,13 +346,7 @@ impl Lifecycle {
             let now = self.clock.now();
             let row = writes::claim_oldest(&self.db, owner, now, now.plus(lease)).await?;
             if let Some(row) = row {
-                let run = row.into_run()?;
-                tracing::info!(run_id = run.id.get(), run_type = run.run_type.as_str(), "run claimed");
-                if let Some(m) = &self.metrics {
-                    m.run_claimed(&run);
-                }
-                self.written(&run).await;
-                return Ok(Some(run));
+                return Ok(Some(self.claimed(row).await?));
             }
             if !writes::any_queued(&self.db).await? {
                 return Ok(None);
@@ -382,15 +376,7 @@ impl Lifecycle {
             let now = self.clock.now();
             let pick = writes::ReportedPick { workspace, tenants, types };
             match writes::claim_oldest_reported(&self.db, &pick, owner, now, now.plus(lease)).await? {
-                writes::Claimed::Run(row) => {
-                    let run = row.into_run()?;
-                    tracing::info!(run_id = run.id.get(), run_type = run.run_type.as_str(), "run claimed");
-                    if let Some(m) = &self.metrics {
-                        m.run_claimed(&run);
-                    }
-                    self.written(&run).await;
-                    return Ok(Some(run));
-                }
+                writes::Claimed::Run(row) => return Ok(Some(self.claimed(*row).await?)),
                 writes::Claimed::NothingQueued => return Ok(None),
                 writes::Claimed::TakenFirst => {}
             }
@@ -421,13 +407,18 @@ impl Lifecycle {
         let now = self.clock.now();
         let row = writes::claim(&self.db, id, owner, now, now.plus(lease)).await?;
         let Some(row) = row else { return Ok(None) };
+        Ok(Some(self.claimed(row).await?))
+    }
+
+    /// A run just claimed, as every claim reports it: logged, counted, announced.
+    async fn claimed(&self, row: runs::RunRow) -> Result<Run, LifecycleError> {
         let run = row.into_run()?;
         tracing::info!(run_id = run.id.get(), run_type = run.run_type.as_str(), "run claimed");
         if let Some(m) = &self.metrics {
             m.run_claimed(&run);
         }
         self.written(&run).await;
-        Ok(Some(run))
+        Ok(run)
     }
 
     /// Renews the lease of a run this worker holds and records a sign of life. Fails with

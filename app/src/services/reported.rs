@@ -109,8 +109,8 @@ pub async fn report(state: &AppState, p: &Principal, r: &Report) -> Result<Held,
 /// run, one holds it.
 #[tracing::instrument(skip_all, fields(workspace = p.workspace_id.get()))]
 pub async fn claim(state: &AppState, p: &Principal, types: &[String], worker: &str) -> Result<Option<Held>, Error> {
-    let owner = owner(p, worker)?;
     p.require(Capability::ReportRuns)?;
+    let owner = owner(p, worker)?;
     let field = || Error::Invalid(Invalid::Field("types".to_owned()));
     if types.is_empty() || types.len() > MAX_CLAIM_TYPES {
         return Err(field());

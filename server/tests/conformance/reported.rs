@@ -386,6 +386,13 @@ pub(crate) async fn every_reporting_endpoint_refuses_hostile_input_calmly_and_st
             &reader,
             403,
         ),
+        (
+            "/api/v1/runs/claim",
+            String::new(),
+            json!({"types": ["backup.snapshot"], "worker": "bad name"}).to_string(),
+            &reader,
+            403,
+        ),
         ("heartbeat", "abc".into(), json!({"worker": "host-1"}).to_string(), &worker, 404),
         ("heartbeat", "-1".into(), json!({"worker": "host-1"}).to_string(), &worker, 404),
         ("heartbeat", "99999999".into(), json!({"worker": "host-1"}).to_string(), &worker, 409),
