@@ -109,6 +109,19 @@ pub const KEYS: &[Key] = &[
         "runs one reconciler sweep decides in one transaction, 1 to 1000 (a fuller backlog is swept again at once)",
     ),
     key(
+        "webhook_first_retry_ms",
+        "10000",
+        "milliseconds before a failed webhook delivery is retried, 100 to 3600000 (each later wait is four times \
+         longer, at most an hour)",
+    ),
+    key("webhook_retry_hours", "24", "hours a webhook delivery is retried before it is given up, 1 to 168"),
+    key("webhook_timeout_secs", "10", "seconds a webhook endpoint has to answer a delivery, 1 to 60"),
+    key(
+        "webhook_plain_loopback",
+        "false",
+        "allow webhook endpoints at http:// loopback addresses, for a receiver on this machine (true/false)",
+    ),
+    key(
         "lifecycle",
         "",
         "per-type windows in seconds, type=queue,expected,stale,heartbeat separated by ';' (type may be *)",
@@ -432,6 +445,9 @@ pub struct Config {
     pub reconcile_every: Duration,
     /// `reconcile_batch`: runs one sweep decides in one transaction.
     pub reconcile_batch: i64,
+    /// `webhook_first_retry_ms`, `webhook_retry_hours`, `webhook_timeout_secs`,
+    /// `webhook_plain_loopback`.
+    pub webhooks: app::jobs::webhooks::WebhookPolicy,
     /// `lifecycle`: per-type lifecycle windows overriding the defaults.
     pub lifecycle: BTreeMap<app::domain::RunType, app::domain::LifecyclePolicy>,
     /// `log_format`.
@@ -567,6 +583,16 @@ impl Config {
             reconcile_every: Duration::from_secs(number("reconcile_secs", 0, 3600, "seconds")?),
             reconcile_batch: i64::try_from(number("reconcile_batch", 1, 1000, "runs")?)
                 .map_err(|_| bad("reconcile_batch", "must be a whole number of runs from 1 to 1000"))?,
+            webhooks: app::jobs::webhooks::WebhookPolicy {
+                retry: app::domain::webhook::RetryPolicy {
+                    first_retry_ms: i64::try_from(number("webhook_first_retry_ms", 100, 3_600_000, "milliseconds")?)
+                        .unwrap_or(10_000),
+                    give_up_after_ms: i64::try_from(number("webhook_retry_hours", 1, 168, "hours")? * 3_600_000)
+                        .unwrap_or(86_400_000),
+                },
+                timeout: Duration::from_secs(number("webhook_timeout_secs", 1, 60, "seconds")?),
+                plain_loopback: flag("webhook_plain_loopback")?,
+            },
             lifecycle,
             faults,
             log_format: match text("log_format").as_str() {

@@ -14,6 +14,10 @@ use std::future::IntoFuture as _;
 use std::sync::Arc;
 use tokio::sync::watch;
 
+/// How often this instance looks for due webhook deliveries. Every instance delivers; a
+/// delivery is held by one at a time.
+const WEBHOOK_TICK: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Opens the database and applies migrations.
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     let db = Db::connect(&DbOptions::new(&config.database_url)).await?;
@@ -34,6 +38,7 @@ pub fn app_state(db: Db, config: &Config) -> AppState {
         policy_overrides: config.lifecycle.clone(),
         sessions: config.sessions,
         reconcile_every: (!config.reconcile_every.is_zero()).then_some(config.reconcile_every),
+        webhooks: config.webhooks,
         ..RuntimeConfig::default()
     };
     AppState::new(db, Arc::new(SystemClock), runtime)
@@ -121,6 +126,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             sweeps.await;
         }))
     };
+    let deliverer = app::jobs::webhooks::Deliverer::new(state.clone())?;
+    let deliveries = tokio::spawn(deliverer.run_periodically(WEBHOOK_TICK, stop_rx.clone()));
     let mut http_stop = stop_rx;
     let http = tokio::spawn(
         axum::serve(listener, router)
@@ -149,6 +156,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         None => None,
     } {
         tracing::error!(error = %e, "the reconciler ended abnormally");
+    }
+    if let Err(e) = deliveries.await {
+        tracing::error!(error = %e, "the webhook deliverer ended abnormally");
     }
     match http.await {
         Ok(Ok(())) => {}

@@ -977,3 +977,107 @@ fn a_token_made_on_the_command_line_reads_runs_over_http_until_it_is_revoked() {
     assert!(!server.log().contains(&secret[7..]), "no log line carries the secret");
     drop(server);
 }
+
+/// The requests a receiver got: each one's lowercased head and its body.
+type Requests = Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
+/// A webhook receiver on a loopback port, in its own thread: it answers 500 to the first
+/// `failures` requests and 204 to every later one, keeping each request's head and body.
+fn webhook_receiver(failures: usize) -> (String, Requests) {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let seen: Requests = Arc::default();
+    let kept = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push_str(&line.to_ascii_lowercase());
+            }
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|n| n.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let n = {
+                let mut k = kept.lock().unwrap();
+                k.push((head, String::from_utf8_lossy(&body).into_owned()));
+                k.len()
+            };
+            let status = if n <= failures { "500 Internal Server Error" } else { "204 No Content" };
+            let _ = write!(stream, "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        }
+    });
+    (url, seen)
+}
+
+/// The value of header `name` in a lowercased request head.
+fn head_value(head: &str, name: &str) -> String {
+    head.lines().find_map(|l| l.strip_prefix(&format!("{name}:"))).map(|v| v.trim().to_owned()).unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_receiver_that_fails_twice_gets_the_event_on_the_third_try_signed() {
+    use hmac::{Hmac, Mac as _};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/o.db", dir.path().display());
+    let (hook, seen) = webhook_receiver(2);
+    let server = Server::start(
+        &url,
+        dir.path(),
+        "hooks",
+        &[("OPSHUB_WEBHOOK_FIRST_RETRY_MS", "200"), ("OPSHUB_WEBHOOK_PLAIN_LOOPBACK", "true")],
+    );
+    let state = state_for(&url).await;
+    let config = RuntimeConfig {
+        webhooks: app::jobs::webhooks::WebhookPolicy { plain_loopback: true, ..Default::default() },
+        ..RuntimeConfig::default()
+    };
+    let state = AppState::new(state.db.clone(), Arc::new(SystemClock), config);
+    let owner: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'operator@contoso-msp.example'")
+        .fetch_one(state.db.pool())
+        .await
+        .unwrap();
+    let owner =
+        app::services::principal::Principal::owner(app::domain::UserId(owner), app::domain::WorkspaceId(1), "Owner");
+    let new = app::services::webhooks::NewEndpoint { url: hook, events: "run.finished".into() };
+    let made = app::services::webhooks::create(&state, &owner, &new).await.expect("subscribed");
+
+    // The server's own worker runs the sync and its own deliverer sends the run's end.
+    let run = start_sync(&state, NORTHWIND).await;
+    wait_for_state(&state, &run, |s| s == RunState::Completed(RunOutcome::Succeeded), Duration::from_secs(60)).await;
+    let began = Instant::now();
+    while seen.lock().unwrap().len() < 3 {
+        assert!(began.elapsed() < Duration::from_secs(30), "deliveries so far: {:?}\n{}", seen.lock(), server.log());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Delivered on the third try, nothing is sent again.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    let id = format!("evt_{}_end", run.id);
+    for (head, body) in &seen {
+        assert_eq!(head_value(head, "opshub-event-id"), id, "one event id on every try");
+        assert_eq!(head_value(head, "opshub-event-type"), "run.finished");
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(made.secret.as_bytes()).unwrap();
+        mac.update(format!("{}.{body}", head_value(head, "opshub-timestamp")).as_bytes());
+        let expected: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(head_value(head, "opshub-signature"), format!("v1={expected}"), "a valid signature");
+        let event: serde_json::Value = serde_json::from_str(body).expect("JSON");
+        assert_eq!((event["id"].as_str(), event["run"]["id"].as_i64()), (Some(id.as_str()), Some(run.id.get())));
+    }
+    let page = app::services::webhooks::page(&state, &owner).await.expect("the log");
+    let d = &page.deliveries[0];
+    assert_eq!((d.state.as_str(), d.attempts, d.event_id.as_str()), ("delivered", 3, id.as_str()));
+    assert!(server.log().contains("webhook delivered"), "{}", server.log());
+    drop(server);
+}

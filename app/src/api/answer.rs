@@ -115,6 +115,8 @@ pub fn sentence(c: &Catalog, e: &Error) -> String {
             Thing::TenantSlug { tenant, workspace } => (acc.no_tenant)(tenant, workspace),
             Thing::Membership { email, workspace } => (acc.not_member)(email, workspace),
             Thing::Token => acc.no_token.to_owned(),
+            Thing::Webhook => acc.no_webhook.to_owned(),
+            Thing::Delivery => acc.no_delivery.to_owned(),
         },
         Error::Conflict(why) => match why {
             Conflict::CancelTooLate => c.detail.cancel_too_late.to_owned(),
@@ -155,6 +157,8 @@ pub fn sentence(c: &Catalog, e: &Error) -> String {
             Invalid::Body => err.bad_shape.to_owned(),
             Invalid::TypeKey => (acc.bad_type_key)(crate::domain::workspace_type::MAX_KEY_CHARS),
             Invalid::TypeWindows => acc.bad_type_windows.to_owned(),
+            Invalid::WebhookUrl => acc.bad_webhook_url.to_owned(),
+            Invalid::WebhookEvents => acc.bad_webhook_events.to_owned(),
         },
     }
 }

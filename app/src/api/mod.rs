@@ -16,6 +16,7 @@ mod tenant;
 mod tokens;
 #[cfg(feature = "ssr")]
 pub mod v1;
+mod webhooks;
 
 #[cfg(feature = "ssr")]
 pub use answer::{api_error, sentence};
@@ -27,6 +28,7 @@ pub use session::*;
 pub use system::*;
 pub use tenant::*;
 pub use tokens::*;
+pub use webhooks::*;
 
 /// The answer to a live page's poll (specs/product-contract §7 "one poll per page"): the page
 /// sends the version it holds, and the server answers `Unchanged` — no payload — while what

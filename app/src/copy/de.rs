@@ -645,6 +645,11 @@ pub const ACCOUNTS: Accounts = Accounts {
                      Arbeitsbereich registriert hat.",
     not_held: "Dieser Worker hält den Vorgang nicht: Er ist beendet, das System hat ihn geschlossen, oder ein anderer \
                Worker hält ihn. Arbeiten Sie nicht weiter daran.",
+    no_webhook: "Es gibt keinen Webhook-Empfänger mit dieser Nummer.",
+    no_delivery: "Es gibt keine Zustellung mit dieser Nummer an einen Empfänger, der noch zuhört.",
+    bad_webhook_url: "Ein Empfänger ist eine https://-Adresse mit einem Hostnamen, höchstens 2.000 Zeichen lang, \
+                      ohne Benutzername oder Passwort darin.",
+    bad_webhook_events: "Wählen Sie mindestens ein Ereignis: run.finished, run.reconciled oder run.stuck.",
     token_required: "Senden Sie ein gültiges API-Token als \"Authorization: Bearer opshub_…\"; dieses ist \
                      unbekannt, widerrufen oder abgelaufen.",
 };

@@ -947,6 +947,16 @@ group! {
         /// A worker reporting on a run it does not hold.
         not_held: &'static str = "This worker does not hold that run: it has ended, the system closed it, or \
                                   another worker holds it. Stop working on it.",
+        /// Unknown, removed-elsewhere or out-of-scope webhook endpoint.
+        no_webhook: &'static str = "There is no webhook endpoint with that id.",
+        /// Unknown or out-of-scope webhook delivery, or one whose endpoint was removed.
+        no_delivery: &'static str = "There is no delivery with that id to an endpoint that still listens.",
+        /// An endpoint address Opshub will not send to.
+        bad_webhook_url: &'static str = "An endpoint is an https:// address with a host name, at most 2,000 \
+                                         characters, without a user name or password in it.",
+        /// An endpoint without (known) event types.
+        bad_webhook_events: &'static str =
+            "Choose at least one event: run.finished, run.reconciled or run.stuck.",
         /// An API call without a usable token.
         token_required: &'static str =
             "Send a valid API token as \"Authorization: Bearer opshub_…\"; this one is unknown, revoked or expired.",

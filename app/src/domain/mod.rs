@@ -57,6 +57,7 @@ pub mod time;
 pub mod token;
 pub mod transition;
 pub mod view;
+pub mod webhook;
 pub mod workspace_type;
 
 pub use badge::{Badge, BadgeKind, Tone};

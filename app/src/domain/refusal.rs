@@ -35,6 +35,10 @@ pub enum Thing {
     },
     /// An API token of the caller's workspace.
     Token,
+    /// A webhook endpoint of the caller's workspace.
+    Webhook,
+    /// A delivery to one of the workspace's webhook endpoints.
+    Delivery,
     /// A membership (account administration).
     Membership {
         /// The user's email.
@@ -121,6 +125,10 @@ pub enum Invalid {
     TypeKey,
     /// A workspace run type's windows that do not make sense.
     TypeWindows,
+    /// A webhook endpoint's address that Opshub will not send to.
+    WebhookUrl,
+    /// A webhook endpoint without (known) event types.
+    WebhookEvents,
     /// An API request's body that is not a JSON object.
     Body,
     /// A field of an API request that is missing, of the wrong kind, or not a field at all

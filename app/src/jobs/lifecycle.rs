@@ -3,7 +3,8 @@
 //! Every transition is a guarded write — the `UPDATE` names the status (and, for workers, the
 //! lease owner) it expects — so two writers racing (a worker finishing and the reconciler
 //! sweeping) end with exactly one winner. The terminal transition writes the initiator's
-//! notification in the same transaction, keyed `run-terminal:<id>`, so it exists exactly once.
+//! notification in the same transaction, keyed `run-terminal:<id>`, so it exists exactly once,
+//! and records its webhook event there too (specs/webhooks).
 
 use crate::domain::Timestamp;
 use crate::domain::context::CompositeCounts;
@@ -11,6 +12,7 @@ use crate::domain::problem::{ProblemClass, terminal_class};
 use crate::domain::run::Failure;
 use crate::domain::summary::SummaryError;
 use crate::domain::transition::Actor;
+use crate::domain::webhook::EventType;
 use crate::domain::{
     Run, RunContext, RunId, RunKind, RunOutcome, RunState, RunStatus, SummaryCounts, TenantId, UserId, WorkspaceId,
 };
@@ -563,6 +565,7 @@ impl Lifecycle {
         }
         crate::jobs::run_types::end_owned_records(&self.db, &mut tx, std::slice::from_ref(&run), now).await?;
         insert_terminal_notifications(&self.db, &mut tx, std::slice::from_ref(&run), now).await?;
+        record_terminal_events(&self.db, &mut tx, std::slice::from_ref(&run), now).await?;
         // Announced in the same transaction: other instances hear of it exactly when it
         // commits, and the write path spends no extra pool round trip after the commit.
         self.db.notify_run_changed_in(&mut tx, id.get()).await?;
@@ -644,6 +647,7 @@ impl Lifecycle {
                 chunk.iter().filter(|(_, _, d, _)| won.contains(&d.id.get())).map(|(_, _, d, _)| d.clone()).collect();
             crate::jobs::run_types::end_owned_records(&self.db, &mut tx, &winners, now).await?;
             insert_terminal_notifications(&self.db, &mut tx, &winners, now).await?;
+            record_terminal_events(&self.db, &mut tx, &winners, now).await?;
             self.db.notify_runs_changed_in(&mut tx, winners.iter().map(|r| r.id.get())).await?;
             tx.commit().await?;
             for run in &winners {
@@ -692,6 +696,23 @@ async fn insert_terminal_notifications(
         })
         .collect();
     writes::insert_terminal_notifications(db, conn, &notifications, now).await
+}
+
+/// Records each completed run's terminal webhook event (specs/webhooks) in the transaction
+/// of its completion: `run.reconciled` when the reconciler decided it, `run.finished`
+/// otherwise.
+async fn record_terminal_events(
+    db: &Db,
+    conn: &mut sqlx::AnyConnection,
+    runs: &[Run],
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    let events: Vec<(EventType, &Run)> = runs
+        .iter()
+        .filter(|run| run.state.outcome().is_some())
+        .map(|run| (EventType::terminal(run.context.reconciliation().is_some()), run))
+        .collect();
+    crate::jobs::webhooks::record(db, conn, &events, now).await
 }
 
 #[cfg(test)]

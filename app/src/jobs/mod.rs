@@ -9,4 +9,5 @@ pub mod provider;
 pub mod reconciler;
 pub mod retention;
 pub mod run_types;
+pub mod webhooks;
 pub mod worker;

@@ -40,6 +40,8 @@ pub struct RuntimeConfig {
     /// How often this instance's reconciler sweeps (`None` when it does not), for the
     /// detail's promise of when a stuck run will be closed.
     pub reconcile_every: Option<Duration>,
+    /// How webhook deliveries are made and retried.
+    pub webhooks: crate::jobs::webhooks::WebhookPolicy,
 }
 
 impl Default for RuntimeConfig {
@@ -56,6 +58,7 @@ impl Default for RuntimeConfig {
             notification_retention: Some(Duration::from_secs(90 * 86_400)),
             sessions: crate::services::auth::SessionPolicy::default(),
             reconcile_every: Some(Duration::from_secs(30)),
+            webhooks: crate::jobs::webhooks::WebhookPolicy::default(),
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod scope;
 pub mod system;
 pub mod tenant;
 pub mod tokens;
+pub mod webhooks;
 pub mod workspace_types;
 
 pub use error::Error;

@@ -19,6 +19,7 @@ pub mod runs;
 pub mod sessions;
 pub mod sweeps;
 pub mod tokens;
+pub mod webhooks;
 pub mod workbench;
 pub mod workspace_types;
 pub mod workspaces;

@@ -164,6 +164,9 @@ conformance!(
     a_type_registered_again_judges_its_active_runs_by_the_new_windows,
     a_person_asks_a_reported_run_to_stop_and_its_worker_hears_it,
     every_reporting_endpoint_refuses_hostile_input_calmly_and_stores_nothing,
+    a_runs_end_is_delivered_signed_and_retried_until_the_endpoint_answers,
+    a_delivery_nobody_answers_is_given_up_when_its_window_closes,
+    subscribing_refuses_what_cannot_be_delivered_and_stores_nothing,
     a_guesser_is_slowed_ever_more_while_the_owner_signs_in_from_elsewhere,
     two_hundred_parallel_wrong_passwords_are_checked_at_most_ten_times,
     quiet_sign_in_counts_are_pruned_through_their_index,
@@ -213,6 +216,7 @@ mod retry;
 mod run_types;
 mod time_limit;
 mod transitions;
+mod webhooks;
 mod workers;
 use access::*;
 use accounts::*;
@@ -231,6 +235,7 @@ use retry::*;
 use run_types::*;
 use time_limit::*;
 use transitions::*;
+use webhooks::*;
 use workers::*;
 
 pub(crate) fn new_run(t: &TestDb, tenant: Option<TenantId>) -> NewRun {

@@ -62,6 +62,10 @@ struct Target {
     notification: i64,
     /// An API token of the workspace.
     token: i64,
+    /// A webhook endpoint of the workspace.
+    webhook: i64,
+    /// A delivery to that endpoint.
+    delivery: i64,
 }
 
 /// One request to make.
@@ -165,6 +169,28 @@ fn rows() -> Vec<Row> {
         Row {
             route: "/api/revoke_token",
             call: |t| post("/api/revoke_token", format!("id={}", t.token)),
+            expect: [UNAUTHORIZED, OK, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND],
+        },
+        // Webhooks are the owner's like tokens. A retry comes before the removal, which
+        // would leave the delivery with no endpoint to retry to.
+        Row {
+            route: "/api/list_webhooks",
+            call: |_| post("/api/list_webhooks", String::new()),
+            expect: [UNAUTHORIZED, OK, FORBIDDEN, NOT_FOUND, NOT_FOUND, OK, NOT_FOUND],
+        },
+        Row {
+            route: "/api/create_webhook",
+            call: |_| post("/api/create_webhook", "url=https%3A%2F%2Fhooks.example.com%2Fin&finished=on".into()),
+            expect: [UNAUTHORIZED, OK, FORBIDDEN, NOT_FOUND, NOT_FOUND, OK, NOT_FOUND],
+        },
+        Row {
+            route: "/api/retry_delivery",
+            call: |t| post("/api/retry_delivery", format!("id={}", t.delivery)),
+            expect: [UNAUTHORIZED, OK, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND],
+        },
+        Row {
+            route: "/api/revoke_webhook",
+            call: |t| post("/api/revoke_webhook", format!("id={}", t.webhook)),
             expect: [UNAUTHORIZED, OK, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND],
         },
         Row {
@@ -517,7 +543,44 @@ async fn world(t: &TestDb) -> World {
         let new =
             app::services::tokens::NewToken { name: "matrix".into(), grants: "read_runs".into(), ..Default::default() };
         let token = app::services::tokens::create(&t.state, &owner, &new).await.expect("token").token.id;
-        targets.push(Target { workspace: t.ws, tenant, run: run.id, pack, review, notification, token });
+        let hook = app::services::webhooks::NewEndpoint {
+            url: "https://hooks.example.com/matrix".into(),
+            events: "run.finished".into(),
+        };
+        let webhook = app::services::webhooks::create(&t.state, &owner, &hook).await.expect("webhook").endpoint.id;
+        let event = format!("evt_{}_end", run.id);
+        sqlx::query(
+            "INSERT INTO webhook_events (id, workspace_id, run_id, event_type, body, created_at) \
+             VALUES ($1, $2, $3, 'run.finished', '{}', $4)",
+        )
+        .bind(&event)
+        .bind(t.ws.get())
+        .bind(run.id.get())
+        .bind(now)
+        .execute(db.pool())
+        .await
+        .expect("event");
+        let delivery: i64 = sqlx::query_scalar(
+            "INSERT INTO webhook_deliveries (endpoint_id, event_id, state, attempts, next_attempt_at, created_at) \
+             VALUES ($1, $2, 'failed', 3, $3, $3) RETURNING id",
+        )
+        .bind(webhook)
+        .bind(&event)
+        .bind(now)
+        .fetch_one(db.pool())
+        .await
+        .expect("delivery");
+        targets.push(Target {
+            workspace: t.ws,
+            tenant,
+            run: run.id,
+            pack,
+            review,
+            notification,
+            token,
+            webhook,
+            delivery,
+        });
     }
     // The other workspace has work of its own, which only its member sees.
     t.state

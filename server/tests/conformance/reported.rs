@@ -225,6 +225,11 @@ pub(crate) async fn a_reported_run_whose_worker_vanishes_is_closed_as_worker_los
     register(&app, &worker, "backup.snapshot", "counted", &[]).await;
     let (_, made) = call(&app, "POST", "/api/v1/runs/report", &report_body(t, "host-1", "b-3"), &worker).await;
     let id = made["run"]["id"].as_i64().expect("an id");
+    let hook = app::services::webhooks::NewEndpoint {
+        url: "https://hooks.example.com/opshub".into(),
+        events: "run.finished,run.reconciled".into(),
+    };
+    app::services::webhooks::create(&t.state, &owner(t), &hook).await.expect("an endpoint");
 
     // Silent for longer than its type's heartbeat timeout (120 s), not its stale window.
     t.clock.advance(Duration::from_secs(121));
@@ -236,6 +241,7 @@ pub(crate) async fn a_reported_run_whose_worker_vanishes_is_closed_as_worker_los
     assert!(closed.was_reconciled());
     assert_eq!(closed.failure.as_ref().map(|f| f.code.as_str()), Some("worker_lost"));
     assert_eq!(notifications_of(t, id).await.len(), 1, "one notification");
+    assert_eq!(webhook_events_of(t, id).await, [(format!("evt_{id}_end"), "run.reconciled".to_owned())]);
 
     // The worker comes back too late: it hears it no longer holds the run; nothing changes.
     let late = json!({"worker": "host-1", "outcome": "succeeded"}).to_string();
@@ -245,6 +251,16 @@ pub(crate) async fn a_reported_run_whose_worker_vanishes_is_closed_as_worker_los
     assert!(Reconciler::new(t.state.clone(), "sweeper").sweep().await.expect("sweep").decided.is_empty());
     assert_eq!(stored(t, id).await.state, RunState::Completed(RunOutcome::Failed));
     assert_eq!(notifications_of(t, id).await.len(), 1, "still one notification");
+    assert_eq!(webhook_events_of(t, id).await.len(), 1, "still one webhook event");
+}
+
+/// The webhook events recorded about run `id`: id and type.
+async fn webhook_events_of(t: &TestDb, id: i64) -> Vec<(String, String)> {
+    sqlx::query_as("SELECT id, event_type FROM webhook_events WHERE run_id = $1")
+        .bind(id)
+        .fetch_all(t.state.db.pool())
+        .await
+        .expect("events")
 }
 
 pub(crate) async fn a_type_registered_again_judges_its_active_runs_by_the_new_windows(t: &TestDb) {

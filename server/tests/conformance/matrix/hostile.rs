@@ -81,13 +81,15 @@ struct Variant {
 
 /// Whether `value` given for `field` is a valid value after all: a blank, a zero time, a
 /// token name that reads as one, a type filter shaped like a workspace type's key (a
-/// workspace may have registered it), or any value of a grant's box (ticked is ticked).
+/// workspace may have registered it), or any value of a grant's or an event's box (ticked
+/// is ticked).
 fn valid(field: &str, value: &str) -> bool {
     value.trim().is_empty()
         || (field == "since" && value == "0")
         || (field == "run_type" && app::domain::workspace_type::type_key(value).is_ok())
         || (field == "name" && app::domain::token::token_name(value).is_some())
         || app::domain::token::TokenGrant::parse(field).is_ok()
+        || matches!(field, "finished" | "reconciled" | "stuck")
 }
 
 /// Every hostile variant of `call`.
@@ -177,6 +179,7 @@ async fn stored(t: &TestDb) -> Vec<i64> {
         "memberships",
         "baseline_snapshots",
         "api_tokens",
+        "webhook_endpoints",
     ] {
         let n: i64 =
             sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(t.state.db.pool()).await.unwrap();
