@@ -49,6 +49,10 @@ enum Command {
     /// Manage a workspace's API tokens, acting as one of its owners.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage a workspace's webhook endpoints and read their delivery log, acting as one of
+    /// its owners.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
     /// One reconciler sweep: decide every abandoned run and print what was decided.
     Reconcile {
         /// Sweep once and exit (the server sweeps periodically by itself).
@@ -155,6 +159,51 @@ enum TokenCommand {
         /// The workspace's slug.
         workspace: String,
         /// The token's id, as `token list` shows it.
+        id: String,
+        /// The email of a workspace owner.
+        #[arg(long = "as", value_name = "EMAIL")]
+        owner: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum WebhookCommand {
+    /// Subscribe an endpoint and print its signing secret, shown this once.
+    Create {
+        /// The workspace's slug.
+        workspace: String,
+        /// The endpoint's https:// address.
+        url: String,
+        /// The email of the workspace owner subscribing it.
+        #[arg(long = "as", value_name = "EMAIL")]
+        owner: String,
+        /// The events it takes, separated by commas: run.finished, run.reconciled, run.stuck.
+        #[arg(long, required = true, value_delimiter = ',')]
+        events: Vec<String>,
+    },
+    /// List the workspace's endpoints and the newest deliveries to them.
+    List {
+        /// The workspace's slug.
+        workspace: String,
+        /// The email of a workspace owner.
+        #[arg(long = "as", value_name = "EMAIL")]
+        owner: String,
+    },
+    /// Remove an endpoint: it hears nothing more and its pending deliveries are given up.
+    Revoke {
+        /// The workspace's slug.
+        workspace: String,
+        /// The endpoint's id, as `webhook list` shows it.
+        id: String,
+        /// The email of a workspace owner.
+        #[arg(long = "as", value_name = "EMAIL")]
+        owner: String,
+    },
+    /// Send a delivery again as soon as a deliverer next looks.
+    Retry {
+        /// The workspace's slug.
+        workspace: String,
+        /// The delivery's id, as `webhook list` shows it.
         id: String,
         /// The email of a workspace owner.
         #[arg(long = "as", value_name = "EMAIL")]
@@ -375,6 +424,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
         }
         Command::Token(command) => token(command, &config).await?,
+        Command::Webhook(command) => webhook(command, &config).await?,
         Command::User(UserCommand::Add { email, name }) => {
             let db = server::serve::open_database(&config).await?;
             let password = read_password()?;
@@ -460,6 +510,67 @@ async fn token(command: TokenCommand, config: &Config) -> anyhow::Result<()> {
             let p = accounts::member(&db, &owner, &workspace).await.map_err(refused)?;
             tokens::revoke(&state, &p, &id).await.map_err(refused)?;
             println!("token {} revoked", id.trim());
+        }
+    }
+    Ok(())
+}
+
+/// The `webhook` commands: each acts as the named owner, through the same service and
+/// authorization as the owner's server functions.
+async fn webhook(command: WebhookCommand, config: &Config) -> anyhow::Result<()> {
+    use app::services::{accounts, webhooks};
+    let db = server::serve::open_database(config).await?;
+    let state = server::serve::app_state(db.clone(), config);
+    match command {
+        WebhookCommand::Create { workspace, url, owner, events } => {
+            let p = accounts::member(&db, &owner, &workspace).await.map_err(refused)?;
+            let new = webhooks::NewEndpoint { url, events: events.join(",") };
+            let made = webhooks::create(&state, &p, &new).await.map_err(refused)?;
+            println!(
+                "endpoint {} ({}) subscribed to {}; its signing secret, shown this once:",
+                made.endpoint.id,
+                made.endpoint.url,
+                made.endpoint.events.join(",")
+            );
+            println!("{}", made.secret);
+        }
+        WebhookCommand::List { workspace, owner } => {
+            let p = accounts::member(&db, &owner, &workspace).await.map_err(refused)?;
+            let page = webhooks::page(&state, &p).await.map_err(refused)?;
+            if page.endpoints.is_empty() {
+                println!("no webhook endpoints in {workspace}");
+            }
+            for e in &page.endpoints {
+                let state = if e.revoked_at.is_some() { "removed" } else { "active" };
+                println!("endpoint {}	{}	{}	{state}", e.id, e.url, e.events.join(","));
+            }
+            for d in &page.deliveries {
+                let last = d.recent.first().map_or_else(String::new, |a| {
+                    let status = a.status.map_or_else(|| "-".to_owned(), |s| s.to_string());
+                    format!("{status} {}", a.error.as_deref().unwrap_or(""))
+                });
+                println!(
+                    "delivery {}	endpoint {}	{}	{}	run {}	{}	{} attempts	{}",
+                    d.id,
+                    d.endpoint_id,
+                    d.event_id,
+                    d.event_type,
+                    d.run_id,
+                    d.state,
+                    d.attempts,
+                    last.trim()
+                );
+            }
+        }
+        WebhookCommand::Revoke { workspace, id, owner } => {
+            let p = accounts::member(&db, &owner, &workspace).await.map_err(refused)?;
+            webhooks::revoke(&state, &p, &id).await.map_err(refused)?;
+            println!("endpoint {} removed", id.trim());
+        }
+        WebhookCommand::Retry { workspace, id, owner } => {
+            let p = accounts::member(&db, &owner, &workspace).await.map_err(refused)?;
+            webhooks::retry(&state, &p, &id).await.map_err(refused)?;
+            println!("delivery {} will be sent again", id.trim());
         }
     }
     Ok(())
@@ -558,7 +669,8 @@ mod tests {
     #[test]
     fn help_lists_every_command_and_every_setting() {
         let help = Cli::command().render_long_help().to_string();
-        for word in ["serve", "config", "migrate", "seed", "fault", "user", "token", "reconcile", "--config"] {
+        for word in ["serve", "config", "migrate", "seed", "fault", "user", "token", "webhook", "reconcile", "--config"]
+        {
             assert!(help.contains(word), "{word} missing from:\n{help}");
         }
         for k in KEYS {

@@ -1038,19 +1038,23 @@ async fn a_webhook_receiver_that_fails_twice_gets_the_event_on_the_third_try_sig
         &[("OPSHUB_WEBHOOK_FIRST_RETRY_MS", "200"), ("OPSHUB_WEBHOOK_PLAIN_LOOPBACK", "true")],
     );
     let state = state_for(&url).await;
-    let config = RuntimeConfig {
-        webhooks: app::jobs::webhooks::WebhookPolicy { plain_loopback: true, ..Default::default() },
-        ..RuntimeConfig::default()
-    };
-    let state = AppState::new(state.db.clone(), Arc::new(SystemClock), config);
-    let owner: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'operator@contoso-msp.example'")
-        .fetch_one(state.db.pool())
-        .await
-        .unwrap();
-    let owner =
-        app::services::principal::Principal::owner(app::domain::UserId(owner), app::domain::WorkspaceId(1), "Owner");
-    let new = app::services::webhooks::NewEndpoint { url: hook, events: "run.finished".into() };
-    let made = app::services::webhooks::create(&state, &owner, &new).await.expect("subscribed");
+    // Subscribed on the command line, as the workspace owner.
+    let env = [("OPSHUB_DATABASE_URL", url.as_str()), ("OPSHUB_WEBHOOK_PLAIN_LOOPBACK", "true"), ("RUST_LOG", "warn")];
+    let owner = "operator@contoso-msp.example";
+    let (code, stdout, stderr) =
+        opshub(&["webhook", "create", "contoso-msp", &hook, "--as", owner, "--events", "run.finished"], &env);
+    assert_eq!(code, Some(0), "{stderr}");
+    let secret = stdout.lines().find(|l| l.starts_with("whsec_")).expect("the secret, printed once").to_owned();
+    // Plain http to anywhere but this machine is refused, in one calm line.
+    let (code, _, stderr) = opshub(
+        &["webhook", "create", "contoso-msp", "http://hooks.example.com/in", "--as", owner, "--events", "run.finished"],
+        &env,
+    );
+    assert_eq!(
+        (code, stderr.trim().starts_with("opshub: An endpoint is an https:// address")),
+        (Some(1), true),
+        "{stderr}"
+    );
 
     // The server's own worker runs the sync and its own deliverer sends the run's end.
     let run = start_sync(&state, NORTHWIND).await;
@@ -1068,16 +1072,19 @@ async fn a_webhook_receiver_that_fails_twice_gets_the_event_on_the_third_try_sig
     for (head, body) in &seen {
         assert_eq!(head_value(head, "opshub-event-id"), id, "one event id on every try");
         assert_eq!(head_value(head, "opshub-event-type"), "run.finished");
-        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(made.secret.as_bytes()).unwrap();
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
         mac.update(format!("{}.{body}", head_value(head, "opshub-timestamp")).as_bytes());
         let expected: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(head_value(head, "opshub-signature"), format!("v1={expected}"), "a valid signature");
         let event: serde_json::Value = serde_json::from_str(body).expect("JSON");
         assert_eq!((event["id"].as_str(), event["run"]["id"].as_i64()), (Some(id.as_str()), Some(run.id.get())));
     }
-    let page = app::services::webhooks::page(&state, &owner).await.expect("the log");
-    let d = &page.deliveries[0];
-    assert_eq!((d.state.as_str(), d.attempts, d.event_id.as_str()), ("delivered", 3, id.as_str()));
+    let (code, stdout, stderr) = opshub(&["webhook", "list", "contoso-msp", "--as", owner], &env);
+    assert_eq!(code, Some(0), "{stderr}");
+    let delivery = stdout.lines().find(|l| l.starts_with("delivery ")).expect("a delivery in the log");
+    assert!(delivery.contains(&id) && delivery.contains("delivered\t3 attempts\t204"), "{stdout}");
+    assert!(!stdout.contains(&secret), "the list never shows the secret");
     assert!(server.log().contains("webhook delivered"), "{}", server.log());
+    assert!(!server.log().contains(&secret[6..]), "no log line carries the secret");
     drop(server);
 }

@@ -712,7 +712,8 @@ async fn record_terminal_events(
         .filter(|run| run.state.outcome().is_some())
         .map(|run| (EventType::terminal(run.context.reconciliation().is_some()), run))
         .collect();
-    crate::jobs::webhooks::record(db, conn, &events, now).await
+    // A completed run's view does not depend on its windows: the type's defaults will do.
+    crate::jobs::webhooks::record(db, conn, &events, &|run| run.run_type.default_policy(), now).await
 }
 
 #[cfg(test)]

@@ -98,6 +98,10 @@ impl Reconciler {
         }
         let began = std::time::Instant::now();
         let result = self.sweep_unlocked().await;
+        // Under the same lease, so one instance at a time looks for stuck runs to announce.
+        if let Err(e) = crate::jobs::webhooks::announce_stuck(&self.state).await {
+            tracing::warn!(error = %format!("{e:#}"), "announcing stuck runs to webhook endpoints failed; the next sweep tries again");
+        }
         if let Ok(report) = &result {
             self.state.metrics.sweep(began.elapsed(), report.decided.iter().map(|(_, reason, _)| (*reason).to_owned()));
         }

@@ -11,7 +11,7 @@
 use crate::api::v1::ApiRun;
 use crate::copy::Locale;
 use crate::domain::webhook::{DeliveryState, EventType, EventTypes, Fault, RetryPolicy};
-use crate::domain::{PollingPolicy, Run, RunView, Timestamp};
+use crate::domain::{Freshness, LifecyclePolicy, PollingPolicy, Run, RunView, Timestamp};
 use crate::runtime::AppState;
 use crate::store::Db;
 use crate::store::webhooks::{self as stored, Attempted, HeldDelivery, NewEvent};
@@ -65,11 +65,13 @@ struct Body<'a> {
 
 /// Inside the transition's transaction: records `events` (each a type and the run as it
 /// stands after the transition) for every endpoint of the run's workspace that takes the
-/// type. Costs one read when no endpoint listens.
+/// type, each run shown as judged by `policies` (its windows). Costs one read when no
+/// endpoint listens.
 pub async fn record(
     db: &Db,
     conn: &mut sqlx::AnyConnection,
     events: &[(EventType, &Run)],
+    policies: &(dyn Fn(&Run) -> LifecyclePolicy + Sync),
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     let mut workspaces: Vec<i64> = events.iter().map(|(_, r)| r.workspace_id.get()).collect();
@@ -114,7 +116,7 @@ pub async fn record(
         .filter_map(|(t, run, endpoints)| {
             let id = t.event_id(run.id);
             let tenant_name = run.tenant_id.and_then(|tn| names.get(&tn.get()).cloned());
-            let view = RunView::derive(run, tenant_name, &run.run_type.default_policy(), &polling, now);
+            let view = RunView::derive(run, tenant_name, &policies(run), &polling, now);
             let body = Body {
                 id: &id,
                 event_type: t.as_str(),
@@ -139,6 +141,35 @@ pub async fn record(
         })
         .collect();
     stored::insert_events(db, conn, &rows, now.millis()).await
+}
+
+/// Records a `run.stuck` event for each active run that is likely stale now and was never
+/// announced as stuck, in workspaces with an endpoint that takes the event; the number
+/// announced. A run is announced as stuck once: if it recovers and stalls again, its page and
+/// lists show it, and its end is announced as usual. Freshness is the domain's, judged by the
+/// run's own windows, so this agrees with every page.
+pub async fn announce_stuck(state: &AppState) -> anyhow::Result<usize> {
+    /// Active runs looked at per sweep.
+    const LOOKED_AT: i64 = 500;
+    let ids = stored::unannounced_active(&state.db, LOOKED_AT).await?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let now = state.clock.now();
+    let runs = crate::store::runs::by_ids(&state.db, &ids).await?;
+    let stuck: Vec<(EventType, &Run)> = runs
+        .iter()
+        .filter(|run| run.freshness(&state.config.policy(&run.run_type), now) == Some(Freshness::LikelyStale))
+        .map(|run| (EventType::Stuck, run))
+        .collect();
+    if stuck.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = state.db.begin_write().await?;
+    record(&state.db, &mut tx, &stuck, &|run| state.config.policy(&run.run_type), now).await?;
+    tx.commit().await?;
+    tracing::info!(runs = stuck.len(), "stuck runs announced to webhook endpoints");
+    Ok(stuck.len())
 }
 
 /// The signature of `body` sent at `timestamp` (seconds) under `secret`: `v1=` and the hex

@@ -140,6 +140,34 @@ pub async fn tenant_names(conn: &mut AnyConnection, tenants: &[i64]) -> Result<V
     q.fetch_all(conn).await
 }
 
+/// Active runs that may be stuck and have not been announced as stuck: those of workspaces
+/// with an endpoint that takes `run.stuck` and no stuck event yet, least recently alive
+/// first, at most `limit`. None (and no read of the runs) when no endpoint takes the event.
+pub async fn unannounced_active(db: &Db, limit: i64) -> Result<Vec<crate::domain::RunId>, sqlx::Error> {
+    let workspaces: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT workspace_id FROM webhook_endpoints WHERE revoked_at IS NULL AND events LIKE '%run.stuck%'",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    if workspaces.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = workspaces.len();
+    let sql = format!(
+        "SELECT r.id FROM operation_runs r WHERE r.workspace_id IN ({}) AND r.status <> 'completed' \
+         AND NOT EXISTS (SELECT 1 FROM webhook_events e WHERE e.id = 'evt_' || r.id || '_stuck') \
+         ORDER BY COALESCE(r.heartbeat_at, r.started_at, r.created_at), r.id LIMIT ${}",
+        crate::store::db::placeholders(1, n),
+        n + 1
+    );
+    let mut q = sqlx::query_scalar(&sql);
+    for w in &workspaces {
+        q = q.bind(*w);
+    }
+    let ids: Vec<i64> = q.bind(limit).fetch_all(db.pool()).await?;
+    Ok(ids.into_iter().map(crate::domain::RunId).collect())
+}
+
 /// An event to write to the outbox, with the endpoints to deliver it to.
 #[derive(Debug, Clone)]
 pub struct NewEvent {

@@ -254,3 +254,54 @@ pub(crate) async fn subscribing_refuses_what_cannot_be_delivered_and_stores_noth
     assert!(matches!(webhooks::create(&state, &operator, &new).await, Err(Error::Forbidden(_))));
     assert!(matches!(webhooks::page(&state, &operator).await, Err(Error::Forbidden(_))));
 }
+
+pub(crate) async fn a_run_still_stuck_after_a_sweep_is_announced_once_to_endpoints_that_take_it(t: &TestDb) {
+    let o = owner(t);
+    let stuck = NewEndpoint { url: "https://pager.example.com/in".into(), events: "run.stuck".into() };
+    webhooks::create(&t.state, &o, &stuck).await.expect("subscribed");
+    let ends = NewEndpoint { url: "https://ends.example.com/in".into(), events: "run.finished,run.reconciled".into() };
+    webhooks::create(&t.state, &o, &ends).await.expect("subscribed");
+    let life = t.state.lifecycle();
+    let quiet = life.start(new_run(t, Some(t.tenant))).await.unwrap().run().id;
+    life.claim(quiet, "w1", LEASE).await.unwrap().expect("claimed");
+    assert_eq!(app::jobs::webhooks::announce_stuck(&t.state).await.unwrap(), 0, "fresh work is not stuck");
+
+    // Its worker falls silent past the heartbeat timeout: likely stale, so stuck.
+    let policy = t.state.config.policy(&app::domain::RunType::InventorySync.into());
+    t.clock.advance(policy.heartbeat_timeout + Duration::from_secs(1));
+    assert_eq!(app::jobs::webhooks::announce_stuck(&t.state).await.unwrap(), 1);
+    assert_eq!(app::jobs::webhooks::announce_stuck(&t.state).await.unwrap(), 0, "announced once");
+    let (body, to): (String, i64) = sqlx::query_as(
+        "SELECT e.body, d.endpoint_id FROM webhook_events e JOIN webhook_deliveries d ON d.event_id = e.id \
+         WHERE e.id = $1",
+    )
+    .bind(format!("evt_{quiet}_stuck"))
+    .fetch_one(t.state.db.pool())
+    .await
+    .expect("one stuck event, to one endpoint");
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!((body["type"].as_str(), body["run"]["status"].as_str()), (Some("run.stuck"), Some("running")));
+    assert_eq!(
+        (body["run"]["freshness"].as_str(), body["run"]["problem_class"].as_str()),
+        (Some("likely_stale"), Some("active_stale"))
+    );
+    let page = webhooks::page(&t.state, &o).await.unwrap();
+    let pager = page.endpoints.iter().find(|e| e.url.starts_with("https://pager.")).unwrap();
+    assert_eq!(to, pager.id);
+
+    // The reconciler then closes it: its end is a second event, to the other endpoint.
+    let sweep = app::jobs::reconciler::Reconciler::new(t.state.clone(), "sweeper").sweep().await.unwrap();
+    assert_eq!(sweep.decided.len(), 1);
+    assert_eq!((events_of(t, quiet).await, deliveries_of(t, quiet).await), (2, 2));
+    // A run the sweep closes before anyone called it stuck is announced by its end alone.
+    let other = life.start(super::distinct_runs(t)(Some(t.tenant))).await.unwrap().run().id;
+    life.claim(other, "w2", LEASE).await.unwrap().expect("claimed");
+    t.clock.advance(policy.heartbeat_timeout + Duration::from_secs(1));
+    app::jobs::reconciler::Reconciler::new(t.state.clone(), "sweeper").sweep().await.unwrap();
+    let types: Vec<String> = sqlx::query_scalar("SELECT event_type FROM webhook_events WHERE run_id = $1")
+        .bind(other.get())
+        .fetch_all(t.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(types, ["run.reconciled"]);
+}
