@@ -536,7 +536,7 @@ async fn webhook(command: WebhookCommand, config: &Config) -> anyhow::Result<()>
         }
         WebhookCommand::List { workspace, owner } => {
             let p = accounts::member(&db, &owner, &workspace).await.map_err(refused)?;
-            let page = webhooks::page(&state, &p).await.map_err(refused)?;
+            let page = webhooks::log(&state, &p).await.map_err(refused)?;
             if page.endpoints.is_empty() {
                 println!("no webhook endpoints in {workspace}");
             }

@@ -69,9 +69,9 @@ pub struct DeliveryInfo {
     pub recent: Vec<AttemptInfo>,
 }
 
-/// The owner's webhooks page: the endpoints and the newest deliveries.
+/// The workspace's endpoints and the newest deliveries to them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WebhookPage {
+pub struct WebhookLog {
     /// Every endpoint, newest first.
     pub endpoints: Vec<WebhookInfo>,
     /// The newest deliveries to them, newest first.
@@ -80,10 +80,93 @@ pub struct WebhookPage {
     pub observed_at: Timestamp,
 }
 
-/// The workspace's webhook endpoints and delivery log (owners only).
+/// The webhooks section's words in the reader's language. They travel with its data rather
+/// than in the browser's catalog: the section is an owner's, loaded on demand, and words in
+/// the catalog would be in the bundle every tenant user loads (specs/browser-bundle).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookWords {
+    /// The heading.
+    pub heading: String,
+    /// What the section is for.
+    pub lede: String,
+    /// The form's heading.
+    pub subscribe: String,
+    /// The address field and column.
+    pub url: String,
+    /// The events' legend and column.
+    pub events: String,
+    /// Each event type, in `EventType::ALL` order.
+    pub event: Vec<String>,
+    /// The form's button.
+    pub submit: String,
+    /// Above a new endpoint's secret.
+    pub created: String,
+    /// The endpoints' heading.
+    pub endpoints: String,
+    /// An empty list.
+    pub none: String,
+    /// The deliveries' heading.
+    pub deliveries: String,
+    /// Column: attempts.
+    pub attempts: String,
+    /// Column: the last answer.
+    pub last: String,
+    /// Column: the next try.
+    pub next: String,
+    /// Each delivery state, in `DeliveryState::ALL` order.
+    pub state: Vec<String>,
+    /// Each fault, in `Fault::ALL` order.
+    pub fault: Vec<String>,
+    /// The retry button.
+    pub retry: String,
+}
+
+#[cfg(feature = "ssr")]
+impl WebhookWords {
+    /// The words of catalog `c`.
+    pub fn of(c: &crate::copy::Catalog) -> Self {
+        use crate::domain::webhook::{DeliveryState, EventType, Fault};
+        let w = &c.webhooks;
+        Self {
+            heading: w.heading.to_owned(),
+            lede: w.lede.to_owned(),
+            subscribe: w.subscribe.to_owned(),
+            url: w.url.to_owned(),
+            events: w.events.to_owned(),
+            event: EventType::ALL.iter().map(|e| (w.event)(*e).to_owned()).collect(),
+            submit: w.submit.to_owned(),
+            created: w.created.to_owned(),
+            endpoints: w.endpoints.to_owned(),
+            none: w.none.to_owned(),
+            deliveries: w.deliveries.to_owned(),
+            attempts: w.attempts.to_owned(),
+            last: w.last.to_owned(),
+            next: w.next.to_owned(),
+            state: DeliveryState::ALL.iter().map(|s| (w.state_word)(*s).to_owned()).collect(),
+            fault: Fault::ALL.iter().map(|f| (w.fault)(*f).to_owned()).collect(),
+            retry: w.retry.to_owned(),
+        }
+    }
+}
+
+/// The owner's webhooks section: the log and its words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookPage {
+    /// The endpoints and deliveries.
+    pub log: WebhookLog,
+    /// The words to show them with.
+    pub words: WebhookWords,
+}
+
+/// The workspace's webhook endpoints and delivery log (owners only), with the words to show
+/// them in the reader's language.
 #[server(endpoint = "list_webhooks")]
 pub async fn list_webhooks() -> Result<WebhookPage, ApiError> {
-    super::answer::serve(|s, p| async move { crate::services::webhooks::page(&s, &p).await }).await
+    super::answer::serve(|s, p| async move {
+        let log = crate::services::webhooks::log(&s, &p).await?;
+        Ok(WebhookPage { log, words: WebhookWords::of(crate::copy::text()) })
+    })
+    .await
 }
 
 /// Subscribes an endpoint; the answer carries its signing secret, this once. Each event type

@@ -8,13 +8,14 @@
 
 use super::en::{
     Access, Accounts, Badges, Dashboard, Decision, Detail, Errors, List, Login, Notices, Pages, Records, Runs, Shell,
-    System, Tenant, Time, Timeline, Tokens,
+    System, Tenant, Time, Timeline, Tokens, Webhooks,
 };
 use super::{Locale, grouped, one_decimal};
 use crate::api::{Bucket, TokenState};
 use crate::domain::access::{Capability, Role};
 use crate::domain::reconcile::{Abandoned, Reason};
 use crate::domain::token::TokenGrant;
+use crate::domain::webhook::{DeliveryState, EventType, Fault};
 use crate::domain::{Freshness, ProblemClass, RunOutcome, RunStatus, RunType, SummaryKey};
 
 /// "1.234" — German groups thousands with a dot.
@@ -809,6 +810,41 @@ pub const TOKENS: Tokens = Tokens {
     revoke: "Widerrufen",
     revoke_label: |name| format!("Token „{name}“ widerrufen"),
     loading: "Tokens werden geladen …",
+};
+
+/// The German [`Webhooks`].
+pub const WEBHOOKS: Webhooks = Webhooks {
+    heading: "Webhooks",
+    lede: "Opshub meldet Ihren Empfängern signiert, wenn Vorgänge enden oder hängen, und wiederholt, bis sie antworten.",
+    subscribe: "Empfänger eintragen",
+    url: "Adresse (https://)",
+    events: "Ereignisse",
+    event: |e| match e {
+        EventType::Finished => "ein Vorgang ist beendet",
+        EventType::Reconciled => "das System hat einen Vorgang geschlossen",
+        EventType::Stuck => "ein Vorgang hängt",
+    },
+    submit: "Eintragen",
+    created: "Kopieren Sie jetzt sein Signaturgeheimnis; es wird nur dieses eine Mal gezeigt:",
+    endpoints: "Empfänger",
+    none: "Noch keine.",
+    deliveries: "Letzte Zustellungen",
+    attempts: "Versuche",
+    last: "Letzte Antwort",
+    next: "Nächster Versuch",
+    state_word: |s| match s {
+        DeliveryState::Pending => "Wird wiederholt",
+        DeliveryState::Delivered => "Zugestellt",
+        DeliveryState::Failed => "Aufgegeben",
+    },
+    fault: |f| match f {
+        Fault::Answered => "Fehlerantwort",
+        Fault::Timeout => "keine Antwort in der Zeit",
+        Fault::Connect => "keine Verbindung",
+        Fault::Request => "Anfrage gescheitert",
+        Fault::Address => "Adresse nicht erlaubt",
+    },
+    retry: "Jetzt wiederholen",
 };
 
 /// The German [`Pages`].

@@ -8,6 +8,7 @@ use crate::domain::access::{Capability, Role};
 use crate::domain::reconcile::{Abandoned, Reason};
 use crate::domain::time::DateParts;
 use crate::domain::token::TokenGrant;
+use crate::domain::webhook::{DeliveryState, EventType, Fault};
 use crate::domain::{Freshness, ProblemClass, RunOutcome, RunStatus, RunType, SummaryKey};
 
 /// Declares one group of the catalog: a struct whose fields carry their docs and types, and
@@ -1223,6 +1224,62 @@ group! {
         revoke_label: fn(&str) -> String = |name| format!("Revoke token {name:?}"),
         /// While the list loads.
         loading: &'static str = "Loading tokens…",
+    }
+}
+
+group! {
+    /// The webhooks section of the owner's integrations page (`/admin/tokens`). It borrows
+    /// the tokens page's words where they mean the same (state, revoke, revoked), so the main
+    /// bundle carries them once.
+    struct Webhooks = WEBHOOKS {
+        /// The top bar's link and the page's heading.
+        heading: &'static str = "Webhooks",
+        /// What the page is for.
+        lede: &'static str = "Opshub tells your endpoints when runs end or get stuck, signed, and retries until they answer.",
+        /// The form's heading.
+        subscribe: &'static str = "Subscribe an endpoint",
+        /// The address field and column.
+        url: &'static str = "Address (https://)",
+        /// The events' legend and column.
+        events: &'static str = "Events",
+        /// What each event is.
+        event: fn(EventType) -> &'static str = |e| match e {
+            EventType::Finished => "a run finished",
+            EventType::Reconciled => "the system closed a run",
+            EventType::Stuck => "a run is stuck",
+        },
+        /// The form's button.
+        submit: &'static str = "Subscribe",
+        /// Above a new endpoint's secret, shown once.
+        created: &'static str = "Copy its signing secret now; it is shown only this once:",
+        /// The endpoints' heading.
+        endpoints: &'static str = "Endpoints",
+        /// An empty list.
+        none: &'static str = "None yet.",
+        /// The deliveries' heading.
+        deliveries: &'static str = "Latest deliveries",
+        /// Column: attempts made.
+        attempts: &'static str = "Attempts",
+        /// Column: the last attempt's answer.
+        last: &'static str = "Last answer",
+        /// Column: the next attempt.
+        next: &'static str = "Next try",
+        /// Where a delivery stands.
+        state_word: fn(DeliveryState) -> &'static str = |s| match s {
+            DeliveryState::Pending => "Retrying",
+            DeliveryState::Delivered => "Delivered",
+            DeliveryState::Failed => "Given up",
+        },
+        /// Why an attempt did not deliver.
+        fault: fn(Fault) -> &'static str = |f| match f {
+            Fault::Answered => "error answer",
+            Fault::Timeout => "no answer in time",
+            Fault::Connect => "could not connect",
+            Fault::Request => "request failed",
+            Fault::Address => "address not allowed",
+        },
+        /// The retry button.
+        retry: &'static str = "Retry now",
     }
 }
 

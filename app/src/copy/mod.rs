@@ -43,7 +43,7 @@ pub use decision::NoticeText;
 
 pub use en::{
     Access, Accounts, Badges, Dashboard, Decision, Detail, Errors, List, Login, Notices, Pages, Records, Runs, Shell,
-    System, Tenant, Time, Timeline, Tokens,
+    System, Tenant, Time, Timeline, Tokens, Webhooks,
 };
 
 use serde::{Deserialize, Serialize};
@@ -187,6 +187,10 @@ pub struct Catalog {
     pub errors: Errors,
     /// The owner's API tokens page.
     pub tokens: Tokens,
+    /// The owner's webhooks section (worded on the server and sent with its data, so the
+    /// browser bundle carries none of it).
+    #[cfg(feature = "ssr")]
+    pub webhooks: Webhooks,
     /// Sentences jobs and the reconciler write into records for people to read later.
     pub records: Records,
     /// Small pages served outside the app (a review pack download that cannot be served);
@@ -215,6 +219,8 @@ pub static EN: Catalog = Catalog {
     accounts: en::ACCOUNTS,
     errors: en::ERRORS,
     tokens: en::TOKENS,
+    #[cfg(feature = "ssr")]
+    webhooks: en::WEBHOOKS,
     records: en::RECORDS,
     #[cfg(feature = "ssr")]
     pages: en::PAGES,
@@ -240,6 +246,8 @@ pub static DE: Catalog = Catalog {
     accounts: de::ACCOUNTS,
     errors: de::ERRORS,
     tokens: de::TOKENS,
+    #[cfg(feature = "ssr")]
+    webhooks: de::WEBHOOKS,
     records: de::RECORDS,
     #[cfg(feature = "ssr")]
     pages: de::PAGES,
@@ -289,6 +297,7 @@ mod sample {
     use crate::domain::reconcile::{Abandoned, Reason};
     use crate::domain::time::DateParts;
     use crate::domain::token::TokenGrant;
+    use crate::domain::webhook::{DeliveryState, EventType, Fault};
     use crate::domain::{Freshness, ProblemClass, RunOutcome, RunStatus, RunType, SummaryKey};
 
     macro_rules! sample {
@@ -326,7 +335,10 @@ mod sample {
         RunType,
         SummaryKey,
         TokenGrant,
-        TokenState
+        TokenState,
+        DeliveryState,
+        EventType,
+        Fault
     );
 
     sample! {
@@ -380,7 +392,11 @@ impl Catalog {
             ("tokens", self.tokens.entries()),
         ];
         #[cfg(feature = "ssr")]
-        groups.extend([("accounts", self.accounts.entries()), ("pages", self.pages.entries())]);
+        groups.extend([
+            ("accounts", self.accounts.entries()),
+            ("pages", self.pages.entries()),
+            ("webhooks", self.webhooks.entries()),
+        ]);
         groups.into_iter().flat_map(|(g, es)| es.into_iter().map(move |(f, t)| (g, f, t))).collect()
     }
 }
@@ -456,7 +472,8 @@ mod tests {
     }
 
     /// Entries that read the same in German as in English, and why.
-    const SAME_IN_BOTH: [(&str, &str, &str); 13] = [
+    const SAME_IN_BOTH: [(&str, &str, &str); 14] = [
+        ("webhooks", "heading", "German uses the English term"),
         ("shell", "app_name", "the product's name"),
         ("shell", "page_title", "the product's name around the page's"),
         ("shell", "system_page_title", "\"System\" is German too"),

@@ -156,6 +156,11 @@ impl Fault {
             Self::Address => "address",
         }
     }
+
+    /// Parses a stored spelling.
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        Self::ALL.into_iter().find(|f| f.as_str() == text).ok_or_else(|| ParseError::unknown("delivery fault", text))
+    }
 }
 
 /// How deliveries are retried: the first retry waits `first_retry_ms`, each later one four
@@ -226,6 +231,10 @@ mod tests {
     fn each_fault_has_its_own_spelling() {
         let spelled: std::collections::BTreeSet<&str> = Fault::ALL.iter().map(|f| f.as_str()).collect();
         assert_eq!(spelled.len(), Fault::ALL.len());
+        for f in Fault::ALL {
+            assert_eq!(Fault::parse(f.as_str()), Ok(f));
+        }
+        assert!(Fault::parse("Timeout").is_err());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! workspace-wide records, managed like API tokens: by the owner, unseen by members entitled
 //! to some tenants only.
 
-use crate::api::{AttemptInfo, CreatedWebhook, DeliveryInfo, WebhookInfo, WebhookPage};
+use crate::api::{AttemptInfo, CreatedWebhook, DeliveryInfo, WebhookInfo, WebhookLog};
 use crate::domain::access::Capability;
 use crate::domain::webhook::{DeliveryState, EventType, EventTypes};
 use crate::domain::{Timestamp, token};
@@ -68,9 +68,8 @@ pub async fn create(state: &AppState, p: &Principal, new: &NewEndpoint) -> Resul
     Ok(CreatedWebhook { endpoint: info(row), secret })
 }
 
-/// The owner's webhooks page: every endpoint and the newest deliveries with their latest
-/// attempts.
-pub async fn page(state: &AppState, p: &Principal) -> Result<WebhookPage, Error> {
+/// The delivery log: every endpoint and the newest deliveries with their latest attempts.
+pub async fn log(state: &AppState, p: &Principal) -> Result<WebhookLog, Error> {
     p.authorize(p.workspace_id, None, Capability::ManageTokens, Thing::Page)?;
     let endpoints = stored::endpoints(&state.db, p.workspace_id).await?.into_iter().map(info).collect();
     let rows = stored::deliveries(&state.db, p.workspace_id, LOG_DELIVERIES).await?;
@@ -111,7 +110,7 @@ pub async fn page(state: &AppState, p: &Principal) -> Result<WebhookPage, Error>
             }
         })
         .collect();
-    Ok(WebhookPage { endpoints, deliveries, observed_at: state.clock.now() })
+    Ok(WebhookLog { endpoints, deliveries, observed_at: state.clock.now() })
 }
 
 /// Removes endpoint `id` of the caller's workspace; it hears nothing more and its pending

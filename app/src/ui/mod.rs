@@ -17,6 +17,7 @@ pub(crate) mod run_detail;
 mod system;
 mod tenant;
 mod tokens;
+mod webhooks;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};

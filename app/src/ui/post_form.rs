@@ -10,8 +10,8 @@
 //! argument type names its fields in [`FromFields`], a few lines that cost next to nothing.
 
 use crate::api::{
-    CancelRun, CreateToken, ListQuery, MarkAllNotificationsRead, MarkNotificationRead, PublishReview, RetryRun,
-    RevokeToken, SignIn, StartOperation,
+    CancelRun, CreateToken, CreateWebhook, ListQuery, MarkAllNotificationsRead, MarkNotificationRead, PublishReview,
+    RetryDelivery, RetryRun, RevokeToken, RevokeWebhook, SignIn, StartOperation,
 };
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -86,6 +86,29 @@ impl FromFields for CreateToken {
 }
 
 impl FromFields for RevokeToken {
+    fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
+        Some(Self { id: field("id")? })
+    }
+}
+
+impl FromFields for CreateWebhook {
+    fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
+        Some(Self {
+            url: field("url")?,
+            finished: field("finished"),
+            reconciled: field("reconciled"),
+            stuck: field("stuck"),
+        })
+    }
+}
+
+impl FromFields for RevokeWebhook {
+    fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
+        Some(Self { id: field("id")? })
+    }
+}
+
+impl FromFields for RetryDelivery {
     fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
         Some(Self { id: field("id")? })
     }

@@ -1,4 +1,5 @@
-//! `/admin/tokens`: the workspace owner's API tokens (specs/runs-api, "Tokens"). A form makes
+//! `/admin/tokens`: the workspace owner's integrations — API tokens (specs/runs-api,
+//! "Tokens") here, webhooks in [`super::webhooks`] below them. A form makes
 //! one — a name, a tenant or every tenant, its grants and how long it works — and shows its
 //! secret this once; the list shows every token by the first characters of its secret, with
 //! where it stands and a revoke button. Nothing on it changes by itself, so it never polls.
@@ -32,7 +33,7 @@ impl LazyRoute for TokensRoute {
     }
 
     fn view(_this: Self) -> AnyView {
-        tokens_page().into_any()
+        view! { {tokens_page()} {super::webhooks::webhooks_section()} }.into_any()
     }
 }
 

@@ -173,7 +173,7 @@ pub(crate) async fn a_runs_end_is_delivered_signed_and_retried_until_the_endpoin
     assert_eq!(body["run"]["links"]["page"], format!("/admin/operations/{run}"));
 
     // The log shows the delivery with its attempts, newest first; "retry now" sends it once more.
-    let page = webhooks::page(&state, &owner(t)).await.expect("the log");
+    let page = webhooks::log(&state, &owner(t)).await.expect("the log");
     assert_eq!(page.endpoints.len(), 3);
     let [d] = page.deliveries.as_slice() else { panic!("one delivery: {:?}", page.deliveries) };
     assert_eq!((d.state.as_str(), d.attempts, d.event_id.as_str(), d.run_id), ("delivered", 3, id.as_str(), run.get()));
@@ -208,7 +208,7 @@ pub(crate) async fn a_delivery_nobody_answers_is_given_up_when_its_window_closes
     // minute's window, so it is given up.
     assert_eq!((last.state, tries), (DeliveryState::Failed, 4));
     assert!(deliverer.run_one().await.unwrap().is_none(), "given up is not tried again");
-    let page = webhooks::page(&state, &owner(t)).await.expect("the log");
+    let page = webhooks::log(&state, &owner(t)).await.expect("the log");
     assert_eq!(page.deliveries[0].state, "failed");
     assert_eq!(page.deliveries[0].recent[0].error.as_deref(), Some("connect"));
     assert_eq!(page.deliveries[0].next_attempt_at, None);
@@ -252,7 +252,7 @@ pub(crate) async fn subscribing_refuses_what_cannot_be_delivered_and_stores_noth
     let operator = Principal::new(t.user, t.ws, "Op", Role::Operator, TenantScope::All);
     let new = NewEndpoint { url: "https://hooks.example.com/in".into(), events: "run.finished".into() };
     assert!(matches!(webhooks::create(&state, &operator, &new).await, Err(Error::Forbidden(_))));
-    assert!(matches!(webhooks::page(&state, &operator).await, Err(Error::Forbidden(_))));
+    assert!(matches!(webhooks::log(&state, &operator).await, Err(Error::Forbidden(_))));
 }
 
 pub(crate) async fn a_run_still_stuck_after_a_sweep_is_announced_once_to_endpoints_that_take_it(t: &TestDb) {
@@ -285,7 +285,7 @@ pub(crate) async fn a_run_still_stuck_after_a_sweep_is_announced_once_to_endpoin
         (body["run"]["freshness"].as_str(), body["run"]["problem_class"].as_str()),
         (Some("likely_stale"), Some("active_stale"))
     );
-    let page = webhooks::page(&t.state, &o).await.unwrap();
+    let page = webhooks::log(&t.state, &o).await.unwrap();
     let pager = page.endpoints.iter().find(|e| e.url.starts_with("https://pager.")).unwrap();
     assert_eq!(to, pager.id);
 
