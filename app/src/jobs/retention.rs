@@ -10,6 +10,8 @@
 //!   the same transaction, so every count still equals its list.
 //! - A notification outlives its run when its own keeping is longer; it then says calmly that
 //!   the run is no longer kept.
+//! - Webhook events, with their deliveries and attempts, are kept as long as runs; one whose
+//!   delivery is still being retried stays until it settles (specs/webhooks).
 
 use crate::runtime::state::AppState;
 use crate::store::retention::{self as stored, Cursor};
@@ -26,6 +28,9 @@ pub const RUN_BATCH: i64 = 200;
 /// Notifications deleted per statement.
 pub const NOTIFICATION_BATCH: i64 = 2_000;
 
+/// Webhook events deleted per transaction (with their deliveries and attempts).
+pub const WEBHOOK_BATCH: i64 = 500;
+
 /// What one retention sweep did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RetentionReport {
@@ -35,6 +40,8 @@ pub struct RetentionReport {
     pub runs: u64,
     /// Notifications deleted.
     pub notifications: u64,
+    /// Webhook events deleted (with their deliveries and attempts).
+    pub webhook_events: u64,
     /// Batches (transactions) it took.
     pub batches: u32,
     /// The longest batch.
@@ -87,10 +94,11 @@ impl Retention {
             tracing::warn!(error = %e, "could not release the retention lease; it expires by itself");
         }
         let report = result?;
-        if report.runs > 0 || report.notifications > 0 {
+        if report.runs > 0 || report.notifications > 0 || report.webhook_events > 0 {
             tracing::info!(
                 runs = report.runs,
                 notifications = report.notifications,
+                webhook_events = report.webhook_events,
                 batches = report.batches,
                 longest_ms = report.longest.as_millis(),
                 "expired history deleted"
@@ -116,6 +124,18 @@ impl Retention {
                 let renewed = self.state.clock.now();
                 if !sweeps::take_lease(db, LEASE_NAME, &self.owner, renewed.plus(lease), renewed).await? {
                     return Ok(report);
+                }
+            }
+        }
+        if let Some(keep) = self.state.config.history_retention {
+            let before = now.minus(keep);
+            loop {
+                let began = Instant::now();
+                let deleted = stored::delete_webhook_events(db, before, WEBHOOK_BATCH).await?;
+                report.webhook_events += deleted;
+                report.timed(began);
+                if deleted < WEBHOOK_BATCH.unsigned_abs() {
+                    break;
                 }
             }
         }

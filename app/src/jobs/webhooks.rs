@@ -333,29 +333,46 @@ impl Deliverer {
         }
     }
 
-    /// Sends every due delivery, then waits `every` (or until shutdown) and does it again.
+    /// Sends due deliveries until none is due (or shutdown is asked for); how many it sent.
+    pub async fn drain(&self, shutdown: &watch::Receiver<bool>) -> usize {
+        let mut sent = 0;
+        while !*shutdown.borrow() {
+            match self.run_one().await {
+                Ok(Some(_)) => sent += 1,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::error!(error = %format!("{e:#}"), "webhook delivery failed to run; trying again at the next tick");
+                    break;
+                }
+            }
+        }
+        sent
+    }
+
+    /// Every `every`, sends every due delivery over [`LANES`] concurrent lanes (each
+    /// delivery is held by one lane), until shutdown.
     pub async fn run_periodically(self, every: Duration, mut shutdown: watch::Receiver<bool>) {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         while !*shutdown.borrow() {
             tokio::select! {
                 _ = tick.tick() => {
-                    loop {
-                        match self.run_one().await {
-                            Ok(Some(_)) if !*shutdown.borrow() => {}
-                            Ok(_) => break,
-                            Err(e) => {
-                                tracing::error!(error = %format!("{e:#}"), "webhook delivery failed to run; trying again at the next tick");
-                                break;
-                            }
-                        }
+                    let mut lanes = tokio::task::JoinSet::new();
+                    for _ in 0..LANES {
+                        let (lane, stop) = (self.clone(), shutdown.clone());
+                        lanes.spawn(async move { lane.drain(&stop).await });
                     }
+                    while lanes.join_next().await.is_some() {}
                 }
                 _ = shutdown.changed() => {}
             }
         }
     }
 }
+
+/// Deliveries one instance sends at once: an endpoint slow to answer (up to its timeout)
+/// holds one lane, not every delivery behind it.
+pub const LANES: usize = 4;
 
 #[cfg(test)]
 mod tests {

@@ -128,3 +128,49 @@ pub async fn delete_notifications(db: &Db, before: Timestamp, limit: i64) -> Res
     .await?;
     Ok(done.rows_affected())
 }
+
+/// Deletes up to `limit` webhook events written before `before` whose deliveries are all
+/// settled (delivered or given up), with their deliveries and attempts, in one transaction;
+/// how many events. A delivery still being retried keeps its event.
+pub async fn delete_webhook_events(db: &Db, before: Timestamp, limit: i64) -> Result<u64, sqlx::Error> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT e.id FROM webhook_events e WHERE e.created_at < $1 AND NOT EXISTS \
+         (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.state = 'pending') \
+         ORDER BY e.created_at, e.id LIMIT $2",
+    )
+    .bind(before.millis())
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let list = super::db::placeholders(1, ids.len());
+    let mut tx = db.begin_write().await?;
+    for sql in [
+        format!(
+            "DELETE FROM webhook_attempts WHERE delivery_id IN \
+             (SELECT id FROM webhook_deliveries WHERE event_id IN ({list}) AND state <> 'pending')"
+        ),
+        format!("DELETE FROM webhook_deliveries WHERE event_id IN ({list}) AND state <> 'pending'"),
+    ] {
+        let mut q = sqlx::query(&sql);
+        for id in &ids {
+            q = q.bind(id.as_str());
+        }
+        q.execute(&mut *tx).await?;
+    }
+    // An event whose delivery turned pending meanwhile ("retry now") keeps that delivery, so
+    // it is kept too.
+    let sql = format!(
+        "DELETE FROM webhook_events WHERE id IN ({list}) AND NOT EXISTS \
+         (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id)"
+    );
+    let mut q = sqlx::query(&sql);
+    for id in &ids {
+        q = q.bind(id.as_str());
+    }
+    let done = q.execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}

@@ -168,6 +168,8 @@ conformance!(
     a_delivery_nobody_answers_is_given_up_when_its_window_closes,
     subscribing_refuses_what_cannot_be_delivered_and_stores_nothing,
     a_run_still_stuck_after_a_sweep_is_announced_once_to_endpoints_that_take_it,
+    webhook_history_goes_with_the_runs_and_a_delivery_still_retried_stays,
+    deliverers_racing_send_each_delivery_once,
     a_guesser_is_slowed_ever_more_while_the_owner_signs_in_from_elsewhere,
     two_hundred_parallel_wrong_passwords_are_checked_at_most_ten_times,
     quiet_sign_in_counts_are_pruned_through_their_index,

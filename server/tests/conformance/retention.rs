@@ -148,3 +148,49 @@ pub(crate) async fn expired_history_goes_in_batches_and_leaves_counts_active_run
     assert_eq!(left.items.iter().filter_map(|n| n.run.as_ref().map(|r| r.id)).collect::<Vec<_>>(), [recent]);
     assert_eq!(left.items.len(), 1);
 }
+
+pub(crate) async fn webhook_history_goes_with_the_runs_and_a_delivery_still_retried_stays(t: &TestDb) {
+    let me = Principal::owner(t.user, t.ws, "Op");
+    let hook = app::services::webhooks::NewEndpoint {
+        url: "https://hooks.example.com/in".into(),
+        events: "run.finished".into(),
+    };
+    app::services::webhooks::create(&t.state, &me, &hook).await.unwrap();
+    let mut next = distinct_runs(t);
+    let settled = finished(t, &mut next, RunOutcome::Succeeded).await;
+    let retried = finished(t, &mut next, RunOutcome::Failed).await;
+    let db = t.state.db.pool();
+    let count = |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(db).await.unwrap() };
+    // The first was delivered after one failed attempt; the second is still being retried.
+    sqlx::query("UPDATE webhook_deliveries SET state = 'delivered' WHERE event_id = $1")
+        .bind(format!("evt_{settled}_end"))
+        .execute(db)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO webhook_attempts (delivery_id, attempted_at, status, error, duration_ms) \
+         SELECT id, 1, 500, 'answered', 3 FROM webhook_deliveries",
+    )
+    .execute(db)
+    .await
+    .unwrap();
+    assert_eq!(count("SELECT COUNT(*) FROM webhook_attempts").await, 2);
+    t.clock.advance(DAY * 100);
+
+    let report = Retention::new(keeping(t, 90, 180), "a").sweep().await.unwrap();
+    assert_eq!(report.webhook_events, 1, "{report:?}");
+    let left: Vec<String> = sqlx::query_scalar("SELECT id FROM webhook_events").fetch_all(db).await.unwrap();
+    assert_eq!(left, [format!("evt_{retried}_end")], "a delivery still retried keeps its event");
+    assert_eq!(count("SELECT COUNT(*) FROM webhook_deliveries").await, 1);
+    assert_eq!(count("SELECT COUNT(*) FROM webhook_attempts").await, 1, "the settled delivery's attempts went too");
+    assert_eq!(count("SELECT COUNT(*) FROM webhook_endpoints").await, 1, "the endpoint stays");
+
+    // Once given up, it goes at the next sweep; kept for ever, nothing would.
+    sqlx::query("UPDATE webhook_deliveries SET state = 'failed'").execute(db).await.unwrap();
+    assert_eq!(Retention::new(keeping(t, 0, 180), "a").sweep().await.unwrap().webhook_events, 0);
+    assert_eq!(Retention::new(keeping(t, 90, 180), "a").sweep().await.unwrap().webhook_events, 1);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM webhook_events").await + count("SELECT COUNT(*) FROM webhook_attempts").await,
+        0
+    );
+}

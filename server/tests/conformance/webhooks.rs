@@ -305,3 +305,35 @@ pub(crate) async fn a_run_still_stuck_after_a_sweep_is_announced_once_to_endpoin
         .unwrap();
     assert_eq!(types, ["run.reconciled"]);
 }
+
+pub(crate) async fn deliverers_racing_send_each_delivery_once(t: &TestDb) {
+    let state = delivering(t);
+    let receiver = Receiver::start(&[]).await;
+    let new = NewEndpoint { url: receiver.url.clone(), events: "run.finished".into() };
+    webhooks::create(&state, &owner(t), &new).await.expect("subscribed");
+    let mut next = super::distinct_runs(t);
+    let life = t.state.lifecycle();
+    for _ in 0..12 {
+        let id = life.start(next(Some(t.tenant))).await.unwrap().run().id;
+        life.claim(id, "w1", LEASE).await.unwrap().expect("claimed");
+        life.complete(id, Completion::by_worker("w1", RunOutcome::Succeeded)).await.unwrap();
+    }
+    // Two instances' deliverers, each with its lanes, drain at once.
+    let (_keep, stop) = tokio::sync::watch::channel(false);
+    let mut lanes = tokio::task::JoinSet::new();
+    for _ in 0..2 * app::jobs::webhooks::LANES {
+        let (lane, stop) = (Deliverer::new(state.clone()).expect("a client"), stop.clone());
+        lanes.spawn(async move { lane.drain(&stop).await });
+    }
+    let mut sent = 0;
+    while let Some(n) = lanes.join_next().await {
+        sent += n.unwrap();
+    }
+    assert_eq!(sent, 12, "each delivery sent by one lane");
+    let mut ids: Vec<String> = receiver.seen().iter().map(|r| header(r, "opshub-event-id")).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((receiver.seen().len(), ids.len()), (12, 12), "twelve events, each received once");
+    let log = webhooks::log(&state, &owner(t)).await.unwrap();
+    assert!(log.deliveries.iter().all(|d| d.state == "delivered" && d.attempts == 1), "{:?}", log.deliveries);
+}
