@@ -50,6 +50,14 @@ id_type!(
     /// Identifies an API token.
     TokenId
 );
+id_type!(
+    /// Identifies a webhook endpoint.
+    EndpointId
+);
+id_type!(
+    /// Identifies one event's delivery to one webhook endpoint.
+    DeliveryId
+);
 
 #[cfg(test)]
 mod tests {

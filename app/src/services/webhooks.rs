@@ -5,6 +5,7 @@
 
 use crate::api::{AttemptInfo, CreatedWebhook, DeliveryInfo, WebhookInfo, WebhookLog};
 use crate::domain::access::Capability;
+use crate::domain::ids::{DeliveryId, EndpointId};
 use crate::domain::webhook::{DeliveryState, EventType, EventTypes};
 use crate::domain::{Timestamp, token};
 use crate::runtime::AppState;
@@ -118,7 +119,7 @@ pub async fn log(state: &AppState, p: &Principal) -> Result<WebhookLog, Error> {
 #[tracing::instrument(skip_all, fields(workspace = p.workspace_id.get(), endpoint = id))]
 pub async fn revoke(state: &AppState, p: &Principal, id: &str) -> Result<(), Error> {
     p.authorize(p.workspace_id, None, Capability::ManageTokens, Thing::Webhook)?;
-    let id = crate::domain::ids::RunId::parse(id).ok_or(Error::NotFound(Thing::Webhook))?.get();
+    let id = EndpointId::parse(id).ok_or(Error::NotFound(Thing::Webhook))?.get();
     if stored::revoke_endpoint(&state.db, p.workspace_id, id, state.clock.now().millis()).await? {
         tracing::info!("webhook endpoint removed");
         return Ok(());
@@ -133,7 +134,7 @@ pub async fn revoke(state: &AppState, p: &Principal, id: &str) -> Result<(), Err
 #[tracing::instrument(skip_all, fields(workspace = p.workspace_id.get(), delivery = id))]
 pub async fn retry(state: &AppState, p: &Principal, id: &str) -> Result<(), Error> {
     p.authorize(p.workspace_id, None, Capability::ManageTokens, Thing::Delivery)?;
-    let id = crate::domain::ids::RunId::parse(id).ok_or(Error::NotFound(Thing::Delivery))?.get();
+    let id = DeliveryId::parse(id).ok_or(Error::NotFound(Thing::Delivery))?.get();
     if stored::retry_now(&state.db, p.workspace_id, id, state.clock.now().millis()).await? {
         tracing::info!("webhook delivery retried on request");
         Ok(())
