@@ -172,8 +172,9 @@ pub async fn authenticate(state: &AppState, secret: &str) -> Result<Option<Princ
     Ok(Some(p))
 }
 
-/// A new secret from the operating system's random source.
-fn new_secret() -> Result<String, Error> {
+/// A new secret from the operating system's random source: the token prefix and 64 hex
+/// digits (webhook signing secrets are drawn here too).
+pub(crate) fn new_secret() -> Result<String, Error> {
     use argon2::password_hash::rand_core::{OsRng, RngCore as _};
     let mut random = [0u8; token::SECRET_BYTES];
     OsRng.try_fill_bytes(&mut random).map_err(|e| Error::internal("drawing a token's secret", e.to_string()))?;

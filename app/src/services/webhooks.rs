@@ -143,13 +143,10 @@ pub async fn retry(state: &AppState, p: &Principal, id: &str) -> Result<(), Erro
     }
 }
 
-/// A new signing secret from the operating system's random source: `whsec_` and 64 hex
-/// digits.
+/// A new signing secret: `whsec_` and the 64 random hex digits an API token's secret has.
 fn new_secret() -> Result<String, Error> {
-    use argon2::password_hash::rand_core::{OsRng, RngCore as _};
-    let mut random = [0u8; token::SECRET_BYTES];
-    OsRng.try_fill_bytes(&mut random).map_err(|e| Error::internal("drawing a webhook secret", e.to_string()))?;
-    Ok(format!("whsec_{}", &token::secret_from(&random)[token::SECRET_PREFIX.len()..]))
+    let drawn = crate::services::tokens::new_secret()?;
+    Ok(format!("whsec_{}", &drawn[token::SECRET_PREFIX.len()..]))
 }
 
 fn info(row: EndpointRow) -> WebhookInfo {
