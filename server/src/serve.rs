@@ -102,6 +102,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let router = web::router(state.clone(), web::leptos_options(&config.site_root, addr), ops)
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
 
+    // Built before any worker starts: loading the TLS roots takes a moment, and nothing may
+    // delay the start-up line once work is being claimed.
+    let deliverer = app::jobs::webhooks::Deliverer::new(state.clone())?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let workers = if config.workers == 0 {
         tracing::info!("workers disabled (workers = 0)");
@@ -126,7 +129,6 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             sweeps.await;
         }))
     };
-    let deliverer = app::jobs::webhooks::Deliverer::new(state.clone())?;
     let deliveries = tokio::spawn(deliverer.run_periodically(WEBHOOK_TICK, stop_rx.clone()));
     let mut http_stop = stop_rx;
     let http = tokio::spawn(
