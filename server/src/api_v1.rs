@@ -7,7 +7,8 @@
 
 use app::api::ApiError;
 use app::api::v1::{
-    ApiHeard, ApiRun, ApiRunPage, ApiRunType, ApiStarted, CompleteRequest, PROBLEM_JSON, Problem, StartRequest,
+    ApiClaimed, ApiHeard, ApiRun, ApiRunPage, ApiRunType, ApiRunTypes, ApiStarted, CompleteRequest, PROBLEM_JSON,
+    Problem, StartRequest,
 };
 use app::copy::Locale;
 use app::domain::refusal::Invalid;
@@ -46,13 +47,15 @@ pub const HEARTBEAT: &str = "/api/v1/runs/{id}/heartbeat";
 pub const PROGRESS: &str = "/api/v1/runs/{id}/progress";
 /// The end of a held run.
 pub const COMPLETE: &str = "/api/v1/runs/{id}/complete";
+/// The API's contract (OpenAPI 3.1), readable without a token.
+pub const OPENAPI: &str = crate::openapi::PATH;
 /// Any other address under the API: a problem document, never a page.
 pub const ELSEWHERE: &str = "/api/v1/{*rest}";
 
 /// Every route of the API, as [`routes`] registers them (the authorization matrix walks them
 /// through [`crate::web::PLAIN_ROUTES`]).
-pub const ROUTES: [&str; 10] =
-    [RUNS, RUN, ELSEWHERE, RUN_TYPES, RUN_TYPE, REPORT, CLAIM, HEARTBEAT, PROGRESS, COMPLETE];
+pub const ROUTES: [&str; 11] =
+    [RUNS, RUN, ELSEWHERE, RUN_TYPES, RUN_TYPE, REPORT, CLAIM, HEARTBEAT, PROGRESS, COMPLETE, OPENAPI];
 
 /// The API's router over `state`, to merge into a router of any state.
 pub fn routes<S: Clone + Send + Sync + 'static>(state: AppState) -> Router<S> {
@@ -67,6 +70,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(state: AppState) -> Router<S> {
         .route(HEARTBEAT, post(heartbeat))
         .route(PROGRESS, post(progress))
         .route(COMPLETE, post(complete))
+        .route(OPENAPI, get(openapi))
         .with_state(state)
 }
 
@@ -79,6 +83,10 @@ pub fn is_api(path: &str) -> bool {
 /// principal, or the request ends with a 401 problem that says how to send one.
 pub async fn authenticate(state: &AppState, browser: Option<Locale>, mut req: Request, next: Next) -> Response {
     let locale = browser.unwrap_or_default();
+    if req.uri().path() == OPENAPI {
+        req.extensions_mut().insert(locale);
+        return next.run(req).await;
+    }
     let secret = bearer(req.headers());
     let principal = match secret {
         Some(secret) => match app::services::tokens::authenticate(state, secret).await {
@@ -202,7 +210,7 @@ pub async fn claim_run(
         Err(why) => return failure(locale, &Error::Invalid(why)),
     };
     match app::services::reported::claim(&state, &p, &types, &worker).await {
-        Ok(Some(held)) => ok(&serde_json::json!({ "run": ApiRun::of(&held.view, locale.catalog()) })),
+        Ok(Some(held)) => ok(&ApiClaimed { run: ApiRun::of(&held.view, locale.catalog()) }),
         Ok(None) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => failure(locale, &e),
     }
@@ -283,7 +291,7 @@ pub async fn list_run_types(
 ) -> Response {
     let Some(p) = caller(viewer) else { return unauthorized(locale) };
     match app::services::workspace_types::list(&state, &p).await {
-        Ok(types) => ok(&serde_json::json!({ "run_types": types.iter().map(ApiRunType::of).collect::<Vec<_>>() })),
+        Ok(types) => ok(&ApiRunTypes { run_types: types.iter().map(ApiRunType::of).collect() }),
         Err(e) => failure(locale, &e),
     }
 }
@@ -326,6 +334,14 @@ pub async fn get_run(
         Ok(detail) => ok(&ApiRun::of(&detail.view, locale.catalog())),
         Err(e) => failure(locale, &e),
     }
+}
+
+/// `GET /api/v1/openapi.json`: the API's contract, to anyone. It changes only with the code,
+/// so caches may keep it a while.
+pub async fn openapi() -> Response {
+    let mut res = json(StatusCode::OK, "application/json", crate::openapi::json().to_vec());
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    res
 }
 
 /// Any address of the API that names nothing: 404 as a problem document.

@@ -13,6 +13,7 @@ pub mod health;
 pub mod hosts;
 pub mod limits;
 pub mod logs;
+pub mod openapi;
 pub mod seed;
 pub mod serve;
 pub mod web;

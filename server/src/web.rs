@@ -33,7 +33,7 @@ use tower_sessions::{Session, SessionManagerLayer};
 
 /// The routes served outside Leptos (health, metrics, the poll API, pack downloads, the runs
 /// API). The authorization matrix test reads this list, so a new route here needs a row there.
-pub const PLAIN_ROUTES: [&str; 16] = [
+pub const PLAIN_ROUTES: [&str; 17] = [
     "/healthz",
     "/api/tenants/{tenant}/active-runs",
     "/admin/review-packs/{pack}/download",
@@ -50,6 +50,7 @@ pub const PLAIN_ROUTES: [&str; 16] = [
     crate::api_v1::HEARTBEAT,
     crate::api_v1::PROGRESS,
     crate::api_v1::COMPLETE,
+    crate::api_v1::OPENAPI,
 ];
 
 /// Answers smaller than this go as they are: compressing them saves less than it costs.

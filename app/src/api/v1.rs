@@ -9,17 +9,23 @@ use crate::domain::workspace_type::TypeRequest;
 use crate::domain::{Freshness, ProblemClass, Progress, RunView, Timestamp};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+pub mod bodies;
+pub mod schema;
 
 /// The media type of an error answer (RFC 9457).
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// One run as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = Run)]
 pub struct ApiRun {
     /// Its id.
     pub id: i64,
     /// Its type's key.
     #[serde(rename = "type")]
+    #[schema(examples("backup.snapshot"))]
     pub run_type: String,
     /// Its type's name in the caller's language.
     pub type_label: String,
@@ -28,8 +34,10 @@ pub struct ApiRun {
     /// Its tenant's name, if it has one.
     pub tenant_name: Option<String>,
     /// `queued`, `running` or `completed`.
+    #[schema(value_type = crate::domain::status::RunStatus)]
     pub status: &'static str,
     /// How it ended, once completed.
+    #[schema(value_type = Option<crate::domain::status::RunOutcome>)]
     pub outcome: Option<&'static str>,
     /// How an active run stands against its windows (active runs only).
     pub freshness: Option<Freshness>,
@@ -38,6 +46,7 @@ pub struct ApiRun {
     /// Its progress, tagged by `mode`.
     pub progress: Progress,
     /// Its recorded counts by key (none when they contradict each other).
+    #[schema(value_type = schema::Counts)]
     pub counts: BTreeMap<&'static str, u64>,
     /// The operator-safe sentence of why it failed, if it did.
     pub failure_message: Option<String>,
@@ -56,7 +65,7 @@ pub struct ApiRun {
 }
 
 /// Addresses of one run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct RunLinks {
     /// This run in the API.
     #[serde(rename = "self")]
@@ -66,7 +75,8 @@ pub struct RunLinks {
 }
 
 /// One page of runs, newest first.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = RunPage)]
 pub struct ApiRunPage {
     /// The runs.
     pub runs: Vec<ApiRun>,
@@ -114,8 +124,10 @@ impl ApiRunPage {
     }
 }
 
-/// The answer to a start: the run, and whether it was already active (nothing new queued).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The answer to a start or a report: the run, and whether it was already active (nothing
+/// new written).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = Started)]
 pub struct ApiStarted {
     /// The run, new or the identical one already active.
     pub run: ApiRun,
@@ -222,9 +234,26 @@ fn worker(map: &serde_json::Map<String, serde_json::Value>) -> Result<String, In
     text(map, "worker")?.ok_or_else(|| Invalid::Field("worker".to_owned()))
 }
 
+/// The fields of a report.
+pub const REPORT_FIELDS: [&str; 4] = ["type", "tenant_id", "worker", "dedupe_key"];
+/// The fields of a claim.
+pub const CLAIM_FIELDS: [&str; 2] = ["types", "worker"];
+/// The fields of a sign of life.
+pub const HEARTBEAT_FIELDS: [&str; 1] = ["worker"];
+/// The fields of a progress report.
+pub const PROGRESS_FIELDS: [&str; 4] = ["worker", "counts", "phase", "composite"];
+/// The fields of a progress report's `composite`.
+pub const COMPOSITE_FIELDS: [&str; 3] = ["total", "ready", "failed"];
+/// The fields of an ending.
+pub const COMPLETE_FIELDS: [&str; 4] = ["worker", "outcome", "counts", "failure"];
+/// The fields of an ending's `failure`.
+pub const FAILURE_FIELDS: [&str; 2] = ["code", "message"];
+/// The fields of a type's registration.
+pub const TYPE_FIELDS: [&str; 4] = ["label", "progress_mode", "phases", "windows"];
+
 /// `POST /api/v1/runs/report`: work the platform runs already.
 pub fn report_request(body: &serde_json::Value) -> Result<crate::services::reported::Report, Invalid> {
-    let map = object(body, &["type", "tenant_id", "worker", "dedupe_key"])?;
+    let map = object(body, &REPORT_FIELDS)?;
     let required = |found: Option<String>, field: &str| found.ok_or_else(|| Invalid::Field(field.to_owned()));
     Ok(crate::services::reported::Report {
         run_type: required(text(map, "type")?, "type")?,
@@ -236,7 +265,7 @@ pub fn report_request(body: &serde_json::Value) -> Result<crate::services::repor
 
 /// `POST /api/v1/runs/claim`: the workspace types a worker works (`types`) and its name.
 pub fn claim_request(body: &serde_json::Value) -> Result<(Vec<String>, String), Invalid> {
-    let map = object(body, &["types", "worker"])?;
+    let map = object(body, &CLAIM_FIELDS)?;
     let types = match map.get("types") {
         Some(serde_json::Value::Array(items)) => items
             .iter()
@@ -249,7 +278,7 @@ pub fn claim_request(body: &serde_json::Value) -> Result<(Vec<String>, String), 
 
 /// `POST /api/v1/runs/{id}/heartbeat`: the worker's name.
 pub fn heartbeat_request(body: &serde_json::Value) -> Result<String, Invalid> {
-    worker(object(body, &["worker"])?)
+    worker(object(body, &HEARTBEAT_FIELDS)?)
 }
 
 /// `POST /api/v1/runs/{id}/progress`: the worker's name and its progress — counts by key,
@@ -257,11 +286,11 @@ pub fn heartbeat_request(body: &serde_json::Value) -> Result<String, Invalid> {
 pub fn progress_request(
     body: &serde_json::Value,
 ) -> Result<(String, crate::services::reported::ProgressReport), Invalid> {
-    let map = object(body, &["worker", "counts", "phase", "composite"])?;
+    let map = object(body, &PROGRESS_FIELDS)?;
     let composite = match map.get("composite") {
         None | Some(serde_json::Value::Null) => None,
         Some(c) => {
-            let c = object(c, &["total", "ready", "failed"]).map_err(|e| match e {
+            let c = object(c, &COMPOSITE_FIELDS).map_err(|e| match e {
                 Invalid::Field(f) => Invalid::Field(format!("composite.{f}")),
                 _ => Invalid::Field("composite".to_owned()),
             })?;
@@ -301,11 +330,11 @@ pub struct CompleteRequest {
 impl CompleteRequest {
     /// Reads an ending from its JSON body, naming the field it cannot read.
     pub fn from_json(body: &serde_json::Value) -> Result<Self, Invalid> {
-        let map = object(body, &["worker", "outcome", "counts", "failure"])?;
+        let map = object(body, &COMPLETE_FIELDS)?;
         let failure = match map.get("failure") {
             None | Some(serde_json::Value::Null) => None,
             Some(f) => {
-                let f = object(f, &["code", "message"]).map_err(|e| match e {
+                let f = object(f, &FAILURE_FIELDS).map_err(|e| match e {
                     Invalid::Field(f) => Invalid::Field(format!("failure.{f}")),
                     _ => Invalid::Field("failure".to_owned()),
                 })?;
@@ -323,21 +352,40 @@ impl CompleteRequest {
     }
 }
 
+/// The answer to a claim that got a run.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = Claimed)]
+pub struct ApiClaimed {
+    /// The run, now held by the claiming worker.
+    pub run: ApiRun,
+}
+
+/// The workspace's own run types.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = RunTypes)]
+pub struct ApiRunTypes {
+    /// By key.
+    pub run_types: Vec<ApiRunType>,
+}
+
 /// What a worker hears back from a sign of life or a progress report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = Heard)]
 pub struct ApiHeard {
     /// A person asked the run to stop: end it `cancelled` with what it finished so far.
     pub stop_requested: bool,
 }
 
 /// A workspace run type as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = RunType)]
 pub struct ApiRunType {
     /// Its key.
     pub key: String,
     /// Its label per language.
     pub label: Labels,
     /// How its runs show progress.
+    #[schema(value_type = schema::TypeProgressMode)]
     pub progress_mode: &'static str,
     /// Its phases, in order (phased types only).
     pub phases: Vec<String>,
@@ -350,24 +398,31 @@ pub struct ApiRunType {
 }
 
 /// A label per language.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Labels {
     /// English.
+    #[schema(value_type = schema::Label)]
     pub en: String,
     /// German.
+    #[schema(value_type = schema::Label)]
     pub de: String,
 }
 
-/// Lifecycle windows in seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Lifecycle windows in seconds: each at least one, the expected ones shorter than
+/// `stale_after_secs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Windows {
     /// A queued run waiting longer is past expected.
+    #[schema(value_type = schema::Window)]
     pub queue_wait_secs: u64,
     /// A running run working longer is past expected.
+    #[schema(value_type = schema::Window)]
     pub expected_secs: u64,
     /// An active run older than this in its status is likely stale.
+    #[schema(value_type = schema::Window)]
     pub stale_after_secs: u64,
     /// A running run whose last heartbeat is older than this is likely stale.
+    #[schema(value_type = schema::Window)]
     pub heartbeat_timeout_secs: u64,
 }
 
@@ -399,7 +454,7 @@ impl ApiRunType {
 
 /// `PUT /api/v1/run-types/{key}`: the body of a type's registration, the key from the path.
 pub fn type_request(key: &str, body: &serde_json::Value) -> Result<TypeRequest, Invalid> {
-    let map = object(body, &["label", "progress_mode", "phases", "windows"])?;
+    let map = object(body, &TYPE_FIELDS)?;
     let field = |name: &str| Invalid::Field(name.to_owned());
     let label = map.get("label").ok_or_else(|| field("label"))?;
     let label = object(label, &["en", "de"]).map_err(|e| match e {
@@ -443,10 +498,11 @@ pub fn type_request(key: &str, body: &serde_json::Value) -> Result<TypeRequest, 
 /// An error answer (RFC 9457 problem details): `type` is `about:blank`, so `title` is the
 /// status's name; `detail` is the same calm sentence a page would show, and `code` a stable
 /// spelling to branch on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Problem {
     /// Always `about:blank`: the status says what kind of problem it is.
     #[serde(rename = "type")]
+    #[schema(value_type = schema::ProblemType)]
     pub kind: &'static str,
     /// The status's name.
     pub title: &'static str,
@@ -455,7 +511,14 @@ pub struct Problem {
     /// What went wrong and what to do, for a person.
     pub detail: String,
     /// A stable spelling of the kind of refusal.
+    #[schema(value_type = schema::ProblemCode)]
     pub code: &'static str,
+}
+
+impl Problem {
+    /// Every `code` a problem may carry.
+    pub const CODES: [&str; 7] =
+        ["unauthorized", "forbidden", "not_found", "conflict", "invalid", "throttled", "internal"];
 }
 
 impl From<&ApiError> for Problem {
@@ -533,6 +596,22 @@ mod tests {
         let long = "k".repeat(5000);
         let Invalid::Field(named) = refused(json!({"type": "x", "tenant_id": 3, long: 1})) else { panic!() };
         assert_eq!(named.len(), NAMED_FIELD_CHARS, "a refusal never echoes a long name whole");
+    }
+
+    #[test]
+    fn every_problem_code_is_one_the_reference_lists() {
+        let m = String::new;
+        let every = [
+            ApiError::Unauthorized(m()),
+            ApiError::Forbidden(m()),
+            ApiError::NotFound(m()),
+            ApiError::Conflict(m()),
+            ApiError::Invalid(m()),
+            ApiError::Throttled(m()),
+            ApiError::Internal(m()),
+        ];
+        let codes: Vec<&str> = every.iter().map(|e| Problem::from(e).code).collect();
+        assert_eq!(codes, Problem::CODES);
     }
 
     #[test]

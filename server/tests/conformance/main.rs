@@ -164,6 +164,7 @@ conformance!(
     a_type_registered_again_judges_its_active_runs_by_the_new_windows,
     a_person_asks_a_reported_run_to_stop_and_its_worker_hears_it,
     every_reporting_endpoint_refuses_hostile_input_calmly_and_stores_nothing,
+    every_answer_of_the_runs_api_is_one_its_reference_describes,
     a_runs_end_is_delivered_signed_and_retried_until_the_endpoint_answers,
     a_delivery_nobody_answers_is_given_up_when_its_window_closes,
     subscribing_refuses_what_cannot_be_delivered_and_stores_nothing,
@@ -204,6 +205,7 @@ mod access;
 mod accounts;
 mod api;
 mod cancel;
+mod contract;
 mod cross_instance;
 mod dashboard;
 mod lists;
@@ -225,6 +227,7 @@ use access::*;
 use accounts::*;
 use api::*;
 use cancel::*;
+use contract::*;
 use dashboard::*;
 use lists::*;
 use live_pages::*;

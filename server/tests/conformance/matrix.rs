@@ -245,6 +245,8 @@ fn rows() -> Vec<Row> {
         Row { route: "/api/v1/runs/{id}", call: |t| get(format!("/api/v1/runs/{}", t.run)), expect: [UNAUTHORIZED; 7] },
         Row { route: "/api/v1/{*rest}", call: |_| get("/api/v1/nothing".into()), expect: [UNAUTHORIZED; 7] },
         Row { route: "/api/v1/run-types", call: |_| get("/api/v1/run-types".into()), expect: [UNAUTHORIZED; 7] },
+        // The API's contract is no secret: anyone may read it, signed in or not.
+        Row { route: "/api/v1/openapi.json", call: |_| get("/api/v1/openapi.json".into()), expect: [OK; 7] },
         Row {
             route: "/api/v1/run-types/{key}",
             call: |_| put("/api/v1/run-types/backup.run", "{}".into()),
