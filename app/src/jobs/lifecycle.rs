@@ -227,6 +227,38 @@ fn stop_requested(run: &Run) -> Result<(), LifecycleError> {
     }
 }
 
+/// `update` merged into what run `id` recorded (`base`), checked against the run's kind:
+/// the summary counts and context to store.
+fn merge_progress(
+    id: RunId,
+    base: writes::ProgressBase,
+    update: &ProgressUpdate,
+) -> Result<(SummaryCounts, RunContext), LifecycleError> {
+    let writes::ProgressBase { run_type, type_profile, summary_counts: summary, context, .. } = base;
+    let kind =
+        runs::stored_kind(&run_type, type_profile.as_deref()).map_err(|source| DamagedRun { id: id.get(), source })?;
+    let mut counts = SummaryCounts::from_json_lenient(&summary);
+    counts.merge(&SummaryCounts::validated(&kind, update.counts.iter().map(|(k, v)| (k.as_str(), *v)))?);
+    if counts.contradict() {
+        return Err(LifecycleError::BadProgress(ProgressFault::ContradictingCounts));
+    }
+    let mut ctx = RunContext::from_json_lenient(&context);
+    if let Some(phase) = &update.phase {
+        if kind.phase_step(phase).is_none() {
+            return Err(LifecycleError::BadProgress(ProgressFault::UnknownPhase));
+        }
+        ctx.set_section("phase", json!({ "current": phase }));
+    }
+    if let Some(c) = update.composite {
+        let fits = c.total > 0 && c.ready.checked_add(c.failed).is_some_and(|n| n <= c.total);
+        if !kind.reports_composite() || !fits {
+            return Err(LifecycleError::BadProgress(ProgressFault::Composite));
+        }
+        ctx.set_section("composite", json!({ "total": c.total, "ready": c.ready, "failed": c.failed }));
+    }
+    Ok((counts, ctx))
+}
+
 /// The lifecycle service. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Lifecycle {
@@ -483,6 +515,12 @@ impl Lifecycle {
     /// Records progress (counts, phase, composite) for a run this worker holds. Counts as a
     /// heartbeat. Unknown count keys, keys of another type and unknown phases are refused and
     /// nothing is written.
+    ///
+    /// Progress is the busiest write there is (every worker, every few items), so it is two
+    /// statements and no transaction: read what it merges into, then write the merge with a
+    /// guard that finds the run held by this worker and unchanged since the read (its
+    /// revision). When something wrote in between (a cancel request, or the same worker's
+    /// overlapping report), the merge is done again under the row's lock, which always ends.
     pub async fn record_progress(
         &self,
         id: RunId,
@@ -490,38 +528,41 @@ impl Lifecycle {
         lease: Duration,
         update: &ProgressUpdate,
     ) -> Result<(), LifecycleError> {
-        let now = self.clock.now();
-        let mut tx = self.db.begin_write().await?;
-        let row = writes::hold_for_progress(&mut tx, id, owner, now, now.plus(lease)).await?;
-        let Some(writes::ProgressBase { run_type, type_profile, summary_counts: summary, context }) = row else {
+        let Some(base) = writes::progress_base(&self.db, id, owner).await? else {
             return Err(LifecycleError::LeaseLost(id));
         };
-        let kind = runs::stored_kind(&run_type, type_profile.as_deref())
-            .map_err(|source| DamagedRun { id: id.get(), source })?;
-        let mut counts = SummaryCounts::from_json_lenient(&summary);
-        counts.merge(&SummaryCounts::validated(&kind, update.counts.iter().map(|(k, v)| (k.as_str(), *v)))?);
-        if counts.contradict() {
-            return Err(LifecycleError::BadProgress(ProgressFault::ContradictingCounts));
-        }
-        let mut ctx = RunContext::from_json_lenient(&context);
-        if let Some(phase) = &update.phase {
-            if kind.phase_step(phase).is_none() {
-                return Err(LifecycleError::BadProgress(ProgressFault::UnknownPhase));
-            }
-            ctx.set_section("phase", json!({ "current": phase }));
-        }
-        if let Some(c) = update.composite {
-            let fits = c.total > 0 && c.ready.checked_add(c.failed).is_some_and(|n| n <= c.total);
-            if !kind.reports_composite() || !fits {
-                return Err(LifecycleError::BadProgress(ProgressFault::Composite));
-            }
-            ctx.set_section("composite", json!({ "total": c.total, "ready": c.ready, "failed": c.failed }));
-        }
-        let row = writes::set_progress(&mut tx, id, &counts.to_json(), &ctx.to_json()).await?;
-        tx.commit().await?;
-        let run = row.into_run()?;
+        let revision = base.revision;
+        let (counts, ctx) = merge_progress(id, base, update)?;
+        let now = self.clock.now();
+        let (counts, ctx) = (counts.to_json(), ctx.to_json());
+        let written =
+            writes::write_progress(&self.db, id, owner, revision, now, now.plus(lease), &counts, &ctx).await?;
+        let run = match written {
+            Some(row) => row.into_run()?,
+            None => self.record_progress_locked(id, owner, lease, update).await?,
+        };
         self.written(&run).await;
         stop_requested(&run)
+    }
+
+    /// [`Self::record_progress`] under the row's lock, for when the run changed between the
+    /// read and the write.
+    async fn record_progress_locked(
+        &self,
+        id: RunId,
+        owner: &str,
+        lease: Duration,
+        update: &ProgressUpdate,
+    ) -> Result<Run, LifecycleError> {
+        let now = self.clock.now();
+        let mut tx = self.db.begin_write().await?;
+        let Some(base) = writes::hold_for_progress(&mut tx, id, owner, now, now.plus(lease)).await? else {
+            return Err(LifecycleError::LeaseLost(id));
+        };
+        let (counts, ctx) = merge_progress(id, base, update)?;
+        let row = writes::set_progress(&mut tx, id, &counts.to_json(), &ctx.to_json()).await?;
+        tx.commit().await?;
+        Ok(row.into_run()?)
     }
 
     /// Completes a run with a guarded write and, in the same transaction, ends the records it

@@ -10,7 +10,8 @@
 //! - The poll path must cost no query (see `specs/benchmarks`), so loaded session records
 //!   and principals are kept in memory for [`AUTH_CACHE_TTL`]. On this instance a sign-out,
 //!   sign-in or switch is seen at once (writes go through the cache); another instance sees a
-//!   sign-out or a revoked membership within that time.
+//!   sign-out or a revoked membership within that time. API tokens found working are kept
+//!   the same way (`services::tokens`): revoked here, at once; elsewhere, within that time.
 
 use crate::api::{Me, WorkspaceOption};
 use crate::copy::Locale;
@@ -20,6 +21,7 @@ use crate::services::accounts;
 use crate::services::error::{Error, Thing};
 use crate::services::principal::{self, Principal};
 use crate::store::db::Db;
+use crate::store::tokens::TokenRow;
 use crate::store::{people, sessions};
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -76,7 +78,8 @@ const AUTH_CACHE_MAX: usize = 20_000;
 /// Values by key, each with when it was read.
 type Timed<K, V> = Mutex<HashMap<K, (V, Instant)>>;
 
-/// Session records and principals recently read, and sessions recently ended here.
+/// Session records and principals recently read, sessions recently ended here, and API
+/// tokens recently found working (by the hash of their secret).
 #[derive(Debug, Default)]
 pub struct AuthCache {
     records: Timed<Id, Record>,
@@ -84,6 +87,13 @@ pub struct AuthCache {
     /// Ended on this instance within [`AUTH_CACHE_TTL`]: a request still in flight when its
     /// session ended must not put the record back into memory.
     ended: Timed<Id, ()>,
+    /// Working tokens by secret hash. Only tokens found working are kept: a secret that
+    /// names none is asked about every time, so guessing fills no memory and a token made on
+    /// another instance works at once.
+    tokens: Timed<String, TokenRow>,
+    /// Revoked on this instance within [`AUTH_CACHE_TTL`]: a request still in flight when
+    /// its token was revoked must not put the token back into memory.
+    revoked: Timed<i64, ()>,
 }
 
 fn fresh<K: Eq + Hash, V: Clone>(map: &Timed<K, V>, key: &K) -> Option<V> {
@@ -104,6 +114,32 @@ fn forget<K: Eq + Hash, V>(map: &Timed<K, V>, key: &K) {
 }
 
 impl AuthCache {
+    /// The stored token whose secret hashes to `hash`, from memory when recently found
+    /// working.
+    pub(crate) fn token(&self, hash: &str) -> Option<TokenRow> {
+        fresh(&self.tokens, &hash.to_owned())
+    }
+
+    /// Remembers `row`, found working under `hash`, unless it was revoked here meanwhile.
+    pub(crate) fn remember_token(&self, hash: String, row: TokenRow) {
+        if fresh(&self.revoked, &row.id).is_none() {
+            remember(&self.tokens, hash, row);
+        }
+    }
+
+    /// Records that token `id` was last used at `at` (milliseconds) in its remembered copy,
+    /// keeping when it was read: it is still trusted only until then.
+    pub(crate) fn token_used(&self, id: i64, at: i64) {
+        let mut map = self.tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.values_mut().filter(|(row, _)| row.id == id).for_each(|(row, _)| row.last_used_at = Some(at));
+    }
+
+    /// Forgets token `id`, revoked on this instance: its next request is asked about.
+    pub(crate) fn forget_token(&self, id: i64) {
+        remember(&self.revoked, id, ());
+        self.tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner).retain(|_, (row, _)| row.id != id);
+    }
+
     /// The principal of `user` in `workspace`, from memory when recently read.
     async fn principal(&self, db: &Db, user: UserId, ws: WorkspaceId) -> Result<Option<Principal>, sqlx::Error> {
         if let Some(p) = fresh(&self.principals, &(user, ws)) {
@@ -403,6 +439,39 @@ pub async fn switch_workspace(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn token_row(id: i64) -> TokenRow {
+        TokenRow {
+            id,
+            workspace_id: 1,
+            tenant_id: None,
+            tenant_slug: None,
+            tenant_name: None,
+            name: "worker".into(),
+            capabilities: "read_runs".into(),
+            prefix: "opshub_0123".into(),
+            created_by: 1,
+            created_at: 0,
+            expires_at: None,
+            revoked_at: None,
+            last_used_at: None,
+        }
+    }
+
+    #[test]
+    fn a_token_revoked_here_is_forgotten_and_a_request_in_flight_cannot_bring_it_back() {
+        let cache = AuthCache::default();
+        cache.remember_token("hash-a".into(), token_row(7));
+        cache.remember_token("hash-b".into(), token_row(8));
+        cache.token_used(7, 1_000);
+        assert_eq!(cache.token("hash-a").and_then(|r| r.last_used_at), Some(1_000));
+        cache.forget_token(7);
+        assert!(cache.token("hash-a").is_none());
+        // A request that read the token before the revocation remembers it afterwards: no.
+        cache.remember_token("hash-a".into(), token_row(7));
+        assert!(cache.token("hash-a").is_none());
+        assert_eq!(cache.token("hash-b").map(|r| r.id), Some(8), "other tokens stay");
+    }
 
     #[test]
     fn the_idle_expiry_is_pushed_forward_at_most_once_a_minute() {

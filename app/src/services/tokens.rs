@@ -127,6 +127,7 @@ pub async fn revoke(state: &AppState, p: &Principal, id: &str) -> Result<(), Err
     p.authorize(p.workspace_id, None, Capability::ManageTokens, Thing::Token)?;
     let id = TokenId::parse(id).ok_or(Error::NotFound(Thing::Token))?;
     if stored::revoke(&state.db, p.workspace_id, id, state.clock.now().millis()).await? {
+        state.auth_cache.forget_token(id.get());
         tracing::info!("API token revoked");
         return Ok(());
     }
@@ -135,11 +136,26 @@ pub async fn revoke(state: &AppState, p: &Principal, id: &str) -> Result<(), Err
 
 /// The principal a request's bearer `secret` acts as, or `None` when it names no working
 /// token (unknown, revoked, expired or not even shaped like one — all alike to the caller).
+///
+/// A token found working is trusted from memory for [`crate::services::auth::AUTH_CACHE_TTL`],
+/// like a session, so a worker's every progress report costs no lookup: a token revoked on
+/// this instance stops at once, one revoked elsewhere within that time; one that expires
+/// stops on the dot (its expiry is checked on every request).
 pub async fn authenticate(state: &AppState, secret: &str) -> Result<Option<Principal>, Error> {
     if !token::looks_like_secret(secret) {
         return Ok(None);
     }
-    let Some(row) = stored::by_secret_hash(&state.db, &stored_form(secret)).await? else { return Ok(None) };
+    let hash = stored_form(secret);
+    let row = match state.auth_cache.token(&hash) {
+        Some(row) => row,
+        None => {
+            let Some(row) = stored::by_secret_hash(&state.db, &hash).await? else { return Ok(None) };
+            if row.revoked_at.is_none() {
+                state.auth_cache.remember_token(hash, row.clone());
+            }
+            row
+        }
+    };
     let now = state.clock.now();
     if info_state(&row, now) != TokenState::Active {
         return Ok(None);
@@ -156,6 +172,7 @@ pub async fn authenticate(state: &AppState, secret: &str) -> Result<Option<Princ
     // write itself is guarded too, so instances racing here write once.
     if row.last_used_at.is_none_or(|at| at <= now.millis() - TOUCH_EVERY_MS) {
         stored::touch(&state.db, id, now.millis(), TOUCH_EVERY_MS).await?;
+        state.auth_cache.token_used(id.get(), now.millis());
     }
     let tenants = match row.tenant_id {
         Some(t) => TenantScope::Only(vec![TenantId(t)]),

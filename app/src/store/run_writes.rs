@@ -109,6 +109,8 @@ pub struct ProgressBase {
     pub summary_counts: String,
     /// The context as JSON.
     pub context: String,
+    /// Its revision when read.
+    pub revision: i64,
 }
 
 /// Whether `tenant` belongs to `workspace`.
@@ -368,13 +370,58 @@ pub async fn hold_for_progress(
     now: Timestamp,
     until: Timestamp,
 ) -> Result<Option<ProgressBase>, sqlx::Error> {
-    sqlx::query_as(&format!("{SIGN_OF_LIFE} RETURNING run_type, type_profile, summary_counts, context"))
+    sqlx::query_as(&format!("{SIGN_OF_LIFE} RETURNING run_type, type_profile, summary_counts, context, revision"))
         .bind(now.millis())
         .bind(until.millis())
         .bind(id.get())
         .bind(owner)
         .fetch_optional(conn)
         .await
+}
+
+/// What progress merges into while `owner` holds the running run `id`, read without a lock,
+/// with the revision [`write_progress`] must find unchanged; `None` when `owner` does not
+/// hold it.
+pub async fn progress_base(db: &Db, id: RunId, owner: &str) -> Result<Option<ProgressBase>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT run_type, type_profile, summary_counts, context, revision FROM operation_runs \
+         WHERE id = $1 AND status = 'running' AND lease_owner = $2",
+    )
+    .bind(id.get())
+    .bind(owner)
+    .fetch_optional(db.pool())
+    .await
+}
+
+/// Progress as one guarded statement: a sign of life at `now` renewing `owner`'s lease until
+/// `until`, with the merged summary counts and context — written only if `owner` still holds
+/// the running run and nothing else wrote it since it was read at `revision`. Returns the
+/// run; `None` when the guard missed.
+#[expect(clippy::too_many_arguments, reason = "one guarded statement's binds, named at the call")]
+pub async fn write_progress(
+    db: &Db,
+    id: RunId,
+    owner: &str,
+    revision: i64,
+    now: Timestamp,
+    until: Timestamp,
+    summary: &str,
+    context: &str,
+) -> Result<Option<RunRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "UPDATE operation_runs SET heartbeat_at = $1, updated_at = $1, lease_expires_at = $2, summary_counts = $3, \
+         context = $4, revision = revision + 1 \
+         WHERE id = $5 AND status = 'running' AND lease_owner = $6 AND revision = $7 RETURNING {RUN_COLUMNS}"
+    ))
+    .bind(now.millis())
+    .bind(until.millis())
+    .bind(summary)
+    .bind(context)
+    .bind(id.get())
+    .bind(owner)
+    .bind(revision)
+    .fetch_optional(db.pool())
+    .await
 }
 
 /// Inside the caller's transaction: stores the run's summary counts and context, returning it.

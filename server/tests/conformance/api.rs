@@ -241,6 +241,12 @@ pub(crate) async fn the_runs_api_answers_each_token_as_its_grants_and_scope_say(
     assert_eq!(get(&app, "/api/v1/runs", Some(&reader)).await.0, 200);
     let later = last_used(&tokens::list(&t.state, &me).await.unwrap()).expect("still recorded");
     assert!(later.millis() > first_use.millis(), "a minute on, the use is written again");
+
+    // A token in use is trusted from memory for a few seconds; revoked on this instance, it
+    // stops at its very next request.
+    let reader_id = tokens::list(&t.state, &me).await.unwrap().into_iter().find(|t| t.name == "reader").unwrap().id;
+    tokens::revoke(&t.state, &me, &reader_id.to_string()).await.unwrap();
+    assert_eq!(get(&app, "/api/v1/runs", Some(&reader)).await.0, 401);
 }
 
 pub(crate) async fn the_runs_api_refuses_hostile_input_with_problem_documents(t: &TestDb) {

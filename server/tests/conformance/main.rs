@@ -160,6 +160,7 @@ conformance!(
     a_reported_run_is_written_through_the_lifecycle_and_shown_like_a_built_in_one,
     progress_that_does_not_fit_its_type_is_refused_by_field_and_nothing_is_stored,
     two_workers_racing_for_queued_runs_each_hold_a_different_one,
+    overlapping_progress_reports_of_one_run_each_keep_what_the_others_wrote,
     a_reported_run_whose_worker_vanishes_is_closed_as_worker_lost_once,
     a_type_registered_again_judges_its_active_runs_by_the_new_windows,
     a_person_asks_a_reported_run_to_stop_and_its_worker_hears_it,

@@ -181,6 +181,58 @@ pub(crate) async fn progress_that_does_not_fit_its_type_is_refused_by_field_and_
     assert_eq!(shown["progress"], json!({"mode": "phased", "step": 1, "of": 2, "phase": "copy"}));
 }
 
+/// The revision of run `id`: how many meaningful writes it has had.
+async fn revision(t: &TestDb, id: i64) -> i64 {
+    sqlx::query_scalar("SELECT revision FROM operation_runs WHERE id = $1")
+        .bind(id)
+        .fetch_one(t.state.db.pool())
+        .await
+        .expect("a revision")
+}
+
+pub(crate) async fn overlapping_progress_reports_of_one_run_each_keep_what_the_others_wrote(t: &TestDb) {
+    let app = router(t);
+    let worker = secret(t, "report_runs,read_runs", None).await;
+    register(&app, &worker, "backup.snapshot", "composite", &[]).await;
+    let (_, made) = call(&app, "POST", "/api/v1/runs/report", &report_body(t, "host-1", "o-1"), &worker).await;
+    let id = made["run"]["id"].as_i64().expect("an id");
+    let before = revision(t, id).await;
+
+    // Twenty reports at once, half of them counts and half a composite summary: each is read,
+    // merged and written, so one written between another's read and write must not be lost.
+    let path = format!("/api/v1/runs/{id}/progress");
+    let reports = (0..20u64).map(|i| {
+        let body = if i % 2 == 0 {
+            json!({"worker": "host-1", "counts": {"total": 100, "processed": i}})
+        } else {
+            json!({"worker": "host-1", "composite": {"total": 5, "ready": i % 5, "failed": 0}})
+        };
+        let (app, path, worker) = (app.clone(), path.clone(), worker.clone());
+        async move { call(&app, "POST", &path, &body.to_string(), &worker).await.0 }
+    });
+    let answers = futures_util::future::join_all(reports).await;
+    assert!(answers.iter().all(|s| *s == 200), "{answers:?}");
+    assert_eq!(revision(t, id).await - before, 20, "each report is one write, none lost or doubled");
+    let run = stored(t, id).await;
+    assert_eq!(run.summary.get(app::domain::SummaryKey::Total), Some(100), "the counts survive the composites");
+    assert!(run.context.composite().is_some(), "the composite survives the counts");
+
+    // The write's guard itself: a revision that moved on writes nothing.
+    let owner = format!("api:{}:host-1", token_id(t, &worker).await);
+    let now = t.clock.now();
+    let stale = app::store::run_writes::write_progress(&t.state.db, RunId(id), &owner, before, now, now, "{}", "{}")
+        .await
+        .expect("a guarded write");
+    assert!(stale.is_none(), "a stale revision misses");
+    assert_eq!(stored(t, id).await.summary.get(app::domain::SummaryKey::Total), Some(100), "and changes nothing");
+}
+
+/// The id of the token whose secret is `secret`.
+async fn token_id(t: &TestDb, secret: &str) -> i64 {
+    let principal = tokens::authenticate(&t.state, secret).await.expect("authenticated").expect("a working token");
+    principal.token.expect("a token").id.get()
+}
+
 pub(crate) async fn two_workers_racing_for_queued_runs_each_hold_a_different_one(t: &TestDb) {
     let app = router(t);
     let starter = secret(t, "start_runs,report_runs", None).await;
