@@ -21,6 +21,13 @@ use tracing::Instrument as _;
 /// The header carrying the request id, both ways.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
+/// The span the demo seed runs in. What happens inside it (some hundred runs made, claimed
+/// and ended, the faults it injects on purpose and the warnings they cause) is worth a line
+/// each only to somebody debugging the seed: below errors, its events are written only when
+/// the filter asks for debug lines, so a first `make run` ends with the sign-ins and the
+/// address instead of a screen of seeding lines.
+pub const DEMO_SEED_SPAN: &str = "demo_seed";
+
 /// Installs the process's log subscriber: `format` lines filtered by `filter` (already
 /// checked by the configuration), written to standard output.
 pub fn init(format: LogFormat, filter: &str) {
@@ -33,12 +40,39 @@ pub fn init_writing_to<W>(format: LogFormat, filter: &str, writer: W)
 where
     W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
 {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    use tracing_subscriber::{Layer as _, filter::FilterExt as _};
     let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| "info".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).with_span_list(true).init(),
-    }
+    let verbose = filter.max_level_hint().is_some_and(|l| l >= tracing::level_filters::LevelFilter::DEBUG);
+    let filter = filter.and(calm_demo_seed(verbose));
+    let registry = tracing_subscriber::registry();
+    let layer = tracing_subscriber::fmt::layer().with_writer(writer);
+    let _ = match format {
+        LogFormat::Text => registry.with(layer.with_filter(filter)).try_init(),
+        LogFormat::Json => registry
+            .with(layer.json().flatten_event(true).with_current_span(false).with_span_list(true).with_filter(filter))
+            .try_init(),
+    };
+}
+
+/// Lets through everything but events below errors inside [`DEMO_SEED_SPAN`], unless the
+/// filter writes debug lines anyway (`verbose`).
+fn calm_demo_seed<S>(
+    verbose: bool,
+) -> tracing_subscriber::filter::DynFilterFn<
+    S,
+    impl Fn(&tracing::Metadata<'_>, &tracing_subscriber::layer::Context<'_, S>) -> bool,
+>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    tracing_subscriber::filter::DynFilterFn::new(move |meta, cx| {
+        verbose
+            || !meta.is_event()
+            || *meta.level() == tracing::Level::ERROR
+            || !cx.lookup_current().is_some_and(|span| span.scope().any(|s| s.name() == DEMO_SEED_SPAN))
+    })
 }
 
 /// Makes Leptos spawn its tasks (a page's resources, server functions rendered on the

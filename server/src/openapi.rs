@@ -69,6 +69,9 @@ const NOT_HELD: Answer = refusal(
 const INTERNAL: Answer =
     refusal(500, "Opshub failed; the problem carries no detail, the server log has the request id.");
 
+/// How a write to a run the worker holds is refused.
+const HELD_RUN_REFUSALS: &[Answer] = &[UNAUTHORIZED, FORBIDDEN, NOT_A_RUN, NOT_HELD, INVALID, INTERNAL];
+
 /// The methods the API answers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Method {
@@ -110,7 +113,10 @@ struct Operation {
     body: Option<&'static str>,
     /// Whether it reads the operations list's filters from the query.
     filters: bool,
+    /// Its answers when it does what was asked.
     answers: &'static [Answer],
+    /// Its refusals and failures.
+    refused: &'static [Answer],
 }
 
 /// Every operation, in the order the reference lists them.
@@ -125,8 +131,8 @@ const OPERATIONS: [Operation; 11] = [
         grants: &[TokenGrant::ReadRuns],
         body: None,
         filters: true,
-        answers: &[
-            answer(200, "RunPage", "A page of runs."),
+        answers: &[answer(200, "RunPage", "A page of runs.")],
+        refused: &[
             UNAUTHORIZED,
             FORBIDDEN,
             refusal(404, "The `tenant` filter names a tenant outside the token's scope."),
@@ -148,6 +154,8 @@ const OPERATIONS: [Operation; 11] = [
         answers: &[
             answer(200, "Started", "An identical run is active already: that run, with `already_running`."),
             answer(201, "Started", "Queued; `Location` is the run's address."),
+        ],
+        refused: &[
             UNAUTHORIZED,
             FORBIDDEN,
             refusal(404, "No such tenant in the token's scope, or no such snapshot or review."),
@@ -165,13 +173,8 @@ const OPERATIONS: [Operation; 11] = [
         grants: &[TokenGrant::ReadRuns],
         body: None,
         filters: false,
-        answers: &[
-            answer(200, "Run", "The run."),
-            UNAUTHORIZED,
-            FORBIDDEN,
-            refusal(404, "No such run in the token's scope."),
-            INTERNAL,
-        ],
+        answers: &[answer(200, "Run", "The run.")],
+        refused: &[UNAUTHORIZED, FORBIDDEN, refusal(404, "No such run in the token's scope."), INTERNAL],
     },
     Operation {
         method: Method::Get,
@@ -182,8 +185,8 @@ const OPERATIONS: [Operation; 11] = [
         grants: &[TokenGrant::ReadRuns, TokenGrant::ReportRuns],
         body: None,
         filters: false,
-        answers: &[
-            answer(200, "RunTypes", "The types."),
+        answers: &[answer(200, "RunTypes", "The types.")],
+        refused: &[
             UNAUTHORIZED,
             FORBIDDEN,
             refusal(404, "The token acts for one tenant; types belong to the whole workspace."),
@@ -204,6 +207,8 @@ const OPERATIONS: [Operation; 11] = [
         answers: &[
             answer(200, "RunType", "Replaced (or registered exactly so already)."),
             answer(201, "RunType", "Registered."),
+        ],
+        refused: &[
             UNAUTHORIZED,
             FORBIDDEN,
             refusal(404, "The token acts for one tenant; types belong to the whole workspace."),
@@ -225,6 +230,8 @@ const OPERATIONS: [Operation; 11] = [
         answers: &[
             answer(200, "Started", "The active run with this dedupe key, now held by this worker."),
             answer(201, "Started", "Written running; `Location` is the run's address."),
+        ],
+        refused: &[
             UNAUTHORIZED,
             FORBIDDEN,
             refusal(404, "No such tenant in the token's scope."),
@@ -246,11 +253,8 @@ const OPERATIONS: [Operation; 11] = [
         answers: &[
             answer(200, "Claimed", "A run, now held by this worker."),
             Answer { status: 204, body: None, meaning: "Nothing of these types is queued." },
-            UNAUTHORIZED,
-            FORBIDDEN,
-            INVALID,
-            INTERNAL,
         ],
+        refused: &[UNAUTHORIZED, FORBIDDEN, INVALID, INTERNAL],
     },
     Operation {
         method: Method::Post,
@@ -262,15 +266,8 @@ const OPERATIONS: [Operation; 11] = [
         grants: &[TokenGrant::ReportRuns],
         body: Some("HeartbeatBody"),
         filters: false,
-        answers: &[
-            answer(200, "Heard", "Heard; `stop_requested` says whether a person asked the run to stop."),
-            UNAUTHORIZED,
-            FORBIDDEN,
-            NOT_A_RUN,
-            NOT_HELD,
-            INVALID,
-            INTERNAL,
-        ],
+        answers: &[answer(200, "Heard", "Heard; `stop_requested` says whether a person asked the run to stop.")],
+        refused: HELD_RUN_REFUSALS,
     },
     Operation {
         method: Method::Post,
@@ -282,15 +279,8 @@ const OPERATIONS: [Operation; 11] = [
         grants: &[TokenGrant::ReportRuns],
         body: Some("ProgressBody"),
         filters: false,
-        answers: &[
-            answer(200, "Heard", "Stored; `stop_requested` says whether a person asked the run to stop."),
-            UNAUTHORIZED,
-            FORBIDDEN,
-            NOT_A_RUN,
-            NOT_HELD,
-            INVALID,
-            INTERNAL,
-        ],
+        answers: &[answer(200, "Heard", "Stored; `stop_requested` says whether a person asked the run to stop.")],
+        refused: HELD_RUN_REFUSALS,
     },
     Operation {
         method: Method::Post,
@@ -303,15 +293,8 @@ const OPERATIONS: [Operation; 11] = [
         grants: &[TokenGrant::ReportRuns],
         body: Some("CompleteBody"),
         filters: false,
-        answers: &[
-            answer(200, "Run", "The run as it ended."),
-            UNAUTHORIZED,
-            FORBIDDEN,
-            NOT_A_RUN,
-            NOT_HELD,
-            INVALID,
-            INTERNAL,
-        ],
+        answers: &[answer(200, "Run", "The run as it ended.")],
+        refused: HELD_RUN_REFUSALS,
     },
     Operation {
         method: Method::Get,
@@ -323,6 +306,7 @@ const OPERATIONS: [Operation; 11] = [
         body: None,
         filters: false,
         answers: &[answer(200, "OpenApiDocument", "The document.")],
+        refused: &[],
     },
 ];
 
@@ -472,7 +456,7 @@ fn operation(op: &Operation) -> utoipa::openapi::path::Operation {
         ));
     }
     let mut responses = ResponsesBuilder::new();
-    for a in op.answers {
+    for a in op.answers.iter().chain(op.refused) {
         let mut r = ResponseBuilder::new().description(a.meaning);
         if let Some(body) = a.body {
             let media = if body == "Problem" { PROBLEM_JSON } else { "application/json" };

@@ -25,6 +25,7 @@ use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
+use tracing::Instrument as _;
 
 /// The demo operator's email; the fixed demo principal until sign-in lands.
 pub const DEMO_EMAIL: &str = "operator@contoso-msp.example";
@@ -375,7 +376,7 @@ impl History {
         let id = self.queue(tenant, run_type, by, None).await?;
         let before = self.inject(run_type, Some(Fault::Hang)).await?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let pool = tokio::spawn(self.worker.clone().run_pool(1, stopped, Duration::ZERO));
+        let pool = tokio::spawn(self.worker.clone().run_pool(1, stopped, Duration::ZERO).in_current_span());
         // The pool claims within milliseconds on a quiet machine; the deadline is generous
         // because seeding may share two cores with a whole test suite doing the same.
         let deadline = tokio::time::Instant::now() + CLAIM_DEADLINE;

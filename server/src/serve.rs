@@ -13,6 +13,7 @@ use app::store::{Db, DbOptions};
 use std::future::IntoFuture as _;
 use std::sync::Arc;
 use tokio::sync::watch;
+use tracing::Instrument as _;
 
 /// How often this instance looks for due webhook deliveries. Every instance delivers; a
 /// delivery is held by one at a time.
@@ -59,7 +60,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let db = open_database(&config).await?;
     let state = app_state(db.clone(), &config);
     if config.seed_demo {
-        let demo = seed::seed_demo(&state).await.context("seeding the demo data set")?;
+        let quietly = tracing::info_span!(crate::logs::DEMO_SEED_SPAN);
+        let demo = seed::seed_demo(&state).instrument(quietly).await.context("seeding the demo data set")?;
         if demo.created {
             tracing::info!(workspace = demo.workspace.get(), "demo data seeded");
         }

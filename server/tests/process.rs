@@ -923,6 +923,25 @@ async fn no_log_line_carries_a_hostile_value_unbounded() {
 }
 
 #[test]
+fn a_first_start_ends_with_the_demo_sign_ins_and_the_address_not_a_screen_of_seeding() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/first.db", dir.path().display());
+    let server = Server::start(&url, dir.path(), "first", &[]);
+    let log = server.log();
+    let before: Vec<&str> = log.lines().take_while(|l| !l.contains("Opshub is running at")).collect();
+    assert!(before.iter().any(|l| l.contains("Demo sign-ins")), "{log}");
+    let seeding = |l: &&str| l.contains("run created") || l.contains("run claimed") || l.contains("run completed");
+    assert!(!before.iter().any(seeding), "no seeding lines at the info level:\n{log}");
+    assert!(before.len() <= 15, "a short start:\n{log}");
+    drop(server);
+
+    // Asked for debug lines, the seed's own lines are there.
+    let url = format!("sqlite://{}/debug.db", dir.path().display());
+    let verbose = Server::start(&url, dir.path(), "verbose", &[("RUST_LOG", "debug,sqlx=warn,hyper=info,h2=info")]);
+    assert!(verbose.log().lines().any(|l| seeding(&l)), "{:.2000}", verbose.log());
+}
+
+#[test]
 fn a_start_others_can_reach_warns_once_per_weak_setting() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/o.db", dir.path().display());

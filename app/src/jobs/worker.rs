@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::watch;
+use tracing::Instrument as _;
 
 /// A boxed future, so handlers can be stored as trait objects.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
@@ -254,7 +255,8 @@ impl Worker {
             hung: hung.clone(),
             stop: stop.clone(),
         };
-        let mut task = AbortOnDrop(tokio::spawn(handler.run(job)));
+        // The handler's lines carry the span of the run it works (and of whoever asked).
+        let mut task = AbortOnDrop(tokio::spawn(handler.run(job).in_current_span()));
         let mut beat = tokio::time::interval(self.state.config.heartbeat_every);
         beat.tick().await;
         loop {
@@ -315,20 +317,25 @@ impl Worker {
         for _ in 0..concurrency {
             let worker = self.clone();
             let mut stop = shutdown.clone();
-            set.spawn(async move {
-                while !*stop.borrow() {
-                    match worker.run_one().await {
-                        Ok(Some(_)) => continue,
-                        Ok(None) => {}
-                        Err(e) => tracing::error!(error = %format!("{e:#}"), "worker loop failed; retrying shortly"),
-                    }
-                    tokio::select! {
-                        _ = worker.state.work_queued.notified() => {}
-                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                        _ = stop.changed() => {}
+            set.spawn(
+                async move {
+                    while !*stop.borrow() {
+                        match worker.run_one().await {
+                            Ok(Some(_)) => continue,
+                            Ok(None) => {}
+                            Err(e) => {
+                                tracing::error!(error = %format!("{e:#}"), "worker loop failed; retrying shortly")
+                            }
+                        }
+                        tokio::select! {
+                            _ = worker.state.work_queued.notified() => {}
+                            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                            _ = stop.changed() => {}
+                        }
                     }
                 }
-            });
+                .in_current_span(),
+            );
         }
         let mut stop = shutdown;
         while !*stop.borrow() {
