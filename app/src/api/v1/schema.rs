@@ -13,7 +13,6 @@ use crate::domain::workspace_type::{MAX_KEY_CHARS, MAX_LABEL_CHARS, MAX_PHASE_CH
 use crate::domain::{Freshness, ProblemClass, Progress};
 use crate::services::operations::MAX_DEDUPE_KEY_CHARS;
 use crate::services::reported::MAX_CLAIM_TYPES;
-use std::borrow::Cow;
 use utoipa::openapi::schema::{
     AdditionalProperties, Array, ArrayBuilder, Object, ObjectBuilder, OneOfBuilder, Schema, Type,
 };
@@ -86,11 +85,7 @@ macro_rules! value {
             }
         }
 
-        impl ToSchema for $name {
-            fn name() -> Cow<'static, str> {
-                Cow::Borrowed(stringify!($name))
-            }
-        }
+        impl ToSchema for $name {}
     };
 }
 
@@ -169,58 +164,24 @@ value! {
     ProblemType => spellings(["about:blank"])
 }
 
-/// A domain value's spellings as a named shape described by `doc`.
-fn domain_value(values: impl IntoIterator<Item = &'static str>, doc: &str) -> RefOr<Schema> {
-    described(Schema::Object(spellings(values)), doc)
+/// A domain value as a named shape: its spellings, from the domain's own list, described by
+/// `$doc`. (The shape's name is the type's, `ToSchema`'s default.)
+macro_rules! domain_value {
+    ($ty:ident, $doc:literal) => {
+        impl PartialSchema for $ty {
+            fn schema() -> RefOr<Schema> {
+                described(Schema::Object(spellings($ty::ALL.map($ty::as_str))), $doc)
+            }
+        }
+
+        impl ToSchema for $ty {}
+    };
 }
 
-impl PartialSchema for RunStatus {
-    fn schema() -> RefOr<Schema> {
-        domain_value(RunStatus::ALL.map(RunStatus::as_str), "Where a run is: waiting for a worker, working, or ended.")
-    }
-}
-
-impl ToSchema for RunStatus {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("RunStatus")
-    }
-}
-
-impl PartialSchema for RunOutcome {
-    fn schema() -> RefOr<Schema> {
-        domain_value(RunOutcome::ALL.map(RunOutcome::as_str), "How a run ended.")
-    }
-}
-
-impl ToSchema for RunOutcome {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("RunOutcome")
-    }
-}
-
-impl PartialSchema for Freshness {
-    fn schema() -> RefOr<Schema> {
-        domain_value(Freshness::ALL.map(Freshness::as_str), "How an active run stands against its type's windows.")
-    }
-}
-
-impl ToSchema for Freshness {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("Freshness")
-    }
-}
-
-impl PartialSchema for ProblemClass {
-    fn schema() -> RefOr<Schema> {
-        domain_value(ProblemClass::ALL.map(ProblemClass::as_str), "What needs a person now: `none` when nothing does.")
-    }
-}
-
-impl ToSchema for ProblemClass {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("ProblemClass")
-    }
-}
+domain_value!(RunStatus, "Where a run is: waiting for a worker, working, or ended.");
+domain_value!(RunOutcome, "How a run ended.");
+domain_value!(Freshness, "How an active run stands against its type's windows.");
+domain_value!(ProblemClass, "What needs a person now: `none` when nothing does.");
 
 /// One mode of [`Progress`]: an object tagged `mode`, with `fields` required.
 fn progress_mode(mode: ProgressMode, fields: &[(&str, Object)], description: &str) -> Object {
@@ -269,11 +230,7 @@ impl PartialSchema for Progress {
     }
 }
 
-impl ToSchema for Progress {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("Progress")
-    }
-}
+impl ToSchema for Progress {}
 /// A composite run's sources.
 #[derive(Debug, ToSchema)]
 pub struct CompositeBody {
